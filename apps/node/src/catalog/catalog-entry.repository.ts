@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { EntryState } from '@tdx/contracts';
+
+const COLUMNS = `id, origin, code, type, name, summary, provider_id AS "providerId", category, grade,
+  share_type AS "shareType", share_condition AS "shareCondition", legal_basis AS "legalBasis", open_type AS "openType",
+  update_cycle AS "updateCycle", format, region_scope AS "regionScope", data_items AS "dataItems",
+  related_resources AS "relatedResources", to_char(release_date, 'YYYY-MM-DD') AS "releaseDate", status, version,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+const INSERT = `INSERT INTO catalog_entry (id, origin, code, type, name, summary, provider_id, category, grade, share_type,
+    share_condition, legal_basis, open_type, update_cycle, format, region_scope, data_items, related_resources,
+    release_date, status, version, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`;
+
+const UPDATABLE = ['code', 'name', 'summary', 'provider_id', 'category', 'grade', 'share_type', 'share_condition',
+  'legal_basis', 'open_type', 'update_cycle', 'format', 'region_scope', 'data_items', 'related_resources',
+  'release_date', 'status', 'version', 'updated_at'];
+
+export interface EntryFilter {
+  origin?: string;
+  q?: string;
+  type?: string;
+  status: 'active' | 'retired' | 'all';
+  afterSeq: number;
+  limit: number;
+}
+
+export interface OriginDigest {
+  origin: string;
+  count: number;
+  active: number;
+  versionSum: number;
+  digest: string;
+}
+
+@Injectable()
+export class CatalogEntryRepository {
+  async insert(manager: EntityManager, s: EntryState): Promise<void> {
+    await manager.query(INSERT, params(s));
+  }
+
+  async update(manager: EntityManager, s: EntryState): Promise<void> {
+    const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
+    await manager.query(`${INSERT} ON CONFLICT (id) DO UPDATE SET ${sets}`, params(s));
+  }
+
+  /**
+   * Applies a replicated version; true when it was newer than what this node held. An older or
+   * equal version changes nothing, and an id held under another origin is never taken over.
+   */
+  async applyReplica(manager: EntityManager, s: EntryState): Promise<boolean> {
+    const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
+    const rows: unknown[] = await manager.query(
+      `${INSERT} ON CONFLICT (id) DO UPDATE SET ${sets}
+       WHERE catalog_entry.version < EXCLUDED.version AND catalog_entry.origin = EXCLUDED.origin
+       RETURNING id`,
+      params(s),
+    );
+    return rows.length === 1;
+  }
+
+  async findById(manager: EntityManager, id: string, forUpdate = false): Promise<EntryState | undefined> {
+    const rows = await manager.query(`SELECT ${COLUMNS} FROM catalog_entry WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toState(rows[0]) : undefined;
+  }
+
+  async codeTaken(manager: EntityManager, origin: string, code: string): Promise<boolean> {
+    const rows = await manager.query(`SELECT 1 FROM catalog_entry WHERE origin = $1 AND code = $2`, [origin, code]);
+    return rows.length > 0;
+  }
+
+  async nextCodeNumber(manager: EntityManager): Promise<number> {
+    const [{ n }] = await manager.query(`SELECT nextval('entry_code_seq') AS n`);
+    return Number(n);
+  }
+
+  async list(manager: EntityManager, f: EntryFilter): Promise<{ items: EntryState[]; lastSeq: number | null }> {
+    const rows = await manager.query(
+      `SELECT ${COLUMNS}, row_seq FROM catalog_entry
+       WHERE row_seq > $1
+         AND ($2::text IS NULL OR origin = $2)
+         AND ($3::text IS NULL OR type = $3)
+         AND ($4::text = 'all' OR status = $4)
+         AND ($5::text IS NULL OR name ILIKE $5 OR summary ILIKE $5 OR code ILIKE $5)
+       ORDER BY row_seq LIMIT $6`,
+      [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit],
+    );
+    return { items: rows.map(toState), lastSeq: rows.length ? Number(rows[rows.length - 1].row_seq) : null };
+  }
+
+  /**
+   * Per origin: a SHA-256 over "id:version:status" of every entry in id order. Two tiers holding
+   * the same versions of an origin's entries compute the same digest.
+   */
+  async digests(manager: EntityManager): Promise<OriginDigest[]> {
+    const rows = await manager.query(
+      `SELECT origin, count(*)::int AS count, count(*) FILTER (WHERE status = 'active')::int AS active,
+              sum(version)::bigint AS version_sum,
+              encode(sha256(convert_to(string_agg(id::text || ':' || version || ':' || status, E'\\n' ORDER BY id), 'UTF8')), 'hex') AS digest
+       FROM catalog_entry GROUP BY origin ORDER BY origin`,
+    );
+    return rows.map((r: Record<string, unknown>) => ({
+      origin: String(r.origin), count: Number(r.count), active: Number(r.active), versionSum: Number(r.version_sum), digest: String(r.digest),
+    }));
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function params(s: EntryState): unknown[] {
+  return [s.id, s.origin, s.code, s.type, s.name, s.summary, s.providerId, s.category, s.grade, s.shareType,
+    s.shareCondition, s.legalBasis, s.openType, s.updateCycle, s.format, s.regionScope, JSON.stringify(s.dataItems),
+    JSON.stringify(s.relatedResources), s.releaseDate, s.status, s.version, s.createdAt, s.updatedAt];
+}
+
+function toState(r: Record<string, unknown>): EntryState {
+  return {
+    id: String(r.id), origin: String(r.origin), code: String(r.code), type: r.type as EntryState['type'],
+    name: String(r.name), summary: String(r.summary), providerId: String(r.providerId), category: String(r.category),
+    grade: r.grade as EntryState['grade'], shareType: r.shareType as EntryState['shareType'],
+    shareCondition: (r.shareCondition as string | null) ?? null, legalBasis: (r.legalBasis as string | null) ?? null,
+    openType: r.openType as EntryState['openType'], updateCycle: r.updateCycle as EntryState['updateCycle'],
+    format: (r.format as string | null) ?? null, regionScope: String(r.regionScope),
+    dataItems: r.dataItems as EntryState['dataItems'], relatedResources: r.relatedResources as string[],
+    releaseDate: (r.releaseDate as string | null) ?? null, status: r.status as EntryState['status'],
+    version: Number(r.version), createdAt: new Date(r.createdAt as string).toISOString(),
+    updatedAt: new Date(r.updatedAt as string).toISOString(),
+  };
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { CatalogService } from './catalog.service';
+import { CreateEntryDto } from './dto/create-entry.dto';
+import { UpdateEntryDto } from './dto/update-entry.dto';
+import { ListEntriesQuery } from './dto/list-entries.query';
+import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+@ApiTags('catalog')
+@Controller('api/v1/catalog/entries')
+export class CatalogController {
+  constructor(private readonly catalog: CatalogService) {}
+
+  @Post()
+  register(@Body() dto: CreateEntryDto) {
+    return this.catalog.register(dto);
+  }
+
+  /** Up to 1,000 entries in one all-or-nothing transaction; bad rows are named by number. */
+  @Post('bulk')
+  async registerMany(@Body() dto: BulkCreateEntriesDto) {
+    const items = await this.catalog.registerMany(dto.entries);
+    return { count: items.length, items };
+  }
+
+  @Get()
+  list(@Query() query: ListEntriesQuery) {
+    return this.catalog.list(query);
+  }
+
+  @Get(':id')
+  get(@Param('id', uuid) id: string) {
+    return this.catalog.get(id);
+  }
+
+  @Patch(':id')
+  update(@Param('id', uuid) id: string, @Body() dto: UpdateEntryDto) {
+    return this.catalog.update(id, dto);
+  }
+
+  @Delete(':id')
+  retire(@Param('id', uuid) id: string) {
+    return this.catalog.retire(id);
+  }
+}

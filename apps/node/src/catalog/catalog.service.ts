@@ -1,0 +1,191 @@
+import { HttpStatus, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import type { EntryState, EntryType } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError, Refusal } from '../common/domain-refusal';
+import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { OutboxRepository } from '../federation/outbox.repository';
+import { OutboxSignal } from '../federation/outbox-signal';
+import { InstitutionRepository } from '../institutions/institution.repository';
+import { CatalogEntryRepository } from './catalog-entry.repository';
+import { refusalsFor } from './catalog-rules';
+import type { CreateEntryDto } from './dto/create-entry.dto';
+import type { EntryFieldsDto } from './dto/entry-fields';
+import type { UpdateEntryDto } from './dto/update-entry.dto';
+import type { ListEntriesQuery } from './dto/list-entries.query';
+
+const TYPE_LETTER: Record<EntryType, string> = { data: 'D', application: 'A', component: 'C', compute: 'P' };
+
+type FieldProblem = { field: string; messages: string[] };
+
+/** Registration, new versions and retirement of this node's own catalog entries. */
+@Injectable()
+export class CatalogService {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly entries: CatalogEntryRepository,
+    private readonly institutions: InstitutionRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  async register(dto: CreateEntryDto): Promise<EntryState> {
+    const [state] = await this.registerAll([dto], (problems) => new BadFieldsException(problems), (refusals) => new DomainRefusalException(refusals));
+    return state;
+  }
+
+  /** All or nothing: one bad row refuses the whole upload, and every bad row is reported by its number (from 1). */
+  async registerMany(dtos: CreateEntryDto[]): Promise<EntryState[]> {
+    return this.registerAll(
+      dtos,
+      (problems, row) => new BadFieldsException(problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages }))),
+      (refusals, row) => new DomainRefusalException(refusals.map((r) => ({ ...r, message: `row ${row}: ${r.message}` }))),
+    );
+  }
+
+  async update(id: string, dto: UpdateEntryDto): Promise<EntryState> {
+    const state = await this.dataSource.transaction(async (manager) => {
+      const current = await this.ownEntryForChange(manager, id);
+      if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
+        throw new ConflictError(`entry is at version ${current.version}, not ${dto.expectedVersion}`, 'expectedVersion');
+      }
+      const { expectedVersion: _ignored, stateSecret, ...changes } = dto;
+      const next: EntryState = {
+        ...current,
+        ...definedOnly(changes),
+        version: current.version + 1,
+        updatedAt: new Date().toISOString(),
+      };
+      this.throwOnFieldProblems(fieldProblems(next.type, next), (p) => new BadFieldsException(p));
+      await this.throwOnRefusals(manager, next, stateSecret === true, (r) => new DomainRefusalException(r));
+      await this.entries.update(manager, next);
+      await this.outbox.appendLocal(manager, 'entry.upsert', next);
+      return next;
+    });
+    this.signal.notify();
+    return state;
+  }
+
+  /** Retirement is a tombstone: a new version with status `retired`, which replicates like any other. */
+  async retire(id: string): Promise<EntryState> {
+    const { state, changed } = await this.dataSource.transaction(async (manager) => {
+      const current = await this.ownEntryForChange(manager, id, true);
+      if (current.status === 'retired') return { state: current, changed: false };
+      const next: EntryState = { ...current, status: 'retired', version: current.version + 1, updatedAt: new Date().toISOString() };
+      await this.entries.update(manager, next);
+      await this.outbox.appendLocal(manager, 'entry.upsert', next);
+      return { state: next, changed: true };
+    });
+    if (changed) this.signal.notify();
+    return state;
+  }
+
+  async get(id: string): Promise<EntryState> {
+    const entry = await this.entries.findById(this.dataSource.manager, id);
+    if (!entry) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    return entry;
+  }
+
+  async list(query: ListEntriesQuery): Promise<Page<EntryState>> {
+    const origin = query.scope === 'local' ? this.config.code : query.origin;
+    if (query.scope === 'local' && query.origin && query.origin !== this.config.code) {
+      return { items: [], nextCursor: null };
+    }
+    const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
+      origin, q: query.q, type: query.type, status: query.status, afterSeq: decodeCursor(query.cursor), limit: query.limit,
+    });
+    return { items, nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+  }
+
+  private async registerAll(
+    dtos: CreateEntryDto[],
+    badFields: (problems: FieldProblem[], row: number) => Error,
+    refused: (refusals: Refusal[], row: number) => Error,
+  ): Promise<EntryState[]> {
+    const now = new Date().toISOString();
+    const states = await this.dataSource.transaction(async (manager) => {
+      const prepared: EntryState[] = [];
+      const codes = new Set<string>();
+      for (const [index, dto] of dtos.entries()) {
+        const row = index + 1;
+        this.throwOnFieldProblems(fieldProblems(dto.type, dto), (p) => badFields(p, row));
+        const state = this.newState(dto, now);
+        await this.throwOnRefusals(manager, state, dto.stateSecret === true, (r) => refused(r, row));
+        if (dto.code !== undefined && (codes.has(dto.code) || (await this.entries.codeTaken(manager, this.config.code, dto.code)))) {
+          throw new ConflictError(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`, 'code');
+        }
+        if (dto.code !== undefined) codes.add(dto.code);
+        prepared.push(state);
+      }
+      for (const state of prepared) {
+        if (!state.code) state.code = await this.generatedCode(manager, state.type);
+        await this.entries.insert(manager, state);
+        await this.outbox.appendLocal(manager, 'entry.upsert', state);
+      }
+      return prepared;
+    });
+    this.signal.notify();
+    return states;
+  }
+
+  private newState(dto: CreateEntryDto, now: string): EntryState {
+    return {
+      id: randomUUID(), origin: this.config.code, code: dto.code ?? '', type: dto.type, name: dto.name.trim(),
+      summary: dto.summary, providerId: dto.providerId.toLowerCase(), category: dto.category, grade: dto.grade,
+      shareType: dto.shareType, shareCondition: dto.shareCondition ?? null, legalBasis: dto.legalBasis ?? null,
+      openType: dto.openType, updateCycle: dto.updateCycle, format: dto.format ?? null,
+      regionScope: dto.regionScope ?? this.config.code, dataItems: dto.dataItems?.map(({ name, type, sensitive }) => ({ name, type, sensitive })) ?? [],
+      relatedResources: dto.relatedResources ?? [], releaseDate: dto.releaseDate ?? null,
+      status: 'active', version: 1, createdAt: now, updatedAt: now,
+    };
+  }
+
+  private async generatedCode(manager: EntityManager, type: EntryType): Promise<string> {
+    for (;;) {
+      const code = `${this.config.code}-${TYPE_LETTER[type]}-${String(await this.entries.nextCodeNumber(manager)).padStart(6, '0')}`;
+      // A user may have chosen a code of the generated shape: skip it rather than fail.
+      if (!(await this.entries.codeTaken(manager, this.config.code, code))) return code;
+    }
+  }
+
+  private async ownEntryForChange(manager: EntityManager, id: string, allowRetired = false): Promise<EntryState> {
+    const current = await this.entries.findById(manager, id, true);
+    if (!current) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    if (current.origin !== this.config.code) {
+      throw new DomainRefusalException([{ rule: 'origin-only', article: 'Article 11',
+        message: `entry ${id} is a replica; only its origin ${current.origin} changes it` }]);
+    }
+    if (current.status === 'retired' && !allowRetired) {
+      throw new UnprocessableEntityException({ statusCode: HttpStatus.UNPROCESSABLE_ENTITY, error: 'Unprocessable Entity',
+        rule: 'retired-is-final', article: 'Article 11', message: `entry ${id} is retired and takes no new versions` });
+    }
+    return current;
+  }
+
+  private throwOnFieldProblems(problems: FieldProblem[], toError: (p: FieldProblem[]) => Error): void {
+    if (problems.length > 0) throw toError(problems);
+  }
+
+  private async throwOnRefusals(manager: EntityManager, state: EntryState, stateSecret: boolean, toError: (r: Refusal[]) => Error): Promise<void> {
+    const provider = await this.institutions.findLocalActive(manager, state.providerId, this.config.code);
+    const refusals = refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: provider !== undefined, stateSecret });
+    if (refusals.length > 0) throw toError(refusals);
+  }
+}
+
+/** Checks across fields that a decorator on one field cannot make (400). */
+function fieldProblems(type: EntryType, fields: Partial<Pick<EntryFieldsDto, 'dataItems'>>): FieldProblem[] {
+  const items = fields.dataItems ?? [];
+  if (type === 'data' && items.length === 0) {
+    return [{ field: 'dataItems', messages: ['dataItems must list at least one data item for a data resource'] }];
+  }
+  const seen = new Set<string>();
+  const duplicates = items.filter((item) => (seen.has(item.name) ? true : (seen.add(item.name), false)));
+  return duplicates.length ? [{ field: 'dataItems', messages: [`data item names must be unique: ${duplicates.map((d) => d.name).join(', ')}`] }] : [];
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,85 @@
+import { plainToInstance } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
+import type { NodeConfig } from './node-config';
+
+/** The environment variables a node reads. Names are the operator's contract: see README. */
+export class EnvironmentVariables {
+  @Matches(/^\d{6}$/, { message: 'NODE_CODE must be a six-digit division code' })
+  NODE_CODE!: string;
+
+  @IsOptional()
+  @Matches(/^\d{6}$/, { message: 'PARENT_CODE must be a six-digit division code (omit it for a province)' })
+  PARENT_CODE?: string;
+
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @Matches(/^(nats|tls):\/\/\S+(,(nats|tls):\/\/\S+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
+  NATS_URL!: string;
+
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(1, { message: 'PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be between 1 and 65535' })
+  PORT!: number;
+
+  @IsOptional()
+  @IsString()
+  NODE_NAME?: string;
+
+  @IsOptional()
+  @IsString()
+  NODE_KEY_FILE?: string;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug'], { message: 'LOG_LEVEL must be one of error, warn, log, debug' })
+  LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment once, naming every bad variable in one message. Never echoes values. */
+export function loadNodeConfig(env: Record<string, string | undefined>): NodeConfig {
+  const raw = plainToInstance(EnvironmentVariables, {
+    ...env,
+    PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
+    PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
+  });
+  const problems = validateSync(raw, { whitelist: false }).flatMap((e) =>
+    Object.values(e.constraints ?? {}).slice(0, 1).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+  );
+  if (problems.length === 0) problems.push(...jurisdictionProblems(raw));
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const code = raw.NODE_CODE;
+  const name = findDivision(code)?.name ?? raw.NODE_NAME;
+  if (!name) throw new ConfigError([`NODE_NAME: required because ${code} is not in the division list`]);
+  return {
+    code,
+    name,
+    level: levelOf(code),
+    parentCode: raw.PARENT_CODE ?? null,
+    databaseUrl: raw.DATABASE_URL,
+    natsUrl: raw.NATS_URL,
+    port: raw.PORT,
+    keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
+    logLevel: raw.LOG_LEVEL ?? 'log',
+  };
+}
+
+function jurisdictionProblems(raw: EnvironmentVariables): string[] {
+  const level = levelOf(raw.NODE_CODE);
+  if (level === 'province') {
+    return raw.PARENT_CODE ? [`PARENT_CODE: a province (${raw.NODE_CODE}) has no parent`] : [];
+  }
+  if (!raw.PARENT_CODE) return [`PARENT_CODE: required for a ${level} node`];
+  if (!isDirectChild(raw.NODE_CODE, raw.PARENT_CODE)) {
+    return [`PARENT_CODE: ${raw.NODE_CODE} does not sit directly under ${raw.PARENT_CODE} (Article 9)`];
+  }
+  return [];
+}

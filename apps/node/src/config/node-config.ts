@@ -1,0 +1,22 @@
+import type { SigningKey } from '@tdx/contracts';
+import type { DivisionLevel } from '@tdx/divisions';
+
+/** Everything one node instance needs; validated once at start-up, never read from process.env afterwards. */
+export interface NodeConfig {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  parentCode: string | null;
+  databaseUrl: string;
+  natsUrl: string;
+  port: number;
+  keyFile: string;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+/** A node's configuration together with its signing key, the unit that one Nest application serves. */
+export interface NodeRuntimeConfig extends NodeConfig {
+  signingKey: SigningKey;
+}
+
+export const NODE_CONFIG = Symbol('NODE_CONFIG');

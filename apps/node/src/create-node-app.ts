@@ -1,0 +1,40 @@
+import { INestApplication, LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { NodeConfig, NodeRuntimeConfig } from './config/node-config';
+import { loadOrCreateSigningKey } from './config/signing-key.store';
+import { AllExceptionsFilter } from './common/http-exception.filter';
+import { strictValidationPipe } from './common/validation';
+import { NodeModule } from './node.module';
+
+const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  log: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+/** Builds one node's Nest application from its validated configuration; it does not listen yet. */
+export async function createNodeApp(config: NodeConfig): Promise<INestApplication> {
+  const { key } = loadOrCreateSigningKey(config.keyFile);
+  const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
+  const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {
+    logger: LEVELS[config.logLevel],
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '5mb' });
+  app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(`tdx node ${config.code} ${config.name}`)
+      .setDescription('Operator API of one tdx node: catalog registration, upward replication, federation status.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  return app;
+}

@@ -1,0 +1,248 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { nanos } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { isDirectChild } from '@tdx/divisions';
+import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, Streams, Subjects, verifyEnvelope } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { LinkStateRepository } from './link-state.repository';
+import { NatsHandles, NatsLink, sleep } from './nats-link';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxSignal } from './outbox-signal';
+import { RecordApplier } from './record-applier';
+
+const MAX_BATCH = 500;
+
+/**
+ * The parent side: this node's inbound stream, the join responder, and one independent worker
+ * per child link (its own durable consumer), so one slow or broken child never holds up another.
+ */
+@Injectable()
+export class ChildLinksService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ChildLinksService.name);
+  private readonly workers = new Map<string, ChildLinkWorker>();
+  private joinSubscription: Subscription | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsLink,
+    private readonly links: LinkStateRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly applier: RecordApplier,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.level === 'county') return;
+    void this.start().catch((error) => this.logger.error(`child links failed to start: ${(error as Error).stack}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.joinSubscription?.unsubscribe();
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  /** Consumer backlog per child (messages in the stream not yet acknowledged), for status and metrics. */
+  async pendingByChild(): Promise<Map<string, number>> {
+    const result = new Map<string, number>();
+    if (!this.nats.isConnected()) return result;
+    const { jsm } = await this.nats.ready();
+    for (const child of this.workers.keys()) {
+      try {
+        const info = await jsm.consumers.info(Streams.up(this.config.code), Streams.childConsumer(child));
+        result.set(child, info.num_pending + info.num_ack_pending);
+      } catch {
+        // Unknown while the consumer is being (re)created.
+      }
+    }
+    return result;
+  }
+
+  private async start(): Promise<void> {
+    const handles = await this.nats.ready();
+    await retrying(() => this.ensureStream(handles), (e) => this.logger.warn(`cannot create inbound stream: ${e}`), () => this.stopped);
+    this.joinSubscription = handles.nc.subscribe(Subjects.join(this.config.code), {
+      callback: (error, msg) => {
+        if (!error) void this.answerJoin(handles, msg);
+      },
+    });
+    for (const child of await this.links.directChildren(this.dataSource.manager)) this.startWorker(handles, child.code);
+  }
+
+  private async ensureStream({ jsm }: NatsHandles): Promise<void> {
+    const name = Streams.up(this.config.code);
+    try {
+      await jsm.streams.info(name);
+    } catch {
+      await jsm.streams.add({
+        name,
+        subjects: [Subjects.upWildcard(this.config.code)],
+        // Each child has its own filtered consumer; acknowledged records leave the stream.
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        duplicate_window: nanos(120_000),
+      });
+    }
+  }
+
+  private async answerJoin(handles: NatsHandles, msg: Msg): Promise<void> {
+    const reply = (answer: JoinReply): void => {
+      msg.respond(JSON.stringify(answer));
+    };
+    try {
+      const { envelope, record } = openEnvelope(msg.data);
+      if (record.kind !== 'node.join') return reply({ ok: false, reason: 'not a join record' });
+      const body = record.body;
+      if (body.code !== record.origin || body.parent !== this.config.code || !isDirectChild(body.code, this.config.code)) {
+        return reply({ ok: false, reason: `${body.code} is not a direct child of ${this.config.code} (Article 9)` });
+      }
+      if (!verifyEnvelope(envelope, publicKeyFromBase64url(body.publicKey))) {
+        return reply({ ok: false, reason: 'join signature does not verify' });
+      }
+      const refusal = await this.dataSource.transaction(async (manager) => {
+        const known = await this.links.knownNode(manager, body.code);
+        if (known && known.publicKey !== body.publicKey) {
+          return `a different key is recorded for ${body.code}; key rotation needs an operator`;
+        }
+        if (!known) {
+          await this.links.addKnownNode(manager, body, body.code);
+          await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+        }
+        return undefined;
+      });
+      if (refusal) {
+        this.logger.warn(`refused join of ${body.code}: ${refusal}`);
+        return reply({ ok: false, reason: refusal });
+      }
+      this.signal.notify();
+      await this.ensureConsumer(handles, body.code);
+      this.startWorker(handles, body.code);
+      reply({ ok: true, parent: { code: this.config.code, name: this.config.name, publicKey: this.config.signingKey.publicKey } });
+    } catch (error) {
+      const reason = error instanceof EnvelopeError ? error.reason : 'the parent could not record the join; try again';
+      if (!(error instanceof EnvelopeError)) this.logger.warn(`join failed: ${(error as Error).message}`);
+      reply({ ok: false, reason });
+    }
+  }
+
+  private async ensureConsumer({ jsm }: NatsHandles, child: string): Promise<void> {
+    const stream = Streams.up(this.config.code);
+    const durable = Streams.childConsumer(child);
+    try {
+      await jsm.consumers.info(stream, durable);
+    } catch {
+      await jsm.consumers.add(stream, {
+        durable_name: durable,
+        filter_subject: Subjects.up(this.config.code, child),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(30_000),
+        max_ack_pending: 4000,
+      });
+    }
+  }
+
+  private startWorker(handles: NatsHandles, child: string): void {
+    if (this.workers.has(child) || this.stopped) return;
+    const worker = new ChildLinkWorker(child, this.config.code, handles, this.applier, (h) => this.ensureConsumer(h, child), this.logger);
+    this.workers.set(child, worker);
+    worker.start();
+  }
+}
+
+/** Pulls one child's records and applies them in batches of whatever has arrived, up to MAX_BATCH. */
+class ChildLinkWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private closeCurrent: (() => Promise<unknown>) | undefined;
+
+  constructor(
+    private readonly child: string,
+    private readonly self: string,
+    private readonly handles: NatsHandles,
+    private readonly applier: RecordApplier,
+    private readonly ensureConsumer: (handles: NatsHandles) => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.closeCurrent?.().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 250;
+    while (this.running) {
+      try {
+        await this.ensureConsumer(this.handles);
+        const consumer = await this.handles.js.consumers.get(Streams.up(this.self), Streams.childConsumer(this.child));
+        const messages = await consumer.consume({ max_messages: 1000 });
+        this.closeCurrent = () => messages.close();
+        backoff = 250;
+        await this.drain(messages);
+      } catch (error) {
+        if (!this.running) return;
+        this.logger.warn(`link from ${this.child}: ${(error as Error).message}; resuming in ${backoff} ms`);
+        await sleep(backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  /** Feeds arriving messages into batches: one transaction applies all that waited while the last one ran. */
+  private async drain(messages: AsyncIterable<JsMsg>): Promise<void> {
+    const queue: JsMsg[] = [];
+    let notify: (() => void) | undefined;
+    let ended = false;
+    const pump = (async () => {
+      try {
+        for await (const message of messages) {
+          queue.push(message);
+          notify?.();
+        }
+      } finally {
+        ended = true;
+        notify?.();
+      }
+    })();
+    while (this.running) {
+      if (queue.length === 0) {
+        if (ended) break;
+        await new Promise<void>((resolve) => (notify = resolve));
+        notify = undefined;
+        continue;
+      }
+      const batch = queue.splice(0, MAX_BATCH);
+      try {
+        await this.applier.applyBatch(this.child, batch);
+      } catch {
+        // The batch was nak'ed and will be redelivered; wait a little for the database.
+        await sleep(1000);
+      }
+    }
+    await pump.catch(() => undefined);
+  }
+}
+
+async function retrying(action: () => Promise<void>, onError: (message: string) => void, stopped: () => boolean): Promise<void> {
+  let backoff = 250;
+  while (!stopped()) {
+    try {
+      return await action();
+    } catch (error) {
+      onError((error as Error).message);
+      await sleep(backoff);
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { JoinBody } from '@tdx/contracts';
+
+export interface KnownNode {
+  code: string;
+  name: string;
+  level: string;
+  parentCode: string;
+  publicKey: string;
+  via: string;
+  joinedAt: string;
+}
+
+export interface BatchProgress {
+  streamSeq: number;
+  origin: string;
+  originSeq: number;
+  recordAt: string;
+  applied: number;
+  skipped: number;
+  rejected: number;
+}
+
+/** Who this node knows below it, and the state of its links up and down. */
+@Injectable()
+export class LinkStateRepository {
+  async knownNode(manager: EntityManager, code: string): Promise<KnownNode | undefined> {
+    const rows = await manager.query(
+      `SELECT code, name, level, parent_code AS "parentCode", public_key AS "publicKey", via, joined_at AS "joinedAt"
+       FROM known_node WHERE code = $1`, [code]);
+    return rows[0];
+  }
+
+  /** Records a node and its key; false when it was already known (with this key). */
+  async addKnownNode(manager: EntityManager, body: JoinBody, via: string): Promise<boolean> {
+    const rows = await manager.query(
+      `INSERT INTO known_node (code, name, level, parent_code, public_key, via) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (code) DO NOTHING RETURNING code`,
+      [body.code, body.name, body.level, body.parent, body.publicKey, via]);
+    if (rows.length === 1 && body.code === via) {
+      await manager.query(`INSERT INTO child_link (child_code) VALUES ($1) ON CONFLICT DO NOTHING`, [body.code]);
+    }
+    return rows.length === 1;
+  }
+
+  async directChildren(manager: EntityManager): Promise<KnownNode[]> {
+    return manager.query(
+      `SELECT code, name, level, parent_code AS "parentCode", public_key AS "publicKey", via, joined_at AS "joinedAt"
+       FROM known_node WHERE code = via ORDER BY code`);
+  }
+
+  async recordBatch(manager: EntityManager, child: string, p: BatchProgress): Promise<void> {
+    await manager.query(
+      `UPDATE child_link SET last_stream_seq = GREATEST(last_stream_seq, $2), last_origin = $3, last_origin_seq = $4,
+         last_record_at = $5, last_applied_at = now(), applied_count = applied_count + $6,
+         skipped_count = skipped_count + $7, rejected_count = rejected_count + $8
+       WHERE child_code = $1`,
+      [child, p.streamSeq, p.origin, p.originSeq, p.recordAt, p.applied, p.skipped, p.rejected]);
+  }
+
+  async recordChildError(manager: EntityManager, child: string, error: string): Promise<void> {
+    await manager.query(`UPDATE child_link SET last_error = $2, last_error_at = now() WHERE child_code = $1`, [child, error.slice(0, 1000)]);
+  }
+
+  async recordRejected(manager: EntityManager, sender: string, claimedOrigin: string | undefined, reason: string, payload: string): Promise<void> {
+    await manager.query(`INSERT INTO rejected_message (sender, claimed_origin, reason, payload) VALUES ($1, $2, $3, $4)`,
+      [sender, claimedOrigin ?? null, reason, payload.slice(0, 65_536)]);
+  }
+
+  async childLinks(manager: EntityManager): Promise<Record<string, unknown>[]> {
+    return manager.query(
+      `SELECT k.code, k.name, k.level, k.joined_at AS "joinedAt", c.last_stream_seq AS "lastStreamSeq",
+              c.last_origin AS "lastOrigin", c.last_origin_seq AS "lastOriginSeq", c.last_record_at AS "lastRecordAt",
+              c.last_applied_at AS "lastAppliedAt", c.applied_count AS "applied", c.skipped_count AS "skipped",
+              c.rejected_count AS "rejected", c.last_error AS "lastError", c.last_error_at AS "lastErrorAt"
+       FROM known_node k JOIN child_link c ON c.child_code = k.code ORDER BY k.code`);
+  }
+
+  async parentJoined(manager: EntityManager, parent: { code: string; name: string; publicKey: string }): Promise<void> {
+    await manager.query(
+      `INSERT INTO parent_link (parent_code, parent_name, parent_public_key, joined_at) VALUES ($1, $2, $3, now())
+       ON CONFLICT (parent_code) DO UPDATE SET parent_name = $2, parent_public_key = $3, joined_at = now(), last_error = NULL`,
+      [parent.code, parent.name, parent.publicKey]);
+  }
+
+  async parentPublished(manager: EntityManager, parentCode: string, lastSeq: string, count: number): Promise<void> {
+    await manager.query(
+      `UPDATE parent_link SET last_published_seq = GREATEST(last_published_seq, $2::bigint), last_published_at = now(),
+         published_count = published_count + $3 WHERE parent_code = $1`, [parentCode, lastSeq, count]);
+  }
+
+  async parentError(manager: EntityManager, parentCode: string, error: string): Promise<void> {
+    await manager.query(
+      `INSERT INTO parent_link (parent_code, last_error, last_error_at) VALUES ($1, $2, now())
+       ON CONFLICT (parent_code) DO UPDATE SET last_error = $2, last_error_at = now()`, [parentCode, error.slice(0, 1000)]);
+  }
+
+  async parentLink(manager: EntityManager): Promise<Record<string, unknown> | undefined> {
+    const rows = await manager.query(
+      `SELECT parent_code AS "code", parent_name AS "name", joined_at AS "joinedAt", last_published_seq AS "lastPublishedSeq",
+              last_published_at AS "lastPublishedAt", published_count AS "published", last_error AS "lastError", last_error_at AS "lastErrorAt"
+       FROM parent_link`);
+    return rows[0];
+  }
+}

@@ -1,0 +1,86 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { connect, NatsConnection } from '@nats-io/transport-node';
+import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+
+export interface NatsHandles {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/**
+ * This node's own NATS connection. It connects in the background and reconnects forever, so a
+ * node starts (and answers /health) while NATS is down, and never needs a restart to recover.
+ */
+@Injectable()
+export class NatsLink implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(NatsLink.name);
+  private handles: NatsHandles | undefined;
+  private readonly waiters: ((handles: NatsHandles) => void)[] = [];
+  private stopped = false;
+
+  constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig) {}
+
+  onModuleInit(): void {
+    void this.connectLoop();
+  }
+
+  /** Resolves once the first connection is up. */
+  ready(): Promise<NatsHandles> {
+    return this.handles ? Promise.resolve(this.handles) : new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  isConnected(): boolean {
+    return this.handles !== undefined && !this.handles.nc.isClosed() && !this.reconnecting;
+  }
+
+  private reconnecting = false;
+
+  private async connectLoop(): Promise<void> {
+    let delay = 250;
+    while (!this.stopped) {
+      try {
+        const nc = await connect({
+          servers: this.config.natsUrl.split(','),
+          name: `tdx-node-${this.config.code}`,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          pingInterval: 10_000,
+        });
+        if (this.stopped) {
+          await nc.close();
+          return;
+        }
+        void this.watchStatus(nc);
+        this.handles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+        this.logger.log(`connected to NATS ${nc.getServer()}`);
+        this.waiters.splice(0).forEach((resolve) => resolve(this.handles as NatsHandles));
+        return;
+      } catch (error) {
+        this.logger.warn(`NATS not reachable (${(error as Error).message}); retrying in ${delay} ms`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnecting') this.reconnecting = true;
+      if (status.type === 'reconnect') {
+        this.reconnecting = false;
+        this.logger.log('reconnected to NATS');
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.handles && !this.handles.nc.isClosed()) await this.handles.nc.drain().catch(() => undefined);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

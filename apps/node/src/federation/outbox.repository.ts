@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Envelope, ReplicationRecord, sealRecord } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+
+type RecordOf<K extends ReplicationRecord['kind']> = Extract<ReplicationRecord, { kind: K }>;
+
+export interface OutboxRow {
+  seq: string;
+  origin: string;
+  payload: string;
+  sig: string;
+}
+
+/**
+ * The transactional outbox: a record is written in the same transaction as the change it
+ * describes, so nothing committed is lost between the database and the broker.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig) {}
+
+  /** Signs and queues a record that this node originates. A province has no parent and queues nothing. */
+  async appendLocal<K extends ReplicationRecord['kind']>(manager: EntityManager, kind: K, body: RecordOf<K>['body']): Promise<void> {
+    if (!this.config.parentCode) return;
+    const [{ seq }] = await manager.query(`SELECT nextval('record_seq') AS seq`);
+    const record = { v: 1, kind, origin: this.config.code, seq: Number(seq), at: new Date().toISOString(), body } as ReplicationRecord;
+    await this.insert(manager, record.origin, kind, sealRecord(record, this.config.signingKey));
+  }
+
+  /** Queues a descendant's record, exactly as its origin signed it, for this node's parent. */
+  async appendForward(manager: EntityManager, origin: string, kind: string, envelope: Envelope): Promise<void> {
+    if (!this.config.parentCode) return;
+    await this.insert(manager, origin, kind, envelope);
+  }
+
+  async nextBatch(manager: EntityManager, limit: number): Promise<OutboxRow[]> {
+    return manager.query(`SELECT seq, origin, payload, sig FROM outbox ORDER BY seq LIMIT $1`, [limit]);
+  }
+
+  async remove(manager: EntityManager, seqs: string[]): Promise<void> {
+    await manager.query(`DELETE FROM outbox WHERE seq = ANY($1::bigint[])`, [seqs]);
+  }
+
+  async backlog(manager: EntityManager): Promise<{ count: number; oldestAt: string | null }> {
+    const [row] = await manager.query(`SELECT count(*)::int AS count, min(created_at) AS oldest FROM outbox`);
+    return { count: row.count, oldestAt: row.oldest ? new Date(row.oldest).toISOString() : null };
+  }
+
+  private async insert(manager: EntityManager, origin: string, kind: string, envelope: Envelope): Promise<void> {
+    await manager.query(`INSERT INTO outbox (origin, kind, payload, sig) VALUES ($1, $2, $3, $4)`, [origin, kind, envelope.payload, envelope.sig]);
+  }
+}

@@ -1,0 +1,125 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { encodeEnvelope, JoinReply, sealRecord, Subjects } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { LinkStateRepository } from './link-state.repository';
+import { NatsHandles, NatsLink } from './nats-link';
+import { Wakeup } from './wakeup';
+import { OutboxRepository } from './outbox.repository';
+import { OutboxSignal } from './outbox-signal';
+
+const BATCH = 1000;
+const IDLE_POLL_MS = 1000;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The child side of the link to the parent: joins (with back-off, forever), then relays the
+ * outbox to the parent's stream in sequence order, deleting rows only once JetStream has
+ * acknowledged them. A crash between ack and delete re-sends, which the parent applies idempotently.
+ */
+@Injectable()
+export class ParentLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ParentLinkService.name);
+  private running = false;
+  private readonly wakeup = new Wakeup();
+  private loop: Promise<void> | undefined;
+  joined = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsLink,
+    private readonly outbox: OutboxRepository,
+    private readonly links: LinkStateRepository,
+    private readonly metrics: MetricsRegistry,
+    signal: OutboxSignal,
+  ) {
+    signal.listen(() => this.wakeup.signal());
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.parentCode) return;
+    this.running = true;
+    this.loop = this.run(this.config.parentCode).catch((error) => this.logger.error(`relay stopped: ${(error as Error).stack}`));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.wakeup.signal();
+    await this.loop;
+  }
+
+  private async run(parent: string): Promise<void> {
+    const handles = await this.nats.ready();
+    await this.join(handles, parent);
+    let backoff = 250;
+    while (this.running) {
+      try {
+        const sent = await this.relayOnce(handles, parent);
+        backoff = 250;
+        if (sent === 0) await this.idle(IDLE_POLL_MS);
+      } catch (error) {
+        const message = (error as Error).message;
+        this.logger.warn(`relay to ${parent} failed: ${message}; retrying in ${backoff} ms`);
+        await this.links.parentError(this.dataSource.manager, parent, message).catch(() => undefined);
+        await this.idle(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async join(handles: NatsHandles, parent: string): Promise<void> {
+    const join = sealRecord({
+      v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
+      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
+    }, this.config.signingKey);
+    let backoff = 250;
+    while (this.running) {
+      let reason: string;
+      try {
+        const reply = (await handles.nc.request(Subjects.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+        if (reply.ok) {
+          await this.links.parentJoined(this.dataSource.manager, reply.parent);
+          this.joined = true;
+          this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
+          return;
+        }
+        reason = `parent refused the join: ${reply.reason}`;
+      } catch (error) {
+        reason = `join request to ${parent} failed: ${(error as Error).message}`;
+      }
+      this.logger.warn(`${reason}; retrying in ${backoff} ms`);
+      await this.links.parentError(this.dataSource.manager, parent, reason).catch(() => undefined);
+      await this.idle(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  /** Publishes one batch, pipelined; returns how many rows were acknowledged. */
+  private async relayOnce({ js }: NatsHandles, parent: string): Promise<number> {
+    const rows = await this.outbox.nextBatch(this.dataSource.manager, BATCH);
+    if (rows.length === 0) return 0;
+    const subject = Subjects.up(parent, this.config.code);
+    const results = await Promise.allSettled(
+      rows.map((row) => js.publish(subject, encodeEnvelope({ payload: row.payload, sig: row.sig }), {
+        msgID: `${this.config.code}:${row.seq}`, timeout: 10_000,
+      })),
+    );
+    const acked = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.seq);
+    if (acked.length > 0) {
+      await this.dataSource.transaction(async (manager) => {
+        await this.outbox.remove(manager, acked);
+        await this.links.parentPublished(manager, parent, acked[acked.length - 1], acked.length);
+      });
+      this.metrics.published.inc(acked.length);
+    }
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    return acked.length;
+  }
+
+  private idle(ms: number): Promise<void> {
+    return this.wakeup.sleep(ms);
+  }
+}

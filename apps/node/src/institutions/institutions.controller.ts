@@ -1,0 +1,21 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { InstitutionsService } from './institutions.service';
+import { CreateInstitutionDto } from './dto/create-institution.dto';
+import { ListInstitutionsQuery } from './dto/list-institutions.query';
+
+@ApiTags('institutions')
+@Controller('api/v1/institutions')
+export class InstitutionsController {
+  constructor(private readonly institutions: InstitutionsService) {}
+
+  @Post()
+  register(@Body() dto: CreateInstitutionDto) {
+    return this.institutions.register(dto);
+  }
+
+  @Get()
+  list(@Query() query: ListInstitutionsQuery) {
+    return this.institutions.list(query);
+  }
+}

@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import type { InstitutionState } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { ConflictError } from '../common/domain-refusal';
+import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { OutboxRepository } from '../federation/outbox.repository';
+import { OutboxSignal } from '../federation/outbox-signal';
+import { InstitutionRepository } from './institution.repository';
+import type { CreateInstitutionDto } from './dto/create-institution.dto';
+
+@Injectable()
+export class InstitutionsService {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly institutions: InstitutionRepository,
+    private readonly outbox: OutboxRepository,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  async register(dto: CreateInstitutionDto): Promise<InstitutionState> {
+    const now = new Date().toISOString();
+    const state: InstitutionState = {
+      id: randomUUID(), origin: this.config.code, name: dto.name.trim(), kind: dto.kind,
+      creditCode: dto.creditCode ?? null, status: 'active', version: 1, createdAt: now, updatedAt: now,
+    };
+    await this.dataSource.transaction(async (manager) => {
+      if (state.creditCode && (await this.institutions.creditCodeTaken(manager, state.origin, state.creditCode))) {
+        throw new ConflictError(`an institution with credit code ${state.creditCode} is already registered at this node`, 'creditCode');
+      }
+      await this.institutions.insert(manager, state);
+      await this.outbox.appendLocal(manager, 'institution.upsert', state);
+    });
+    this.signal.notify();
+    return state;
+  }
+
+  async list(filter: { scope: 'local' | 'subtree'; origin?: string; limit: number; cursor?: string }): Promise<Page<InstitutionState>> {
+    const origin = filter.scope === 'local' ? this.config.code : filter.origin;
+    const { items, lastSeq } = await this.institutions.list(this.dataSource.manager, { origin, afterSeq: decodeCursor(filter.cursor), limit: filter.limit });
+    return { items, nextCursor: items.length === filter.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+  }
+}

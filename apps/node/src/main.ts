@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadNodeConfig } from './config/environment';
+import { createNodeApp } from './create-node-app';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadNodeConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tdx node refuses to start: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = await createNodeApp(config);
+  await app.listen(config.port);
+  new Logger('Node').log(`node ${config.code} ${config.name} (${config.level}) listening on http://localhost:${config.port}`);
+}
+
+void main();

@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** One Prometheus registry per node instance (never the process-wide default registry). */
+@Injectable()
+export class MetricsRegistry {
+  readonly registry = new Registry();
+
+  readonly records = new Counter({
+    name: 'tdx_replication_records_total',
+    help: 'Records received from each child link, by outcome (applied, skipped as duplicate or stale, rejected, retry)',
+    labelNames: ['child', 'outcome'],
+    registers: [this.registry],
+  });
+
+  readonly published = new Counter({
+    name: 'tdx_outbox_published_total',
+    help: 'Outbox records acknowledged by the parent stream',
+    registers: [this.registry],
+  });
+
+  readonly lagSeconds = new Gauge({
+    name: 'tdx_replication_lag_seconds',
+    help: 'Seconds between the origin committing the last applied record of each child link and this node applying it',
+    labelNames: ['child'],
+    registers: [this.registry],
+  });
+
+  readonly outboxBacklog = new Gauge({
+    name: 'tdx_outbox_backlog',
+    help: 'Records queued for the parent and not yet acknowledged',
+    registers: [this.registry],
+  });
+
+  readonly childPending = new Gauge({
+    name: 'tdx_child_link_pending',
+    help: "Records waiting in this node's stream for each child link",
+    labelNames: ['child'],
+    registers: [this.registry],
+  });
+}

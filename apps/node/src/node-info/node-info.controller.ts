@@ -1,0 +1,30 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { findDivision } from '@tdx/divisions';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { FederationStatusService } from '../federation/federation-status.service';
+
+@ApiTags('node')
+@Controller('api/v1/node')
+export class NodeInfoController {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly federation: FederationStatusService,
+  ) {}
+
+  /** Who this node is, its parent, and its children with the state of each link. */
+  @Get()
+  async describe() {
+    const status = await this.federation.status();
+    return {
+      code: this.config.code,
+      name: this.config.name,
+      level: this.config.level,
+      publicKey: this.config.signingKey.publicKey,
+      parent: this.config.parentCode
+        ? { code: this.config.parentCode, name: status.parent?.name ?? findDivision(this.config.parentCode)?.name ?? null, link: status.parent }
+        : null,
+      children: status.children,
+    };
+  }
+}

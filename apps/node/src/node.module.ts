@@ -1,0 +1,45 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { NODE_CONFIG, NodeRuntimeConfig } from './config/node-config';
+import { databaseOptions } from './database/database.options';
+import { InstitutionsController } from './institutions/institutions.controller';
+import { InstitutionsService } from './institutions/institutions.service';
+import { InstitutionRepository } from './institutions/institution.repository';
+import { CatalogController } from './catalog/catalog.controller';
+import { CatalogService } from './catalog/catalog.service';
+import { CatalogEntryRepository } from './catalog/catalog-entry.repository';
+import { ChildLinksService } from './federation/child-links.service';
+import { FederationController } from './federation/federation.controller';
+import { FederationStatusService } from './federation/federation-status.service';
+import { LinkStateRepository } from './federation/link-state.repository';
+import { NatsLink } from './federation/nats-link';
+import { OutboxRepository } from './federation/outbox.repository';
+import { OutboxSignal } from './federation/outbox-signal';
+import { ParentLinkService } from './federation/parent-link.service';
+import { RecordApplier } from './federation/record-applier';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsRegistry } from './metrics/metrics.registry';
+import { NodeInfoController } from './node-info/node-info.controller';
+
+/** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
+@Module({})
+export class NodeModule {
+  static forNode(config: NodeRuntimeConfig): DynamicModule {
+    return {
+      module: NodeModule,
+      imports: [
+        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 30, retryDelay: 2000 }),
+      ],
+      controllers: [NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController],
+      providers: [
+        { provide: NODE_CONFIG, useValue: config },
+        MetricsRegistry,
+        InstitutionRepository, InstitutionsService,
+        CatalogEntryRepository, CatalogService,
+        OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
+        FederationStatusService,
+      ],
+    };
+  }
+}

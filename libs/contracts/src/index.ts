@@ -1,0 +1,4 @@
+export * from './vocabulary';
+export * from './records';
+export * from './subjects';
+export * from './envelope';

@@ -1,0 +1,76 @@
+import type {
+  DataItemType, EntryStatus, EntryType, Grade, InstitutionKind, OpenType, ShareType, UpdateCycle,
+} from './vocabulary';
+import type { DivisionLevel } from '@tdx/divisions';
+
+/** The whole state of one catalog entry version, as it replicates (state transfer, not deltas). */
+export interface EntryState {
+  id: string;
+  origin: string;
+  code: string;
+  type: EntryType;
+  name: string;
+  summary: string;
+  providerId: string;
+  category: string;
+  grade: Grade;
+  shareType: ShareType;
+  shareCondition: string | null;
+  legalBasis: string | null;
+  openType: OpenType;
+  updateCycle: UpdateCycle;
+  format: string | null;
+  regionScope: string;
+  dataItems: { name: string; type: DataItemType; sensitive: boolean }[];
+  relatedResources: string[];
+  releaseDate: string | null;
+  status: EntryStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InstitutionState {
+  id: string;
+  origin: string;
+  name: string;
+  kind: InstitutionKind;
+  creditCode: string | null;
+  version: number;
+  status: EntryStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A node introducing itself and its public key (self-signed). */
+export interface JoinBody {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  parent: string;
+  /** Ed25519 public key, base64url of the raw 32 bytes. */
+  publicKey: string;
+}
+
+interface RecordHeader {
+  v: 1;
+  /** The node where the change was made; it signs the record. */
+  origin: string;
+  /** The origin's outbox sequence: strictly increasing per origin. */
+  seq: number;
+  /** When the origin committed the change (ISO 8601). */
+  at: string;
+}
+
+export type ReplicationRecord =
+  | (RecordHeader & { kind: 'node.join'; body: JoinBody })
+  | (RecordHeader & { kind: 'institution.upsert'; body: InstitutionState })
+  | (RecordHeader & { kind: 'entry.upsert'; body: EntryState });
+
+export type RecordKind = ReplicationRecord['kind'];
+export const RECORD_KINDS: readonly RecordKind[] = ['node.join', 'institution.upsert', 'entry.upsert'];
+
+/** Reply of a parent to a join request. */
+export type JoinReply =
+  | { ok: true; parent: { code: string; name: string; publicKey: string } }
+  | { ok: false; reason: string };

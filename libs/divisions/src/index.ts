@@ -1,0 +1,2 @@
+export * from './division-code';
+export * from './zhejiang';
