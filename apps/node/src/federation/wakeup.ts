@@ -14,14 +14,13 @@ export class Wakeup {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      this.resolveSleep = done;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.resolveSleep = undefined;
+        this.resolveSleep = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      this.resolveSleep = done;
     });
   }
 }

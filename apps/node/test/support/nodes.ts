@@ -1,0 +1,83 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { loadNodeConfig } from '../../src/config/environment';
+import { createNodeApp } from '../../src/create-node-app';
+import { freePort, waitForPort } from './nats-server';
+
+export const NODE_MAIN = resolve(__dirname, '../../dist/main.js');
+
+export interface NodeSpec {
+  code: string;
+  parentCode?: string;
+  databaseUrl: string;
+  natsUrl: string;
+  keyFile?: string;
+}
+
+export interface RunningNode {
+  code: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+function environment(spec: NodeSpec, port: number, keyDir: string): Record<string, string> {
+  return {
+    NODE_CODE: spec.code,
+    ...(spec.parentCode ? { PARENT_CODE: spec.parentCode } : {}),
+    DATABASE_URL: spec.databaseUrl,
+    NATS_URL: spec.natsUrl,
+    PORT: String(port),
+    NODE_KEY_FILE: spec.keyFile ?? join(keyDir, `node-${spec.code}.pem`),
+    LOG_LEVEL: 'warn',
+  };
+}
+
+/** A node as a Nest application inside the test process: several can run side by side. */
+export async function startInProcessNode(spec: NodeSpec): Promise<RunningNode & { app: INestApplication }> {
+  const port = await freePort();
+  const config = loadNodeConfig(environment(spec, port, mkdtempSync(join(tmpdir(), 'tdx-key-'))));
+  const app = await createNodeApp(config);
+  await app.listen(port, '127.0.0.1');
+  return { code: spec.code, url: `http://127.0.0.1:${port}`, app, stop: () => app.close() };
+}
+
+/** A node as its own OS process running the built service, which a test can SIGKILL and start again. */
+export class NodeProcess implements RunningNode {
+  private child: ChildProcess | undefined;
+  readonly output: string[] = [];
+
+  private constructor(readonly code: string, private readonly env: Record<string, string>, private readonly port: number) {}
+
+  static async start(spec: NodeSpec): Promise<NodeProcess> {
+    const port = await freePort();
+    const node = new NodeProcess(spec.code, environment(spec, port, mkdtempSync(join(tmpdir(), 'tdx-key-'))), port);
+    await node.restart();
+    return node;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async restart(): Promise<void> {
+    this.child = spawn(process.execPath, [NODE_MAIN], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (chunk) => this.output.push(String(chunk)));
+    this.child.stderr?.on('data', (chunk) => this.output.push(String(chunk)));
+    await waitForPort(this.port, 30_000);
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  stop(): Promise<void> {
+    return this.kill('SIGTERM');
+  }
+}

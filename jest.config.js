@@ -1,0 +1,21 @@
+// Tests run TypeScript through SWC (which emits the decorator metadata Nest needs) against the
+// libraries' sources, so `npm test` needs no build for unit tests; integration tests spawn the built node.
+const swc = ['@swc/jest', { ...JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8')), swcrc: false }];
+const common = {
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: { '^@tdx/(contracts|divisions)$': '<rootDir>/libs/$1/src/index.ts' },
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/apps/*/test/**/*.spec.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};
