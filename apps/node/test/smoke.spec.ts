@@ -1,19 +1,21 @@
 import { createTestDatabase, TestDatabase } from './support/databases';
-import { SHARED_NATS_URL } from './support/nats-server';
+import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, sampleEntry, sampleInstitution } from './support/api';
 
 describe('a single province node', () => {
   let db: TestDatabase;
   let node: RunningNode;
+  const namespace = testNamespace();
 
   beforeAll(async () => {
     db = await createTestDatabase('smoke');
-    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL });
+    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace });
   });
   afterAll(async () => {
     await node?.stop();
     await db?.drop();
+    await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
   });
 
   it('registers an institution and an entry and lists it', async () => {

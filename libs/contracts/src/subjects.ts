@@ -1,27 +1,26 @@
 /**
  * NATS names. Each hop has its own subjects, so a stream never captures a subject that also
- * crosses a leaf link to another stream (DESIGN.md §7).
+ * crosses a leaf link to another stream (DESIGN.md §7). Everything sits under a namespace
+ * (`NATS_NAMESPACE`, default `tdx`) so that separate federations (production, staging, a test
+ * run) can share one NATS server without seeing each other.
  */
-export const Subjects = {
-  /** A child publishes its upward records here; the parent's stream stores them. */
-  up: (parent: string, sender: string) => `tdx.up.${parent}.${sender}`,
-  /** Everything a parent's stream stores. */
-  upWildcard: (parent: string) => `tdx.up.${parent}.*`,
-  /** Core NATS request/reply: a child asks its parent to record it. */
-  join: (parent: string) => `tdx.join.${parent}`,
-} as const;
+export const DEFAULT_NAMESPACE = 'tdx';
+export const NAMESPACE_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
 
-export const Streams = {
-  /** The parent's inbound stream of upward records from all its children. */
-  up: (parent: string) => `TDX_UP_${parent}`,
-  /** One durable consumer per child link, so one slow child never holds up its siblings. */
-  childConsumer: (child: string) => `child_${child}`,
-} as const;
-
-/** The sender is the last token of an upward subject. */
-export function senderOfUpSubject(subject: string): string | undefined {
-  const match = /^tdx\.up\.(\d{6})\.(\d{6})$/.exec(subject);
-  return match ? match[2] : undefined;
+export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
+  const stream = namespace.toUpperCase();
+  return {
+    /** A child publishes its upward records here; the parent's stream stores them. */
+    up: (parent: string, sender: string) => `${namespace}.up.${parent}.${sender}`,
+    /** Everything a parent's stream stores. */
+    upWildcard: (parent: string) => `${namespace}.up.${parent}.*`,
+    /** Core NATS request/reply: a child asks its parent to record it. */
+    join: (parent: string) => `${namespace}.join.${parent}`,
+    /** The parent's inbound stream of upward records from all its children. */
+    upStream: (parent: string) => `${stream}_UP_${parent}`,
+    /** One durable consumer per child link, so one slow child never holds up its siblings. */
+    childConsumer: (child: string) => `child_${child}`,
+  } as const;
 }
 
-export const MSG_ID_HEADER = 'Nats-Msg-Id';
+export type NatsNames = ReturnType<typeof subjectsFor>;

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
+import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
 
 /** The environment variables a node reads. Names are the operator's contract: see README. */
@@ -17,6 +18,10 @@ export class EnvironmentVariables {
 
   @Matches(/^(nats|tls):\/\/\S+(,(nats|tls):\/\/\S+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
   NATS_URL!: string;
+
+  @IsOptional()
+  @Matches(NAMESPACE_PATTERN, { message: 'NATS_NAMESPACE must be a lower-case letter followed by up to 15 lower-case letters or digits' })
+  NATS_NAMESPACE?: string;
 
   @IsInt({ message: 'PORT must be an integer' })
   @Min(1, { message: 'PORT must be between 1 and 65535' })
@@ -66,6 +71,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     parentCode: raw.PARENT_CODE ?? null,
     databaseUrl: raw.DATABASE_URL,
     natsUrl: raw.NATS_URL,
+    natsNamespace: raw.NATS_NAMESPACE ?? DEFAULT_NAMESPACE,
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',

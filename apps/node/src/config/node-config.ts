@@ -9,6 +9,8 @@ export interface NodeConfig {
   parentCode: string | null;
   databaseUrl: string;
   natsUrl: string;
+  /** Prefix of every subject and stream name; separates federations sharing one NATS server. */
+  natsNamespace: string;
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';

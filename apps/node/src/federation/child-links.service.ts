@@ -4,7 +4,7 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { isDirectChild } from '@tdx/divisions';
-import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, Streams, Subjects, verifyEnvelope } from '@tdx/contracts';
+import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, verifyEnvelope } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { LinkStateRepository } from './link-state.repository';
 import { NatsHandles, NatsLink, sleep } from './nats-link';
@@ -50,10 +50,10 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   async pendingByChild(): Promise<Map<string, number>> {
     const result = new Map<string, number>();
     if (!this.nats.isConnected()) return result;
-    const { jsm } = await this.nats.ready();
+    const { jsm, names } = await this.nats.ready();
     for (const child of this.workers.keys()) {
       try {
-        const info = await jsm.consumers.info(Streams.up(this.config.code), Streams.childConsumer(child));
+        const info = await jsm.consumers.info(names.upStream(this.config.code), names.childConsumer(child));
         result.set(child, info.num_pending + info.num_ack_pending);
       } catch {
         // Unknown while the consumer is being (re)created.
@@ -65,7 +65,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   private async start(): Promise<void> {
     const handles = await this.nats.ready();
     await retrying(() => this.ensureStream(handles), (e) => this.logger.warn(`cannot create inbound stream: ${e}`), () => this.stopped);
-    this.joinSubscription = handles.nc.subscribe(Subjects.join(this.config.code), {
+    this.joinSubscription = handles.nc.subscribe(handles.names.join(this.config.code), {
       callback: (error, msg) => {
         if (!error) void this.answerJoin(handles, msg);
       },
@@ -73,14 +73,14 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     for (const child of await this.links.directChildren(this.dataSource.manager)) this.startWorker(handles, child.code);
   }
 
-  private async ensureStream({ jsm }: NatsHandles): Promise<void> {
-    const name = Streams.up(this.config.code);
+  private async ensureStream({ jsm, names }: NatsHandles): Promise<void> {
+    const name = names.upStream(this.config.code);
     try {
       await jsm.streams.info(name);
     } catch {
       await jsm.streams.add({
         name,
-        subjects: [Subjects.upWildcard(this.config.code)],
+        subjects: [names.upWildcard(this.config.code)],
         // Each child has its own filtered consumer; acknowledged records leave the stream.
         retention: RetentionPolicy.Workqueue,
         storage: StorageType.File,
@@ -129,15 +129,15 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  private async ensureConsumer({ jsm }: NatsHandles, child: string): Promise<void> {
-    const stream = Streams.up(this.config.code);
-    const durable = Streams.childConsumer(child);
+  private async ensureConsumer({ jsm, names }: NatsHandles, child: string): Promise<void> {
+    const stream = names.upStream(this.config.code);
+    const durable = names.childConsumer(child);
     try {
       await jsm.consumers.info(stream, durable);
     } catch {
       await jsm.consumers.add(stream, {
         durable_name: durable,
-        filter_subject: Subjects.up(this.config.code, child),
+        filter_subject: names.up(this.config.code, child),
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         ack_wait: nanos(30_000),
@@ -185,7 +185,7 @@ class ChildLinkWorker {
     while (this.running) {
       try {
         await this.ensureConsumer(this.handles);
-        const consumer = await this.handles.js.consumers.get(Streams.up(this.self), Streams.childConsumer(this.child));
+        const consumer = await this.handles.js.consumers.get(this.handles.names.upStream(this.self), this.handles.names.childConsumer(this.child));
         const messages = await consumer.consume({ max_messages: 1000 });
         this.closeCurrent = () => messages.close();
         backoff = 250;

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
+import { NatsNames, subjectsFor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 
 export interface NatsHandles {
+  names: NatsNames;
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
@@ -53,7 +55,7 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
           return;
         }
         void this.watchStatus(nc);
-        this.handles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+        this.handles = { names: subjectsFor(this.config.natsNamespace), nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
         this.logger.log(`connected to NATS ${nc.getServer()}`);
         this.waiters.splice(0).forEach((resolve) => resolve(this.handles as NatsHandles));
         return;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { encodeEnvelope, JoinReply, sealRecord, Subjects } from '@tdx/contracts';
+import { encodeEnvelope, JoinReply, sealRecord } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
@@ -78,7 +78,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     while (this.running) {
       let reason: string;
       try {
-        const reply = (await handles.nc.request(Subjects.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+        const reply = (await handles.nc.request(handles.names.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
         if (reply.ok) {
           await this.links.parentJoined(this.dataSource.manager, reply.parent);
           this.joined = true;
@@ -97,10 +97,10 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Publishes one batch, pipelined; returns how many rows were acknowledged. */
-  private async relayOnce({ js }: NatsHandles, parent: string): Promise<number> {
+  private async relayOnce({ js, names }: NatsHandles, parent: string): Promise<number> {
     const rows = await this.outbox.nextBatch(this.dataSource.manager, BATCH);
     if (rows.length === 0) return 0;
-    const subject = Subjects.up(parent, this.config.code);
+    const subject = names.up(parent, this.config.code);
     const results = await Promise.allSettled(
       rows.map((row) => js.publish(subject, encodeEnvelope({ payload: row.payload, sig: row.sig }), {
         msgID: `${this.config.code}:${row.seq}`, timeout: 10_000,

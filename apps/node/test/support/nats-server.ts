@@ -69,3 +69,23 @@ export class TestNatsServer {
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
+
+/** A namespace of its own for one test file on the shared server (see NATS_NAMESPACE). */
+export function testNamespace(): string {
+  return `t${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/** Deletes the streams a test created under its namespace. */
+export async function deleteNamespaceStreams(natsUrl: string, namespace: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${namespace.toUpperCase()}_`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}

@@ -15,6 +15,8 @@ export interface NodeSpec {
   databaseUrl: string;
   natsUrl: string;
   keyFile?: string;
+  /** NATS namespace; tests on the shared server use their own so they never meet the demo or each other. */
+  natsNamespace?: string;
 }
 
 export interface RunningNode {
@@ -29,6 +31,7 @@ function environment(spec: NodeSpec, port: number, keyDir: string): Record<strin
     ...(spec.parentCode ? { PARENT_CODE: spec.parentCode } : {}),
     DATABASE_URL: spec.databaseUrl,
     NATS_URL: spec.natsUrl,
+    ...(spec.natsNamespace ? { NATS_NAMESPACE: spec.natsNamespace } : {}),
     PORT: String(port),
     NODE_KEY_FILE: spec.keyFile ?? join(keyDir, `node-${spec.code}.pem`),
     LOG_LEVEL: 'warn',
