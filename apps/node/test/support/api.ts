@@ -1,4 +1,5 @@
 /** A small JSON client for a node's operator API. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies loosely and assert on them
 export async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
