@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from './config/node-config';
-import { databaseOptions } from './database/database.options';
+import { DataSourceCloser, dataSourceProvider } from './database/database.provider';
 import { InstitutionsController } from './institutions/institutions.controller';
 import { InstitutionsService } from './institutions/institutions.service';
 import { InstitutionRepository } from './institutions/institution.repository';
@@ -28,12 +27,10 @@ export class NodeModule {
   static forNode(config: NodeRuntimeConfig): DynamicModule {
     return {
       module: NodeModule,
-      imports: [
-        TypeOrmModule.forRoot({ ...databaseOptions(config.databaseUrl), retryAttempts: 30, retryDelay: 2000 }),
-      ],
       controllers: [NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
+        dataSourceProvider, DataSourceCloser,
         MetricsRegistry,
         InstitutionRepository, InstitutionsService,
         CatalogEntryRepository, CatalogService,
