@@ -4,14 +4,15 @@ import { encodeEnvelope, JoinReply, sealRecord } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { NatsHandles, NatsLink } from './nats-link';
+import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { Wakeup } from './wakeup';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
+// Retrying costs one request; a short ceiling means changes flow soon after the link is back.
+const MAX_BACKOFF_MS = 5_000;
 
 /**
  * The child side of the link to the parent: joins (with back-off, forever), then relays the
@@ -63,7 +64,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
         const message = (error as Error).message;
         this.logger.warn(`relay to ${parent} failed: ${message}; retrying in ${backoff} ms`);
         await this.links.parentError(this.dataSource.manager, parent, message).catch(() => undefined);
-        await this.idle(backoff);
+        await this.backOff(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
@@ -91,7 +92,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       }
       this.logger.warn(`${reason}; retrying in ${backoff} ms`);
       await this.links.parentError(this.dataSource.manager, parent, reason).catch(() => undefined);
-      await this.idle(backoff);
+      await this.backOff(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
   }
@@ -119,7 +120,14 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     return acked.length;
   }
 
+  /** Waits for new outbox rows (a commit signal) or the poll interval. */
   private idle(ms: number): Promise<void> {
     return this.wakeup.sleep(ms);
+  }
+
+  /** Waits after a failure; commit signals do not cut it short, so a burst of writes cannot turn retries into a storm. */
+  private async backOff(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (this.running && Date.now() < until) await sleep(Math.min(200, until - Date.now()));
   }
 }
