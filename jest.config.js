@@ -8,6 +8,8 @@ const common = {
 };
 
 module.exports = {
+  // Integration tests start nodes and servers; their waits are bounded inside each test.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/libs/*/src/**/*.spec.ts', '<rootDir>/apps/*/src/**/*.spec.ts'] },
     {
@@ -15,7 +17,6 @@ module.exports = {
       displayName: 'integration',
       rootDir: __dirname,
       testMatch: ['<rootDir>/apps/*/test/**/*.spec.ts'],
-      testTimeout: 120000,
     },
   ],
 };
