@@ -5,8 +5,10 @@ import { CreateEntryDto } from './dto/create-entry.dto';
 import { UpdateEntryDto } from './dto/update-entry.dto';
 import { ListEntriesQuery } from './dto/list-entries.query';
 import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
+import { BadFieldsException } from '../common/domain-refusal';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
+// A malformed id is answered like any malformed input: 400 naming the field.
+const uuid = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
 @ApiTags('catalog')
 @Controller('api/v1/catalog/entries')

@@ -5,6 +5,7 @@ import type { EntryState, EntryType } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError, Refusal } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
 import { OutboxSignal } from '../federation/outbox-signal';
 import { InstitutionRepository } from '../institutions/institution.repository';
@@ -18,6 +19,12 @@ import type { ListEntriesQuery } from './dto/list-entries.query';
 const TYPE_LETTER: Record<EntryType, string> = { data: 'D', application: 'A', component: 'C', compute: 'P' };
 
 type FieldProblem = { field: string; messages: string[] };
+/** The problems of one row of a registration, numbered from 1. */
+type RowProblems<T> = { row: number; problems: T[] };
+
+/** Fields every entry has: a PATCH may change them but not clear them (null). */
+const NOT_NULL_FIELDS = ['name', 'summary', 'providerId', 'category', 'grade', 'shareType', 'openType', 'updateCycle',
+  'regionScope', 'dataItems', 'relatedResources', 'stateSecret', 'expectedVersion'] as const;
 
 /** Registration, new versions and retirement of this node's own catalog entries. */
 @Injectable()
@@ -32,7 +39,11 @@ export class CatalogService {
   ) {}
 
   async register(dto: CreateEntryDto): Promise<EntryState> {
-    const [state] = await this.registerAll([dto], (problems) => new BadFieldsException(problems), (refusals) => new DomainRefusalException(refusals));
+    const [state] = await this.registerAll(
+      [dto],
+      (rows) => new BadFieldsException(rows.flatMap((r) => r.problems)),
+      (rows) => new DomainRefusalException(rows.flatMap((r) => r.problems)),
+    );
     return state;
   }
 
@@ -40,12 +51,19 @@ export class CatalogService {
   async registerMany(dtos: CreateEntryDto[]): Promise<EntryState[]> {
     return this.registerAll(
       dtos,
-      (problems, row) => new BadFieldsException(problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages }))),
-      (refusals, row) => new DomainRefusalException(refusals.map((r) => ({ ...r, message: `row ${row}: ${r.message}` }))),
+      (rows) => new BadFieldsException(rows.flatMap(({ row, problems }) =>
+        problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages })))),
+      (rows) => new DomainRefusalException(rows.flatMap(({ row, problems }) =>
+        problems.map((r) => ({ ...r, message: `row ${row}: ${r.message}` })))),
     );
   }
 
   async update(id: string, dto: UpdateEntryDto): Promise<EntryState> {
+    // Validation lets null through for optional fields; only the nullable ones (shareCondition, ...) may be cleared.
+    const nulls = NOT_NULL_FIELDS.filter((field) => (dto as Record<string, unknown>)[field] === null);
+    if (nulls.length > 0) {
+      throw new BadFieldsException(nulls.map((field) => ({ field, messages: [`${field} must not be null; omit it to keep the current value`] })));
+    }
     const state = await this.dataSource.transaction(async (manager) => {
       const current = await this.ownEntryForChange(manager, id);
       if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
@@ -58,8 +76,10 @@ export class CatalogService {
         version: current.version + 1,
         updatedAt: new Date().toISOString(),
       };
-      this.throwOnFieldProblems(fieldProblems(next.type, next), (p) => new BadFieldsException(p));
-      await this.throwOnRefusals(manager, next, stateSecret === true, (r) => new DomainRefusalException(r));
+      const problems = fieldProblems(next.type, next);
+      if (problems.length > 0) throw new BadFieldsException(problems);
+      const refusals = await this.refusalsOf(manager, next, stateSecret === true);
+      if (refusals.length > 0) throw new DomainRefusalException(refusals);
       await this.entries.update(manager, next);
       await this.outbox.appendLocal(manager, 'entry.upsert', next);
       return next;
@@ -99,32 +119,53 @@ export class CatalogService {
     return { items, nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
   }
 
+  /**
+   * Checks every row before writing any: malformed rows (400) first, then rule refusals (422),
+   * then code conflicts (409); each answer names every row at fault, not only the first.
+   */
   private async registerAll(
     dtos: CreateEntryDto[],
-    badFields: (problems: FieldProblem[], row: number) => Error,
-    refused: (refusals: Refusal[], row: number) => Error,
+    badFields: (rows: RowProblems<FieldProblem>[]) => Error,
+    refused: (rows: RowProblems<Refusal>[]) => Error,
   ): Promise<EntryState[]> {
     const now = new Date().toISOString();
     const states = await this.dataSource.transaction(async (manager) => {
       const prepared: EntryState[] = [];
+      const malformed: RowProblems<FieldProblem>[] = [];
+      const refusedRows: RowProblems<Refusal>[] = [];
+      const conflicts: string[] = [];
       const codes = new Set<string>();
       for (const [index, dto] of dtos.entries()) {
         const row = index + 1;
-        this.throwOnFieldProblems(fieldProblems(dto.type, dto), (p) => badFields(p, row));
-        const state = this.newState(dto, now);
-        await this.throwOnRefusals(manager, state, dto.stateSecret === true, (r) => refused(r, row));
-        if (dto.code !== undefined && (codes.has(dto.code) || (await this.entries.codeTaken(manager, this.config.code, dto.code)))) {
-          throw new ConflictError(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`, 'code');
+        const problems = fieldProblems(dto.type, dto);
+        if (problems.length > 0) {
+          malformed.push({ row, problems });
+          continue;
         }
-        if (dto.code !== undefined) codes.add(dto.code);
+        const state = this.newState(dto, now);
+        const refusals = await this.refusalsOf(manager, state, dto.stateSecret === true);
+        if (refusals.length > 0) refusedRows.push({ row, problems: refusals });
+        if (dto.code !== undefined && dto.code !== null) {
+          if (codes.has(dto.code) || (await this.entries.codeTaken(manager, this.config.code, dto.code))) {
+            conflicts.push(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`);
+          }
+          codes.add(dto.code);
+        }
         prepared.push(state);
       }
+      if (malformed.length > 0) throw badFields(malformed);
+      if (refusedRows.length > 0) throw refused(refusedRows);
+      if (conflicts.length > 0) throw new ConflictError(conflicts.join('; '), 'code');
       for (const state of prepared) {
         if (!state.code) state.code = await this.generatedCode(manager, state.type);
         await this.entries.insert(manager, state);
         await this.outbox.appendLocal(manager, 'entry.upsert', state);
       }
       return prepared;
+    }).catch((error: unknown) => {
+      // Two requests choosing the same new code at once: the loser's insert meets the unique index.
+      if (isUniqueViolation(error, 'catalog_entry_origin_code')) throw new ConflictError('resource code is already registered at this node', 'code');
+      throw error;
     });
     this.signal.notify();
     return states;
@@ -164,14 +205,9 @@ export class CatalogService {
     return current;
   }
 
-  private throwOnFieldProblems(problems: FieldProblem[], toError: (p: FieldProblem[]) => Error): void {
-    if (problems.length > 0) throw toError(problems);
-  }
-
-  private async throwOnRefusals(manager: EntityManager, state: EntryState, stateSecret: boolean, toError: (r: Refusal[]) => Error): Promise<void> {
+  private async refusalsOf(manager: EntityManager, state: EntryState, stateSecret: boolean): Promise<Refusal[]> {
     const provider = await this.institutions.findLocalActive(manager, state.providerId, this.config.code);
-    const refusals = refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: provider !== undefined, stateSecret });
-    if (refusals.length > 0) throw toError(refusals);
+    return refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: provider !== undefined, stateSecret });
   }
 }
 

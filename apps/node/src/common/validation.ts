@@ -1,8 +1,10 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { BadFieldsException } from './domain-refusal';
 
+type FieldProblem = { field: string; row?: number; messages: string[] };
+
 /** Flattens nested class-validator errors into `[{ field: 'dataItems.0.type', messages }]`. */
-export function fieldsOf(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
+export function fieldsOf(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((error) => {
     const field = prefix ? `${prefix}.${error.property}` : error.property;
     const own = error.constraints ? [{ field, ...rowOf(field), messages: Object.values(error.constraints) }] : [];
@@ -10,15 +12,44 @@ export function fieldsOf(errors: ValidationError[], prefix = ''): { field: strin
   });
 }
 
-/** Strict DTO validation: unknown properties are refused, not silently dropped. */
+/**
+ * Strict DTO validation: unknown properties are refused, not silently dropped. Strings holding a
+ * NUL character are refused too: PostgreSQL cannot store them, and they would otherwise fail as a 500.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const nul = nulFields(value)
+      .map((path) => path || metadata.data || metadata.type)
+      .map((field) => ({ field, ...rowOf(field), messages: [`${field} must not contain NUL characters`] }));
+    let result: unknown;
+    try {
+      result = await super.transform(value, metadata);
+    } catch (error) {
+      if (nul.length > 0 && error instanceof BadFieldsException) {
+        throw new BadFieldsException([...(error.getResponse() as { fields: FieldProblem[] }).fields, ...nul]);
+      }
+      throw error;
+    }
+    if (nul.length > 0) throw new BadFieldsException(nul);
+    return result;
+  }
+}
+
 export function strictValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
     exceptionFactory: (errors) => new BadFieldsException(fieldsOf(errors)),
   });
+}
+
+/** The paths (`dataItems.0.name`) of the strings inside `value` that contain U+0000. */
+function nulFields(value: unknown, path = ''): string[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, child]) => nulFields(child, path ? `${path}.${key}` : key));
 }
 
 /** In a bulk upload (`entries.4.name`) the row number, counted from 1, is named too. */

@@ -4,19 +4,22 @@ import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
 
+// Six digits, not starting 00 (no division code does; see isDivisionCode).
+const DIVISION_CODE = /^(?!00)\d{6}$/;
+
 /** The environment variables a node reads. Names are the operator's contract: see README. */
 export class EnvironmentVariables {
-  @Matches(/^\d{6}$/, { message: 'NODE_CODE must be a six-digit division code' })
+  @Matches(DIVISION_CODE, { message: 'NODE_CODE must be a six-digit division code' })
   NODE_CODE!: string;
 
   @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'PARENT_CODE must be a six-digit division code (omit it for a province)' })
+  @Matches(DIVISION_CODE, { message: 'PARENT_CODE must be a six-digit division code (omit it for a province)' })
   PARENT_CODE?: string;
 
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
-  @Matches(/^(nats|tls):\/\/\S+(,(nats|tls):\/\/\S+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
+  @Matches(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, { message: 'NATS_URL must be one or more nats:// URLs separated by commas' })
   NATS_URL!: string;
 
   @IsOptional()
@@ -55,15 +58,19 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
   });
-  const problems = validateSync(raw, { whitelist: false }).flatMap((e) =>
+  const errors = validateSync(raw, { whitelist: false });
+  const problems = errors.flatMap((e) =>
     Object.values(e.constraints ?? {}).slice(0, 1).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
   );
-  if (problems.length === 0) problems.push(...jurisdictionProblems(raw));
-  if (problems.length > 0) throw new ConfigError(problems);
-
+  // The checks across variables run whenever the variables they read are valid themselves, so
+  // that one message still names every bad variable.
+  const bad = new Set(errors.map((e) => e.property));
   const code = raw.NODE_CODE;
-  const name = findDivision(code)?.name ?? raw.NODE_NAME;
-  if (!name) throw new ConfigError([`NODE_NAME: required because ${code} is not in the division list`]);
+  const name = bad.has('NODE_CODE') ? undefined : findDivision(code)?.name ?? raw.NODE_NAME;
+  if (!bad.has('NODE_CODE') && !bad.has('PARENT_CODE')) problems.push(...jurisdictionProblems(raw));
+  if (!bad.has('NODE_CODE') && !bad.has('NODE_NAME') && !name) problems.push(`NODE_NAME: required because ${code} is not in the division list`);
+  if (problems.length > 0 || !name) throw new ConfigError(problems);
+
   return {
     code,
     name,

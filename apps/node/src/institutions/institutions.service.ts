@@ -5,6 +5,7 @@ import type { InstitutionState } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { ConflictError } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
 import { OutboxSignal } from '../federation/outbox-signal';
 import { InstitutionRepository } from './institution.repository';
@@ -28,13 +29,21 @@ export class InstitutionsService {
     };
     await this.dataSource.transaction(async (manager) => {
       if (state.creditCode && (await this.institutions.creditCodeTaken(manager, state.origin, state.creditCode))) {
-        throw new ConflictError(`an institution with credit code ${state.creditCode} is already registered at this node`, 'creditCode');
+        throw this.creditCodeTaken(state.creditCode);
       }
       await this.institutions.insert(manager, state);
       await this.outbox.appendLocal(manager, 'institution.upsert', state);
+    }).catch((error: unknown) => {
+      // A concurrent registration of the same code won between our check and our insert.
+      if (isUniqueViolation(error, 'institution_origin_credit_code')) throw this.creditCodeTaken(state.creditCode);
+      throw error;
     });
     this.signal.notify();
     return state;
+  }
+
+  private creditCodeTaken(creditCode: string | null): ConflictError {
+    return new ConflictError(`an institution with credit code ${creditCode} is already registered at this node`, 'creditCode');
   }
 
   async list(filter: { scope: 'local' | 'subtree'; origin?: string; limit: number; cursor?: string }): Promise<Page<InstitutionState>> {

@@ -14,7 +14,7 @@ export class CreateInstitutionDto {
   @IsIn(INSTITUTION_KINDS)
   kind!: InstitutionKind;
 
-  @ApiPropertyOptional({ description: 'GB 32100-2015 unified social credit code', example: '11330106002489123X' })
+  @ApiPropertyOptional({ description: 'GB 32100-2015 unified social credit code', example: '11330106002489123Y' })
   @IsOptional()
   @IsUnifiedCreditCode()
   creditCode?: string;

@@ -1,0 +1,211 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { openEnvelope, publicKeyFromBase64url, sealRecord, verifyEnvelope, encodeEnvelope } from '@tdx/contracts';
+import { ConfigError, loadNodeConfig } from './environment';
+import { loadOrCreateSigningKey } from './signing-key.store';
+
+const SECRET = 's3cr3t-Pa55word';
+
+/** A valid environment of the Xihu county node. */
+function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    NODE_CODE: '330106',
+    PARENT_CODE: '330100',
+    DATABASE_URL: `postgres://tdx:${SECRET}@db.internal:5432/tdx_xihu`,
+    NATS_URL: 'nats://127.0.0.1:4222',
+    PORT: '3106',
+    ...overrides,
+  };
+}
+
+/** The ConfigError that loading `environment` throws (fails the test when it throws nothing or something else). */
+function configError(environment: Record<string, string | undefined>): ConfigError {
+  let thrown: unknown;
+  try {
+    loadNodeConfig(environment);
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  return thrown as ConfigError;
+}
+
+/** The variables a ConfigError names: each problem starts with the variable's name. */
+function named(error: ConfigError): string[] {
+  return error.problems.map((p) => /^[A-Z_]+/.exec(p)?.[0] ?? p).sort();
+}
+
+describe('loadNodeConfig', () => {
+  it('reads a valid county environment', () => {
+    expect(loadNodeConfig(env({ NATS_NAMESPACE: 'demo', LOG_LEVEL: 'warn', NODE_KEY_FILE: '/var/lib/tdx/xihu.pem' }))).toEqual({
+      code: '330106',
+      name: '西湖区',
+      level: 'county',
+      parentCode: '330100',
+      databaseUrl: `postgres://tdx:${SECRET}@db.internal:5432/tdx_xihu`,
+      natsUrl: 'nats://127.0.0.1:4222',
+      natsNamespace: 'demo',
+      port: 3106,
+      keyFile: '/var/lib/tdx/xihu.pem',
+      logLevel: 'warn',
+    });
+  });
+
+  it('applies defaults for the optional variables', () => {
+    const config = loadNodeConfig(env());
+    expect(config.keyFile).toBe('.tdx/keys/node-330106.pem');
+    expect(config.logLevel).toBe('log');
+    expect(config.natsNamespace).toMatch(/^[a-z][a-z0-9]*$/);
+  });
+
+  it('derives the level from the code, and a province has no parent', () => {
+    expect(loadNodeConfig(env({ NODE_CODE: '330000', PARENT_CODE: undefined }))).toMatchObject({ level: 'province', parentCode: null, name: '浙江省' });
+    expect(loadNodeConfig(env({ NODE_CODE: '330000', PARENT_CODE: '' }))).toMatchObject({ level: 'province', parentCode: null });
+    expect(loadNodeConfig(env({ NODE_CODE: '330200', PARENT_CODE: '330000' }))).toMatchObject({ level: 'city', parentCode: '330000', name: '宁波市' });
+    expect(loadNodeConfig(env({ NODE_CODE: '330212', PARENT_CODE: '330200' }))).toMatchObject({ level: 'county', parentCode: '330200' });
+  });
+
+  it('names every bad variable in one message', () => {
+    const error = configError({
+      NODE_CODE: '33010',
+      PARENT_CODE: 'x',
+      DATABASE_URL: 'mysql://root@db/tdx',
+      NATS_URL: 'http://nats:4222',
+      NATS_NAMESPACE: 'Has-Capitals',
+      PORT: 'eighty',
+      LOG_LEVEL: 'verbose',
+    });
+    expect(named(error)).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'NATS_NAMESPACE', 'NATS_URL', 'NODE_CODE', 'PARENT_CODE', 'PORT']);
+    for (const problem of error.problems) expect(error.message).toContain(problem);
+    expect(error.message).toMatch(/^invalid configuration: /);
+  });
+
+  it('names every missing required variable', () => {
+    expect(named(configError({}))).toEqual(['DATABASE_URL', 'NATS_URL', 'NODE_CODE', 'PORT']);
+  });
+
+  it.each([
+    ['PORT', '0'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', ''],
+    ['NODE_CODE', '3301060'],
+    ['NODE_CODE', '000000'],
+    ['NODE_CODE', '001006'],
+    ['NATS_URL', 'nats://a:4222,http://b:4222'],
+    ['DATABASE_URL', ''],
+  ])('refuses %s=%j', (variable, value) => {
+    const overrides: Record<string, string> = { [variable]: value };
+    if (variable === 'NODE_CODE') overrides.PARENT_CODE = '330100';
+    expect(named(configError(env(overrides)))).toContain(variable);
+  });
+
+  it('never echoes the value of DATABASE_URL, valid or not', () => {
+    const bad = configError(env({ DATABASE_URL: `mysql://tdx:${SECRET}@db.internal/tdx`, PORT: 'x' }));
+    expect(named(bad)).toEqual(['DATABASE_URL', 'PORT']);
+    expect(bad.message).not.toContain(SECRET);
+    expect(bad.message).not.toContain('db.internal');
+    expect(JSON.stringify(bad.problems)).not.toContain(SECRET);
+    const badWithSpace = configError(env({ DATABASE_URL: `postgres://tdx:${SECRET} @db.internal/tdx` }));
+    expect(badWithSpace.message).not.toContain(SECRET);
+    // With another variable wrong, the valid URL is not echoed either.
+    const other = configError(env({ PARENT_CODE: '330200' }));
+    expect(other.message).not.toContain(SECRET);
+    expect(String(other.stack)).not.toContain(SECRET);
+  });
+
+  it.each([
+    ['a county under another city', '330106', '330200'],
+    ['a county directly under the province', '330106', '330000'],
+    ['a city under a city', '330200', '330100'],
+    ['a city under another province', '330200', '320000'],
+    ['a county under itself', '330106', '330106'],
+    ['a county under a county', '330106', '330108'],
+  ])('refuses %s (%s under %s), naming PARENT_CODE', (_label, code, parent) => {
+    const error = configError(env({ NODE_CODE: code, PARENT_CODE: parent }));
+    expect(named(error)).toEqual(['PARENT_CODE']);
+    expect(error.message).toContain(code);
+    expect(error.message).toContain(parent);
+  });
+
+  it('refuses a province with a parent', () => {
+    const error = configError(env({ NODE_CODE: '330000', PARENT_CODE: '310000' }));
+    expect(named(error)).toEqual(['PARENT_CODE']);
+    expect(error.message).toMatch(/province/);
+  });
+
+  it.each([
+    ['a city', '330100'],
+    ['a county', '330106'],
+  ])('refuses %s without a parent', (_label, code) => {
+    expect(named(configError(env({ NODE_CODE: code, PARENT_CODE: undefined })))).toEqual(['PARENT_CODE']);
+    expect(named(configError(env({ NODE_CODE: code, PARENT_CODE: '' })))).toEqual(['PARENT_CODE']);
+  });
+
+  it('names a wrong parent together with the other bad variables', () => {
+    expect(named(configError(env({ PARENT_CODE: '330200', PORT: '-1' })))).toEqual(['PARENT_CODE', 'PORT']);
+  });
+
+  it('takes the name from the division list, whatever NODE_NAME says', () => {
+    expect(loadNodeConfig(env()).name).toBe('西湖区');
+    expect(loadNodeConfig(env({ NODE_NAME: 'Somewhere else' })).name).toBe('西湖区');
+    expect(loadNodeConfig(env({ NODE_CODE: '330100', PARENT_CODE: '330000' })).name).toBe('杭州市');
+  });
+
+  it('takes NODE_NAME for a code that is not in the division list, and requires it there', () => {
+    // 330199 is shaped like a Hangzhou county but is not one.
+    const unlisted = env({ NODE_CODE: '330199', PARENT_CODE: '330100' });
+    expect(loadNodeConfig({ ...unlisted, NODE_NAME: 'Test County' })).toMatchObject({ code: '330199', name: 'Test County', level: 'county' });
+    expect(named(configError(unlisted))).toEqual(['NODE_NAME']);
+    expect(named(configError({ ...unlisted, NODE_NAME: '' }))).toEqual(['NODE_NAME']);
+  });
+
+  it('names a missing NODE_NAME together with the other bad variables', () => {
+    expect(named(configError(env({ NODE_CODE: '330199', PARENT_CODE: '330100', PORT: '99999' })))).toEqual(['NODE_NAME', 'PORT']);
+  });
+});
+
+describe('loadOrCreateSigningKey', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tdx-key-spec-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('generates the key once, stores it 0600, and reloads the same key afterwards', () => {
+    const file = join(dir, 'nested', 'keys', 'node-330106.pem');
+    const first = loadOrCreateSigningKey(file);
+    expect(first.created).toBe(true);
+    expect(first.key.publicKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stored = readFileSync(file, 'utf8');
+    expect(stored).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+
+    const second = loadOrCreateSigningKey(file);
+    expect(second.created).toBe(false);
+    expect(second.key.publicKey).toBe(first.key.publicKey);
+    expect(readFileSync(file, 'utf8')).toBe(stored);
+
+    // The reloaded key signs what the first key's public half verifies.
+    const envelope = sealRecord({ v: 1, kind: 'node.join', origin: '330106', seq: 0, at: new Date().toISOString(),
+      body: { code: '330106', name: '西湖区', level: 'county', parent: '330100', publicKey: second.key.publicKey } }, second.key);
+    expect(verifyEnvelope(openEnvelope(encodeEnvelope(envelope)).envelope, publicKeyFromBase64url(first.key.publicKey))).toBe(true);
+  });
+
+  it('gives different nodes different keys', () => {
+    const a = loadOrCreateSigningKey(join(dir, 'a.pem'));
+    const b = loadOrCreateSigningKey(join(dir, 'b.pem'));
+    expect(a.key.publicKey).not.toBe(b.key.publicKey);
+  });
+
+  it('refuses a stored key that is not Ed25519 rather than replace it', () => {
+    const file = join(dir, 'rsa.pem');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    writeFileSync(file, pem);
+    expect(() => loadOrCreateSigningKey(file)).toThrow(/Ed25519/);
+    expect(readFileSync(file, 'utf8')).toBe(pem);
+  });
+});
