@@ -273,6 +273,16 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       expect(answer.statusCode).toBe(404);
     });
 
+    it('answers a well-formed UUID of another version (v1) with 404, not 400', async () => {
+      const answer = await refused(404, 'GET', `${ENTRIES}/6ba7b810-9dad-11d1-80b4-00c04fd430c8`);
+      expect(answer.statusCode).toBe(404);
+    });
+
+    it('answers a body over the 5 MB limit with 413', async () => {
+      const answer = await refused(413, 'POST', ENTRIES, entry({ summary: 'x'.repeat(6 * 1024 * 1024) }));
+      expect(answer).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    });
+
     it.each([
       ['GET', 'not-a-uuid'],
       ['PATCH', 'not-a-uuid'],
@@ -367,7 +377,7 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     it('makes version 2 with the change, one outbox record more, and nothing else touched', async () => {
       const before = await snapshot();
       const answer = await api(node.url, 'PATCH', `${ENTRIES}/${target.id}`, {
-        name: 'Patch target, renamed', grade: 'L2', openType: 'restricted', shareType: 'conditional', shareCondition: 'on approval',
+        name: '  Patch target, renamed ', grade: 'L2', openType: 'restricted', shareType: 'conditional', shareCondition: 'on approval',
         format: null, expectedVersion: 1,
       });
       expect(answer.status).toBe(200);

@@ -8,7 +8,7 @@ import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
 import { BadFieldsException } from '../common/domain-refusal';
 
 // A malformed id is answered like any malformed input: 400 naming the field.
-const uuid = new ParseUUIDPipe({ version: '4', exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
 @ApiTags('catalog')
 @Controller('api/v1/catalog/entries')

@@ -73,6 +73,7 @@ export class CatalogService {
       const next: EntryState = {
         ...current,
         ...definedOnly(changes),
+        ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
         version: current.version + 1,
         updatedAt: new Date().toISOString(),
       };

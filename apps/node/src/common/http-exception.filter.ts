@@ -19,7 +19,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const status = clientErrorStatus(exception);
     if (status) {
-      response.status(status).json({ statusCode: status, error: 'Bad Request', message: (exception as Error).message });
+      const error = status === HttpStatus.PAYLOAD_TOO_LARGE ? 'Payload Too Large' : 'Bad Request';
+      response.status(status).json({ statusCode: status, error, message: (exception as Error).message });
       return;
     }
     this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
