@@ -64,8 +64,10 @@ export class LinkStateRepository {
   }
 
   async recordRejected(manager: EntityManager, sender: string, claimedOrigin: string | undefined, reason: string, payload: string): Promise<void> {
+    // PostgreSQL text cannot hold NUL: escape it, or a garbage message would fail its batch on every redelivery.
+    const text = (value: string) => value.replace(/\u0000/g, '\\u0000');
     await manager.query(`INSERT INTO rejected_message (sender, claimed_origin, reason, payload) VALUES ($1, $2, $3, $4)`,
-      [sender, claimedOrigin ?? null, reason, payload.slice(0, 65_536)]);
+      [sender, claimedOrigin === undefined ? null : text(claimedOrigin), text(reason), text(payload.slice(0, 65_536))]);
   }
 
   async childLinks(manager: EntityManager): Promise<Record<string, unknown>[]> {

@@ -44,11 +44,12 @@ export class RecordApplier {
   async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.dataSource.transaction(async (manager) => {
-        const results: Outcome[] = [];
-        for (const message of messages) results.push(await this.applyOne(manager, child, message));
-        await this.recordProgress(manager, child, messages, results);
-        return results;
+      outcomes = await this.applyInTransaction(child, messages, false).catch((error: unknown) => {
+        // A record the database refuses (a taken resource code, a value outside a CHECK) would fail
+        // every redelivery of its batch and hold up the link for good, and the good records with it:
+        // apply the batch again with each record on its own savepoint, rejecting only those refused.
+        if (!refusedByDatabase(error)) throw error;
+        return this.applyInTransaction(child, messages, true);
       });
     } catch (error) {
       const reason = (error as Error).message;
@@ -60,6 +61,31 @@ export class RecordApplier {
     messages.forEach((message, i) => this.settle(message, outcomes[i]));
     this.count(child, outcomes);
     if (outcomes.some((o) => o.kind === 'applied')) this.signal.notify();
+  }
+
+  private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean): Promise<Outcome[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const results: Outcome[] = [];
+      for (const message of messages) {
+        results.push(isolate ? await this.applyIsolated(manager, child, message) : await this.applyOne(manager, child, message));
+      }
+      await this.recordProgress(manager, child, messages, results);
+      return results;
+    });
+  }
+
+  /** applyOne on a savepoint: a record the database refuses is rolled back and rejected alone. */
+  private async applyIsolated(manager: EntityManager, child: string, message: JsMsg): Promise<Outcome> {
+    await manager.query('SAVEPOINT apply_record');
+    try {
+      const outcome = await this.applyOne(manager, child, message);
+      await manager.query('RELEASE SAVEPOINT apply_record');
+      return outcome;
+    } catch (error) {
+      if (!refusedByDatabase(error)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT apply_record');
+      return this.reject(manager, child, claimedOrigin(message), `the database refused the record: ${(error as Error).message}`, message);
+    }
   }
 
   private async applyOne(manager: EntityManager, child: string, message: JsMsg): Promise<Outcome> {
@@ -149,7 +175,10 @@ export class RecordApplier {
 
   private settle(message: JsMsg, outcome: Outcome): void {
     if (outcome.kind === 'retry') message.nak(KEY_WAIT_MS);
-    else if (outcome.kind === 'rejected') message.term(outcome.reason);
+    // No reason on the term: nats-server 2.9 (Debian's) only knows a bare "+TERM" and ignores
+    // "+TERM <reason>", so a rejected record would come back every ack_wait, be rejected and
+    // logged again forever, and never leave the work-queue stream. The reason is in rejected_message.
+    else if (outcome.kind === 'rejected') message.term();
     else message.ack();
   }
 
@@ -157,5 +186,19 @@ export class RecordApplier {
     for (const outcome of outcomes) {
       this.metrics.records.inc({ child, outcome: outcome.kind });
     }
+  }
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): retrying the record cannot help. */
+function refusedByDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+function claimedOrigin(message: JsMsg): string | undefined {
+  try {
+    return openEnvelope(message.data).record.origin;
+  } catch {
+    return undefined;
   }
 }
