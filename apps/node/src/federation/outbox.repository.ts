@@ -5,6 +5,15 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 
 type RecordOf<K extends ReplicationRecord['kind']> = Extract<ReplicationRecord, { kind: K }>;
 
+export interface ForwardRecord {
+  origin: string;
+  kind: string;
+  envelope: Envelope;
+}
+
+// Four parameters a row; PostgreSQL allows 65,535 parameters in one statement.
+const FORWARD_ROWS_PER_STATEMENT = 1000;
+
 export interface OutboxRow {
   seq: string;
   origin: string;
@@ -32,6 +41,20 @@ export class OutboxRepository {
   async appendForward(manager: EntityManager, origin: string, kind: string, envelope: Envelope): Promise<void> {
     if (!this.config.parentCode) return;
     await this.insert(manager, origin, kind, envelope);
+  }
+
+  /**
+   * Queues many descendants' records in one statement, in the order given (a VALUES list yields
+   * its rows in order, so `seq` follows it). One round trip per applied batch instead of one per record.
+   */
+  async appendForwardMany(manager: EntityManager, records: ForwardRecord[]): Promise<void> {
+    if (!this.config.parentCode) return;
+    for (let start = 0; start < records.length; start += FORWARD_ROWS_PER_STATEMENT) {
+      const chunk = records.slice(start, start + FORWARD_ROWS_PER_STATEMENT);
+      const values = chunk.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
+      await manager.query(`INSERT INTO outbox (origin, kind, payload, sig) VALUES ${values}`,
+        chunk.flatMap((r) => [r.origin, r.kind, r.envelope.payload, r.envelope.sig]));
+    }
   }
 
   async nextBatch(manager: EntityManager, limit: number): Promise<OutboxRow[]> {

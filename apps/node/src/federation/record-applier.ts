@@ -7,7 +7,7 @@ import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { OutboxRepository } from './outbox.repository';
+import { ForwardRecord, OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { attributionProblem } from './record-checks';
 
@@ -66,19 +66,24 @@ export class RecordApplier {
   private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean): Promise<Outcome[]> {
     return this.dataSource.transaction(async (manager) => {
       const results: Outcome[] = [];
+      // Records to pass on to this node's parent, in order; written with one statement below,
+      // still inside the transaction that applies them.
+      const forward: ForwardRecord[] = [];
       for (const message of messages) {
-        results.push(isolate ? await this.applyIsolated(manager, child, message) : await this.applyOne(manager, child, message));
+        results.push(isolate ? await this.applyIsolated(manager, child, message, forward) : await this.applyOne(manager, child, message, forward));
       }
+      await this.outbox.appendForwardMany(manager, forward);
       await this.recordProgress(manager, child, messages, results);
       return results;
     });
   }
 
   /** applyOne on a savepoint: a record the database refuses is rolled back and rejected alone. */
-  private async applyIsolated(manager: EntityManager, child: string, message: JsMsg): Promise<Outcome> {
+  private async applyIsolated(manager: EntityManager, child: string, message: JsMsg, forward: ForwardRecord[]): Promise<Outcome> {
     await manager.query('SAVEPOINT apply_record');
     try {
-      const outcome = await this.applyOne(manager, child, message);
+      // applyOne pushes to `forward` only after its last statement, so a refused record leaves nothing there.
+      const outcome = await this.applyOne(manager, child, message, forward);
       await manager.query('RELEASE SAVEPOINT apply_record');
       return outcome;
     } catch (error) {
@@ -88,7 +93,7 @@ export class RecordApplier {
     }
   }
 
-  private async applyOne(manager: EntityManager, child: string, message: JsMsg): Promise<Outcome> {
+  private async applyOne(manager: EntityManager, child: string, message: JsMsg, forward: ForwardRecord[]): Promise<Outcome> {
     let opened: ReturnType<typeof openEnvelope>;
     try {
       opened = openEnvelope(message.data);
@@ -114,7 +119,7 @@ export class RecordApplier {
       }
       if (known) return { kind: 'skipped' };
       await this.links.addKnownNode(manager, record.body, child);
-      await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+      forward.push({ origin: record.origin, kind: record.kind, envelope });
       return { kind: 'applied' };
     }
 
@@ -131,7 +136,7 @@ export class RecordApplier {
       ? await this.entries.applyReplica(manager, record.body)
       : await this.institutions.applyReplica(manager, record.body);
     if (!applied) return { kind: 'skipped' };
-    await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+    forward.push({ origin: record.origin, kind: record.kind, envelope });
     return { kind: 'applied' };
   }
 
