@@ -140,7 +140,8 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         filter_subject: names.up(this.config.code, child),
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(30_000),
+        // Short enough that records a crashed node held unacknowledged come back soon after its restart.
+        ack_wait: nanos(10_000),
         max_ack_pending: 4000,
       });
     }
