@@ -13,6 +13,14 @@ const INSERT = `INSERT INTO catalog_entry (id, origin, code, type, name, summary
     release_date, status, version, created_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`;
 
+const ALL_COLUMNS = `id, origin, code, type, name, summary, provider_id, category, grade, share_type, share_condition,
+  legal_basis, open_type, update_cycle, format, region_scope, data_items, related_resources, release_date, status, version,
+  created_at, updated_at`;
+
+// Many rows in one statement with one parameter: a JSON array of rows shaped like the table.
+const INSERT_FROM_JSON = `INSERT INTO catalog_entry (${ALL_COLUMNS})
+  SELECT ${ALL_COLUMNS} FROM jsonb_populate_recordset(NULL::catalog_entry, $1::jsonb)`;
+
 const UPDATABLE = ['code', 'name', 'summary', 'provider_id', 'category', 'grade', 'share_type', 'share_condition',
   'legal_basis', 'open_type', 'update_cycle', 'format', 'region_scope', 'data_items', 'related_resources',
   'release_date', 'status', 'version', 'updated_at'];
@@ -45,34 +53,48 @@ export class CatalogEntryRepository {
     await manager.query(`${INSERT} ON CONFLICT (id) DO UPDATE SET ${sets}`, params(s));
   }
 
+  async insertMany(manager: EntityManager, states: EntryState[]): Promise<void> {
+    if (states.length > 0) await manager.query(INSERT_FROM_JSON, [JSON.stringify(states.map(toRow))]);
+  }
+
   /**
-   * Applies a replicated version; true when it was newer than what this node held. An older or
-   * equal version changes nothing, and an id held under another origin is never taken over.
+   * Applies many replicated versions in one statement; returns the `id:version` of those that
+   * were newer than what this node held. Only the newest version of each id in `states` is
+   * offered (one statement cannot update a row twice); the older ones count as not applied.
    */
-  async applyReplica(manager: EntityManager, s: EntryState): Promise<boolean> {
+  async applyReplicas(manager: EntityManager, states: EntryState[]): Promise<Set<string>> {
+    const newest = new Map<string, EntryState>();
+    for (const state of states) {
+      const held = newest.get(state.id);
+      if (!held || held.version < state.version) newest.set(state.id, state);
+    }
+    if (newest.size === 0) return new Set();
     const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
-    const rows: unknown[] = await manager.query(
-      `${INSERT} ON CONFLICT (id) DO UPDATE SET ${sets}
+    const rows: { id: string; version: number }[] = await manager.query(
+      `${INSERT_FROM_JSON} ON CONFLICT (id) DO UPDATE SET ${sets}
        WHERE catalog_entry.version < EXCLUDED.version AND catalog_entry.origin = EXCLUDED.origin
-       RETURNING id`,
-      params(s),
+       RETURNING id, version`,
+      [JSON.stringify([...newest.values()].map(toRow))],
     );
-    return rows.length === 1;
+    return new Set(rows.map((r) => `${r.id}:${r.version}`));
+  }
+
+  /** Which of `codes` are already registered under `origin`. */
+  async takenCodes(manager: EntityManager, origin: string, codes: string[]): Promise<Set<string>> {
+    if (codes.length === 0) return new Set();
+    const rows: { code: string }[] = await manager.query(`SELECT code FROM catalog_entry WHERE origin = $1 AND code = ANY($2::text[])`, [origin, codes]);
+    return new Set(rows.map((r) => r.code));
+  }
+
+  async nextCodeNumbers(manager: EntityManager, count: number): Promise<number[]> {
+    if (count === 0) return [];
+    const rows: { n: string }[] = await manager.query(`SELECT nextval('entry_code_seq') AS n FROM generate_series(1, $1)`, [count]);
+    return rows.map((r) => Number(r.n)).sort((a, b) => a - b);
   }
 
   async findById(manager: EntityManager, id: string, forUpdate = false): Promise<EntryState | undefined> {
     const rows = await manager.query(`SELECT ${COLUMNS} FROM catalog_entry WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
     return rows[0] ? toState(rows[0]) : undefined;
-  }
-
-  async codeTaken(manager: EntityManager, origin: string, code: string): Promise<boolean> {
-    const rows = await manager.query(`SELECT 1 FROM catalog_entry WHERE origin = $1 AND code = $2`, [origin, code]);
-    return rows.length > 0;
-  }
-
-  async nextCodeNumber(manager: EntityManager): Promise<number> {
-    const [{ n }] = await manager.query(`SELECT nextval('entry_code_seq') AS n`);
-    return Number(n);
   }
 
   async list(manager: EntityManager, f: EntryFilter): Promise<{ items: EntryState[]; lastSeq: number | null }> {
@@ -114,6 +136,16 @@ function params(s: EntryState): unknown[] {
   return [s.id, s.origin, s.code, s.type, s.name, s.summary, s.providerId, s.category, s.grade, s.shareType,
     s.shareCondition, s.legalBasis, s.openType, s.updateCycle, s.format, s.regionScope, JSON.stringify(s.dataItems),
     JSON.stringify(s.relatedResources), s.releaseDate, s.status, s.version, s.createdAt, s.updatedAt];
+}
+
+function toRow(s: EntryState): Record<string, unknown> {
+  return {
+    id: s.id, origin: s.origin, code: s.code, type: s.type, name: s.name, summary: s.summary, provider_id: s.providerId,
+    category: s.category, grade: s.grade, share_type: s.shareType, share_condition: s.shareCondition,
+    legal_basis: s.legalBasis, open_type: s.openType, update_cycle: s.updateCycle, format: s.format,
+    region_scope: s.regionScope, data_items: s.dataItems, related_resources: s.relatedResources,
+    release_date: s.releaseDate, status: s.status, version: s.version, created_at: s.createdAt, updated_at: s.updatedAt,
+  };
 }
 
 function toState(r: Record<string, unknown>): EntryState {

@@ -131,6 +131,11 @@ export class CatalogService {
   ): Promise<EntryState[]> {
     const now = new Date().toISOString();
     const states = await this.dataSource.transaction(async (manager) => {
+      // Whole-upload lookups: a bulk of 1,000 costs a handful of statements, not thousands.
+      const providers = await this.institutions.activeLocalIds(manager, this.config.code,
+        [...new Set(dtos.filter((d) => fieldProblems(d.type, d).length === 0).map((d) => d.providerId.toLowerCase()))]);
+      const chosenCodes = dtos.map((d) => d.code).filter((code): code is string => typeof code === 'string');
+      const taken = await this.entries.takenCodes(manager, this.config.code, chosenCodes);
       const prepared: EntryState[] = [];
       const malformed: RowProblems<FieldProblem>[] = [];
       const refusedRows: RowProblems<Refusal>[] = [];
@@ -144,10 +149,10 @@ export class CatalogService {
           continue;
         }
         const state = this.newState(dto, now);
-        const refusals = await this.refusalsOf(manager, state, dto.stateSecret === true);
+        const refusals = refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: providers.has(state.providerId), stateSecret: dto.stateSecret === true });
         if (refusals.length > 0) refusedRows.push({ row, problems: refusals });
         if (dto.code !== undefined && dto.code !== null) {
-          if (codes.has(dto.code) || (await this.entries.codeTaken(manager, this.config.code, dto.code))) {
+          if (codes.has(dto.code) || taken.has(dto.code)) {
             conflicts.push(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`);
           }
           codes.add(dto.code);
@@ -157,11 +162,9 @@ export class CatalogService {
       if (malformed.length > 0) throw badFields(malformed);
       if (refusedRows.length > 0) throw refused(refusedRows);
       if (conflicts.length > 0) throw new ConflictError(conflicts.join('; '), 'code');
-      for (const state of prepared) {
-        if (!state.code) state.code = await this.generatedCode(manager, state.type);
-        await this.entries.insert(manager, state);
-        await this.outbox.appendLocal(manager, 'entry.upsert', state);
-      }
+      await this.assignGeneratedCodes(manager, prepared.filter((state) => !state.code));
+      await this.entries.insertMany(manager, prepared);
+      await this.outbox.appendLocalMany(manager, 'entry.upsert', prepared);
       return prepared;
     }).catch((error: unknown) => {
       // Two requests choosing the same new code at once: the loser's insert meets the unique index.
@@ -184,11 +187,17 @@ export class CatalogService {
     };
   }
 
-  private async generatedCode(manager: EntityManager, type: EntryType): Promise<string> {
-    for (;;) {
-      const code = `${this.config.code}-${TYPE_LETTER[type]}-${String(await this.entries.nextCodeNumber(manager)).padStart(6, '0')}`;
-      // A user may have chosen a code of the generated shape: skip it rather than fail.
-      if (!(await this.entries.codeTaken(manager, this.config.code, code))) return code;
+  /** Gives each state without a code the next generated one, skipping any a user already chose. */
+  private async assignGeneratedCodes(manager: EntityManager, states: EntryState[]): Promise<void> {
+    let waiting = states;
+    while (waiting.length > 0) {
+      const numbers = await this.entries.nextCodeNumbers(manager, waiting.length);
+      const candidates = waiting.map((state, i) => `${this.config.code}-${TYPE_LETTER[state.type]}-${String(numbers[i]).padStart(6, '0')}`);
+      const taken = await this.entries.takenCodes(manager, this.config.code, candidates);
+      waiting.forEach((state, i) => {
+        if (!taken.has(candidates[i])) state.code = candidates[i];
+      });
+      waiting = waiting.filter((state) => !state.code);
     }
   }
 

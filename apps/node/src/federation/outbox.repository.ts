@@ -31,21 +31,29 @@ export class OutboxRepository {
 
   /** Signs and queues a record that this node originates. A province has no parent and queues nothing. */
   async appendLocal<K extends ReplicationRecord['kind']>(manager: EntityManager, kind: K, body: RecordOf<K>['body']): Promise<void> {
-    if (!this.config.parentCode) return;
-    const [{ seq }] = await manager.query(`SELECT nextval('record_seq') AS seq`);
-    const record = { v: 1, kind, origin: this.config.code, seq: Number(seq), at: new Date().toISOString(), body } as ReplicationRecord;
-    await this.insert(manager, record.origin, kind, sealRecord(record, this.config.signingKey));
+    await this.appendLocalMany(manager, kind, [body]);
+  }
+
+  /** Signs and queues records this node originates, in the order given, with one sequence fetch and one insert. */
+  async appendLocalMany<K extends ReplicationRecord['kind']>(manager: EntityManager, kind: K, bodies: RecordOf<K>['body'][]): Promise<void> {
+    if (!this.config.parentCode || bodies.length === 0) return;
+    const rows: { seq: string }[] = await manager.query(`SELECT nextval('record_seq') AS seq FROM generate_series(1, $1)`, [bodies.length]);
+    const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+    const at = new Date().toISOString();
+    await this.appendForwardMany(manager, bodies.map((body, i) => {
+      const record = { v: 1, kind, origin: this.config.code, seq: seqs[i], at, body } as ReplicationRecord;
+      return { origin: this.config.code, kind, envelope: sealRecord(record, this.config.signingKey) };
+    }));
   }
 
   /** Queues a descendant's record, exactly as its origin signed it, for this node's parent. */
   async appendForward(manager: EntityManager, origin: string, kind: string, envelope: Envelope): Promise<void> {
-    if (!this.config.parentCode) return;
-    await this.insert(manager, origin, kind, envelope);
+    await this.appendForwardMany(manager, [{ origin, kind, envelope }]);
   }
 
   /**
-   * Queues many descendants' records in one statement, in the order given (a VALUES list yields
-   * its rows in order, so `seq` follows it). One round trip per applied batch instead of one per record.
+   * Queues records in one statement per thousand, in the order given (a VALUES list yields
+   * its rows in order, so `seq` follows it). One round trip per batch instead of one per record.
    */
   async appendForwardMany(manager: EntityManager, records: ForwardRecord[]): Promise<void> {
     if (!this.config.parentCode) return;
@@ -68,9 +76,5 @@ export class OutboxRepository {
   async backlog(manager: EntityManager): Promise<{ count: number; oldestAt: string | null }> {
     const [row] = await manager.query(`SELECT count(*)::int AS count, min(created_at) AS oldest FROM outbox`);
     return { count: row.count, oldestAt: row.oldest ? new Date(row.oldest).toISOString() : null };
-  }
-
-  private async insert(manager: EntityManager, origin: string, kind: string, envelope: Envelope): Promise<void> {
-    await manager.query(`INSERT INTO outbox (origin, kind, payload, sig) VALUES ($1, $2, $3, $4)`, [origin, kind, envelope.payload, envelope.sig]);
   }
 }

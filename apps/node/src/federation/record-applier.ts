@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
-import { EnvelopeError, openEnvelope, publicKeyFromBase64url, verifyEnvelope } from '@tdx/contracts';
+import { Envelope, EnvelopeError, openEnvelope, publicKeyFromBase64url, ReplicationRecord, verifyEnvelope } from '@tdx/contracts';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -16,6 +16,15 @@ type Outcome =
   | { kind: 'skipped' }
   | { kind: 'rejected'; reason: string }
   | { kind: 'retry'; reason: string };
+
+type StateKind = 'entry.upsert' | 'institution.upsert';
+
+/** A record whose attribution and signature checked out, waiting to be applied. */
+interface Verified<K extends StateKind = StateKind> {
+  kind: 'verified';
+  record: Extract<ReplicationRecord, { kind: K }>;
+  envelope: Envelope;
+}
 
 /** A record whose origin key is not known yet is retried this often before it is refused. */
 const MAX_KEY_WAIT_DELIVERIES = 30;
@@ -65,35 +74,68 @@ export class RecordApplier {
 
   private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean): Promise<Outcome[]> {
     return this.dataSource.transaction(async (manager) => {
-      const results: Outcome[] = [];
-      // Records to pass on to this node's parent, in order; written with one statement below,
-      // still inside the transaction that applies them.
-      const forward: ForwardRecord[] = [];
-      for (const message of messages) {
-        results.push(isolate ? await this.applyIsolated(manager, child, message, forward) : await this.applyOne(manager, child, message, forward));
-      }
-      await this.outbox.appendForwardMany(manager, forward);
-      await this.recordProgress(manager, child, messages, results);
-      return results;
+      // Records to pass on to this node's parent, by position in the batch; written in that
+      // order with one statement, still inside the transaction that applies them.
+      const forward = new Map<number, ForwardRecord>();
+      const outcomes = isolate
+        ? await this.applyEachIsolated(manager, child, messages, forward)
+        : await this.applyAllAtOnce(manager, child, messages, forward);
+      await this.outbox.appendForwardMany(manager, [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record));
+      await this.recordProgress(manager, child, messages, outcomes);
+      return outcomes;
     });
   }
 
-  /** applyOne on a savepoint: a record the database refuses is rolled back and rejected alone. */
-  private async applyIsolated(manager: EntityManager, child: string, message: JsMsg, forward: ForwardRecord[]): Promise<Outcome> {
-    await manager.query('SAVEPOINT apply_record');
-    try {
-      // applyOne pushes to `forward` only after its last statement, so a refused record leaves nothing there.
-      const outcome = await this.applyOne(manager, child, message, forward);
-      await manager.query('RELEASE SAVEPOINT apply_record');
-      return outcome;
-    } catch (error) {
-      if (!refusedByDatabase(error)) throw error;
-      await manager.query('ROLLBACK TO SAVEPOINT apply_record');
-      return this.reject(manager, child, claimedOrigin(message), `the database refused the record: ${(error as Error).message}`, message);
+  /** The usual path: every entry of the batch upserted by one statement. */
+  private async applyAllAtOnce(manager: EntityManager, child: string, messages: JsMsg[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    const entries: { index: number; verified: Verified<'entry.upsert'> }[] = [];
+    for (const [index, message] of messages.entries()) {
+      const checked = await this.check(manager, child, message, index, forward);
+      if (checked.kind !== 'verified') {
+        outcomes.push(checked);
+      } else if (checked.record.kind === 'entry.upsert') {
+        entries.push({ index, verified: checked as Verified<'entry.upsert'> });
+        outcomes.push({ kind: 'skipped' }); // until the upsert below says otherwise
+      } else {
+        outcomes.push(await this.applyVerified(manager, checked, index, forward));
+      }
     }
+    const applied = await this.entries.applyReplicas(manager, entries.map(({ verified }) => verified.record.body));
+    for (const { index, verified } of entries) {
+      // delete(): a copy of the same version later in the batch counts as skipped, not applied twice.
+      if (applied.delete(`${verified.record.body.id}:${verified.record.body.version}`)) {
+        outcomes[index] = { kind: 'applied' };
+        forward.set(index, { origin: verified.record.origin, kind: verified.record.kind, envelope: verified.envelope });
+      }
+    }
+    return outcomes;
   }
 
-  private async applyOne(manager: EntityManager, child: string, message: JsMsg, forward: ForwardRecord[]): Promise<Outcome> {
+  /** The fallback after the database refused the batch: each record on its own savepoint, refused ones rejected alone. */
+  private async applyEachIsolated(manager: EntityManager, child: string, messages: JsMsg[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const [index, message] of messages.entries()) {
+      await manager.query('SAVEPOINT apply_record');
+      try {
+        // Both steps add to `forward` only after their last statement, so a refused record leaves nothing there.
+        const checked = await this.check(manager, child, message, index, forward);
+        outcomes.push(checked.kind === 'verified' ? await this.applyVerified(manager, checked, index, forward) : checked);
+        await manager.query('RELEASE SAVEPOINT apply_record');
+      } catch (error) {
+        if (!refusedByDatabase(error)) throw error;
+        await manager.query('ROLLBACK TO SAVEPOINT apply_record');
+        outcomes.push(await this.reject(manager, child, claimedOrigin(message), `the database refused the record: ${(error as Error).message}`, message));
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * Everything but the upsert: parse, attribution, signature. A descendant's join is applied
+   * here at once, so that records of the new node later in the same batch find its key.
+   */
+  private async check(manager: EntityManager, child: string, message: JsMsg, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome | Verified> {
     let opened: ReturnType<typeof openEnvelope>;
     try {
       opened = openEnvelope(message.data);
@@ -119,7 +161,7 @@ export class RecordApplier {
       }
       if (known) return { kind: 'skipped' };
       await this.links.addKnownNode(manager, record.body, child);
-      forward.push({ origin: record.origin, kind: record.kind, envelope });
+      forward.set(index, { origin: record.origin, kind: record.kind, envelope });
       return { kind: 'applied' };
     }
 
@@ -132,11 +174,17 @@ export class RecordApplier {
     if (!verifyEnvelope(envelope, key)) {
       return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
     }
+    return { kind: 'verified', record, envelope };
+  }
+
+  /** Applies one verified record by itself. */
+  private async applyVerified(manager: EntityManager, verified: Verified, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome> {
+    const { record, envelope } = verified;
     const applied = record.kind === 'entry.upsert'
-      ? await this.entries.applyReplica(manager, record.body)
+      ? (await this.entries.applyReplicas(manager, [record.body])).size === 1
       : await this.institutions.applyReplica(manager, record.body);
     if (!applied) return { kind: 'skipped' };
-    forward.push({ origin: record.origin, kind: record.kind, envelope });
+    forward.set(index, { origin: record.origin, kind: record.kind, envelope });
     return { kind: 'applied' };
   }
 

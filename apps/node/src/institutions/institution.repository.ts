@@ -33,6 +33,14 @@ export class InstitutionRepository {
     return rows[0] ? toState(rows[0]) : undefined;
   }
 
+  /** Which of `ids` are active institutions registered under `origin`. */
+  async activeLocalIds(manager: EntityManager, origin: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await manager.query(
+      `SELECT id FROM institution WHERE origin = $1 AND status = 'active' AND id = ANY($2::uuid[])`, [origin, ids]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   async creditCodeTaken(manager: EntityManager, origin: string, creditCode: string): Promise<boolean> {
     const rows = await manager.query(`SELECT 1 FROM institution WHERE origin = $1 AND credit_code = $2`, [origin, creditCode]);
     return rows.length > 0;
