@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { Body, expectRefused, FieldProblem, fieldsOf, snapshotTables } from './support/refusals';
 import { api, sampleEntry, sampleInstitution } from './support/api';
 
 /**
@@ -14,12 +15,6 @@ const NODE = '330106';
 const ENTRIES = '/api/v1/catalog/entries';
 const BULK = `${ENTRIES}/bulk`;
 
-type Body = Record<string, unknown>;
-interface FieldProblem {
-  field: string;
-  row?: number;
-  messages: string[];
-}
 interface Entry {
   id: string;
   summary: string;
@@ -86,32 +81,8 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
   });
 
-  /** Full contents of the tables a write would touch, and the code sequence. */
-  async function snapshot() {
-    return {
-      entries: await db.query('SELECT * FROM catalog_entry ORDER BY id'),
-      institutions: await db.query('SELECT * FROM institution ORDER BY id'),
-      outbox: await db.query('SELECT * FROM outbox ORDER BY seq'),
-      codeSeq: await db.query('SELECT last_value, is_called FROM entry_code_seq'),
-    };
-  }
-
-  /** Sends a request that must be refused with `status`, and checks that nothing changed. */
-  async function refused(status: number, method: string, path: string, body?: unknown): Promise<Body> {
-    const before = await snapshot();
-    const response = await api(node.url, method, path, body);
-    expect({ status: response.status, body: response.body }).toMatchObject({ status });
-    expect(await snapshot()).toEqual(before);
-    return response.body;
-  }
-
-  /** The fields named by a 400, sorted, each with at least one message. */
-  function fieldsOf(body: Body): string[] {
-    const fields = body.fields as FieldProblem[];
-    expect(Array.isArray(fields)).toBe(true);
-    for (const f of fields) expect(f.messages.length).toBeGreaterThan(0);
-    return [...new Set(fields.map((f) => f.field))].sort();
-  }
+  const snapshot = () => snapshotTables(db);
+  const refused = (status: number, method: string, path: string, body?: unknown) => expectRefused(db, node.url, status, method, path, body);
 
   const entry = (overrides: Body = {}) => sampleEntry(provider, overrides);
   const without = (field: string) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { Body, expectRefused, fieldsOf, snapshotTables } from './support/refusals';
 import { api, sampleInstitution } from './support/api';
 
 /**
@@ -14,11 +15,6 @@ const NODE = '330106';
 const OTHER = '330108';
 const INSTITUTIONS = '/api/v1/institutions';
 
-type Body = Record<string, unknown>;
-interface FieldProblem {
-  field: string;
-  messages: string[];
-}
 interface Institution {
   id: string;
   origin: string;
@@ -76,28 +72,8 @@ describe(`institution API at county ${NODE}`, () => {
     await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
   });
 
-  async function snapshot() {
-    return {
-      institutions: await db.query('SELECT * FROM institution ORDER BY id'),
-      entries: await db.query('SELECT * FROM catalog_entry ORDER BY id'),
-      outbox: await db.query('SELECT * FROM outbox ORDER BY seq'),
-    };
-  }
-
-  async function refused(status: number, method: string, path: string, body?: unknown): Promise<Body> {
-    const before = await snapshot();
-    const response = await api(node.url, method, path, body);
-    expect({ status: response.status, body: response.body }).toMatchObject({ status });
-    expect(await snapshot()).toEqual(before);
-    return response.body;
-  }
-
-  function fieldsOf(body: Body): string[] {
-    const fields = body.fields as FieldProblem[];
-    expect(Array.isArray(fields)).toBe(true);
-    for (const f of fields) expect(f.messages.length).toBeGreaterThan(0);
-    return [...new Set(fields.map((f) => f.field))].sort();
-  }
+  const snapshot = () => snapshotTables(db);
+  const refused = (status: number, method: string, path: string, body?: unknown) => expectRefused(db, node.url, status, method, path, body);
 
   describe('400 naming the fields at fault', () => {
     it('names name and kind for an empty body', async () => {
