@@ -20,6 +20,8 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
 import { NodeInfoController } from './node-info/node-info.controller';
+import { datasetsFeature } from './datasets/datasets.feature';
+import { returnsFeature } from './returns/returns.feature';
 
 /** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
 @Module({})
@@ -27,7 +29,10 @@ export class NodeModule {
   static forNode(config: NodeRuntimeConfig): DynamicModule {
     return {
       module: NodeModule,
-      controllers: [NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController],
+      controllers: [
+        NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController,
+        ...datasetsFeature.controllers, ...returnsFeature.controllers,
+      ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         dataSourceProvider, DataSourceCloser,
@@ -36,6 +41,7 @@ export class NodeModule {
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService,
+        ...datasetsFeature.providers, ...returnsFeature.providers,
       ],
     };
   }

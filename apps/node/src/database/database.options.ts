@@ -1,5 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
+import { datasetsFeature } from '../datasets/datasets.feature';
+import { returnsFeature } from '../returns/returns.feature';
 
 /** One node's database; schema only by reviewed migrations, never `synchronize`. */
 export function databaseOptions(databaseUrl: string): DataSourceOptions {
@@ -8,7 +10,8 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     url: databaseUrl,
     synchronize: false,
     migrationsRun: true,
-    migrations: [InitialSchema1764230000000],
+    // Each feature brings its own migrations; TypeORM runs them in timestamp order.
+    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations],
     entities: [],
     extra: { max: 10, application_name: 'tdx-node' },
   };

@@ -1,0 +1,9 @@
+import type { Provider, Type } from '@nestjs/common';
+import type { MigrationInterface } from 'typeorm';
+
+/** Dataset content of `data` entries (issue 3): what this feature adds to a node. */
+export const datasetsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
+  controllers: [],
+  providers: [],
+  migrations: [],
+};
