@@ -1,0 +1,195 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_NODE_URL } from './client';
+import { UsageError } from './errors';
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; choices?: readonly string[]; required?: boolean; help: string; value?: string };
+
+interface CommandSpec {
+  name: string;
+  args: { name: string; help: string }[];
+  options: Record<string, OptionSpec>;
+  summary: string;
+}
+
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  node: { type: 'string', value: 'URL', help: `the node's base URL (default: $TDX_NODE_URL, else ${DEFAULT_NODE_URL})` },
+  json: { type: 'boolean', help: 'machine output: one JSON document on stdout, no progress display' },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+};
+
+export const COMMANDS: CommandSpec[] = [
+  { name: 'node', args: [], options: {}, summary: 'show the node this command talks to (code, name, level, parent, children)' },
+  {
+    name: 'data load',
+    args: [{ name: 'FILE', help: 'a CSV (with a header line) or NDJSON file' }],
+    options: {
+      entry: { type: 'string', required: true, value: 'ID', help: 'the data entry whose content this is' },
+      format: { type: 'string', choices: ['csv', 'ndjson'], value: 'csv|ndjson', help: 'default: from the file name (.csv; .ndjson, .jsonl)' },
+    },
+    summary: "stream a file into a data entry's content, with a progress bar",
+  },
+  {
+    name: 'return request',
+    args: [],
+    options: {
+      entry: { type: 'string', required: true, value: 'ID', help: 'the data entry held by an ancestor' },
+      holder: { type: 'string', required: true, value: 'CODE', help: 'the division code of the node holding it' },
+      scope: { type: 'string', choices: ['self', 'subtree'], value: 'self|subtree', help: 'this node only, or (a city) its whole subtree; default self' },
+      purpose: { type: 'string', required: true, value: 'TEXT', help: 'what the data is for' },
+    },
+    summary: 'ask an ancestor to return a data resource to this node (Article 9)',
+  },
+  {
+    name: 'return approve',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { note: { type: 'string', value: 'TEXT', help: 'a note kept in the history' } },
+    summary: 'approve an incoming request (at the holding node)',
+  },
+  {
+    name: 'return reject',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { reason: { type: 'string', required: true, value: 'TEXT', help: 'why, told to the requester' } },
+    summary: 'reject an incoming request (at the holding node)',
+  },
+  {
+    name: 'return list',
+    args: [],
+    options: {
+      direction: { type: 'string', choices: ['outgoing', 'incoming'], value: 'outgoing|incoming', help: 'requests this node made, or received' },
+      state: { type: 'string', value: 'STATE', help: 'only requests in this state' },
+    },
+    summary: 'list return requests',
+  },
+  { name: 'return show', args: [{ name: 'ID', help: 'the request' }], options: {}, summary: 'one request with its history' },
+  {
+    name: 'return sync',
+    args: [{ name: 'REQUEST_ID', help: 'an approved request' }],
+    options: { watch: { type: 'boolean', help: 'follow the job it starts, as `tdx return watch`' } },
+    summary: 'start a transfer (or an incremental re-sync) now',
+  },
+  {
+    name: 'return watch',
+    args: [{ name: 'JOB', help: 'the job id' }],
+    options: { interval: { type: 'string', value: 'SECONDS', help: 'polling period (default 1)' } },
+    summary: 'follow a transfer job until it ends: exit 0 when done, 1 when failed',
+  },
+];
+
+export interface Invocation {
+  command: string;
+  args: Record<string, string>;
+  options: Record<string, string | boolean | undefined>;
+  nodeUrl: string;
+  json: boolean;
+}
+
+export type Parsed = { kind: 'run'; invocation: Invocation } | { kind: 'help'; text: string };
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  return Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`;
+    return `  ${flag.padEnd(28)} ${o.help}${o.required ? ' (required)' : ''}`;
+  });
+}
+
+export function commandUsage(spec: CommandSpec): string {
+  const required = Object.entries(spec.options).filter(([, o]) => o.required).map(([n, o]) => `--${n} ${o.value ?? ''}`.trim());
+  const optional = Object.keys(spec.options).length > required.length ? ' [options]' : '';
+  return [
+    `usage: tdx ${spec.name}${spec.args.map((a) => ` ${a.name}`).join('')}${required.map((r) => ` ${r}`).join('')}${optional}`,
+    '',
+    spec.summary,
+    ...(spec.args.length ? ['', ...spec.args.map((a) => `  ${a.name.padEnd(28)} ${a.help}`)] : []),
+    '',
+    'options:',
+    ...optionLines(spec.options),
+    ...optionLines(GLOBAL_OPTIONS),
+  ].join('\n');
+}
+
+export function mainUsage(): string {
+  return [
+    'usage: tdx <command> [arguments] [options]',
+    '',
+    'commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`),
+    '',
+    'global options:',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx',
+    'run `tdx <command> --help` for a command\'s options',
+  ].join('\n');
+}
+
+function toParseArgsOptions(options: Record<string, OptionSpec>) {
+  return Object.fromEntries(Object.entries(options).map(([n, o]) => [n, { type: o.type, ...(o.short ? { short: o.short } : {}) }]));
+}
+
+/** Parses argv (without node and script) into a command to run, or help to print. Throws UsageError. */
+export function parseCommandLine(argv: string[], env: Record<string, string | undefined> = process.env): Parsed {
+  // First pass, loose, knowing every option's type so that option values are not taken for the command words.
+  const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)) as Record<string, OptionSpec>;
+  const loose = parseArgs({ args: argv, options: toParseArgsOptions(allOptions), allowPositionals: true, strict: false });
+  const words = loose.positionals;
+  const wantsHelp = loose.values.help === true || words[0] === 'help';
+  const commandWords = words[0] === 'help' ? words.slice(1) : words;
+
+  const spec =
+    COMMANDS.find((c) => c.name.split(' ').every((w, i) => commandWords[i] === w) && c.name.split(' ').length <= commandWords.length) ?? undefined;
+  if (!spec) {
+    if (words.length === 0 && !wantsHelp) throw new UsageError('no command given', mainUsage());
+    if (wantsHelp) {
+      const group = COMMANDS.filter((c) => c.name.startsWith(`${commandWords[0]} `));
+      return { kind: 'help', text: group.length ? group.map(commandUsage).join('\n\n') : mainUsage() };
+    }
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `));
+    if (group.length) {
+      const sub = words[1] === undefined ? 'a subcommand is missing' : `unknown subcommand "${words[1]}"`;
+      throw new UsageError(`${sub}: tdx ${words[0]} ${group.map((c) => c.name.split(' ')[1]).join('|')}`, mainUsage());
+    }
+    throw new UsageError(`unknown command "${words[0]}"`, mainUsage());
+  }
+  if (wantsHelp) return { kind: 'help', text: commandUsage(spec) };
+
+  const usage = commandUsage(spec);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: toParseArgsOptions({ ...GLOBAL_OPTIONS, ...spec.options }), allowPositionals: true, strict: true });
+  } catch (error) {
+    // Node's messages name the option ("Unknown option '--x'", "Option '--entry <value>' argument missing").
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), usage);
+  }
+  const positionals = parsed.positionals.slice(spec.name.split(' ').length);
+  if (positionals.length < spec.args.length) throw new UsageError(`missing ${spec.args[positionals.length].name}`, usage);
+  if (positionals.length > spec.args.length) throw new UsageError(`unexpected argument "${positionals[spec.args.length]}"`, usage);
+
+  const options: Record<string, string | boolean | undefined> = {};
+  for (const [name, o] of Object.entries(spec.options)) {
+    const value = parsed.values[name] as string | boolean | undefined;
+    if (o.required && (value === undefined || value === '')) throw new UsageError(`--${name} is required`, usage);
+    if (typeof value === 'string' && o.choices && !o.choices.includes(value)) {
+      throw new UsageError(`--${name} must be one of ${o.choices.join(', ')} (got "${value}")`, usage);
+    }
+    options[name] = value;
+  }
+
+  const nodeUrl = (parsed.values.node as string | undefined) ?? env.TDX_NODE_URL ?? DEFAULT_NODE_URL;
+  try {
+    const url = new URL(nodeUrl);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    throw new UsageError(`the node URL "${nodeUrl}" is not an http(s) URL (from ${parsed.values.node ? '--node' : 'TDX_NODE_URL'})`);
+  }
+
+  return {
+    kind: 'run',
+    invocation: {
+      command: spec.name,
+      args: Object.fromEntries(spec.args.map((a, i) => [a.name, positionals[i]])),
+      options,
+      nodeUrl,
+      json: parsed.values.json === true,
+    },
+  };
+}

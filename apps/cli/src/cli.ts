@@ -1,0 +1,78 @@
+import { parseCommandLine } from './args';
+import { NodeClient } from './client';
+import type { Context } from './context';
+import { describeError, EXIT, exitCodeOf, CliError } from './errors';
+import type { Output } from './progress';
+import { dataLoadCommand } from './commands/data-load';
+import { nodeCommand } from './commands/node';
+import { decideCommand, listCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
+
+export interface Io {
+  out: Output;
+  err: Output;
+  env: Record<string, string | undefined>;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Runs one command line; returns the exit code (never throws, never exits). */
+export async function run(argv: string[], io: Io): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const parsed = parseCommandLine(argv, io.env);
+    if (parsed.kind === 'help') {
+      io.out.write(`${parsed.text}\n`);
+      return EXIT.ok;
+    }
+    const { invocation: inv } = parsed;
+    json = inv.json;
+    const ctx: Context = {
+      client: new NodeClient(inv.nodeUrl),
+      out: io.out,
+      json,
+      now: io.now ?? (() => Date.now()),
+      sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    };
+    const o = inv.options as Record<string, string | undefined>;
+    switch (inv.command) {
+      case 'node':
+        await nodeCommand(ctx);
+        break;
+      case 'data load':
+        await dataLoadCommand(ctx, inv.args.FILE, o.entry as string, o.format);
+        break;
+      case 'return request':
+        await requestCommand(ctx, { entryId: o.entry as string, holder: o.holder as string, scope: o.scope ?? 'self', purpose: o.purpose as string });
+        break;
+      case 'return approve':
+        await decideCommand(ctx, inv.args.ID, 'approve', o.note);
+        break;
+      case 'return reject':
+        await decideCommand(ctx, inv.args.ID, 'reject', o.reason);
+        break;
+      case 'return list':
+        await listCommand(ctx, o.direction, o.state);
+        break;
+      case 'return show':
+        await showCommand(ctx, inv.args.ID);
+        break;
+      case 'return sync':
+        await syncCommand(ctx, inv.args.REQUEST_ID, inv.options.watch === true, 1000);
+        break;
+      case 'return watch':
+        await watchCommand(ctx, inv.args.JOB, parseInterval(o.interval));
+        break;
+      default:
+        throw new Error(`command ${inv.command} has no handler`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    const code = exitCodeOf(error);
+    if (json) {
+      const detail = error instanceof CliError ? error.toJSON() : { kind: 'bug', message: String(error) };
+      io.out.write(`${JSON.stringify({ error: { ...detail, exitCode: code } }, null, 2)}\n`);
+    }
+    for (const line of describeError(error)) io.err.write(`${line}\n`);
+    return code;
+  }
+}

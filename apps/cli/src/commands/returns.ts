@@ -1,0 +1,140 @@
+import { type Context, emit, table } from '../context';
+import { OperationFailed, UnreachableError, UsageError } from '../errors';
+import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
+
+export interface ReturnRequest {
+  id: string;
+  entryId: string;
+  holder: string;
+  requester: string;
+  scope: 'self' | 'subtree';
+  purpose: string;
+  state: string;
+  reason: string | null;
+  history?: { at?: string; state?: string; by?: string; note?: string | null; reason?: string | null }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReturnJob {
+  id: string;
+  requestId: string;
+  kind: string;
+  state: 'queued' | 'running' | 'done' | 'failed';
+  rowsDone: number;
+  rowsTotal: number | null;
+  ratePerSec: number | null;
+  etaSeconds: number | null;
+  lastError: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+const REFUSED_STATES = new Set(['rejected', 'refused']);
+
+function describeRequest(r: ReturnRequest): string[] {
+  const lines = [
+    `request   ${r.id}`,
+    `state     ${r.state}${r.reason ? ` (${r.reason})` : ''}`,
+    `entry     ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
+    `purpose   ${r.purpose}`,
+  ];
+  for (const h of r.history ?? []) {
+    const note = h.reason ?? h.note;
+    lines.push(`  ${h.at ?? ''}  ${h.state ?? ''}${h.by ? ` by ${h.by}` : ''}${note ? `: ${note}` : ''}`);
+  }
+  return lines;
+}
+
+export async function requestCommand(ctx: Context, body: { entryId: string; holder: string; scope: string; purpose: string }): Promise<void> {
+  const request = await ctx.client.json<ReturnRequest>('POST', '/api/v1/returns/requests', body);
+  // A request the holder refuses outright (share type `none`) is recorded, and the command fails.
+  if (REFUSED_STATES.has(request.state)) {
+    throw new OperationFailed(`the request was ${request.state}${request.reason ? `: ${request.reason}` : ''} (request ${request.id})`, request);
+  }
+  emit(ctx, request, () => [
+    ...describeRequest(request),
+    request.state === 'approved' ? `next: tdx return sync ${request.id} --watch` : `waiting for an operator at ${request.holder} to approve it`,
+  ]);
+}
+
+export async function decideCommand(ctx: Context, id: string, decision: 'approve' | 'reject', text: string | undefined): Promise<void> {
+  const body = decision === 'approve' ? (text ? { note: text } : {}) : { reason: text };
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
+  emit(ctx, request, () => describeRequest(request));
+}
+
+export async function showCommand(ctx: Context, id: string): Promise<void> {
+  const request = await ctx.client.json<ReturnRequest>('GET', `/api/v1/returns/requests/${encodeURIComponent(id)}`);
+  emit(ctx, request, () => describeRequest(request));
+}
+
+export async function listCommand(ctx: Context, direction: string | undefined, state: string | undefined): Promise<void> {
+  const query = new URLSearchParams();
+  if (direction) query.set('direction', direction);
+  if (state) query.set('state', state);
+  const answer = await ctx.client.json<ReturnRequest[] | { items: ReturnRequest[] }>('GET', `/api/v1/returns/requests${query.size ? `?${query}` : ''}`);
+  const items = Array.isArray(answer) ? answer : (answer.items ?? []);
+  emit(ctx, answer, () =>
+    items.length === 0
+      ? ['no return requests']
+      : table(
+          ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
+          items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt ?? '']),
+        ),
+  );
+}
+
+export async function syncCommand(ctx: Context, requestId: string, watch: boolean, intervalMs: number): Promise<void> {
+  const job = await ctx.client.json<ReturnJob>('POST', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/sync`);
+  if (watch) {
+    if (!ctx.json) ctx.out.write(`job ${job.id} (${job.kind}) started for request ${requestId}\n`);
+    return watchCommand(ctx, job.id, intervalMs);
+  }
+  emit(ctx, job, () => [`job ${job.id} (${job.kind}) ${job.state} for request ${requestId}`, `follow it: tdx return watch ${job.id}`]);
+}
+
+export function jobLine(job: ReturnJob, barWidth: number): string {
+  const total = job.rowsTotal ?? null;
+  return `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
+    `  ${job.ratePerSec === null || job.ratePerSec === undefined ? '?' : formatCount(job.ratePerSec)} rows/s  ETA ${job.state === 'done' ? '0:00' : formatDuration(job.etaSeconds)}  ${job.state}`;
+}
+
+export function parseInterval(value: string | undefined): number {
+  if (value === undefined) return 1000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--interval must be a number of seconds between 0 and 3600 (got "${value}")`);
+  return seconds * 1000;
+}
+
+/** How long `watch` keeps trying while the node does not answer (it may be restarting) before giving up. */
+export const UNREACHABLE_GRACE_MS = 60_000;
+
+/** `tdx return watch JOB`: polls the job until it is done (exit 0) or failed (exit 1). */
+export async function watchCommand(ctx: Context, jobId: string, intervalMs: number): Promise<void> {
+  let job: ReturnJob | undefined;
+  let unreachableSince: number | undefined;
+  const progress = new ProgressLine(ctx.out, (w) => (job ? jobLine(job, w) : 'waiting for the node...'), { redrawMs: 0 });
+  for (;;) {
+    try {
+      job = await ctx.client.json<ReturnJob>('GET', `/api/v1/returns/jobs/${encodeURIComponent(jobId)}`);
+      unreachableSince = undefined;
+    } catch (error) {
+      // A node restarting mid-transfer is expected (the job resumes): keep watching for a while.
+      if (!(error instanceof UnreachableError)) throw error;
+      unreachableSince ??= ctx.now();
+      if (ctx.now() - unreachableSince > UNREACHABLE_GRACE_MS) throw error;
+      if (!ctx.json && !progress.tty) ctx.out.write(`node not answering (${error.code ?? 'no answer'}), still trying\n`);
+    }
+    if (job && (job.state === 'done' || job.state === 'failed')) break;
+    if (!ctx.json) progress.update();
+    await ctx.sleep(intervalMs);
+  }
+  if (!ctx.json) progress.finish();
+  if (job.state === 'failed') throw new OperationFailed(`job ${job.id} failed${job.lastError ? `: ${job.lastError}` : ''}`, job);
+  const finished = job;
+  emit(ctx, finished, () => {
+    const seconds = finished.startedAt && finished.finishedAt ? (Date.parse(finished.finishedAt) - Date.parse(finished.startedAt)) / 1000 : null;
+    return [`job ${finished.id} done: ${formatCount(finished.rowsDone)} rows${seconds !== null && seconds > 0 ? ` in ${seconds.toFixed(1)} s (${formatCount(finished.rowsDone / seconds)} rows/s)` : ''}`];
+  });
+}

@@ -1,0 +1,124 @@
+/** Exit codes of `tdx` (documented in docs/operator-guide.md, "The tdx command"). */
+export const EXIT = {
+  ok: 0,
+  /** The node answered 4xx, refused the operation, or a job the command follows failed. */
+  refused: 1,
+  /** The command line is wrong: unknown command or option, missing argument, unreadable file. */
+  usage: 2,
+  /** The node could not be reached, or answered 5xx. */
+  unavailable: 3,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Base of every error the CLI reports itself; anything else is a bug and says so. */
+export abstract class CliError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** Lines under the one-line message (fields, rows, hints). */
+  details(): string[] {
+    return [];
+  }
+  /** The machine form, printed under `error` with --json. */
+  toJSON(): Record<string, unknown> {
+    return { kind: this.constructor.name, message: this.message };
+  }
+}
+
+export class UsageError extends CliError {
+  readonly exitCode = EXIT.usage;
+  constructor(message: string, readonly usage?: string) {
+    super(message);
+  }
+  override details(): string[] {
+    return this.usage ? ['', this.usage] : [];
+  }
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'usage', message: this.message };
+  }
+}
+
+/** The node could not be reached at all (refused, DNS, timeout, reset). */
+export class UnreachableError extends CliError {
+  readonly exitCode = EXIT.unavailable;
+  constructor(readonly url: string, readonly code: string | undefined, cause?: unknown) {
+    super(`cannot reach the node at ${url}${code ? ` (${code})` : ''}: the node may be down, or --node / TDX_NODE_URL points elsewhere`, { cause });
+  }
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'unreachable', message: this.message, url: this.url, code: this.code ?? null };
+  }
+}
+
+/** The body shapes the node answers errors with (all optional: proxies answer with anything). */
+export interface ApiErrorBody {
+  statusCode?: number;
+  error?: string;
+  message?: string | string[];
+  rule?: string;
+  article?: string;
+  refusals?: { rule?: string; article?: string; message?: string }[];
+  fields?: { field?: string; row?: number; messages?: string[] }[];
+  errors?: { line?: number; message?: string }[];
+  truncated?: boolean;
+  field?: string;
+}
+
+/** A non-2xx answer from the node. */
+export class ApiError extends CliError {
+  readonly exitCode: ExitCode;
+  constructor(readonly method: string, readonly url: string, readonly status: number, readonly body: ApiErrorBody | string) {
+    super(ApiError.summary(status, body));
+    this.exitCode = status >= 500 ? EXIT.unavailable : EXIT.refused;
+  }
+
+  private static summary(status: number, body: ApiErrorBody | string): string {
+    const who = status >= 500 ? 'the node failed' : 'the node refused';
+    if (typeof body === 'string') return `${who} (HTTP ${status})${body.trim() ? `: ${body.trim().slice(0, 300)}` : ''}`;
+    const message = Array.isArray(body.message) ? body.message.join('; ') : body.message;
+    const label = body.error ? `${status} ${body.error}` : `HTTP ${status}`;
+    return `${who} (${label})${message ? `: ${message}` : ''}`;
+  }
+
+  override details(): string[] {
+    const body = this.body;
+    const lines: string[] = [];
+    if (typeof body === 'string') return lines;
+    const refusals = body.refusals?.length ? body.refusals : body.rule ? [{ rule: body.rule, article: body.article, message: undefined }] : [];
+    for (const r of refusals) {
+      lines.push(`  rule ${r.rule ?? '?'}${r.article ? ` (${r.article})` : ''}${r.message && r.message !== body.message ? `: ${r.message}` : ''}`);
+    }
+    for (const f of body.fields ?? []) {
+      lines.push(`  ${f.row !== undefined ? `row ${f.row} ` : ''}${f.field ?? '(body)'}: ${(f.messages ?? []).join('; ')}`);
+    }
+    if (body.field && !body.fields) lines.push(`  field ${body.field}`);
+    for (const e of body.errors ?? []) lines.push(`  line ${e.line ?? '?'}: ${e.message ?? ''}`);
+    if (body.truncated) lines.push('  ... more errors not shown (the node stops listing them after its limit)');
+    return lines;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'api', status: this.status, method: this.method, url: this.url, body: this.body };
+  }
+}
+
+/** The operation reached the node and ran, but ended badly (a failed job, a refused request). */
+export class OperationFailed extends CliError {
+  readonly exitCode = EXIT.refused;
+  constructor(message: string, readonly result?: unknown) {
+    super(message);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'failed', message: this.message, result: this.result ?? null };
+  }
+}
+
+/** The exit code for anything thrown: our own errors say theirs; anything else is a bug (70, EX_SOFTWARE). */
+export function exitCodeOf(error: unknown): number {
+  return error instanceof CliError ? error.exitCode : 70;
+}
+
+/** The lines printed on stderr for an error. */
+export function describeError(error: unknown): string[] {
+  if (error instanceof CliError) return [`tdx: ${error.message}`, ...error.details()];
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return [`tdx: unexpected error (a bug in tdx, please report it): ${text}`];
+}
