@@ -1,0 +1,443 @@
+#!/usr/bin/env node
+// `npm run bench:return`: return of data downward (Article 9). The province 330000 holds a dataset
+// of N rows spread over Zhejiang's 90 counties, loaded through the upload endpoint (by the built
+// `tdx data load`, from a CSV generated to a temporary file as a stream). It is returned to the
+// city 330100 (its subtree) and to the county 330106 (itself). For each, the script prints the rows
+// per second landed in the receiver's database and, measured in the same run between the same two
+// databases, the baseline of raw PostgreSQL `COPY (SELECT the same rows) TO STDOUT` piped into
+// `COPY ... FROM STDIN` (a scratch table in the receiver's database), the ratio, and the peak
+// memory (VmHWM) of each node process. The last line of output is one JSON object with the figures.
+//
+//   --rows N     rows at the province (default 1,000,000)
+//
+// Environment: BENCH_PG_URL (postgres://postgres@localhost:5432/postgres), BENCH_NATS_URL
+// (nats://127.0.0.1:4222). Databases tdx_bench_return_<code> are dropped and created fresh, the
+// NATS namespace is new each run, and both are removed at the end.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import {
+  api, databaseUrl, freePort, NodeProcess, preflight, ROOT, ScriptError, shown, sleep, withPg,
+} from './lib/local-federation.mjs';
+
+const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
+const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
+const NATS_URL = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+const NAMESPACE = `benchret${randomBytes(4).toString('hex')}`;
+const CHAIN = [
+  { code: '330000', parent: undefined },
+  { code: '330100', parent: '330000' },
+  { code: '330106', parent: '330100' },
+];
+const PROVINCE = '330000';
+// Who receives what: the city its whole subtree, the county itself.
+const RETURNS = [
+  { receiver: '330100', scope: 'subtree', prefix: '3301' },
+  { receiver: '330106', scope: 'self', prefix: '330106' },
+];
+const LOG_DIR = join(ROOT, '.tdx/bench/logs');
+const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js');
+const TARGET_RATE = 50_000;
+const TARGET_RATIO = 0.3;
+const RETURN_TIMEOUT_MS = Math.max(300_000, options.rows * 2);
+
+const nodes = new Map();
+const workDir = mkdtempSync(join(tmpdir(), 'tdx-bench-return-'));
+const dbName = (code) => `tdx_bench_return_${code}`;
+const dbUrl = (code) => databaseUrl(PG_ADMIN_URL, dbName(code));
+
+function parseArgs(argv, defaults) {
+  const result = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, '');
+    if (!argv[i].startsWith('--') || !(name in defaults)) throw new ScriptError(`unknown option ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    const value = Number(argv[++i]);
+    if (!Number.isInteger(value) || value <= 0) throw new ScriptError(`--${name} needs a positive whole number`);
+    result[name] = value;
+  }
+  return result;
+}
+
+function log(message = '') {
+  process.stdout.write(`${message}\n`);
+}
+
+const round = (n, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+// ---------------------------------------------------------------------------------------------
+// The dataset: a provincial market regulator's register of enterprises, ten columns.
+
+const COUNTIES = JSON.parse(readFileSync(join(ROOT, 'libs/divisions/src/zhejiang-divisions.json'), 'utf8'))
+  .cities.flatMap((city) => city.counties.map((county) => county.code));
+
+const DATA_ITEMS = [
+  { name: 'uscc', type: 'string', sensitive: false },
+  { name: 'name', type: 'string', sensitive: false },
+  { name: 'legal_person', type: 'string', sensitive: true },
+  { name: 'legal_person_id_number', type: 'string', sensitive: true },
+  { name: 'phone', type: 'string', sensitive: true },
+  { name: 'registered_capital', type: 'decimal', sensitive: false },
+  { name: 'established_on', type: 'date', sensitive: false },
+  { name: 'status', type: 'string', sensitive: false },
+];
+const HEADER = ['row_key', 'region_code', ...DATA_ITEMS.map((d) => d.name)];
+
+function entry(providerId) {
+  return {
+    type: 'data',
+    name: '浙江省市场主体登记信息',
+    summary: '全省企业、个体工商户的登记信息，按所在县（市、区）行政区划代码归属，供各级回流使用。',
+    providerId,
+    category: '市场监管',
+    grade: 'L2',
+    shareType: 'unconditional',
+    openType: 'restricted',
+    updateCycle: 'daily',
+    format: 'csv',
+    dataItems: DATA_ITEMS,
+  };
+}
+
+const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '周', '吴'];
+const STATUSES = ['存续', '在业', '迁出', '注销'];
+
+/** Row i: a deterministic, realistic-looking enterprise in county i mod 90. */
+function row(i) {
+  const region = COUNTIES[i % COUNTIES.length];
+  const serial = String(i).padStart(9, '0');
+  const birth = `19${String(50 + (i % 50)).padStart(2, '0')}${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}`;
+  return [
+    `ent-${serial}`,
+    region,
+    `91${region}${serial}`,
+    `浙江某某${i % 1000}号贸易有限公司`,
+    `${SURNAMES[i % 10]}某${i % 100}`,
+    `${region}${birth}${String(i % 1000).padStart(3, '0')}${i % 10}`,
+    `13${String(i).padStart(9, '0')}`,
+    ((i % 100_000) * 10 + 0.5).toFixed(2),
+    `20${String(i % 25).padStart(2, '0')}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+    STATUSES[i % 4],
+  ].join(',');
+}
+
+/** Writes the CSV to a file as a stream, in blocks of rows, honouring back-pressure. */
+async function generateCsv(file, rows) {
+  async function* lines() {
+    yield `${HEADER.join(',')}\n`;
+    const block = 5000;
+    for (let i = 0; i < rows; i += block) {
+      let text = '';
+      for (let k = i; k < Math.min(rows, i + block); k++) text += `${row(k)}\n`;
+      yield text;
+    }
+  }
+  await pipeline(lines(), createWriteStream(file));
+  return statSync(file).size;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up and tear-down.
+
+async function freshDatabases() {
+  await withPg(PG_ADMIN_URL, async (client) => {
+    for (const { code } of CHAIN) {
+      await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
+      await client.query(`CREATE DATABASE ${dbName(code)}`);
+    }
+  });
+}
+
+async function startChain() {
+  for (const { code, parent } of CHAIN) {
+    const node = new NodeProcess({
+      code, parentCode: parent, port: await freePort(), databaseUrl: dbUrl(code),
+      natsUrl: NATS_URL, namespace: NAMESPACE, keyFile: join(workDir, `node-${code}.pem`),
+      logFile: join(LOG_DIR, `return-${code}.log`), logLevel: 'warn',
+    }).start({ append: false });
+    nodes.set(code, node);
+    await node.waitHealthy();
+  }
+  for (const node of nodes.values()) await node.waitJoined();
+}
+
+async function cleanUp() {
+  for (const { code } of [...CHAIN].reverse()) await nodes.get(code)?.stop().catch(() => undefined);
+  await withPg(PG_ADMIN_URL, async (client) => {
+    for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
+  }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
+  try {
+    const nc = await connect({ servers: NATS_URL.split(',') });
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${NAMESPACE.toUpperCase()}_`)) await jsm.streams.delete(name);
+    }
+    await nc.close();
+  } catch (error) {
+    log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`);
+  }
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+/** Peak resident set (VmHWM) of a node process so far, in MB. */
+function peakRssMb(node) {
+  try {
+    const status = readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
+    const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
+    return Number.isFinite(kb) ? round(kb / 1024, 1) : null;
+  } catch {
+    return null;
+  }
+}
+
+function peaks() {
+  return Object.fromEntries(CHAIN.map(({ code }) => [code, peakRssMb(nodes.get(code))]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load: the built CLI streams the file to the upload endpoint.
+
+async function load(file, entryId) {
+  const province = nodes.get(PROVINCE);
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI_MAIN, 'data', 'load', file, '--entry', entryId, '--json', '--node', province.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  const [code] = await once(child, 'exit');
+  const seconds = (performance.now() - started) / 1000;
+  if (code !== 0) throw new ScriptError(`tdx data load exited ${code}: ${stderr.trim() || stdout.trim()}`);
+  return { result: JSON.parse(stdout), seconds };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The COPY baseline: the same filtered rows, province database -> a scratch table in the receiver's.
+
+function selectSql(entryId, prefix) {
+  // Both are checked shapes (a UUID from the node, a digit prefix), so inlining them is safe; COPY takes no parameters.
+  if (!/^[0-9a-f-]{36}$/i.test(entryId) || !/^\d+$/.test(prefix)) throw new ScriptError('bad entry id or prefix');
+  return `SELECT row_key, region_code, data FROM dataset_row WHERE entry_id = '${entryId}' AND region_code LIKE '${prefix}%' AND NOT deleted`;
+}
+
+async function copyBaseline(entryId, prefix, receiver) {
+  const source = new pg.Client({ connectionString: dbUrl(PROVINCE) });
+  const target = new pg.Client({ connectionString: dbUrl(receiver) });
+  await Promise.all([source.connect(), target.connect()]);
+  try {
+    // A plain table without indexes: the cheapest possible landing, so the baseline is strict.
+    await target.query('DROP TABLE IF EXISTS bench_copy_baseline');
+    await target.query('CREATE TABLE bench_copy_baseline (row_key text, region_code text, data jsonb)');
+    const started = performance.now();
+    await pipeline(
+      source.query(copyStreams.to(`COPY (${selectSql(entryId, prefix)}) TO STDOUT`)),
+      target.query(copyStreams.from('COPY bench_copy_baseline (row_key, region_code, data) FROM STDIN')),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const { rows } = await target.query('SELECT count(*)::int AS n FROM bench_copy_baseline');
+    await target.query('DROP TABLE bench_copy_baseline');
+    return { rows: rows[0].n, seconds, rowsPerSec: rows[0].n / seconds };
+  } finally {
+    await Promise.all([source.end(), target.end()].map((p) => p.catch(() => undefined)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A return: request at the receiver, granted at once (unconditional sharing), transfer until the
+// job is done; rows landed are counted in the receiver's database.
+
+/** The receiver's returned rows for an entry: the returns feature's table, found by its columns. */
+async function landedCount(client, entryId) {
+  const { rows } = await client.query(
+    `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'row_key'
+       AND table_name NOT IN ('dataset_row', 'bench_copy_baseline') GROUP BY table_name`,
+  );
+  for (const { table_name: table } of rows) {
+    const columns = (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])).rows.map((r) => r.column_name);
+    const filter = columns.includes('entry_id') ? 'WHERE entry_id = $1' : columns.includes('source_entry_id') ? 'WHERE source_entry_id = $1' : '';
+    const deleted = columns.includes('deleted') ? `${filter ? ' AND' : 'WHERE'} NOT deleted` : '';
+    const result = await client.query(`SELECT count(*)::int AS n FROM "${table}" ${filter}${deleted}`, filter ? [entryId] : []);
+    if (result.rows[0].n > 0) return { table, n: result.rows[0].n };
+  }
+  return { table: null, n: 0 };
+}
+
+async function findJob(receiverUrl, requestId) {
+  const { body } = await api(receiverUrl, 'GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
+  const jobs = Array.isArray(body) ? body : (body.items ?? []);
+  return jobs[0];
+}
+
+async function returnTo({ receiver, scope }, entryId, expected) {
+  const node = nodes.get(receiver);
+  const db = new pg.Client({ connectionString: dbUrl(receiver) });
+  await db.connect();
+  try {
+    const started = performance.now();
+    const { body: request } = await api(node.url, 'POST', '/api/v1/returns/requests', { entryId, holder: PROVINCE, scope, purpose: '市场监管：本辖区市场主体登记信息回流（基准测试）' });
+    if (request.state !== 'approved' && request.state !== 'active') {
+      throw new ScriptError(`the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected approved (unconditional sharing)`);
+    }
+    // The grant may start the transfer by itself; otherwise start it.
+    let job;
+    for (let i = 0; i < 10 && !job; i++) {
+      job = await findJob(node.url, request.id);
+      if (!job) await sleep(100);
+    }
+    job ??= (await api(node.url, 'POST', `/api/v1/returns/requests/${request.id}/sync`)).body;
+
+    const deadline = Date.now() + RETURN_TIMEOUT_MS;
+    let landed = { table: null, n: 0 };
+    let lastReport = performance.now();
+    for (;;) {
+      landed = await landedCount(db, entryId);
+      if (landed.n >= expected) break;
+      const { body: current } = await api(node.url, 'GET', `/api/v1/returns/jobs/${job.id}`);
+      job = current;
+      if (job.state === 'failed') throw new ScriptError(`the return job to ${receiver} failed: ${job.lastError}; see ${shown(LOG_DIR)}`);
+      if (job.state === 'done' && landed.n < expected) {
+        throw new ScriptError(`the return job to ${receiver} is done with ${landed.n} of ${expected} rows in its database (${landed.table ?? 'no table found'})`);
+      }
+      if (Date.now() > deadline) throw new ScriptError(`${receiver} holds ${landed.n} of ${expected} rows after ${RETURN_TIMEOUT_MS / 1000} s (job ${job.state}, ${job.rowsDone} done)`);
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        log(`  ${((lastReport - started) / 1000).toFixed(1)} s: ${fmt(landed.n)} of ${fmt(expected)} rows landed (job ${job.state}, ${fmt(job.rowsDone ?? 0)} done, ${fmt(job.ratePerSec ?? 0)}/s)`);
+      }
+      await sleep(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (landed.n !== expected) throw new ScriptError(`${receiver} holds ${landed.n} rows, expected exactly ${expected}`);
+    // The job's own view, once it has recorded its end.
+    for (let i = 0; i < 100 && job.state !== 'done'; i++) {
+      await sleep(100);
+      job = (await api(node.url, 'GET', `/api/v1/returns/jobs/${job.id}`)).body;
+    }
+    const jobSeconds = job.startedAt && job.finishedAt ? (Date.parse(job.finishedAt) - Date.parse(job.startedAt)) / 1000 : null;
+    return { receiver, scope, rows: landed.n, table: landed.table, seconds, rowsPerSec: landed.n / seconds, jobSeconds, requestId: request.id, jobId: job.id };
+  } finally {
+    await db.end().catch(() => undefined);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  log(`bench:return: ${fmt(options.rows)} rows at province ${PROVINCE}, returned to city 330100 (subtree) and county 330106; NATS namespace ${NAMESPACE}`);
+  await preflight({ pgAdminUrl: PG_ADMIN_URL, natsUrl: NATS_URL });
+  if (COUNTIES.length !== 90) throw new ScriptError(`expected 90 counties in the divisions file, found ${COUNTIES.length}`);
+  await freshDatabases();
+  log(`  fresh databases ${dbName('{' + CHAIN.map((n) => n.code).join(',') + '}')}; node logs (LOG_LEVEL=warn) in ${shown(LOG_DIR)}`);
+  await startChain();
+  log(`  chain up and joined: ${CHAIN.map(({ code }) => `${code} ${nodes.get(code).url}`).join(', ')}`);
+
+  const province = nodes.get(PROVINCE);
+  const { body: institution } = await api(province.url, 'POST', '/api/v1/institutions', { name: '浙江省市场监督管理局', kind: 'government' });
+  const { body: dataEntry } = await api(province.url, 'POST', '/api/v1/catalog/entries', entry(institution.id));
+  log(`  data entry ${dataEntry.id} (${dataEntry.code}), grade L2, unconditional sharing, ${HEADER.length} columns`);
+
+  const file = join(workDir, 'enterprises.csv');
+  const genStart = performance.now();
+  const bytes = await generateCsv(file, options.rows);
+  log(`\n(1) load: generated ${(bytes / 1024 / 1024).toFixed(1)} MB of CSV in ${((performance.now() - genStart) / 1000).toFixed(1)} s; streaming it with \`tdx data load\``);
+  const loaded = await load(file, dataEntry.id);
+  rmSync(file, { force: true });
+  if (loaded.result.rowsRead !== options.rows || loaded.result.inserted !== options.rows) {
+    throw new ScriptError(`the load read ${loaded.result.rowsRead} rows and inserted ${loaded.result.inserted}, expected ${options.rows}`);
+  }
+  const loadRate = options.rows / loaded.seconds;
+  const afterLoad = peaks();
+  log(`  ${fmt(options.rows)} rows in ${loaded.seconds.toFixed(1)} s: ${fmt(loadRate)} rows/s; province peak RSS ${afterLoad[PROVINCE]} MB`);
+
+  // Until the returns feature is deployed the script still measures the load and the baselines.
+  const probe = await api(nodes.get('330106').url, 'GET', '/api/v1/returns/requests', undefined, { expect: [404] });
+  const returnsAvailable = probe.status !== 404;
+  if (!returnsAvailable) log('\n  this build has no /api/v1/returns endpoints: measuring the COPY baselines only');
+
+  const results = [];
+  for (const target of RETURNS) {
+    const expected = await withPg(dbUrl(PROVINCE), async (c) => (await c.query(`SELECT count(*)::int AS n FROM (${selectSql(dataEntry.id, target.prefix)}) s`)).rows[0].n);
+    log(`\n(2) return to ${target.receiver} (${target.scope}): ${fmt(expected)} rows with region codes ${target.prefix}*`);
+    const baseline = await copyBaseline(dataEntry.id, target.prefix, target.receiver);
+    if (baseline.rows !== expected) throw new ScriptError(`the COPY baseline moved ${baseline.rows} rows, expected ${expected}`);
+    log(`  baseline COPY ${PROVINCE} -> ${target.receiver}: ${fmt(baseline.rows)} rows in ${baseline.seconds.toFixed(2)} s, ${fmt(baseline.rowsPerSec)} rows/s`);
+    if (!returnsAvailable) {
+      results.push({ ...target, expected, baseline, returned: null, ratio: null });
+      continue;
+    }
+    const returned = await returnTo(target, dataEntry.id, expected);
+    const ratio = returned.rowsPerSec / baseline.rowsPerSec;
+    log(`  return: ${fmt(returned.rows)} rows landed in ${returned.table} in ${returned.seconds.toFixed(2)} s (request to last row), ${fmt(returned.rowsPerSec)} rows/s` +
+      `${returned.jobSeconds !== null ? `; the job's own time ${returned.jobSeconds.toFixed(2)} s` : ''}; ratio ${ratio.toFixed(3)}`);
+    results.push({ ...target, expected, baseline, returned, ratio });
+  }
+
+  const peak = peaks();
+  const targetsMet = returnsAvailable && results.every((r) => r.returned.rowsPerSec >= TARGET_RATE && r.ratio >= TARGET_RATIO);
+  log('\nsummary');
+  log(`  load              ${fmt(loadRate)} rows/s (${fmt(options.rows)} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB)`);
+  for (const r of results) {
+    const landed = r.returned ? `${fmt(r.returned.rowsPerSec)} rows/s landed (${fmt(r.returned.rows)} rows)` : `not measured (${fmt(r.expected)} rows)`;
+    log(`  to ${r.receiver} ${r.scope.padEnd(8)} ${landed}; COPY baseline ${fmt(r.baseline.rowsPerSec)} rows/s; ratio ${r.ratio?.toFixed(3) ?? '-'}` +
+      `   target >= ${fmt(TARGET_RATE)}/s, ratio >= ${TARGET_RATIO}`);
+  }
+  log(`  peak RSS (VmHWM)  ${CHAIN.map(({ code }) => `${code} ${peak[code]} MB`).join(', ')} (province after the load: ${afterLoad[PROVINCE]} MB)`);
+  log(`  targets           ${targetsMet ? 'met' : 'NOT met'}`);
+  return {
+    rows: options.rows,
+    csvBytes: bytes,
+    loadSeconds: round(loaded.seconds, 2),
+    loadRowsPerSec: round(loadRate),
+    returns: results.map((r) => ({
+      receiver: r.receiver,
+      scope: r.scope,
+      rows: r.expected,
+      seconds: round(r.returned?.seconds, 3),
+      rowsPerSec: round(r.returned?.rowsPerSec),
+      jobSeconds: round(r.returned?.jobSeconds, 3),
+      copyBaselineSeconds: round(r.baseline.seconds, 3),
+      copyBaselineRowsPerSec: round(r.baseline.rowsPerSec),
+      ratio: round(r.ratio, 4),
+    })),
+    returnsMeasured: returnsAvailable,
+    peakRssMb: peak,
+    provincePeakRssAfterLoadMb: afterLoad[PROVINCE],
+    targetRowsPerSec: TARGET_RATE,
+    targetRatio: TARGET_RATIO,
+    targetsMet,
+  };
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log(`\n${signal}: cleaning up`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+process.on('exit', () => {
+  for (const n of nodes.values()) n.killNow();
+});
+
+main().then(
+  async (figures) => {
+    await cleanUp();
+    log(JSON.stringify(figures));
+    process.exit(0);
+  },
+  async (error) => {
+    process.stderr.write(`\nbench failed: ${error instanceof ScriptError ? error.message : error.stack}\n`);
+    await cleanUp();
+    process.exit(1);
+  },
+);
