@@ -255,20 +255,10 @@ async function copyBaseline(entryId, prefix, receiver) {
 // A return: request at the receiver, granted at once (unconditional sharing), transfer until the
 // job is done; rows landed are counted in the receiver's database.
 
-/** The receiver's returned rows for an entry: the returns feature's table, found by its columns. */
-async function landedCount(client, entryId) {
-  const { rows } = await client.query(
-    `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'row_key'
-       AND table_name NOT IN ('dataset_row', 'bench_copy_baseline') GROUP BY table_name`,
-  );
-  for (const { table_name: table } of rows) {
-    const columns = (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1`, [table])).rows.map((r) => r.column_name);
-    const filter = columns.includes('entry_id') ? 'WHERE entry_id = $1' : columns.includes('source_entry_id') ? 'WHERE source_entry_id = $1' : '';
-    const deleted = columns.includes('deleted') ? `${filter ? ' AND' : 'WHERE'} NOT deleted` : '';
-    const result = await client.query(`SELECT count(*)::int AS n FROM "${table}" ${filter}${deleted}`, filter ? [entryId] : []);
-    if (result.rows[0].n > 0) return { table, n: result.rows[0].n };
-  }
-  return { table: null, n: 0 };
+/** Rows landed in the receiver's database for a request (the returns feature's table). */
+async function landedCount(client, requestId) {
+  const { rows } = await client.query('SELECT count(*)::int AS n FROM returned_row WHERE request_id = $1', [requestId]);
+  return { table: 'returned_row', n: rows[0].n };
 }
 
 async function findJob(receiverUrl, requestId) {
@@ -284,8 +274,8 @@ async function returnTo({ receiver, scope }, entryId, expected) {
   try {
     const started = performance.now();
     const { body: request } = await api(node.url, 'POST', '/api/v1/returns/requests', { entryId, holder: PROVINCE, scope, purpose: '市场监管：本辖区市场主体登记信息回流（基准测试）' });
-    if (request.state !== 'approved' && request.state !== 'active') {
-      throw new ScriptError(`the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected approved (unconditional sharing)`);
+    if (request.state !== 'granted' && request.state !== 'approved') {
+      throw new ScriptError(`the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected granted (unconditional sharing)`);
     }
     // The grant may start the transfer by itself; otherwise start it.
     let job;
@@ -296,10 +286,10 @@ async function returnTo({ receiver, scope }, entryId, expected) {
     job ??= (await api(node.url, 'POST', `/api/v1/returns/requests/${request.id}/sync`)).body;
 
     const deadline = Date.now() + RETURN_TIMEOUT_MS;
-    let landed = { table: null, n: 0 };
+    let landed = { table: 'returned_row', n: 0 };
     let lastReport = performance.now();
     for (;;) {
-      landed = await landedCount(db, entryId);
+      landed = await landedCount(db, request.id);
       if (landed.n >= expected) break;
       const { body: current } = await api(node.url, 'GET', `/api/v1/returns/jobs/${job.id}`);
       job = current;

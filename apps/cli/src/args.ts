@@ -174,7 +174,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     options[name] = value;
   }
 
-  const nodeUrl = (parsed.values.node as string | undefined) ?? env.TDX_NODE_URL ?? DEFAULT_NODE_URL;
+  const nodeUrl = (parsed.values.node as string | undefined) || env.TDX_NODE_URL || DEFAULT_NODE_URL;
   try {
     const url = new URL(nodeUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');

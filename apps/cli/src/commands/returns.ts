@@ -54,7 +54,7 @@ export async function requestCommand(ctx: Context, body: { entryId: string; hold
   }
   emit(ctx, request, () => [
     ...describeRequest(request),
-    request.state === 'approved' ? `next: tdx return sync ${request.id} --watch` : `waiting for an operator at ${request.holder} to approve it`,
+    request.state === 'granted' || request.state === 'approved' ? `next: tdx return sync ${request.id} --watch` : `waiting for an operator at ${request.holder} to approve it`,
   ]);
 }
 
