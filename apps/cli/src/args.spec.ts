@@ -39,6 +39,7 @@ describe('parseCommandLine', () => {
     expect(run('return reject r1 --reason no')).toMatchObject({ command: 'return reject', args: { ID: 'r1' }, options: { reason: 'no' } });
     expect(run('return list --direction incoming --state pending')).toMatchObject({ options: { direction: 'incoming', state: 'pending' } });
     expect(run('return sync r1 --watch')).toMatchObject({ command: 'return sync', args: { REQUEST_ID: 'r1' }, options: { watch: true } });
+    expect(run('return jobs r1')).toMatchObject({ command: 'return jobs', args: { REQUEST_ID: 'r1' } });
     expect(run('return watch j1 --interval 0.5')).toMatchObject({ command: 'return watch', args: { JOB: 'j1' }, options: { interval: '0.5' } });
   });
 

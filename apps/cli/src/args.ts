@@ -67,6 +67,7 @@ export const COMMANDS: CommandSpec[] = [
     options: { watch: { type: 'boolean', help: 'follow the job it starts, as `tdx return watch`' } },
     summary: 'start a transfer (or an incremental re-sync) now',
   },
+  { name: 'return jobs', args: [{ name: 'REQUEST_ID', help: 'the request' }], options: {}, summary: "a request's transfer jobs, newest first" },
   {
     name: 'return watch',
     args: [{ name: 'JOB', help: 'the job id' }],

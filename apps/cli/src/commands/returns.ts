@@ -94,6 +94,19 @@ export async function syncCommand(ctx: Context, requestId: string, watch: boolea
   emit(ctx, job, () => [`job ${job.id} (${job.kind}) ${job.state} for request ${requestId}`, `follow it: tdx return watch ${job.id}`]);
 }
 
+export async function jobsCommand(ctx: Context, requestId: string): Promise<void> {
+  const answer = await ctx.client.json<ReturnJob[] | { items: ReturnJob[] }>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
+  const items = Array.isArray(answer) ? answer : (answer.items ?? []);
+  emit(ctx, answer, () =>
+    items.length === 0
+      ? [`no jobs for request ${requestId}`]
+      : table(
+          ['id', 'kind', 'state', 'rows', 'started', 'finished', 'last error'],
+          items.map((j) => [j.id, j.kind, j.state, `${formatCount(j.rowsDone)}/${j.rowsTotal === null ? '?' : formatCount(j.rowsTotal)}`, j.startedAt ?? '', j.finishedAt ?? '', j.lastError ?? '']),
+        ),
+  );
+}
+
 export function jobLine(job: ReturnJob, barWidth: number): string {
   const total = job.rowsTotal ?? null;
   return `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
