@@ -1,10 +1,13 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
+import { DatasetsController } from './datasets.controller';
+import { DatasetsService } from './datasets.service';
+import { DatasetRowRepository } from './dataset-row.repository';
 import { DatasetContent1764300000000 } from './migrations/1764300000000-dataset-content';
 
 /** Dataset content of `data` entries (issue 3): what this feature adds to a node. */
 export const datasetsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
-  controllers: [],
-  providers: [],
+  controllers: [DatasetsController],
+  providers: [DatasetRowRepository, DatasetsService],
   migrations: [DatasetContent1764300000000],
 };

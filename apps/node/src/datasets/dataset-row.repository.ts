@@ -1,0 +1,267 @@
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { from as copyFrom, CopyStreamQuery } from 'pg-copy-streams';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataItemType, EntryState } from '@tdx/contracts';
+
+/** What the dataset rules need to know of a catalog entry. */
+export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
+
+export interface RowView {
+  rowKey: string;
+  regionCode: string;
+  data: Record<string, unknown>;
+  changeSeq: number;
+}
+
+export interface DatasetSummary {
+  rows: number;
+  deletedRows: number;
+  lastChangeSeq: number;
+  regions: { regionCode: string; rows: number }[];
+}
+
+export interface MergeCounts {
+  inserted: number;
+  updated: number;
+  lastChangeSeq: number;
+}
+
+/** A duplicate row key of an upload: the line it is repeated on and the line it was first given. */
+export interface DuplicateKey {
+  line: number;
+  rowKey: string;
+  firstLine: number;
+}
+
+const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM catalog_entry WHERE id = $1`;
+
+/**
+ * All SQL of dataset content. Row changes of one entry are serialised by a row lock on its
+ * catalog entry (FOR NO KEY UPDATE, which the foreign key checks of dataset_row do not conflict
+ * with): change sequence numbers are drawn only under that lock, so a reader of
+ * `change_seq > n` can never see a higher number committed before a lower one of the same
+ * dataset. The same lock keeps the entry's data items from changing under a merge.
+ */
+@Injectable()
+export class DatasetRowRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async findEntry(manager: EntityManager, id: string, lock = false): Promise<DatasetEntry | undefined> {
+    const rows: DatasetEntry[] = await manager.query(`${ENTRY}${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+    return rows[0];
+  }
+
+  /** Starts an all-or-nothing load: a transaction with an empty staging table receiving COPY data. */
+  async openLoad(): Promise<DatasetLoad> {
+    const load = new DatasetLoad(this.dataSource.createQueryRunner('master'));
+    await load.open();
+    return load;
+  }
+
+  async summary(manager: EntityManager, entryId: string): Promise<DatasetSummary> {
+    const [totals] = await manager.query(
+      `SELECT count(*) FILTER (WHERE NOT deleted)::bigint AS rows, count(*) FILTER (WHERE deleted)::bigint AS deleted,
+              coalesce(max(change_seq), 0) AS last
+       FROM dataset_row WHERE entry_id = $1`,
+      [entryId],
+    );
+    const regions: { region_code: string; rows: string }[] = await manager.query(
+      `SELECT region_code, count(*) AS rows FROM dataset_row WHERE entry_id = $1 AND NOT deleted GROUP BY region_code ORDER BY region_code`,
+      [entryId],
+    );
+    return {
+      rows: Number(totals.rows),
+      deletedRows: Number(totals.deleted),
+      lastChangeSeq: Number(totals.last),
+      regions: regions.map((r) => ({ regionCode: r.region_code, rows: Number(r.rows) })),
+    };
+  }
+
+  /** Live rows in row key order after `afterKey`, optionally under a region code prefix; one more than `limit` tells if a next page exists. */
+  async listRows(manager: EntityManager, entryId: string, regionPrefix: string | null, afterKey: string | null, limit: number): Promise<RowView[]> {
+    const rows: { row_key: string; region_code: string; data: Record<string, unknown>; change_seq: string }[] = await manager.query(
+      `SELECT row_key, region_code, data, change_seq FROM dataset_row
+       WHERE entry_id = $1 AND NOT deleted
+         AND ($2::text IS NULL OR region_code LIKE $2 || '%')
+         AND ($3::text IS NULL OR row_key > $3)
+       ORDER BY row_key LIMIT $4`,
+      [entryId, regionPrefix, afterKey, limit],
+    );
+    return rows.map((r) => ({ rowKey: r.row_key, regionCode: r.region_code, data: r.data, changeSeq: Number(r.change_seq) }));
+  }
+
+  /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
+  async tombstone(manager: EntityManager, entryId: string, rowKeys: string[]): Promise<string[]> {
+    const rows: { row_key: string }[] = await manager.query(
+      `UPDATE dataset_row SET deleted = true, data = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
+       WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
+       RETURNING row_key`,
+      [entryId, rowKeys],
+    );
+    return rows.map((r) => r.row_key);
+  }
+
+  async lastChangeSeq(manager: EntityManager, entryId: string): Promise<number> {
+    const [row] = await manager.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
+    return Number(row.last);
+  }
+}
+
+/** Escapes a value for COPY's text format (backslash, tab and line breaks are special there). */
+function copyText(value: string): string {
+  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
+}
+
+/**
+ * One upload in one transaction on a connection of its own. The connection comes from the
+ * node's TypeORM pool through a QueryRunner (`connect()` hands out the underlying pg
+ * PoolClient, kept until `release()`), so it counts against the node's pool and its
+ * transaction statements go through TypeORM, while COPY runs on the raw client: TypeORM has
+ * no COPY, and pg-copy-streams needs the client itself.
+ */
+export class DatasetLoad {
+  private client!: PoolClient;
+  private copy: CopyStreamQuery | undefined;
+  private copyDone: Promise<void> | undefined;
+  private batch: string[] = [];
+  private finished = false;
+
+  constructor(private readonly runner: QueryRunner) {}
+
+  async open(): Promise<void> {
+    this.client = (await this.runner.connect()) as PoolClient;
+    await this.runner.startTransaction();
+    // Dropped at the end of the transaction, committed or not; temporary, so never WAL-logged.
+    await this.runner.query(
+      `CREATE TEMP TABLE dataset_stage (line bigint NOT NULL, row_key text NOT NULL, region_code text NOT NULL, data jsonb NOT NULL) ON COMMIT DROP`,
+    );
+    const copy = this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN'));
+    this.copy = copy;
+    this.copyDone = new Promise<void>((resolve, reject) => {
+      copy.on('finish', resolve);
+      copy.on('error', reject);
+      copy.on('close', resolve);
+    });
+    // Until the end, an error surfaces through `copyDone`; keep it from being unhandled meanwhile.
+    this.copyDone.catch(() => undefined);
+  }
+
+  /** Queues one checked row; `flush()` sends the queue. */
+  add(line: number, rowKey: string, regionCode: string, data: string): void {
+    this.batch.push(`${line}\t${copyText(rowKey)}\t${regionCode}\t${data.includes('\\') ? data.replace(/\\/g, '\\\\') : data}\n`);
+  }
+
+  /** Sends queued rows to the server, waiting while it is behind (so memory stays bounded). */
+  async flush(): Promise<void> {
+    if (this.batch.length === 0 || !this.copy) return;
+    const text = this.batch.join('');
+    this.batch = [];
+    if (!this.copy.write(text)) {
+      const copy = this.copy;
+      await new Promise<void>((resolve, reject) => {
+        const done = (error?: Error) => {
+          copy.off('drain', done);
+          copy.off('error', done);
+          copy.off('close', done);
+          if (error) reject(error);
+          else resolve();
+        };
+        copy.on('drain', done);
+        copy.on('error', done);
+        copy.on('close', done);
+      });
+    }
+  }
+
+  /** Ends the COPY: every row is now in the staging table. */
+  async endCopy(): Promise<void> {
+    await this.flush();
+    const copy = this.copy;
+    if (!copy) return;
+    copy.end();
+    await this.copyDone;
+    this.copy = undefined;
+  }
+
+  /**
+   * Merges the staged rows into dataset_row: new keys are inserted, keys whose region or data
+   * differ (or that were tombstones) are updated, each with a new change_seq; identical rows are
+   * left as they are, keeping their change_seq. A key staged twice makes PostgreSQL refuse the
+   * statement (ON CONFLICT cannot touch a row twice); that is reported as `duplicates`, after
+   * rolling back to a savepoint so the transaction stays usable to find them.
+   */
+  async merge(entryId: string): Promise<MergeCounts | 'duplicates'> {
+    await this.runner.query('SAVEPOINT merge');
+    try {
+      // Other parts of the statement see dataset_row as it was before it: `old` is the previous state.
+      const [row] = await this.runner.query(
+        `WITH merged AS (
+           INSERT INTO dataset_row AS d (entry_id, row_key, region_code, data, deleted, change_seq, updated_at)
+           SELECT $1, row_key, region_code, data, false, nextval('dataset_change_seq'), now() FROM dataset_stage
+           ON CONFLICT (entry_id, row_key) DO UPDATE
+             SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, deleted = false,
+                 change_seq = EXCLUDED.change_seq, updated_at = EXCLUDED.updated_at
+             WHERE d.deleted OR d.region_code <> EXCLUDED.region_code OR d.data IS DISTINCT FROM EXCLUDED.data
+           RETURNING row_key, (xmax = 0) AS fresh
+         )
+         SELECT count(*) FILTER (WHERE merged.fresh OR old.deleted) AS inserted,
+                count(*) FILTER (WHERE NOT merged.fresh AND NOT old.deleted) AS updated
+         FROM merged LEFT JOIN dataset_row old ON NOT merged.fresh AND old.entry_id = $1 AND old.row_key = merged.row_key`,
+        [entryId],
+      );
+      await this.runner.query('RELEASE SAVEPOINT merge');
+      const [last] = await this.runner.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
+      return { inserted: Number(row.inserted), updated: Number(row.updated), lastChangeSeq: Number(last.last) };
+    } catch (error) {
+      if ((error as { code?: string }).code !== '21000') throw error;
+      await this.runner.query('ROLLBACK TO SAVEPOINT merge');
+      return 'duplicates';
+    }
+  }
+
+  /** The repeated row keys of the staged upload, by the line they are repeated on. */
+  async duplicates(limit: number): Promise<DuplicateKey[]> {
+    const rows: { line: string; row_key: string; first_line: string }[] = await this.runner.query(
+      `SELECT line, row_key, first_line FROM (
+         SELECT line, row_key, min(line) OVER (PARTITION BY row_key) AS first_line FROM dataset_stage
+       ) s WHERE line > first_line ORDER BY line LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ line: Number(r.line), rowKey: r.row_key, firstLine: Number(r.first_line) }));
+  }
+
+  /** The entry, locked for the merge: see DatasetRowRepository. */
+  async lockEntry(entryId: string): Promise<Pick<DatasetEntry, 'status' | 'dataItems'> | undefined> {
+    const rows: { status: DatasetEntry['status']; dataItems: { name: string; type: DataItemType; sensitive: boolean }[] }[] =
+      await this.runner.query(`SELECT status, data_items AS "dataItems" FROM catalog_entry WHERE id = $1 FOR NO KEY UPDATE`, [entryId]);
+    return rows[0];
+  }
+
+  async commit(): Promise<void> {
+    await this.runner.commitTransaction();
+    this.finished = true;
+    await this.runner.release();
+  }
+
+  /** Abandons the load: cancels a running COPY (CopyFail), rolls back and gives the connection back. */
+  async abandon(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    try {
+      const copy = this.copy;
+      if (copy) {
+        this.copy = undefined;
+        copy.destroy(new Error('upload abandoned'));
+        await this.copyDone?.catch(() => undefined);
+      }
+      if (this.runner.isTransactionActive) await this.runner.rollbackTransaction();
+      await this.runner.release();
+    } catch (error) {
+      // The connection's state is unknown: have the pool close it rather than hand it out again.
+      // QueryRunner.release() takes no error, and this method is how TypeORM itself does it.
+      const runner = this.runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> };
+      await runner.releasePostgresConnection(error).catch(() => undefined);
+    }
+  }
+}

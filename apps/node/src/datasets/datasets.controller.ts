@@ -1,0 +1,60 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { BadFieldsException } from '../common/domain-refusal';
+import { DatasetsService, uploadFormatOf } from './datasets.service';
+import { DeleteRowsDto } from './dto/delete-rows.dto';
+import { ListRowsQuery } from './dto/list-rows.query';
+import { MAX_ROW_KEY } from './upload-reader';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
+
+@ApiTags('datasets')
+@Controller('api/v1/datasets')
+export class DatasetsController {
+  constructor(private readonly datasets: DatasetsService) {}
+
+  /**
+   * Streams a CSV or NDJSON upload into the dataset, all or nothing. The body is never parsed by
+   * the app's body parser (registered for application/json only): the service reads the raw
+   * request stream itself.
+   */
+  @Post(':entryId/rows')
+  @HttpCode(200)
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiBody({ description: 'CSV with the header row_key,region_code,<data items>; or NDJSON objects {"rowKey", "regionCode", <data items>}' })
+  load(
+    @Param('entryId', uuid) entryId: string,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('content-encoding') contentEncoding: string | undefined,
+    @Req() request: Request,
+  ) {
+    const { format, gzip } = uploadFormatOf(contentType, contentEncoding);
+    return this.datasets.load(entryId, request, format, gzip);
+  }
+
+  /** Deletes many rows as tombstones, all or nothing. */
+  @Post(':entryId/rows/delete')
+  @HttpCode(200)
+  deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto) {
+    return this.datasets.deleteRows(entryId, dto.rowKeys);
+  }
+
+  @Delete(':entryId/rows/:rowKey')
+  deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string) {
+    if (rowKey.length > MAX_ROW_KEY || rowKey.includes('\u0000')) {
+      throw new BadFieldsException([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
+    }
+    return this.datasets.deleteRow(entryId, rowKey);
+  }
+
+  @Get(':entryId')
+  summary(@Param('entryId', uuid) entryId: string) {
+    return this.datasets.summary(entryId);
+  }
+
+  @Get(':entryId/rows')
+  list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery) {
+    return this.datasets.listRows(entryId, query);
+  }
+}

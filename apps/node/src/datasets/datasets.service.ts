@@ -1,0 +1,223 @@
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { DataSource, EntityManager } from 'typeorm';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import type { Page } from '../common/cursor';
+import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
+import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
+
+export interface LoadResult {
+  entryId: string;
+  /** Data rows in the upload (the CSV header is not one). */
+  rowsRead: number;
+  /** Keys that had no live row: new ones and former tombstones. */
+  inserted: number;
+  /** Live rows whose region or data changed. */
+  updated: number;
+  /** Rows identical to what was held; they keep their change sequence. */
+  unchanged: number;
+  /** The highest change sequence of the dataset after the load (0 when it holds nothing). */
+  lastChangeSeq: number;
+}
+
+export interface DeleteResult {
+  entryId: string;
+  deleted: number;
+  lastChangeSeq: number;
+}
+
+/** An upload refused for its content: every problem by line, nothing loaded. */
+export class UploadRefusedException extends HttpException {
+  constructor(errors: LineError[], truncated: boolean) {
+    const first = errors[0];
+    super(
+      {
+        statusCode: HttpStatus.BAD_REQUEST,
+        error: 'Bad Request',
+        message: `upload refused, nothing was loaded: ${errors.length}${truncated ? '+' : ''} error${errors.length === 1 ? '' : 's'}, the first at line ${first.line}: ${first.message}`,
+        errors,
+        truncated,
+      },
+      HttpStatus.BAD_REQUEST,
+    );
+  }
+}
+
+export class UnsupportedMediaTypeError extends HttpException {
+  constructor(message: string) {
+    super({ statusCode: HttpStatus.UNSUPPORTED_MEDIA_TYPE, error: 'Unsupported Media Type', message }, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+  }
+}
+
+const MEDIA_TYPES: Record<string, UploadFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/ndjson': 'ndjson' };
+const RESERVED_NAMES = new Set<string>([...KEY_COLUMNS.csv, ...KEY_COLUMNS.ndjson]);
+
+/** The format named by a Content-Type header, or a 415 naming what is accepted. */
+export function uploadFormatOf(contentType: string | undefined, contentEncoding: string | undefined): { format: UploadFormat; gzip: boolean } {
+  const accepted = 'send text/csv or application/x-ndjson, encoded as UTF-8';
+  const [type, ...params] = (contentType ?? '').split(';').map((part) => part.trim());
+  const format = MEDIA_TYPES[type.toLowerCase()];
+  if (!format) throw new UnsupportedMediaTypeError(`${contentType ? `Content-Type ${contentType} is not accepted` : 'Content-Type is missing'}: ${accepted}`);
+  for (const param of params) {
+    const [name, value = ''] = param.split('=').map((part) => part.trim());
+    if (name.toLowerCase() === 'charset' && !/^"?utf-?8"?$/i.test(value)) {
+      throw new UnsupportedMediaTypeError(`charset ${value} is not accepted: ${accepted}`);
+    }
+  }
+  const encoding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    throw new UnsupportedMediaTypeError(`Content-Encoding ${contentEncoding} is not accepted: send the body as is or gzip-compressed`);
+  }
+  return { format, gzip: encoding === 'gzip' };
+}
+
+/**
+ * Dataset content of this node's own `data` entries: streaming loads (all or nothing), row
+ * deletions as tombstones, and reading. Content lives at the entry's origin only; replicas
+ * describe data held elsewhere.
+ */
+@Injectable()
+export class DatasetsService {
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly rows: DatasetRowRepository,
+  ) {}
+
+  /**
+   * Loads an upload all or nothing. The body is read as a stream: each chunk is checked and its
+   * rows are copied into a staging table of the load's transaction while the next chunk waits
+   * (backpressure), so memory holds a chunk and a line, whatever the size of the upload. Only an
+   * upload without errors is merged into dataset_row, in the same transaction.
+   */
+  async load(entryId: string, body: Readable, format: UploadFormat, gzip: boolean): Promise<LoadResult> {
+    const entry = await this.contentEntry(this.dataSource.manager, entryId, true);
+    const load = await this.rows.openLoad();
+    try {
+      const reader = new UploadReader(format, { items: entry.dataItems, jurisdiction: this.config.code }, (line, key, region, data) => load.add(line, key, region, data));
+      // pipeline(): a client that goes away mid-upload ends the loop with an error, gzip or not.
+      const source = gzip ? pipeline(body, createGunzip(), () => undefined) : body;
+      try {
+        for await (const chunk of source) {
+          // Past the error limit the rest is drained unread, so that the client gets the answer.
+          if (reader.stopped) continue;
+          reader.push(chunk as Buffer);
+          await load.flush();
+        }
+      } catch (error) {
+        if ((error as { code?: string }).code?.startsWith('Z_')) {
+          throw new UploadRefusedException([{ line: 0, message: `the gzip-compressed body is corrupt: ${(error as Error).message}` }], true);
+        }
+        throw error;
+      }
+      reader.end();
+      if (reader.errors.length > 0) throw new UploadRefusedException(reader.errors, reader.truncated);
+      await load.endCopy();
+
+      const current = await load.lockEntry(entryId);
+      if (!current || current.status !== 'active' || !sameItems(current.dataItems, entry.dataItems)) {
+        throw new ConflictError(`entry ${entryId} changed during the upload (retired, or its data items changed); upload again`);
+      }
+      const merged = await load.merge(entryId);
+      if (merged === 'duplicates') {
+        const duplicates = await load.duplicates(MAX_ERRORS + 1);
+        throw new UploadRefusedException(
+          duplicates.slice(0, MAX_ERRORS).map((d) => ({ line: d.line, message: `duplicate row key ${JSON.stringify(d.rowKey)}: already given at line ${d.firstLine}` })),
+          duplicates.length > MAX_ERRORS,
+        );
+      }
+      await load.commit();
+      const { inserted, updated, lastChangeSeq } = merged;
+      return { entryId, rowsRead: reader.rowsRead, inserted, updated, unchanged: reader.rowsRead - inserted - updated, lastChangeSeq };
+    } finally {
+      await load.abandon();
+    }
+  }
+
+  async deleteRow(entryId: string, rowKey: string): Promise<DeleteResult> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.contentEntry(manager, entryId, true, true);
+      const deleted = await this.rows.tombstone(manager, entryId, [rowKey]);
+      if (deleted.length === 0) throw new NotFoundError(`dataset ${entryId} holds no row ${JSON.stringify(rowKey)}`);
+      return { entryId, deleted: 1, lastChangeSeq: await this.rows.lastChangeSeq(manager, entryId) };
+    });
+  }
+
+  /** All or nothing: when any key has no live row, nothing is deleted and the missing keys are named. */
+  async deleteRows(entryId: string, rowKeys: string[]): Promise<DeleteResult> {
+    return this.dataSource.transaction(async (manager) => {
+      await this.contentEntry(manager, entryId, true, true);
+      const deleted = new Set(await this.rows.tombstone(manager, entryId, rowKeys));
+      if (deleted.size < rowKeys.length) {
+        const missing = rowKeys.filter((key) => !deleted.has(key));
+        throw new HttpException({
+          statusCode: HttpStatus.NOT_FOUND, error: 'Not Found',
+          message: `nothing was deleted: ${missing.length} of the row keys have no row in dataset ${entryId}`,
+          missing: missing.slice(0, MAX_ERRORS),
+        }, HttpStatus.NOT_FOUND);
+      }
+      return { entryId, deleted: deleted.size, lastChangeSeq: await this.rows.lastChangeSeq(manager, entryId) };
+    });
+  }
+
+  async summary(entryId: string): Promise<{ entryId: string } & DatasetSummary> {
+    const manager = this.dataSource.manager;
+    await this.contentEntry(manager, entryId, false);
+    return { entryId, ...(await this.rows.summary(manager, entryId)) };
+  }
+
+  async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
+    const manager = this.dataSource.manager;
+    await this.contentEntry(manager, entryId, false);
+    const limit = query.limit ?? 100;
+    const items = await this.rows.listRows(manager, entryId, query.region ?? null, decodeRowCursor(query.cursor), limit + 1);
+    const more = items.length > limit;
+    if (more) items.pop();
+    return { items, nextCursor: more ? encodeRowCursor(items[items.length - 1].rowKey) : null };
+  }
+
+  /**
+   * The entry whose content is asked for: it must exist (404), be a data resource registered at
+   * this node (422), and for changes be active (422).
+   */
+  private async contentEntry(manager: EntityManager, id: string, forChange: boolean, lock = false): Promise<DatasetEntry> {
+    const entry = await this.rows.findEntry(manager, id, lock);
+    if (!entry) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    if (entry.type !== 'data') {
+      throw new DomainRefusalException([{ rule: 'content-for-data-only', article: 'Article 11',
+        message: `entry ${id} is a${entry.type === 'application' ? 'n' : ''} ${entry.type} resource; only data resources hold dataset content` }]);
+    }
+    if (entry.origin !== this.config.code) {
+      throw new DomainRefusalException([{ rule: 'content-at-origin', article: 'Articles 9 and 11',
+        message: `entry ${id} is a replica of ${entry.origin}'s entry; its content is held and changed at its origin ${entry.origin}` }]);
+    }
+    if (forChange && entry.status !== 'active') {
+      throw new DomainRefusalException([{ rule: 'retired-is-final', article: 'Article 11',
+        message: `entry ${id} is retired; its content no longer changes` }]);
+    }
+    const reserved = entry.dataItems.filter((item) => RESERVED_NAMES.has(item.name)).map((item) => item.name);
+    if (forChange && reserved.length > 0) {
+      throw new DomainRefusalException([{ rule: 'reserved-item-name', article: 'Article 11',
+        message: `data item${reserved.length > 1 ? 's' : ''} ${reserved.join(', ')} of entry ${id} clash${reserved.length > 1 ? '' : 'es'} with the key columns of an upload (${[...RESERVED_NAMES].join(', ')}); rename ${reserved.length > 1 ? 'them' : 'it'} in a new version of the entry` }]);
+    }
+    return entry;
+  }
+}
+
+function sameItems(a: DatasetEntry['dataItems'], b: DatasetEntry['dataItems']): boolean {
+  return a.length === b.length && a.every((item, i) => item.name === b[i].name && item.type === b[i].type);
+}
+
+/** Row cursors are opaque: base64url of the last row key of the page. */
+function encodeRowCursor(rowKey: string): string {
+  return Buffer.from(`k:${rowKey}`).toString('base64url');
+}
+
+function decodeRowCursor(cursor: string | undefined): string | null {
+  if (cursor === undefined) return null;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('k:') || text.length < 3) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
+  return text.slice(2);
+}
