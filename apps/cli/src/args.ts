@@ -24,7 +24,7 @@ export const COMMANDS: CommandSpec[] = [
     args: [{ name: 'FILE', help: 'a CSV (with a header line) or NDJSON file' }],
     options: {
       entry: { type: 'string', required: true, value: 'ID', help: 'the data entry whose content this is' },
-      format: { type: 'string', choices: ['csv', 'ndjson'], value: 'csv|ndjson', help: 'default: from the file name (.csv; .ndjson, .jsonl)' },
+      format: { type: 'string', choices: ['csv', 'ndjson'], value: 'csv|ndjson', help: 'default: from the file name (.csv; .ndjson, .jsonl; each also .gz, sent compressed)' },
     },
     summary: "stream a file into a data entry's content, with a progress bar",
   },
@@ -56,7 +56,7 @@ export const COMMANDS: CommandSpec[] = [
     args: [],
     options: {
       direction: { type: 'string', choices: ['outgoing', 'incoming'], value: 'outgoing|incoming', help: 'requests this node made, or received' },
-      state: { type: 'string', value: 'STATE', help: 'only requests in this state' },
+      state: { type: 'string', choices: ['pending', 'granted', 'rejected', 'refused'], value: 'STATE', help: 'pending, granted, rejected or refused' },
     },
     summary: 'list return requests',
   },

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { run } from './cli';
 import { ApiError, exitCodeOf, OperationFailed, UnreachableError, UsageError } from './errors';
 
@@ -129,6 +130,42 @@ describe('tdx against a stand-in node', () => {
     expect(r.code).toBe(1);
     expect(seen[0].contentType).toBe('application/x-ndjson');
     expect(r.err).toContain('line 2: region 310101 is outside 330000\n  line 5: unterminated quote\n  ... more errors not shown');
+  });
+
+  it('data load sends a .gz file as it is, with Content-Encoding: gzip', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-'));
+    const file = join(dir, 'rows.ndjson.gz');
+    writeFileSync(file, gzipSync('{"rowKey":"a","regionCode":"330106"}\n'));
+    let encoding: string | undefined;
+    handler = (req, body, res) => {
+      encoding = req.headers['content-encoding'];
+      reply(200, { entryId: 'e1', rowsRead: 1, inserted: 1, updated: 0, unchanged: 0, lastChangeSeq: 1 })(req, body, res);
+    };
+    const r = await tdx('data', 'load', file, '--entry', 'e1');
+    expect(r.code).toBe(0);
+    expect(encoding).toBe('gzip');
+    expect(seen[0].contentType).toBe('application/x-ndjson');
+    expect(r.out).toContain('(ndjson, gzip, ');
+  });
+
+  it('return list follows the pages and shows a table', async () => {
+    const request = (id: string) => ({ id, entryId: 'e', holder: '330000', requester: '330106', scope: 'self', purpose: 'p', state: 'pending', reason: null, createdAt: 't', updatedAt: 't' });
+    handler = (req, body, res) => {
+      const cursor = new URL(req.url ?? '', 'http://x').searchParams.get('cursor');
+      reply(200, cursor ? { items: [request('r2')], nextCursor: null } : { items: [request('r1')], nextCursor: 'c1' })(req, body, res);
+    };
+    const r = await tdx('return', 'list', '--direction', 'incoming', '--state', 'pending');
+    expect(r.code).toBe(0);
+    expect(seen.map((s) => s.url)).toEqual([
+      '/api/v1/returns/requests?limit=500&direction=incoming&state=pending',
+      '/api/v1/returns/requests?limit=500&direction=incoming&state=pending&cursor=c1',
+    ]);
+    expect(r.out.split('\n').slice(0, 4)).toEqual([
+      'id  state    entry  holder  requester  scope  updated',
+      '--  -------  -----  ------  ---------  -----  -------',
+      'r1  pending  e      330000  330106     self   t',
+      'r2  pending  e      330000  330106     self   t',
+    ]);
   });
 
   it('data load of a missing file or an unknown format is a usage error', async () => {

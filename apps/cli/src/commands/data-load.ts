@@ -15,11 +15,17 @@ export interface LoadResult {
 
 const CONTENT_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson' } as const;
 
-/** The format from --format, else from the file name. */
+/** A gzip file (`.gz`) is sent as it is, with Content-Encoding: gzip; the node inflates it as it reads. */
+export function isGzip(file: string): boolean {
+  return /\.gz$/i.test(file);
+}
+
+/** The format from --format, else from the file name (ignoring a `.gz`). */
 export function formatOf(file: string, format: string | undefined): 'csv' | 'ndjson' {
   if (format === 'csv' || format === 'ndjson') return format;
-  if (/\.csv$/i.test(file)) return 'csv';
-  if (/\.(ndjson|jsonl)$/i.test(file)) return 'ndjson';
+  const name = file.replace(/\.gz$/i, '');
+  if (/\.csv$/i.test(name)) return 'csv';
+  if (/\.(ndjson|jsonl)$/i.test(name)) return 'ndjson';
   throw new UsageError(`cannot tell the format of "${file}" from its name: give --format csv or --format ndjson`);
 }
 
@@ -46,21 +52,23 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 
+  const gzip = isGzip(file);
   const meter = new Meter();
   const started = ctx.now();
-  // Rows are estimated from line ends sent (a CSV's header line is not a row); the node's answer has the true counts.
-  const rowsSent = () => Math.max(0, meter.lines - (format === 'csv' ? 1 : 0));
+  // Rows are estimated from line ends sent (a CSV's header line is not a row; a gzip file's are not
+  // visible); the node's answer has the true counts.
+  const rowsSent = () => (gzip ? 0 : Math.max(0, meter.lines - (format === 'csv' ? 1 : 0)));
   const progress = new ProgressLine(ctx.out, (barWidth) => {
     const seconds = Math.max(0.001, (ctx.now() - started) / 1000);
     const rate = rowsSent() / seconds;
     const eta = meter.bytes > 0 ? ((size - meter.bytes) / meter.bytes) * seconds : null;
-    return `${renderBar(meter.bytes, size, barWidth)} ${percent(meter.bytes, size)} ${formatBytes(meter.bytes)}/${formatBytes(size)}` +
-      `  ${formatCount(rowsSent())} rows  ${formatCount(rate)} rows/s  ETA ${formatDuration(eta)}`;
+    const rows = gzip ? '' : `  ${formatCount(rowsSent())} rows  ${formatCount(rate)} rows/s`;
+    return `${renderBar(meter.bytes, size, barWidth)} ${percent(meter.bytes, size)} ${formatBytes(meter.bytes)}/${formatBytes(size)}${rows}  ETA ${formatDuration(eta)}`;
   });
   const show = !ctx.json;
   const timer = show ? setInterval(() => progress.update(), 100) : undefined;
   if (show) {
-    ctx.out.write(`loading ${file} (${format}, ${formatBytes(size)}) into entry ${entryId} at ${ctx.client.base}\n`);
+    ctx.out.write(`loading ${file} (${format}${gzip ? ', gzip' : ''}, ${formatBytes(size)}) into entry ${entryId} at ${ctx.client.base}\n`);
     progress.update(true);
   }
 
@@ -70,6 +78,7 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
     result = await ctx.client.upload<LoadResult>(`/api/v1/datasets/${encodeURIComponent(entryId)}/rows`, body, {
       'content-type': CONTENT_TYPES[format],
       'content-length': String(size),
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     });
   } finally {
     if (timer) clearInterval(timer);

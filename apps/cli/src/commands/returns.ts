@@ -69,20 +69,37 @@ export async function showCommand(ctx: Context, id: string): Promise<void> {
   emit(ctx, request, () => describeRequest(request));
 }
 
+/** Pages followed by `list` at most (500 requests each): enough for any operator's screen. */
+const MAX_PAGES = 20;
+
 export async function listCommand(ctx: Context, direction: string | undefined, state: string | undefined): Promise<void> {
-  const query = new URLSearchParams();
-  if (direction) query.set('direction', direction);
-  if (state) query.set('state', state);
-  const answer = await ctx.client.json<ReturnRequest[] | { items: ReturnRequest[] }>('GET', `/api/v1/returns/requests${query.size ? `?${query}` : ''}`);
-  const items = Array.isArray(answer) ? answer : (answer.items ?? []);
-  emit(ctx, answer, () =>
-    items.length === 0
+  const items: ReturnRequest[] = [];
+  let cursor: string | null = null;
+  let more = false;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const query = new URLSearchParams({ limit: '500' });
+    if (direction) query.set('direction', direction);
+    if (state) query.set('state', state);
+    if (cursor) query.set('cursor', cursor);
+    const answer = await ctx.client.json<ReturnRequest[] | { items: ReturnRequest[]; nextCursor?: string | null }>('GET', `/api/v1/returns/requests?${query}`);
+    if (Array.isArray(answer)) {
+      items.push(...answer);
+      break;
+    }
+    items.push(...(answer.items ?? []));
+    cursor = answer.nextCursor ?? null;
+    more = cursor !== null;
+    if (!cursor) break;
+  }
+  emit(ctx, { items, more }, () => [
+    ...(items.length === 0
       ? ['no return requests']
       : table(
           ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
           items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt ?? '']),
-        ),
-  );
+        )),
+    ...(more ? [`(more than ${items.length}: narrow with --direction or --state)`] : []),
+  ]);
 }
 
 export async function syncCommand(ctx: Context, requestId: string, watch: boolean, intervalMs: number): Promise<void> {
