@@ -89,7 +89,7 @@ describe('tdx node', () => {
   });
 });
 
-describe.skip('tdx data load', () => { // enabled once POST /api/v1/datasets/:entryId/rows lands
+describe('tdx data load', () => {
   let entryId: string;
   beforeAll(async () => {
     entryId = await createEntry();
