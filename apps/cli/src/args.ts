@@ -67,6 +67,17 @@ export const COMMANDS: CommandSpec[] = [
     options: { watch: { type: 'boolean', help: 'follow the job it starts, as `tdx return watch`' } },
     summary: 'start a transfer (or an incremental re-sync) now',
   },
+  {
+    name: 'return rows',
+    args: [{ name: 'REQUEST_ID', help: 'a request this node made' }],
+    options: {
+      region: { type: 'string', value: 'CODE', help: 'only rows inside this division (330106; 330100 for all of Hangzhou)' },
+      columns: { type: 'string', value: 'A,B', help: 'only these data items' },
+      limit: { type: 'string', value: 'N', help: 'rows per page, 1 to 5000 (default 100)' },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'the rows returned to this node for a request (at the receiver)',
+  },
   { name: 'return jobs', args: [{ name: 'REQUEST_ID', help: 'the request' }], options: {}, summary: "a request's transfer jobs, newest first" },
   {
     name: 'return watch',

@@ -168,6 +168,15 @@ describe('tdx against a stand-in node', () => {
     ]);
   });
 
+  it('return rows shows a page of returned rows with the next cursor', async () => {
+    handler = reply(200, { items: [{ rowKey: 'h1', regionCode: '330106', data: { name: 'Alpha', phone: '138****5678' }, sourceSeq: 3 }], nextCursor: 'k1' });
+    const r = await tdx('return', 'rows', 'r1', '--region', '330106', '--columns', 'name,phone', '--limit', '1');
+    expect(r.code).toBe(0);
+    expect(seen[0].url).toBe('/api/v1/returns/requests/r1/rows?region=330106&columns=name%2Cphone&limit=1');
+    expect(r.out).toBe('row_key  region_code  name   phone\n-------  -----------  -----  -----------\nh1       330106       Alpha  138****5678\nnext page: --cursor k1\n');
+    expect((await tdx('return', 'rows', 'r1', '--limit', '0')).code).toBe(2);
+  });
+
   it('data load of a missing file or an unknown format is a usage error', async () => {
     expect((await tdx('data', 'load', '/nonexistent/rows.csv', '--entry', 'e1')).code).toBe(2);
     const r = await tdx('data', 'load', 'rows.txt', '--entry', 'e1');

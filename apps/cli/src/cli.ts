@@ -5,7 +5,7 @@ import { describeError, EXIT, exitCodeOf, CliError } from './errors';
 import type { Output } from './progress';
 import { dataLoadCommand } from './commands/data-load';
 import { nodeCommand } from './commands/node';
-import { decideCommand, jobsCommand, listCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
+import { decideCommand, jobsCommand, listCommand, rowsCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
 
 export interface Io {
   out: Output;
@@ -58,6 +58,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         break;
       case 'return sync':
         await syncCommand(ctx, inv.args.REQUEST_ID, inv.options.watch === true, 1000);
+        break;
+      case 'return rows':
+        await rowsCommand(ctx, inv.args.REQUEST_ID, o);
         break;
       case 'return jobs':
         await jobsCommand(ctx, inv.args.REQUEST_ID);

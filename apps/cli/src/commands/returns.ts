@@ -111,6 +111,27 @@ export async function syncCommand(ctx: Context, requestId: string, watch: boolea
   emit(ctx, job, () => [`job ${job.id} (${job.kind}) ${job.state} for request ${requestId}`, `follow it: tdx return watch ${job.id}`]);
 }
 
+export interface ReturnedRows {
+  items: { rowKey: string; regionCode: string; data: Record<string, unknown>; sourceSeq?: number }[];
+  nextCursor: string | null;
+}
+
+export async function rowsCommand(ctx: Context, requestId: string, o: { region?: string; columns?: string; limit?: string; cursor?: string }): Promise<void> {
+  if (o.limit !== undefined && !/^[1-9]\d{0,3}$|^5000$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1 to 5000 (got "${o.limit}")`);
+  const query = new URLSearchParams();
+  for (const name of ['region', 'columns', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
+  const page = await ctx.client.json<ReturnedRows>('GET', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/rows${query.size ? `?${query}` : ''}`);
+  emit(ctx, page, () => {
+    if (page.items.length === 0) return ['no rows'];
+    const names = [...new Set(page.items.flatMap((r) => Object.keys(r.data ?? {})))];
+    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    return [
+      ...table(['row_key', 'region_code', ...names], page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data?.[n]))])),
+      ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
+    ];
+  });
+}
+
 export async function jobsCommand(ctx: Context, requestId: string): Promise<void> {
   const answer = await ctx.client.json<ReturnJob[] | { items: ReturnJob[] }>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
   const items = Array.isArray(answer) ? answer : (answer.items ?? []);
