@@ -93,10 +93,13 @@ export class DatasetRowRepository {
 
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
   async tombstone(manager: EntityManager, entryId: string, rowKeys: string[]): Promise<string[]> {
+    // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count], not rows.
     const rows: { row_key: string }[] = await manager.query(
-      `UPDATE dataset_row SET deleted = true, data = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
-       WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
-       RETURNING row_key`,
+      `WITH gone AS (
+         UPDATE dataset_row SET deleted = true, data = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
+         WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
+         RETURNING row_key
+       ) SELECT row_key FROM gone`,
       [entryId, rowKeys],
     );
     return rows.map((r) => r.row_key);

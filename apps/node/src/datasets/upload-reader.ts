@@ -2,7 +2,7 @@ import type { DataItemType } from '@tdx/contracts';
 import { isWithin } from '@tdx/divisions';
 import { CsvRecordParser, CsvResult } from './csv';
 import { LineSink, LineSplitter } from './lines';
-import { clip, Converted, fromJson, fromText } from './values';
+import { clip, Converted, fromJson, fromText, hasUnstorable } from './values';
 
 export type UploadFormat = 'csv' | 'ndjson';
 
@@ -190,7 +190,7 @@ export class UploadReader implements LineSink {
     if (value === null || value === undefined || value === '') problems.push(`${name} is empty`);
     else if (typeof value !== 'string') problems.push(`${name} must be a string`);
     else if (value.length > MAX_ROW_KEY) problems.push(`${name} is longer than ${MAX_ROW_KEY} characters`);
-    else if (value.includes('\u0000')) problems.push(`${name} contains a NUL character`);
+    else if (hasUnstorable(value)) problems.push(`${name} contains a NUL character or an unpaired surrogate`);
     else return value;
     return '';
   }

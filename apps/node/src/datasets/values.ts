@@ -14,6 +14,8 @@ const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** NUL and unpaired surrogates (only NDJSON escapes can make them): PostgreSQL stores neither. */
+const UNSTORABLE = /\u0000|\p{Surrogate}/u;
 const NULL_JSON: Converted = { json: 'null' };
 const TRUE_JSON: Converted = { json: 'true' };
 const FALSE_JSON: Converted = { json: 'false' };
@@ -23,7 +25,7 @@ export function fromText(type: DataItemType, text: string | null): Converted {
   if (text === null) return NULL_JSON;
   switch (type) {
     case 'string':
-      return text.includes('\u0000') ? { error: 'contains a NUL character' } : { json: JSON.stringify(text) };
+      return hasUnstorable(text) ? { error: 'contains a NUL character or an unpaired surrogate' } : { json: JSON.stringify(text) };
     case 'integer':
       return integer(text);
     case 'decimal':
@@ -62,6 +64,10 @@ export function fromJson(type: DataItemType, value: unknown): Converted {
     default:
       return typeof value === 'string' ? fromText(type, value) : { error: `must be a string holding a ${type}, not ${describe(value)}` };
   }
+}
+
+export function hasUnstorable(text: string): boolean {
+  return UNSTORABLE.test(text);
 }
 
 function integer(text: string): Converted {
