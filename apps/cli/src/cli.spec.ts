@@ -129,7 +129,7 @@ describe('tdx against a stand-in node', () => {
     const r = await tdx('data', 'load', file, '--entry', 'e1');
     expect(r.code).toBe(1);
     expect(seen[0].contentType).toBe('application/x-ndjson');
-    expect(r.err).toContain('line 2: region 310101 is outside 330000\n  line 5: unterminated quote\n  ... more errors not shown');
+    expect(r.err).toContain('line 2: region 310101 is outside 330000\n  line 5: unterminated quote\n  ... and maybe more: the node stopped looking here');
   });
 
   it('data load sends a .gz file as it is, with Content-Encoding: gzip', async () => {

@@ -69,14 +69,17 @@ export class NodeClient {
         reject(error);
       };
       const req = request(url, { method: 'POST', headers: { accept: 'application/json', ...headers } }, (res: IncomingMessage) => {
+        // The node has answered: whatever is left of the body is not wanted (an early refusal).
+        body.unpipe(req);
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (error) => fail(new UnreachableError(this.base, networkCode(error), error)));
         res.on('end', () => {
           if (settled) return;
           settled = true;
-          body.unpipe(req);
           body.destroy();
+          // An early answer leaves the request unfinished: close its socket, or it holds the process until the server's keep-alive timeout.
+          req.destroy();
           const status = res.statusCode ?? 0;
           const parsed = parseBody(Buffer.concat(chunks).toString('utf8'));
           if (status >= 200 && status < 300) resolve(parsed as T);

@@ -91,7 +91,7 @@ export class ApiError extends CliError {
     }
     if (body.field && !body.fields) lines.push(`  field ${body.field}`);
     for (const e of body.errors ?? []) lines.push(`  line ${e.line ?? '?'}: ${e.message ?? ''}`);
-    if (body.truncated) lines.push('  ... more errors not shown (the node stops listing them after its limit)');
+    if (body.truncated) lines.push('  ... and maybe more: the node stopped looking here');
     return lines;
   }
 
