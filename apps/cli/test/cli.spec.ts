@@ -151,7 +151,7 @@ describe.skip('tdx return', () => { // enabled once the returns endpoints land
     const request = JSON.parse(requested.stdout);
     expect(request).toMatchObject({ entryId: unconditional, holder: '330000', requester: '330100', scope: 'subtree', state: 'granted' });
 
-    const synced = await tdx(['return', 'sync', request.id, '--watch', '--node', city.url]);
+    const synced = await tdx(['return', 'sync', request.id, '--watch', '--node', city.url], {}, 30_000);
     // A grant may have started a full transfer already; then sync is refused as a duplicate (409) or starts the next one.
     if (synced.code === 0) {
       expect(synced.stdout).toMatch(/^job \S+ done: \d+ rows/m);

@@ -160,14 +160,21 @@ export interface TdxResult {
   stderr: string;
 }
 
-/** Runs the built CLI with the given arguments; stdout is a pipe, so progress comes as plain lines. */
-export async function tdx(args: string[], env: Record<string, string> = {}): Promise<TdxResult> {
+/**
+ * Runs the built CLI with the given arguments; stdout is a pipe, so progress comes as plain lines.
+ * A run that outlives `timeoutMs` is killed and fails the test with what it printed.
+ */
+export async function tdx(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TdxResult> {
   const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, TDX_NODE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
   child.stderr.on('data', (c) => (stderr += c));
+  let timedOut = false;
+  const timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeoutMs);
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+  clearTimeout(timer);
+  if (timedOut) throw new Error(`tdx ${args.join(' ')} did not finish in ${timeoutMs / 1000} s; it printed:\n${stdout}\n${stderr}`);
   return { code, stdout, stderr };
 }
 
