@@ -2,3 +2,4 @@ export * from './vocabulary';
 export * from './records';
 export * from './subjects';
 export * from './envelope';
+export * from './returns';

@@ -72,5 +72,7 @@ export const RECORD_KINDS: readonly RecordKind[] = ['node.join', 'institution.up
 
 /** Reply of a parent to a join request. */
 export type JoinReply =
-  | { ok: true; parent: { code: string; name: string; publicKey: string } }
+  // `ancestors`: the keys of the parent's own ancestors (its parent first), so that a node can verify
+  // what an ancestor above its parent signs (returned data, issue 3). Optional: older parents omit it.
+  | { ok: true; parent: { code: string; name: string; publicKey: string }; ancestors?: { code: string; name: string; publicKey: string }[] }
   | { ok: false; reason: string };

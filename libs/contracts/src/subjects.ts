@@ -16,6 +16,8 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     upWildcard: (parent: string) => `${namespace}.up.${parent}.*`,
     /** Core NATS request/reply: a child asks its parent to record it. */
     join: (parent: string) => `${namespace}.join.${parent}`,
+    /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor (issue 3). */
+    return: (holder: string) => `${namespace}.return.${holder}`,
     /** The parent's inbound stream of upward records from all its children. */
     upStream: (parent: string) => `${stream}_UP_${parent}`,
     /** One durable consumer per child link, so one slow child never holds up its siblings. */

@@ -121,7 +121,9 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
       this.signal.notify();
       await this.ensureConsumer(handles, body.code);
       this.startWorker(handles, body.code);
-      reply({ ok: true, parent: { code: this.config.code, name: this.config.name, publicKey: this.config.signingKey.publicKey } });
+      // Issue 3: the child also learns the keys of this node's ancestors, to verify data they return to it.
+      const ancestors = await this.links.ancestorKeys(this.dataSource.manager);
+      reply({ ok: true, parent: { code: this.config.code, name: this.config.name, publicKey: this.config.signingKey.publicKey }, ancestors });
     } catch (error) {
       const reason = error instanceof EnvelopeError ? error.reason : 'the parent could not record the join; try again';
       if (!(error instanceof EnvelopeError)) this.logger.warn(`join failed: ${(error as Error).message}`);

@@ -105,4 +105,27 @@ export class LinkStateRepository {
        FROM parent_link`);
     return rows[0];
   }
+
+  /**
+   * Keys of this node's ancestors: the parent (parent_link) and those above it (ancestor_node, learnt
+   * from the parent's join reply; the table comes with the returns migration, which needs the keys).
+   */
+  async ancestorKeys(manager: EntityManager): Promise<{ code: string; name: string; publicKey: string }[]> {
+    return manager.query(
+      `SELECT parent_code AS code, parent_name AS name, parent_public_key AS "publicKey" FROM parent_link
+         WHERE parent_public_key IS NOT NULL
+       UNION ALL
+       SELECT code, name, public_key AS "publicKey" FROM ancestor_node WHERE code NOT IN (SELECT parent_code FROM parent_link)
+       ORDER BY code DESC`);
+  }
+
+  /** Records the keys of the ancestors above the parent, as the parent's join reply listed them. */
+  async recordAncestors(manager: EntityManager, ancestors: { code: string; name: string; publicKey: string }[]): Promise<void> {
+    if (ancestors.length === 0) return;
+    await manager.query(
+      `INSERT INTO ancestor_node (code, name, public_key)
+       SELECT code, name, "publicKey" FROM jsonb_to_recordset($1::jsonb) AS a(code text, name text, "publicKey" text)
+       ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, public_key = EXCLUDED.public_key, learned_at = now()`,
+      [JSON.stringify(ancestors)]);
+  }
 }

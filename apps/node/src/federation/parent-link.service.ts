@@ -71,17 +71,12 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async join(handles: NatsHandles, parent: string): Promise<void> {
-    const join = sealRecord({
-      v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
-      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
-    }, this.config.signingKey);
     let backoff = 250;
     while (this.running) {
       let reason: string;
       try {
-        const reply = (await handles.nc.request(handles.names.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+        const reply = await this.joinOnce(handles, parent);
         if (reply.ok) {
-          await this.links.parentJoined(this.dataSource.manager, reply.parent);
           this.joined = true;
           this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
           return;
@@ -95,6 +90,32 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       await this.backOff(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  /** One join request; on success records the parent's key and the keys of the ancestors above it. */
+  private async joinOnce(handles: NatsHandles, parent: string): Promise<JoinReply> {
+    const join = sealRecord({
+      v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
+      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
+    }, this.config.signingKey);
+    const reply = (await handles.nc.request(handles.names.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+    if (reply.ok) {
+      await this.dataSource.transaction(async (manager) => {
+        await this.links.parentJoined(manager, reply.parent);
+        await this.links.recordAncestors(manager, reply.ancestors ?? []);
+      });
+    }
+    return reply;
+  }
+
+  /**
+   * Asks the parent again for its ancestors' keys (issue 3): a node that joined before its parent
+   * had joined above learnt none of them. The join is idempotent at the parent.
+   */
+  async refreshAncestorKeys(): Promise<void> {
+    if (!this.config.parentCode) return;
+    const reply = await this.joinOnce(await this.nats.ready(), this.config.parentCode);
+    if (!reply.ok) throw new Error(`parent refused the join: ${reply.reason}`);
   }
 
   /** Publishes one batch, pipelined; returns how many rows were acknowledged. */

@@ -1,9 +1,16 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
+import { Returns1764300001000 } from './migrations/1764300001000-returns';
+import { ReturnsController } from './returns.controller';
+import { ReturnsRepository } from './returns.repository';
+import { ReturnsService } from './returns.service';
+import { ReturnHolderService } from './return-holder.service';
+import { ReturnTransferService } from './return-transfer.service';
+import { ReturnWire } from './return-wire';
 
 /** Return of data downward (Article 9, issue 3): what this feature adds to a node. */
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
-  controllers: [],
-  providers: [],
-  migrations: [],
+  controllers: [ReturnsController],
+  providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnsService],
+  migrations: [Returns1764300001000],
 };

@@ -1,0 +1,228 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-node';
+import { isStrictlyBelow, levelOf } from '@tdx/divisions';
+import {
+  EntryState, EnvelopeError, openReturnMessage, publicKeyFromBase64url, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
+  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPull, returnJurisdiction, ReturnRequestState, ReturnWireRow,
+  sealReturnMessage, sha256Hex, verifyReturnMessage,
+} from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
+import { LinkStateRepository } from '../federation/link-state.repository';
+import { NatsLink } from '../federation/nats-link';
+import { maskPlan, maskRow } from './masking';
+import { RequestRow, requestView, ReturnsRepository } from './returns.repository';
+
+/** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
+const CHUNK_ROWS = 5000;
+
+type Fail = Omit<ReturnErrorBody, 'permanent'> & { permanent?: boolean };
+
+class Refused extends Error {
+  constructor(readonly body: Fail) {
+    super(body.message);
+  }
+}
+
+/**
+ * The holding side: answers return requests, status queries and chunk pulls addressed to this
+ * node. Each request must be signed by a known descendant; each answer is signed by this node.
+ * Rows are selected in SQL by the requester's jurisdiction, and the grant is checked on every pull.
+ */
+@Injectable()
+export class ReturnHolderService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ReturnHolder');
+  private subscription: Subscription | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsLink,
+    private readonly links: LinkStateRepository,
+    private readonly entries: CatalogEntryRepository,
+    private readonly returns: ReturnsRepository,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.level === 'county') return;
+    void this.nats.ready().then(({ nc, names }) => {
+      if (this.stopped) return;
+      this.subscription = nc.subscribe(names.return(this.config.code), {
+        callback: (error, msg) => {
+          if (!error) void this.answer(msg);
+        },
+      });
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+  }
+
+  private async answer(msg: Msg): Promise<void> {
+    let requester: string | undefined;
+    try {
+      const { message } = openReturnMessage(msg.data);
+      requester = message.from;
+      await this.authenticate(msg, message);
+      switch (message.kind) {
+        case 'return.request':
+          return this.reply(msg, requester, 'return.state', await this.receiveRequest(requester, message.body));
+        case 'return.status':
+          return this.reply(msg, requester, 'return.state', wireState(await this.status(requester, message.body.id)));
+        case 'return.pull': {
+          const { chunk, attachment } = await this.pull(requester, message.body);
+          return this.reply(msg, requester, 'return.chunk', chunk, attachment);
+        }
+        default:
+          throw new Refused({ status: 400, error: 'Bad Request', message: `${message.kind} is not a request` });
+      }
+    } catch (error) {
+      const body: ReturnErrorBody = error instanceof Refused ? { permanent: false, ...error.body }
+        : error instanceof EnvelopeError ? { status: 400, error: 'Bad Request', message: error.reason, permanent: false }
+          : { status: 503, error: 'Service Unavailable', message: 'the holder could not answer; try again', permanent: false };
+      if (!(error instanceof Refused) && !(error instanceof EnvelopeError)) this.logger.warn(`return message failed: ${(error as Error).stack}`);
+      if (requester) this.reply(msg, requester, 'return.error', body);
+    }
+  }
+
+  /** Signed by a node below this one whose key it recorded when that node joined; addressed here; fresh. */
+  private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
+    const forbidden = (text: string) => new Refused({ status: 403, error: 'Forbidden', message: text });
+    if (message.to !== this.config.code) throw forbidden(`the message is addressed to ${message.to}, not ${this.config.code}`);
+    if (!isStrictlyBelow(message.from, this.config.code)) throw forbidden(`${message.from} is not below ${this.config.code} (Article 9)`);
+    const known = await this.links.knownNode(this.dataSource.manager, message.from);
+    if (!known) throw forbidden(`${message.from} has not joined below ${this.config.code}`);
+    if (!verifyReturnMessage(msg.data, msg.headers?.get(RETURN_SIG_HEADER), publicKeyFromBase64url(known.publicKey))) {
+      throw forbidden(`the message does not carry ${message.from}'s signature`);
+    }
+    const age = Date.now() - Date.parse(message.at);
+    if (!(Math.abs(age) <= RETURN_MAX_AGE_MS)) throw forbidden('the message is too old or from the future (a replay?)');
+  }
+
+  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, kind: K, body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: string): void {
+    const { data, sig } = sealReturnMessage(
+      { v: 1, kind, from: this.config.code, to, at: new Date().toISOString(), body } as ReturnMessage, this.config.signingKey, attachment);
+    const h = natsHeaders();
+    h.set(RETURN_SIG_HEADER, sig);
+    msg.respond(data, { headers: h });
+  }
+
+  /** Decides a new request by the entry's share type (Article 10); idempotent by request id. */
+  private async receiveRequest(requester: string, body: Extract<ReturnMessage, { kind: 'return.request' }>['body']): Promise<ReturnRequestState> {
+    if (body.scope === 'subtree' && levelOf(requester) !== 'city') {
+      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'subtree-only-from-city', article: 'Article 9',
+        message: 'only a city may ask for the return of its whole subtree' });
+    }
+    return this.dataSource.transaction(async (manager) => {
+      const existing = await this.returns.findRequest(manager, body.id);
+      if (existing) {
+        if (existing.direction !== 'incoming' || existing.requester !== requester) {
+          throw new Refused({ status: 409, error: 'Conflict', message: `request ${body.id} exists already` });
+        }
+        return wireState(existing);
+      }
+      const entry = await this.heldDataEntry(manager, body.entryId);
+      const now = new Date().toISOString();
+      const history: ReturnHistoryEvent[] = [{ at: now, state: 'pending', by: requester, note: body.purpose }];
+      let state: ReturnRequestState['state'] = 'pending';
+      let reason: string | null = null;
+      if (entry.shareType === 'none') {
+        state = 'refused';
+        reason = entry.legalBasis;
+        history.push({ at: now, state, by: this.config.code, note: `not shared: ${entry.legalBasis}` });
+      } else if (entry.shareType === 'unconditional') {
+        state = 'granted';
+        history.push({ at: now, state, by: this.config.code, note: 'unconditional sharing: granted at once' });
+      }
+      const request: ReturnRequestState = {
+        id: body.id, entryId: entry.id, holder: this.config.code, requester, scope: body.scope, purpose: body.purpose, state, reason,
+        history, entry: { name: entry.name, grade: entry.grade, shareType: entry.shareType, updateCycle: entry.updateCycle, dataItems: entry.dataItems },
+        createdAt: now, updatedAt: now,
+      };
+      await this.returns.insertRequest(manager, 'incoming', request);
+      this.logger.log(`return request ${request.id} from ${requester} for entry ${entry.id} (${body.scope}): ${state}`);
+      return request;
+    });
+  }
+
+  private async status(requester: string, id: string): Promise<RequestRow> {
+    const request = await this.returns.findRequest(this.dataSource.manager, id);
+    if (!request || request.direction !== 'incoming' || request.requester !== requester) {
+      throw new Refused({ status: 404, error: 'Not Found', message: `no return request ${id} from ${requester}` });
+    }
+    return request;
+  }
+
+  /**
+   * One chunk: the changes after `after` inside the requester's jurisdiction, masked, in change
+   * order, read in one REPEATABLE READ snapshot (head, count and rows agree). The grant and the
+   * entry are checked again on every pull: a refused or retired source sends nothing more.
+   */
+  private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: string }> {
+    if (!Number.isSafeInteger(p.after) || p.after < 0 || !Number.isSafeInteger(p.limit) || p.limit < 1) {
+      throw new Refused({ status: 400, error: 'Bad Request', message: 'after and limit must be non-negative integers' });
+    }
+    const request = await this.status(requester, p.requestId);
+    if (request.state !== 'granted') {
+      throw new Refused({ status: 403, error: 'Forbidden', message: `request ${request.id} is ${request.state}, not granted`, permanent: true });
+    }
+    const jurisdiction = returnJurisdiction(request.requester, request.scope);
+    const budget = Math.floor(((await this.nats.ready()).nc.info?.max_payload ?? 1_048_576) * 0.9);
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const entry = await this.heldDataEntry(manager, request.entryId, true);
+      const head = await this.returns.headSeq(manager, entry.id);
+      const tombstonesAfter = p.tombstonesAfter ?? head;
+      const total = p.count ? await this.returns.countSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter) : null;
+      const rows = await this.returns.selectSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, Math.min(p.limit, CHUNK_ROWS));
+      const plan = maskPlan(entry.grade, entry.dataItems);
+      const parts: string[] = [];
+      let size = 2;
+      let last = p.after;
+      for (const row of rows) {
+        const seq = Number(row.change_seq);
+        const wire: ReturnWireRow = [row.row_key, row.region_code, seq, row.deleted || row.data === null ? null : maskRow(row.data, plan)];
+        const text = JSON.stringify(wire);
+        if (parts.length > 0 && size + text.length * 3 + 1 > budget) break; // worst case 3 bytes per UTF-16 unit
+        parts.push(text);
+        size += Buffer.byteLength(text) + 1;
+        last = seq;
+      }
+      const attachment = `[${parts.join(',')}]`;
+      const more = parts.length < rows.length || rows.length === Math.min(p.limit, CHUNK_ROWS);
+      await this.returns.recordSent(manager, request.id, parts.length, last, !more, this.config.code);
+      if (parts.length > 0) this.logger.debug(`return ${request.id}: sent ${parts.length} rows to ${requester} up to change ${last}`);
+      if (!more) this.logger.log(`return ${request.id}: ${requester} is up to date at change ${last}`);
+      const chunk: ReturnChunk = {
+        requestId: request.id, after: p.after, last, rows: parts.length, more, head, tombstonesAfter, total, sha256: sha256Hex(attachment),
+      };
+      return { chunk, attachment };
+    });
+  }
+
+  /** The entry must be a `data` entry registered here (its rows live here), and active. */
+  private async heldDataEntry(manager: Parameters<CatalogEntryRepository['findById']>[0], id: string, permanent = false): Promise<EntryState> {
+    const entry = await this.entries.findById(manager, id);
+    if (!entry || entry.origin !== this.config.code) {
+      throw new Refused({ status: 404, error: 'Not Found', message: `entry ${id} is not held at ${this.config.code}`, permanent });
+    }
+    if (entry.type !== 'data') {
+      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'not-a-data-resource', article: 'Article 9',
+        message: `entry ${id} is a ${entry.type} resource; only data resources are returned`, permanent });
+    }
+    if (entry.status !== 'active') {
+      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'entry-retired', article: 'Article 11',
+        message: `entry ${id} is retired`, permanent });
+    }
+    return entry;
+  }
+}
+
+/** The request as the requester mirrors it: no bookkeeping columns of this end. */
+function wireState(r: RequestRow): ReturnRequestState {
+  const { direction: _direction, ...state } = requestView(r);
+  return state;
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
+import {
+  openReturnMessage, publicKeyFromBase64url, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, verifyReturnMessage,
+} from '@tdx/contracts';
+import type { KeyObject } from 'node:crypto';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { LinkStateRepository } from '../federation/link-state.repository';
+import { NatsLink } from '../federation/nats-link';
+import { ParentLinkService } from '../federation/parent-link.service';
+
+type Kind = ReturnMessage['kind'];
+type BodyOf<K extends Kind> = Extract<ReturnMessage, { kind: K }>['body'];
+
+/** The holder could not be reached, or its answer could not be trusted: worth retrying. */
+export class WireError extends Error {}
+
+/**
+ * Signed request/reply on `<ns>.return.<holder>`: the receiver's side. Every request is signed
+ * with this node's key; every reply must verify with the holder's key (an ancestor: the parent's
+ * key from parent_link, the ones above it from ancestor_node).
+ */
+@Injectable()
+export class ReturnWire {
+  private readonly keys = new Map<string, KeyObject>();
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsLink,
+    private readonly links: LinkStateRepository,
+    private readonly parentLink: ParentLinkService,
+  ) {}
+
+  async ask<K extends Kind>(holder: string, kind: K, body: BodyOf<K>, timeoutMs: number): Promise<{ message: ReturnMessage; attachment: Buffer | undefined }> {
+    const key = await this.holderKey(holder);
+    if (!this.nats.isConnected()) throw new WireError('NATS is not connected');
+    const { nc, names } = await this.nats.ready();
+    const { data, sig } = sealReturnMessage(
+      { v: 1, kind, from: this.config.code, to: holder, at: new Date().toISOString(), body } as ReturnMessage, this.config.signingKey);
+    const h = natsHeaders();
+    h.set(RETURN_SIG_HEADER, sig);
+    let reply: Msg;
+    try {
+      reply = await nc.request(names.return(holder), data, { timeout: timeoutMs, headers: h });
+    } catch (error) {
+      throw new WireError(`holder ${holder} did not answer: ${(error as Error).message}`);
+    }
+    if (!verifyReturnMessage(reply.data, reply.headers?.get(RETURN_SIG_HEADER), key)) {
+      throw new WireError(`the answer from ${holder} does not carry ${holder}'s signature`);
+    }
+    const opened = openReturnMessage(reply.data);
+    if (opened.message.from !== holder || opened.message.to !== this.config.code) {
+      throw new WireError(`the answer from ${holder} is addressed from ${opened.message.from} to ${opened.message.to}`);
+    }
+    return opened;
+  }
+
+  private async holderKey(holder: string): Promise<KeyObject> {
+    const cached = this.keys.get(holder);
+    if (cached) return cached;
+    let found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === holder);
+    if (!found) {
+      // Joined before the parent knew its own ancestors: ask the parent again.
+      await this.parentLink.refreshAncestorKeys().catch((error) => {
+        throw new WireError(`the key of ${holder} is not known yet (${(error as Error).message})`);
+      });
+      found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === holder);
+    }
+    if (!found) throw new WireError(`the key of ${holder} is not known: it is not an ancestor this node has learnt of`);
+    const key = publicKeyFromBase64url(found.publicKey);
+    this.keys.set(holder, key);
+    return key;
+  }
+}

@@ -1,0 +1,61 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { BadFieldsException } from '../common/domain-refusal';
+import { ReturnsService } from './returns.service';
+import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery, RejectDto } from './dto/returns.dto';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
+
+/** Return of data downward (Article 9): requests at both ends, decisions at the holder, jobs and rows at the receiver. */
+@ApiTags('returns')
+@Controller('api/v1/returns')
+export class ReturnsController {
+  constructor(private readonly returns: ReturnsService) {}
+
+  @Post('requests')
+  request(@Body() dto: CreateReturnRequestDto) {
+    return this.returns.request(dto);
+  }
+
+  @Get('requests')
+  list(@Query() query: ListRequestsQuery) {
+    return this.returns.list(query);
+  }
+
+  @Get('requests/:id')
+  get(@Param('id', uuid) id: string) {
+    return this.returns.get(id);
+  }
+
+  @Post('requests/:id/approve')
+  @HttpCode(200)
+  approve(@Param('id', uuid) id: string, @Body() dto: ApproveDto) {
+    return this.returns.approve(id, dto.note);
+  }
+
+  @Post('requests/:id/reject')
+  @HttpCode(200)
+  reject(@Param('id', uuid) id: string, @Body() dto: RejectDto) {
+    return this.returns.reject(id, dto.reason);
+  }
+
+  @Post('requests/:id/sync')
+  sync(@Param('id', uuid) id: string) {
+    return this.returns.sync(id);
+  }
+
+  @Get('requests/:id/rows')
+  rows(@Param('id', uuid) id: string, @Query() query: ListRowsQuery) {
+    return this.returns.rows(id, query);
+  }
+
+  @Get('jobs')
+  jobs(@Query() query: ListJobsQuery) {
+    return this.returns.jobs(query);
+  }
+
+  @Get('jobs/:id')
+  job(@Param('id', uuid) id: string) {
+    return this.returns.job(id);
+  }
+}

@@ -1,0 +1,295 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
+
+export type Direction = 'outgoing' | 'incoming';
+export type JobKind = 'full' | 'incremental';
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+export interface RequestRow extends ReturnRequestState {
+  direction: Direction;
+  localEvents: ReturnHistoryEvent[];
+  appliedSeq: number;
+  rowsSent: number;
+  rowSeq: number;
+}
+
+export interface JobRow {
+  id: string;
+  requestId: string;
+  kind: JobKind;
+  state: JobState;
+  afterSeq: number;
+  tombstonesAfter: number | null;
+  rowsDone: number;
+  rowsTotal: number | null;
+  upserts: number;
+  deletes: number;
+  lastError: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Rows of a jurisdiction, as the holder selects them: `exact` region code or a `prefix`. */
+export interface Jurisdiction {
+  exact?: string;
+  prefix?: string;
+}
+
+export interface SourceRow {
+  row_key: string;
+  region_code: string;
+  change_seq: string;
+  data: Record<string, unknown> | null;
+  deleted: boolean;
+}
+
+const REQUEST_COLUMNS = `id, direction, entry_id AS "entryId", holder, requester, scope, purpose, state, reason, history,
+  local_events AS "localEvents", entry, applied_seq AS "appliedSeq", rows_sent AS "rowsSent", created_at AS "createdAt",
+  updated_at AS "updatedAt", row_seq AS "rowSeq"`;
+
+const JOB_COLUMNS = `id, request_id AS "requestId", kind, state, after_seq AS "afterSeq", tombstones_after AS "tombstonesAfter",
+  rows_done AS "rowsDone", rows_total AS "rowsTotal", upserts, deletes, last_error AS "lastError", created_at AS "createdAt",
+  started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+// Rows of the holder's dataset after a change sequence, inside a jurisdiction, in change order.
+// Deletions (tombstones) only when newer than $5. The jurisdiction filter is part of the SQL: a row
+// outside it is never even read into the node's memory.
+const SOURCE_FILTER = `entry_id = $1 AND change_seq > $2
+  AND ($3::text IS NULL OR region_code = $3)
+  AND ($4::text IS NULL OR region_code LIKE $4 || '%')
+  AND (NOT deleted OR change_seq > $5)`;
+
+/** All SQL of the return of data: requests at both ends, jobs and returned rows at the receiver, dataset reads at the holder. */
+@Injectable()
+export class ReturnsRepository {
+  async insertRequest(manager: EntityManager, direction: Direction, s: ReturnRequestState): Promise<boolean> {
+    const rows = await manager.query(
+      `INSERT INTO return_request (id, direction, entry_id, holder, requester, scope, purpose, state, reason, history, entry, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [s.id, direction, s.entryId, s.holder, s.requester, s.scope, s.purpose, s.state, s.reason, JSON.stringify(s.history),
+        JSON.stringify(s.entry), s.createdAt, s.updatedAt]);
+    return rows.length === 1;
+  }
+
+  /** At the requester: takes over the holder's view of the request. Returns the state held before. */
+  async mirror(manager: EntityManager, s: ReturnRequestState): Promise<ReturnState | undefined> {
+    const rows: { before: ReturnState }[] = updated(await manager.query(
+      `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
+       FROM (SELECT id, state AS before FROM return_request WHERE id = $1 AND direction = 'outgoing' FOR UPDATE) old
+       WHERE r.id = old.id RETURNING old.before`,
+      [s.id, s.state, s.reason, JSON.stringify(s.history), JSON.stringify(s.entry), s.updatedAt]));
+    return rows[0]?.before;
+  }
+
+  async findRequest(manager: EntityManager, id: string, forUpdate = false): Promise<RequestRow | undefined> {
+    const rows = await manager.query(`SELECT ${REQUEST_COLUMNS} FROM return_request WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+    return rows[0] ? toRequest(rows[0]) : undefined;
+  }
+
+  async listRequests(manager: EntityManager, f: { direction?: Direction; state?: ReturnState; afterSeq: number; limit: number }): Promise<RequestRow[]> {
+    const rows = await manager.query(
+      `SELECT ${REQUEST_COLUMNS} FROM return_request
+       WHERE row_seq > $1 AND ($2::text IS NULL OR direction = $2) AND ($3::text IS NULL OR state = $3)
+       ORDER BY row_seq LIMIT $4`,
+      [f.afterSeq, f.direction ?? null, f.state ?? null, f.limit]);
+    return rows.map(toRequest);
+  }
+
+  /** At the holder: a decision, appended to the history. */
+  async decide(manager: EntityManager, id: string, state: ReturnState, reason: string | null, event: ReturnHistoryEvent): Promise<void> {
+    await manager.query(
+      `UPDATE return_request SET state = $2, reason = $3, history = history || $4::jsonb, updated_at = $5 WHERE id = $1`,
+      [id, state, reason, JSON.stringify([event]), event.at]);
+  }
+
+  async appendLocalEvent(manager: EntityManager, id: string, event: ReturnHistoryEvent): Promise<void> {
+    await manager.query(`UPDATE return_request SET local_events = local_events || $2::jsonb WHERE id = $1`, [id, JSON.stringify([event])]);
+  }
+
+  /**
+   * At the holder: counts what crossed the boundary. When a pass ends (the receiver caught up), the
+   * rows of the pass become one history event, so both ends see what was sent without a row per chunk.
+   */
+  async recordSent(manager: EntityManager, id: string, rows: number, lastSeq: number, passEnded: boolean, by: string): Promise<void> {
+    await manager.query(
+      `UPDATE return_request SET rows_sent = rows_sent + $2::bigint,
+         pass_rows = CASE WHEN $4::boolean THEN 0 ELSE pass_rows + $2::bigint END,
+         last_sent_seq = $3::bigint, last_sent_at = now(),
+         history = CASE WHEN $4::boolean AND pass_rows + $2::bigint > 0
+           THEN history || jsonb_build_array(jsonb_build_object('at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'state', 'transfer', 'by', $5::text, 'note', 'sent ' || (pass_rows + $2::bigint) || ' rows up to change ' || $3::bigint))
+           ELSE history END,
+         updated_at = CASE WHEN $4::boolean AND pass_rows + $2::bigint > 0 THEN now() ELSE updated_at END
+       WHERE id = $1`,
+      [id, rows, lastSeq, passEnded, by]);
+  }
+
+  async pendingOutgoing(manager: EntityManager): Promise<{ id: string; holder: string }[]> {
+    return manager.query(`SELECT id, holder FROM return_request WHERE direction = 'outgoing' AND state = 'pending' ORDER BY row_seq`);
+  }
+
+  /** Granted outgoing requests without a job in flight, with when their last job finished. */
+  async idleGranted(manager: EntityManager): Promise<{ id: string; updateCycle: string; lastFinishedAt: string | null; fullDone: boolean }[]> {
+    const rows = await manager.query(
+      `SELECT r.id, r.entry->>'updateCycle' AS "updateCycle",
+              (SELECT max(finished_at) FROM return_job j WHERE j.request_id = r.id AND j.state = 'done') AS "lastFinishedAt",
+              EXISTS (SELECT 1 FROM return_job j WHERE j.request_id = r.id AND j.kind = 'full' AND j.state = 'done') AS "fullDone"
+       FROM return_request r
+       WHERE r.direction = 'outgoing' AND r.state = 'granted'
+         AND NOT EXISTS (SELECT 1 FROM return_job j WHERE j.request_id = r.id AND j.state IN ('queued', 'running'))`);
+    return rows.map((r: Record<string, unknown>) => ({
+      id: String(r.id), updateCycle: String(r.updateCycle),
+      lastFinishedAt: r.lastFinishedAt ? new Date(r.lastFinishedAt as string).toISOString() : null, fullDone: Boolean(r.fullDone),
+    }));
+  }
+
+  /** A new job, or the one already in flight for the request (at most one at a time). */
+  async createJob(manager: EntityManager, id: string, requestId: string, kind: JobKind, afterSeq: number, tombstonesAfter: number | null): Promise<JobRow> {
+    await manager.query(
+      `INSERT INTO return_job (id, request_id, kind, state, after_seq, tombstones_after) VALUES ($1, $2, $3, 'queued', $4, $5)
+       ON CONFLICT (request_id) WHERE state IN ('queued', 'running') DO NOTHING`,
+      [id, requestId, kind, afterSeq, tombstonesAfter]);
+    const rows = await manager.query(
+      `SELECT ${JOB_COLUMNS} FROM return_job WHERE request_id = $1 AND (id = $2 OR state IN ('queued', 'running')) ORDER BY row_seq DESC LIMIT 1`,
+      [requestId, id]);
+    return toJob(rows[0]);
+  }
+
+  async findJob(manager: EntityManager, id: string): Promise<JobRow | undefined> {
+    const rows = await manager.query(`SELECT ${JOB_COLUMNS} FROM return_job WHERE id = $1`, [id]);
+    return rows[0] ? toJob(rows[0]) : undefined;
+  }
+
+  async listJobs(manager: EntityManager, requestId: string | undefined, limit: number): Promise<JobRow[]> {
+    const rows = await manager.query(
+      `SELECT ${JOB_COLUMNS} FROM return_job WHERE ($1::uuid IS NULL OR request_id = $1) ORDER BY row_seq DESC LIMIT $2`,
+      [requestId ?? null, limit]);
+    return rows.map(toJob);
+  }
+
+  async activeJobs(manager: EntityManager): Promise<JobRow[]> {
+    const rows = await manager.query(`SELECT ${JOB_COLUMNS} FROM return_job WHERE state IN ('queued', 'running') ORDER BY row_seq`);
+    return rows.map(toJob);
+  }
+
+  async startJob(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE return_job SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND state IN ('queued', 'running')`, [id]);
+  }
+
+  /**
+   * Applies one verified chunk and advances the job's cursor in the same transaction, so a crash
+   * leaves either both or neither. The cursor guard (`after_seq = after`) refuses a chunk that does
+   * not continue from the committed cursor. Upserts and deletions by row key are idempotent and never
+   * replace a newer version (`source_seq`), so a replayed chunk changes nothing.
+   */
+  async applyChunk(manager: EntityManager, job: { id: string; requestId: string }, c: {
+    after: number; last: number; rows: number; rowsJson: string; tombstonesAfter: number; total: number | null;
+  }): Promise<{ upserts: number; deletes: number }> {
+    const moved = updated(await manager.query(
+      `UPDATE return_job SET after_seq = $3, rows_done = rows_done + $4, tombstones_after = coalesce(tombstones_after, $5),
+         rows_total = coalesce(rows_total, $6), state = 'running', last_error = NULL
+       WHERE id = $1 AND after_seq = $2 AND state IN ('queued', 'running') RETURNING id`,
+      [job.id, c.after, c.last, c.rows, c.tombstonesAfter, c.total]));
+    if (moved.length === 0) throw new Error('chunk does not continue from the committed cursor');
+    if (c.rows === 0) return { upserts: 0, deletes: 0 };
+    const [counts] = await manager.query(
+      `WITH r AS (
+         SELECT x->>0 AS k, x->>1 AS reg, (x->>2)::bigint AS s, x->3 AS d FROM jsonb_array_elements($2::jsonb) AS x
+       ), up AS (
+         INSERT INTO returned_row (request_id, row_key, region_code, data, source_seq)
+         SELECT $1, k, reg, d, s FROM r WHERE jsonb_typeof(d) = 'object'
+         ON CONFLICT (request_id, row_key) DO UPDATE SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, source_seq = EXCLUDED.source_seq
+           WHERE returned_row.source_seq < EXCLUDED.source_seq
+         RETURNING 1
+       ), del AS (
+         DELETE FROM returned_row t USING r
+         WHERE t.request_id = $1 AND t.row_key = r.k AND jsonb_typeof(r.d) IS DISTINCT FROM 'object' AND t.source_seq < r.s
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM up)::int AS upserts, (SELECT count(*) FROM del)::int AS deletes`,
+      [job.requestId, c.rowsJson]);
+    await manager.query(`UPDATE return_job SET upserts = upserts + $2, deletes = deletes + $3 WHERE id = $1`, [job.id, counts.upserts, counts.deletes]);
+    return counts;
+  }
+
+  /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
+  async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
+    const rows = updated(await manager.query(
+      `UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
+      [id, state, error?.slice(0, 1000) ?? null]));
+    const job = toJob(rows[0]);
+    if (state === 'done') {
+      await manager.query(`UPDATE return_request SET applied_seq = GREATEST(applied_seq, $2) WHERE id = $1`, [job.requestId, job.afterSeq]);
+    }
+    return job;
+  }
+
+  async jobError(manager: EntityManager, id: string, error: string): Promise<void> {
+    await manager.query(`UPDATE return_job SET last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
+  }
+
+  async listRows(manager: EntityManager, requestId: string, region: string | undefined, afterKey: string | undefined, limit: number) {
+    const rows: { rowKey: string; regionCode: string; data: Record<string, unknown>; sourceSeq: string }[] = await manager.query(
+      `SELECT row_key AS "rowKey", region_code AS "regionCode", data, source_seq AS "sourceSeq" FROM returned_row
+       WHERE request_id = $1 AND ($2::text IS NULL OR region_code LIKE $2 || '%') AND ($3::text IS NULL OR row_key > $3)
+       ORDER BY row_key LIMIT $4`,
+      [requestId, region ?? null, afterKey ?? null, limit]);
+    return rows.map((r) => ({ ...r, sourceSeq: Number(r.sourceSeq) }));
+  }
+
+  // --- at the holder: the dataset itself (table dataset_row of the datasets feature) ---
+
+  async headSeq(manager: EntityManager, entryId: string): Promise<number> {
+    const [row] = await manager.query(`SELECT coalesce(max(change_seq), 0) AS head FROM dataset_row WHERE entry_id = $1`, [entryId]);
+    return Number(row.head);
+  }
+
+  async countSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number): Promise<number> {
+    const [row] = await manager.query(`SELECT count(*)::bigint AS n FROM dataset_row WHERE ${SOURCE_FILTER}`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter]);
+    return Number(row.n);
+  }
+
+  async selectSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, limit: number): Promise<SourceRow[]> {
+    return manager.query(
+      `SELECT row_key, region_code, change_seq, data, deleted FROM dataset_row WHERE ${SOURCE_FILTER} ORDER BY change_seq LIMIT $6`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, limit]);
+  }
+}
+
+/** For API answers: the request without the bookkeeping columns, its history merged with the receiver's own events. */
+export function requestView(r: RequestRow): ReturnRequestState & { direction: Direction } {
+  const history = [...r.history, ...r.localEvents].sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    id: r.id, direction: r.direction, entryId: r.entryId, holder: r.holder, requester: r.requester, scope: r.scope, purpose: r.purpose,
+    state: r.state, reason: r.reason, history, entry: r.entry, createdAt: r.createdAt, updatedAt: r.updatedAt,
+  };
+}
+
+/** TypeORM answers an UPDATE ... RETURNING with [rows, affected count]; the rows. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw query results
+function updated(result: any): any[] {
+  return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+}
+
+function toRequest(r: Record<string, unknown>): RequestRow {
+  return {
+    id: String(r.id), direction: r.direction as Direction, entryId: String(r.entryId), holder: String(r.holder).trim(),
+    requester: String(r.requester).trim(), scope: r.scope as ReturnScope, purpose: String(r.purpose), state: r.state as ReturnState,
+    reason: (r.reason as string | null) ?? null, history: r.history as ReturnHistoryEvent[], localEvents: r.localEvents as ReturnHistoryEvent[],
+    entry: r.entry as ReturnEntrySummary, appliedSeq: Number(r.appliedSeq), rowsSent: Number(r.rowsSent),
+    createdAt: new Date(r.createdAt as string).toISOString(), updatedAt: new Date(r.updatedAt as string).toISOString(), rowSeq: Number(r.rowSeq),
+  };
+}
+
+function toJob(r: Record<string, unknown>): JobRow {
+  const date = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
+  return {
+    id: String(r.id), requestId: String(r.requestId), kind: r.kind as JobKind, state: r.state as JobState, afterSeq: Number(r.afterSeq),
+    tombstonesAfter: r.tombstonesAfter === null ? null : Number(r.tombstonesAfter), rowsDone: Number(r.rowsDone),
+    rowsTotal: r.rowsTotal === null ? null : Number(r.rowsTotal), upserts: Number(r.upserts), deletes: Number(r.deletes),
+    lastError: (r.lastError as string | null) ?? null, createdAt: date(r.createdAt) as string, startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
+  };
+}

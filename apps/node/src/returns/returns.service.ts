@@ -1,0 +1,189 @@
+import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { isStrictlyBelow, jurisdictionPrefix, levelOf } from '@tdx/divisions';
+import type { ReturnHistoryEvent } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { BadFieldsException, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { JobRow, RequestRow, requestView, ReturnsRepository } from './returns.repository';
+import { WireError } from './return-wire';
+import { HolderRefusal, ReturnTransferService } from './return-transfer.service';
+import { ReturnWire } from './return-wire';
+import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery } from './dto/returns.dto';
+
+/** Requests, decisions, jobs and returned rows, as the operator API sees them. */
+@Injectable()
+export class ReturnsService {
+  private readonly logger = new Logger('Returns');
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly returns: ReturnsRepository,
+    private readonly wire: ReturnWire,
+    private readonly transfer: ReturnTransferService,
+  ) {}
+
+  /** At the requester: asks the holder, which decides at once by share type; both ends then hold the request. */
+  async request(dto: CreateReturnRequestDto) {
+    if (!isStrictlyBelow(this.config.code, dto.holder)) {
+      throw new DomainRefusalException([{ rule: 'holder-not-ancestor', article: 'Article 9',
+        message: `${dto.holder} is not an ancestor of ${this.config.code}: data is returned downward only, from a higher tier` }]);
+    }
+    if (dto.scope === 'subtree' && levelOf(this.config.code) !== 'city') {
+      throw new DomainRefusalException([{ rule: 'subtree-only-from-city', article: 'Article 9',
+        message: 'only a city may ask for the return of its whole subtree' }]);
+    }
+    const id = randomUUID();
+    const answer = await this.askHolder(() => this.wire.ask(dto.holder, 'return.request',
+      { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000));
+    if (answer.message.kind === 'return.error') throw holderRefusal(new HolderRefusal(answer.message.body));
+    if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
+    await this.returns.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
+    this.logger.log(`return request ${id} to ${dto.holder} for entry ${dto.entryId}: ${answer.message.body.state}`);
+    this.transfer.poke();
+    return this.view(await this.mustFind(id));
+  }
+
+  async list(q: ListRequestsQuery) {
+    const items = await this.returns.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: decodeCursor(q.cursor), limit: q.limit });
+    return { items: items.map((r) => this.view(r)), nextCursor: items.length === q.limit ? encodeCursor(items[items.length - 1].rowSeq) : null };
+  }
+
+  /** Read at the requester: the holder is asked first (briefly), so a decision shows at once. */
+  async get(id: string) {
+    const request = await this.mustFind(id);
+    if (request.direction === 'outgoing') {
+      await this.transfer.refresh(request, 2000).catch((error) => this.logger.debug(`refresh of ${id}: ${(error as Error).message}`));
+      return this.view(await this.mustFind(id));
+    }
+    return this.view(request);
+  }
+
+  async approve(id: string, note: string | undefined) {
+    return this.decide(id, 'granted', null, note?.trim() || 'approved by an operator');
+  }
+
+  async reject(id: string, reason: string) {
+    return this.decide(id, 'rejected', reason.trim(), reason.trim());
+  }
+
+  async sync(id: string) {
+    const request = await this.mustFind(id);
+    if (request.direction !== 'outgoing') throw notHere('sync-at-receiver', 'a sync is started at the receiving node');
+    if (request.state === 'pending') await this.transfer.refresh(request, 2000).catch(() => undefined);
+    const current = await this.mustFind(id);
+    if (current.state !== 'granted') {
+      throw new DomainRefusalException([{ rule: 'not-granted', article: 'Article 9', message: `request ${id} is ${current.state}, not granted` }]);
+    }
+    return jobView(await this.transfer.createJob(id));
+  }
+
+  async jobs(q: ListJobsQuery) {
+    const items = await this.returns.listJobs(this.dataSource.manager, q.requestId, q.limit);
+    return { items: items.map(jobView), nextCursor: null };
+  }
+
+  async job(id: string) {
+    const job = await this.returns.findJob(this.dataSource.manager, id);
+    if (!job) throw new NotFoundError(`no return job ${id}`);
+    return jobView(job);
+  }
+
+  /** Returned rows at the receiver, keyset-paged by row key, optionally by region and a subset of data items. */
+  async rows(id: string, q: ListRowsQuery) {
+    const request = await this.mustFind(id);
+    if (request.direction !== 'outgoing') throw notHere('rows-at-receiver', 'returned rows are held at the receiving node');
+    const known = new Set(request.entry.dataItems.map((item) => item.name));
+    const columns = q.columns?.split(',');
+    const unknown = columns?.filter((c) => !known.has(c)) ?? [];
+    if (unknown.length > 0) throw new BadFieldsException([{ field: 'columns', messages: [`not data items of the entry: ${unknown.join(', ')}`] }]);
+    let region: string | undefined;
+    if (q.region) {
+      try {
+        region = jurisdictionPrefix(q.region);
+      } catch {
+        throw new BadFieldsException([{ field: 'region', messages: ['region must be a division code'] }]);
+      }
+    }
+    const afterKey = decodeKeyCursor(q.cursor);
+    const rows = await this.returns.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
+    const items = rows.map((r) => ({
+      ...r, data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
+    }));
+    return { items, nextCursor: rows.length === q.limit ? encodeKeyCursor(rows[rows.length - 1].rowKey) : null };
+  }
+
+  private async decide(id: string, state: 'granted' | 'rejected', reason: string | null, note: string) {
+    await this.dataSource.transaction(async (manager) => {
+      const request = await this.returns.findRequest(manager, id, true);
+      if (!request) throw new NotFoundError(`no return request ${id}`);
+      if (request.direction !== 'incoming') throw notHere('decided-by-holder', `request ${id} is decided by its holder ${request.holder}`);
+      if (request.state !== 'pending') {
+        throw new DomainRefusalException([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
+      }
+      const event: ReturnHistoryEvent = { at: new Date().toISOString(), state, by: this.config.code, note };
+      await this.returns.decide(manager, id, state, reason, event);
+    });
+    this.logger.log(`return request ${id} ${state} by an operator${reason ? `: ${reason}` : ''}`);
+    return this.view(await this.mustFind(id));
+  }
+
+  private async mustFind(id: string): Promise<RequestRow> {
+    const request = await this.returns.findRequest(this.dataSource.manager, id);
+    if (!request) throw new NotFoundError(`no return request ${id}`);
+    return request;
+  }
+
+  private view(r: RequestRow) {
+    return requestView(r);
+  }
+
+  private async askHolder<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof WireError) throw unavailable(error.message);
+      throw error;
+    }
+  }
+}
+
+function holderRefusal(error: HolderRefusal): HttpException {
+  const { permanent: _permanent, ...body } = error.body;
+  return new HttpException({ statusCode: body.status, ...body, message: `${body.message}` }, body.status);
+}
+
+function unavailable(message: string): HttpException {
+  return new HttpException({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message }, HttpStatus.SERVICE_UNAVAILABLE);
+}
+
+function notHere(rule: string, message: string): DomainRefusalException {
+  return new DomainRefusalException([{ rule, article: 'Article 9', message }]);
+}
+
+export function jobView(job: JobRow) {
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
+  const seconds = job.startedAt ? Math.max((end - Date.parse(job.startedAt)) / 1000, 0.001) : null;
+  const ratePerSec = seconds === null ? null : Math.round(job.rowsDone / seconds);
+  const remaining = job.rowsTotal === null ? null : Math.max(job.rowsTotal - job.rowsDone, 0);
+  const etaSeconds = job.state === 'done' ? 0 : remaining === null || !ratePerSec ? null : Math.ceil(remaining / ratePerSec);
+  return {
+    id: job.id, requestId: job.requestId, kind: job.kind, state: job.state, rowsDone: job.rowsDone, rowsTotal: job.rowsTotal,
+    upserts: job.upserts, deletes: job.deletes, ratePerSec, etaSeconds, lastError: job.lastError, createdAt: job.createdAt,
+    startedAt: job.startedAt, finishedAt: job.finishedAt,
+  };
+}
+
+function encodeKeyCursor(rowKey: string): string {
+  return Buffer.from(`k:${rowKey}`).toString('base64url');
+}
+
+function decodeKeyCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('k:')) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
+  return text.slice(2);
+}
+

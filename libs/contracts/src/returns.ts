@@ -1,0 +1,176 @@
+import { createHash, KeyObject, sign, verify } from 'node:crypto';
+import { isDivisionCode, levelOf } from '@tdx/divisions';
+import type { DataItemType, Grade, ShareType, UpdateCycle } from './vocabulary';
+import { EnvelopeError, SigningKey } from './envelope';
+
+/**
+ * The return of data downward (Article 9): core NATS request/reply between a requesting
+ * (lower) node and the holding ancestor on `<ns>.return.<holder>` (see docs/protocol.md,
+ * "Returning data"). A message is one JSON line (the header), optionally followed by `\n` and an
+ * attachment (a chunk's rows as JSON). The sender signs the whole message bytes with Ed25519;
+ * the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are never re-encoded.
+ */
+export const RETURN_SIG_HEADER = 'Tdx-Sig';
+
+export const RETURN_SCOPES = ['self', 'subtree'] as const;
+export type ReturnScope = (typeof RETURN_SCOPES)[number];
+
+export const RETURN_STATES = ['pending', 'granted', 'rejected', 'refused'] as const;
+export type ReturnState = (typeof RETURN_STATES)[number];
+
+export interface ReturnHistoryEvent {
+  at: string;
+  state: ReturnState | 'transfer';
+  /** The node (division code) that made the event. */
+  by: string;
+  note: string | null;
+}
+
+/** What the requester needs to know of the entry to schedule re-syncs and show columns. */
+export interface ReturnEntrySummary {
+  name: string;
+  grade: Grade;
+  shareType: ShareType;
+  updateCycle: UpdateCycle;
+  dataItems: { name: string; type: DataItemType; sensitive: boolean }[];
+}
+
+/** A request as the holder decided it; the requester mirrors it. */
+export interface ReturnRequestState {
+  id: string;
+  entryId: string;
+  holder: string;
+  requester: string;
+  scope: ReturnScope;
+  purpose: string;
+  state: ReturnState;
+  reason: string | null;
+  history: ReturnHistoryEvent[];
+  entry: ReturnEntrySummary;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One returned row on the wire: [rowKey, regionCode, changeSeq, data | null (a deletion)]. */
+export type ReturnWireRow = [string, string, number, Record<string, unknown> | null];
+
+export type ReturnMessage =
+  | ReturnHeader<'return.request', { id: string; entryId: string; scope: ReturnScope; purpose: string }>
+  | ReturnHeader<'return.status', { id: string }>
+  | ReturnHeader<'return.pull', ReturnPull>
+  | ReturnHeader<'return.state', ReturnRequestState>
+  | ReturnHeader<'return.chunk', ReturnChunk>
+  | ReturnHeader<'return.error', ReturnErrorBody>;
+
+interface ReturnHeader<K extends string, B> {
+  v: 1;
+  kind: K;
+  /** Sender and addressee: a message signed for one holder is useless at another. */
+  from: string;
+  to: string;
+  /** When it was sent; a holder refuses requests older than RETURN_MAX_AGE_MS (replays). */
+  at: string;
+  body: B;
+}
+
+export type ReturnMessageKind = ReturnMessage['kind'];
+const KINDS: readonly ReturnMessageKind[] = ['return.request', 'return.status', 'return.pull', 'return.state', 'return.chunk', 'return.error'];
+
+export const RETURN_MAX_AGE_MS = 120_000;
+
+/** The receiver asks for the changes after `after`, in change order. */
+export interface ReturnPull {
+  requestId: string;
+  after: number;
+  limit: number;
+  /**
+   * Deletions are sent only when newer than this sequence. A full transfer passes null on its
+   * first pull (the holder answers with its current head, which the receiver keeps for the rest
+   * of the job): a row deleted before the job began was never sent by it. Incremental passes 0.
+   */
+  tombstonesAfter: number | null;
+  /** Ask for the number of rows to come (the job's total), on the first pull of a job. */
+  count: boolean;
+}
+
+export interface ReturnChunk {
+  requestId: string;
+  after: number;
+  /** Sequence of the last row in the chunk (= after when empty): the receiver's next cursor. */
+  last: number;
+  rows: number;
+  /** Whether more rows may follow (the chunk was cut by the row or size limit). */
+  more: boolean;
+  /** The holder's highest change sequence of the entry when it answered. */
+  head: number;
+  tombstonesAfter: number;
+  total: number | null;
+  /** SHA-256 (hex) over the attachment bytes (the rows JSON). */
+  sha256: string;
+}
+
+export interface ReturnErrorBody {
+  status: number;
+  error: string;
+  message: string;
+  rule?: string;
+  article?: string;
+  /** True when retrying cannot help (the grant is gone, the entry retired). */
+  permanent: boolean;
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Serialises and signs a message; returns the bytes and the signature for the `Tdx-Sig` header. */
+export function sealReturnMessage(message: ReturnMessage, key: SigningKey, attachment?: string): { data: Buffer; sig: string } {
+  const text = attachment === undefined ? JSON.stringify(message) : `${JSON.stringify(message)}\n${attachment}`;
+  const data = Buffer.from(text);
+  return { data, sig: sign(null, data, key.privateKey).toString('base64') };
+}
+
+export function verifyReturnMessage(data: Uint8Array, sig: string | undefined, publicKey: KeyObject): boolean {
+  if (!sig) return false;
+  try {
+    return verify(null, data, publicKey, Buffer.from(sig, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a message's shape (not its signature); the attachment is returned as raw bytes. */
+export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; attachment: Buffer | undefined } {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const newline = bytes.indexOf(0x0a);
+  const headerText = (newline < 0 ? bytes : bytes.subarray(0, newline)).toString('utf8');
+  let message: unknown;
+  try {
+    message = JSON.parse(headerText);
+  } catch {
+    throw new EnvelopeError('return message header is not JSON');
+  }
+  const m = message as Record<string, unknown>;
+  if (typeof m !== 'object' || m === null || m.v !== 1 || !KINDS.includes(m.kind as never) || !isDivisionCode(m.from) ||
+      !isDivisionCode(m.to) || typeof m.at !== 'string' || typeof m.body !== 'object' || m.body === null) {
+    throw new EnvelopeError('not a version-1 return message');
+  }
+  return { message: message as ReturnMessage, attachment: newline < 0 ? undefined : bytes.subarray(newline + 1) };
+}
+
+/**
+ * The region codes a request covers, as a prefix for `region_code LIKE prefix%` (or an exact
+ * code): a county its own six digits; a city its own code (self) or its four-digit prefix
+ * (subtree). Nothing else may leave the holder for this request.
+ */
+export function returnJurisdiction(requester: string, scope: ReturnScope): { exact: string } | { prefix: string } {
+  const level = levelOf(requester);
+  if (level === 'county') return { prefix: requester };
+  if (level === 'city') return scope === 'subtree' ? { prefix: requester.slice(0, 4) } : { exact: requester };
+  throw new RangeError('a province has no ancestor to request a return from');
+}
+
+export function inReturnJurisdiction(region: string, requester: string, scope: ReturnScope): boolean {
+  const j = returnJurisdiction(requester, scope);
+  return 'exact' in j ? region === j.exact : region.startsWith(j.prefix) && isDivisionCode(region);
+}
