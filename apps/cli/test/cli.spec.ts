@@ -131,7 +131,7 @@ describe('tdx data load', () => {
   });
 });
 
-describe.skip('tdx return', () => { // enabled once the returns endpoints land
+describe('tdx return', () => {
   let unconditional: string;
   let conditional: string;
   let none: string;
@@ -144,38 +144,50 @@ describe.skip('tdx return', () => { // enabled once the returns endpoints land
     for (const id of [unconditional, conditional]) expect((await tdx(['data', 'load', csv, '--entry', id, '--node', province.url])).code).toBe(0);
   });
 
-  it('request, sync --watch and list: the city receives its subtree', async () => {
+  it('request, sync --watch, jobs, watch, rows and list: the city receives its subtree, masked', async () => {
     const requested = await tdx(['return', 'request', '--entry', unconditional, '--holder', '330000', '--scope', 'subtree', '--purpose', 'market supervision', '--json', '--node', city.url]);
     expect(requested.stderr).toBe('');
     expect(requested.code).toBe(0);
     const request = JSON.parse(requested.stdout);
     expect(request).toMatchObject({ entryId: unconditional, holder: '330000', requester: '330100', scope: 'subtree', state: 'granted' });
 
-    const synced = await tdx(['return', 'sync', request.id, '--watch', '--node', city.url], {}, 30_000);
-    // A grant may have started a full transfer already; then sync is refused as a duplicate (409) or starts the next one.
-    if (synced.code === 0) {
-      expect(synced.stdout).toMatch(/^job \S+ done: \d+ rows/m);
-    } else {
-      expect(synced.code).toBe(1);
-    }
-    const jobs = await api(city.url, 'GET', `/api/v1/returns/jobs?requestId=${request.id}`);
-    const jobList = Array.isArray(jobs.body) ? jobs.body : jobs.body.items;
-    expect(jobList.length).toBeGreaterThan(0);
-    const watched = await tdx(['return', 'watch', jobList[0].id, '--interval', '0.2', '--node', city.url]);
+    // The grant starts the full transfer; sync follows it while it runs, or starts an incremental one after.
+    const synced = await tdx(['return', 'sync', request.id, '--watch', '--node', city.url], {}, 60_000);
+    expect(synced.stderr).toBe('');
+    expect(synced.code).toBe(0);
+    expect(synced.stdout).toMatch(/^job \S+ \((full|incremental)\) started for request /m);
+    expect(synced.stdout).toMatch(/^job \S+ done: \d+ rows/m);
+
+    const jobs = await tdx(['return', 'jobs', request.id, '--json', '--node', city.url]);
+    expect(jobs.code).toBe(0);
+    const full = JSON.parse(jobs.stdout).items.find((j: { kind: string }) => j.kind === 'full');
+    expect(full).toMatchObject({ state: 'done', rowsDone: 2, rowsTotal: 2 });
+    const table = await tdx(['return', 'jobs', request.id, '--node', city.url]);
+    expect(table.stdout).toMatch(new RegExp(`^${full.id}\\s+full\\s+done\\s+2/2\\s`, 'm'));
+
+    const watched = await tdx(['return', 'watch', full.id, '--interval', '0.2', '--node', city.url]);
     expect(watched.stderr).toBe('');
     expect(watched.code).toBe(0);
-    expect(watched.stdout).toMatch(/\d+\/\d+ rows .* rows\/s {2}ETA/);
-    expect(watched.stdout).toMatch(/^job \S+ done: \d+ rows/m);
-    const landed = await cityDb.query('SELECT row_key FROM returned_row WHERE request_id = $1 ORDER BY row_key', [request.id]);
+    expect(watched.stdout).toMatch(/\[#+\] 100% 2\/2 rows .* rows\/s {2}ETA 0:00 {2}done/);
+    expect(watched.stdout).toMatch(new RegExp(`^job ${full.id} done: 2 rows`, 'm'));
+
+    const landed = await cityDb.query<{ row_key: string; data: { phone: string } }>('SELECT row_key, data FROM returned_row WHERE request_id = $1 ORDER BY row_key', [request.id]);
     expect(landed.map((r) => r.row_key)).toEqual(['h1', 'h2']);
+    // Grade L2, a sensitive item: it arrives masked.
+    expect(landed[0].data.phone).not.toBe('13812345678');
+
+    const rows = await tdx(['return', 'rows', request.id, '--region', '330106', '--node', city.url]);
+    expect(rows.code).toBe(0);
+    const lines = rows.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^row_key\s+region_code\s+name\s+phone$/);
+    expect(lines.slice(2)).toEqual([expect.stringMatching(new RegExp(`^h1\\s+330106\\s+Hangzhou One\\s+${landed[0].data.phone.replace(/\*/g, '\\*')}$`))]);
 
     const listed = await tdx(['return', 'list', '--direction', 'outgoing', '--node', city.url]);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(new RegExp(`^${request.id}\\s+granted\\s+${unconditional}\\s+330000\\s+330100\\s+subtree`, 'm'));
     const incoming = await tdx(['return', 'list', '--direction', 'incoming', '--json', '--node', province.url]);
     expect(incoming.code).toBe(0);
-    const items = JSON.parse(incoming.stdout);
-    expect((Array.isArray(items) ? items : items.items).map((r: { id: string }) => r.id)).toContain(request.id);
+    expect(JSON.parse(incoming.stdout).items.map((r: { id: string }) => r.id)).toContain(request.id);
   });
 
   it('a conditional request waits; the holder approves one and rejects another', async () => {
