@@ -1,0 +1,41 @@
+import { generateSigningKey, publicKeyFromBase64url } from './envelope';
+import { inReturnJurisdiction, openReturnMessage, returnJurisdiction, ReturnMessage, sealReturnMessage, sha256Hex, verifyReturnMessage } from './returns';
+
+const pull: ReturnMessage = {
+  v: 1, kind: 'return.pull', from: '330106', to: '330000', at: '2026-01-01T00:00:00.000Z',
+  body: { requestId: 'r', after: 0, limit: 10, tombstonesAfter: null, count: true },
+};
+
+describe('return messages', () => {
+  it('round-trip with an attachment and verify with the sender key only', () => {
+    const key = generateSigningKey();
+    const rows = JSON.stringify([['k1', '330106', 1, { a: 'x\ny' }]]);
+    const { data, sig } = sealReturnMessage(pull, key, rows);
+    const opened = openReturnMessage(data);
+    expect(opened.message).toEqual(pull);
+    expect(opened.attachment?.toString('utf8')).toBe(rows);
+    expect(sha256Hex(opened.attachment as Buffer)).toBe(sha256Hex(rows));
+    expect(verifyReturnMessage(data, sig, publicKeyFromBase64url(key.publicKey))).toBe(true);
+    expect(verifyReturnMessage(data, sig, publicKeyFromBase64url(generateSigningKey().publicKey))).toBe(false);
+    expect(verifyReturnMessage(data, undefined, publicKeyFromBase64url(key.publicKey))).toBe(false);
+    const tampered = Buffer.from(data.toString('utf8').replace('330106', '330108'));
+    expect(verifyReturnMessage(tampered, sig, publicKeyFromBase64url(key.publicKey))).toBe(false);
+  });
+
+  it('refuses malformed messages', () => {
+    expect(() => openReturnMessage(Buffer.from('nope'))).toThrow('not JSON');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, kind: 'entry.upsert' })))).toThrow('not a version-1 return message');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, from: 'x' })))).toThrow('not a version-1 return message');
+  });
+
+  it('maps a requester and scope to its jurisdiction', () => {
+    expect(returnJurisdiction('330106', 'self')).toEqual({ prefix: '330106' });
+    expect(returnJurisdiction('330100', 'self')).toEqual({ exact: '330100' });
+    expect(returnJurisdiction('330100', 'subtree')).toEqual({ prefix: '3301' });
+    expect(() => returnJurisdiction('330000', 'self')).toThrow();
+    expect(inReturnJurisdiction('330106', '330100', 'subtree')).toBe(true);
+    expect(inReturnJurisdiction('330106', '330100', 'self')).toBe(false);
+    expect(inReturnJurisdiction('330212', '330100', 'subtree')).toBe(false);
+    expect(inReturnJurisdiction('330108', '330106', 'self')).toBe(false);
+  });
+});
