@@ -3,7 +3,7 @@ import { eventually } from './support/eventually';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, sampleInstitution } from './support/api';
-import { deleteSourceRows, returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
+import { returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
 import { maskPlan, maskRow } from '../src/returns/masking';
 
 const ITEMS = [
@@ -198,13 +198,18 @@ describe('return of data downward (Article 9)', () => {
     const county = nodes['330106'].url;
     const listed = await api(county, 'GET', `/api/v1/returns/requests?direction=outgoing&state=granted`);
     const id = listed.body.items.find((r: { entryId: string }) => r.entryId === entryId).id;
-    const province = databases['330000'];
     const rows = sourceRows();
     const changed = rows.filter((r) => r.region === '330106').slice(0, 5).map((r) => ({ ...r, data: { ...r.data, capital: 7 } }));
     const otherCity = rows.filter((r) => r.region === '330203').slice(0, 3).map((r) => ({ ...r, data: { ...r.data, capital: 8 } }));
-    const added = [{ key: '330106-9999', region: '330106', data: { ...rows[10].data, company: 'New Co' } }];
-    await writeSourceRows(province, entryId, [...changed, ...otherCity, ...added]);
-    await deleteSourceRows(province, entryId, ['330106-0010', '330106-0011', '330108-0001']);
+    const added: SourceRow[] = [{ key: '330106-9999', region: '330106', data: { ...rows[10].data, company: 'New Co' } }];
+    // Through the holder's own upload API: CSV upsert by row key, and deletion as tombstones.
+    const columns = ITEMS.map((item) => item.name);
+    const csv = [['row_key', 'region_code', ...columns].join(','),
+      ...([...changed, ...otherCity, ...added] as SourceRow[]).map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
+    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    expect(uploaded.status).toBe(200);
+    const deleted = await api(nodes['330000'].url, 'POST', `/api/v1/datasets/${entryId}/rows/delete`, { rowKeys: ['330106-0010', '330106-0011', '330108-0001'] });
+    expect(deleted.status).toBe(200);
 
     const sync = await api(county, 'POST', `/api/v1/returns/requests/${id}/sync`);
     expect(sync.status).toBe(201);
@@ -216,5 +221,25 @@ describe('return of data downward (Article 9)', () => {
     // Nothing changed since: the next sync transfers nothing.
     const again = await api(county, 'POST', `/api/v1/returns/requests/${id}/sync`);
     await eventually(async () => expect((await api(county, 'GET', `/api/v1/returns/jobs/${again.body.id}`)).body).toMatchObject({ state: 'done', rowsDone: 0 }));
+  });
+
+  it('re-syncs on its own by the entry\'s update cycle (realtime: every few seconds)', async () => {
+    const province = nodes['330000'].url;
+    const providerId = (await api(province, 'GET', `/api/v1/catalog/entries/${entryId}`)).body.providerId;
+    const realtime = await api(province, 'POST', '/api/v1/catalog/entries', {
+      type: 'data', name: 'Live register', summary: 'changes all the time', providerId, category: 'market-regulation', grade: 'L2',
+      shareType: 'unconditional', openType: 'restricted', updateCycle: 'realtime', dataItems: ITEMS,
+    });
+    await writeSourceRows(databases['330000'], realtime.body.id, sourceRows().filter((r) => r.region === '330106').slice(0, 3));
+    const created = await request('330106', { entryId: realtime.body.id });
+    await waitForJob(nodes['330106'].url, created.body.id);
+    await writeSourceRows(databases['330000'], realtime.body.id, [{ key: 'live-1', region: '330106', data: { company: 'Arrived by itself' } }]);
+    await eventually(async () => {
+      const rows = await returnedRows(databases['330106'], created.body.id);
+      expect(rows.get('live-1')).toEqual({ region: '330106', data: { company: 'Arrived by itself' } });
+      expect(rows.size).toBe(4);
+    }, 20_000, 200);
+    const jobs = (await api(nodes['330106'].url, 'GET', `/api/v1/returns/jobs?requestId=${created.body.id}`)).body.items;
+    expect(jobs.some((j: { kind: string; rowsDone: number }) => j.kind === 'incremental' && j.rowsDone === 1)).toBe(true);
   });
 });

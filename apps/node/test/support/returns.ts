@@ -23,12 +23,6 @@ export async function writeSourceRows(db: TestDatabase, entryId: string, rows: S
   }
 }
 
-export async function deleteSourceRows(db: TestDatabase, entryId: string, keys: string[]): Promise<void> {
-  await db.query(
-    `UPDATE dataset_row SET deleted = true, data = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
-     WHERE entry_id = $1 AND row_key = ANY($2::text[])`, [entryId, keys]);
-}
-
 /** The live rows of a jurisdiction at the holder, by an SQL query of the test's own. */
 export async function sourceRowsIn(db: TestDatabase, entryId: string, where: string): Promise<Map<string, { region: string; data: Record<string, unknown> }>> {
   const rows = await db.query<{ row_key: string; region_code: string; data: Record<string, unknown> }>(
