@@ -289,10 +289,11 @@ async function returnTo({ receiver, scope }, entryId, expected) {
     let landed = { table: 'returned_row', n: 0 };
     let lastReport = performance.now();
     for (;;) {
-      landed = await landedCount(db, request.id);
-      if (landed.n >= expected) break;
+      // The job first, then the rows: a job seen done must have all its rows in the count that follows.
       const { body: current } = await api(node.url, 'GET', `/api/v1/returns/jobs/${job.id}`);
       job = current;
+      landed = await landedCount(db, request.id);
+      if (landed.n >= expected) break;
       if (job.state === 'failed') throw new ScriptError(`the return job to ${receiver} failed: ${job.lastError}; see ${shown(LOG_DIR)}`);
       if (job.state === 'done' && landed.n < expected) {
         throw new ScriptError(`the return job to ${receiver} is done with ${landed.n} of ${expected} rows in its database (${landed.table ?? 'no table found'})`);
