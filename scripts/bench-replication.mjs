@@ -22,7 +22,7 @@ import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
 import {
-  api, databaseUrl, freePort, NodeProcess, percentile, preflight, ROOT, ScriptError, shown, sleep, withPg,
+  api, databaseUrl, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -417,28 +417,4 @@ async function main() {
   };
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-process.on('exit', () => {
-  for (const n of nodes.values()) n.killNow();
-});
-
-main().then(
-  async (figures) => {
-    await cleanUp();
-    log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  async (error) => {
-    process.stderr.write(`\nbench failed: ${error instanceof ScriptError ? error.message : error.stack}\n`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark({ main, cleanUp, nodes });

@@ -26,7 +26,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  api, databaseUrl, freePort, NodeProcess, preflight, ROOT, ScriptError, shown, sleep, withPg,
+  api, databaseUrl, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
@@ -407,28 +407,4 @@ async function main() {
   };
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    log(`\n${signal}: cleaning up`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
-process.on('exit', () => {
-  for (const n of nodes.values()) n.killNow();
-});
-
-main().then(
-  async (figures) => {
-    await cleanUp();
-    log(JSON.stringify(figures));
-    process.exit(0);
-  },
-  async (error) => {
-    process.stderr.write(`\nbench failed: ${error instanceof ScriptError ? error.message : error.stack}\n`);
-    await cleanUp();
-    process.exit(1);
-  },
-);
+runBenchmark({ main, cleanUp, nodes });

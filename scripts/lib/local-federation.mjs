@@ -243,3 +243,35 @@ export function table(header, rows) {
   const line = (r) => r.map((c, i) => c + ' '.repeat(widths[i] - width(c))).join('  ').trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
+
+/**
+ * Runs a benchmark's `main` and always cleans up after it: on success (then prints its figures
+ * as one JSON object, the last line), on failure, on Ctrl-C or SIGTERM, and kills any node
+ * still running if the process exits anyway.
+ */
+export function runBenchmark({ main, cleanUp, nodes }) {
+  let interrupted = false;
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      if (interrupted) process.exit(130);
+      interrupted = true;
+      process.stdout.write(`\n${signal}: cleaning up\n`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  process.on('exit', () => {
+    for (const n of nodes.values()) n.killNow();
+  });
+  main().then(
+    async (figures) => {
+      await cleanUp();
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+      process.exit(0);
+    },
+    async (error) => {
+      process.stderr.write(`\nbench failed: ${error instanceof ScriptError ? error.message : error.stack}\n`);
+      await cleanUp();
+      process.exit(1);
+    },
+  );
+}
