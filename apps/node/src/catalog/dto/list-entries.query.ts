@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { ENTRY_TYPES, EntryType } from '@tdx/contracts';
+import { PageQuery } from '../../common/page.query';
 
-export class ListEntriesQuery {
+export class ListEntriesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['local', 'subtree'], default: 'subtree', description: 'local: registered here; subtree: with replicas from below' })
   @IsOptional()
   @IsIn(['local', 'subtree'])
@@ -30,16 +30,4 @@ export class ListEntriesQuery {
   @IsIn(['active', 'retired', 'all'])
   status: 'active' | 'retired' | 'all' = 'active';
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+import { PageQuery } from '../../common/page.query';
 
-export class ListInstitutionsQuery {
+export class ListInstitutionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['local', 'subtree'], default: 'subtree' })
   @IsOptional()
   @IsIn(['local', 'subtree'])
@@ -13,16 +13,4 @@ export class ListInstitutionsQuery {
   @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
   origin?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { RETURN_SCOPES, RETURN_STATES, ReturnScope, ReturnState } from '@tdx/contracts';
+import { PageQuery } from '../../common/page.query';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,7 +43,7 @@ export class RejectDto {
   reason!: string;
 }
 
-export class ListRequestsQuery {
+export class ListRequestsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['outgoing', 'incoming'] })
   @IsOptional()
   @IsIn(['outgoing', 'incoming'])
@@ -53,18 +54,6 @@ export class ListRequestsQuery {
   @IsIn(RETURN_STATES)
   state?: ReturnState;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 }
 
 export class ListJobsQuery {
