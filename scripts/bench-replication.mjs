@@ -22,7 +22,7 @@ import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
 import {
-  api, databaseUrl, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -190,16 +190,8 @@ async function cleanUp() {
   await withPg(PG_ADMIN_URL, async (client) => {
     for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS tdx_bench_${code} WITH (FORCE)`);
   }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
-  try {
-    const nc = await connect({ servers: NATS_URL.split(',') });
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(`${NAMESPACE.toUpperCase()}_`)) await jsm.streams.delete(name);
-    }
-    await nc.close();
-  } catch (error) {
-    log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`);
-  }
+  await deleteNamespaceStreams(NATS_URL, NAMESPACE)
+    .catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(keyDir, { recursive: true, force: true });
 }
 

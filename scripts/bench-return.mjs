@@ -21,12 +21,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  api, databaseUrl, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
@@ -175,16 +173,8 @@ async function cleanUp() {
   await withPg(PG_ADMIN_URL, async (client) => {
     for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
   }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
-  try {
-    const nc = await connect({ servers: NATS_URL.split(',') });
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(`${NAMESPACE.toUpperCase()}_`)) await jsm.streams.delete(name);
-    }
-    await nc.close();
-  } catch (error) {
-    log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`);
-  }
+  await deleteNamespaceStreams(NATS_URL, NAMESPACE)
+    .catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(workDir, { recursive: true, force: true });
 }
 

@@ -11,10 +11,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
 import {
-  api, databaseUrl, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
+  api, databaseUrl, deleteNamespaceStreams, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
 } from './lib/local-federation.mjs';
 
 const args = process.argv.slice(2);
@@ -199,15 +197,7 @@ async function ensureDatabases() {
 /** --reset: the demo's keys and its namespace's streams go with its databases. */
 async function resetBroker() {
   rmSync(join(DEMO_DIR, 'keys'), { recursive: true, force: true });
-  const nc = await connect({ servers: NATS_URL.split(',') });
-  try {
-    const jsm = await jetstreamManager(nc);
-    for await (const name of jsm.streams.names()) {
-      if (name.startsWith(`${NAMESPACE.toUpperCase()}_`)) await jsm.streams.delete(name);
-    }
-  } finally {
-    await nc.close();
-  }
+  await deleteNamespaceStreams(NATS_URL, NAMESPACE);
 }
 
 async function startNodes() {

@@ -275,3 +275,16 @@ export function runBenchmark({ main, cleanUp, nodes }) {
     },
   );
 }
+
+/** Deletes the streams of one NATS namespace (a bench run's, or the demo's on --reset). */
+export async function deleteNamespaceStreams(natsUrl, namespace) {
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (name.startsWith(`${namespace.toUpperCase()}_`)) await jsm.streams.delete(name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
