@@ -3,3 +3,4 @@ export * from './records';
 export * from './subjects';
 export * from './envelope';
 export * from './returns';
+export * from './audit';
