@@ -3,13 +3,13 @@ import { inReturnJurisdiction, openReturnMessage, returnJurisdiction, ReturnMess
 
 const pull: ReturnMessage = {
   v: 1, kind: 'return.pull', from: '330106', to: '330000', at: '2026-01-01T00:00:00.000Z',
-  body: { requestId: 'r', after: 0, limit: 10, tombstonesAfter: null, count: true },
+  body: { requestId: 'r', after: 0, upto: 10, tombstonesAfter: 0 },
 };
 
 describe('return messages', () => {
   it('round-trip with an attachment and verify with the sender key only', () => {
     const key = generateSigningKey();
-    const rows = JSON.stringify([['k1', '330106', 1, { a: 'x\ny' }]]);
+    const rows = 'k1\t330106\t1\t{"a": "x\\\\ny"}\n';
     const { data, sig } = sealReturnMessage(pull, key, rows);
     const opened = openReturnMessage(data);
     expect(opened.message).toEqual(pull);

@@ -7,8 +7,9 @@ import { EnvelopeError, SigningKey } from './envelope';
  * The return of data downward (Article 9): core NATS request/reply between a requesting
  * (lower) node and the holding ancestor on `<ns>.return.<holder>` (see docs/protocol.md,
  * "Returning data"). A message is one JSON line (the header), optionally followed by `\n` and an
- * attachment (a chunk's rows as JSON). The sender signs the whole message bytes with Ed25519;
- * the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are never re-encoded.
+ * attachment (a chunk's rows in PostgreSQL's COPY text format). The sender signs the whole message
+ * bytes with Ed25519; the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are
+ * never re-encoded.
  */
 export const RETURN_SIG_HEADER = 'Tdx-Sig';
 
@@ -51,14 +52,21 @@ export interface ReturnRequestState {
   updatedAt: string;
 }
 
-/** One returned row on the wire: [rowKey, regionCode, changeSeq, data | null (a deletion)]. */
-export type ReturnWireRow = [string, string, number, Record<string, unknown> | null];
+/**
+ * The columns of a chunk's attachment, one row per line in PostgreSQL's COPY text format
+ * (tab-separated, `\N` for null, backslash escapes): the receiver loads it with `COPY ... FROM
+ * STDIN` into a staging table and checks it there before applying. `data` is the row's JSON
+ * object, masked; null is a deletion.
+ */
+export const RETURN_CHUNK_COLUMNS = ['row_key', 'region_code', 'source_seq', 'data'] as const;
 
 export type ReturnMessage =
   | ReturnHeader<'return.request', { id: string; entryId: string; scope: ReturnScope; purpose: string }>
   | ReturnHeader<'return.status', { id: string }>
+  | ReturnHeader<'return.plan', ReturnPlanAsk>
   | ReturnHeader<'return.pull', ReturnPull>
   | ReturnHeader<'return.state', ReturnRequestState>
+  | ReturnHeader<'return.ranges', ReturnPlan>
   | ReturnHeader<'return.chunk', ReturnChunk>
   | ReturnHeader<'return.error', ReturnErrorBody>;
 
@@ -74,38 +82,59 @@ interface ReturnHeader<K extends string, B> {
 }
 
 export type ReturnMessageKind = ReturnMessage['kind'];
-const KINDS: readonly ReturnMessageKind[] = ['return.request', 'return.status', 'return.pull', 'return.state', 'return.chunk', 'return.error'];
+const KINDS: readonly ReturnMessageKind[] = [
+  'return.request', 'return.status', 'return.plan', 'return.pull', 'return.state', 'return.ranges', 'return.chunk', 'return.error',
+];
 
 export const RETURN_MAX_AGE_MS = 120_000;
 
-/** The receiver asks for the changes after `after`, in change order. */
-export interface ReturnPull {
+/**
+ * The receiver asks how the changes after `after` split into ranges of change sequence, so it
+ * can pull several ranges at once and still apply them in order.
+ */
+export interface ReturnPlanAsk {
   requestId: string;
   after: number;
-  limit: number;
   /**
    * Deletions are sent only when newer than this sequence. A full transfer passes null on its
-   * first pull (the holder answers with its current head, which the receiver keeps for the rest
+   * first plan (the holder answers with its current head, which the receiver keeps for the rest
    * of the job): a row deleted before the job began was never sent by it. Incremental passes 0.
    */
   tombstonesAfter: number | null;
-  /** Ask for the number of rows to come (the job's total), on the first pull of a job. */
-  count: boolean;
+}
+
+/** The holder's answer: the changes in (after, head] as ranges (after, bounds[0]], (bounds[0], bounds[1]], ... */
+export interface ReturnPlan {
+  requestId: string;
+  after: number;
+  /** The holder's highest change sequence of the entry when it answered (= the last bound, if any). */
+  head: number;
+  tombstonesAfter: number;
+  /** Rows inside the requester's jurisdiction in (after, head]: the job's total. */
+  total: number;
+  /** Ascending upper bounds; each range holds a chunk's worth of rows. Empty: nothing to send. */
+  bounds: number[];
+}
+
+/** The receiver asks for the changes in the range (after, upto], in change order. */
+export interface ReturnPull {
+  requestId: string;
+  after: number;
+  upto: number;
+  tombstonesAfter: number;
 }
 
 export interface ReturnChunk {
   requestId: string;
   after: number;
-  /** Sequence of the last row in the chunk (= after when empty): the receiver's next cursor. */
-  last: number;
+  upto: number;
+  /**
+   * Where the receiver's cursor moves once the chunk is applied: `upto`, or, when the chunk was
+   * cut by the size limit, the sequence of its last row (the receiver then pulls (through, upto]).
+   */
+  through: number;
   rows: number;
-  /** Whether more rows may follow (the chunk was cut by the row or size limit). */
-  more: boolean;
-  /** The holder's highest change sequence of the entry when it answered. */
-  head: number;
-  tombstonesAfter: number;
-  total: number | null;
-  /** SHA-256 (hex) over the attachment bytes (the rows JSON). */
+  /** SHA-256 (hex) over the attachment bytes (the rows in COPY text format). */
   sha256: string;
 }
 

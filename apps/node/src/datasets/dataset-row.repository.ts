@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom, CopyStreamQuery } from 'pg-copy-streams';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { DataItemType, EntryState } from '@tdx/contracts';
+import { copyJsonField, copyTextField } from '../common/copy-text';
 
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
@@ -45,6 +46,8 @@ const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM c
  */
 @Injectable()
 export class DatasetRowRepository {
+  private readonly logger = new Logger('DatasetRows');
+
   constructor(private readonly dataSource: DataSource) {}
 
   async findEntry(manager: EntityManager, id: string, lock = false): Promise<DatasetEntry | undefined> {
@@ -105,15 +108,15 @@ export class DatasetRowRepository {
     return rows.map((r) => r.row_key);
   }
 
+  /** ANALYZE after a big load; a failure only leaves the statistics to autovacuum. */
+  async refreshStatistics(): Promise<void> {
+    await this.dataSource.query('ANALYZE dataset_row').catch((error: Error) => this.logger.warn(`ANALYZE dataset_row failed: ${error.message}`));
+  }
+
   async lastChangeSeq(manager: EntityManager, entryId: string): Promise<number> {
     const [row] = await manager.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
     return Number(row.last);
   }
-}
-
-/** Escapes a value for COPY's text format (backslash, tab and line breaks are special there). */
-function copyText(value: string): string {
-  return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
 }
 
 /**
@@ -152,7 +155,7 @@ export class DatasetLoad {
 
   /** Queues one checked row; `flush()` sends the queue. */
   add(line: number, rowKey: string, regionCode: string, data: string): void {
-    this.batch.push(`${line}\t${copyText(rowKey)}\t${regionCode}\t${data.includes('\\') ? data.replace(/\\/g, '\\\\') : data}\n`);
+    this.batch.push(`${line}\t${copyTextField(rowKey)}\t${regionCode}\t${copyJsonField(data)}\n`);
   }
 
   /** Sends queued rows to the server, waiting while it is behind (so memory stays bounded). */

@@ -4,18 +4,22 @@ import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-no
 import { isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
   EntryState, EnvelopeError, openReturnMessage, publicKeyFromBase64url, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
-  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPull, returnJurisdiction, ReturnRequestState, ReturnWireRow,
+  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction, ReturnRequestState,
   sealReturnMessage, sha256Hex, verifyReturnMessage,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
-import { maskPlan, maskRow } from './masking';
+import { maskPlan } from './masking';
+import { buildChunk } from './return-chunk';
 import { RequestRow, requestView, ReturnsRepository } from './returns.repository';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
+/** Planned chunk size, as a share of max_payload: the plan estimates sizes, the pull cuts at MAX_SHARE. */
+const PLAN_SHARE = 0.6;
+const MAX_SHARE = 0.9;
 
 type Fail = Omit<ReturnErrorBody, 'permanent'> & { permanent?: boolean };
 
@@ -73,6 +77,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
           return this.reply(msg, requester, 'return.state', await this.receiveRequest(requester, message.body));
         case 'return.status':
           return this.reply(msg, requester, 'return.state', wireState(await this.status(requester, message.body.id)));
+        case 'return.plan':
+          return this.reply(msg, requester, 'return.ranges', await this.plan(requester, message.body));
         case 'return.pull': {
           const { chunk, attachment } = await this.pull(requester, message.body);
           return this.reply(msg, requester, 'return.chunk', chunk, attachment);
@@ -158,49 +164,69 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
-   * One chunk: the changes after `after` inside the requester's jurisdiction, masked, in change
-   * order, read in one REPEATABLE READ snapshot (head, count and rows agree). The grant and the
-   * entry are checked again on every pull: a refused or retired source sends nothing more.
+   * The changes after `after` inside the requester's jurisdiction, split into ranges of change
+   * sequence, read in one REPEATABLE READ snapshot (head, ranges and total agree). When there are
+   * none, the receiver has caught up: the pass is recorded in the request's history.
    */
-  private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: string }> {
-    if (!Number.isSafeInteger(p.after) || p.after < 0 || !Number.isSafeInteger(p.limit) || p.limit < 1) {
-      throw new Refused({ status: 400, error: 'Bad Request', message: 'after and limit must be non-negative integers' });
+  private async plan(requester: string, p: ReturnPlanAsk): Promise<ReturnPlan> {
+    if (!isSequence(p.after) || !(p.tombstonesAfter === null || isSequence(p.tombstonesAfter))) {
+      throw new Refused({ status: 400, error: 'Bad Request', message: 'after and tombstonesAfter must be non-negative integers' });
     }
-    const request = await this.status(requester, p.requestId);
-    if (request.state !== 'granted') {
-      throw new Refused({ status: 403, error: 'Forbidden', message: `request ${request.id} is ${request.state}, not granted`, permanent: true });
-    }
+    const request = await this.grantedRequest(requester, p.requestId);
     const jurisdiction = returnJurisdiction(request.requester, request.scope);
-    const budget = Math.floor(((await this.nats.ready()).nc.info?.max_payload ?? 1_048_576) * 0.9);
+    const budget = await this.payloadBudget(PLAN_SHARE);
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const entry = await this.heldDataEntry(manager, request.entryId, true);
       const head = await this.returns.headSeq(manager, entry.id);
       const tombstonesAfter = p.tombstonesAfter ?? head;
-      const total = p.count ? await this.returns.countSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter) : null;
-      const rows = await this.returns.selectSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, Math.min(p.limit, CHUNK_ROWS));
-      const plan = maskPlan(entry.grade, entry.dataItems);
-      const parts: string[] = [];
-      let size = 2;
-      let last = p.after;
-      for (const row of rows) {
-        const seq = Number(row.change_seq);
-        const wire: ReturnWireRow = [row.row_key, row.region_code, seq, row.deleted || row.data === null ? null : maskRow(row.data, plan)];
-        const text = JSON.stringify(wire);
-        if (parts.length > 0 && size + text.length * 3 + 1 > budget) break; // worst case 3 bytes per UTF-16 unit
-        parts.push(text);
-        size += Buffer.byteLength(text) + 1;
-        last = seq;
+      const ranges = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, CHUNK_ROWS, budget);
+      if (ranges.length === 0) {
+        await this.returns.recordSent(manager, request.id, 0, head, true, this.config.code);
+        this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
-      const attachment = `[${parts.join(',')}]`;
-      const more = parts.length < rows.length || rows.length === Math.min(p.limit, CHUNK_ROWS);
-      await this.returns.recordSent(manager, request.id, parts.length, last, !more, this.config.code);
-      if (parts.length > 0) this.logger.debug(`return ${request.id}: sent ${parts.length} rows to ${requester} up to change ${last}`);
-      if (!more) this.logger.log(`return ${request.id}: ${requester} is up to date at change ${last}`);
-      const chunk: ReturnChunk = {
-        requestId: request.id, after: p.after, last, rows: parts.length, more, head, tombstonesAfter, total, sha256: sha256Hex(attachment),
+      return {
+        requestId: request.id, after: p.after, head, tombstonesAfter, total: ranges.reduce((sum, r) => sum + r.rows, 0), bounds: ranges.map((r) => r.upto),
       };
-      return { chunk, attachment };
     });
+  }
+
+  /**
+   * One chunk: the changes in (after, upto] inside the requester's jurisdiction, masked, in change
+   * order, as COPY text. The grant and the entry are checked again on every pull: a refused or
+   * retired source sends nothing more. A chunk cut short (by size) tells the receiver where it ended.
+   */
+  private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: string }> {
+    if (!isSequence(p.after) || !isSequence(p.upto) || p.upto <= p.after || !isSequence(p.tombstonesAfter)) {
+      throw new Refused({ status: 400, error: 'Bad Request', message: 'after < upto and tombstonesAfter must be non-negative integers' });
+    }
+    const request = await this.grantedRequest(requester, p.requestId);
+    const jurisdiction = returnJurisdiction(request.requester, request.scope);
+    const budget = await this.payloadBudget(MAX_SHARE);
+    const manager = this.dataSource.manager;
+    const entry = await this.heldDataEntry(manager, request.entryId, true);
+    const plan = maskPlan(entry.grade, entry.dataItems);
+    const rows = await this.returns.selectRange(manager, entry.id, jurisdiction, p.after, p.upto, p.tombstonesAfter, plan.sensitive, CHUNK_ROWS);
+    const built = buildChunk(rows, plan, budget);
+    const through = (built.cut || rows.length === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
+    await this.returns.recordSent(manager, request.id, built.rows, through, false, this.config.code);
+    if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
+    const chunk: ReturnChunk = {
+      requestId: request.id, after: p.after, upto: p.upto, through, rows: built.rows, sha256: sha256Hex(built.text),
+    };
+    return { chunk, attachment: built.text };
+  }
+
+  private async grantedRequest(requester: string, id: string): Promise<RequestRow> {
+    const request = await this.status(requester, id);
+    if (request.state !== 'granted') {
+      throw new Refused({ status: 403, error: 'Forbidden', message: `request ${request.id} is ${request.state}, not granted`, permanent: true });
+    }
+    return request;
+  }
+
+  /** Bytes a chunk may take: a share of the NATS server's max_payload (the header and signature need the rest). */
+  private async payloadBudget(share: number): Promise<number> {
+    return Math.floor(((await this.nats.ready()).nc.info?.max_payload ?? 1_048_576) * share);
   }
 
   /** The entry must be a `data` entry registered here (its rows live here), and active. */
@@ -225,4 +251,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
 function wireState(r: RequestRow): ReturnRequestState {
   const { direction: _direction, ...state } = requestView(r);
   return state;
+}
+
+function isSequence(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

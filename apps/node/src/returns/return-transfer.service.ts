@@ -1,16 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { inReturnJurisdiction, ReturnChunk, ReturnErrorBody, ReturnRequestState, ReturnWireRow, sha256Hex, UpdateCycle } from '@tdx/contracts';
+import { ReturnChunk, ReturnErrorBody, ReturnPlan, returnJurisdiction, ReturnRequestState, sha256Hex, UpdateCycle } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { sleep } from '../federation/nats-link';
 import { Wakeup } from '../federation/wakeup';
 import { JobRow, RequestRow, ReturnsRepository } from './returns.repository';
 import { ReturnWire, WireError } from './return-wire';
+import { ChunkRefused, ReturnedRowsWriter } from './returned-rows.writer';
 
 const TICK_MS = 1000;
-const PULL_ROWS = 5000;
 const PULL_TIMEOUT_MS = 15_000;
+/** Chunks asked for ahead of the one being written: the holder reads and masks while the receiver writes. */
+const PULLS_IN_FLIGHT = 3;
 const MAX_BACKOFF_MS = 5000;
 
 /** How often a granted return is re-synced, by the entry's update cycle; irregular: on demand only. */
@@ -54,6 +56,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     private readonly dataSource: DataSource,
     private readonly returns: ReturnsRepository,
     private readonly wire: ReturnWire,
+    private readonly writer: ReturnedRowsWriter,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -170,23 +173,24 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     }
   }
 
-  /** Pulls, verifies and applies chunks until the holder has no more; the next chunk is fetched while one is written. */
+  /**
+   * Plans, then pulls, verifies and applies the planned ranges in order, several pulls in flight;
+   * then plans again from where it got to, until the holder has nothing more.
+   */
   private async transfer(job: JobRow, request: RequestRow): Promise<void> {
     let after = job.afterSeq;
     let tombstonesAfter = job.tombstonesAfter ?? (job.kind === 'incremental' ? 0 : null);
-    let next = this.pull(request, after, tombstonesAfter, job.rowsTotal === null);
     for (;;) {
-      const { chunk, rowsJson } = await next;
-      tombstonesAfter = chunk.tombstonesAfter;
-      if (chunk.more && this.running) {
-        next = this.pull(request, chunk.last, tombstonesAfter, false);
-        next.catch(() => undefined); // awaited (and its failure handled) on the next round
+      const plan = await this.plan(request, after, tombstonesAfter);
+      tombstonesAfter = plan.tombstonesAfter;
+      await this.returns.recordPlan(this.dataSource.manager, job.id, plan.tombstonesAfter, plan.total);
+      if (plan.bounds.length === 0) {
+        // Nothing of this jurisdiction changed up to the head: the next pass can start there.
+        if (plan.head > after) await this.apply(job, request, { after, through: plan.head, rows: 0, attachment: Buffer.alloc(0) });
+        after = Math.max(after, plan.head);
+        break;
       }
-      await this.dataSource.transaction((manager) => this.returns.applyChunk(manager, job, {
-        after: chunk.after, last: chunk.last, rows: chunk.rows, rowsJson, tombstonesAfter: chunk.tombstonesAfter, total: chunk.total,
-      }));
-      after = chunk.last;
-      if (!chunk.more) break;
+      after = await this.pullRanges(job, request, after, plan.bounds, plan.tombstonesAfter);
       if (!this.running) return;
     }
     const done = await this.dataSource.transaction(async (manager) => {
@@ -202,34 +206,92 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     this.logger.log(`return job ${job.id} (${done.kind}) for request ${request.id} done: ${done.rowsDone} rows from ${request.holder}, up to change ${after}`);
   }
 
-  /** One chunk, its signature verified (by the wire), its checksum and every row checked before it is applied. */
-  private async pull(request: RequestRow, after: number, tombstonesAfter: number | null, count: boolean): Promise<{ chunk: ReturnChunk; rowsJson: string }> {
-    const { message, attachment } = await this.wire.ask(request.holder, 'return.pull',
-      { requestId: request.id, after, limit: PULL_ROWS, tombstonesAfter, count }, PULL_TIMEOUT_MS);
-    if (message.kind === 'return.error') {
-      if (message.body.permanent) throw new PermanentRefusal(`${request.holder} refused: ${message.body.message}`);
-      throw new WireError(`${request.holder} answered ${message.body.status}: ${message.body.message}`);
-    }
-    if (message.kind !== 'return.chunk' || attachment === undefined) throw new WireError('the answer to a pull is not a chunk');
-    const chunk = message.body;
-    if (chunk.requestId !== request.id || chunk.after !== after) throw new WireError('the chunk answers another pull');
-    if (sha256Hex(attachment) !== chunk.sha256) throw new WireError('chunk checksum mismatch: the rows were changed on the way');
-    const rowsJson = attachment.toString('utf8');
-    const rows = JSON.parse(rowsJson) as ReturnWireRow[];
-    if (!Array.isArray(rows) || rows.length !== chunk.rows) throw new WireError('chunk row count does not match its header');
-    let previous = after;
-    for (const row of rows) {
-      const [key, region, seq, data] = row;
-      // Defence in depth: a holder must never send a row outside this node's jurisdiction.
-      if (typeof key !== 'string' || typeof region !== 'string' || !inReturnJurisdiction(region, request.requester, request.scope)) {
-        throw new PermanentRefusal(`${request.holder} sent a row outside the jurisdiction of the request (${String(region)}); refused`);
+  /** Ranges (after, bounds[0]], (bounds[0], bounds[1]], ... pulled up to PULLS_IN_FLIGHT ahead and applied strictly in order. */
+  private async pullRanges(job: JobRow, request: RequestRow, after: number, bounds: number[], tombstonesAfter: number): Promise<number> {
+    const inFlight: Promise<PulledChunk[]>[] = [];
+    let next = 0;
+    const fill = () => {
+      while (this.running && next < bounds.length && inFlight.length < PULLS_IN_FLIGHT) {
+        const pulled = this.pullRange(request, next === 0 ? after : bounds[next - 1], bounds[next], tombstonesAfter);
+        pulled.catch(() => undefined); // awaited (and its failure handled) in turn below
+        inFlight.push(pulled);
+        next++;
       }
-      if (!Number.isSafeInteger(seq) || seq <= previous || (data !== null && (typeof data !== 'object' || Array.isArray(data)))) {
-        throw new WireError('chunk rows are malformed or out of order');
+    };
+    fill();
+    let cursor = after;
+    while (inFlight.length > 0) {
+      const chunks = await (inFlight.shift() as Promise<PulledChunk[]>);
+      fill();
+      for (const pulled of chunks) {
+        await this.apply(job, request, pulled);
+        cursor = pulled.through;
       }
-      previous = seq;
+      if (!this.running) break;
     }
-    if (rows.length > 0 && previous !== chunk.last) throw new WireError('chunk last sequence does not match its rows');
-    return { chunk, rowsJson };
+    return cursor;
   }
+
+  private async apply(job: JobRow, request: RequestRow, chunk: PulledChunk): Promise<void> {
+    try {
+      await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk);
+    } catch (error) {
+      if (error instanceof ChunkRefused) {
+        throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  private async plan(request: RequestRow, after: number, tombstonesAfter: number | null): Promise<ReturnPlan> {
+    const { message } = await this.wire.ask(request.holder, 'return.plan', { requestId: request.id, after, tombstonesAfter }, PULL_TIMEOUT_MS);
+    this.refusedBy(request, message);
+    if (message.kind !== 'return.ranges') throw new WireError('the answer to a plan is not ranges');
+    const plan = message.body;
+    const ascending = Array.isArray(plan.bounds) && plan.bounds.every((b, i) => Number.isSafeInteger(b) && b > (i === 0 ? after : plan.bounds[i - 1]));
+    if (plan.requestId !== request.id || plan.after !== after || !ascending || !Number.isSafeInteger(plan.head) ||
+        !Number.isSafeInteger(plan.tombstonesAfter) || !Number.isSafeInteger(plan.total) || plan.total < 0) {
+      throw new WireError('the plan answers another request or is malformed');
+    }
+    return plan;
+  }
+
+  /** The range (after, upto]: one chunk, or more when the holder had to cut it by size. */
+  private async pullRange(request: RequestRow, after: number, upto: number, tombstonesAfter: number): Promise<PulledChunk[]> {
+    const chunks: PulledChunk[] = [];
+    for (let from = after; from < upto;) {
+      const pulled = await this.pull(request, from, upto, tombstonesAfter);
+      chunks.push(pulled);
+      from = pulled.through;
+    }
+    return chunks;
+  }
+
+  /** One chunk, its signature verified (by the wire) and its checksum checked; its rows are checked as they are applied. */
+  private async pull(request: RequestRow, after: number, upto: number, tombstonesAfter: number): Promise<PulledChunk> {
+    const { message, attachment } = await this.wire.ask(request.holder, 'return.pull', { requestId: request.id, after, upto, tombstonesAfter }, PULL_TIMEOUT_MS);
+    this.refusedBy(request, message);
+    if (message.kind !== 'return.chunk' || attachment === undefined) throw new WireError('the answer to a pull is not a chunk');
+    const chunk: ReturnChunk = message.body;
+    if (chunk.requestId !== request.id || chunk.after !== after || chunk.upto !== upto) throw new WireError('the chunk answers another pull');
+    if (!Number.isSafeInteger(chunk.through) || chunk.through <= after || chunk.through > upto || !Number.isSafeInteger(chunk.rows) || chunk.rows < 0) {
+      throw new WireError('the chunk header is malformed');
+    }
+    if (sha256Hex(attachment) !== chunk.sha256) throw new WireError('chunk checksum mismatch: the rows were changed on the way');
+    return { after, through: chunk.through, rows: chunk.rows, attachment };
+  }
+
+  private refusedBy(request: RequestRow, message: { kind: string; body: unknown }): void {
+    if (message.kind !== 'return.error') return;
+    const body = message.body as ReturnErrorBody;
+    if (body.permanent) throw new PermanentRefusal(`${request.holder} refused: ${body.message}`);
+    throw new WireError(`${request.holder} answered ${body.status}: ${body.message}`);
+  }
+}
+
+interface PulledChunk {
+  after: number;
+  through: number;
+  rows: number;
+  attachment: Buffer;
 }

@@ -7,10 +7,11 @@ import { ReturnsService } from './returns.service';
 import { ReturnHolderService } from './return-holder.service';
 import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
+import { ReturnedRowsWriter } from './returned-rows.writer';
 
 /** Return of data downward (Article 9, issue 3): what this feature adds to a node. */
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
-  providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnsService],
+  providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
   migrations: [Returns1764300001000],
 };

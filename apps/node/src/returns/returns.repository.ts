@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { ChunkSourceRow } from './return-chunk';
 import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
 
 export type Direction = 'outgoing' | 'incoming';
@@ -35,14 +36,6 @@ export interface JobRow {
 export interface Jurisdiction {
   exact?: string;
   prefix?: string;
-}
-
-export interface SourceRow {
-  row_key: string;
-  region_code: string;
-  change_seq: string;
-  data: Record<string, unknown> | null;
-  deleted: boolean;
 }
 
 const REQUEST_COLUMNS = `id, direction, entry_id AS "entryId", holder, requester, scope, purpose, state, reason, history,
@@ -116,7 +109,7 @@ export class ReturnsRepository {
     await manager.query(
       `UPDATE return_request SET rows_sent = rows_sent + $2::bigint,
          pass_rows = CASE WHEN $4::boolean THEN 0 ELSE pass_rows + $2::bigint END,
-         last_sent_seq = $3::bigint, last_sent_at = now(),
+         last_sent_seq = GREATEST(last_sent_seq, $3::bigint), last_sent_at = now(),
          history = CASE WHEN $4::boolean AND pass_rows + $2::bigint > 0
            THEN history || jsonb_build_array(jsonb_build_object('at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
              'state', 'transfer', 'by', $5::text, 'note', 'sent ' || (pass_rows + $2::bigint) || ' rows up to change ' || $3::bigint))
@@ -179,39 +172,13 @@ export class ReturnsRepository {
   }
 
   /**
-   * Applies one verified chunk and advances the job's cursor in the same transaction, so a crash
-   * leaves either both or neither. The cursor guard (`after_seq = after`) refuses a chunk that does
-   * not continue from the committed cursor. Upserts and deletions by row key are idempotent and never
-   * replace a newer version (`source_seq`), so a replayed chunk changes nothing.
+   * What a plan told the job: the head of the first plan bounds the deletions it needs (kept for
+   * the rest of the job), and the rows still to come make the total shown to the operator.
    */
-  async applyChunk(manager: EntityManager, job: { id: string; requestId: string }, c: {
-    after: number; last: number; rows: number; rowsJson: string; tombstonesAfter: number; total: number | null;
-  }): Promise<{ upserts: number; deletes: number }> {
-    const moved = updated(await manager.query(
-      `UPDATE return_job SET after_seq = $3, rows_done = rows_done + $4, tombstones_after = coalesce(tombstones_after, $5),
-         rows_total = coalesce(rows_total, $6), state = 'running', last_error = NULL
-       WHERE id = $1 AND after_seq = $2 AND state IN ('queued', 'running') RETURNING id`,
-      [job.id, c.after, c.last, c.rows, c.tombstonesAfter, c.total]));
-    if (moved.length === 0) throw new Error('chunk does not continue from the committed cursor');
-    if (c.rows === 0) return { upserts: 0, deletes: 0 };
-    const [counts] = await manager.query(
-      `WITH r AS (
-         SELECT x->>0 AS k, x->>1 AS reg, (x->>2)::bigint AS s, x->3 AS d FROM jsonb_array_elements($2::jsonb) AS x
-       ), up AS (
-         INSERT INTO returned_row (request_id, row_key, region_code, data, source_seq)
-         SELECT $1, k, reg, d, s FROM r WHERE jsonb_typeof(d) = 'object'
-         ON CONFLICT (request_id, row_key) DO UPDATE SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, source_seq = EXCLUDED.source_seq
-           WHERE returned_row.source_seq < EXCLUDED.source_seq
-         RETURNING 1
-       ), del AS (
-         DELETE FROM returned_row t USING r
-         WHERE t.request_id = $1 AND t.row_key = r.k AND jsonb_typeof(r.d) IS DISTINCT FROM 'object' AND t.source_seq < r.s
-         RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM up)::int AS upserts, (SELECT count(*) FROM del)::int AS deletes`,
-      [job.requestId, c.rowsJson]);
-    await manager.query(`UPDATE return_job SET upserts = upserts + $2, deletes = deletes + $3 WHERE id = $1`, [job.id, counts.upserts, counts.deletes]);
-    return counts;
+  async recordPlan(manager: EntityManager, id: string, tombstonesAfter: number, remaining: number): Promise<void> {
+    await manager.query(
+      `UPDATE return_job SET tombstones_after = coalesce(tombstones_after, $2), rows_total = rows_done + $3::bigint WHERE id = $1`,
+      [id, tombstonesAfter, remaining]);
   }
 
   /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
@@ -246,16 +213,41 @@ export class ReturnsRepository {
     return Number(row.head);
   }
 
-  async countSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number): Promise<number> {
-    const [row] = await manager.query(`SELECT count(*)::bigint AS n FROM dataset_row WHERE ${SOURCE_FILTER}`,
-      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter]);
-    return Number(row.n);
+  /**
+   * Splits the changes in (after, head] inside the jurisdiction into ranges of change sequence
+   * holding at most `maxRows` rows and about `maxBytes` bytes each (estimated from the stored
+   * size of the rows), so a receiver can pull several ranges at once. Returns each range's upper
+   * bound and row count, in order.
+   */
+  async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
+    maxRows: number, maxBytes: number): Promise<{ upto: number; rows: number }[]> {
+    const rows: { upto: string; rows: string }[] = await manager.query(
+      `WITH f AS (
+         SELECT change_seq, row_number() OVER w AS n, sum(coalesce(pg_column_size(data), 0) + 40) OVER w AS bytes
+         FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
+         WINDOW w AS (ORDER BY change_seq ROWS UNBOUNDED PRECEDING)
+       )
+       SELECT max(change_seq) AS upto, count(*) AS rows FROM f GROUP BY (n - 1) / $7::bigint, (bytes - 1) / $8::bigint ORDER BY upto`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, maxRows, maxBytes]);
+    return rows.map((r) => ({ upto: Number(r.upto), rows: Number(r.rows) }));
   }
 
-  async selectSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, limit: number): Promise<SourceRow[]> {
-    return manager.query(
-      `SELECT row_key, region_code, change_seq, data, deleted FROM dataset_row WHERE ${SOURCE_FILTER} ORDER BY change_seq LIMIT $6`,
-      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, limit]);
+  /**
+   * The changes in (after, upto] inside the jurisdiction, in change order, at most `limit`: each
+   * row's JSON without its sensitive items, and those items apart, for masking (see return-chunk.ts).
+   */
+  async selectRange(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, upto: number, tombstonesAfter: number,
+    sensitive: string[], limit: number): Promise<ChunkSourceRow[]> {
+    const items = sensitive.map((_, i) => `, (data -> $${i + 9})::text AS s${i}`).join('');
+    const rows: Record<string, string | boolean | null>[] = await manager.query(
+      `SELECT row_key, region_code, change_seq::text AS seq,
+              CASE WHEN deleted OR data IS NULL THEN NULL ELSE (data - $7::text[])::text END AS rest${items}
+       FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6 ORDER BY change_seq LIMIT $8`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, upto, sensitive, limit, ...sensitive]);
+    return rows.map((r) => ({
+      rowKey: r.row_key as string, regionCode: r.region_code as string, changeSeq: r.seq as string, rest: r.rest as string | null,
+      sensitive: sensitive.map((_, i) => r[`s${i}`] as string | null),
+    }));
   }
 }
 
@@ -270,7 +262,7 @@ export function requestView(r: RequestRow): ReturnRequestState & { direction: Di
 
 /** TypeORM answers an UPDATE ... RETURNING with [rows, affected count]; the rows. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw query results
-function updated(result: any): any[] {
+export function updated(result: any): any[] {
   return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
 
