@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import tdxRules from './tools/lint/route-policy.cjs';
 
 export default [
   { ignores: ['**/dist/**', '**/node_modules/**', '.nx/**', 'coverage/**'] },
@@ -23,6 +24,12 @@ export default [
         },
       ],
     },
+  },
+  {
+    // Every route handler declares its access policy (issue 4); see tools/lint/route-policy.cjs.
+    files: ['apps/*/src/**/*.ts'],
+    plugins: { tdx: tdxRules },
+    rules: { 'tdx/route-policy': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

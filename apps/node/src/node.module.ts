@@ -22,6 +22,7 @@ import { MetricsRegistry } from './metrics/metrics.registry';
 import { NodeInfoController } from './node-info/node-info.controller';
 import { datasetsFeature } from './datasets/datasets.feature';
 import { returnsFeature } from './returns/returns.feature';
+import { authFeature } from './auth/auth.feature';
 
 /** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
 @Module({})
@@ -31,7 +32,7 @@ export class NodeModule {
       module: NodeModule,
       controllers: [
         NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController,
-        ...datasetsFeature.controllers, ...returnsFeature.controllers,
+        ...datasetsFeature.controllers, ...returnsFeature.controllers, ...authFeature.controllers,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -41,7 +42,7 @@ export class NodeModule {
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService,
-        ...datasetsFeature.providers, ...returnsFeature.providers,
+        ...datasetsFeature.providers, ...returnsFeature.providers, ...authFeature.providers,
       ],
     };
   }

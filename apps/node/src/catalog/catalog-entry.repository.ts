@@ -30,6 +30,8 @@ export interface EntryFilter {
   q?: string;
   type?: string;
   status: 'active' | 'retired' | 'all';
+  /** Only entries of this open type (the public open-data listing). */
+  openType?: string;
   afterSeq: number;
   limit: number;
 }
@@ -105,8 +107,9 @@ export class CatalogEntryRepository {
          AND ($3::text IS NULL OR type = $3)
          AND ($4::text = 'all' OR status = $4)
          AND ($5::text IS NULL OR name ILIKE $5 OR summary ILIKE $5 OR code ILIKE $5)
+         AND ($7::text IS NULL OR open_type = $7)
        ORDER BY row_seq LIMIT $6`,
-      [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit],
+      [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit, f.openType ?? null],
     );
     return { items: rows.map(toState), lastSeq: rows.length ? Number(rows[rows.length - 1].row_seq) : null };
   }

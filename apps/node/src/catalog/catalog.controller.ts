@@ -6,6 +6,7 @@ import { UpdateEntryDto } from './dto/update-entry.dto';
 import { ListEntriesQuery } from './dto/list-entries.query';
 import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
 import { BadFieldsException } from '../common/domain-refusal';
+import { Policy } from '../auth/policy.decorator';
 
 // A malformed id is answered like any malformed input: 400 naming the field.
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
@@ -16,33 +17,39 @@ export class CatalogController {
   constructor(private readonly catalog: CatalogService) {}
 
   @Post()
+  @Policy('catalog:write')
   register(@Body() dto: CreateEntryDto) {
     return this.catalog.register(dto);
   }
 
   /** Up to 1,000 entries in one all-or-nothing transaction; bad rows are named by number. */
   @Post('bulk')
+  @Policy('catalog:write')
   async registerMany(@Body() dto: BulkCreateEntriesDto) {
     const items = await this.catalog.registerMany(dto.entries);
     return { count: items.length, items };
   }
 
   @Get()
+  @Policy('catalog:read')
   list(@Query() query: ListEntriesQuery) {
     return this.catalog.list(query);
   }
 
   @Get(':id')
+  @Policy('catalog:read')
   get(@Param('id', uuid) id: string) {
     return this.catalog.get(id);
   }
 
   @Patch(':id')
+  @Policy('catalog:write')
   update(@Param('id', uuid) id: string, @Body() dto: UpdateEntryDto) {
     return this.catalog.update(id, dto);
   }
 
   @Delete(':id')
+  @Policy('catalog:write')
   retire(@Param('id', uuid) id: string) {
     return this.catalog.retire(id);
   }

@@ -50,6 +50,7 @@ describe('loadNodeConfig', () => {
       port: 3106,
       keyFile: '/var/lib/tdx/xihu.pem',
       logLevel: 'warn',
+      auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
     });
   });
 

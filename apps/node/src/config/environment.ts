@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
+import { passwordProblem } from '../auth/password-policy';
 
 // Six digits, not starting 00 (no division code does; see isDivisionCode).
 const DIVISION_CODE = /^(?!00)\d{6}$/;
@@ -42,6 +43,28 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['error', 'warn', 'log', 'debug'], { message: 'LOG_LEVEL must be one of error, warn, log, debug' })
   LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug';
+
+  /** The first administrator's password, used only while the node has no account (checked below for strength). */
+  @IsOptional()
+  @IsString()
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional()
+  @IsInt({ message: 'ACCESS_TOKEN_TTL must be a whole number of seconds' })
+  @Min(1, { message: 'ACCESS_TOKEN_TTL must be between 1 and 86400 seconds' })
+  @Max(86400, { message: 'ACCESS_TOKEN_TTL must be between 1 and 86400 seconds' })
+  ACCESS_TOKEN_TTL?: number;
+
+  @IsOptional()
+  @IsInt({ message: 'REFRESH_TOKEN_TTL must be a whole number of seconds' })
+  @Min(60, { message: 'REFRESH_TOKEN_TTL must be between 60 and 2592000 seconds (30 days)' })
+  @Max(2592000, { message: 'REFRESH_TOKEN_TTL must be between 60 and 2592000 seconds (30 days)' })
+  REFRESH_TOKEN_TTL?: number;
+
+  /** A bearer token that may read /metrics only, for a Prometheus scraper that cannot sign in. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 printable characters without spaces' })
+  METRICS_TOKEN?: string;
 }
 
 export class ConfigError extends Error {
@@ -57,6 +80,9 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     ...env,
     PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
+    ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL'),
+    ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
+    METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
   });
   const errors = validateSync(raw, { whitelist: false });
   const problems = errors.flatMap((e) =>
@@ -69,6 +95,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   const name = bad.has('NODE_CODE') ? undefined : findDivision(code)?.name ?? raw.NODE_NAME;
   if (!bad.has('NODE_CODE') && !bad.has('PARENT_CODE')) problems.push(...jurisdictionProblems(raw));
   if (!bad.has('NODE_CODE') && !bad.has('NODE_NAME') && !name) problems.push(`NODE_NAME: required because ${code} is not in the division list`);
+  const weak = raw.ADMIN_PASSWORD === undefined || bad.has('ADMIN_PASSWORD') ? undefined : passwordProblem(raw.ADMIN_PASSWORD, 'admin');
+  if (weak) problems.push(`ADMIN_PASSWORD ${weak}`);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -82,7 +110,18 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',
+    auth: {
+      accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
+      refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,
+      ...(raw.ADMIN_PASSWORD !== undefined ? { adminPassword: raw.ADMIN_PASSWORD } : {}),
+      ...(raw.METRICS_TOKEN !== undefined ? { metricsToken: raw.METRICS_TOKEN } : {}),
+    },
   };
+}
+
+/** Numbers of seconds as numbers, so that a non-number is named by its own check. */
+function secondsOf(env: Record<string, string | undefined>, ...names: string[]): Record<string, number | undefined> {
+  return Object.fromEntries(names.map((name) => [name, env[name] === undefined || env[name] === '' ? undefined : Number(env[name])]));
 }
 
 function jurisdictionProblems(raw: EnvironmentVariables): string[] {

@@ -14,6 +14,16 @@ export interface NodeConfig {
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  auth: AuthConfig;
+}
+
+/** Sign-in settings (see README: ADMIN_PASSWORD, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, METRICS_TOKEN). */
+export interface AuthConfig {
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  /** Only while the node has no account: the first administrator's password. */
+  adminPassword?: string;
+  metricsToken?: string;
 }
 
 /** A node's configuration together with its signing key, the unit that one Nest application serves. */

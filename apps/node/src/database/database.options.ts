@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
 import { datasetsFeature } from '../datasets/datasets.feature';
 import { returnsFeature } from '../returns/returns.feature';
+import { authFeature } from '../auth/auth.feature';
 
 /** One node's database; schema only by reviewed migrations, never `synchronize`. */
 export function databaseOptions(databaseUrl: string): DataSourceOptions {
@@ -11,7 +12,7 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: true,
     // Each feature brings its own migrations; TypeORM runs them in timestamp order.
-    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations],
+    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...authFeature.migrations],
     entities: [],
     extra: { max: 10, application_name: 'tdx-node' },
   };

@@ -6,6 +6,7 @@ import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
 import { ListRowsQuery } from './dto/list-rows.query';
 import { MAX_ROW_KEY } from './upload-reader';
+import { Policy } from '../auth/policy.decorator';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
 
@@ -20,6 +21,7 @@ export class DatasetsController {
    * request stream itself.
    */
   @Post(':entryId/rows')
+  @Policy('datasets:write')
   @HttpCode(200)
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({ description: 'CSV with the header row_key,region_code,<data items>; or NDJSON objects {"rowKey", "regionCode", <data items>}' })
@@ -35,12 +37,14 @@ export class DatasetsController {
 
   /** Deletes many rows as tombstones, all or nothing. */
   @Post(':entryId/rows/delete')
+  @Policy('datasets:write')
   @HttpCode(200)
   deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto) {
     return this.datasets.deleteRows(entryId, dto.rowKeys);
   }
 
   @Delete(':entryId/rows/:rowKey')
+  @Policy('datasets:write')
   deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string) {
     if (rowKey.length > MAX_ROW_KEY || rowKey.includes('\u0000')) {
       throw new BadFieldsException([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
@@ -49,11 +53,13 @@ export class DatasetsController {
   }
 
   @Get(':entryId')
+  @Policy('datasets:read')
   summary(@Param('entryId', uuid) entryId: string) {
     return this.datasets.summary(entryId);
   }
 
   @Get(':entryId/rows')
+  @Policy('datasets:read')
   list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery) {
     return this.datasets.listRows(entryId, query);
   }

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FederationStatusService } from './federation-status.service';
+import { Policy } from '../auth/policy.decorator';
 
 @ApiTags('federation')
 @Controller('api/v1/federation')
@@ -9,12 +10,14 @@ export class FederationController {
 
   /** Per link: last applied position, outbox backlog, lag, last error. */
   @Get('status')
+  @Policy('federation:read')
   status() {
     return this.federation.status();
   }
 
   /** Per origin: entry count and a digest over (id, version, status), equal at every tier that holds that origin. */
   @Get('digest')
+  @Policy('federation:read')
   digest() {
     return this.federation.digest();
   }

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { NatsLink } from '../federation/nats-link';
+import { Public } from '../auth/policy.decorator';
 
 @ApiTags('health')
 @Controller('health')
@@ -11,6 +12,7 @@ export class HealthController {
 
   /** Readiness: 200 when the database and NATS both answer, else 503 naming what is down. */
   @Get()
+  @Public()
   async ready(@Res() response: Response): Promise<void> {
     const database = await this.dataSource.query('SELECT 1').then(() => 'up', () => 'down');
     const nats = this.nats.isConnected() ? 'up' : 'down';
@@ -20,6 +22,7 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('live')
+  @Public()
   live() {
     return { status: 'ok' };
   }

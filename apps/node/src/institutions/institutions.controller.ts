@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { InstitutionsService } from './institutions.service';
 import { CreateInstitutionDto } from './dto/create-institution.dto';
 import { ListInstitutionsQuery } from './dto/list-institutions.query';
+import { Policy } from '../auth/policy.decorator';
 
 @ApiTags('institutions')
 @Controller('api/v1/institutions')
@@ -10,11 +11,13 @@ export class InstitutionsController {
   constructor(private readonly institutions: InstitutionsService) {}
 
   @Post()
+  @Policy('institutions:write')
   register(@Body() dto: CreateInstitutionDto) {
     return this.institutions.register(dto);
   }
 
   @Get()
+  @Policy('institutions:read')
   list(@Query() query: ListInstitutionsQuery) {
     return this.institutions.list(query);
   }

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { findDivision } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { FederationStatusService } from '../federation/federation-status.service';
+import { Policy } from '../auth/policy.decorator';
 
 @ApiTags('node')
 @Controller('api/v1/node')
@@ -14,6 +15,7 @@ export class NodeInfoController {
 
   /** Who this node is, its parent, and its children with the state of each link. */
   @Get()
+  @Policy('node:read')
   async describe() {
     const status = await this.federation.status();
     return {

@@ -3,6 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { BadFieldsException } from '../common/domain-refusal';
 import { ReturnsService } from './returns.service';
 import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery, RejectDto } from './dto/returns.dto';
+import { Policy } from '../auth/policy.decorator';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
@@ -13,48 +14,57 @@ export class ReturnsController {
   constructor(private readonly returns: ReturnsService) {}
 
   @Post('requests')
+  @Policy('returns:request')
   request(@Body() dto: CreateReturnRequestDto) {
     return this.returns.request(dto);
   }
 
   @Get('requests')
+  @Policy('returns:read')
   list(@Query() query: ListRequestsQuery) {
     return this.returns.list(query);
   }
 
   @Get('requests/:id')
+  @Policy('returns:read')
   get(@Param('id', uuid) id: string) {
     return this.returns.get(id);
   }
 
   @Post('requests/:id/approve')
+  @Policy('returns:decide')
   @HttpCode(200)
   approve(@Param('id', uuid) id: string, @Body() dto: ApproveDto) {
     return this.returns.approve(id, dto.note);
   }
 
   @Post('requests/:id/reject')
+  @Policy('returns:decide')
   @HttpCode(200)
   reject(@Param('id', uuid) id: string, @Body() dto: RejectDto) {
     return this.returns.reject(id, dto.reason);
   }
 
   @Post('requests/:id/sync')
+  @Policy('returns:request')
   sync(@Param('id', uuid) id: string) {
     return this.returns.sync(id);
   }
 
   @Get('requests/:id/rows')
+  @Policy('returns:read')
   rows(@Param('id', uuid) id: string, @Query() query: ListRowsQuery) {
     return this.returns.rows(id, query);
   }
 
   @Get('jobs')
+  @Policy('returns:read')
   jobs(@Query() query: ListJobsQuery) {
     return this.returns.jobs(query);
   }
 
   @Get('jobs/:id')
+  @Policy('returns:read')
   job(@Param('id', uuid) id: string) {
     return this.returns.job(id);
   }

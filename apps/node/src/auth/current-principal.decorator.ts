@@ -1,0 +1,7 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { ANONYMOUS, Principal } from './principal';
+import type { RequestWithPrincipal } from './auth.guard';
+
+/** The principal the guard attached to this request. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal =>
+  context.switchToHttp().getRequest<RequestWithPrincipal>().principal ?? ANONYMOUS);

@@ -1,0 +1,39 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import type { EntryState } from '@tdx/contracts';
+import { Public } from '../auth/policy.decorator';
+import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
+import { OpenCatalogQuery } from './open-catalog.query';
+
+/** What the public sees of an entry: no provider id, no sharing conditions, no internal fields. */
+export type OpenEntry = Pick<EntryState, 'id' | 'origin' | 'code' | 'type' | 'name' | 'summary' | 'category' | 'grade' | 'openType' |
+  'updateCycle' | 'format' | 'regionScope' | 'releaseDate' | 'version' | 'updatedAt'> & { dataItems: { name: string; type: string }[] };
+
+/**
+ * The public's door (Article 10: open data leaves through the same channel): the active entries
+ * of this node and its subtree whose open type is `unconditional`, without signing in.
+ */
+@ApiTags('open data')
+@Controller('api/v1/open')
+export class OpenDataController {
+  constructor(private readonly dataSource: DataSource, private readonly entries: CatalogEntryRepository) {}
+
+  @Get('catalog')
+  @Public()
+  async catalog(@Query() query: OpenCatalogQuery): Promise<Page<OpenEntry>> {
+    const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
+      q: query.q, type: query.type, status: 'active', openType: 'unconditional', afterSeq: decodeCursor(query.cursor), limit: query.limit,
+    });
+    return { items: items.map(openView), nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+  }
+}
+
+function openView(e: EntryState): OpenEntry {
+  return {
+    id: e.id, origin: e.origin, code: e.code, type: e.type, name: e.name, summary: e.summary, category: e.category, grade: e.grade,
+    openType: e.openType, updateCycle: e.updateCycle, format: e.format, regionScope: e.regionScope, releaseDate: e.releaseDate,
+    version: e.version, updatedAt: e.updatedAt, dataItems: e.dataItems.map(({ name, type }) => ({ name, type })),
+  };
+}
