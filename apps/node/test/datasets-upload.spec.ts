@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleInstitution } from './support/api';
+import { api, authHeaders, sampleInstitution } from './support/api';
 
 /**
  * Dataset content at county Xihu (330106): streaming CSV and NDJSON loads, upsert and change
@@ -34,7 +34,7 @@ describe(`dataset content at county ${NODE}`, () => {
   let entryId: string;
 
   async function upload(body: string | Buffer, contentType = 'text/csv', id = entryId, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
-    const response = await fetch(`${node.url}/api/v1/datasets/${id}/rows`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+    const response = await fetch(`${node.url}/api/v1/datasets/${id}/rows`, { method: 'POST', headers: { 'content-type': contentType, ...(await authHeaders(node.url)), ...headers }, body });
     return { status: response.status, body: await response.json() };
   }
 

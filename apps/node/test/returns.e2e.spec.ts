@@ -2,7 +2,7 @@ import { createTestDatabase, TestDatabase } from './support/databases';
 import { eventually } from './support/eventually';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleInstitution } from './support/api';
+import { api, authHeaders, sampleInstitution } from './support/api';
 import { returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
 import { maskPlan, maskRow } from '../src/returns/masking';
 
@@ -206,7 +206,7 @@ describe('return of data downward (Article 9)', () => {
     const columns = ITEMS.map((item) => item.name);
     const csv = [['row_key', 'region_code', ...columns].join(','),
       ...([...changed, ...otherCity, ...added] as SourceRow[]).map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
-    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
     expect(uploaded.status).toBe(200);
     const deleted = await api(nodes['330000'].url, 'POST', `/api/v1/datasets/${entryId}/rows/delete`, { rowKeys: ['330106-0010', '330106-0011', '330108-0001'] });
     expect(deleted.status).toBe(200);

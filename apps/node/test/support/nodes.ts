@@ -6,6 +6,7 @@ import type { INestApplication } from '@nestjs/common';
 import { loadNodeConfig } from '../../src/config/environment';
 import { createNodeApp } from '../../src/create-node-app';
 import { freePort, waitForPort } from './nats-server';
+import { signInAs, TEST_ADMIN_PASSWORD } from './api';
 
 export const NODE_MAIN = resolve(__dirname, '../../dist/main.js');
 
@@ -35,6 +36,8 @@ function environment(spec: NodeSpec, port: number, keyDir: string): Record<strin
     PORT: String(port),
     NODE_KEY_FILE: spec.keyFile ?? join(keyDir, `node-${spec.code}.pem`),
     LOG_LEVEL: 'warn',
+    // The node creates `admin` with this password on first start; api() signs in with it.
+    ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   };
 }
 
@@ -44,6 +47,7 @@ export async function startInProcessNode(spec: NodeSpec): Promise<RunningNode & 
   const config = loadNodeConfig(environment(spec, port, mkdtempSync(join(tmpdir(), 'tdx-key-'))));
   const app = await createNodeApp(config);
   await app.listen(port, '127.0.0.1');
+  signInAs(`http://127.0.0.1:${port}`, 'admin', config.auth.adminPassword ?? TEST_ADMIN_PASSWORD);
   return { code: spec.code, url: `http://127.0.0.1:${port}`, app, stop: () => app.close() };
 }
 
@@ -58,6 +62,7 @@ export class NodeProcess implements RunningNode {
     const port = await freePort();
     const node = new NodeProcess(spec.code, environment(spec, port, mkdtempSync(join(tmpdir(), 'tdx-key-'))), port);
     await node.restart();
+    signInAs(node.url, 'admin', node.env.ADMIN_PASSWORD || TEST_ADMIN_PASSWORD);
     return node;
   }
 
