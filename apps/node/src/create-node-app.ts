@@ -7,6 +7,10 @@ import { loadOrCreateSigningKey } from './config/signing-key.store';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { strictValidationPipe } from './common/validation';
 import { NodeModule } from './node.module';
+import { applyHttpHardening } from './hardening/apply-hardening';
+import { RedactingLogger } from './hardening/redacting-logger';
+import { Redactor } from './hardening/redaction';
+import { secretsOf } from './hardening/node-secrets';
 
 const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -20,10 +24,11 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
   const { key } = loadOrCreateSigningKey(config.keyFile);
   const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {
-    logger: LEVELS[config.logLevel],
+    // Every log line passes a redactor of this node's secrets (database and NATS passwords, ADMIN_PASSWORD, ...).
+    logger: new RedactingLogger(new Redactor(secretsOf(config)), LEVELS[config.logLevel]),
     bodyParser: false,
   });
-  app.useBodyParser('json', { limit: '5mb' });
+  applyHttpHardening(app, config.http);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();

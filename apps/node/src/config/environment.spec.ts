@@ -50,6 +50,7 @@ describe('loadNodeConfig', () => {
       port: 3106,
       keyFile: '/var/lib/tdx/xihu.pem',
       logLevel: 'warn',
+      http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
     });
   });
@@ -81,6 +82,13 @@ describe('loadNodeConfig', () => {
     expect(named(error)).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'NATS_NAMESPACE', 'NATS_URL', 'NODE_CODE', 'PARENT_CODE', 'PORT']);
     for (const problem of error.problems) expect(error.message).toContain(problem);
     expect(error.message).toMatch(/^invalid configuration: /);
+  });
+
+  it('names bad hardening variables (limits, CORS, proxy trust) with the others, never their values', () => {
+    const error = configError(env({ PORT: 'x', SIGNIN_RATE_LIMIT: '0', CORS_ORIGINS: 'https://ok.example,https://evil.example/x', TRUST_PROXY: 'true', JSON_BODY_LIMIT: 'huge' }));
+    expect(named(error)).toEqual(['CORS_ORIGINS', 'JSON_BODY_LIMIT', 'PORT', 'SIGNIN_RATE_LIMIT', 'TRUST_PROXY']);
+    expect(error.message).not.toContain('evil.example');
+    expect(error.message).not.toContain('huge');
   });
 
   it('names every missing required variable', () => {

@@ -3,6 +3,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
+import { loadHardeningConfig } from '../hardening/hardening.env';
 import { passwordProblem } from '../auth/password-policy';
 
 // Six digits, not starting 00 (no division code does; see isDivisionCode).
@@ -95,6 +96,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   const name = bad.has('NODE_CODE') ? undefined : findDivision(code)?.name ?? raw.NODE_NAME;
   if (!bad.has('NODE_CODE') && !bad.has('PARENT_CODE')) problems.push(...jurisdictionProblems(raw));
   if (!bad.has('NODE_CODE') && !bad.has('NODE_NAME') && !name) problems.push(`NODE_NAME: required because ${code} is not in the division list`);
+  const hardening = loadHardeningConfig(env);
+  problems.push(...hardening.problems);
   const weak = raw.ADMIN_PASSWORD === undefined || bad.has('ADMIN_PASSWORD') ? undefined : passwordProblem(raw.ADMIN_PASSWORD, 'admin');
   if (weak) problems.push(`ADMIN_PASSWORD ${weak}`);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
@@ -110,6 +113,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',
+    http: hardening.config,
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,

@@ -1,5 +1,6 @@
 import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
+import type { HttpHardeningConfig } from '../hardening/http-hardening.config';
 
 /** Everything one node instance needs; validated once at start-up, never read from process.env afterwards. */
 export interface NodeConfig {
@@ -14,6 +15,8 @@ export interface NodeConfig {
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** Rate limits, body, URL and header limits, CORS and proxy trust (see hardening/). */
+  http: HttpHardeningConfig;
   auth: AuthConfig;
 }
 

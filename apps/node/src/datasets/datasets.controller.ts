@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { BadFieldsException } from '../common/domain-refusal';
@@ -6,6 +6,8 @@ import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
 import { ListRowsQuery } from './dto/list-rows.query';
 import { MAX_ROW_KEY } from './upload-reader';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { refuseDeclaredOversize } from '../hardening/request-limits';
 import { Policy } from '../auth/policy.decorator';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
@@ -13,7 +15,11 @@ const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException(
 @ApiTags('datasets')
 @Controller('api/v1/datasets')
 export class DatasetsController {
-  constructor(private readonly datasets: DatasetsService) {}
+  private readonly uploadLimitBytes: number;
+
+  constructor(private readonly datasets: DatasetsService, @Inject(NODE_CONFIG) config: NodeRuntimeConfig) {
+    this.uploadLimitBytes = config.http.uploadLimitBytes;
+  }
 
   /**
    * Streams a CSV or NDJSON upload into the dataset, all or nothing. The body is never parsed by
@@ -32,6 +38,7 @@ export class DatasetsController {
     @Req() request: Request,
   ) {
     const { format, gzip } = uploadFormatOf(contentType, contentEncoding);
+    refuseDeclaredOversize(request, this.uploadLimitBytes);
     return this.datasets.load(entryId, request, format, gzip);
   }
 

@@ -7,6 +7,7 @@ import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundErro
 import type { Page } from '../common/cursor';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
+import { limitBytes } from '../hardening/request-limits';
 
 /**
  * A load that changed this many rows leaves the planner's statistics of dataset_row stale enough
@@ -107,7 +108,8 @@ export class DatasetsService {
       // pipeline(): a client that goes away mid-upload ends the loop with an error, gzip or not.
       const source = gzip ? pipeline(body, createGunzip(), () => undefined) : body;
       try {
-        for await (const chunk of source) {
+        // Counted after decompression, so a small gzip body cannot unpack into an endless one.
+        for await (const chunk of limitBytes(source, body, this.config.http.uploadLimitBytes)) {
           // Past the error limit the rest is drained unread, so that the client gets the answer.
           if (reader.stopped) continue;
           reader.push(chunk as Buffer);

@@ -1,0 +1,63 @@
+import { HARDENING_DEFAULTS, loadHardeningConfig } from './hardening.env';
+
+describe('loadHardeningConfig', () => {
+  it('applies the defaults', () => {
+    const { config, problems } = loadHardeningConfig({});
+    expect(problems).toEqual([]);
+    expect(config).toEqual({
+      trustProxy: false,
+      corsOrigins: [],
+      jsonBodyLimitBytes: 5 * 1024 * 1024,
+      uploadLimitBytes: 10 * 1024 ** 3,
+      maxUrlLength: 8192,
+      maxHeaderBytes: 16384,
+      signInPerUser: { limit: 10, windowSeconds: 900 },
+      signInPerAddress: { limit: HARDENING_DEFAULTS.SIGNIN_RATE_LIMIT_PER_ADDRESS, windowSeconds: 900 },
+      publicPerAddress: { limit: 300, windowSeconds: 60 },
+      rateLimitMaxKeys: 100_000,
+    });
+  });
+
+  it('reads sizes, lists, proxies and limits', () => {
+    const { config, problems } = loadHardeningConfig({
+      JSON_BODY_LIMIT: '512kb', UPLOAD_BODY_LIMIT: '2GB', CORS_ORIGINS: 'https://Portal.example.gov.cn, http://localhost:8080',
+      TRUST_PROXY: '10.0.0.0/8, loopback,::1', SIGNIN_RATE_LIMIT: '5', SIGNIN_RATE_WINDOW_SECONDS: '60', PUBLIC_RATE_LIMIT: '1000',
+    });
+    expect(problems).toEqual([]);
+    expect(config).toMatchObject({
+      jsonBodyLimitBytes: 512 * 1024, uploadLimitBytes: 2 * 1024 ** 3,
+      corsOrigins: ['https://portal.example.gov.cn', 'http://localhost:8080'],
+      trustProxy: ['10.0.0.0/8', 'loopback', '::1'],
+      signInPerUser: { limit: 5, windowSeconds: 60 }, publicPerAddress: { limit: 1000, windowSeconds: 60 },
+    });
+    expect(loadHardeningConfig({ TRUST_PROXY: '2' }).config.trustProxy).toBe(2);
+  });
+
+  it.each([
+    ['JSON_BODY_LIMIT', 'lots'],
+    ['JSON_BODY_LIMIT', '10'],
+    ['UPLOAD_BODY_LIMIT', '-5mb'],
+    ['SIGNIN_RATE_LIMIT', '0'],
+    ['SIGNIN_RATE_LIMIT', 'ten'],
+    ['SIGNIN_RATE_LIMIT_PER_ADDRESS', '1.5'],
+    ['SIGNIN_RATE_WINDOW_SECONDS', '86401'],
+    ['PUBLIC_RATE_LIMIT', '-1'],
+    ['PUBLIC_RATE_WINDOW_SECONDS', '0'],
+    ['RATE_LIMIT_MAX_KEYS', '5'],
+    ['MAX_URL_LENGTH', '10'],
+    ['MAX_HEADER_BYTES', '100'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '0'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://portal.example/path'],
+    ['CORS_ORIGINS', 'portal.example'],
+  ])('names %s=%j as the bad variable, without its value', (variable, value) => {
+    const { problems } = loadHardeningConfig({ [variable]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0].startsWith(variable)).toBe(true);
+    // The message is the same whatever the bad value: it never quotes it.
+    expect(problems[0]).toBe(loadHardeningConfig({ [variable]: 'x-other-bad-value-x' }).problems[0]);
+  });
+});

@@ -1,0 +1,28 @@
+import type { TrustProxy } from './trust-proxy';
+
+/** A request budget: at most `limit` requests per key in a window of `windowSeconds`. */
+export interface RateBudget {
+  limit: number;
+  windowSeconds: number;
+}
+
+/** The HTTP hardening of one node, read from the environment once (see hardening.env.ts and the README). */
+export interface HttpHardeningConfig {
+  /** Which proxies may tell the client's address in X-Forwarded-For; `false` trusts none. */
+  trustProxy: TrustProxy;
+  /** Origins (`https://portal.example`) whose browser pages may call this node; empty allows none. */
+  corsOrigins: string[];
+  jsonBodyLimitBytes: number;
+  /** Largest dataset upload, counted in bytes after gzip decompression. */
+  uploadLimitBytes: number;
+  maxUrlLength: number;
+  maxHeaderBytes: number;
+  /** Failed sign-in attempts per user name and client address. */
+  signInPerUser: RateBudget;
+  /** Failed sign-in, refresh and setup attempts per client address, whatever the user name. */
+  signInPerAddress: RateBudget;
+  /** Requests to the anonymous open-data endpoints per client address. */
+  publicPerAddress: RateBudget;
+  /** Keys each rate limiter remembers at most; the oldest are forgotten first. */
+  rateLimitMaxKeys: number;
+}

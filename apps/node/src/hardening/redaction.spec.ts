@@ -1,0 +1,55 @@
+import { REDACTED, Redactor, urlCredentials } from './redaction';
+import { secretsOf } from './node-secrets';
+import { RedactingLogger } from './redacting-logger';
+
+describe('Redactor', () => {
+  it('replaces every secret, also percent-encoded or decoded, and any URL password', () => {
+    const redactor = new Redactor(['p@ss:w0rd/1', undefined, 'ab']);
+    const text = 'login p@ss:w0rd/1 and p%40ss%3Aw0rd%2F1, url nats://bob:hunter22@nats:4222 and postgres://u:x@db/tdx, ab stays';
+    const redacted = redactor.redact(text);
+    expect(redacted).not.toContain('w0rd');
+    expect(redacted).not.toContain('hunter22');
+    expect(redacted).toContain(`nats://bob:${REDACTED}@nats:4222`);
+    expect(redacted).toContain(`postgres://u:${REDACTED}@db/tdx`);
+    expect(redacted).toContain('ab stays');
+  });
+});
+
+describe('secretsOf', () => {
+  it('finds the credentials in the URLs and every field named as a secret, nested too', () => {
+    const secrets = secretsOf({
+      code: '330106',
+      databaseUrl: 'postgres://tdx:db-pass-1@db/tdx',
+      natsUrl: 'nats://n1:nats-pass-2@a:4222,nats://b:4222',
+      auth: { accessTokenTtlSeconds: 900, adminPassword: 'admin-pass-3', metricsToken: 'metrics-token-4' },
+    });
+    expect(secrets).toEqual(expect.arrayContaining(['db-pass-1', 'n1:nats-pass-2', 'nats-pass-2', 'admin-pass-3', 'metrics-token-4']));
+    expect(secrets).not.toContain('330106');
+  });
+
+  it('reads user information from each URL of a list', () => {
+    expect(urlCredentials('nats://a:4222,tls://tok3n@b:4222')).toEqual(['tok3n']);
+  });
+});
+
+describe('RedactingLogger', () => {
+  it('redacts messages and stack traces before they are written', () => {
+    const written: string[] = [];
+    const spies = [process.stdout, process.stderr].map((stream) =>
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0));
+    try {
+      const logger = new RedactingLogger(new Redactor(['hunter2-secret']), ['log', 'error', 'debug']);
+      logger.log('connecting with hunter2-secret', 'Database');
+      logger.debug('url postgres://tdx:other-pw@db/tdx');
+      const error = new Error('failed: hunter2-secret');
+      logger.error(error.message, error.stack, 'HttpErrors');
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    const output = written.join('');
+    expect(output).toContain('connecting with');
+    expect(output).toContain('HttpErrors');
+    expect(output).not.toContain('hunter2-secret');
+    expect(output).not.toContain('other-pw');
+  });
+});
