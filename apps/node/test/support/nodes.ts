@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -18,6 +18,8 @@ export interface NodeSpec {
   keyFile?: string;
   /** NATS namespace; tests on the shared server use their own so they never meet the demo or each other. */
   natsNamespace?: string;
+  /** More environment variables (rate limits, CORS, ...), applied last. */
+  env?: Record<string, string>;
 }
 
 export interface RunningNode {
@@ -38,6 +40,7 @@ function environment(spec: NodeSpec, port: number, keyDir: string): Record<strin
     LOG_LEVEL: 'warn',
     // The node creates `admin` with this password on first start; api() signs in with it.
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ...spec.env,
   };
 }
 
@@ -54,13 +57,16 @@ export async function startInProcessNode(spec: NodeSpec): Promise<RunningNode & 
 /** A node as its own OS process running the built service, which a test can SIGKILL and start again. */
 export class NodeProcess implements RunningNode {
   private child: ChildProcess | undefined;
+  private logFile: string | undefined;
   readonly output: string[] = [];
 
   private constructor(readonly code: string, private readonly env: Record<string, string>, private readonly port: number) {}
 
-  static async start(spec: NodeSpec): Promise<NodeProcess> {
+  /** `logFile`: also append everything the process prints to this file. */
+  static async start(spec: NodeSpec, options: { logFile?: string } = {}): Promise<NodeProcess> {
     const port = await freePort();
     const node = new NodeProcess(spec.code, environment(spec, port, mkdtempSync(join(tmpdir(), 'tdx-key-'))), port);
+    node.logFile = options.logFile;
     await node.restart();
     signInAs(node.url, 'admin', node.env.ADMIN_PASSWORD || TEST_ADMIN_PASSWORD);
     return node;
@@ -72,8 +78,12 @@ export class NodeProcess implements RunningNode {
 
   async restart(): Promise<void> {
     this.child = spawn(process.execPath, [NODE_MAIN], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout?.on('data', (chunk) => this.output.push(String(chunk)));
-    this.child.stderr?.on('data', (chunk) => this.output.push(String(chunk)));
+    const record = (chunk: Buffer) => {
+      this.output.push(String(chunk));
+      if (this.logFile) appendFileSync(this.logFile, chunk);
+    };
+    this.child.stdout?.on('data', record);
+    this.child.stderr?.on('data', record);
     await waitForPort(this.port, 30_000);
   }
 
