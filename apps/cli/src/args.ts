@@ -13,11 +13,20 @@ interface CommandSpec {
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   node: { type: 'string', value: 'URL', help: `the node's base URL (default: $TDX_NODE_URL, else ${DEFAULT_NODE_URL})` },
+  token: { type: 'string', value: 'TOKEN', help: 'an access token to send instead of the tdx login session (default: $TDX_TOKEN)' },
   json: { type: 'boolean', help: 'machine output: one JSON document on stdout, no progress display' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
 };
 
 export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'login',
+    args: [],
+    options: { username: { type: 'string', required: true, value: 'NAME', help: 'the account at this node' } },
+    summary: 'sign in to the node (password at the prompt, or the first line of standard input) and keep the session',
+  },
+  { name: 'logout', args: [], options: {}, summary: 'end the session at the node and forget it here' },
+  { name: 'whoami', args: [], options: {}, summary: 'the account and roles this command runs as at the node' },
   { name: 'node', args: [], options: {}, summary: 'show the node this command talks to (code, name, level, parent, children)' },
   {
     name: 'data load',
@@ -93,6 +102,13 @@ export interface Invocation {
   options: Record<string, string | boolean | undefined>;
   nodeUrl: string;
   json: boolean;
+  /** From --token or TDX_TOKEN: sent as it is instead of the stored session. */
+  token?: { token: string; from: string };
+}
+
+function tokenOf(option: string | undefined, env: string | undefined): { token?: { token: string; from: string } } {
+  if (option) return { token: { token: option, from: '--token' } };
+  return env ? { token: { token: env, from: 'TDX_TOKEN' } } : {};
 }
 
 export type Parsed = { kind: 'run'; invocation: Invocation } | { kind: 'help'; text: string };
@@ -129,7 +145,7 @@ export function mainUsage(): string {
     'global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx',
+    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx; 4 not signed in (run tdx login)',
     'run `tdx <command> --help` for a command\'s options',
   ].join('\n');
 }
@@ -202,6 +218,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       options,
       nodeUrl,
       json: parsed.values.json === true,
+      ...tokenOf(parsed.values.token as string | undefined, env.TDX_TOKEN),
     },
   };
 }

@@ -1,5 +1,9 @@
 import { parseCommandLine } from './args';
 import { NodeClient } from './client';
+import { CredentialStore, credentialsPath } from './credentials';
+import { Session } from './session';
+import { readSecret } from './secret-input';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth';
 import type { Context } from './context';
 import { describeError, EXIT, exitCodeOf, CliError } from './errors';
 import type { Output } from './progress';
@@ -13,6 +17,8 @@ export interface Io {
   env: Record<string, string | undefined>;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Reads a password (tests give one; else the terminal without echo, or standard input). */
+  readSecret?: (prompt: string) => Promise<string>;
 }
 
 /** Runs one command line; returns the exit code (never throws, never exits). */
@@ -26,15 +32,27 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     const { invocation: inv } = parsed;
     json = inv.json;
+    const now = io.now ?? (() => Date.now());
+    const store = new CredentialStore(credentialsPath(io.env));
+    const base = inv.nodeUrl.replace(/\/+$/, '');
     const ctx: Context = {
-      client: new NodeClient(inv.nodeUrl),
+      client: new NodeClient(base, 30_000, new Session(base, store, now, inv.token)),
       out: io.out,
       json,
-      now: io.now ?? (() => Date.now()),
+      now,
       sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     };
     const o = inv.options as Record<string, string | undefined>;
     switch (inv.command) {
+      case 'login':
+        await loginCommand(ctx, store, o.username as string, io.readSecret ?? ((prompt) => readSecret(prompt)));
+        break;
+      case 'logout':
+        await logoutCommand(ctx, store);
+        break;
+      case 'whoami':
+        await whoamiCommand(ctx);
+        break;
       case 'node':
         await nodeCommand(ctx);
         break;

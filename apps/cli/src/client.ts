@@ -1,7 +1,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ApiError, type ApiErrorBody, UnreachableError } from './errors';
+import { ApiError, type ApiErrorBody, NotSignedInError, UnreachableError } from './errors';
+import type { Session } from './session';
 
 export const DEFAULT_NODE_URL = 'http://localhost:3000';
 
@@ -29,17 +30,31 @@ function parseBody(text: string): unknown {
 export class NodeClient {
   readonly base: string;
 
-  constructor(base: string, private readonly timeoutMs = 30_000) {
+  constructor(base: string, private readonly timeoutMs = 30_000, private readonly session?: Session) {
     this.base = base.replace(/\/+$/, '');
   }
 
+  /** A JSON request with the session's access token; a 401 refreshes the session once and retries. */
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${this.base}${path}`;
-    let response: Response;
+    let response = await this.send(method, url, body, await this.session?.token());
+    if (response.status === 401 && this.session) {
+      await response.text().catch(() => undefined);
+      response = await this.send(method, url, body, await this.session.renewAfterRefusal());
+    }
+    const parsed = parseBody(await response.text());
+    if (response.status === 401) throw this.notSignedIn(parsed);
+    if (!response.ok) throw new ApiError(method, url, response.status, (parsed ?? '') as ApiErrorBody | string);
+    return parsed as T;
+  }
+
+  private async send(method: string, url: string, body: unknown, token: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
     try {
-      response = await fetch(url, {
+      return await fetch(url, {
         method,
-        headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -47,9 +62,11 @@ export class NodeClient {
       const code = (error as Error).name === 'TimeoutError' ? 'timed out' : networkCode(error);
       throw new UnreachableError(this.base, code, error);
     }
-    const parsed = parseBody(await response.text());
-    if (!response.ok) throw new ApiError(method, url, response.status, (parsed ?? '') as ApiErrorBody | string);
-    return parsed as T;
+  }
+
+  private notSignedIn(body: unknown): NotSignedInError {
+    const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : 'sign in first';
+    return new NotSignedInError(`the node ${this.base} refused: ${message}; run tdx login --node ${this.base}`, this.base);
   }
 
   /**
@@ -57,7 +74,13 @@ export class NodeClient {
    * as soon as the node answers, which may be before the body is sent (an early 4xx): the caller stops
    * sending then.
    */
-  upload<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T> {
+  async upload<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T> {
+    // A stream cannot be sent twice: the token is refreshed before, not after a 401.
+    const token = await this.session?.token();
+    return this.uploadWith<T>(path, body, token ? { ...headers, authorization: `Bearer ${token}` } : headers);
+  }
+
+  private uploadWith<T>(path: string, body: Readable, headers: Record<string, string>): Promise<T> {
     const url = new URL(`${this.base}${path}`);
     const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<T>((resolve, reject) => {
@@ -83,6 +106,7 @@ export class NodeClient {
           const status = res.statusCode ?? 0;
           const parsed = parseBody(Buffer.concat(chunks).toString('utf8'));
           if (status >= 200 && status < 300) resolve(parsed as T);
+          else if (status === 401) reject(this.notSignedIn(parsed));
           else reject(new ApiError('POST', url.toString(), status, (parsed ?? '') as ApiErrorBody | string));
         });
       });

@@ -7,6 +7,8 @@ export const EXIT = {
   usage: 2,
   /** The node could not be reached, or answered 5xx. */
   unavailable: 3,
+  /** Not signed in, or the session or token was refused (401): run `tdx login`. */
+  unauthenticated: 4,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -97,6 +99,17 @@ export class ApiError extends CliError {
 
   override toJSON(): Record<string, unknown> {
     return { kind: 'api', status: this.status, method: this.method, url: this.url, body: this.body };
+  }
+}
+
+/** No valid sign-in for the node: none stored, the session ended, or a given token was refused. */
+export class NotSignedInError extends CliError {
+  readonly exitCode = EXIT.unauthenticated;
+  constructor(message: string, readonly url: string) {
+    super(message);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'unauthenticated', message: this.message, url: this.url };
   }
 }
 

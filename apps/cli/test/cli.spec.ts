@@ -1,9 +1,11 @@
 // The built `tdx` against real nodes (the built service on the real PostgreSQL and NATS): what an
 // operator sees and the exit codes scripts rely on.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, createTestDatabase, deleteNamespaceStreams, freePort, SHARED_NATS_URL, type TestDatabase, TestNode, tdx, testNamespace } from './support/federation';
+import {
+  ADMIN_PASSWORD, api, CLI_CONFIG_HOME, createTestDatabase, deleteNamespaceStreams, freePort, SHARED_NATS_URL, type TestDatabase, TestNode, tdx, tdxLogin, testNamespace,
+} from './support/federation';
 
 const namespace = testNamespace();
 const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-it-'));
@@ -50,6 +52,7 @@ beforeAll(async () => {
   province = await TestNode.start({ code: '330000', databaseUrl: provinceDb.url, namespace });
   city = await TestNode.start({ code: '330100', parentCode: '330000', databaseUrl: cityDb.url, namespace });
   await city.waitJoined();
+  await Promise.all([tdxLogin(province.url), tdxLogin(city.url)]);
   const institution = await api(province.url, 'POST', '/api/v1/institutions', { name: 'Provincial Market Regulation', kind: 'government' });
   expect(institution.status).toBe(201);
   providerId = institution.body.id;
@@ -86,6 +89,40 @@ describe('tdx node', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('tdx: --reason is required');
     expect(result.stderr).toContain('usage: tdx return reject ID --reason TEXT');
+  });
+});
+
+describe('tdx login', () => {
+  it('keeps the session in a file only the user reads, and whoami names the account', async () => {
+    expect(statSync(join(CLI_CONFIG_HOME, 'tdx', 'credentials.json')).mode & 0o777).toBe(0o600);
+    const me = await tdx(['whoami', '--node', city.url]);
+    expect(me).toMatchObject({ code: 0, stderr: '' });
+    expect(me.stdout).toContain(`admin at ${city.url} (node 330100): municipal-admin`);
+  });
+
+  it('without a session: exit 4 and how to sign in; a wrong password: exit 4, nothing kept', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tdx-cli-none-'));
+    const none = await tdx(['node', '--node', province.url], { XDG_CONFIG_HOME: elsewhere });
+    expect(none.code).toBe(4);
+    expect(none.stderr).toContain(`run tdx login --node ${province.url}`);
+    const wrong = await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, 'Not-the-Passw0rd\n');
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('wrong user name or password');
+    expect(() => statSync(join(elsewhere, 'tdx', 'credentials.json'))).toThrow();
+  });
+
+  it('TDX_TOKEN is used as it is; logout ends the session at the node', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'tdx-cli-token-'));
+    const login = await fetch(`${province.url}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere, TDX_TOKEN: accessToken })).code).toBe(0);
+
+    expect((await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, `${ADMIN_PASSWORD}\n`)).code).toBe(0);
+    const out = await tdx(['logout', '--node', province.url], { XDG_CONFIG_HOME: elsewhere });
+    expect(out).toMatchObject({ code: 0, stderr: '' });
+    expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere })).code).toBe(4);
   });
 });
 

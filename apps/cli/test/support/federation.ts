@@ -14,6 +14,10 @@ export const NODE_MAIN = join(ROOT, 'apps/node/dist/main.js');
 export const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js');
 export const PG_ADMIN_URL = process.env.TDX_TEST_PG ?? 'postgres://postgres@localhost:5432/postgres';
 export const SHARED_NATS_URL = process.env.TDX_TEST_NATS ?? 'nats://127.0.0.1:4222';
+/** Test nodes create their `admin` with this password (ADMIN_PASSWORD). */
+export const ADMIN_PASSWORD = 'Cli-Test-Passw0rd';
+/** Where the tdx runs of one test file keep their sessions (XDG_CONFIG_HOME), away from the user's own. */
+export const CLI_CONFIG_HOME = mkdtempSync(join(tmpdir(), 'tdx-cli-config-'));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -107,6 +111,7 @@ export class TestNode {
       NODE_KEY_FILE: join(keyDir, `node-${spec.code}.pem`),
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
+      ADMIN_PASSWORD,
     };
     const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const node = new TestNode(spec.code, `http://127.0.0.1:${port}`, child, keyDir);
@@ -135,7 +140,7 @@ export class TestNode {
     const deadline = Date.now() + timeoutMs;
     let status: { parent?: { joined?: boolean; lastError?: string } } = {};
     while (Date.now() < deadline) {
-      status = (await (await fetch(`${this.url}/api/v1/federation/status`)).json()) as typeof status;
+      status = (await api(this.url, 'GET', '/api/v1/federation/status')).body as typeof status;
       if (status.parent?.joined) return;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -164,12 +169,16 @@ export interface TdxResult {
  * Runs the built CLI with the given arguments; stdout is a pipe, so progress comes as plain lines.
  * A run that outlives `timeoutMs` is killed and fails the test with what it printed.
  */
-export async function tdx(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<TdxResult> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, TDX_NODE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function tdx(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, input?: string): Promise<TdxResult> {
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+    env: { ...process.env, TDX_NODE_URL: '', TDX_TOKEN: '', XDG_CONFIG_HOME: CLI_CONFIG_HOME, ...env },
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+  if (input !== undefined) child.stdin?.end(input);
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
+  child.stdout?.on('data', (c) => (stdout += c));
+  child.stderr?.on('data', (c) => (stderr += c));
   let timedOut = false;
   const timer = setTimeout(() => ((timedOut = true), child.kill('SIGKILL')), timeoutMs);
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
@@ -178,14 +187,35 @@ export async function tdx(args: string[], env: Record<string, string> = {}, time
   return { code, stdout, stderr };
 }
 
-/** A small JSON client for setting up what the CLI then works on. */
+const tokens = new Map<string, string>();
+
+/** Signs `tdx` in to a test node as its admin, the way an operator does (password on standard input). */
+export async function tdxLogin(url: string): Promise<void> {
+  const result = await tdx(['login', '--username', 'admin', '--node', url], {}, 60_000, `${ADMIN_PASSWORD}\n`);
+  if (result.code !== 0) throw new Error(`tdx login at ${url} failed (${result.code}): ${result.stderr}`);
+}
+
+async function adminToken(base: string, fresh: boolean): Promise<string> {
+  const known = tokens.get(base);
+  if (known && !fresh) return known;
+  const response = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  if (response.status !== 200) throw new Error(`sign-in at ${base} answered ${response.status}: ${await response.text()}`);
+  const { accessToken } = (await response.json()) as { accessToken: string };
+  tokens.set(base, accessToken);
+  return accessToken;
+}
+
+/** A small JSON client for setting up what the CLI then works on, signed in as the node's admin. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies loosely and assert on them
-export async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = any>(base: string, method: string, path: string, body?: unknown, fresh = false): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), authorization: `Bearer ${await adminToken(base, fresh)}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  if (response.status === 401 && !fresh) return api<T>(base, method, path, body, true);
   const text = await response.text();
   let parsed: unknown = text;
   try {
