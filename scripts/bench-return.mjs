@@ -204,7 +204,9 @@ function peaks() {
 async function load(file, entryId) {
   const province = nodes.get(PROVINCE);
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI_MAIN, 'data', 'load', file, '--entry', entryId, '--json', '--node', province.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Signed in as the province's admin; the token (15 minutes) is fetched just before the load.
+  const env = { ...process.env, TDX_TOKEN: await province.accessToken() };
+  const child = spawn(process.execPath, [CLI_MAIN, 'data', 'load', file, '--entry', entryId, '--json', '--node', province.url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));

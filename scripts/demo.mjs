@@ -4,15 +4,15 @@
 //
 //   npm run demo                 build, start, load, show, run until Ctrl-C
 //   npm run demo -- --once       the same, then stop the nodes and exit (DEMO_ONCE=1 too)
-//   npm run demo -- --reset      drop the demo databases, keys and streams first (DEMO_RESET=1 too)
+//   npm run demo -- --reset      drop the demo databases, keys, passwords and streams first (DEMO_RESET=1 too)
 //
 // Environment: DEMO_BASE_PORT (3000; nodes use 5 ports from it), DEMO_PG_URL
 // (postgres://postgres@localhost:5432/postgres), DEMO_NATS_URL (nats://127.0.0.1:4222).
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  api, databaseUrl, deleteNamespaceStreams, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
+  api, databaseUrl, deleteNamespaceStreams, generatePassword, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
 } from './lib/local-federation.mjs';
 
 const args = process.argv.slice(2);
@@ -194,9 +194,27 @@ async function ensureDatabases() {
   });
 }
 
-/** --reset: the demo's keys and its namespace's streams go with its databases. */
+/**
+ * The password of a node's `admin`: random, made on the node's first demo run and kept (0600) for
+ * the runs after it, whose databases already hold the account.
+ */
+function adminPasswordOf(code) {
+  const file = passwordFile(code);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(join(DEMO_DIR, 'passwords'), { recursive: true, mode: 0o700 });
+  const password = generatePassword();
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+function passwordFile(code) {
+  return join(DEMO_DIR, 'passwords', code);
+}
+
+/** --reset: the demo's keys, passwords and its namespace's streams go with its databases. */
 async function resetBroker() {
   rmSync(join(DEMO_DIR, 'keys'), { recursive: true, force: true });
+  rmSync(join(DEMO_DIR, 'passwords'), { recursive: true, force: true });
   await deleteNamespaceStreams(NATS_URL, NAMESPACE);
 }
 
@@ -215,7 +233,7 @@ async function startNodes() {
       const index = TOPOLOGY.findIndex((n) => n.code === code);
       const node = new NodeProcess({
         code, parentCode: TOPOLOGY[index].parent, port: BASE_PORT + index,
-        databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_demo_${code}`), natsUrl: NATS_URL, namespace: NAMESPACE,
+        databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_demo_${code}`), natsUrl: NATS_URL, namespace: NAMESPACE, adminPassword: adminPasswordOf(code),
         keyFile: join(DEMO_DIR, 'keys', `node-${code}.pem`), logFile: join(DEMO_DIR, 'logs', `${code}.log`),
       }).start();
       nodes.set(code, node);
@@ -404,6 +422,11 @@ async function main() {
     return [code, names.get(code), code.endsWith('0000') ? 'province' : code.endsWith('00') ? 'city' : 'county', parent ?? '',
       node.url, `${node.url}/api/docs`, shown(node.logFile)];
   })));
+  log(`\nsign in as each node's administrator "admin"; its random password is in ${shown(join(DEMO_DIR, 'passwords'))}/<code> (readable by you only):`);
+  log(`  npm run tdx -- login --node ${nodes.get('330000').url} --username admin < ${shown(passwordFile('330000'))}`);
+  log(`  npm run tdx -- whoami --node ${nodes.get('330000').url}`);
+  log(`  curl -s -X POST ${nodes.get('330000').url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'`);
+  log(`the public sees open data without signing in: ${nodes.get('330000').url}/api/v1/open/catalog`);
 
   if (ONCE) {
     await stopAll();

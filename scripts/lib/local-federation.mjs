@@ -1,6 +1,7 @@
 // Shared by scripts/demo.mjs and scripts/bench-replication.mjs: running built tdx nodes as child
 // processes against the local PostgreSQL and NATS, and the small checks around that.
 import { spawn } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -18,7 +19,8 @@ export const NODE_MAIN = process.env.TDX_NODE_MAIN ? resolve(process.env.TDX_NOD
 
 export class ScriptError extends Error {}
 
-const NODE_VARIABLES = ['NODE_CODE', 'PARENT_CODE', 'DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'PORT', 'NODE_KEY_FILE', 'NODE_NAME', 'LOG_LEVEL'];
+const NODE_VARIABLES = ['NODE_CODE', 'PARENT_CODE', 'DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'PORT', 'NODE_KEY_FILE', 'NODE_NAME', 'LOG_LEVEL',
+  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN'];
 
 /** Where a path is, said relative to the repository when it is inside it. */
 export function shown(path) {
@@ -100,11 +102,62 @@ export async function freePort() {
   });
 }
 
-/** A small JSON client for a node's operator API; throws on any non-2xx answer unless `expect` lists it. */
+/**
+ * A random password that meets the node's policy (at least 12 characters of three kinds): 20
+ * characters from letters of both cases and digits, with one of each kind placed for certain.
+ */
+export function generatePassword() {
+  const kinds = ['abcdefghijkmnopqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789'];
+  const all = kinds.join('');
+  const chars = [...kinds.map((k) => k[randomInt(k.length)]), ...Array.from({ length: 17 }, () => all[randomInt(all.length)])];
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j], chars[i]];
+  }
+  return chars.join('');
+}
+
+/** Who `api()` signs in as at each node URL, and the access token it holds there. */
+const signIns = new Map();
+
+/** Makes `api(base, ...)` sign in at `base` (NodeProcess does this for its node's admin). */
+export function signInAs(base, username, password) {
+  signIns.set(base, { username, password, token: undefined });
+}
+
+/** An access token at `base` as the registered account (signing in when there is none yet, or `fresh`). */
+export async function accessToken(base, fresh = false) {
+  const who = signIns.get(base);
+  if (!who) throw new ScriptError(`no account to sign in with at ${base}`);
+  if (fresh || !who.token) {
+    const { status, body } = await send(base, 'POST', '/api/v1/auth/login', { username: who.username, password: who.password }, undefined, [401]);
+    if (status === 401) {
+      throw new ScriptError(`cannot sign in as ${who.username} at ${base}: the password does not match the account in the node's database ` +
+        '(a database kept from an earlier run whose password is lost? start again with fresh databases, e.g. npm run demo -- --reset)');
+    }
+    who.token = body.accessToken;
+  }
+  return who.token;
+}
+
+/**
+ * A small JSON client for a node's operator API, signed in as the node's admin when NodeProcess
+ * registered one (again after a 401: tokens live 15 minutes); throws on any non-2xx answer unless
+ * `expect` lists it.
+ */
 export async function api(base, method, path, body, { expect = [] } = {}) {
+  if (!signIns.has(base)) return send(base, method, path, body, undefined, expect);
+  const first = await send(base, method, path, body, await accessToken(base), [...expect, 401]);
+  if (first.status !== 401 || expect.includes(401)) return first;
+  return send(base, method, path, body, await accessToken(base, true), expect);
+}
+
+async function send(base, method, path, body, token, expect) {
+  const headers = body === undefined ? {} : { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -127,9 +180,12 @@ export async function api(base, method, path, body, { expect = [] } = {}) {
  * (a second signal during Nest's shutdown would cut it short).
  */
 export class NodeProcess {
-  constructor({ code, parentCode, port, databaseUrl: dbUrl, natsUrl, namespace, keyFile, logFile, logLevel = 'log' }) {
+  /** `adminPassword`: the password of the node's first account `admin` (a random one by default). */
+  constructor({ code, parentCode, port, databaseUrl: dbUrl, natsUrl, namespace, keyFile, logFile, logLevel = 'log', adminPassword = generatePassword() }) {
     Object.assign(this, { code, parentCode, port, logFile });
     this.url = `http://localhost:${port}`;
+    this.adminPassword = adminPassword;
+    signInAs(this.url, 'admin', adminPassword);
     this.env = {
       NODE_CODE: code,
       ...(parentCode ? { PARENT_CODE: parentCode } : {}),
@@ -139,6 +195,8 @@ export class NodeProcess {
       PORT: String(port),
       NODE_KEY_FILE: keyFile,
       LOG_LEVEL: logLevel,
+      // Used only on the node's first start, to create `admin`; the node never logs it.
+      ADMIN_PASSWORD: adminPassword,
     };
     this.child = undefined;
     this.exited = undefined;
@@ -170,6 +228,11 @@ export class NodeProcess {
     } catch {
       return '(no log)';
     }
+  }
+
+  /** A current access token of the node's admin (for a `tdx` child process: TDX_TOKEN). */
+  accessToken() {
+    return accessToken(this.url);
   }
 
   /** Waits until /health answers 200 (database and NATS up); fails early if the process exits. */
