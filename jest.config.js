@@ -16,7 +16,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/apps/*/test/**/*.spec.ts'],
+      testMatch: ['<rootDir>/apps/*/test/**/*.spec.ts', '<rootDir>/scripts/**/*.spec.ts'],
     },
   ],
 };
