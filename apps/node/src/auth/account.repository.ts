@@ -58,7 +58,7 @@ export class AccountRepository {
   async insert(manager: EntityManager, a: { id: string; username: string; passwordHash: string; createdBy: string; roles: AccountRole[] }): Promise<void> {
     await manager.query(
       `INSERT INTO account (id, username, password_hash, sessions_valid_after, created_by, created_at, updated_at)
-       VALUES ($1, $2, $3, now(), $4, now(), now())`,
+       VALUES ($1, $2, $3, 'epoch', $4, now(), now())`,
       [a.id, a.username, a.passwordHash, a.createdBy],
     );
     await this.replaceRoles(manager, a.id, a.roles);
@@ -72,15 +72,18 @@ export class AccountRepository {
     await manager.query(`UPDATE account SET updated_at = now() WHERE id = $1`, [accountId]);
   }
 
-  /** A new password ends every session of the account: older access tokens are refused from now on. */
+  /**
+   * A new password ends every session of the account: access tokens issued before now are refused.
+   * "Now" is the node's clock, the one that stamps the tokens, not the database server's.
+   */
   async setPassword(manager: EntityManager, id: string, passwordHash: string): Promise<void> {
-    await manager.query(`UPDATE account SET password_hash = $2, sessions_valid_after = now(), updated_at = now() WHERE id = $1`, [id, passwordHash]);
+    await manager.query(`UPDATE account SET password_hash = $2, sessions_valid_after = $3, updated_at = now() WHERE id = $1`, [id, passwordHash, new Date()]);
   }
 
   async setDisabled(manager: EntityManager, id: string, disabled: boolean): Promise<void> {
     await manager.query(
-      `UPDATE account SET disabled = $2, sessions_valid_after = CASE WHEN $2 THEN now() ELSE sessions_valid_after END, updated_at = now() WHERE id = $1`,
-      [id, disabled],
+      `UPDATE account SET disabled = $2, sessions_valid_after = CASE WHEN $2 THEN $3 ELSE sessions_valid_after END, updated_at = now() WHERE id = $1`,
+      [id, disabled, new Date()],
     );
   }
 

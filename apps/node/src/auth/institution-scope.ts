@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { NotAllowedError } from './auth-errors';
 import { effectiveGrants, isOperatorRole } from './permissions';
 import type { Principal } from './principal';
@@ -11,7 +13,11 @@ import type { Principal } from './principal';
  */
 @Injectable()
 export class InstitutionScope {
-  constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig) {}
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly entries: CatalogEntryRepository,
+  ) {}
 
   /** 'all' for the operator (and for calls made by the node itself), else the institutions the principal may act for. */
   institutionsOf(principal: Principal | undefined, access: 'read' | 'write'): 'all' | Set<string> {
@@ -28,5 +34,12 @@ export class InstitutionScope {
     if (allowed !== 'all' && !allowed.has(institutionId.toLowerCase())) {
       throw new NotAllowedError(`institution staff ${access === 'write' ? 'manage' : 'read'} only their own institution's resources; this one is provided by institution ${institutionId}`);
     }
+  }
+
+  /** The same for a catalog entry's content, by its provider; an unknown entry is left to the caller's 404. */
+  async assertMayActForEntry(principal: Principal, entryId: string, access: 'read' | 'write'): Promise<void> {
+    if (this.institutionsOf(principal, access) === 'all') return;
+    const entry = await this.entries.findById(this.dataSource.manager, entryId);
+    if (entry) this.assertMayActFor(principal, entry.providerId, access);
   }
 }

@@ -60,7 +60,8 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
 
   /** A new access token and a refresh token of `familyId` (a new family for a new sign-in). */
   async issue(manager: EntityManager, account: AccountRow, familyId: string = randomUUID()): Promise<TokenPair> {
-    const now = Math.floor(Date.now() / 1000);
+    // NumericDate may have a fraction (RFC 7519): milliseconds, so that a reset a moment later still voids this token.
+    const now = Date.now() / 1000;
     const ttl = this.config.auth.accessTokenTtlSeconds;
     const claims: AccessClaims = { sub: account.id, name: account.username, iss: this.issuer, aud: this.issuer, iat: now, exp: now + ttl, jti: randomUUID(), typ: 'access' };
     const refreshToken = `tdxr_${randomBytes(32).toString('base64url')}`;
@@ -72,11 +73,11 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
 
   /** The account behind a valid access token, read afresh: a disabled account or changed roles count at once. */
   async principalFor(bearer: string): Promise<Principal | undefined> {
-    const claims = verifyAccessToken(bearer, this.requireSecret(), this.issuer, Math.floor(Date.now() / 1000));
+    const claims = verifyAccessToken(bearer, this.requireSecret(), this.issuer, Date.now() / 1000);
     if (!claims || !/^[0-9a-f-]{36}$/.test(claims.sub)) return undefined;
     const account = await this.accounts.findById(this.dataSource.manager, claims.sub);
-    // A token issued before a password reset or a disable is void (compared in whole seconds, as `iat` is).
-    if (!account || account.disabled || claims.iat < Math.floor(account.sessionsValidAfter.getTime() / 1000)) return undefined;
+    // A token issued before a password reset or a disable is void.
+    if (!account || account.disabled || claims.iat * 1000 < account.sessionsValidAfter.getTime()) return undefined;
     return {
       kind: 'user',
       subject: account.username,

@@ -6,6 +6,8 @@ import { UpdateEntryDto } from './dto/update-entry.dto';
 import { ListEntriesQuery } from './dto/list-entries.query';
 import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
 import { BadFieldsException } from '../common/domain-refusal';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
 import { Policy } from '../auth/policy.decorator';
 
 // A malformed id is answered like any malformed input: 400 naming the field.
@@ -18,15 +20,15 @@ export class CatalogController {
 
   @Post()
   @Policy('catalog:write')
-  register(@Body() dto: CreateEntryDto) {
-    return this.catalog.register(dto);
+  register(@Body() dto: CreateEntryDto, @CurrentPrincipal() actor: Principal) {
+    return this.catalog.register(dto, actor);
   }
 
   /** Up to 1,000 entries in one all-or-nothing transaction; bad rows are named by number. */
   @Post('bulk')
   @Policy('catalog:write')
-  async registerMany(@Body() dto: BulkCreateEntriesDto) {
-    const items = await this.catalog.registerMany(dto.entries);
+  async registerMany(@Body() dto: BulkCreateEntriesDto, @CurrentPrincipal() actor: Principal) {
+    const items = await this.catalog.registerMany(dto.entries, actor);
     return { count: items.length, items };
   }
 
@@ -44,13 +46,13 @@ export class CatalogController {
 
   @Patch(':id')
   @Policy('catalog:write')
-  update(@Param('id', uuid) id: string, @Body() dto: UpdateEntryDto) {
-    return this.catalog.update(id, dto);
+  update(@Param('id', uuid) id: string, @Body() dto: UpdateEntryDto, @CurrentPrincipal() actor: Principal) {
+    return this.catalog.update(id, dto, actor);
   }
 
   @Delete(':id')
   @Policy('catalog:write')
-  retire(@Param('id', uuid) id: string) {
-    return this.catalog.retire(id);
+  retire(@Param('id', uuid) id: string, @CurrentPrincipal() actor: Principal) {
+    return this.catalog.retire(id, actor);
   }
 }

@@ -9,6 +9,9 @@ import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
 import { OutboxSignal } from '../federation/outbox-signal';
 import { InstitutionRepository } from '../institutions/institution.repository';
+import { InstitutionScope } from '../auth/institution-scope';
+import { NotAllowedError } from '../auth/auth-errors';
+import type { Principal } from '../auth/principal';
 import { CatalogEntryRepository } from './catalog-entry.repository';
 import { refusalsFor } from './catalog-rules';
 import type { CreateEntryDto } from './dto/create-entry.dto';
@@ -36,11 +39,13 @@ export class CatalogService {
     private readonly institutions: InstitutionRepository,
     private readonly outbox: OutboxRepository,
     private readonly signal: OutboxSignal,
+    private readonly scope: InstitutionScope,
   ) {}
 
-  async register(dto: CreateEntryDto): Promise<EntryState> {
+  /** `actor` undefined: the node itself (no institution scope); else institution staff register for their own institution only. */
+  async register(dto: CreateEntryDto, actor?: Principal): Promise<EntryState> {
     const [state] = await this.registerAll(
-      [dto],
+      [dto], actor,
       (rows) => new BadFieldsException(rows.flatMap((r) => r.problems)),
       (rows) => new DomainRefusalException(rows.flatMap((r) => r.problems)),
     );
@@ -48,9 +53,9 @@ export class CatalogService {
   }
 
   /** All or nothing: one bad row refuses the whole upload, and every bad row is reported by its number (from 1). */
-  async registerMany(dtos: CreateEntryDto[]): Promise<EntryState[]> {
+  async registerMany(dtos: CreateEntryDto[], actor?: Principal): Promise<EntryState[]> {
     return this.registerAll(
-      dtos,
+      dtos, actor,
       (rows) => new BadFieldsException(rows.flatMap(({ row, problems }) =>
         problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages })))),
       (rows) => new DomainRefusalException(rows.flatMap(({ row, problems }) =>
@@ -58,7 +63,7 @@ export class CatalogService {
     );
   }
 
-  async update(id: string, dto: UpdateEntryDto): Promise<EntryState> {
+  async update(id: string, dto: UpdateEntryDto, actor?: Principal): Promise<EntryState> {
     // Validation lets null through for optional fields; only the nullable ones (shareCondition, ...) may be cleared.
     const nulls = NOT_NULL_FIELDS.filter((field) => (dto as Record<string, unknown>)[field] === null);
     if (nulls.length > 0) {
@@ -66,6 +71,9 @@ export class CatalogService {
     }
     const state = await this.dataSource.transaction(async (manager) => {
       const current = await this.ownEntryForChange(manager, id);
+      // Institution staff change their own institution's entries, and cannot hand one to another institution.
+      this.scope.assertMayActFor(actor, current.providerId, 'write');
+      if (dto.providerId) this.scope.assertMayActFor(actor, dto.providerId, 'write');
       if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
         throw new ConflictError(`entry is at version ${current.version}, not ${dto.expectedVersion}`, 'expectedVersion');
       }
@@ -90,9 +98,10 @@ export class CatalogService {
   }
 
   /** Retirement is a tombstone: a new version with status `retired`, which replicates like any other. */
-  async retire(id: string): Promise<EntryState> {
+  async retire(id: string, actor?: Principal): Promise<EntryState> {
     const { state, changed } = await this.dataSource.transaction(async (manager) => {
       const current = await this.ownEntryForChange(manager, id, true);
+      this.scope.assertMayActFor(actor, current.providerId, 'write');
       if (current.status === 'retired') return { state: current, changed: false };
       const next: EntryState = { ...current, status: 'retired', version: current.version + 1, updatedAt: new Date().toISOString() };
       await this.entries.update(manager, next);
@@ -126,9 +135,11 @@ export class CatalogService {
    */
   private async registerAll(
     dtos: CreateEntryDto[],
+    actor: Principal | undefined,
     badFields: (rows: RowProblems<FieldProblem>[]) => Error,
     refused: (rows: RowProblems<Refusal>[]) => Error,
   ): Promise<EntryState[]> {
+    this.assertProvidersInScope(dtos, actor);
     const now = new Date().toISOString();
     const states = await this.dataSource.transaction(async (manager) => {
       // Whole-upload lookups: a bulk of 1,000 costs a handful of statements, not thousands.
@@ -173,6 +184,16 @@ export class CatalogService {
     });
     this.signal.notify();
     return states;
+  }
+
+  /** 403 naming every row whose provider is not the institution of the staff registering it. */
+  private assertProvidersInScope(dtos: CreateEntryDto[], actor: Principal | undefined): void {
+    const allowed = this.scope.institutionsOf(actor, 'write');
+    if (allowed === 'all') return;
+    const outside = dtos.map((d, i) => ({ row: i + 1, provider: String(d.providerId).toLowerCase() })).filter((r) => !allowed.has(r.provider));
+    if (outside.length === 0) return;
+    const rows = dtos.length > 1 ? ` (rows ${outside.map((r) => r.row).join(', ')})` : '';
+    throw new NotAllowedError(`institution staff register entries of their own institution only; providerId ${outside[0].provider} is another institution${rows}`);
   }
 
   private newState(dto: CreateEntryDto, now: string): EntryState {

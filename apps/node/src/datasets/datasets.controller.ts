@@ -9,6 +9,9 @@ import { MAX_ROW_KEY } from './upload-reader';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { refuseDeclaredOversize } from '../hardening/request-limits';
 import { Policy } from '../auth/policy.decorator';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { InstitutionScope } from '../auth/institution-scope';
+import type { Principal } from '../auth/principal';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
 
@@ -17,7 +20,7 @@ const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException(
 export class DatasetsController {
   private readonly uploadLimitBytes: number;
 
-  constructor(private readonly datasets: DatasetsService, @Inject(NODE_CONFIG) config: NodeRuntimeConfig) {
+  constructor(private readonly datasets: DatasetsService, @Inject(NODE_CONFIG) config: NodeRuntimeConfig, private readonly scope: InstitutionScope) {
     this.uploadLimitBytes = config.http.uploadLimitBytes;
   }
 
@@ -31,14 +34,17 @@ export class DatasetsController {
   @HttpCode(200)
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({ description: 'CSV with the header row_key,region_code,<data items>; or NDJSON objects {"rowKey", "regionCode", <data items>}' })
-  load(
+  async load(
     @Param('entryId', uuid) entryId: string,
     @Headers('content-type') contentType: string | undefined,
     @Headers('content-encoding') contentEncoding: string | undefined,
     @Req() request: Request,
+    @CurrentPrincipal() actor: Principal,
   ) {
     const { format, gzip } = uploadFormatOf(contentType, contentEncoding);
     refuseDeclaredOversize(request, this.uploadLimitBytes);
+    // Institution staff load only their own institution's datasets (checked before a byte is read).
+    await this.scope.assertMayActForEntry(actor, entryId, 'write');
     return this.datasets.load(entryId, request, format, gzip);
   }
 
@@ -46,28 +52,32 @@ export class DatasetsController {
   @Post(':entryId/rows/delete')
   @Policy('datasets:write')
   @HttpCode(200)
-  deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto) {
+  async deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto, @CurrentPrincipal() actor: Principal) {
+    await this.scope.assertMayActForEntry(actor, entryId, 'write');
     return this.datasets.deleteRows(entryId, dto.rowKeys);
   }
 
   @Delete(':entryId/rows/:rowKey')
   @Policy('datasets:write')
-  deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string) {
+  async deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string, @CurrentPrincipal() actor: Principal) {
     if (rowKey.length > MAX_ROW_KEY || rowKey.includes('\u0000')) {
       throw new BadFieldsException([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
     }
+    await this.scope.assertMayActForEntry(actor, entryId, 'write');
     return this.datasets.deleteRow(entryId, rowKey);
   }
 
   @Get(':entryId')
   @Policy('datasets:read')
-  summary(@Param('entryId', uuid) entryId: string) {
+  async summary(@Param('entryId', uuid) entryId: string, @CurrentPrincipal() actor: Principal) {
+    await this.scope.assertMayActForEntry(actor, entryId, 'read');
     return this.datasets.summary(entryId);
   }
 
   @Get(':entryId/rows')
   @Policy('datasets:read')
-  list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery) {
+  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery, @CurrentPrincipal() actor: Principal) {
+    await this.scope.assertMayActForEntry(actor, entryId, 'read');
     return this.datasets.listRows(entryId, query);
   }
 }
