@@ -111,6 +111,15 @@ describe('loadNodeConfig', () => {
     expect(named(configError(env(overrides)))).toContain(variable);
   });
 
+  it('sign-in settings: token lifetimes, and a weak ADMIN_PASSWORD named without echoing it', () => {
+    expect(loadNodeConfig(env({ ACCESS_TOKEN_TTL: '60', REFRESH_TOKEN_TTL: '3600', ADMIN_PASSWORD: 'Strong-Passw0rd-1' })).auth)
+      .toEqual({ accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 3600, adminPassword: 'Strong-Passw0rd-1' });
+    const weak = configError(env({ ADMIN_PASSWORD: 'weakpassword', ACCESS_TOKEN_TTL: '0', REFRESH_TOKEN_TTL: 'soon', METRICS_TOKEN: 'short' }));
+    expect(named(weak)).toEqual(['ACCESS_TOKEN_TTL', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'REFRESH_TOKEN_TTL']);
+    expect(weak.message).not.toContain('weakpassword');
+    expect(weak.message).not.toContain('short');
+  });
+
   it('never echoes the value of DATABASE_URL, valid or not', () => {
     const bad = configError(env({ DATABASE_URL: `mysql://tdx:${SECRET}@db.internal/tdx`, PORT: 'x' }));
     expect(named(bad)).toEqual(['DATABASE_URL', 'PORT']);
