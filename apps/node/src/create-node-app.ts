@@ -38,6 +38,9 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
       .setTitle(`tdx node ${config.code} ${config.name}`)
       .setDescription('Operator API of one tdx node: catalog registration, upward replication, federation status.')
       .setVersion('1')
+      // Sign in with POST /api/v1/auth/login and send the access token as a bearer token.
+      .addBearerAuth()
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
