@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { NODE_CONFIG, NodeRuntimeConfig } from './config/node-config';
 import { DataSourceCloser, dataSourceProvider } from './database/database.provider';
 import { InstitutionsController } from './institutions/institutions.controller';
@@ -23,16 +23,17 @@ import { NodeInfoController } from './node-info/node-info.controller';
 import { datasetsFeature } from './datasets/datasets.feature';
 import { returnsFeature } from './returns/returns.feature';
 import { authFeature } from './auth/auth.feature';
+import { auditFeature } from './audit/audit.feature';
 
 /** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
 @Module({})
-export class NodeModule {
+export class NodeModule implements NestModule {
   static forNode(config: NodeRuntimeConfig): DynamicModule {
     return {
       module: NodeModule,
       controllers: [
         NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController,
-        ...datasetsFeature.controllers, ...returnsFeature.controllers, ...authFeature.controllers,
+        ...datasetsFeature.controllers, ...returnsFeature.controllers, ...auditFeature.controllers, ...authFeature.controllers,
       ],
       providers: [
         { provide: NODE_CONFIG, useValue: config },
@@ -42,8 +43,13 @@ export class NodeModule {
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService,
-        ...datasetsFeature.providers, ...returnsFeature.providers, ...authFeature.providers,
+        ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };
+  }
+
+  // The audit trail sees every request, including those refused before any handler runs.
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(...auditFeature.middleware).forRoutes('*');
   }
 }

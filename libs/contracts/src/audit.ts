@@ -87,7 +87,8 @@ export interface AuditVerification {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// Microseconds are accepted as a shape (PostgreSQL can hold them) and then fail the hash: the node writes milliseconds.
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(\d{3})?Z$/;
 
 /** The record, if `value` has the shape of one; otherwise what is wrong with it. */
 export function parseAuditRecord(value: unknown): AuditRecord | string {

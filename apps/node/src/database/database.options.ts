@@ -3,6 +3,7 @@ import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-s
 import { datasetsFeature } from '../datasets/datasets.feature';
 import { returnsFeature } from '../returns/returns.feature';
 import { authFeature } from '../auth/auth.feature';
+import { auditFeature } from '../audit/audit.feature';
 
 /** One node's database; schema only by reviewed migrations, never `synchronize`. */
 export function databaseOptions(databaseUrl: string): DataSourceOptions {
@@ -12,7 +13,7 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: true,
     // Each feature brings its own migrations; TypeORM runs them in timestamp order.
-    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...authFeature.migrations],
+    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
     entities: [],
     extra: { max: 10, application_name: 'tdx-node' },
   };

@@ -11,6 +11,7 @@ import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { RecordApplier } from './record-applier';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 const MAX_BATCH = 500;
 
@@ -33,6 +34,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly outbox: OutboxRepository,
     private readonly applier: RecordApplier,
     private readonly signal: OutboxSignal,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -92,6 +94,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   private async answerJoin(handles: NatsHandles, msg: Msg): Promise<void> {
     const reply = (answer: JoinReply): void => {
       msg.respond(JSON.stringify(answer));
+      this.audit.joinAnswered(msg.data, answer);
     };
     try {
       const { envelope, record } = openEnvelope(msg.data);

@@ -8,6 +8,7 @@ import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { Wakeup } from './wakeup';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
@@ -34,6 +35,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     private readonly outbox: OutboxRepository,
     private readonly links: LinkStateRepository,
     private readonly metrics: MetricsRegistry,
+    private readonly audit: ExchangeAudit,
     signal: OutboxSignal,
   ) {
     signal.listen(() => this.wakeup.signal());
@@ -99,6 +101,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
     }, this.config.signingKey);
     const reply = (await handles.nc.request(handles.names.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+    await this.audit.joinReplied(parent, reply);
     if (reply.ok) {
       await this.dataSource.transaction(async (manager) => {
         await this.links.parentJoined(manager, reply.parent);
@@ -133,6 +136,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       await this.dataSource.transaction(async (manager) => {
         await this.outbox.remove(manager, acked);
         await this.links.parentPublished(manager, parent, acked[acked.length - 1], acked.length);
+        await this.audit.batchSent(manager, parent, acked);
       });
       this.metrics.published.inc(acked.length);
     }

@@ -10,6 +10,7 @@ import { LinkStateRepository } from './link-state.repository';
 import { ForwardRecord, OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { attributionProblem } from './record-checks';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 type Outcome =
   | { kind: 'applied' }
@@ -48,6 +49,7 @@ export class RecordApplier {
     private readonly outbox: OutboxRepository,
     private readonly signal: OutboxSignal,
     private readonly metrics: MetricsRegistry,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
@@ -82,6 +84,8 @@ export class RecordApplier {
         : await this.applyAllAtOnce(manager, child, messages, forward);
       await this.outbox.appendForwardMany(manager, [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record));
       await this.recordProgress(manager, child, messages, outcomes);
+      // Last in the transaction (it holds the audit head until commit): one record per batch, atomic with it.
+      await this.audit.batchReceived(manager, child, messages.map((m) => m.seq), outcomes);
       return outcomes;
     });
   }

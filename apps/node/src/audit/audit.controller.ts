@@ -1,0 +1,54 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { once } from 'node:events';
+import { Policy } from '../auth/policy.decorator';
+import { AuditService } from './audit.service';
+import { ExportAuditQuery, ListAuditQuery, VerifyAuditQuery } from './dto/audit.query';
+
+/** The audit log of this node (issue 4): read, verify, export (the node's operator and its auditors). Nothing here writes to it. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('api/v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @Policy('audit:read')
+  list(@Query() query: ListAuditQuery) {
+    return this.audit.list(query);
+  }
+
+  @Get('verify')
+  @Policy('audit:read')
+  verify(@Query() query: VerifyAuditQuery) {
+    return this.audit.verify(query);
+  }
+
+  /**
+   * NDJSON, one record a line with its chain fields, so `tdx audit verify --file` can check it
+   * without the node. Streamed in batches with backpressure: an export of years holds one batch.
+   */
+  @Get('export')
+  @Policy('audit:read')
+  @ApiProduces('application/x-ndjson')
+  async export(@Query() query: ExportAuditQuery, @Res() response: Response): Promise<void> {
+    const { span, head } = await this.audit.exportSpan(query.from, query.to);
+    response.status(200);
+    response.setHeader('content-type', 'application/x-ndjson; charset=utf-8');
+    response.setHeader('content-disposition', `attachment; filename="audit-${span ? `${span.first}-${span.last}` : 'empty'}.ndjson"`);
+    // The head at the start of the export: keep it apart from the file, as an anchor for later checks.
+    response.setHeader('tdx-audit-head', `${head.seq}:${head.hash}`);
+    try {
+      if (span) {
+        await this.audit.exportRecords(span, async (record) => {
+          if (!response.write(`${JSON.stringify(record)}\n`)) await once(response, 'drain');
+        });
+      }
+      response.end();
+    } catch (error) {
+      // Headers are gone: the only honest signal left is a cut connection (the client sees an incomplete body).
+      response.destroy(error as Error);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { openEnvelope } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { AuditEvent, AuditLog } from './audit-log.service';
+
+/** How a batch's records ended, as the record applier counts them. */
+export interface BatchOutcome {
+  kind: string;
+  reason?: string;
+}
+
+/** Reasons kept per batch record at most: enough to see what went wrong, never a flood. */
+const MAX_REASONS = 5;
+
+/**
+ * The audit records of exchanges between nodes, one per exchange (a join, a replication batch, a
+ * return request, a chunk), never one per change: replication runs at thousands of changes a
+ * second. The actor is the other node (`node:<code>`), or this node for what it sends.
+ */
+@Injectable()
+export class ExchangeAudit {
+  private readonly logger = new Logger('Audit');
+  private lastJoinAnswer: string | undefined;
+
+  constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig, private readonly log: AuditLog) {}
+
+  /** At the parent: a child's join and the answer it got. Recorded right after the answer. */
+  joinAnswered(request: Uint8Array, answer: { ok: boolean; reason?: string }): void {
+    let claimed: { code?: string; publicKey?: string } = {};
+    try {
+      const { record } = openEnvelope(request);
+      if (record.kind === 'node.join') claimed = { code: record.body.code, publicKey: record.body.publicKey };
+    } catch {
+      // A malformed join is recorded too, by what little can be told of it.
+    }
+    this.detach({
+      actor: claimed.code ? `node:${claimed.code}` : 'node:unknown',
+      action: 'federation.join',
+      target: this.config.code,
+      outcome: answer.ok ? 'accepted' : 'refused',
+      details: { ...(claimed.publicKey ? { publicKey: claimed.publicKey } : {}), ...(answer.ok ? {} : { reason: answer.reason ?? null }) },
+    });
+  }
+
+  /**
+   * At the child: its parent's answer to its join. A refused join is retried every few seconds:
+   * only a change of answer is recorded, so the log shows the refusal once, not a flood.
+   */
+  async joinReplied(parent: string, answer: { ok: boolean; reason?: string }): Promise<void> {
+    const key = answer.ok ? 'accepted' : `refused:${answer.reason ?? ''}`;
+    if (key === this.lastJoinAnswer) return;
+    this.lastJoinAnswer = key;
+    await this.log.append({
+      actor: `node:${parent}`, action: 'federation.join.answer', target: this.config.code,
+      outcome: answer.ok ? 'accepted' : 'refused', details: answer.ok ? {} : { reason: answer.reason ?? null },
+    }).catch((error) => this.failed('join answer', error));
+  }
+
+  /** At the parent, inside the batch's transaction: what one child's batch did. */
+  async batchReceived(manager: EntityManager, child: string, streamSeqs: number[], outcomes: BatchOutcome[]): Promise<void> {
+    const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length;
+    const counts = { applied: count('applied'), skipped: count('skipped'), rejected: count('rejected'), retried: count('retry') };
+    const reasons = [...new Set(outcomes.filter((o) => o.kind === 'rejected' && o.reason).map((o) => o.reason as string))].slice(0, MAX_REASONS);
+    await this.log.append({
+      actor: `node:${child}`, action: 'replication.batch', target: this.config.code,
+      outcome: counts.rejected > 0 ? 'rejected' : counts.retried > 0 ? 'deferred' : 'applied',
+      details: { records: outcomes.length, ...counts, streamSeqs: span(streamSeqs), ...(reasons.length ? { reasons } : {}) },
+    }, manager);
+  }
+
+  /** At the child, inside the transaction that removes them from the outbox: records the parent's stream acknowledged. */
+  async batchSent(manager: EntityManager, parent: string, outboxSeqs: (number | string)[]): Promise<void> {
+    await this.log.append({
+      actor: `node:${this.config.code}`, action: 'replication.sent', target: parent, outcome: 'acknowledged',
+      details: { records: outboxSeqs.length, outboxSeqs: span(outboxSeqs.map(Number)) },
+    }, manager);
+  }
+
+  /** An exchange recorded outside any transaction: the caller does not wait, a failure is logged. */
+  private detach(event: AuditEvent): void {
+    void this.log.append(event).catch((error) => this.failed(event.action, error));
+  }
+
+  private failed(what: string, error: unknown): void {
+    this.logger.error(`could not record ${what} in the audit log: ${(error as Error).message}`);
+  }
+}
+
+/** First and last of a run of numbers, as `[first, last]`. */
+function span(seqs: number[]): [number, number] | null {
+  return seqs.length === 0 ? null : [Math.min(...seqs), Math.max(...seqs)];
+}
