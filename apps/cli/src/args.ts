@@ -94,6 +94,40 @@ export const COMMANDS: CommandSpec[] = [
     options: { interval: { type: 'string', value: 'SECONDS', help: 'polling period (default 1)' } },
     summary: 'follow a transfer job until it ends: exit 0 when done, 1 when failed',
   },
+  {
+    name: 'audit verify',
+    args: [],
+    options: {
+      file: { type: 'string', value: 'FILE', help: 'check an export (tdx audit export) offline instead of asking the node' },
+      anchor: { type: 'string', value: 'SEQ:HASH', help: 'a head kept earlier (printed by tdx audit export, logged by the node): the log must still hold it' },
+    },
+    summary: 'check the audit log\'s hash chain: exit 0 intact, 5 tampered (naming the first bad record)',
+  },
+  {
+    name: 'audit export',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'records written at or after this ISO 8601 time (2026-11-01T00:00:00Z)' },
+      to: { type: 'string', value: 'TIME', help: 'records written before this time' },
+    },
+    summary: 'write the audit log (or a time range of it) as NDJSON to standard output, for archiving',
+  },
+  {
+    name: 'audit list',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'at or after this ISO 8601 time' },
+      to: { type: 'string', value: 'TIME', help: 'before this time' },
+      actor: { type: 'string', value: 'ACTOR', help: 'user:NAME, anonymous or node:CODE' },
+      action: { type: 'string', value: 'ACTION', help: 'exact, or a prefix ending in * (replication.*)' },
+      target: { type: 'string', value: 'ID', help: 'the id or code acted on' },
+      outcome: { type: 'string', value: 'OUTCOME', help: 'an HTTP status (403) or an exchange outcome (rejected)' },
+      order: { type: 'string', choices: ['asc', 'desc'], value: 'asc|desc', help: 'oldest (default) or newest first' },
+      limit: { type: 'string', value: 'N', help: 'records per page, 1 to 500 (default 50)' },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'a page of audit records, filtered',
+  },
 ];
 
 export interface Invocation {
@@ -145,7 +179,7 @@ export function mainUsage(): string {
     'global options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
-    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx; 4 not signed in (run tdx login)',
+    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx; 4 not signed in (run tdx login); 5 audit log tampered (tdx audit verify)',
     'run `tdx <command> --help` for a command\'s options',
   ].join('\n');
 }

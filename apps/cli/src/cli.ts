@@ -7,6 +7,7 @@ import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth';
 import type { Context } from './context';
 import { describeError, EXIT, exitCodeOf, CliError } from './errors';
 import type { Output } from './progress';
+import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit';
 import { dataLoadCommand } from './commands/data-load';
 import { nodeCommand } from './commands/node';
 import { decideCommand, jobsCommand, listCommand, rowsCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
@@ -38,6 +39,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     const ctx: Context = {
       client: new NodeClient(base, 30_000, new Session(base, store, now, inv.token)),
       out: io.out,
+      err: io.err,
       json,
       now,
       sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -82,6 +84,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
         break;
       case 'return jobs':
         await jobsCommand(ctx, inv.args.REQUEST_ID);
+        break;
+      case 'audit verify':
+        await auditVerifyCommand(ctx, { file: o.file, anchor: o.anchor });
+        break;
+      case 'audit export':
+        await auditExportCommand(ctx, { from: o.from, to: o.to });
+        break;
+      case 'audit list':
+        await auditListCommand(ctx, o);
         break;
       case 'return watch':
         await watchCommand(ctx, inv.args.JOB, parseInterval(o.interval));

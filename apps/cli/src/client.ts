@@ -48,6 +48,35 @@ export class NodeClient {
     return parsed as T;
   }
 
+  /**
+   * A GET whose answer is read as a stream (an export of any length): the time limit covers the
+   * wait for the answer to begin, not the reading of it. Errors as json().
+   */
+  async download(path: string): Promise<Response> {
+    const url = `${this.base}${path}`;
+    const attempt = async (token: string | undefined): Promise<Response> => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
+      try {
+        return await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: controller.signal });
+      } catch (error) {
+        const code = controller.signal.aborted ? 'timed out' : networkCode(error);
+        throw new UnreachableError(this.base, code, error);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    let response = await attempt(await this.session?.token());
+    if (response.status === 401 && this.session) {
+      await response.text().catch(() => undefined);
+      response = await attempt(await this.session.renewAfterRefusal());
+    }
+    if (response.ok) return response;
+    const parsed = parseBody(await response.text());
+    if (response.status === 401) throw this.notSignedIn(parsed);
+    throw new ApiError('GET', url, response.status, (parsed ?? '') as ApiErrorBody | string);
+  }
+
   private async send(method: string, url: string, body: unknown, token: string | undefined): Promise<Response> {
     const headers: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;

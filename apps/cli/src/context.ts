@@ -5,6 +5,8 @@ import type { Output } from './progress';
 export interface Context {
   client: NodeClient;
   out: Output;
+  /** Standard error, for what must not mix with a command's output (the summary of an export). */
+  err?: Output;
   json: boolean;
   now: () => number;
   sleep: (ms: number) => Promise<void>;

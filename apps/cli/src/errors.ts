@@ -9,6 +9,8 @@ export const EXIT = {
   unavailable: 3,
   /** Not signed in, or the session or token was refused (401): run `tdx login`. */
   unauthenticated: 4,
+  /** `tdx audit verify` found the audit log (or an export of it) tampered with. */
+  tampered: 5,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -134,4 +136,15 @@ export function describeError(error: unknown): string[] {
   if (error instanceof CliError) return [`tdx: ${error.message}`, ...error.details()];
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return [`tdx: unexpected error (a bug in tdx, please report it): ${text}`];
+}
+
+/** The audit chain is broken: the verification ran and found tampering (or damage) at a named record. */
+export class AuditTamperedError extends CliError {
+  readonly exitCode = EXIT.tampered;
+  constructor(message: string, readonly result: unknown) {
+    super(message);
+  }
+  override toJSON(): Record<string, unknown> {
+    return { kind: 'tampered', message: this.message, result: this.result };
+  }
 }

@@ -1,0 +1,118 @@
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
+import { type Context, emit, table } from '../context';
+import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
+import type { Output } from '../progress';
+
+interface NodeVerification extends AuditVerification {
+  node: string;
+  head: { seq: number; hash: string };
+}
+
+function anchorOf(text: string | undefined): { seq: number; hash: string } | undefined {
+  if (text === undefined) return undefined;
+  const anchor = parseAuditAnchor(text);
+  if (!anchor) throw new UsageError(`--anchor must be SEQ:HASH, a record number and its 64 hex digit hash (got "${text}")`);
+  return anchor;
+}
+
+function verdict(where: string, result: AuditVerification, head?: { seq: number; hash: string }): string[] {
+  const lines = [`${where}: ${result.ok ? 'intact' : 'TAMPERED'}, ${result.records} records checked`];
+  if (result.last) lines.push(`last record ${result.last.seq}:${result.last.hash}`);
+  if (head) lines.push(`head       ${head.seq}:${head.hash}`);
+  if (result.firstBad) lines.push(`first bad record: ${result.firstBad.seq} (${result.firstBad.kind}): ${result.firstBad.reason}`);
+  return lines;
+}
+
+/** `tdx audit verify`: the node walks its whole chain; exit 5 names the first bad record. */
+export async function auditVerifyCommand(ctx: Context, o: { file?: string; anchor?: string }): Promise<void> {
+  const anchor = anchorOf(o.anchor);
+  if (o.file !== undefined) return verifyFile(ctx, o.file, anchor);
+  const query = anchor ? `?anchor=${anchor.seq}:${anchor.hash}` : '';
+  const result = await ctx.client.json<NodeVerification>('GET', `/api/v1/audit/verify${query}`);
+  const lines = verdict(`audit log of ${result.node}`, result, result.head);
+  if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
+  emit(ctx, result, () => lines);
+}
+
+/**
+ * `tdx audit verify --file EXPORT`: checks an export without the node, line by line (memory stays
+ * flat). An export from record 1 is checked from the genesis; a range from its first record on.
+ */
+async function verifyFile(ctx: Context, file: string, anchor: { seq: number; hash: string } | undefined): Promise<void> {
+  let input;
+  try {
+    input = createReadStream(file);
+    await once(input, 'open');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let walker: AuditChainWalker | undefined;
+  let lineNumber = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    lineNumber += 1;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined; // reported by the walker as not a record, with the line number
+    }
+    walker ??= new AuditChainWalker((value as { seq?: unknown } | undefined)?.seq === 1 ? 'genesis' : 'anywhere', anchor);
+    if (!walker.push(value, `line ${lineNumber}`)) break;
+  }
+  input.destroy();
+  const result = (walker ?? new AuditChainWalker('anywhere', anchor)).finish();
+  const lines = verdict(file, result);
+  if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
+  emit(ctx, result, () => lines);
+}
+
+/** `tdx audit export [--from] [--to] > FILE`: the node's NDJSON export, written as it arrives. */
+export async function auditExportCommand(ctx: Context, o: { from?: string; to?: string }): Promise<void> {
+  const query = new URLSearchParams();
+  if (o.from !== undefined) query.set('from', o.from);
+  if (o.to !== undefined) query.set('to', o.to);
+  const response = await ctx.client.download(`/api/v1/audit/export${query.size ? `?${query}` : ''}`);
+  let records = 0;
+  try {
+    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+      for (const byte of chunk) if (byte === 10) records += 1;
+      await write(ctx.out, Buffer.from(chunk).toString('utf8'));
+    }
+  } catch (error) {
+    // The node cuts the connection when it fails mid-export: what was written is incomplete.
+    throw new OperationFailed(`the export was cut off after ${records} records (${(error as Error).message}): the output is incomplete, export again`);
+  }
+  // The summary goes to standard error: standard output is the export itself.
+  const head = response.headers.get('tdx-audit-head');
+  ctx.err?.write(`tdx: exported ${records} audit records${head ? `; the node's head was ${head} (keep it: tdx audit verify --anchor ${head})` : ''}\n`);
+}
+
+/** Writes with backpressure when the output is a stream (a file, a pipe). */
+async function write(out: Output, text: string): Promise<void> {
+  const stream = out as Output & { once?: (event: string, listener: () => void) => unknown };
+  if (out.write(text) === false && typeof stream.once === 'function') await new Promise<void>((resolve) => stream.once?.('drain', resolve));
+}
+
+interface AuditPage {
+  items: AuditRecord[];
+  nextCursor: string | null;
+}
+
+/** `tdx audit list`: one page of records, filtered as the API filters them. */
+export async function auditListCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
+  const query = new URLSearchParams();
+  for (const name of ['from', 'to', 'actor', 'action', 'target', 'outcome', 'order', 'limit', 'cursor']) {
+    if (o[name] !== undefined) query.set(name, o[name] as string);
+  }
+  const page = await ctx.client.json<AuditPage>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
+  emit(ctx, page, () => [
+    ...(page.items.length === 0
+      ? ['no audit records']
+      : table(['seq', 'at', 'actor', 'action', 'target', 'outcome'], page.items.map((r) => [String(r.seq), r.at, r.actor, r.action, r.target ?? '', r.outcome]))),
+    ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
+  ]);
+}
