@@ -11,6 +11,7 @@ import { applyHttpHardening } from './hardening/apply-hardening';
 import { RedactingLogger } from './hardening/redacting-logger';
 import { Redactor } from './hardening/redaction';
 import { secretsOf } from './hardening/node-secrets';
+import { HttpAuditTrail, recordUnhandledRequests } from './audit/http-audit-trail';
 
 const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -28,6 +29,8 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
     logger: new RedactingLogger(new Redactor(secretsOf(config)), LEVELS[config.logLevel]),
     bodyParser: false,
   });
+  // First of all: the audit trail sees every answer, the refusals of the hardening in front of the routes included.
+  app.use(recordUnhandledRequests(app.get(HttpAuditTrail)));
   applyHttpHardening(app, config.http);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { NODE_CONFIG, NodeRuntimeConfig } from './config/node-config';
 import { DataSourceCloser, dataSourceProvider } from './database/database.provider';
 import { InstitutionsController } from './institutions/institutions.controller';
@@ -27,7 +27,7 @@ import { auditFeature } from './audit/audit.feature';
 
 /** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
 @Module({})
-export class NodeModule implements NestModule {
+export class NodeModule {
   static forNode(config: NodeRuntimeConfig): DynamicModule {
     return {
       module: NodeModule,
@@ -46,10 +46,5 @@ export class NodeModule implements NestModule {
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };
-  }
-
-  // The audit trail sees every request, including those refused before any handler runs.
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(...auditFeature.middleware).forRoutes('*');
   }
 }

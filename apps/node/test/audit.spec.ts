@@ -5,7 +5,7 @@ import { anonymous, api, authHeaders, sampleEntry, sampleInstitution } from './s
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { eventually } from './support/eventually';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { RunningNode, startInProcessNode } from './support/nodes';
+import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
 
 const namespace = testNamespace();
 let provinceDb: TestDatabase;
@@ -81,6 +81,9 @@ describe('what lands in the log', () => {
       ['POST /api/v1/catalog/entries', null, '422'],
       ['POST /api/v1/institutions', null, '400'],
     ]));
+    // Refused in front of the routes (the JSON parser): recorded by the trail that runs before everything.
+    expect((await api(province.url, 'POST', '/api/v1/institutions', '{"name": ')).status).toBe(400);
+    await eventually(async () => expect((await records(province, '&outcome=400')).length).toBe(2));
     // No route matched, so no guard looked at the token: the actor is honestly unknown.
     expect(await records(province, `&action=${encodeURIComponent('DELETE /api/v1/no-such-thing/1')}`)).toMatchObject([{ actor: 'anonymous', outcome: '404', target: null }]);
     // A refused access is an action too, recorded with the route it tried.
@@ -331,5 +334,38 @@ describe('GET /api/v1/audit/export', () => {
   it('is itself recorded: the log leaving the node is an action', async () => {
     await exportText();
     await eventually(async () => expect(await records(province, `&action=${encodeURIComponent('GET /api/v1/audit/export')}`)).not.toEqual([]));
+  });
+});
+
+describe('a node killed with SIGKILL', () => {
+  it('loses no record of an action it answered: the record is written before the answer', async () => {
+    const db = await createTestDatabase('audit_kill');
+    const node = await NodeProcess.start({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: testNamespace() });
+    try {
+      // A stream of registrations, killed in the middle of it.
+      const answered: string[] = [];
+      const sending = (async () => {
+        for (let i = 0; i < 1000; i++) {
+          const created = await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution(`Killed Bureau ${i}`)).catch(() => undefined);
+          if (!created) return;
+          if (created.status === 201) answered.push(created.body.id);
+        }
+      })();
+      await eventually(() => expect(answered.length).toBeGreaterThan(20), 30_000, 20);
+      await node.kill('SIGKILL');
+      await sending;
+      await node.restart();
+      const result = await verify(node);
+      expect(result.ok).toBe(true);
+      const targets = new Set((await db.query<{ target: string }>(`SELECT target FROM audit_record WHERE action = 'POST /api/v1/institutions'`)).map((r) => r.target));
+      expect(answered.filter((id) => !targets.has(id))).toEqual([]);
+      // An HTTP action's record is written in its own transaction right after the action's, so at most the action
+      // committed at the instant of the kill can lack its record, and its client got no answer.
+      const institutions = (await db.query<{ id: string }>('SELECT id FROM institution')).map((r) => r.id);
+      expect(institutions.filter((id) => !targets.has(id)).length).toBeLessThanOrEqual(1);
+    } finally {
+      await node.stop();
+      await db.drop();
+    }
   });
 });

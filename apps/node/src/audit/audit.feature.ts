@@ -7,18 +7,19 @@ import { AuditAnchor } from './audit-anchor.service';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { ExchangeAudit } from './exchange-audit.service';
-import { AuditInterceptor, AuditTrailMiddleware, HttpAuditTrail } from './http-audit-trail';
+import { AuditInterceptor, HttpAuditTrail } from './http-audit-trail';
 import { AuditLog1764400500000 } from './migrations/1764400500000-audit-log';
 
-/** The hash-chained audit log (issue 4): what this feature adds to a node. The middleware runs for every route. */
+/**
+ * The hash-chained audit log (issue 4): what this feature adds to a node. Besides these, create-node-app.ts
+ * puts recordUnhandledRequests in front of every other middleware.
+ */
 export const auditFeature: {
   controllers: Type<unknown>[];
   providers: Provider[];
   migrations: Type<MigrationInterface>[];
-  middleware: Type<unknown>[];
 } = {
   controllers: [AuditController],
-  providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, HttpAuditTrail, AuditTrailMiddleware, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, HttpAuditTrail, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
   migrations: [AuditLog1764400500000],
-  middleware: [AuditTrailMiddleware],
 };

@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor, NestMiddleware } from '@nestjs/common';
+import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { NextFunction, Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
@@ -68,17 +68,18 @@ export class AuditInterceptor implements NestInterceptor {
   }
 }
 
-/** The fallback for requests no handler saw: recorded once the answer has been sent. */
-@Injectable()
-export class AuditTrailMiddleware implements NestMiddleware {
-  constructor(private readonly trail: HttpAuditTrail) {}
-
-  use(request: Request, response: Response, next: NextFunction): void {
+/**
+ * The fallback for requests no handler saw, recorded once the answer has been sent. Registered
+ * first of all Express middleware (create-node-app.ts), so it also sees what is refused in front
+ * of the routes: the sign-in rate limit (429), oversized bodies (413), malformed JSON (400).
+ */
+export function recordUnhandledRequests(trail: HttpAuditTrail): (request: Request, response: Response, next: NextFunction) => void {
+  return (request, response, next) => {
     response.once('finish', () => {
-      if (this.trail.wants(request, response.statusCode)) void this.trail.record(request, response.statusCode).catch(() => undefined);
+      if (trail.wants(request, response.statusCode)) void trail.record(request, response.statusCode).catch(() => undefined);
     });
     next();
-  }
+  };
 }
 
 /** The route's template (`/api/v1/catalog/entries/:id`), or the bare path when no route matched. */
