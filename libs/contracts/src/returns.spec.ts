@@ -29,7 +29,7 @@ describe('return messages', () => {
   });
 
   it('maps a requester and scope to its jurisdiction', () => {
-    expect(returnJurisdiction('330106', 'self')).toEqual({ prefix: '330106' });
+    expect(returnJurisdiction('330106', 'self')).toEqual({ exact: '330106' });
     expect(returnJurisdiction('330100', 'self')).toEqual({ exact: '330100' });
     expect(returnJurisdiction('330100', 'subtree')).toEqual({ prefix: '3301' });
     expect(() => returnJurisdiction('330000', 'self')).toThrow();

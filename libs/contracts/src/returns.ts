@@ -188,13 +188,13 @@ export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; a
 }
 
 /**
- * The region codes a request covers, as a prefix for `region_code LIKE prefix%` (or an exact
- * code): a county its own six digits; a city its own code (self) or its four-digit prefix
- * (subtree). Nothing else may leave the holder for this request.
+ * The region codes a request covers, as an exact code or a prefix for `region_code LIKE prefix%`:
+ * a county its own code; a city its own code (self) or its four-digit prefix (subtree). Nothing
+ * else may leave the holder for this request.
  */
 export function returnJurisdiction(requester: string, scope: ReturnScope): { exact: string } | { prefix: string } {
   const level = levelOf(requester);
-  if (level === 'county') return { prefix: requester };
+  if (level === 'county') return { exact: requester };
   if (level === 'city') return scope === 'subtree' ? { prefix: requester.slice(0, 4) } : { exact: requester };
   throw new RangeError('a province has no ancestor to request a return from');
 }

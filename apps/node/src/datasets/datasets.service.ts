@@ -12,7 +12,7 @@ import { limitBytes } from '../hardening/request-limits';
 /**
  * A load that changed this many rows leaves the planner's statistics of dataset_row stale enough
  * to pick bad plans for the return reads (seen: 100 ms instead of 8 ms per chunk) until
- * autovacuum catches up, so the load refreshes them itself.
+ * autovacuum catches up, so the load vacuums and analyses the table itself.
  */
 const RESTATISTICS_AFTER_ROWS = 10_000;
 

@@ -18,8 +18,10 @@ import { RequestRow, requestView, ReturnsRepository } from './returns.repository
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
 /** Planned chunk size, as a share of max_payload: the plan estimates sizes, the pull cuts at MAX_SHARE. */
-const PLAN_SHARE = 0.6;
+const PLAN_SHARE = 0.7;
 const MAX_SHARE = 0.9;
+/** A chunk line's bytes beyond the row's data: key, region, sequence, separators. */
+const ROW_OVERHEAD_BYTES = 48;
 
 type Fail = Omit<ReturnErrorBody, 'permanent'> & { permanent?: boolean };
 
@@ -179,13 +181,16 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       const entry = await this.heldDataEntry(manager, request.entryId, true);
       const head = await this.returns.headSeq(manager, entry.id);
       const tombstonesAfter = p.tombstonesAfter ?? head;
-      const ranges = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, CHUNK_ROWS, budget);
-      if (ranges.length === 0) {
+      // Rows outside the average are caught by the pull, which cuts a chunk at MAX_SHARE.
+      const rowBytes = (await this.returns.averageRowBytes(manager, entry.id)) + ROW_OVERHEAD_BYTES;
+      const rowsPerRange = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(budget / rowBytes)));
+      const { bounds, total } = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
+      if (bounds.length === 0) {
         await this.returns.recordSent(manager, request.id, 0, head, true, this.config.code);
         this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
       return {
-        requestId: request.id, after: p.after, head, tombstonesAfter, total: ranges.reduce((sum, r) => sum + r.rows, 0), bounds: ranges.map((r) => r.upto),
+        requestId: request.id, after: p.after, head, tombstonesAfter, total, bounds,
       };
     });
   }

@@ -11,8 +11,8 @@ import { ChunkRefused, ReturnedRowsWriter } from './returned-rows.writer';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
-/** Chunks asked for ahead of the one being written: the holder reads and masks while the receiver writes. */
-const PULLS_IN_FLIGHT = 3;
+/** Ranges pulled and written at once: the holder reads and masks while the receiver writes others. */
+const RANGES_IN_FLIGHT = 3;
 const MAX_BACKOFF_MS = 5000;
 
 /** How often a granted return is re-synced, by the entry's update cycle; irregular: on demand only. */
@@ -155,6 +155,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         const request = await this.returns.findRequest(this.dataSource.manager, job.requestId);
         if (!request) throw new Error(`request ${job.requestId} is gone`);
         await this.returns.startJob(this.dataSource.manager, job.id);
+        await this.writer.forgetRangesAhead(job.id);
         await this.transfer(job, request);
         return;
       } catch (error) {
@@ -190,8 +191,9 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         after = Math.max(after, plan.head);
         break;
       }
-      after = await this.pullRanges(job, request, after, plan.bounds, plan.tombstonesAfter);
+      await this.pullRanges(job, request, after, plan.bounds, plan.tombstonesAfter);
       if (!this.running) return;
+      after = plan.bounds[plan.bounds.length - 1];
     }
     const done = await this.dataSource.transaction(async (manager) => {
       const finished = await this.returns.finishJob(manager, job.id, 'done', null);
@@ -206,30 +208,28 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     this.logger.log(`return job ${job.id} (${done.kind}) for request ${request.id} done: ${done.rowsDone} rows from ${request.holder}, up to change ${after}`);
   }
 
-  /** Ranges (after, bounds[0]], (bounds[0], bounds[1]], ... pulled up to PULLS_IN_FLIGHT ahead and applied strictly in order. */
-  private async pullRanges(job: JobRow, request: RequestRow, after: number, bounds: number[], tombstonesAfter: number): Promise<number> {
-    const inFlight: Promise<PulledChunk[]>[] = [];
+  /**
+   * Ranges (after, bounds[0]], (bounds[0], bounds[1]], ..., RANGES_IN_FLIGHT at a time, each pulled
+   * and then written in its own transaction; the writer moves the cursor over them in order.
+   * Returns once every range has been written (or the first failure, once the others settled).
+   */
+  private async pullRanges(job: JobRow, request: RequestRow, after: number, bounds: number[], tombstonesAfter: number): Promise<void> {
     let next = 0;
-    const fill = () => {
-      while (this.running && next < bounds.length && inFlight.length < PULLS_IN_FLIGHT) {
-        const pulled = this.pullRange(request, next === 0 ? after : bounds[next - 1], bounds[next], tombstonesAfter);
-        pulled.catch(() => undefined); // awaited (and its failure handled) in turn below
-        inFlight.push(pulled);
-        next++;
+    let failure: { error: unknown } | undefined;
+    const worker = async () => {
+      while (this.running && !failure && next < bounds.length) {
+        const i = next++;
+        try {
+          for (const pulled of await this.pullRange(request, i === 0 ? after : bounds[i - 1], bounds[i], tombstonesAfter)) {
+            await this.apply(job, request, pulled);
+          }
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     };
-    fill();
-    let cursor = after;
-    while (inFlight.length > 0) {
-      const chunks = await (inFlight.shift() as Promise<PulledChunk[]>);
-      fill();
-      for (const pulled of chunks) {
-        await this.apply(job, request, pulled);
-        cursor = pulled.through;
-      }
-      if (!this.running) break;
-    }
-    return cursor;
+    await Promise.all(Array.from({ length: RANGES_IN_FLIGHT }, worker));
+    if (failure) throw failure.error;
   }
 
   private async apply(job: JobRow, request: RequestRow, chunk: PulledChunk): Promise<void> {

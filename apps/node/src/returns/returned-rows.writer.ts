@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { copyIn } from '../database/copy-in';
-import { Jurisdiction, updated } from './returns.repository';
+import type { Jurisdiction } from './returns.repository';
+
+const CARDINALITY_VIOLATION = '21000';
 
 /** A verified chunk whose rows cannot be applied; `permanent` when retrying cannot help (rows outside the jurisdiction). */
 export class ChunkRefused extends Error {
@@ -21,30 +23,51 @@ export interface ChunkToApply {
 
 /**
  * Writes a chunk into returned_row at the receiver. In one transaction: the rows are loaded with
- * COPY into a staging table, checked there (count, order, jurisdiction, shape), merged, and the
- * job's cursor moves on, so a crash leaves either all of it or none. The cursor guard
- * (`after_seq = after`) refuses a chunk that does not continue from the committed cursor;
- * upserts and deletions never replace a newer `source_seq`, so a replayed chunk changes nothing.
+ * COPY into a staging table, checked there (count, order, jurisdiction, shape) and merged, and the
+ * chunk's range is recorded, so a crash leaves either all of it or none. Chunks are written
+ * several at once and may commit out of order: a range committed ahead of the job's cursor waits
+ * in return_job_range, and whichever commit closes the gap moves the cursor over every range
+ * that now follows it without a gap (adding their counts). Upserts and deletions never replace a
+ * newer `source_seq`, so a chunk written again (after a crash, from the cursor) changes nothing.
  */
 @Injectable()
 export class ReturnedRowsWriter {
   constructor(private readonly dataSource: DataSource) {}
+
+  /** Forgets ranges committed ahead of the cursor by an earlier run of the job: they will be pulled again. */
+  async forgetRangesAhead(jobId: string): Promise<void> {
+    await this.dataSource.query(`DELETE FROM return_job_range WHERE job_id = $1`, [jobId]);
+  }
 
   async apply(job: { id: string; requestId: string }, jurisdiction: Jurisdiction, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number }> {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
       await runner.startTransaction();
-      // Rows and cursor commit together, so a commit lost in a database crash only makes the job
+      // Rows and range commit together, so a commit lost in a database crash only makes the job
       // pull that chunk again: there is nothing to gain from waiting for the WAL flush.
       await runner.query('SET LOCAL synchronous_commit = off');
       const counts = chunk.rows > 0 ? await this.stageAndMerge(runner.query.bind(runner), client, job.requestId, jurisdiction, chunk) : { upserts: 0, deletes: 0 };
-      const moved = await runner.query(
-        `UPDATE return_job SET after_seq = $3, rows_done = rows_done + $4, upserts = upserts + $5, deletes = deletes + $6,
-           state = 'running', last_error = NULL
-         WHERE id = $1 AND after_seq = $2 AND state IN ('queued', 'running') RETURNING id`,
+      // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
+      const [current] = await runner.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
+      if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
+      await runner.query(
+        `INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`,
         [job.id, chunk.after, chunk.through, chunk.rows, counts.upserts, counts.deletes]);
-      if (updated(moved).length === 0) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
+      await runner.query(
+        `WITH RECURSIVE chain AS (
+           SELECT r.after_seq, r.through_seq FROM return_job_range r WHERE r.job_id = $1 AND r.after_seq = $2
+           UNION ALL
+           SELECT r.after_seq, r.through_seq FROM return_job_range r JOIN chain c ON r.job_id = $1 AND r.after_seq = c.through_seq
+         ), folded AS (
+           DELETE FROM return_job_range r USING chain c WHERE r.job_id = $1 AND r.after_seq = c.after_seq
+           RETURNING r.through_seq, r.rows, r.upserts, r.deletes
+         )
+         UPDATE return_job j SET after_seq = f.through, rows_done = j.rows_done + f.rows, upserts = j.upserts + f.upserts,
+           deletes = j.deletes + f.deletes, state = 'running', last_error = NULL
+         FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
+         WHERE j.id = $1 AND f.through IS NOT NULL`,
+        [job.id, Number(current.after_seq)]);
       await runner.commitTransaction();
       return counts;
     } catch (error) {
@@ -67,20 +90,20 @@ export class ReturnedRowsWriter {
       throw new ChunkRefused(`the chunk's rows are not well-formed: ${(error as Error).message}`, false);
     }
     const [check] = (await query(
-      `SELECT count(*)::int AS n, count(DISTINCT row_key)::int AS keys, count(DISTINCT source_seq)::int AS seqs,
-              coalesce(min(source_seq), 0)::text AS lo, coalesce(max(source_seq), 0)::text AS hi,
+      `SELECT count(*)::int AS n, coalesce(min(source_seq), 0)::text AS lo, coalesce(max(source_seq), 0)::text AS hi,
               count(*) FILTER (WHERE NOT (region_code ~ '^[0-9]{6}$'
                 AND CASE WHEN $1::text IS NOT NULL THEN region_code = $1 ELSE starts_with(region_code, $2) END))::int AS outside,
-              count(*) FILTER (WHERE data IS NOT NULL AND jsonb_typeof(data) <> 'object')::int AS "notObjects"
+              count(*) FILTER (WHERE data IS NOT NULL AND jsonb_typeof(data) <> 'object')::int AS "notObjects",
+              count(*) FILTER (WHERE data IS NULL)::int AS deletions
        FROM return_stage`,
-      [j.exact ?? null, j.prefix ?? null])) as { n: number; keys: number; seqs: number; lo: string; hi: string; outside: number; notObjects: number }[];
+      [j.exact ?? null, j.prefix ?? null])) as { n: number; lo: string; hi: string; outside: number; notObjects: number; deletions: number }[];
     // Defence in depth: a holder must never send a row outside this node's jurisdiction.
     if (check.outside > 0) throw new ChunkRefused(`the holder sent ${check.outside} rows outside the jurisdiction of the request; refused`, true);
     if (check.n !== chunk.rows) throw new ChunkRefused(`the chunk holds ${check.n} rows, its header says ${chunk.rows}`, false);
-    if (check.keys !== check.n || check.seqs !== check.n || Number(check.lo) <= chunk.after || Number(check.hi) > chunk.through || check.notObjects > 0) {
-      throw new ChunkRefused('the chunk rows are malformed (repeated keys or sequences, sequences outside the range, or data not an object)', false);
+    if (Number(check.lo) <= chunk.after || Number(check.hi) > chunk.through || check.notObjects > 0) {
+      throw new ChunkRefused('the chunk rows are malformed (sequences outside the range, or data not an object)', false);
     }
-    const [counts] = (await query(
+    const merged = query(
       `WITH up AS (
          INSERT INTO returned_row (request_id, row_key, region_code, data, source_seq)
          SELECT $1, row_key, region_code, data, source_seq FROM return_stage WHERE data IS NOT NULL
@@ -89,11 +112,17 @@ export class ReturnedRowsWriter {
          RETURNING 1
        ), del AS (
          DELETE FROM returned_row t USING return_stage s
-         WHERE t.request_id = $1 AND t.row_key = s.row_key AND s.data IS NULL AND t.source_seq < s.source_seq
+         WHERE $2::boolean AND t.request_id = $1 AND t.row_key = s.row_key AND s.data IS NULL AND t.source_seq < s.source_seq
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM up)::int AS upserts, (SELECT count(*) FROM del)::int AS deletes`,
-      [requestId])) as { upserts: number; deletes: number }[];
-    return counts;
+      [requestId, check.deletions > 0]) as Promise<{ upserts: number; deletes: number }[]>;
+    try {
+      return (await merged)[0];
+    } catch (error) {
+      // The upsert cannot touch a row twice: a key given twice in one chunk.
+      if ((error as { code?: string }).code === CARDINALITY_VIOLATION) throw new ChunkRefused('the chunk gives a row key twice', false);
+      throw error;
+    }
   }
 }

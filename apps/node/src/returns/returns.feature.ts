@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import { Returns1764300001000 } from './migrations/1764300001000-returns';
+import { ReturnedRowsParallelWrites1764310001000 } from './migrations/1764310001000-returned-rows-parallel-writes';
 import { ReturnsController } from './returns.controller';
 import { ReturnsRepository } from './returns.repository';
 import { ReturnsService } from './returns.service';
@@ -13,5 +14,5 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
   providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
-  migrations: [Returns1764300001000],
+  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000],
 };

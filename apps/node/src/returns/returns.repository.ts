@@ -214,22 +214,28 @@ export class ReturnsRepository {
   }
 
   /**
-   * Splits the changes in (after, head] inside the jurisdiction into ranges of change sequence
-   * holding at most `maxRows` rows and about `maxBytes` bytes each (estimated from the stored
-   * size of the rows), so a receiver can pull several ranges at once. Returns each range's upper
-   * bound and row count, in order.
+   * Splits the changes in (after, head] inside the jurisdiction into ranges of change sequence of
+   * `rowsPerRange` rows each (the last may hold fewer), so a receiver can pull several ranges at
+   * once. Reads the region index only (change_seq and deleted are in it). Returns each range's
+   * upper bound, and the number of rows in all.
    */
   async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
-    maxRows: number, maxBytes: number): Promise<{ upto: number; rows: number }[]> {
-    const rows: { upto: string; rows: string }[] = await manager.query(
-      `WITH f AS (
-         SELECT change_seq, row_number() OVER w AS n, sum(coalesce(pg_column_size(data), 0) + 40) OVER w AS bytes
+    rowsPerRange: number): Promise<{ bounds: number[]; total: number }> {
+    const rows: { upto: string; n: string }[] = await manager.query(
+      `SELECT change_seq AS upto, n FROM (
+         SELECT change_seq, row_number() OVER (ORDER BY change_seq) AS n, count(*) OVER () AS total
          FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
-         WINDOW w AS (ORDER BY change_seq ROWS UNBOUNDED PRECEDING)
-       )
-       SELECT max(change_seq) AS upto, count(*) AS rows FROM f GROUP BY (n - 1) / $7::bigint, (bytes - 1) / $8::bigint ORDER BY upto`,
-      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, maxRows, maxBytes]);
-    return rows.map((r) => ({ upto: Number(r.upto), rows: Number(r.rows) }));
+       ) f WHERE n % $7 = 0 OR n = total ORDER BY change_seq`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange]);
+    return { bounds: rows.map((r) => Number(r.upto)), total: rows.length === 0 ? 0 : Number(rows[rows.length - 1].n) };
+  }
+
+  /** Average stored size of a row's data, from the latest changes: how many rows fit a chunk. */
+  async averageRowBytes(manager: EntityManager, entryId: string): Promise<number> {
+    const [row] = await manager.query(
+      `SELECT coalesce(avg(pg_column_size(data)), 0)::float8 AS bytes FROM
+         (SELECT data FROM dataset_row WHERE entry_id = $1 ORDER BY change_seq DESC LIMIT 200) latest`, [entryId]);
+    return Number(row.bytes);
   }
 
   /**
@@ -262,7 +268,7 @@ export function requestView(r: RequestRow): ReturnRequestState & { direction: Di
 
 /** TypeORM answers an UPDATE ... RETURNING with [rows, affected count]; the rows. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw query results
-export function updated(result: any): any[] {
+function updated(result: any): any[] {
   return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
 
