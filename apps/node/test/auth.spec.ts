@@ -90,6 +90,8 @@ describe('the first administrator', () => {
   });
 });
 
+const METRICS_TOKEN = 'scrape-only-token-0123456789abcdefghij';
+
 describe('sessions', () => {
   let db: TestDatabase;
   let node: RunningNode;
@@ -97,7 +99,7 @@ describe('sessions', () => {
   beforeAll(async () => {
     db = await database('auth_sessions');
     // Access tokens of two seconds: expiry is tested without waiting minutes.
-    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env: { ACCESS_TOKEN_TTL: '2' } });
+    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env: { ACCESS_TOKEN_TTL: '2', METRICS_TOKEN: METRICS_TOKEN } });
   });
   afterAll(() => node?.stop());
 
@@ -136,6 +138,15 @@ describe('sessions', () => {
     expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: b.refreshToken })).status).toBe(200);
     // An unknown token signs nobody out and says nothing about it.
     expect((await anonymous(node.url, 'POST', '/api/v1/auth/logout', { refreshToken: 'tdxr_unknown' })).status).toBe(204);
+  });
+
+  it('METRICS_TOKEN reads /metrics and nothing else', async () => {
+    const scrape = await apiWith(METRICS_TOKEN, node.url, 'GET', '/metrics');
+    expect(scrape.status).toBe(200);
+    expect(String(scrape.body)).toContain('tdx_outbox_backlog');
+    expect((await apiWith(METRICS_TOKEN, node.url, 'GET', '/api/v1/node')).status).toBe(401);
+    expect((await apiWith(`${METRICS_TOKEN}x`, node.url, 'GET', '/metrics')).status).toBe(401);
+    expect((await anonymous(node.url, 'GET', '/metrics')).status).toBe(401);
   });
 
   it('bad input to the auth endpoints: 400 naming the field, nothing changed, never a 500', async () => {
