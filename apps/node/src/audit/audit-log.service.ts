@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { auditHash, AuditRecord } from '@tdx/contracts';
+import { AuditFields, auditHash, AuditRecord } from '@tdx/contracts';
 import { AuditRepository } from './audit.repository';
 import { cleanDetails, cleanText } from './audit-text';
 
@@ -15,32 +15,81 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+interface Waiting {
+  event: AuditEvent;
+  resolve: (record: AuditRecord) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Records written by one group commit at most. */
+const MAX_GROUP = 500;
+
 /**
- * Appends to this node's audit log. Pass the caller's transaction to record an action atomically
- * with it (replication batches, return chunks): the record commits or rolls back with the action,
- * so a kill -9 can lose neither without the other. Call it last in that transaction: it holds the
- * log's head lock until commit, and taking other locks after it could deadlock.
+ * Appends to this node's audit log.
+ *
+ * With the caller's transaction (replication batches, return chunks) the record commits or rolls
+ * back with the action, so a kill -9 can lose neither without the other. Call it last in that
+ * transaction: it holds the log's head lock until commit, and taking other locks after it could
+ * deadlock.
+ *
+ * Without one (HTTP actions, joins) the record joins a group commit: appends that arrive while a
+ * group is being written wait for the next one, which writes them all in one transaction. The
+ * promise resolves once its record is committed, so a caller that waits for it (the HTTP trail,
+ * before answering) knows it is durable; concurrent requests share one lock and one fsync
+ * instead of queueing for the head lock one commit at a time.
  */
 @Injectable()
 export class AuditLog {
+  private readonly waiting: Waiting[] = [];
+  private writing: Promise<void> | undefined;
+
   constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository) {}
 
   async append(event: AuditEvent, manager?: EntityManager): Promise<AuditRecord> {
-    if (!manager) return this.dataSource.transaction((own) => this.append(event, own));
-    const head = await this.repository.lockHead(manager);
-    // Taken under the lock, so times follow the chain's order (unless the clock itself steps back).
-    const fields = {
-      seq: head.seq + 1,
-      at: new Date().toISOString(),
-      actor: cleanText(event.actor, 200),
-      action: cleanText(event.action, 200),
-      target: event.target === undefined || event.target === null ? null : cleanText(event.target, 300),
-      outcome: cleanText(event.outcome, 50),
-      details: cleanDetails(event.details ?? {}),
-      prevHash: head.hash,
-    };
-    const record: AuditRecord = { ...fields, hash: auditHash(fields) };
-    await this.repository.insert(manager, record);
-    return record;
+    if (manager) return (await this.appendAll(manager, [event]))[0];
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.waiting.push({ event, resolve, reject });
+      this.writeGroups();
+    });
+  }
+
+  private writeGroups(): void {
+    if (this.writing) return;
+    this.writing = (async () => {
+      while (this.waiting.length > 0) {
+        const group = this.waiting.splice(0, MAX_GROUP);
+        try {
+          const records = await this.dataSource.transaction((manager) => this.appendAll(manager, group.map((w) => w.event)));
+          group.forEach((w, i) => w.resolve(records[i]));
+        } catch (error) {
+          group.forEach((w) => w.reject(error));
+        }
+      }
+    })().finally(() => {
+      this.writing = undefined;
+    });
+  }
+
+  private async appendAll(manager: EntityManager, events: AuditEvent[]): Promise<AuditRecord[]> {
+    let previous = await this.repository.lockHead(manager);
+    const records: AuditRecord[] = [];
+    for (const event of events) {
+      // Taken under the lock, so times follow the chain's order (unless the clock itself steps back).
+      const fields: AuditFields = {
+        seq: previous.seq + 1,
+        at: new Date().toISOString(),
+        actor: cleanText(event.actor, 200),
+        action: cleanText(event.action, 200),
+        target: event.target === undefined || event.target === null ? null : cleanText(event.target, 300),
+        outcome: cleanText(event.outcome, 50),
+        details: cleanDetails(event.details ?? {}),
+        prevHash: previous.hash,
+      };
+      const record: AuditRecord = { ...fields, hash: auditHash(fields) };
+      records.push(record);
+      previous = record;
+    }
+    await this.repository.insert(manager, records);
+    return records;
   }
 }

@@ -52,11 +52,15 @@ export class AuditRepository {
     return { seq: Number(row.seq), hash: row.hash };
   }
 
-  async insert(manager: EntityManager, r: AuditRecord): Promise<void> {
-    await manager.query(
-      `INSERT INTO audit_record (seq, at, actor, action, target, outcome, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [r.seq, r.at, r.actor, r.action, r.target, r.outcome, JSON.stringify(r.details), r.prevHash, r.hash],
-    );
+  /** One statement for the lot; the insert trigger checks, row by row, that each continues the chain. */
+  async insert(manager: EntityManager, records: AuditRecord[]): Promise<void> {
+    const params: unknown[] = [];
+    const rows = records.map((r) => {
+      params.push(r.seq, r.at, r.actor, r.action, r.target, r.outcome, JSON.stringify(r.details), r.prevHash, r.hash);
+      const n = params.length - 9;
+      return `(${Array.from({ length: 9 }, (_, i) => `$${n + i + 1}`).join(', ')})`;
+    });
+    await manager.query(`INSERT INTO audit_record (seq, at, actor, action, target, outcome, details, prev_hash, hash) VALUES ${rows.join(', ')}`, params);
   }
 
   async list(manager: EntityManager, f: AuditFilter): Promise<AuditRecord[]> {
