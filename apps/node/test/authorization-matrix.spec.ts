@@ -60,7 +60,7 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'POST /api/v1/accounts/:id/disable': WRITERS,
   'POST /api/v1/accounts/:id/enable': WRITERS,
   'POST /api/v1/accounts/:id/password': WRITERS,
-  'PUT /api/v1/accounts/:id/roles': WRITERS,
+  'PUT /api/v1/accounts/:id/roles': OPERATOR,
   'GET /api/v1/audit': AUDIT,
   'GET /api/v1/audit/verify': AUDIT,
   'GET /api/v1/audit/export': AUDIT,

@@ -59,7 +59,7 @@ export class AccountsController {
   }
 
   @Put(':id/roles')
-  @Policy('accounts:manage')
+  @Policy('accounts:roles')
   setRoles(@CurrentPrincipal() actor: Principal, @Param('id', uuid) id: string, @Body() dto: RolesDto) {
     return this.accounts.setRoles(actor, id, dto.roles);
   }

@@ -28,6 +28,8 @@ export type Permission =
   | 'returns:decide'
   /** Accounts of this node (institution admins: institution users of their own institution). */
   | 'accounts:manage'
+  /** Change an account's roles: the operator only, so that nobody promotes anyone to their own level. */
+  | 'accounts:roles'
   | 'audit:read'
   /** Prometheus metrics (also open to the METRICS_TOKEN bearer). */
   | 'metrics:read'
@@ -40,7 +42,7 @@ export const INSTITUTION_ROLES = ['institution-admin', 'institution-user'] as co
 
 const ALL_PERMISSIONS: Permission[] = [
   'node:read', 'federation:read', 'federation:administer', 'institutions:read', 'institutions:write', 'catalog:read', 'catalog:write',
-  'datasets:read', 'datasets:write', 'returns:read', 'returns:request', 'returns:decide', 'accounts:manage', 'audit:read', 'metrics:read', 'self',
+  'datasets:read', 'datasets:write', 'returns:read', 'returns:request', 'returns:decide', 'accounts:manage', 'accounts:roles', 'audit:read', 'metrics:read', 'self',
 ];
 const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'self'];
 
