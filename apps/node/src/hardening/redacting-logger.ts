@@ -17,7 +17,8 @@ export class RedactingLogger extends ConsoleLogger {
     return this.redactor.redact(super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff));
   }
 
-  protected override printStackTrace(stack: string): void {
-    super.printStackTrace(this.redactor.redact(stack));
+  // Nest calls this with whatever was passed as the stack, often nothing; a logger must never throw.
+  protected override printStackTrace(stack: string | undefined): void {
+    super.printStackTrace(typeof stack === 'string' ? this.redactor.redact(stack) : (stack as unknown as string));
   }
 }

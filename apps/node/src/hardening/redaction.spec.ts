@@ -43,12 +43,15 @@ describe('RedactingLogger', () => {
       logger.debug('url postgres://tdx:other-pw@db/tdx');
       const error = new Error('failed: hunter2-secret');
       logger.error(error.message, error.stack, 'HttpErrors');
+      logger.error('an error without a stack');
+      logger.error('an error with a stack that is not text', { code: 42 } as unknown as string, 'Audit');
     } finally {
       spies.forEach((spy) => spy.mockRestore());
     }
     const output = written.join('');
     expect(output).toContain('connecting with');
     expect(output).toContain('HttpErrors');
+    expect(output).toContain('an error without a stack');
     expect(output).not.toContain('hunter2-secret');
     expect(output).not.toContain('other-pw');
   });
