@@ -190,6 +190,8 @@ describe('HTTP hardening of a node', () => {
       expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
       expect(headers.get('referrer-policy')).toBe('no-referrer');
       expect(headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(headers.get('cross-origin-resource-policy')).toBe('same-origin');
+      expect(headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
       expect(headers.get('x-powered-by')).toBeNull();
     }
 
@@ -325,12 +327,16 @@ describe('HTTP hardening of a node', () => {
 
   describe('errors', () => {
     it('never answer with a stack trace or internals', async () => {
+      // Signed in, so that the requests get past the guard to the parsers and pipes.
+      const headers = await authHeaders(node.url);
       const answers = [
-        await send(node.url, 'POST', '/api/v1/institutions', { body: '{"name": "x",' }),
-        await send(node.url, 'GET', '/api/v1/catalog/entries/%E0%A4%A'),
-        await send(node.url, 'GET', '/api/v1/catalog/entries?limit=abc&cursor=%%%'),
-        await send(node.url, 'POST', '/api/v1/catalog/entries', { body: '[]' }),
+        await send(node.url, 'POST', '/api/v1/institutions', { body: '{"name": "x",', headers }),
+        await send(node.url, 'GET', '/api/v1/catalog/entries/%E0%A4%A', { headers }),
+        await send(node.url, 'GET', '/api/v1/catalog/entries?limit=abc&cursor=%%%', { headers }),
+        await send(node.url, 'POST', '/api/v1/catalog/entries', { body: '[]', headers }),
+        await send(node.url, 'GET', '/api/v1/catalog/entries', { headers: { authorization: 'Bearer not.a.token' } }),
       ];
+      expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 400, 401]);
       for (const answer of answers) {
         expect(answer.status).toBeGreaterThanOrEqual(400);
         expect(answer.status).toBeLessThan(500);
