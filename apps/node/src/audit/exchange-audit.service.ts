@@ -22,6 +22,8 @@ const MAX_REASONS = 5;
 export class ExchangeAudit {
   private readonly logger = new Logger('Audit');
   private lastJoinAnswer: string | undefined;
+  /** The last refusal recorded per sender, so that retries of the same one are not recorded again. */
+  private readonly lastRefusal = new Map<string, string>();
 
   constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig, private readonly log: AuditLog) {}
 
@@ -75,6 +77,54 @@ export class ExchangeAudit {
       actor: `node:${this.config.code}`, action: 'replication.sent', target: parent, outcome: 'acknowledged',
       details: { records: outboxSeqs.length, outboxSeqs: span(outboxSeqs.map(Number)) },
     }, manager);
+  }
+
+  /** At the holder, inside the transaction that stores it: a return request received and how it was decided (Article 10). */
+  async returnRequestReceived(manager: EntityManager, requester: string,
+    request: { id: string; entryId: string; scope: string; state: string; reason?: string | null }): Promise<void> {
+    await this.log.append({
+      actor: `node:${requester}`, action: 'return.request', target: request.id, outcome: request.state,
+      details: { entryId: request.entryId, scope: request.scope, ...(request.reason ? { reason: request.reason } : {}) },
+    }, manager);
+  }
+
+  /**
+   * At the holder, inside the transaction of the pull: rows sent to a requester. A pull that finds
+   * nothing new (a realtime entry is asked every few seconds) sends no data and is not recorded.
+   */
+  async returnChunkServed(manager: EntityManager, requester: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
+    if (chunk.rows === 0) return;
+    await this.log.append({
+      actor: `node:${requester}`, action: 'return.chunk.served', target: requestId, outcome: 'sent',
+      details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
+    }, manager);
+  }
+
+  /** At the receiver, inside the transaction that applies it: rows received from the holder. */
+  async returnChunkReceived(manager: EntityManager, holder: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
+    if (chunk.rows === 0) return;
+    await this.log.append({
+      actor: `node:${holder}`, action: 'return.chunk.received', target: requestId, outcome: 'applied',
+      details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
+    }, manager);
+  }
+
+  /** At the requester: the holder's decision on a request, recorded when the mirrored state changes. */
+  returnDecisionLearnt(holder: string, requestId: string, state: string, reason: string | null): void {
+    this.detach({ actor: `node:${holder}`, action: 'return.decision', target: requestId, outcome: state, details: reason ? { reason } : {} });
+  }
+
+  /**
+   * At the holder: a return message refused (unknown or forged sender, no grant, bad input). A
+   * requester retries with back-off, so only a change of refusal per sender is recorded.
+   */
+  returnRefused(from: string | undefined, kind: string | undefined, status: number, message: string): void {
+    const sender = from ?? 'unknown';
+    const key = `${kind}:${status}:${message}`;
+    if (this.lastRefusal.get(sender) === key) return;
+    if (this.lastRefusal.size >= 1000) this.lastRefusal.clear(); // senders named by forged messages must not grow it without end
+    this.lastRefusal.set(sender, key);
+    this.detach({ actor: `node:${sender}`, action: 'return.refused', target: this.config.code, outcome: String(status), details: { kind: kind ?? null, message } });
   }
 
   /** An exchange recorded outside any transaction: the caller does not wait, a failure is logged. */

@@ -2,6 +2,7 @@ import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, L
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { NextFunction, Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { USERNAME } from '../auth/dto/accounts.dto';
 import { actorOf, Principal } from '../auth/principal';
 import { AuditEvent, AuditLog } from './audit-log.service';
 
@@ -99,7 +100,9 @@ function eventOf(request: AuditedRequest, status: number, extra: { target?: stri
   const auth = /^\/api\/v1\/auth\/([a-z-]+)$/.exec(route);
   if (auth) {
     // Sign-in: the name tried, so failed attempts against one account show up; never the password or a token.
-    const username = typeof request.body?.username === 'string' ? request.body.username : undefined;
+    // Only a name an account could have: a password typed into the name field must not land in the log.
+    const tried: unknown = request.body?.username;
+    const username = typeof tried === 'string' && USERNAME.test(tried) ? tried : undefined;
     if (username !== undefined) details.username = username;
     const signedIn = auth[1] === 'login' && status >= 200 && status < 300 && username !== undefined;
     return { actor: signedIn ? `user:${username}` : actorOf(request.principal), action: `auth.${auth[1]}`, target, outcome: String(status), details };
