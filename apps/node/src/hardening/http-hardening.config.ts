@@ -19,7 +19,7 @@ export interface HttpHardeningConfig {
   maxHeaderBytes: number;
   /** Failed sign-in attempts per user name and client address. */
   signInPerUser: RateBudget;
-  /** Failed sign-in, refresh and setup attempts per client address, whatever the user name. */
+  /** Failed attempts on all sign-in paths (login, refresh, setup, password change) per client address, whatever the user name. */
   signInPerAddress: RateBudget;
   /** Requests to the anonymous open-data endpoints per client address. */
   publicPerAddress: RateBudget;

@@ -4,8 +4,12 @@ import { FixedWindowLimiter, Hit } from './fixed-window-limiter';
 import type { HttpHardeningConfig } from './http-hardening.config';
 import { TooManyRequestsException } from './too-many-requests';
 
-/** The routes whose attempts are limited as sign-ins: guessing a password or a token goes through them. */
-export const SIGN_IN_PATHS = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/setup'];
+/**
+ * The routes whose attempts are limited as sign-ins: guessing a password or a token goes through
+ * them. A password change checks the current password, so a stolen access token must not make it
+ * an unlimited oracle.
+ */
+export const SIGN_IN_PATHS = ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/setup', '/api/v1/auth/password'];
 /** The anonymous open-data endpoints (everything under this prefix). */
 export const PUBLIC_PATH_PREFIX = '/api/v1/open';
 
