@@ -20,7 +20,7 @@ export const NODE_MAIN = process.env.TDX_NODE_MAIN ? resolve(process.env.TDX_NOD
 export class ScriptError extends Error {}
 
 const NODE_VARIABLES = ['NODE_CODE', 'PARENT_CODE', 'DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'PORT', 'NODE_KEY_FILE', 'NODE_NAME', 'LOG_LEVEL',
-  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN'];
+  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN', 'JOIN_APPROVAL', 'TRUST_LIST_TTL', 'TRUST_REFRESH'];
 
 /** Where a path is, said relative to the repository when it is inside it. */
 export function shown(path) {
@@ -138,6 +138,27 @@ export async function accessToken(base, fresh = false) {
     who.token = body.accessToken;
   }
   return who.token;
+}
+
+/**
+ * The operator's part of joining (a node's joins wait for approval at the parent): approves
+ * `child` at `parent` once it has asked. Each node is started with a parent that requires it.
+ */
+export async function approveJoin(parent, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await api(parent.url, 'GET', '/api/v1/federation/nodes');
+    const node = body.items.find((n) => n.code === child.code);
+    if (node?.status === 'approved') return;
+    if (node?.status === 'pending') {
+      await api(parent.url, 'POST', `/api/v1/federation/nodes/${child.code}/approve`);
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new ScriptError(`${child.code} did not ask ${parent.code} to join within ${timeoutMs / 1000} s (${node ? node.status : 'no request'}); see ${shown(child.logFile)}`);
+    }
+    await sleep(100);
+  }
 }
 
 /**

@@ -9,7 +9,6 @@ import { strictValidationPipe } from './common/validation';
 import { NodeModule } from './node.module';
 import { applyHttpHardening } from './hardening/apply-hardening';
 import { RedactingLogger } from './hardening/redacting-logger';
-import { Redactor } from './hardening/redaction';
 import { secretsOf } from './hardening/node-secrets';
 import { HttpAuditTrail, recordUnhandledRequests } from './audit/http-audit-trail';
 
@@ -26,7 +25,7 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
   const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {
     // Every log line passes a redactor of this node's secrets (database and NATS passwords, ADMIN_PASSWORD, ...).
-    logger: new RedactingLogger(new Redactor(secretsOf(config)), LEVELS[config.logLevel]),
+    logger: RedactingLogger.forNode(secretsOf(config), LEVELS[config.logLevel]),
     bodyParser: false,
   });
   // First of all: the audit trail sees every answer, the refusals of the hardening in front of the routes included.

@@ -9,6 +9,10 @@ import { CatalogService } from './catalog/catalog.service';
 import { CatalogEntryRepository } from './catalog/catalog-entry.repository';
 import { ChildLinksService } from './federation/child-links.service';
 import { FederationController } from './federation/federation.controller';
+import { NodeIdentityController } from './federation/node-identity.controller';
+import { NodeIdentityService } from './federation/node-identity.service';
+import { TrustListRepository } from './federation/trust-list.repository';
+import { TrustListService } from './federation/trust-list.service';
 import { FederationStatusService } from './federation/federation-status.service';
 import { LinkStateRepository } from './federation/link-state.repository';
 import { NatsLink } from './federation/nats-link';
@@ -32,7 +36,7 @@ export class NodeModule {
     return {
       module: NodeModule,
       controllers: [
-        NodeInfoController, InstitutionsController, CatalogController, FederationController, HealthController, MetricsController,
+        NodeInfoController, InstitutionsController, CatalogController, FederationController, NodeIdentityController, HealthController, MetricsController,
         ...datasetsFeature.controllers, ...returnsFeature.controllers, ...auditFeature.controllers, ...authFeature.controllers,
       ],
       providers: [
@@ -42,7 +46,7 @@ export class NodeModule {
         InstitutionRepository, InstitutionsService,
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
-        FederationStatusService,
+        FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService,
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };

@@ -4,3 +4,4 @@ export * from './subjects';
 export * from './envelope';
 export * from './returns';
 export * from './audit';
+export * from './trust';

@@ -75,4 +75,5 @@ export type JoinReply =
   // `ancestors`: the keys of the parent's own ancestors (its parent first), so that a node can verify
   // what an ancestor above its parent signs (returned data, issue 3). Optional: older parents omit it.
   | { ok: true; parent: { code: string; name: string; publicKey: string }; ancestors?: { code: string; name: string; publicKey: string }[] }
-  | { ok: false; reason: string };
+  // `pending`: the parent recorded the request and waits for its operator to approve it; ask again later.
+  | { ok: false; reason: string; pending?: boolean };

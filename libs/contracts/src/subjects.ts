@@ -18,6 +18,10 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     join: (parent: string) => `${namespace}.join.${parent}`,
     /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor (issue 3). */
     return: (holder: string) => `${namespace}.return.${holder}`,
+    /** Core NATS request/reply: a node hands out its copy of the signed trust list (issue 4). */
+    trust: (node: string) => `${namespace}.trust.${node}`,
+    /** Core NATS: a node announces that it holds a newer trust list; its children then fetch it. */
+    trustUpdated: (node: string) => `${namespace}.trust.updated.${node}`,
     /** The parent's inbound stream of upward records from all its children. */
     upStream: (parent: string) => `${stream}_UP_${parent}`,
     /** One durable consumer per child link, so one slow child never holds up its siblings. */

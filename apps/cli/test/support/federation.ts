@@ -112,6 +112,7 @@ export class TestNode {
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
       ADMIN_PASSWORD,
+      JOIN_APPROVAL: 'auto',
     };
     const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const node = new TestNode(spec.code, `http://127.0.0.1:${port}`, child, keyDir);

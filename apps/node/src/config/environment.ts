@@ -62,6 +62,25 @@ export class EnvironmentVariables {
   @Max(2592000, { message: 'REFRESH_TOKEN_TTL must be between 60 and 2592000 seconds (30 days)' })
   REFRESH_TOKEN_TTL?: number;
 
+  /** `operator` (default): a direct child's join waits for an operator here; `auto`: any direct child is accepted on first use (demos, tests). */
+  @IsOptional()
+  @IsIn(['operator', 'auto'], { message: 'JOIN_APPROVAL must be operator or auto' })
+  JOIN_APPROVAL?: 'operator' | 'auto';
+
+  /** At the province: how long a trust list it issues stays valid. */
+  @IsOptional()
+  @IsInt({ message: 'TRUST_LIST_TTL must be a whole number of seconds' })
+  @Min(2, { message: 'TRUST_LIST_TTL must be between 2 and 2592000 seconds (30 days)' })
+  @Max(2592000, { message: 'TRUST_LIST_TTL must be between 2 and 2592000 seconds (30 days)' })
+  TRUST_LIST_TTL?: number;
+
+  /** How often a node asks its parent for a newer trust list (besides when the parent announces one). */
+  @IsOptional()
+  @IsInt({ message: 'TRUST_REFRESH must be a whole number of seconds' })
+  @Min(1, { message: 'TRUST_REFRESH must be between 1 and 3600 seconds' })
+  @Max(3600, { message: 'TRUST_REFRESH must be between 1 and 3600 seconds' })
+  TRUST_REFRESH?: number;
+
   /** A bearer token that may read /metrics only, for a Prometheus scraper that cannot sign in. */
   @IsOptional()
   @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 printable characters without spaces' })
@@ -81,7 +100,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     ...env,
     PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
-    ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL'),
+    ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH'),
+    JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
     METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
   });
@@ -114,6 +134,11 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',
     http: hardening.config,
+    identity: {
+      joinApproval: raw.JOIN_APPROVAL ?? 'operator',
+      trustListTtlSeconds: raw.TRUST_LIST_TTL ?? 86400,
+      trustRefreshSeconds: raw.TRUST_REFRESH ?? 30,
+    },
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,

@@ -18,6 +18,14 @@ export interface NodeConfig {
   /** Rate limits, body, URL and header limits, CORS and proxy trust (see hardening/). */
   http: HttpHardeningConfig;
   auth: AuthConfig;
+  identity: IdentityConfig;
+}
+
+/** Node identity (see README: JOIN_APPROVAL, TRUST_LIST_TTL, TRUST_REFRESH). */
+export interface IdentityConfig {
+  joinApproval: 'operator' | 'auto';
+  trustListTtlSeconds: number;
+  trustRefreshSeconds: number;
 }
 
 /** Sign-in settings (see README: ADMIN_PASSWORD, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, METRICS_TOKEN). */

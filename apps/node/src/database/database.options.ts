@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
+import { NodeIdentity1764320000000 } from '../federation/migrations/1764320000000-node-identity';
 import { datasetsFeature } from '../datasets/datasets.feature';
 import { returnsFeature } from '../returns/returns.feature';
 import { authFeature } from '../auth/auth.feature';
@@ -13,7 +14,7 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: true,
     // Each feature brings its own migrations; TypeORM runs them in timestamp order.
-    migrations: [InitialSchema1764230000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
+    migrations: [InitialSchema1764230000000, NodeIdentity1764320000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
     entities: [],
     extra: { max: 10, application_name: 'tdx-node' },
   };

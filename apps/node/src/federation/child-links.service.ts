@@ -12,6 +12,7 @@ import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { RecordApplier } from './record-applier';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { TrustListService } from './trust-list.service';
 
 const MAX_BATCH = 500;
 
@@ -35,6 +36,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly applier: RecordApplier,
     private readonly signal: OutboxSignal,
     private readonly audit: ExchangeAudit,
+    private readonly trust: TrustListService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,6 +64,37 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
       }
     }
     return result;
+  }
+
+  /**
+   * An operator approves a direct child's join: from now on its records are applied, its join goes
+   * up to the ancestors, and (at the province) the next trust list names it.
+   */
+  async approve(code: string, by: string): Promise<void> {
+    const handles = await this.nats.ready();
+    await this.dataSource.transaction(async (manager) => {
+      const joinEnvelope = await this.links.decide(manager, code, 'approved', by, null);
+      if (joinEnvelope) {
+        const { envelope, record } = openEnvelope(Buffer.from(joinEnvelope));
+        await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+      }
+    });
+    this.applier.setRefusedHere(code, false);
+    this.signal.notify();
+    this.trust.nodesChanged();
+    await this.ensureConsumer(handles, code);
+    this.startWorker(handles, code);
+    this.logger.log(`join of ${code} approved by ${by}`);
+  }
+
+  /** Rejects a pending join, or revokes a node: nothing it signs is applied here from now on. */
+  async refuse(code: string, status: 'rejected' | 'revoked', by: string, reason: string): Promise<void> {
+    await this.dataSource.transaction((manager) => this.links.decide(manager, code, status, by, reason));
+    await this.workers.get(code)?.stop();
+    this.workers.delete(code);
+    this.applier.setRefusedHere(code, true);
+    this.trust.nodesChanged();
+    this.logger.warn(`${code} ${status} by ${by}: ${reason}`);
   }
 
   private async start(): Promise<void> {
@@ -106,21 +139,34 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
       if (!verifyEnvelope(envelope, publicKeyFromBase64url(body.publicKey))) {
         return reply({ ok: false, reason: 'join signature does not verify' });
       }
-      const refusal = await this.dataSource.transaction(async (manager) => {
+      const auto = this.config.identity.joinApproval === 'auto';
+      const refusal = await this.dataSource.transaction(async (manager): Promise<JoinReply | undefined> => {
         const known = await this.links.knownNode(manager, body.code);
         if (known && known.publicKey !== body.publicKey) {
-          return `a different key is recorded for ${body.code}; key rotation needs an operator`;
+          // A new key is considered only for a node whose old key an operator revoked (or whose join was rejected).
+          if (known.status !== 'revoked' && known.status !== 'rejected') {
+            return { ok: false, reason: `a different key is recorded for ${body.code}; revoke it first to replace the key` };
+          }
+          await this.links.replaceKey(manager, body, Buffer.from(msg.data).toString('utf8'));
+          return { ok: false, pending: true, reason: `${body.code} presents a new key; it waits for an operator at ${this.config.code} to approve it` };
         }
         if (!known) {
-          await this.links.addKnownNode(manager, body, body.code);
-          await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+          await this.links.addKnownNode(manager, body, body.code, auto ? 'approved' : 'pending', auto ? undefined : Buffer.from(msg.data).toString('utf8'));
+          if (auto) await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
         }
+        const status = known?.status ?? (auto ? 'approved' : 'pending');
+        if (status === 'pending') {
+          return { ok: false, pending: true, reason: `${body.code} waits for an operator at ${this.config.code} to approve its join` };
+        }
+        if (status !== 'approved') return { ok: false, reason: `${body.code} was ${status} at ${this.config.code}${known?.reason ? `: ${known.reason}` : ''}` };
         return undefined;
       });
       if (refusal) {
-        this.logger.warn(`refused join of ${body.code}: ${refusal}`);
-        return reply({ ok: false, reason: refusal });
+        if (!refusal.ok && !refusal.pending) this.logger.warn(`refused join of ${body.code}: ${refusal.reason}`);
+        if (!refusal.ok && refusal.pending) this.logger.log(`join of ${body.code} waits for approval (POST /api/v1/federation/nodes/${body.code}/approve)`);
+        return reply(refusal);
       }
+      if (auto) this.trust.nodesChanged();
       this.signal.notify();
       await this.ensureConsumer(handles, body.code);
       this.startWorker(handles, body.code);

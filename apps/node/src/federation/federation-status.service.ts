@@ -7,11 +7,14 @@ import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
 import { OutboxRepository } from './outbox.repository';
 import { ParentLinkService } from './parent-link.service';
+import { TrustListService } from './trust-list.service';
 
 export interface ChildLinkStatus {
   code: string;
   name: string;
   level: string;
+  /** pending: waits for an operator's approval; rejected, revoked: nothing from it is applied. */
+  status: string;
   joinedAt: string;
   lastStreamSeq: number;
   lastOrigin: string | null;
@@ -40,6 +43,7 @@ export class FederationStatusService {
     private readonly childLinks: ChildLinksService,
     private readonly parentLink: ParentLinkService,
     private readonly metrics: MetricsRegistry,
+    private readonly trust: TrustListService,
   ) {}
 
   async status() {
@@ -55,7 +59,7 @@ export class FederationStatusService {
       const waiting = pending.get(String(r.code));
       if (waiting !== undefined) this.metrics.childPending.set({ child: String(r.code) }, waiting);
       return {
-        code: String(r.code), name: String(r.name), level: String(r.level), joinedAt: iso(r.joinedAt) as string,
+        code: String(r.code), name: String(r.name), level: String(r.level), status: String(r.status), joinedAt: iso(r.joinedAt) as string,
         lastStreamSeq: Number(r.lastStreamSeq), lastOrigin: (r.lastOrigin as string | null) ?? null,
         lastOriginSeq: r.lastOriginSeq === null ? null : Number(r.lastOriginSeq), lastAppliedAt: iso(r.lastAppliedAt),
         lastLagSeconds: r.lastAppliedAt && r.lastRecordAt
@@ -80,6 +84,7 @@ export class FederationStatusService {
         lastErrorAt: iso(parentRow?.lastErrorAt),
       } : null,
       children,
+      trustList: (({ nodes, ...rest }) => ({ ...rest, nodes: nodes.length }))(this.trust.summary()),
     };
   }
 

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { JoinBody } from '@tdx/contracts';
 
+export type NodeStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
+
 export interface KnownNode {
   code: string;
   name: string;
@@ -10,7 +12,14 @@ export interface KnownNode {
   publicKey: string;
   via: string;
   joinedAt: string;
+  status: NodeStatus;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  reason: string | null;
 }
+
+const KNOWN_COLUMNS = `code, name, level, parent_code AS "parentCode", public_key AS "publicKey", via, joined_at AS "joinedAt",
+  status, decided_at AS "decidedAt", decided_by AS "decidedBy", reason`;
 
 export interface BatchProgress {
   streamSeq: number;
@@ -25,29 +34,56 @@ export interface BatchProgress {
 /** Who this node knows below it, and the state of its links up and down. */
 @Injectable()
 export class LinkStateRepository {
-  async knownNode(manager: EntityManager, code: string): Promise<KnownNode | undefined> {
-    const rows = await manager.query(
-      `SELECT code, name, level, parent_code AS "parentCode", public_key AS "publicKey", via, joined_at AS "joinedAt"
-       FROM known_node WHERE code = $1`, [code]);
+  async knownNode(manager: EntityManager, code: string, lock = false): Promise<KnownNode | undefined> {
+    const rows = await manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE code = $1${lock ? ' FOR UPDATE' : ''}`, [code]);
     return rows[0];
   }
 
-  /** Records a node and its key; false when it was already known (with this key). */
-  async addKnownNode(manager: EntityManager, body: JoinBody, via: string): Promise<boolean> {
+  /**
+   * Records a node and its key; false when it was already known. A direct child that waits for an
+   * operator is recorded `pending` with its signed join, to forward once approved.
+   */
+  async addKnownNode(manager: EntityManager, body: JoinBody, via: string, status: 'pending' | 'approved' = 'approved', joinEnvelope?: string): Promise<boolean> {
     const rows = await manager.query(
-      `INSERT INTO known_node (code, name, level, parent_code, public_key, via) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO known_node (code, name, level, parent_code, public_key, via, status, join_envelope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (code) DO NOTHING RETURNING code`,
-      [body.code, body.name, body.level, body.parent, body.publicKey, via]);
+      [body.code, body.name, body.level, body.parent, body.publicKey, via, status, joinEnvelope ?? null]);
     if (rows.length === 1 && body.code === via) {
       await manager.query(`INSERT INTO child_link (child_code) VALUES ($1) ON CONFLICT DO NOTHING`, [body.code]);
     }
     return rows.length === 1;
   }
 
+  /** A revoked or rejected node presents a new key: it waits for approval again, with the new join kept. */
+  async replaceKey(manager: EntityManager, body: JoinBody, joinEnvelope: string): Promise<void> {
+    await manager.query(
+      `UPDATE known_node SET public_key = $2, name = $3, status = 'pending', join_envelope = $4, decided_at = NULL, decided_by = NULL, reason = NULL
+       WHERE code = $1`, [body.code, body.publicKey, body.name, joinEnvelope]);
+  }
+
+  /** A forwarded join with a new key for a node revoked here: the child that forwards it approved the new key. */
+  async acceptNewKey(manager: EntityManager, body: JoinBody): Promise<void> {
+    await manager.query(
+      `UPDATE known_node SET public_key = $2, name = $3, status = 'approved', decided_at = now(), decided_by = 'forwarded join', reason = NULL
+       WHERE code = $1`, [body.code, body.publicKey, body.name]);
+  }
+
+  /** Direct children whose records this node applies. */
   async directChildren(manager: EntityManager): Promise<KnownNode[]> {
-    return manager.query(
-      `SELECT code, name, level, parent_code AS "parentCode", public_key AS "publicKey", via, joined_at AS "joinedAt"
-       FROM known_node WHERE code = via ORDER BY code`);
+    return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE code = via AND status = 'approved' ORDER BY code`);
+  }
+
+  /** Every node this node knows below it, for the operator; optionally of one status. */
+  async listKnownNodes(manager: EntityManager, status?: NodeStatus): Promise<KnownNode[]> {
+    return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE ($1::text IS NULL OR status = $1) ORDER BY code`, [status ?? null]);
+  }
+
+  /** An operator's decision on a node; returns the signed join kept while it was pending. */
+  async decide(manager: EntityManager, code: string, status: NodeStatus, by: string, reason: string | null): Promise<string | null> {
+    const rows = await manager.query(
+      `UPDATE known_node SET status = $2, decided_at = now(), decided_by = $3, reason = $4 WHERE code = $1 RETURNING join_envelope AS "joinEnvelope"`,
+      [code, status, by, reason]);
+    return (Array.isArray(rows[0]) ? rows[0][0] : rows[0])?.joinEnvelope ?? null;
   }
 
   async recordBatch(manager: EntityManager, child: string, p: BatchProgress): Promise<void> {
@@ -72,7 +108,7 @@ export class LinkStateRepository {
 
   async childLinks(manager: EntityManager): Promise<Record<string, unknown>[]> {
     return manager.query(
-      `SELECT k.code, k.name, k.level, k.joined_at AS "joinedAt", c.last_stream_seq AS "lastStreamSeq",
+      `SELECT k.code, k.name, k.level, k.status, k.joined_at AS "joinedAt", c.last_stream_seq AS "lastStreamSeq",
               c.last_origin AS "lastOrigin", c.last_origin_seq AS "lastOriginSeq", c.last_record_at AS "lastRecordAt",
               c.last_applied_at AS "lastAppliedAt", c.applied_count AS "applied", c.skipped_count AS "skipped",
               c.rejected_count AS "rejected", c.last_error AS "lastError", c.last_error_at AS "lastErrorAt"

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { encodeEnvelope, JoinReply, sealRecord } from '@tdx/contracts';
+import { encodeEnvelope, JoinReply, provinceOf, sealRecord } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
@@ -9,6 +9,7 @@ import { Wakeup } from './wakeup';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { TrustListService } from './trust-list.service';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
@@ -36,6 +37,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     private readonly links: LinkStateRepository,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
+    private readonly trust: TrustListService,
     signal: OutboxSignal,
   ) {
     signal.listen(() => this.wakeup.signal());
@@ -81,9 +83,11 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
         if (reply.ok) {
           this.joined = true;
           this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
+          this.trust.nodesChanged(); // fetch the trust list now that the parent answers
+          void this.learnProvinceKey(handles, parent, reply.ancestors ?? []);
           return;
         }
-        reason = `parent refused the join: ${reply.reason}`;
+        reason = reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`;
       } catch (error) {
         reason = `join request to ${parent} failed: ${(error as Error).message}`;
       }
@@ -91,6 +95,25 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       await this.links.parentError(this.dataSource.manager, parent, reason).catch(() => undefined);
       await this.backOff(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  /**
+   * A county needs the province's key to verify the trust list. A parent that had not joined its
+   * own parent yet could not name it; ask again (a repeated join) until it can.
+   */
+  private async learnProvinceKey(handles: NatsHandles, parent: string, ancestors: { code: string }[]): Promise<void> {
+    const province = provinceOf(this.config.code);
+    let known = parent === province || ancestors.some((a) => a.code === province);
+    while (this.running && !known) {
+      await this.backOff(2000);
+      try {
+        const reply = await this.joinOnce(handles, parent);
+        known = reply.ok && (reply.ancestors ?? []).some((a) => a.code === province);
+      } catch {
+        // The parent will answer again; keep asking.
+      }
+      if (known) this.trust.nodesChanged();
     }
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
@@ -11,6 +11,7 @@ import { ForwardRecord, OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { TrustListService } from './trust-list.service';
 
 type Outcome =
   | { kind: 'applied' }
@@ -37,9 +38,11 @@ const KEY_WAIT_MS = 2000;
  * point means redelivery, and redelivery is harmless because applying is idempotent.
  */
 @Injectable()
-export class RecordApplier {
+export class RecordApplier implements OnApplicationBootstrap {
   private readonly logger = new Logger(RecordApplier.name);
-  private readonly keys = new Map<string, KeyObject>();
+  /** Nodes an operator here rejected or revoked: refused whatever the trust list says. */
+  private readonly refusedHere = new Set<string>();
+  private joinsApplied = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -50,7 +53,20 @@ export class RecordApplier {
     private readonly signal: OutboxSignal,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
+    private readonly trust: TrustListService,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const status of ['rejected', 'revoked'] as const) {
+      for (const node of await this.links.listKnownNodes(this.dataSource.manager, status)) this.refusedHere.add(node.code);
+    }
+  }
+
+  /** An operator here rejected or revoked `code`, or approved it again. */
+  setRefusedHere(code: string, refused: boolean): void {
+    if (refused) this.refusedHere.add(code);
+    else this.refusedHere.delete(code);
+  }
 
   async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
     let outcomes: Outcome[];
@@ -71,6 +87,10 @@ export class RecordApplier {
     }
     messages.forEach((message, i) => this.settle(message, outcomes[i]));
     this.count(child, outcomes);
+    if (this.joinsApplied) {
+      this.joinsApplied = false;
+      this.trust.nodesChanged();
+    }
     if (outcomes.some((o) => o.kind === 'applied')) this.signal.notify();
   }
 
@@ -161,20 +181,37 @@ export class RecordApplier {
       if (!verifyEnvelope(envelope, key)) return this.reject(manager, child, record.origin, 'join signature does not verify', message);
       const known = await this.links.knownNode(manager, record.origin);
       if (known && known.publicKey !== record.body.publicKey) {
-        return this.reject(manager, child, record.origin, `key of ${record.origin} differs from the one recorded`, message);
+        if (known.status !== 'revoked') return this.reject(manager, child, record.origin, `key of ${record.origin} differs from the one recorded`, message);
+        // The old key was revoked here; the child that forwards this join approved the new one.
+        await this.links.acceptNewKey(manager, record.body);
+        this.refusedHere.delete(record.origin);
+        forward.set(index, { origin: record.origin, kind: record.kind, envelope });
+        this.joinsApplied = true;
+        return { kind: 'applied' };
       }
       if (known) return { kind: 'skipped' };
+      // A descendant's join comes through a child this node approved, which approved it in turn.
       await this.links.addKnownNode(manager, record.body, child);
       forward.set(index, { origin: record.origin, kind: record.kind, envelope });
+      this.joinsApplied = true;
       return { kind: 'applied' };
     }
 
-    const key = await this.keyOf(manager, record.origin);
-    if (!key) {
-      return message.info.deliveryCount >= MAX_KEY_WAIT_DELIVERIES
-        ? this.reject(manager, child, record.origin, `no key known for origin ${record.origin}`, message)
-        : { kind: 'retry', reason: `no key known yet for origin ${record.origin}` };
+    if (this.refusedHere.has(record.origin) || this.refusedHere.has(child)) {
+      return this.reject(manager, child, record.origin, `${this.refusedHere.has(child) ? child : record.origin} is revoked or rejected at this node`, message);
     }
+    const trusted = this.trust.keyOf(record.origin);
+    if (trusted.kind === 'untrusted') {
+      // Fail closed, but never give up: the records wait in the stream until a valid list arrives.
+      return { kind: 'retry', reason: trusted.reason };
+    }
+    if (trusted.kind === 'removed') return this.reject(manager, child, record.origin, trusted.reason, message);
+    if (trusted.kind === 'unlisted') {
+      return message.info.deliveryCount >= MAX_KEY_WAIT_DELIVERIES
+        ? this.reject(manager, child, record.origin, `no trusted key for origin ${record.origin}: ${trusted.reason}`, message)
+        : { kind: 'retry', reason: `no trusted key yet for origin ${record.origin} (${trusted.reason})` };
+    }
+    const key = trusted.key;
     if (!verifyEnvelope(envelope, key)) {
       return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
     }
@@ -190,16 +227,6 @@ export class RecordApplier {
     if (!applied) return { kind: 'skipped' };
     forward.set(index, { origin: record.origin, kind: record.kind, envelope });
     return { kind: 'applied' };
-  }
-
-  private async keyOf(manager: EntityManager, origin: string): Promise<KeyObject | undefined> {
-    const cached = this.keys.get(origin);
-    if (cached) return cached;
-    const known = await this.links.knownNode(manager, origin);
-    if (!known) return undefined;
-    const key = publicKeyFromBase64url(known.publicKey);
-    this.keys.set(origin, key);
-    return key;
   }
 
   private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg): Promise<Outcome> {

@@ -1,4 +1,4 @@
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { Redactor } from './redaction';
 
 /**
@@ -7,8 +7,23 @@ import { Redactor } from './redaction';
  * secrets) and any URL password are replaced before they are written.
  */
 export class RedactingLogger extends ConsoleLogger {
-  constructor(private readonly redactor: Redactor, logLevels: LogLevel[]) {
+  private readonly redactor: Redactor;
+
+  constructor(private readonly secrets: string[], logLevels: LogLevel[]) {
     super({ logLevels });
+    this.redactor = new Redactor(secrets);
+  }
+
+  /**
+   * The logger of a new node. Nest's `Logger` is process-wide: the application created last takes
+   * it over. So in a process hosting several nodes (Article 9), each new node's logger redacts the
+   * secrets of the nodes started before it as well as its own.
+   */
+  static forNode(secrets: string[], logLevels: LogLevel[]): RedactingLogger {
+    // Nest offers no getter for the logger in use; without this field, each node redacts its own.
+    const current = (Logger as unknown as { staticInstanceRef?: unknown }).staticInstanceRef;
+    const inherited = current instanceof RedactingLogger ? current.secrets : [];
+    return new RedactingLogger([...inherited, ...secrets], logLevels);
   }
 
   protected override formatMessage(

@@ -1,5 +1,6 @@
 import { REDACTED, Redactor, urlCredentials } from './redaction';
 import { secretsOf } from './node-secrets';
+import { Logger } from '@nestjs/common';
 import { RedactingLogger } from './redacting-logger';
 
 describe('Redactor', () => {
@@ -38,7 +39,7 @@ describe('RedactingLogger', () => {
     const spies = [process.stdout, process.stderr].map((stream) =>
       jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0));
     try {
-      const logger = new RedactingLogger(new Redactor(['hunter2-secret']), ['log', 'error', 'debug']);
+      const logger = new RedactingLogger(['hunter2-secret'], ['log', 'error', 'debug']);
       logger.log('connecting with hunter2-secret', 'Database');
       logger.debug('url postgres://tdx:other-pw@db/tdx');
       const error = new Error('failed: hunter2-secret');
@@ -54,5 +55,23 @@ describe('RedactingLogger', () => {
     expect(output).toContain('an error without a stack');
     expect(output).not.toContain('hunter2-secret');
     expect(output).not.toContain('other-pw');
+  });
+});
+
+describe('RedactingLogger.forNode', () => {
+  it('keeps redacting the secrets of nodes started earlier in the same process', () => {
+    const nest = Logger as unknown as { staticInstanceRef?: Parameters<typeof Logger.overrideLogger>[0] };
+    const before = nest.staticInstanceRef;
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
+    try {
+      Logger.overrideLogger(RedactingLogger.forNode(['first-node-secret'], ['log']));
+      const second = RedactingLogger.forNode(['second-node-secret'], ['log']);
+      second.log('first-node-secret and second-node-secret');
+    } finally {
+      spy.mockRestore();
+      if (before) Logger.overrideLogger(before);
+    }
+    expect(written.join('')).not.toMatch(/node-secret/);
   });
 });

@@ -26,6 +26,12 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  readonly trustListExpiry = new Gauge({
+    name: 'tdx_trust_list_expiry_timestamp_seconds',
+    help: 'When the trust list this node holds expires (Unix time); alert well before it: an expired list fails closed',
+    registers: [this.registry],
+  });
+
   readonly outboxBacklog = new Gauge({
     name: 'tdx_outbox_backlog',
     help: 'Records queued for the parent and not yet acknowledged',

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-node';
 import { isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
-  EntryState, EnvelopeError, openReturnMessage, publicKeyFromBase64url, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
+  EntryState, EnvelopeError, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
   ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction, ReturnRequestState,
   sealReturnMessage, sha256Hex, verifyReturnMessage,
 } from '@tdx/contracts';
@@ -11,6 +11,7 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
+import { TrustListService } from '../federation/trust-list.service';
 import { maskPlan } from './masking';
 import { buildChunk } from './return-chunk';
 import { RequestRow, requestView, ReturnsRepository } from './returns.repository';
@@ -49,6 +50,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     private readonly links: LinkStateRepository,
     private readonly entries: CatalogEntryRepository,
     private readonly returns: ReturnsRepository,
+    private readonly trust: TrustListService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,14 +99,23 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** Signed by a node below this one whose key it recorded when that node joined; addressed here; fresh. */
+  /**
+   * Signed by an approved node below this one, with the key the trust list names for it (none
+   * while the list is missing or expired: fail closed); addressed here; fresh.
+   */
   private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
     const forbidden = (text: string) => new Refused({ status: 403, error: 'Forbidden', message: text });
     if (message.to !== this.config.code) throw forbidden(`the message is addressed to ${message.to}, not ${this.config.code}`);
     if (!isStrictlyBelow(message.from, this.config.code)) throw forbidden(`${message.from} is not below ${this.config.code} (Article 9)`);
     const known = await this.links.knownNode(this.dataSource.manager, message.from);
     if (!known) throw forbidden(`${message.from} has not joined below ${this.config.code}`);
-    if (!verifyReturnMessage(msg.data, msg.headers?.get(RETURN_SIG_HEADER), publicKeyFromBase64url(known.publicKey))) {
+    if (known.status !== 'approved') throw forbidden(`${message.from} is ${known.status} at ${this.config.code}`);
+    const trusted = this.trust.keyOf(message.from);
+    if (trusted.kind === 'removed') throw forbidden(trusted.reason);
+    if (trusted.kind !== 'trusted') {
+      throw new Refused({ status: 503, error: 'Service Unavailable', message: `${this.config.code} cannot check ${message.from}'s signature: ${trusted.reason}` });
+    }
+    if (!verifyReturnMessage(msg.data, msg.headers?.get(RETURN_SIG_HEADER), trusted.key)) {
       throw forbidden(`the message does not carry ${message.from}'s signature`);
     }
     const age = Date.now() - Date.parse(message.at);

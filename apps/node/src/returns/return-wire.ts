@@ -1,14 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import {
-  openReturnMessage, publicKeyFromBase64url, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, verifyReturnMessage,
+  openReturnMessage, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, verifyReturnMessage,
 } from '@tdx/contracts';
 import type { KeyObject } from 'node:crypto';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
-import { ParentLinkService } from '../federation/parent-link.service';
+import { TrustListService } from '../federation/trust-list.service';
 
 type Kind = ReturnMessage['kind'];
 type BodyOf<K extends Kind> = Extract<ReturnMessage, { kind: K }>['body'];
@@ -18,19 +16,14 @@ export class WireError extends Error {}
 
 /**
  * Signed request/reply on `<ns>.return.<holder>`: the receiver's side. Every request is signed
- * with this node's key; every reply must verify with the holder's key (an ancestor: the parent's
- * key from parent_link, the ones above it from ancestor_node).
+ * with this node's key; every reply must verify with the key the trust list names for the holder.
  */
 @Injectable()
 export class ReturnWire {
-  private readonly keys = new Map<string, KeyObject>();
-
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
-    private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
-    private readonly links: LinkStateRepository,
-    private readonly parentLink: ParentLinkService,
+    private readonly trust: TrustListService,
   ) {}
 
   async ask<K extends Kind>(holder: string, kind: K, body: BodyOf<K>, timeoutMs: number): Promise<{ message: ReturnMessage; attachment: Buffer | undefined }> {
@@ -57,20 +50,10 @@ export class ReturnWire {
     return opened;
   }
 
+  /** The holder's key as the trust list names it; none while the list is missing or expired (fail closed, retried). */
   private async holderKey(holder: string): Promise<KeyObject> {
-    const cached = this.keys.get(holder);
-    if (cached) return cached;
-    let found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === holder);
-    if (!found) {
-      // Joined before the parent knew its own ancestors: ask the parent again.
-      await this.parentLink.refreshAncestorKeys().catch((error) => {
-        throw new WireError(`the key of ${holder} is not known yet (${(error as Error).message})`);
-      });
-      found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === holder);
-    }
-    if (!found) throw new WireError(`the key of ${holder} is not known: it is not an ancestor this node has learnt of`);
-    const key = publicKeyFromBase64url(found.publicKey);
-    this.keys.set(holder, key);
-    return key;
+    const trusted = this.trust.keyOf(holder);
+    if (trusted.kind !== 'trusted') throw new WireError(`cannot check ${holder}'s signature: ${trusted.reason}`);
+    return trusted.key;
   }
 }

@@ -40,6 +40,9 @@ function environment(spec: NodeSpec, port: number, keyDir: string): Record<strin
     LOG_LEVEL: 'warn',
     // The node creates `admin` with this password on first start; api() signs in with it.
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    // Joins are accepted on first use, so suites about other things need no operator step;
+    // node-identity.spec.ts sets JOIN_APPROVAL=operator to test approval itself.
+    JOIN_APPROVAL: 'auto',
     ...spec.env,
   };
 }

@@ -1,0 +1,53 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { actorOf, Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { Policy } from '../auth/policy.decorator';
+import { BadFieldsException } from '../common/domain-refusal';
+import { ListNodesQuery, NodeDecisionDto } from './dto/node-identity.dto';
+import { NodeIdentityService } from './node-identity.service';
+
+function divisionCode(code: string): string {
+  if (!/^\d{6}$/.test(code)) throw new BadFieldsException([{ field: 'code', messages: ['code must be a six-digit division code'] }]);
+  return code;
+}
+
+/** Node identity (issue 4): joins waiting for approval, rejection, revocation, and the trust list this node holds. */
+@ApiTags('federation')
+@Controller('api/v1/federation')
+export class NodeIdentityController {
+  constructor(private readonly identity: NodeIdentityService) {}
+
+  @Get('nodes')
+  @Policy('federation:read')
+  list(@Query() query: ListNodesQuery) {
+    return this.identity.list(query.status);
+  }
+
+  @Post('nodes/:code/approve')
+  @Policy('federation:administer')
+  @HttpCode(200)
+  approve(@Param('code') code: string, @CurrentPrincipal() principal: Principal) {
+    return this.identity.approve(divisionCode(code), actorOf(principal));
+  }
+
+  @Post('nodes/:code/reject')
+  @Policy('federation:administer')
+  @HttpCode(200)
+  reject(@Param('code') code: string, @Body() dto: NodeDecisionDto, @CurrentPrincipal() principal: Principal) {
+    return this.identity.reject(divisionCode(code), actorOf(principal), dto.reason);
+  }
+
+  @Post('nodes/:code/revoke')
+  @Policy('federation:administer')
+  @HttpCode(200)
+  revoke(@Param('code') code: string, @Body() dto: NodeDecisionDto, @CurrentPrincipal() principal: Principal) {
+    return this.identity.revoke(divisionCode(code), actorOf(principal), dto.reason);
+  }
+
+  @Get('trust-list')
+  @Policy('federation:read')
+  trustList() {
+    return this.identity.trustList();
+  }
+}

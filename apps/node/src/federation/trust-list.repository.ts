@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import type { SignedTrustList, TrustedNode, TrustList } from '@tdx/contracts';
+
+/** The newest verified trust list this node holds, and (at the province) what goes into the next one. */
+@Injectable()
+export class TrustListRepository {
+  async stored(manager: EntityManager): Promise<SignedTrustList | undefined> {
+    const rows: SignedTrustList[] = await manager.query(`SELECT payload, sig FROM trust_list WHERE id = 1`);
+    return rows[0];
+  }
+
+  /** Keeps `list` unless a list of the same or a higher version is stored already; true when kept. */
+  async store(manager: EntityManager, list: TrustList, signed: SignedTrustList): Promise<boolean> {
+    const rows = await manager.query(
+      `INSERT INTO trust_list (id, issuer, version, issued_at, expires_at, payload, sig) VALUES (1, $1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, version = EXCLUDED.version, issued_at = EXCLUDED.issued_at,
+         expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, sig = EXCLUDED.sig, received_at = now()
+         WHERE trust_list.version < EXCLUDED.version
+       RETURNING version`,
+      [list.issuer, list.version, list.issuedAt, list.expiresAt, signed.payload, signed.sig]);
+    return rows.length === 1;
+  }
+
+  async storedVersion(manager: EntityManager): Promise<number> {
+    const [row] = await manager.query(`SELECT coalesce(max(version), 0) AS version FROM trust_list`);
+    return Number(row.version);
+  }
+
+  /** At the province: every approved node of the federation, as the next list names them. */
+  async approvedNodes(manager: EntityManager): Promise<TrustedNode[]> {
+    const rows: { code: string; parent: string; name: string; publicKey: string }[] = await manager.query(
+      `SELECT code, parent_code AS parent, name, public_key AS "publicKey" FROM known_node WHERE status = 'approved' ORDER BY code`);
+    return rows.map((r) => ({ code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey }));
+  }
+}

@@ -1,0 +1,246 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { KeyObject } from 'node:crypto';
+import type { Subscription } from '@nats-io/transport-node';
+import { openTrustList, provinceOf, publicKeyFromBase64url, SignedTrustList, signTrustList, TrustList, TrustListError } from '@tdx/contracts';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { MetricsRegistry } from '../metrics/metrics.registry';
+import { LinkStateRepository } from './link-state.repository';
+import { NatsLink } from './nats-link';
+import { TrustListRepository } from './trust-list.repository';
+import { Wakeup } from './wakeup';
+
+/** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
+export type TrustedKey =
+  | { kind: 'trusted'; key: KeyObject }
+  /** Not named (yet): a node the province has not heard of, or a list this node has not received. */
+  | { kind: 'unlisted'; reason: string }
+  /** Named by an earlier list this node held and left out of a later one: revoked. */
+  | { kind: 'removed'; reason: string }
+  /** No valid list at all: nothing is trusted (fail closed). */
+  | { kind: 'untrusted'; reason: string };
+
+export type TrustState = 'valid' | 'expired' | 'missing';
+
+const MAX_BACKOFF_MS = 30_000;
+/** Warn (and show in status) once less than this share of a list's validity is left: an alarm well before expiry. */
+const ALARM_SHARE = 0.25;
+
+/**
+ * The province's signed trust list at this node (issue 4; docs/protocol.md, "Node identity").
+ * The province issues it: at start, whenever the set of approved nodes changes, and again each
+ * quarter of its validity. Every other node fetches it from its parent, when the parent
+ * announces a newer one and every TRUST_REFRESH seconds, verifies it with the province's key,
+ * keeps the newest, and hands it on to its children. Failures are retried with back-off forever;
+ * nothing needs a restart to recover.
+ */
+@Injectable()
+export class TrustListService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TrustList');
+  private current: { list: TrustList; keys: Map<string, KeyObject> } | undefined;
+  /** Nodes an earlier list named and a later one left out, since this process started. */
+  private readonly removed = new Map<string, number>();
+  private readonly wakeup = new Wakeup();
+  private readonly subscriptions: Subscription[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private reissue = false;
+  private alarmed = 0;
+
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsLink,
+    private readonly links: LinkStateRepository,
+    private readonly lists: TrustListRepository,
+    private readonly metrics: MetricsRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const stored = await this.lists.stored(this.dataSource.manager);
+    if (stored) {
+      try {
+        this.adopt(openTrustList(stored, await this.provinceKey(), this.province));
+      } catch (error) {
+        this.logger.warn(`the stored trust list is not usable: ${(error as Error).message}`);
+      }
+    }
+    this.running = true;
+    this.reissue = this.isProvince;
+    this.loop = this.run();
+    void this.nats.ready().then(({ nc, names }) => {
+      if (!this.running) return;
+      // Children ask this node for its copy; any copy will do, since each carries the province's signature.
+      this.subscriptions.push(nc.subscribe(names.trust(this.config.code), {
+        callback: (error, msg) => {
+          if (error) return;
+          void this.lists.stored(this.dataSource.manager).then(
+            (signed) => msg.respond(JSON.stringify(signed ?? { error: `${this.config.code} holds no trust list yet` })),
+            () => msg.respond(JSON.stringify({ error: 'the trust list could not be read' })),
+          );
+        },
+      }));
+      if (this.config.parentCode) {
+        this.subscriptions.push(nc.subscribe(names.trustUpdated(this.config.parentCode), { callback: () => this.wakeup.signal() }));
+      }
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.subscriptions.forEach((s) => s.unsubscribe());
+    this.wakeup.signal();
+    await this.loop;
+  }
+
+  /** The key `code` signs with, by the current list. */
+  keyOf(code: string): TrustedKey {
+    const state = this.state();
+    if (state !== 'valid') {
+      return { kind: 'untrusted', reason: state === 'missing' ? 'this node holds no trust list yet' : `the trust list expired at ${this.current?.list.expiresAt}` };
+    }
+    const key = this.current?.keys.get(code);
+    if (key) return { kind: 'trusted', key };
+    const removedIn = this.removed.get(code);
+    return removedIn !== undefined
+      ? { kind: 'removed', reason: `${code} was revoked: trust list version ${removedIn} left it out` }
+      : { kind: 'unlisted', reason: `${code} is not in trust list version ${this.current?.list.version}` };
+  }
+
+  state(): TrustState {
+    if (!this.current) return 'missing';
+    return Date.parse(this.current.list.expiresAt) > Date.now() ? 'valid' : 'expired';
+  }
+
+  /** For the status page and the API. */
+  summary() {
+    const list = this.current?.list;
+    const left = list ? Date.parse(list.expiresAt) - Date.now() : null;
+    return {
+      state: this.state(), issuer: this.province, version: list?.version ?? null, issuedAt: list?.issuedAt ?? null, expiresAt: list?.expiresAt ?? null,
+      expiresInSeconds: left === null ? null : Math.round(left / 1000), alarm: list ? this.nearExpiry(list) : true,
+      nodes: list?.nodes ?? [],
+    };
+  }
+
+  /** At the province: the approved nodes changed, issue a new list soon. Elsewhere: look for one now. */
+  nodesChanged(): void {
+    if (this.isProvince) this.reissue = true;
+    this.wakeup.signal();
+  }
+
+  private get province(): string {
+    return provinceOf(this.config.code);
+  }
+
+  private get isProvince(): boolean {
+    return this.config.level === 'province';
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 250;
+    const refreshMs = this.config.identity.trustRefreshSeconds * 1000;
+    while (this.running) {
+      let wait = refreshMs;
+      try {
+        if (this.isProvince) {
+          const validity = this.config.identity.trustListTtlSeconds * 1000;
+          const due = !this.current || this.reissue || Date.parse(this.current.list.issuedAt) + validity / 4 <= Date.now();
+          if (due) await this.issue();
+          wait = Math.max(100, Math.min(refreshMs, validity / 4));
+        } else {
+          await this.fetchFromParent();
+        }
+        this.watchExpiry();
+        backoff = 250;
+      } catch (error) {
+        this.logger.warn(`trust list: ${(error as Error).message}; retrying in ${backoff} ms`);
+        wait = backoff;
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+      await this.wakeup.sleep(wait);
+    }
+  }
+
+  private async issue(): Promise<void> {
+    this.reissue = false;
+    const manager = this.dataSource.manager;
+    const now = Date.now();
+    const list: TrustList = {
+      v: 1, issuer: this.config.code, version: (await this.lists.storedVersion(manager)) + 1,
+      issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.config.identity.trustListTtlSeconds * 1000).toISOString(),
+      nodes: [
+        { code: this.config.code, parent: null, name: this.config.name, publicKey: this.config.signingKey.publicKey },
+        ...(await this.lists.approvedNodes(manager)),
+      ],
+    };
+    await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
+    this.adopt(list);
+    this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
+    await this.announce();
+  }
+
+  private async fetchFromParent(): Promise<void> {
+    const parent = this.config.parentCode as string;
+    if (!this.nats.isConnected()) throw new Error('NATS is not connected');
+    const { nc, names } = await this.nats.ready();
+    let answer: unknown;
+    try {
+      answer = (await nc.request(names.trust(parent), '', { timeout: 5000 })).json();
+    } catch (error) {
+      throw new Error(`${parent} did not hand out the trust list: ${(error as Error).message}`);
+    }
+    if ((answer as { error?: string }).error) throw new Error(`${parent}: ${(answer as { error: string }).error}`);
+    const list = openTrustList(answer as SignedTrustList, await this.provinceKey(), this.province);
+    if (this.current && list.version <= this.current.list.version) return;
+    await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
+    this.adopt(list);
+    this.logger.log(`trust list version ${list.version} from ${parent} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
+    await this.announce();
+  }
+
+  private adopt(list: TrustList): void {
+    const keys = new Map<string, KeyObject>();
+    for (const node of list.nodes) {
+      try {
+        keys.set(node.code, publicKeyFromBase64url(node.publicKey));
+      } catch {
+        this.logger.warn(`trust list version ${list.version}: the key of ${node.code} is malformed; not trusted`);
+      }
+    }
+    for (const code of this.current?.keys.keys() ?? []) if (!keys.has(code)) this.removed.set(code, list.version);
+    for (const code of keys.keys()) this.removed.delete(code);
+    this.current = { list, keys };
+    this.metrics.trustListExpiry.set(Date.parse(list.expiresAt) / 1000);
+  }
+
+  /** Tells the children that a newer list is here, so they need not wait for their next refresh. */
+  private async announce(): Promise<void> {
+    if (!this.nats.isConnected()) return;
+    const { nc, names } = await this.nats.ready();
+    nc.publish(names.trustUpdated(this.config.code), String(this.current?.list.version ?? 0));
+  }
+
+  /** The province's key: its own at the province; otherwise as learnt through the joins (parent, then ancestors). */
+  private async provinceKey(): Promise<KeyObject> {
+    if (this.isProvince) return publicKeyFromBase64url(this.config.signingKey.publicKey);
+    const found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === this.province);
+    if (!found) throw new TrustListError(`the key of province ${this.province} is not known yet (not joined?)`);
+    return publicKeyFromBase64url(found.publicKey);
+  }
+
+  private nearExpiry(list: TrustList): boolean {
+    const issued = Date.parse(list.issuedAt);
+    const expires = Date.parse(list.expiresAt);
+    return expires - Date.now() < (expires - issued) * ALARM_SHARE;
+  }
+
+  private watchExpiry(): void {
+    const list = this.current?.list;
+    if (!list || !this.nearExpiry(list) || Date.now() - this.alarmed < 60_000) return;
+    this.alarmed = Date.now();
+    this.logger.warn(Date.parse(list.expiresAt) <= Date.now()
+      ? `trust list version ${list.version} EXPIRED at ${list.expiresAt}: records and returns signed by other nodes are refused until a newer list arrives`
+      : `trust list version ${list.version} expires at ${list.expiresAt} and no newer one has arrived`);
+  }
+}

@@ -1,0 +1,77 @@
+import { KeyObject, sign, verify } from 'node:crypto';
+import { isDivisionCode } from '@tdx/divisions';
+import type { SigningKey } from './envelope';
+
+/**
+ * The trust list (issue 4): the province's signed statement of which key each node of the
+ * federation signs with. It flows down the tree (each node fetches it from its parent), and every
+ * node verifies what other nodes sign against it: a node missing from the list, or a list past its
+ * expiry, is not trusted (fail closed). See docs/protocol.md, "Node identity".
+ */
+export interface TrustList {
+  v: 1;
+  /** The province that issued and signed it. */
+  issuer: string;
+  /** Increases with every issue; a node keeps the highest it has verified. */
+  version: number;
+  issuedAt: string;
+  /** After this instant the list is not trusted, and nothing it vouches for is accepted. */
+  expiresAt: string;
+  nodes: TrustedNode[];
+}
+
+export interface TrustedNode {
+  code: string;
+  /** Null for the province. */
+  parent: string | null;
+  name: string;
+  publicKey: string;
+}
+
+/** On the wire and in the database: the list's exact bytes as text, and the issuer's signature over them. */
+export interface SignedTrustList {
+  payload: string;
+  sig: string;
+}
+
+export class TrustListError extends Error {}
+
+export function signTrustList(list: TrustList, key: SigningKey): SignedTrustList {
+  const payload = JSON.stringify(list);
+  return { payload, sig: sign(null, Buffer.from(payload), key.privateKey).toString('base64') };
+}
+
+/**
+ * Verifies a signed list against the province's key and checks its shape; the caller decides
+ * about its expiry (an expired list is still the newest one has, to be shown, but not trusted).
+ */
+export function openTrustList(signed: unknown, provinceKey: KeyObject, province: string): TrustList {
+  const s = signed as SignedTrustList;
+  if (typeof s !== 'object' || s === null || typeof s.payload !== 'string' || typeof s.sig !== 'string') {
+    throw new TrustListError('not a signed trust list');
+  }
+  let valid = false;
+  try {
+    valid = verify(null, Buffer.from(s.payload), provinceKey, Buffer.from(s.sig, 'base64'));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new TrustListError(`the trust list does not carry the signature of province ${province}`);
+  let list: TrustList;
+  try {
+    list = JSON.parse(s.payload) as TrustList;
+  } catch {
+    throw new TrustListError('the trust list is not JSON');
+  }
+  if (list.v !== 1 || list.issuer !== province || !Number.isSafeInteger(list.version) || list.version < 1 ||
+      Number.isNaN(Date.parse(list.issuedAt)) || Number.isNaN(Date.parse(list.expiresAt)) || !Array.isArray(list.nodes) ||
+      !list.nodes.every((n) => isDivisionCode(n.code) && typeof n.publicKey === 'string' && (n.parent === null || isDivisionCode(n.parent)))) {
+    throw new TrustListError('the trust list is malformed');
+  }
+  return list;
+}
+
+/** The province above any division code: its first two digits. */
+export function provinceOf(code: string): string {
+  return `${code.slice(0, 2)}0000`;
+}
