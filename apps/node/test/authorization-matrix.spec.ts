@@ -32,6 +32,11 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /api/v1/node': STAFF,
   'GET /api/v1/federation/status': OPERATOR,
   'GET /api/v1/federation/digest': OPERATOR,
+  'GET /api/v1/federation/nodes': OPERATOR,
+  'POST /api/v1/federation/nodes/:code/approve': OPERATOR,
+  'POST /api/v1/federation/nodes/:code/reject': OPERATOR,
+  'POST /api/v1/federation/nodes/:code/revoke': OPERATOR,
+  'GET /api/v1/federation/trust-list': OPERATOR,
   'POST /api/v1/institutions': OPERATOR,
   'GET /api/v1/institutions': STAFF,
   'POST /api/v1/catalog/entries': WRITERS,
@@ -72,7 +77,7 @@ const DOCUMENTATION = /^GET \/api\/docs/;
 /** A request to `route` with made-up ids and an empty body: enough to pass or fail the gate, never to change anything. */
 function concrete(route: string): { method: string; path: string; body?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template.replace(/:rowKey/g, 'k1').replace(/:[A-Za-z]+/g, () => randomUUID());
+  const path = template.replace(/:rowKey/g, 'k1').replace(/:code/g, '330199').replace(/:[A-Za-z]+/g, () => randomUUID());
   return { method, path, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined };
 }
 
