@@ -315,9 +315,10 @@ describe('GET /api/v1/audit/export', () => {
     expect(head).toBe(`${lines[lines.length - 1].seq}:${lines[lines.length - 1].hash}`);
     expect(walk(text, 'genesis')).toMatchObject({ ok: true, records: lines.length });
 
-    const edited = text.split('\n').map((l, i) => (i === 3 ? l.replace(/"outcome":"\d+"/, '"outcome":"200"') : l)).join('\n');
+    const victim = lines.find((r) => r.outcome === '201') as AuditRecord;
+    const edited = text.split('\n').map((l, i) => (i === victim.seq - 1 ? l.replace('"outcome":"201"', '"outcome":"200"') : l)).join('\n');
     expect(edited).not.toBe(text);
-    expect(walk(edited, 'genesis').firstBad).toMatchObject({ seq: 4, kind: 'changed' });
+    expect(walk(edited, 'genesis').firstBad).toMatchObject({ seq: victim.seq, kind: 'changed' });
     const dropped = text.split('\n').filter((_, i) => i !== 2).join('\n');
     expect(walk(dropped, 'genesis').firstBad).toMatchObject({ seq: 3, kind: 'missing' });
   });

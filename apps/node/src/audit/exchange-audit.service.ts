@@ -21,14 +21,19 @@ const MAX_REASONS = 5;
 @Injectable()
 export class ExchangeAudit {
   private readonly logger = new Logger('Audit');
-  private lastJoinAnswer: string | undefined;
-  /** The last refusal recorded per sender, so that retries of the same one are not recorded again. */
+  // The last answer recorded per peer, so that retries meeting the same answer are not recorded again.
+  private readonly lastJoinAnswered = new Map<string, string>();
+  private readonly lastJoinReply = new Map<string, string>();
   private readonly lastRefusal = new Map<string, string>();
 
   constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig, private readonly log: AuditLog) {}
 
-  /** At the parent: a child's join and the answer it got. Recorded right after the answer. */
-  joinAnswered(request: Uint8Array, answer: { ok: boolean; reason?: string }): void {
+  /**
+   * At the parent: a child's join and the answer it got, recorded right after the answer. A child
+   * asks again every few seconds while its join waits for an operator: only a change of answer per
+   * child is recorded.
+   */
+  joinAnswered(request: Uint8Array, answer: { ok: boolean; reason?: string; pending?: boolean }): void {
     let claimed: { code?: string; publicKey?: string } = {};
     try {
       const { record } = openEnvelope(request);
@@ -36,11 +41,13 @@ export class ExchangeAudit {
     } catch {
       // A malformed join is recorded too, by what little can be told of it.
     }
+    const outcome = answer.ok ? 'accepted' : answer.pending ? 'pending' : 'refused';
+    if (!this.changed(this.lastJoinAnswered, claimed.code ?? 'unknown', `${outcome}:${answer.reason ?? ''}:${claimed.publicKey ?? ''}`)) return;
     this.detach({
       actor: claimed.code ? `node:${claimed.code}` : 'node:unknown',
       action: 'federation.join',
       target: this.config.code,
-      outcome: answer.ok ? 'accepted' : 'refused',
+      outcome,
       details: { ...(claimed.publicKey ? { publicKey: claimed.publicKey } : {}), ...(answer.ok ? {} : { reason: answer.reason ?? null }) },
     });
   }
@@ -49,14 +56,21 @@ export class ExchangeAudit {
    * At the child: its parent's answer to its join. A refused join is retried every few seconds:
    * only a change of answer is recorded, so the log shows the refusal once, not a flood.
    */
-  async joinReplied(parent: string, answer: { ok: boolean; reason?: string }): Promise<void> {
-    const key = answer.ok ? 'accepted' : `refused:${answer.reason ?? ''}`;
-    if (key === this.lastJoinAnswer) return;
-    this.lastJoinAnswer = key;
+  async joinReplied(parent: string, answer: { ok: boolean; reason?: string; pending?: boolean }): Promise<void> {
+    const outcome = answer.ok ? 'accepted' : answer.pending ? 'pending' : 'refused';
+    if (!this.changed(this.lastJoinReply, parent, `${outcome}:${answer.reason ?? ''}`)) return;
     await this.log.append({
       actor: `node:${parent}`, action: 'federation.join.answer', target: this.config.code,
-      outcome: answer.ok ? 'accepted' : 'refused', details: answer.ok ? {} : { reason: answer.reason ?? null },
+      outcome, details: answer.ok ? {} : { reason: answer.reason ?? null },
     }).catch((error) => this.failed('join answer', error));
+  }
+
+  /** A trust list version this node adopted: issued here (the province) or received from its parent. */
+  async trustListAdopted(list: { version: number; issuer: string; expiresAt: string; nodes: unknown[] }, from: string | null): Promise<void> {
+    await this.log.append({
+      actor: `node:${from ?? this.config.code}`, action: from ? 'trust.list.received' : 'trust.list.issued', target: String(list.version),
+      outcome: 'adopted', details: { issuer: list.issuer, nodes: list.nodes.length, expiresAt: list.expiresAt },
+    }).catch((error) => this.failed('trust list', error));
   }
 
   /** At the parent, inside the batch's transaction: what one child's batch did. */
@@ -120,11 +134,16 @@ export class ExchangeAudit {
    */
   returnRefused(from: string | undefined, kind: string | undefined, status: number, message: string): void {
     const sender = from ?? 'unknown';
-    const key = `${kind}:${status}:${message}`;
-    if (this.lastRefusal.get(sender) === key) return;
-    if (this.lastRefusal.size >= 1000) this.lastRefusal.clear(); // senders named by forged messages must not grow it without end
-    this.lastRefusal.set(sender, key);
+    if (!this.changed(this.lastRefusal, sender, `${kind}:${status}:${message}`)) return;
     this.detach({ actor: `node:${sender}`, action: 'return.refused', target: this.config.code, outcome: String(status), details: { kind: kind ?? null, message } });
+  }
+
+  /** Whether `key`'s answer differs from the last one recorded for it (and remembers it). */
+  private changed(last: Map<string, string>, key: string, answer: string): boolean {
+    if (last.get(key) === answer) return false;
+    if (last.size >= 1000) last.clear(); // keys named by forged messages must not grow it without end
+    last.set(key, answer);
+    return true;
   }
 
   /** An exchange recorded outside any transaction: the caller does not wait, a failure is logged. */

@@ -9,6 +9,7 @@ import { LinkStateRepository } from './link-state.repository';
 import { NatsLink } from './nats-link';
 import { TrustListRepository } from './trust-list.repository';
 import { Wakeup } from './wakeup';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
 export type TrustedKey =
@@ -54,6 +55,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     private readonly links: LinkStateRepository,
     private readonly lists: TrustListRepository,
     private readonly metrics: MetricsRegistry,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -176,6 +178,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     };
     await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
     this.adopt(list);
+    await this.audit.trustListAdopted(list, null);
     this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }
@@ -195,6 +198,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     if (this.current && list.version <= this.current.list.version) return;
     await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
     this.adopt(list);
+    await this.audit.trustListAdopted(list, parent);
     this.logger.log(`trust list version ${list.version} from ${parent} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }
