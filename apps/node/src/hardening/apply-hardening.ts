@@ -19,7 +19,13 @@ export function applyHttpHardening(app: NestExpressApplication, config: HttpHard
   app.disable('x-powered-by');
   // Node answers 431 to larger request heads (default 16 KiB). The server reads this property for
   // each new connection; its typings know only the constructor option.
-  (app.getHttpServer() as Server & { maxHeaderSize?: number }).maxHeaderSize = config.maxHeaderBytes;
+  const server = app.getHttpServer() as Server & { maxHeaderSize?: number };
+  server.maxHeaderSize = config.maxHeaderBytes;
+  // The whole request, body included, must arrive within this (Node answers 408): a large dataset
+  // upload needs more than Node's default of 5 minutes. The head keeps Node's one minute, and may
+  // never have longer than the whole request.
+  server.requestTimeout = config.requestTimeoutSeconds * 1000;
+  server.headersTimeout = Math.min(60_000, server.requestTimeout);
   app.use(urlLengthLimit(config.maxUrlLength));
   app.use(securityHeaders());
   app.enableCors(corsOptions(config.corsOrigins));

@@ -17,6 +17,8 @@ export interface HttpHardeningConfig {
   uploadLimitBytes: number;
   maxUrlLength: number;
   maxHeaderBytes: number;
+  /** Time a whole request may take to arrive, body included: an upload must be sent within it. */
+  requestTimeoutSeconds: number;
   /** Failed sign-in attempts per user name and client address. */
   signInPerUser: RateBudget;
   /** Failed attempts on all sign-in paths (login, refresh, setup, password change) per client address, whatever the user name. */
