@@ -44,13 +44,13 @@ export class AccountRepository {
     return rows[0] ? toRow(rows[0]) : undefined;
   }
 
-  /** A page of accounts in creation order; `institutionId` keeps those holding a role in that institution. */
-  async list(manager: EntityManager, filter: { afterSeq: number; limit: number; institutionId?: string }): Promise<AccountRow[]> {
+  /** A page of accounts in creation order; `institutionIds` keeps those holding a role in one of these institutions. */
+  async list(manager: EntityManager, filter: { afterSeq: number; limit: number; institutionIds?: string[] }): Promise<AccountRow[]> {
     const rows = await manager.query(
       `${SELECT} WHERE a.row_seq > $1
-         AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM account_role r WHERE r.account_id = a.id AND r.institution_id = $2))
+         AND ($2::uuid[] IS NULL OR EXISTS (SELECT 1 FROM account_role r WHERE r.account_id = a.id AND r.institution_id = ANY($2::uuid[])))
        ORDER BY a.row_seq LIMIT $3`,
-      [filter.afterSeq, filter.institutionId ?? null, filter.limit],
+      [filter.afterSeq, filter.institutionIds ?? null, filter.limit],
     );
     return rows.map(toRow);
   }

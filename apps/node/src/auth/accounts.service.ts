@@ -51,8 +51,8 @@ export class AccountsService {
   async list(actor: Principal, query: { limit: number; cursor?: string }): Promise<Page<AccountView>> {
     const allowed = this.managedInstitutions(actor);
     if (allowed !== 'all' && allowed.size === 0) return { items: [], nextCursor: null };
-    const [institutionId] = allowed === 'all' ? [undefined] : [...allowed];
-    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: decodeCursor(query.cursor), limit: query.limit, institutionId });
+    const institutionIds = allowed === 'all' ? undefined : [...allowed];
+    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: decodeCursor(query.cursor), limit: query.limit, institutionIds });
     const items = rows.filter((row) => this.mayManage(actor, row));
     const last = rows[rows.length - 1];
     return { items: items.map(viewOf), nextCursor: rows.length === query.limit && last ? encodeCursor(last.rowSeq) : null };
