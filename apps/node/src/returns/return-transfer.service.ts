@@ -175,8 +175,8 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   }
 
   /**
-   * Plans, then pulls, verifies and applies the planned ranges in order, several pulls in flight;
-   * then plans again from where it got to, until the holder has nothing more.
+   * Plans, then pulls, verifies and writes the planned ranges, several at once (the writer moves
+   * the cursor over them in order); then plans again from there, until the holder has nothing more.
    */
   private async transfer(job: JobRow, request: RequestRow): Promise<void> {
     let after = job.afterSeq;
