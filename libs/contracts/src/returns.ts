@@ -5,7 +5,7 @@ import { EnvelopeError, SigningKey } from './envelope';
 
 /**
  * The return of data downward (Article 9): core NATS request/reply between a requesting
- * (lower) node and the holding ancestor on `<ns>.return.<holder>` (see docs/protocol.md,
+ * (lower) node and the holding ancestor on `<ns>.return.<holder>.<requester>` (see docs/protocol.md,
  * "Returning data"). A message is one JSON line (the header), optionally followed by `\n` and an
  * attachment (a chunk's rows in PostgreSQL's COPY text format). The sender signs the whole message
  * bytes with Ed25519; the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are

@@ -14,10 +14,24 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     up: (parent: string, sender: string) => `${namespace}.up.${parent}.${sender}`,
     /** Everything a parent's stream stores. */
     upWildcard: (parent: string) => `${namespace}.up.${parent}.*`,
-    /** Core NATS request/reply: a child asks its parent to record it. */
-    join: (parent: string) => `${namespace}.join.${parent}`,
-    /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor (issue 3). */
-    return: (holder: string) => `${namespace}.return.${holder}`,
+    /**
+     * Core NATS request/reply: a child asks its parent to record it. The last token names the
+     * sender, so NATS permissions let a node send only as itself; the parent refuses a join
+     * signed by anyone else (issue 4).
+     */
+    join: (parent: string, child: string) => `${namespace}.join.${parent}.${child}`,
+    /** What a parent answers: joins from any of its children. */
+    joinWildcard: (parent: string) => `${namespace}.join.${parent}.*`,
+    /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor (issue 3), sent as `requester`. */
+    return: (holder: string, requester: string) => `${namespace}.return.${holder}.${requester}`,
+    /** What a holder answers: return messages from any node below it. */
+    returnWildcard: (holder: string) => `${namespace}.return.${holder}.*`,
+    /**
+     * Replies to this node's requests (joins, returns, JetStream acks and pulled messages) arrive
+     * under its own inbox prefix (the client's `inboxPrefix`), so a node may subscribe only to
+     * its own replies: `<prefix>.>`.
+     */
+    inboxPrefix: (node: string) => `_INBOX_${namespace}_${node}`,
     /** Core NATS request/reply: a node hands out its copy of the signed trust list (issue 4). */
     trust: (node: string) => `${namespace}.trust.${node}`,
     /** Core NATS: a node announces that it holds a newer trust list; its children then fetch it. */
@@ -30,3 +44,8 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
 }
 
 export type NatsNames = ReturnType<typeof subjectsFor>;
+
+/** The node a request subject names as its sender (its last token): see `join` and `return`. */
+export function senderOfSubject(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}

@@ -4,7 +4,7 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { isDirectChild } from '@tdx/divisions';
-import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, verifyEnvelope } from '@tdx/contracts';
+import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, senderOfSubject, verifyEnvelope } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { LinkStateRepository } from './link-state.repository';
 import { NatsHandles, NatsLink, sleep } from './nats-link';
@@ -100,7 +100,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   private async start(): Promise<void> {
     const handles = await this.nats.ready();
     await retrying(() => this.ensureStream(handles), (e) => this.logger.warn(`cannot create inbound stream: ${e}`), () => this.stopped);
-    this.joinSubscription = handles.nc.subscribe(handles.names.join(this.config.code), {
+    this.joinSubscription = handles.nc.subscribe(handles.names.joinWildcard(this.config.code), {
       callback: (error, msg) => {
         if (!error) void this.answerJoin(handles, msg);
       },
@@ -132,6 +132,10 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     try {
       const { envelope, record } = openEnvelope(msg.data);
       if (record.kind !== 'node.join') return reply({ ok: false, reason: 'not a join record' });
+      // The subject names the sender and NATS lets a node send only as itself (issue 4): a join
+      // signed by another node than the subject names is refused.
+      const sender = senderOfSubject(msg.subject);
+      if (record.origin !== sender) return reply({ ok: false, reason: `the join is sent as ${sender} but signed as ${record.origin}` });
       const body = record.body;
       if (body.code !== record.origin || body.parent !== this.config.code || !isDirectChild(body.code, this.config.code)) {
         return reply({ ok: false, reason: `${body.code} is not a direct child of ${this.config.code} (Article 9)` });

@@ -123,7 +123,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
       body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
     }, this.config.signingKey);
-    const reply = (await handles.nc.request(handles.names.join(parent), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+    const reply = (await handles.nc.request(handles.names.join(parent, this.config.code), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
     await this.audit.joinReplied(parent, reply);
     if (reply.ok) {
       await this.dataSource.transaction(async (manager) => {

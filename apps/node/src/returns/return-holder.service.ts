@@ -5,7 +5,7 @@ import { isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
   EntryState, EnvelopeError, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
   ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction, ReturnRequestState,
-  sealReturnMessage, sha256Hex, verifyReturnMessage,
+  sealReturnMessage, senderOfSubject, sha256Hex, verifyReturnMessage,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
@@ -57,7 +57,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     if (this.config.level === 'county') return;
     void this.nats.ready().then(({ nc, names }) => {
       if (this.stopped) return;
-      this.subscription = nc.subscribe(names.return(this.config.code), {
+      this.subscription = nc.subscribe(names.returnWildcard(this.config.code), {
         callback: (error, msg) => {
           if (!error) void this.answer(msg);
         },
@@ -106,6 +106,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
     const forbidden = (text: string) => new Refused({ status: 403, error: 'Forbidden', message: text });
     if (message.to !== this.config.code) throw forbidden(`the message is addressed to ${message.to}, not ${this.config.code}`);
+    // The subject names the sender and NATS lets a node send only as itself (issue 4).
+    const sender = senderOfSubject(msg.subject);
+    if (message.from !== sender) throw forbidden(`the message is sent as ${sender} but signed as ${message.from}`);
     if (!isStrictlyBelow(message.from, this.config.code)) throw forbidden(`${message.from} is not below ${this.config.code} (Article 9)`);
     const known = await this.links.knownNode(this.dataSource.manager, message.from);
     if (!known) throw forbidden(`${message.from} has not joined below ${this.config.code}`);

@@ -15,7 +15,7 @@ type BodyOf<K extends Kind> = Extract<ReturnMessage, { kind: K }>['body'];
 export class WireError extends Error {}
 
 /**
- * Signed request/reply on `<ns>.return.<holder>`: the receiver's side. Every request is signed
+ * Signed request/reply on `<ns>.return.<holder>.<requester>`: the receiver's side. Every request is signed
  * with this node's key; every reply must verify with the key the trust list names for the holder.
  */
 @Injectable()
@@ -36,7 +36,7 @@ export class ReturnWire {
     h.set(RETURN_SIG_HEADER, sig);
     let reply: Msg;
     try {
-      reply = await nc.request(names.return(holder), data, { timeout: timeoutMs, headers: h });
+      reply = await nc.request(names.return(holder, this.config.code), data, { timeout: timeoutMs, headers: h });
     } catch (error) {
       throw new WireError(`holder ${holder} did not answer: ${(error as Error).message}`);
     }
