@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { openEnvelope, publicKeyFromBase64url, sealRecord, verifyEnvelope, encodeEnvelope } from '@tdx/contracts';
+import { nkeys } from '@nats-io/transport-node';
 import { ConfigError, loadNodeConfig } from './environment';
+import { readNkeySeed } from './nats-credentials';
 import { loadOrCreateSigningKey } from './signing-key.store';
 
 const SECRET = 's3cr3t-Pa55word';
@@ -47,11 +49,13 @@ describe('loadNodeConfig', () => {
       databaseUrl: `postgres://tdx:${SECRET}@db.internal:5432/tdx_xihu`,
       natsUrl: 'nats://127.0.0.1:4222',
       natsNamespace: 'demo',
+      natsNkeySeedFile: null,
       port: 3106,
       keyFile: '/var/lib/tdx/xihu.pem',
       logLevel: 'warn',
       http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
+      identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30 },
     });
   });
 
@@ -225,5 +229,51 @@ describe('loadOrCreateSigningKey', () => {
     writeFileSync(file, pem);
     expect(() => loadOrCreateSigningKey(file)).toThrow(/Ed25519/);
     expect(readFileSync(file, 'utf8')).toBe(pem);
+  });
+});
+
+describe('NATS_NKEY_SEED_FILE', () => {
+  let dir: string;
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  const seedFile = (name: string, content: string, mode = 0o600) => {
+    const file = join(dir, name);
+    writeFileSync(file, content, { mode });
+    chmodSync(file, mode);
+    return file;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tdx-nkey-spec-'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('takes a file (0600) holding an NKey user seed, and keeps only its path', () => {
+    const user = nkeys.createUser();
+    const file = seedFile('ok.nk', `${text(user.getSeed())}\n`);
+    expect(loadNodeConfig(env({ NATS_NKEY_SEED_FILE: file })).natsNkeySeedFile).toBe(file);
+    expect(text(readNkeySeed(file))).toBe(text(user.getSeed()));
+  });
+
+  it('is optional: a node on a server without authentication has none', () => {
+    expect(loadNodeConfig(env()).natsNkeySeedFile).toBeNull();
+    expect(loadNodeConfig(env({ NATS_NKEY_SEED_FILE: '' })).natsNkeySeedFile).toBeNull();
+  });
+
+  it('names a missing, shared or malformed seed file with the other bad variables, never echoing what it holds', () => {
+    const seed = text(nkeys.createUser().getSeed());
+    const cases: [string, RegExp][] = [
+      [join(dir, 'missing.nk'), /cannot be read/],
+      [seedFile('shared.nk', seed, 0o644), /readable by its owner only/],
+      [seedFile('account.nk', text(nkeys.createAccount().getSeed())), /does not hold an NKey user seed/],
+      [seedFile('checksum.nk', `${seed.slice(0, -2)}${seed.endsWith('AA') ? 'BB' : 'AA'}`), /does not hold an NKey user seed/],
+      [seedFile('pem.nk', '-----BEGIN PRIVATE KEY-----'), /does not hold an NKey user seed/],
+    ];
+    for (const [file, problem] of cases) {
+      const error = configError(env({ NATS_NKEY_SEED_FILE: file, PORT: 'x' }));
+      expect(named(error)).toEqual(['NATS_NKEY_SEED_FILE', 'PORT']);
+      expect(error.problems.find((p) => p.startsWith('NATS_NKEY_SEED_FILE'))).toMatch(problem);
+      expect(error.message).not.toContain(seed.slice(2, 20));
+    }
   });
 });

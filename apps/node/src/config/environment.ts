@@ -5,6 +5,7 @@ import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
 import { loadHardeningConfig } from '../hardening/hardening.env';
 import { passwordProblem } from '../auth/password-policy';
+import { nkeySeedProblem } from './nats-credentials';
 
 // Six digits, not starting 00 (no division code does; see isDivisionCode).
 const DIVISION_CODE = /^(?!00)\d{6}$/;
@@ -27,6 +28,11 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(NAMESPACE_PATTERN, { message: 'NATS_NAMESPACE must be a lower-case letter followed by up to 15 lower-case letters or digits' })
   NATS_NAMESPACE?: string;
+
+  /** The node's own NATS user: a file with its NKey user seed (see README and deploy/nats). */
+  @IsOptional()
+  @IsString()
+  NATS_NKEY_SEED_FILE?: string;
 
   @IsInt({ message: 'PORT must be an integer' })
   @Min(1, { message: 'PORT must be between 1 and 65535' })
@@ -100,6 +106,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     ...env,
     PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
+    NATS_NKEY_SEED_FILE: env.NATS_NKEY_SEED_FILE === '' ? undefined : env.NATS_NKEY_SEED_FILE,
     ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH'),
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
@@ -120,6 +127,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   problems.push(...hardening.problems);
   const weak = raw.ADMIN_PASSWORD === undefined || bad.has('ADMIN_PASSWORD') ? undefined : passwordProblem(raw.ADMIN_PASSWORD, 'admin');
   if (weak) problems.push(`ADMIN_PASSWORD ${weak}`);
+  const seedProblem = raw.NATS_NKEY_SEED_FILE === undefined ? undefined : nkeySeedProblem(raw.NATS_NKEY_SEED_FILE);
+  if (seedProblem) problems.push(seedProblem);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -130,6 +139,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     databaseUrl: raw.DATABASE_URL,
     natsUrl: raw.NATS_URL,
     natsNamespace: raw.NATS_NAMESPACE ?? DEFAULT_NAMESPACE,
+    natsNkeySeedFile: raw.NATS_NKEY_SEED_FILE ?? null,
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',

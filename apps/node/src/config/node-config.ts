@@ -12,6 +12,8 @@ export interface NodeConfig {
   natsUrl: string;
   /** Prefix of every subject and stream name; separates federations sharing one NATS server. */
   natsNamespace: string;
+  /** The node's NATS credential: a file holding its NKey user seed (issue 4); null on a server without authentication. */
+  natsNkeySeedFile: string | null;
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { connect, NatsConnection } from '@nats-io/transport-node';
+import { connect, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '@nats-io/jetstream';
 import { NatsNames, subjectsFor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { readNkeySeed } from '../config/nats-credentials';
 
 export interface NatsHandles {
   names: NatsNames;
@@ -43,9 +44,18 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
     let delay = 250;
     while (!this.stopped) {
       try {
+        const names = subjectsFor(this.config.natsNamespace);
+        const seedFile = this.config.natsNkeySeedFile;
         const nc = await connect({
           servers: this.config.natsUrl.split(','),
           name: `tdx-node-${this.config.code}`,
+          // Replies (joins, returns, JetStream acks, pulled messages) come under this node's own
+          // prefix: its NATS user may subscribe to no other inbox (issue 4, deploy/nats).
+          inboxPrefix: names.inboxPrefix(this.config.code),
+          // The seed is read at every (re)connect, so a replaced seed file needs no restart.
+          ...(seedFile ? { authenticator: nkeyAuthenticator(() => readNkeySeed(seedFile)) } : {}),
+          // A refused credential (a server not yet updated) is retried like any outage, never given up.
+          ignoreAuthErrorAbort: true,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 500,
           pingInterval: 10_000,
@@ -55,7 +65,7 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
           return;
         }
         void this.watchStatus(nc);
-        this.handles = { names: subjectsFor(this.config.natsNamespace), nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+        this.handles = { names, nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
         this.logger.log(`connected to NATS ${nc.getServer()}`);
         this.waiters.splice(0).forEach((resolve) => resolve(this.handles as NatsHandles));
         return;
