@@ -11,6 +11,7 @@ import { ChildLinksService } from './federation/child-links.service';
 import { FederationController } from './federation/federation.controller';
 import { NodeIdentityController } from './federation/node-identity.controller';
 import { NodeIdentityService } from './federation/node-identity.service';
+import { KeyRotationService } from './federation/key-rotation.service';
 import { TrustListRepository } from './federation/trust-list.repository';
 import { TrustListService } from './federation/trust-list.service';
 import { FederationStatusService } from './federation/federation-status.service';
@@ -46,7 +47,7 @@ export class NodeModule {
         InstitutionRepository, InstitutionsService,
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
-        FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService,
+        FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService, KeyRotationService,
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };

@@ -155,6 +155,30 @@ describe('node identity', () => {
     }, 20_000);
   });
 
+  it('rotates a key: announced under the old key, in force once the trust list names it; what the old key signed stays valid', async () => {
+    const before = (await api(node('330106').url, 'GET', '/api/v1/node')).body.publicKey as string;
+    const { body: entryBefore } = await api(node('330106').url, 'POST', '/api/v1/catalog/entries',
+      sampleEntry((await api(node('330106').url, 'GET', '/api/v1/institutions?scope=local&limit=1')).body.items[0].id));
+    const oldSigned = await craftedVersion('330106', entryBefore.id); // signed with the key in use now
+
+    const rotated = await api(node('330106').url, 'POST', '/api/v1/federation/key/rotate');
+    expect(rotated.status).toBe(202);
+    expect(rotated.body).toMatchObject({ state: 'announced', previousPublicKey: before });
+    expect(rotated.body.publicKey).not.toBe(before);
+    await eventually(async () => expect((await api(node('330106').url, 'GET', '/api/v1/node')).body.publicKey).toBe(rotated.body.publicKey), 20_000);
+    const { body: list } = await api(node('330100').url, 'GET', '/api/v1/federation/trust-list');
+    expect(list.nodes).toContainEqual(expect.objectContaining({ code: '330106', publicKey: rotated.body.publicKey, previousPublicKey: before }));
+
+    // New writes are signed with the new key and arrive; a record the old key signed before still verifies.
+    await api(node('330106').url, 'POST', '/api/v1/institutions', sampleInstitution('Xihu Rotated Key Office'));
+    await eventually(async () => expect(await institutionsAt('330000')).toContain('Xihu Rotated Key Office'), 30_000);
+    await injector.publish('330100', '330106', oldSigned);
+    await eventually(async () => expect((await api(node('330000').url, 'GET', `/api/v1/catalog/entries/${entryBefore.id}`)).body.version).toBe(2), 30_000);
+
+    // The province's key anchors the trust list: not rotated through the API.
+    expect((await api(node('330000').url, 'POST', '/api/v1/federation/key/rotate')).status).toBe(422);
+  });
+
   it('fails closed once the trust list expires, and recovers by itself when a newer one arrives', async () => {
     // The province issues lists valid for 4 s; with it stopped, the city's copy runs out.
     await node('330000').stop();

@@ -50,6 +50,12 @@ export interface JoinBody {
   parent: string;
   /** Ed25519 public key, base64url of the raw 32 bytes. */
   publicKey: string;
+  /**
+   * A key rotation: the key the node signed with until now, and that key's signature over
+   * `rotationStatement(code, publicKey)`. The join itself is signed with the new key, so the
+   * node proves it holds both.
+   */
+  rotatedFrom?: { publicKey: string; sig: string };
 }
 
 interface RecordHeader {

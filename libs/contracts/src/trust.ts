@@ -26,6 +26,8 @@ export interface TrustedNode {
   parent: string | null;
   name: string;
   publicKey: string;
+  /** After a rotation: the key before it, still accepted for what was signed with it before the rotation. */
+  previousPublicKey?: string;
 }
 
 /** On the wire and in the database: the list's exact bytes as text, and the issuer's signature over them. */
@@ -69,6 +71,24 @@ export function openTrustList(signed: unknown, provinceKey: KeyObject, province:
     throw new TrustListError('the trust list is malformed');
   }
   return list;
+}
+
+/** What a node's old key signs to hand over to its new one. */
+export function rotationStatement(code: string, newPublicKey: string): Buffer {
+  return Buffer.from(`tdx-key-rotation:${code}:${newPublicKey}`);
+}
+
+export function signRotation(code: string, newPublicKey: string, oldKey: SigningKey): { publicKey: string; sig: string } {
+  return { publicKey: oldKey.publicKey, sig: sign(null, rotationStatement(code, newPublicKey), oldKey.privateKey).toString('base64') };
+}
+
+/** Whether `rotatedFrom` is `oldKey`'s signature handing `code` over to `newPublicKey`. */
+export function verifyRotation(code: string, newPublicKey: string, rotatedFrom: { publicKey: string; sig: string }, oldKey: KeyObject): boolean {
+  try {
+    return verify(null, rotationStatement(code, newPublicKey), oldKey, Buffer.from(rotatedFrom.sig, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 /** The province above any division code: its first two digits. */

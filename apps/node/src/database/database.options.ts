@@ -1,6 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
 import { NodeIdentity1764320000000 } from '../federation/migrations/1764320000000-node-identity';
+import { KeyRotation1764320001000 } from '../federation/migrations/1764320001000-key-rotation';
 import { datasetsFeature } from '../datasets/datasets.feature';
 import { returnsFeature } from '../returns/returns.feature';
 import { authFeature } from '../auth/auth.feature';
@@ -14,7 +15,7 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     synchronize: false,
     migrationsRun: true,
     // Each feature brings its own migrations; TypeORM runs them in timestamp order.
-    migrations: [InitialSchema1764230000000, NodeIdentity1764320000000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
+    migrations: [InitialSchema1764230000000, NodeIdentity1764320000000, KeyRotation1764320001000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
     entities: [],
     extra: { max: 10, application_name: 'tdx-node' },
   };

@@ -7,6 +7,7 @@ import { isDirectChild } from '@tdx/divisions';
 import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, senderOfSubject, verifyEnvelope } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { LinkStateRepository } from './link-state.repository';
+import { isRotationOf } from './key-rotation';
 import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
@@ -144,10 +145,18 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         return reply({ ok: false, reason: 'join signature does not verify' });
       }
       const auto = this.config.identity.joinApproval === 'auto';
+      let rotated = false;
       const refusal = await this.dataSource.transaction(async (manager): Promise<JoinReply | undefined> => {
         const known = await this.links.knownNode(manager, body.code);
+        if (known && known.publicKey !== body.publicKey && isRotationOf(known, body)) {
+          // A rotation: the join is signed with the new key and carries the old key's hand-over.
+          await this.links.rotateKey(manager, body.code, body.publicKey);
+          await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
+          rotated = true;
+          return undefined;
+        }
         if (known && known.publicKey !== body.publicKey) {
-          // A new key is considered only for a node whose old key an operator revoked (or whose join was rejected).
+          // Otherwise a new key is considered only for a node whose old key an operator revoked (or whose join was rejected).
           if (known.status !== 'revoked' && known.status !== 'rejected') {
             return { ok: false, reason: `a different key is recorded for ${body.code}; revoke it first to replace the key` };
           }
@@ -170,7 +179,8 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         if (!refusal.ok && refusal.pending) this.logger.log(`join of ${body.code} waits for approval (POST /api/v1/federation/nodes/${body.code}/approve)`);
         return reply(refusal);
       }
-      if (auto) this.trust.nodesChanged();
+      if (auto || rotated) this.trust.nodesChanged();
+      if (rotated) this.logger.log(`${body.code} rotated its key`);
       this.signal.notify();
       await this.ensureConsumer(handles, body.code);
       this.startWorker(handles, body.code);

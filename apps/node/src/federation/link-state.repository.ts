@@ -68,6 +68,12 @@ export class LinkStateRepository {
        WHERE code = $1`, [body.code, body.publicKey, body.name]);
   }
 
+  /** A rotation: the new key replaces the recorded one, which is kept as the previous key. */
+  async rotateKey(manager: EntityManager, code: string, newPublicKey: string): Promise<void> {
+    await manager.query(
+      `UPDATE known_node SET previous_public_key = public_key, public_key = $2, rotated_at = now() WHERE code = $1`, [code, newPublicKey]);
+  }
+
   /** Direct children whose records this node applies. */
   async directChildren(manager: EntityManager): Promise<KnownNode[]> {
     return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE code = via AND status = 'approved' ORDER BY code`);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isStrictlyBelow } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
@@ -6,6 +6,7 @@ import { ConflictError, DomainRefusalException, NotFoundError } from '../common/
 import { ChildLinksService } from './child-links.service';
 import { KnownNode, LinkStateRepository, NodeStatus } from './link-state.repository';
 import { TrustListService } from './trust-list.service';
+import { KeyRotationService, RotationFailed } from './key-rotation.service';
 
 /** The operator's side of node identity: who asked to join, approval, rejection, revocation, and the trust list. */
 @Injectable()
@@ -16,6 +17,7 @@ export class NodeIdentityService {
     private readonly links: LinkStateRepository,
     private readonly childLinks: ChildLinksService,
     private readonly trust: TrustListService,
+    private readonly rotation: KeyRotationService,
   ) {}
 
   async list(status?: NodeStatus) {
@@ -47,6 +49,17 @@ export class NodeIdentityService {
     if (node.status === 'revoked') throw new ConflictError(`${code} is revoked already`);
     await this.childLinks.refuse(code, 'revoked', by, reason);
     return view(await this.find(code));
+  }
+
+  async rotateKey() {
+    try {
+      return await this.rotation.rotate();
+    } catch (error) {
+      if (error instanceof RotationFailed) {
+        throw new HttpException({ statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message: error.message }, HttpStatus.BAD_GATEWAY);
+      }
+      throw error;
+    }
   }
 
   trustList() {

@@ -12,6 +12,7 @@ import { OutboxSignal } from './outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { TrustListService } from './trust-list.service';
+import { isRotationOf } from './key-rotation';
 
 type Outcome =
   | { kind: 'applied' }
@@ -180,6 +181,12 @@ export class RecordApplier implements OnApplicationBootstrap {
       }
       if (!verifyEnvelope(envelope, key)) return this.reject(manager, child, record.origin, 'join signature does not verify', message);
       const known = await this.links.knownNode(manager, record.origin);
+      if (known && known.publicKey !== record.body.publicKey && isRotationOf(known, record.body)) {
+        await this.links.rotateKey(manager, record.origin, record.body.publicKey);
+        forward.set(index, { origin: record.origin, kind: record.kind, envelope });
+        this.joinsApplied = true;
+        return { kind: 'applied' };
+      }
       if (known && known.publicKey !== record.body.publicKey) {
         if (known.status !== 'revoked') return this.reject(manager, child, record.origin, `key of ${record.origin} differs from the one recorded`, message);
         // The old key was revoked here; the child that forwards this join approved the new one.
@@ -211,8 +218,7 @@ export class RecordApplier implements OnApplicationBootstrap {
         ? this.reject(manager, child, record.origin, `no trusted key for origin ${record.origin}: ${trusted.reason}`, message)
         : { kind: 'retry', reason: `no trusted key yet for origin ${record.origin} (${trusted.reason})` };
     }
-    const key = trusted.key;
-    if (!verifyEnvelope(envelope, key)) {
+    if (!trusted.keys.some((key) => verifyEnvelope(envelope, key))) {
       return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
     }
     return { kind: 'verified', record, envelope };

@@ -29,8 +29,12 @@ export class TrustListRepository {
 
   /** At the province: every approved node of the federation, as the next list names them. */
   async approvedNodes(manager: EntityManager): Promise<TrustedNode[]> {
-    const rows: { code: string; parent: string; name: string; publicKey: string }[] = await manager.query(
-      `SELECT code, parent_code AS parent, name, public_key AS "publicKey" FROM known_node WHERE status = 'approved' ORDER BY code`);
-    return rows.map((r) => ({ code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey }));
+    const rows: { code: string; parent: string; name: string; publicKey: string; previousPublicKey: string | null }[] = await manager.query(
+      `SELECT code, parent_code AS parent, name, public_key AS "publicKey", previous_public_key AS "previousPublicKey"
+       FROM known_node WHERE status = 'approved' ORDER BY code`);
+    return rows.map((r) => ({
+      code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey,
+      ...(r.previousPublicKey ? { previousPublicKey: r.previousPublicKey } : {}),
+    }));
   }
 }

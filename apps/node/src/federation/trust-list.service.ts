@@ -13,7 +13,8 @@ import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
 export type TrustedKey =
-  | { kind: 'trusted'; key: KeyObject }
+  /** The node's key, and after a rotation also its previous one (for what it signed before). */
+  | { kind: 'trusted'; keys: KeyObject[] }
   /** Not named (yet): a node the province has not heard of, or a list this node has not received. */
   | { kind: 'unlisted'; reason: string }
   /** Named by an earlier list this node held and left out of a later one: revoked. */
@@ -38,7 +39,7 @@ const ALARM_SHARE = 0.25;
 @Injectable()
 export class TrustListService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TrustList');
-  private current: { list: TrustList; keys: Map<string, KeyObject> } | undefined;
+  private current: { list: TrustList; keys: Map<string, KeyObject[]> } | undefined;
   /** Nodes an earlier list named and a later one left out, since this process started. */
   private readonly removed = new Map<string, number>();
   private readonly wakeup = new Wakeup();
@@ -46,6 +47,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   private running = false;
   private loop: Promise<void> | undefined;
   private reissue = false;
+  private readonly adoptedListeners: ((list: TrustList) => void)[] = [];
   private alarmed = 0;
 
   constructor(
@@ -101,8 +103,8 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     if (state !== 'valid') {
       return { kind: 'untrusted', reason: state === 'missing' ? 'this node holds no trust list yet' : `the trust list expired at ${this.current?.list.expiresAt}` };
     }
-    const key = this.current?.keys.get(code);
-    if (key) return { kind: 'trusted', key };
+    const keys = this.current?.keys.get(code);
+    if (keys) return { kind: 'trusted', keys };
     const removedIn = this.removed.get(code);
     return removedIn !== undefined
       ? { kind: 'removed', reason: `${code} was revoked: trust list version ${removedIn} left it out` }
@@ -123,6 +125,12 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       expiresInSeconds: left === null ? null : Math.round(left / 1000), alarm: list ? this.nearExpiry(list) : true,
       nodes: list?.nodes ?? [],
     };
+  }
+
+  /** Called with every list this node adopts from now on, and at once with the one it holds. */
+  onAdopted(listener: (list: TrustList) => void): void {
+    this.adoptedListeners.push(listener);
+    if (this.current) listener(this.current.list);
   }
 
   /** At the province: the approved nodes changed, issue a new list soon. Elsewhere: look for one now. */
@@ -204,18 +212,25 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private adopt(list: TrustList): void {
-    const keys = new Map<string, KeyObject>();
+    const keys = new Map<string, KeyObject[]>();
     for (const node of list.nodes) {
       try {
-        keys.set(node.code, publicKeyFromBase64url(node.publicKey));
+        keys.set(node.code, [node.publicKey, ...(node.previousPublicKey ? [node.previousPublicKey] : [])].map(publicKeyFromBase64url));
       } catch {
-        this.logger.warn(`trust list version ${list.version}: the key of ${node.code} is malformed; not trusted`);
+        this.logger.warn(`trust list version ${list.version}: a key of ${node.code} is malformed; not trusted`);
       }
     }
     for (const code of this.current?.keys.keys() ?? []) if (!keys.has(code)) this.removed.set(code, list.version);
     for (const code of keys.keys()) this.removed.delete(code);
     this.current = { list, keys };
     this.metrics.trustListExpiry.set(Date.parse(list.expiresAt) / 1000);
+    for (const listener of this.adoptedListeners) {
+      try {
+        listener(list);
+      } catch (error) {
+        this.logger.warn(`after adopting trust list version ${list.version}: ${(error as Error).message}`);
+      }
+    }
   }
 
   /** Tells the children that a newer list is here, so they need not wait for their next refresh. */

@@ -118,7 +118,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     if (trusted.kind !== 'trusted') {
       throw new Refused({ status: 503, error: 'Service Unavailable', message: `${this.config.code} cannot check ${message.from}'s signature: ${trusted.reason}` });
     }
-    if (!verifyReturnMessage(msg.data, msg.headers?.get(RETURN_SIG_HEADER), trusted.key)) {
+    const sig = msg.headers?.get(RETURN_SIG_HEADER);
+    if (!trusted.keys.some((key) => verifyReturnMessage(msg.data, sig, key))) {
       throw forbidden(`the message does not carry ${message.from}'s signature`);
     }
     const age = Date.now() - Date.parse(message.at);

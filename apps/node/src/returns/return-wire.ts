@@ -27,7 +27,7 @@ export class ReturnWire {
   ) {}
 
   async ask<K extends Kind>(holder: string, kind: K, body: BodyOf<K>, timeoutMs: number): Promise<{ message: ReturnMessage; attachment: Buffer | undefined }> {
-    const key = await this.holderKey(holder);
+    const keys = this.holderKeys(holder);
     if (!this.nats.isConnected()) throw new WireError('NATS is not connected');
     const { nc, names } = await this.nats.ready();
     const { data, sig } = sealReturnMessage(
@@ -40,7 +40,8 @@ export class ReturnWire {
     } catch (error) {
       throw new WireError(`holder ${holder} did not answer: ${(error as Error).message}`);
     }
-    if (!verifyReturnMessage(reply.data, reply.headers?.get(RETURN_SIG_HEADER), key)) {
+    const replySig = reply.headers?.get(RETURN_SIG_HEADER);
+    if (!keys.some((key) => verifyReturnMessage(reply.data, replySig, key))) {
       throw new WireError(`the answer from ${holder} does not carry ${holder}'s signature`);
     }
     const opened = openReturnMessage(reply.data);
@@ -50,10 +51,10 @@ export class ReturnWire {
     return opened;
   }
 
-  /** The holder's key as the trust list names it; none while the list is missing or expired (fail closed, retried). */
-  private async holderKey(holder: string): Promise<KeyObject> {
+  /** The holder's keys as the trust list names them; none while the list is missing or expired (fail closed, retried). */
+  private holderKeys(holder: string): KeyObject[] {
     const trusted = this.trust.keyOf(holder);
     if (trusted.kind !== 'trusted') throw new WireError(`cannot check ${holder}'s signature: ${trusted.reason}`);
-    return trusted.key;
+    return trusted.keys;
   }
 }
