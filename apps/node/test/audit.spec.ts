@@ -6,6 +6,7 @@ import { createTestDatabase, TestDatabase } from './support/databases';
 import { eventually } from './support/eventually';
 import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
 import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
+import { SourceRow, waitForJob, writeSourceRows } from './support/returns';
 
 const namespace = testNamespace();
 let provinceDb: TestDatabase;
@@ -145,6 +146,45 @@ describe('what lands in the log', () => {
     const seqs = (await provinceDb.query<{ seq: string }>('SELECT seq FROM audit_record ORDER BY seq')).map((r) => Number(r.seq));
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(result.records).toBe(seqs.length);
+  });
+});
+
+describe('returns in the log, at both ends', () => {
+  it('records the request and its decision, every chunk served and received with its rows, and a refusal', async () => {
+    const institution = await api(province.url, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
+    const entry = (overrides: Record<string, unknown>) => api(province.url, 'POST', '/api/v1/catalog/entries',
+      sampleEntry(institution.body.id, { updateCycle: 'irregular', ...overrides }));
+    const unconditional = (await entry({})).body.id as string;
+    const conditional = (await entry({ name: 'Licences', shareType: 'conditional', shareCondition: 'for supervision only' })).body.id as string;
+    const rows: SourceRow[] = Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, region: i % 2 ? '330100' : '330200', data: { uscc: `U${i}`, legal_person_id: '330106199001011234' } }));
+    await writeSourceRows(provinceDb, unconditional, rows);
+
+    const granted = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: unconditional, holder: '330000', scope: 'self', purpose: 'audit test' });
+    expect(granted.body).toMatchObject({ state: 'granted' });
+    await waitForJob(city.url, granted.body.id);
+    expect(await records(province, `&target=${granted.body.id}&action=return.request`)).toMatchObject([{ actor: 'node:330100', outcome: 'granted', details: { entryId: unconditional, scope: 'self' } }]);
+    const served = await records(province, `&target=${granted.body.id}&action=return.chunk.served`);
+    const received = await records(city, `&target=${granted.body.id}&action=return.chunk.received`);
+    // Only the city's own rows (60 of 120) crossed, and both ends counted them.
+    expect(served.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
+    expect(received.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
+    expect(received.every((r) => r.actor === 'node:330000' && r.outcome === 'applied')).toBe(true);
+    expect(await records(city, `&action=${encodeURIComponent('POST /api/v1/returns/requests')}`)).toMatchObject([{ actor: 'user:admin', outcome: '201', target: granted.body.id }]);
+
+    const pending = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: conditional, holder: '330000', scope: 'self', purpose: 'audit test' });
+    expect(pending.body).toMatchObject({ state: 'pending' });
+    expect((await api(province.url, 'POST', `/api/v1/returns/requests/${pending.body.id}/approve`, { note: 'fine' })).status).toBe(200);
+    expect(await records(province, `&target=${pending.body.id}`)).toMatchObject([
+      { action: 'return.request', outcome: 'pending' },
+      { action: 'POST /api/v1/returns/requests/:id/approve', actor: 'user:admin', outcome: '200' },
+    ]);
+    await eventually(async () => expect(await records(city, `&target=${pending.body.id}&action=return.decision`)).toMatchObject([{ actor: 'node:330000', outcome: 'granted' }]));
+
+    const unknown = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: '00000000-0000-4000-8000-000000000000', holder: '330000', scope: 'self', purpose: 'audit test' });
+    expect(unknown.status).toBe(404);
+    await eventually(async () => expect(await records(province, '&action=return.refused')).toMatchObject([{ actor: 'node:330100', outcome: '404' }]));
+    expect((await verify(province)).ok).toBe(true);
+    expect((await verify(city)).ok).toBe(true);
   });
 });
 

@@ -27,12 +27,12 @@ const MAX_GROUP = 500;
 /**
  * Appends to this node's audit log.
  *
- * With the caller's transaction (replication batches, return chunks) the record commits or rolls
+ * With the caller's transaction (replication batches, return requests) the record commits or rolls
  * back with the action, so a kill -9 can lose neither without the other. Call it last in that
  * transaction: it holds the log's head lock until commit, and taking other locks after it could
  * deadlock.
  *
- * Without one (HTTP actions, joins) the record joins a group commit: appends that arrive while a
+ * Without one (HTTP actions, joins, or a manager with no transaction open) the record joins a group commit: appends that arrive while a
  * group is being written wait for the next one, which writes them all in one transaction. The
  * promise resolves once its record is committed, so a caller that waits for it (the HTTP trail,
  * before answering) knows it is durable; concurrent requests share one lock and one fsync
@@ -46,7 +46,8 @@ export class AuditLog {
   constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository) {}
 
   async append(event: AuditEvent, manager?: EntityManager): Promise<AuditRecord> {
-    if (manager) return (await this.appendAll(manager, [event]))[0];
+    // A manager outside a transaction would let go of the head lock between reading and inserting.
+    if (manager?.queryRunner?.isTransactionActive) return (await this.appendAll(manager, [event]))[0];
     return new Promise<AuditRecord>((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       this.writeGroups();

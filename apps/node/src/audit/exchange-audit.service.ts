@@ -103,21 +103,21 @@ export class ExchangeAudit {
   }
 
   /**
-   * At the holder, inside the transaction of the pull: rows sent to a requester. A pull that finds
+   * At the holder, right after the pull recorded what it sent: rows sent to a requester. A pull that finds
    * nothing new (a realtime entry is asked every few seconds) sends no data and is not recorded.
    */
-  async returnChunkServed(manager: EntityManager, requester: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
+  async returnChunkServed(manager: EntityManager | undefined, requester: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
     if (chunk.rows === 0) return;
-    await this.log.append({
+    await this.record({
       actor: `node:${requester}`, action: 'return.chunk.served', target: requestId, outcome: 'sent',
       details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
     }, manager);
   }
 
-  /** At the receiver, inside the transaction that applies it: rows received from the holder. */
-  async returnChunkReceived(manager: EntityManager, holder: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
+  /** At the receiver, right after the transaction that applied them: rows received from the holder. */
+  async returnChunkReceived(manager: EntityManager | undefined, holder: string, requestId: string, chunk: { rows: number; after: number; through: number }): Promise<void> {
     if (chunk.rows === 0) return;
-    await this.log.append({
+    await this.record({
       actor: `node:${holder}`, action: 'return.chunk.received', target: requestId, outcome: 'applied',
       details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
     }, manager);
@@ -133,6 +133,7 @@ export class ExchangeAudit {
    * requester retries with back-off, so only a change of refusal per sender is recorded.
    */
   returnRefused(from: string | undefined, kind: string | undefined, status: number, message: string): void {
+    if (status >= 500) return; // the holder's own trouble (retried), not a refusal
     const sender = from ?? 'unknown';
     if (!this.changed(this.lastRefusal, sender, `${kind}:${status}:${message}`)) return;
     this.detach({ actor: `node:${sender}`, action: 'return.refused', target: this.config.code, outcome: String(status), details: { kind: kind ?? null, message } });
@@ -144,6 +145,18 @@ export class ExchangeAudit {
     if (last.size >= 1000) last.clear(); // keys named by forged messages must not grow it without end
     last.set(key, answer);
     return true;
+  }
+
+  /**
+   * Inside the caller's transaction a failure fails the transaction (action and record go
+   * together); after it, the exchange has happened and stands, and a failure to record it is logged.
+   */
+  private async record(event: AuditEvent, manager: EntityManager | undefined): Promise<void> {
+    if (manager?.queryRunner?.isTransactionActive) {
+      await this.log.append(event, manager);
+      return;
+    }
+    await this.log.append(event).catch((error) => this.failed(event.action, error));
   }
 
   /** An exchange recorded outside any transaction: the caller does not wait, a failure is logged. */

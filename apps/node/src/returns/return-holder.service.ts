@@ -15,6 +15,7 @@ import { TrustListService } from '../federation/trust-list.service';
 import { maskPlan } from './masking';
 import { buildChunk } from './return-chunk';
 import { RequestRow, requestView, ReturnsRepository } from './returns.repository';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
@@ -51,6 +52,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     private readonly entries: CatalogEntryRepository,
     private readonly returns: ReturnsRepository,
     private readonly trust: TrustListService,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -96,6 +98,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
           : { status: 503, error: 'Service Unavailable', message: 'the holder could not answer; try again', permanent: false };
       if (!(error instanceof Refused) && !(error instanceof EnvelopeError)) this.logger.warn(`return message failed: ${(error as Error).stack}`);
       if (requester) this.reply(msg, requester, 'return.error', body);
+      this.audit.returnRefused(requester, undefined, body.status, body.message);
     }
   }
 
@@ -168,6 +171,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       };
       await this.returns.insertRequest(manager, 'incoming', request);
       this.logger.log(`return request ${request.id} from ${requester} for entry ${entry.id} (${body.scope}): ${state}`);
+      await this.audit.returnRequestReceived(manager, requester, request);
       return request;
     });
   }
@@ -229,6 +233,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const built = buildChunk(rows, plan, budget);
     const through = (built.cut || rows.length === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
     await this.returns.recordSent(manager, request.id, built.rows, through, false, this.config.code);
+    await this.audit.returnChunkServed(undefined, requester, request.id, { rows: built.rows, after: p.after, through });
     if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
     const chunk: ReturnChunk = {
       requestId: request.id, after: p.after, upto: p.upto, through, rows: built.rows, sha256: sha256Hex(built.text),

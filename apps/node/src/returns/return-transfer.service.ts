@@ -8,6 +8,7 @@ import { Wakeup } from '../federation/wakeup';
 import { JobRow, RequestRow, ReturnsRepository } from './returns.repository';
 import { ReturnWire, WireError } from './return-wire';
 import { ChunkRefused, ReturnedRowsWriter } from './returned-rows.writer';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
@@ -57,6 +58,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     private readonly returns: ReturnsRepository,
     private readonly wire: ReturnWire,
     private readonly writer: ReturnedRowsWriter,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -85,6 +87,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const before = await this.returns.mirror(this.dataSource.manager, message.body);
     if (before !== message.body.state) {
       this.logger.log(`return request ${request.id} at ${request.holder} is now ${message.body.state}`);
+      this.audit.returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason);
       this.poke();
     }
     return message.body;
@@ -235,6 +238,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private async apply(job: JobRow, request: RequestRow, chunk: PulledChunk): Promise<void> {
     try {
       await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk);
+      await this.audit.returnChunkReceived(undefined, request.holder, request.id, chunk);
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);
