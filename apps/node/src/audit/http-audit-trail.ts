@@ -1,4 +1,4 @@
-import { CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { BeforeApplicationShutdown, CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { NextFunction, Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
@@ -23,9 +23,11 @@ type AuditedRequest = Request & { principal?: Principal };
  * they are recorded when the answer has gone.
  */
 @Injectable()
-export class HttpAuditTrail {
+export class HttpAuditTrail implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private readonly recorded = new WeakSet<Request>();
+  /** Records being written: shutting down waits for them, before the database pool closes under them. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly log: AuditLog) {}
 
@@ -37,6 +39,20 @@ export class HttpAuditTrail {
   async record(request: AuditedRequest, status: number, extra: { target?: string; error?: unknown } = {}): Promise<void> {
     if (this.recorded.has(request)) return;
     this.recorded.add(request);
+    const writing = this.append(request, status, extra);
+    this.inFlight.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.inFlight.delete(writing);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.inFlight);
+  }
+
+  private async append(request: AuditedRequest, status: number, extra: { target?: string; error?: unknown }): Promise<void> {
     try {
       await this.log.append(eventOf(request, status, extra));
     } catch (error) {
