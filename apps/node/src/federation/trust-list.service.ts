@@ -74,8 +74,9 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     this.loop = this.run();
     void this.nats.ready().then(({ nc, names }) => {
       if (!this.running) return;
-      // Children ask this node for its copy; any copy will do, since each carries the province's signature.
-      this.subscriptions.push(nc.subscribe(names.trust(this.config.code), {
+      // Children ask this node for its copy; any copy will do, since each carries the province's
+      // signature. A county has no children (and NATS lets it answer nothing).
+      if (this.config.level !== 'county') this.subscriptions.push(nc.subscribe(names.trust(this.config.code), {
         callback: (error, msg) => {
           if (error) return;
           void this.lists.stored(this.dataSource.manager).then(
@@ -235,7 +236,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
 
   /** Tells the children that a newer list is here, so they need not wait for their next refresh. */
   private async announce(): Promise<void> {
-    if (!this.nats.isConnected()) return;
+    if (this.config.level === 'county' || !this.nats.isConnected()) return;
     const { nc, names } = await this.nats.ready();
     nc.publish(names.trustUpdated(this.config.code), String(this.current?.list.version ?? 0));
   }
