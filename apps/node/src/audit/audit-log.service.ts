@@ -41,7 +41,7 @@ const MAX_GROUP = 500;
 @Injectable()
 export class AuditLog {
   private readonly waiting: Waiting[] = [];
-  private writing: Promise<void> | undefined;
+  private writing = false;
 
   constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository) {}
 
@@ -56,7 +56,17 @@ export class AuditLog {
 
   private writeGroups(): void {
     if (this.writing) return;
-    this.writing = (async () => {
+    this.writing = true;
+    void this.drain();
+  }
+
+  /**
+   * Writes groups until none waits. The flag is cleared in the same step as the last check of the
+   * queue (no await between them), so an append arriving at any moment is either taken by this
+   * loop or starts a new one: none is left waiting for a writer that has just stopped.
+   */
+  private async drain(): Promise<void> {
+    try {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, MAX_GROUP);
         try {
@@ -66,9 +76,9 @@ export class AuditLog {
           group.forEach((w) => w.reject(error));
         }
       }
-    })().finally(() => {
-      this.writing = undefined;
-    });
+    } finally {
+      this.writing = false;
+    }
   }
 
   private async appendAll(manager: EntityManager, events: AuditEvent[]): Promise<AuditRecord[]> {
