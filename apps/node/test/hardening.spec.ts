@@ -87,6 +87,7 @@ describe('HTTP hardening of a node', () => {
   let untrusting: RunningNode;
   let untrustingDb: TestDatabase;
   const namespace = testNamespace();
+  const otherNamespace = testNamespace();
 
   beforeAll(async () => {
     db = await createTestDatabase('hardening');
@@ -106,8 +107,9 @@ describe('HTTP hardening of a node', () => {
         MAX_URL_LENGTH: '1024',
       },
     });
+    // A province of its own federation (namespace), so that the two nodes never meet.
     untrusting = await startInProcessNode({
-      code: '330200', parentCode: '330000', databaseUrl: untrustingDb.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace,
+      code: '330000', databaseUrl: untrustingDb.url, natsUrl: SHARED_NATS_URL, natsNamespace: otherNamespace,
       env: { SIGNIN_RATE_LIMIT: '2', SIGNIN_RATE_WINDOW_SECONDS: '600' },
     });
   });
@@ -117,6 +119,7 @@ describe('HTTP hardening of a node', () => {
     await db?.drop();
     await untrustingDb?.drop();
     await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
+    await deleteNamespaceStreams(SHARED_NATS_URL, otherNamespace);
   });
 
   describe('sign-in rate limit', () => {
