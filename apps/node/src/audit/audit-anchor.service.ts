@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Gauge } from 'prom-client';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -14,7 +14,7 @@ const ANCHOR_EVERY_MS = 10 * 60_000;
  * --anchor SEQ:HASH` checks that the chain still holds it, and the metric must never go down.
  */
 @Injectable()
-export class AuditAnchor implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AuditAnchor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditAnchor');
   private readonly headSeq: Gauge;
   private timer: NodeJS.Timeout | undefined;
@@ -38,9 +38,10 @@ export class AuditAnchor implements OnApplicationBootstrap, OnApplicationShutdow
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the pool closes; bounded, so that a busy pool never holds up the node's stop. */
+  async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
-    await this.anchor('shutdown');
+    await Promise.race([this.anchor('shutdown'), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   }
 
   private async anchor(when: 'start' | 'periodic' | 'shutdown'): Promise<void> {

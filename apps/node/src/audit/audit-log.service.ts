@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditFields, auditHash, AuditRecord } from '@tdx/contracts';
 import { AuditRepository } from './audit.repository';
@@ -39,15 +39,20 @@ const MAX_GROUP = 500;
  * instead of queueing for the head lock one commit at a time.
  */
 @Injectable()
-export class AuditLog {
+export class AuditLog implements BeforeApplicationShutdown {
   private readonly waiting: Waiting[] = [];
   private writing = false;
+  private closing = false;
+  private drained: Promise<void> = Promise.resolve();
 
   constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository) {}
 
   async append(event: AuditEvent, manager?: EntityManager): Promise<AuditRecord> {
     // A manager outside a transaction would let go of the head lock between reading and inserting.
     if (manager?.queryRunner?.isTransactionActive) return (await this.appendAll(manager, [event]))[0];
+    // Once the node is stopping, the pool is about to close: a connection asked for now might never
+    // come, and whoever waits for this record (a stopping loop) would wait for ever.
+    if (this.closing) throw new Error('the node is stopping: not recorded');
     return new Promise<AuditRecord>((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       this.writeGroups();
@@ -57,7 +62,13 @@ export class AuditLog {
   private writeGroups(): void {
     if (this.writing) return;
     this.writing = true;
-    void this.drain();
+    this.drained = this.drain();
+  }
+
+  /** Before the database pool closes (onApplicationShutdown): the group being written finishes, no new one starts. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    await this.drained;
   }
 
   /**
