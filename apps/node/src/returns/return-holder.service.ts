@@ -232,8 +232,11 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const rows = await this.returns.selectRange(manager, entry.id, jurisdiction, p.after, p.upto, p.tombstonesAfter, plan.sensitive, CHUNK_ROWS);
     const built = buildChunk(rows, plan, budget);
     const through = (built.cut || rows.length === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
-    await this.returns.recordSent(manager, request.id, built.rows, through, false, this.config.code);
-    await this.audit.returnChunkServed(undefined, requester, request.id, { rows: built.rows, after: p.after, through });
+    // What crossed the boundary: the request's counters and the audit record, in one commit.
+    await this.dataSource.transaction(async (m) => {
+      await this.returns.recordSent(m, request.id, built.rows, through, false, this.config.code);
+      await this.audit.returnChunkServed(m, requester, request.id, { rows: built.rows, after: p.after, through });
+    });
     if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
     const chunk: ReturnChunk = {
       requestId: request.id, after: p.after, upto: p.upto, through, rows: built.rows, sha256: sha256Hex(built.text),

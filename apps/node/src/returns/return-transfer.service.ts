@@ -237,8 +237,9 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
 
   private async apply(job: JobRow, request: RequestRow, chunk: PulledChunk): Promise<void> {
     try {
-      await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk);
-      await this.audit.returnChunkReceived(undefined, request.holder, request.id, chunk);
+      // The chunk's audit record commits with its rows.
+      await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk,
+        (manager) => this.audit.returnChunkReceived(manager, request.holder, request.id, chunk));
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);

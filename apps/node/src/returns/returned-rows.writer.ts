@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { copyIn } from '../database/copy-in';
 import type { Jurisdiction } from './returns.repository';
 
@@ -39,7 +39,9 @@ export class ReturnedRowsWriter {
     await this.dataSource.query(`DELETE FROM return_job_range WHERE job_id = $1`, [jobId]);
   }
 
-  async apply(job: { id: string; requestId: string }, jurisdiction: Jurisdiction, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number }> {
+  /** `lastly`: more writes of the same transaction, after the rows and the range (the audit record of the chunk). */
+  async apply(job: { id: string; requestId: string }, jurisdiction: Jurisdiction, chunk: ChunkToApply,
+    lastly?: (manager: EntityManager) => Promise<void>): Promise<{ upserts: number; deletes: number }> {
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
@@ -68,6 +70,7 @@ export class ReturnedRowsWriter {
          FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
          WHERE j.id = $1 AND f.through IS NOT NULL`,
         [job.id, Number(current.after_seq)]);
+      await lastly?.(runner.manager);
       await runner.commitTransaction();
       return counts;
     } catch (error) {
