@@ -25,6 +25,7 @@ export type TrustedKey =
 export type TrustState = 'valid' | 'expired' | 'missing';
 
 const MAX_BACKOFF_MS = 30_000;
+const QUIET_FAILURE_MS = 30_000;
 /** Warn (and show in status) once less than this share of a list's validity is left: an alarm well before expiry. */
 const ALARM_SHARE = 0.25;
 
@@ -150,6 +151,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
 
   private async run(): Promise<void> {
     let backoff = 250;
+    let failingSince: number | undefined;
     const refreshMs = this.config.identity.trustRefreshSeconds * 1000;
     while (this.running) {
       let wait = refreshMs;
@@ -164,8 +166,13 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
         }
         this.watchExpiry();
         backoff = 250;
+        failingSince = undefined;
       } catch (error) {
-        this.logger.warn(`trust list: ${(error as Error).message}; retrying in ${backoff} ms`);
+        // A node that has just started (not joined, parent not up yet) fails a few times by design:
+        // a warning only once it has lasted QUIET_FAILURE_MS; the expiry alarm covers the rest.
+        failingSince ??= Date.now();
+        const log = Date.now() - failingSince >= QUIET_FAILURE_MS ? 'warn' : 'debug';
+        this.logger[log](`trust list: ${(error as Error).message}; retrying in ${backoff} ms`);
         wait = backoff;
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
