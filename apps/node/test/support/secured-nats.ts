@@ -90,13 +90,7 @@ export class DeployedNatsServer {
   }
 
   async stop(): Promise<void> {
-    const child = this.process;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    await killAndRemove(this.process, this.dir);
   }
 }
 
@@ -126,12 +120,16 @@ export class RogueLeafServer {
   }
 
   async stop(): Promise<void> {
-    const child = this.process;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(this.dir, { recursive: true, force: true });
+    await killAndRemove(this.process, this.dir);
   }
+}
+
+/** Stops a server process (SIGKILL, waiting for its exit) and removes its directory. */
+async function killAndRemove(child: ChildProcess | undefined, dir: string): Promise<void> {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
