@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { JoinBody } from '@tdx/contracts';
+import { rowsOf } from '../database/returned-rows';
 
 export type NodeStatus = 'pending' | 'approved' | 'rejected' | 'revoked';
 
@@ -86,10 +87,10 @@ export class LinkStateRepository {
 
   /** An operator's decision on a node; returns the signed join kept while it was pending. */
   async decide(manager: EntityManager, code: string, status: NodeStatus, by: string, reason: string | null): Promise<string | null> {
-    const rows = await manager.query(
+    const rows = rowsOf(await manager.query(
       `UPDATE known_node SET status = $2, decided_at = now(), decided_by = $3, reason = $4 WHERE code = $1 RETURNING join_envelope AS "joinEnvelope"`,
-      [code, status, by, reason]);
-    return (Array.isArray(rows[0]) ? rows[0][0] : rows[0])?.joinEnvelope ?? null;
+      [code, status, by, reason]));
+    return rows[0]?.joinEnvelope ?? null;
   }
 
   async recordBatch(manager: EntityManager, child: string, p: BatchProgress): Promise<void> {

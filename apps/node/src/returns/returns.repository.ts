@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { ChunkSourceRow } from './return-chunk';
+import { rowsOf } from '../database/returned-rows';
 import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
 
 export type Direction = 'outgoing' | 'incoming';
@@ -68,7 +69,7 @@ export class ReturnsRepository {
 
   /** At the requester: takes over the holder's view of the request. Returns the state held before. */
   async mirror(manager: EntityManager, s: ReturnRequestState): Promise<ReturnState | undefined> {
-    const rows: { before: ReturnState }[] = updated(await manager.query(
+    const rows: { before: ReturnState }[] = rowsOf(await manager.query(
       `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
        FROM (SELECT id, state AS before FROM return_request WHERE id = $1 AND direction = 'outgoing' FOR UPDATE) old
        WHERE r.id = old.id RETURNING old.before`,
@@ -183,7 +184,7 @@ export class ReturnsRepository {
 
   /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
   async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
-    const rows = updated(await manager.query(
+    const rows = rowsOf(await manager.query(
       `UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
       [id, state, error?.slice(0, 1000) ?? null]));
     const job = toJob(rows[0]);
@@ -264,12 +265,6 @@ export function requestView(r: RequestRow): ReturnRequestState & { direction: Di
     id: r.id, direction: r.direction, entryId: r.entryId, holder: r.holder, requester: r.requester, scope: r.scope, purpose: r.purpose,
     state: r.state, reason: r.reason, history, entry: r.entry, createdAt: r.createdAt, updatedAt: r.updatedAt,
   };
-}
-
-/** TypeORM answers an UPDATE ... RETURNING with [rows, affected count]; the rows. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw query results
-function updated(result: any): any[] {
-  return Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
 
 function toRequest(r: Record<string, unknown>): RequestRow {
