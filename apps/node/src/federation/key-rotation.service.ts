@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { encodeEnvelope, JoinReply, sealRecord, signingKeyFromPem, signingKeyToPem, signRotation, TrustList } from '@tdx/contracts';
+import { JoinReply, signingKeyFromPem, signingKeyToPem, signRotation, TrustList } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { loadOrCreateSigningKey } from '../config/signing-key.store';
 import { DomainRefusalException } from '../common/domain-refusal';
 import { NatsLink } from './nats-link';
 import { TrustListService } from './trust-list.service';
+import { ParentLinkService } from './parent-link.service';
 
 export class RotationFailed extends Error {}
 
@@ -25,6 +26,7 @@ export class KeyRotationService implements OnApplicationBootstrap {
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly nats: NatsLink,
     private readonly trust: TrustListService,
+    private readonly parentLink: ParentLinkService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -43,19 +45,11 @@ export class KeyRotationService implements OnApplicationBootstrap {
     const current = this.config.signingKey;
     // A rotation announced before and not yet in force is announced again with the same new key.
     const next = loadOrCreateSigningKey(this.nextFile).key;
-    const join = sealRecord({
-      v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
-      body: {
-        code: this.config.code, name: this.config.name, level: this.config.level, parent: this.config.parentCode,
-        publicKey: next.publicKey, rotatedFrom: signRotation(this.config.code, next.publicKey, current),
-      },
-    }, next);
-    const { nc, names } = await this.nats.ready();
     let reply: JoinReply;
     try {
-      reply = (await nc.request(names.join(this.config.parentCode, this.config.code), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+      reply = await this.parentLink.joinOnce(await this.nats.ready(), this.config.parentCode, next, signRotation(this.config.code, next.publicKey, current));
     } catch (error) {
-      throw new RotationFailed(`${this.config.parentCode} did not answer: ${(error as Error).message}`);
+      throw new RotationFailed(`announcing the new key to ${this.config.parentCode} failed: ${(error as Error).message}`);
     }
     if (!reply.ok) throw new RotationFailed(`${this.config.parentCode} refused the new key: ${reply.reason}`);
     this.logger.log(`new key ${next.publicKey} announced to ${this.config.parentCode}; in force once the trust list names it`);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { encodeEnvelope, JoinReply, provinceOf, sealRecord } from '@tdx/contracts';
+import { encodeEnvelope, JoinBody, JoinReply, provinceOf, sealRecord, SigningKey } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
@@ -117,12 +117,15 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
-  /** One join request; on success records the parent's key and the keys of the ancestors above it. */
-  private async joinOnce(handles: NatsHandles, parent: string): Promise<JoinReply> {
+  /**
+   * One join request, signed with `key` (a rotation's new key, which then carries the old key's
+   * hand-over); on success records the parent's key and the keys of the ancestors above it.
+   */
+  async joinOnce(handles: NatsHandles, parent: string, key: SigningKey = this.config.signingKey, rotatedFrom?: JoinBody['rotatedFrom']): Promise<JoinReply> {
     const join = sealRecord({
       v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
-      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: this.config.signingKey.publicKey },
-    }, this.config.signingKey);
+      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: key.publicKey, ...(rotatedFrom ? { rotatedFrom } : {}) },
+    }, key);
     const reply = (await handles.nc.request(handles.names.join(parent, this.config.code), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
     await this.audit.joinReplied(parent, reply);
     if (reply.ok) {
@@ -132,16 +135,6 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       });
     }
     return reply;
-  }
-
-  /**
-   * Asks the parent again for its ancestors' keys (issue 3): a node that joined before its parent
-   * had joined above learnt none of them. The join is idempotent at the parent.
-   */
-  async refreshAncestorKeys(): Promise<void> {
-    if (!this.config.parentCode) return;
-    const reply = await this.joinOnce(await this.nats.ready(), this.config.parentCode);
-    if (!reply.ok) throw new Error(`parent refused the join: ${reply.reason}`);
   }
 
   /** Publishes one batch, pipelined; returns how many rows were acknowledged. */
