@@ -22,7 +22,7 @@ import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
 import {
-  api, approveJoin, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -182,8 +182,7 @@ async function startChain() {
     await node.waitHealthy();
   }
   // Each join waits for the operator at the parent: approve them, as an operator would.
-  for (const node of nodes.values()) if (node.parentCode) await approveJoin(nodes.get(node.parentCode), node);
-  for (const node of nodes.values()) await node.waitJoined();
+  await approveAndAwaitJoins(nodes);
 }
 
 async function cleanUp() {

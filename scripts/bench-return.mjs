@@ -25,7 +25,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  api, approveJoin, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
@@ -167,8 +167,7 @@ async function startChain() {
     await node.waitHealthy();
   }
   // Each join waits for the operator at the parent: approve them, as an operator would.
-  for (const node of nodes.values()) if (node.parentCode) await approveJoin(nodes.get(node.parentCode), node);
-  for (const node of nodes.values()) await node.waitJoined();
+  await approveAndAwaitJoins(nodes);
 }
 
 async function cleanUp() {

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  api, approveJoin, databaseUrl, deleteNamespaceStreams, generatePassword, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, generatePassword, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
 } from './lib/local-federation.mjs';
 
 const args = process.argv.slice(2);
@@ -246,8 +246,7 @@ async function startNodes() {
     log(`  up: ${tier.map((c) => `${c} ${nodes.get(c).url}`).join(', ')}`);
   }
   // Each join waits for the operator at the parent: approve them, as an operator would.
-  for (const node of nodes.values()) if (node.parentCode) await approveJoin(nodes.get(node.parentCode), node);
-  for (const node of nodes.values()) await node.waitJoined();
+  await approveAndAwaitJoins(nodes);
 }
 
 async function listAll(base, path) {

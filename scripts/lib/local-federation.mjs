@@ -162,6 +162,29 @@ export async function approveJoin(parent, child, timeoutMs = 60_000) {
 }
 
 /**
+ * Approves every node's join at its parent (each in `nodes`, a Map by code), then waits until all
+ * have joined and each holds a valid trust list naming them all: before that a node trusts no
+ * other (fail closed), and a return request would be refused.
+ */
+export async function approveAndAwaitJoins(nodes, timeoutMs = 60_000) {
+  for (const node of nodes.values()) if (node.parentCode) await approveJoin(nodes.get(node.parentCode), node);
+  for (const node of nodes.values()) await node.waitJoined();
+  const codes = [...nodes.keys()];
+  for (const node of nodes.values()) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { body } = await api(node.url, 'GET', '/api/v1/federation/trust-list');
+      const named = new Set((body.nodes ?? []).map((n) => n.code));
+      if (body.state === 'valid' && codes.every((code) => named.has(code))) break;
+      if (Date.now() > deadline) {
+        throw new ScriptError(`node ${node.code} holds no valid trust list naming ${codes.join(', ')} after ${timeoutMs / 1000} s (${body.state}); see ${shown(node.logFile)}`);
+      }
+      await sleep(100);
+    }
+  }
+}
+
+/**
  * A small JSON client for a node's operator API, signed in as the node's admin when NodeProcess
  * registered one (again after a 401: tokens live 15 minutes); throws on any non-2xx answer unless
  * `expect` lists it.
