@@ -4,6 +4,7 @@ import { TestNatsServer, testNamespace } from './support/nats-server';
 import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
 import { api, sampleInstitution } from './support/api';
 import { waitForJob } from './support/returns';
+import { awaitTrustLists } from './support/replication';
 
 const ROWS = 60_000;
 
@@ -52,6 +53,7 @@ describe('return transfers under faults', () => {
       const known = await databases.province.query<{ code: string }>(`SELECT code FROM known_node WHERE code = '330106'`);
       expect(known).toHaveLength(1);
     }, 30_000);
+    await awaitTrustLists([province.url, city.url, county.url], ['330000', '330100', '330106']);
   });
 
   afterAll(async () => {

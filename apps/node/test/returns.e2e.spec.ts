@@ -4,6 +4,7 @@ import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './suppor
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, authHeaders, sampleInstitution } from './support/api';
 import { returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
+import { awaitTrustLists } from './support/replication';
 import { maskPlan, maskRow } from '../src/returns/masking';
 
 const ITEMS = [
@@ -86,6 +87,7 @@ describe('return of data downward (Article 9)', () => {
       const known = await databases['330000'].query<{ code: string }>('SELECT code FROM known_node ORDER BY code');
       expect(known.map((k) => k.code)).toEqual(['330100', '330106', '330200', '330212']);
     });
+    await awaitTrustLists(Object.values(nodes).map((n) => n.url), ['330000', '330100', '330106', '330200', '330212']);
   });
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ import { connect, NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { encodeEnvelope, Envelope, EntryState, sealRecord, SigningKey, subjectsFor } from '@tdx/contracts';
 import { api } from './api';
+import { eventually } from './eventually';
 import type { TestDatabase } from './databases';
 
 /** Helpers for replication tests: what a tier holds, its link status, and a raw way onto a link. */
@@ -86,4 +87,18 @@ export function sealedEntry(body: EntryState, key: SigningKey, origin = body.ori
 
 export function wire(envelope: Envelope): Uint8Array {
   return encodeEnvelope(envelope);
+}
+
+/**
+ * Waits until each node holds a valid trust list naming every code in `codes`: until then a node
+ * trusts no other (fail closed), and a return request right after start-up would get 503.
+ */
+export async function awaitTrustLists(urls: string[], codes: string[]): Promise<void> {
+  for (const url of urls) {
+    await eventually(async () => {
+      const { body } = await api(url, 'GET', '/api/v1/federation/trust-list');
+      expect(body.state).toBe('valid');
+      expect(body.nodes.map((n: { code: string }) => n.code)).toEqual(expect.arrayContaining(codes));
+    }, 30_000);
+  }
 }
