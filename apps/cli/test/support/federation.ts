@@ -136,13 +136,19 @@ export class TestNode {
     throw new Error(`node ${this.code} not healthy after ${timeoutMs} ms:\n${this.output.join('')}`);
   }
 
-  /** Waits until the node has joined its parent (a child only). */
+  /**
+   * Waits until the node has joined its parent (a child only) and holds a valid trust list naming
+   * it: before that it trusts no other node, and a return request would get 503.
+   */
   async waitJoined(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let status: { parent?: { joined?: boolean; lastError?: string } } = {};
+    let status: { parent?: { joined?: boolean; lastError?: string }; trustList?: { state?: string } } = {};
     while (Date.now() < deadline) {
       status = (await api(this.url, 'GET', '/api/v1/federation/status')).body as typeof status;
-      if (status.parent?.joined) return;
+      if (status.parent?.joined && status.trustList?.state === 'valid') {
+        const list = (await api(this.url, 'GET', '/api/v1/federation/trust-list')).body as { nodes?: { code: string }[] };
+        if (list.nodes?.some((n) => n.code === this.code)) return;
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`node ${this.code} did not join its parent: ${JSON.stringify(status.parent)}\n${this.output.join('')}`);
