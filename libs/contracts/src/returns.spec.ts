@@ -10,16 +10,33 @@ describe('return messages', () => {
   it('round-trip with an attachment and verify with the sender key only', () => {
     const key = generateSigningKey();
     const rows = 'k1\t330106\t1\t{"a": "x\\\\ny"}\n';
-    const { data, sig } = sealReturnMessage(pull, key, rows);
+    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId: 'r', after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) } };
+    const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
     const opened = openReturnMessage(data);
-    expect(opened.message).toEqual(pull);
+    expect(opened.message).toEqual(chunk);
     expect(opened.attachment?.toString('utf8')).toBe(rows);
-    expect(sha256Hex(opened.attachment as Buffer)).toBe(sha256Hex(rows));
     expect(verifyReturnMessage(data, sig, publicKeyFromBase64url(key.publicKey))).toBe(true);
     expect(verifyReturnMessage(data, sig, publicKeyFromBase64url(generateSigningKey().publicKey))).toBe(false);
     expect(verifyReturnMessage(data, undefined, publicKeyFromBase64url(key.publicKey))).toBe(false);
     const tampered = Buffer.from(data.toString('utf8').replace('330106', '330108'));
     expect(verifyReturnMessage(tampered, sig, publicKeyFromBase64url(key.publicKey))).toBe(false);
+  });
+
+  it('binds the attachment through the signed header: changed rows no longer match the signed sha256', () => {
+    const key = generateSigningKey();
+    const rows = 'k1\t330106\t1\t{"a":1}\n';
+    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId: 'r', after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) } };
+    const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
+    const swapped = Buffer.from(data.toString('utf8').replace('{"a":1}', '{"a":2}'));
+    expect(verifyReturnMessage(swapped, sig, publicKeyFromBase64url(key.publicKey))).toBe(true);
+    const opened = openReturnMessage(swapped);
+    expect(sha256Hex(opened.attachment as Buffer)).not.toBe((opened.message.body as { sha256: string }).sha256);
+  });
+
+  it('carries an attachment on a chunk only', () => {
+    const key = generateSigningKey();
+    expect(() => sealReturnMessage(pull, key, Buffer.from('x'))).toThrow('only a chunk');
+    expect(() => openReturnMessage(Buffer.from(`${JSON.stringify(pull)}\nk1\t330106\t1\t{}\n`))).toThrow('only a chunk');
   });
 
   it('refuses malformed messages', () => {

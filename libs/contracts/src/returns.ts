@@ -7,9 +7,11 @@ import { EnvelopeError, SigningKey } from './envelope';
  * The return of data downward (Article 9): core NATS request/reply between a requesting
  * (lower) node and the holding ancestor on `<ns>.return.<holder>.<requester>` (see docs/protocol.md,
  * "Returning data"). A message is one JSON line (the header), optionally followed by `\n` and an
- * attachment (a chunk's rows in PostgreSQL's COPY text format). The sender signs the whole message
- * bytes with Ed25519; the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are
- * never re-encoded.
+ * attachment (a chunk's rows in PostgreSQL's COPY text format). The sender signs the header line
+ * with Ed25519; the signature travels in the NATS header `Tdx-Sig`, so a chunk's rows are never
+ * re-encoded. Only a chunk has an attachment, and its signed header carries the attachment's
+ * SHA-256 (`ReturnChunk.sha256`), which binds the rows to the signature: hashing a megabyte once
+ * with SHA-256 instead of twice with SHA-512 (Ed25519's own hash, in signing) at each end.
  */
 export const RETURN_SIG_HEADER = 'Tdx-Sig';
 
@@ -152,21 +154,30 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Serialises and signs a message; returns the bytes and the signature for the `Tdx-Sig` header. */
-export function sealReturnMessage(message: ReturnMessage, key: SigningKey, attachment?: string): { data: Buffer; sig: string } {
-  const text = attachment === undefined ? JSON.stringify(message) : `${JSON.stringify(message)}\n${attachment}`;
-  const data = Buffer.from(text);
-  return { data, sig: sign(null, data, key.privateKey).toString('base64') };
+/**
+ * Serialises and signs a message; returns the bytes and the signature for the `Tdx-Sig` header.
+ * The signature covers the header line; a chunk's attachment is bound by the SHA-256 in its body.
+ */
+export function sealReturnMessage(message: ReturnMessage, key: SigningKey, attachment?: Uint8Array): { data: Buffer; sig: string } {
+  if (attachment !== undefined && message.kind !== 'return.chunk') throw new RangeError('only a chunk carries an attachment');
+  const header = Buffer.from(JSON.stringify(message));
+  const data = attachment === undefined ? header : Buffer.concat([header, NEWLINE, attachment]);
+  return { data, sig: sign(null, header, key.privateKey).toString('base64') };
 }
 
+/** Whether the header line carries `publicKey`'s signature. A chunk's rows are then checked against its `sha256`. */
 export function verifyReturnMessage(data: Uint8Array, sig: string | undefined, publicKey: KeyObject): boolean {
   if (!sig) return false;
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const newline = bytes.indexOf(0x0a);
   try {
-    return verify(null, data, publicKey, Buffer.from(sig, 'base64'));
+    return verify(null, newline < 0 ? bytes : bytes.subarray(0, newline), publicKey, Buffer.from(sig, 'base64'));
   } catch {
     return false;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /** Parses a message's shape (not its signature); the attachment is returned as raw bytes. */
 export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; attachment: Buffer | undefined } {
@@ -184,6 +195,8 @@ export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; a
       !isDivisionCode(m.to) || typeof m.at !== 'string' || typeof m.body !== 'object' || m.body === null) {
     throw new EnvelopeError('not a version-1 return message');
   }
+  // The signature covers the header only: an attachment anywhere but on a chunk (bound by its sha256) is unsigned.
+  if (newline >= 0 && m.kind !== 'return.chunk') throw new EnvelopeError('only a chunk carries an attachment');
   return { message: message as ReturnMessage, attachment: newline < 0 ? undefined : bytes.subarray(newline + 1) };
 }
 

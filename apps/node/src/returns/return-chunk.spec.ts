@@ -1,52 +1,28 @@
-import { buildChunk, ChunkSourceRow, maskedJson } from './return-chunk';
-import { maskPlan, maskRow } from './masking';
+import { cutChunk } from './return-chunk';
 
-const items = [
-  { name: 'name', sensitive: false },
-  { name: 'id_number', sensitive: true },
-  { name: 'phone', sensitive: true },
-];
+const line = (key: string, seq: number, data = '{"a":1}') => `${key}\t330106\t${seq}\t${data}\n`;
 
-function sourceRow(data: Record<string, unknown> | null, seq = 7, key = 'k1', region = '330106'): ChunkSourceRow {
-  const plan = maskPlan('L2', items);
-  if (data === null) return { rowKey: key, regionCode: region, changeSeq: String(seq), rest: null, sensitive: plan.sensitive.map(() => null) };
-  const rest = Object.fromEntries(Object.entries(data).filter(([k]) => !plan.sensitive.includes(k)));
-  return {
-    rowKey: key, regionCode: region, changeSeq: String(seq), rest: JSON.stringify(rest),
-    sensitive: plan.sensitive.map((name) => (name in data ? JSON.stringify(data[name]) : null)),
-  };
-}
+describe('cutting a chunk to the byte budget', () => {
+  const text = Buffer.from(line('k1', 5) + line('k\\t2', 9, '\\N') + line('k3', 12, `{"x":"${'y'.repeat(100)}"}`));
 
-describe('return chunks', () => {
-  it.each(['L1', 'L2', 'L3', 'L4'] as const)('mask like maskRow at grade %s, keeping absent items absent', (grade) => {
-    const plan = maskPlan(grade, items);
-    for (const data of [
-      { name: '浙江某某公司', id_number: '330106199001011234', phone: '13812345678' },
-      { name: 'x', phone: null },
-      { name: 'y', id_number: 42 },
-      { id_number: '330106199001011234' },
-    ]) {
-      expect(JSON.parse(maskedJson(sourceRow(data), plan))).toEqual(maskRow(data, plan));
-    }
+  it('keeps everything that fits, counting rows and reading the last sequence', () => {
+    expect(cutChunk(text, text.length)).toMatchObject({ rows: 3, lastSeq: 12, cut: false });
+    expect(cutChunk(text, text.length).text.equals(text)).toBe(true);
   });
 
-  it('writes COPY text: tab-separated, \\N for a deletion, backslashes doubled', () => {
-    const plan = maskPlan('L2', items);
-    const built = buildChunk([sourceRow({ name: 'a\\b\t"c"' }, 5, 'k\t1'), sourceRow(null, 9, 'k2')], plan, 1_000_000);
-    expect(built).toMatchObject({ rows: 2, lastSeq: 9, cut: false });
-    const lines = built.text.split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('k\\t1\t330106\t5\t{"name":"a\\\\\\\\b\\\\t\\\\"c\\\\""}');
-    expect(lines[1]).toBe('k2\t330106\t9\t\\N');
-    expect(lines[2]).toBe('');
+  it('cuts at the last whole line under the budget', () => {
+    const budget = Buffer.byteLength(line('k1', 5) + line('k\\t2', 9, '\\N')) + 10;
+    const cut = cutChunk(text, budget);
+    expect(cut).toMatchObject({ rows: 2, lastSeq: 9, cut: true });
+    expect(cut.text.toString()).toBe(line('k1', 5) + line('k\\t2', 9, '\\N'));
   });
 
-  it('cuts at the byte budget but always sends at least one row', () => {
-    const plan = maskPlan('L2', items);
-    const rows = [1, 2, 3].map((i) => sourceRow({ name: 'x'.repeat(100) }, i, `k${i}`));
-    const two = buildChunk(rows, plan, 300);
-    expect(two).toMatchObject({ rows: 2, lastSeq: 2, cut: true });
-    expect(Buffer.byteLength(two.text)).toBeLessThanOrEqual(300);
-    expect(buildChunk(rows, plan, 10)).toMatchObject({ rows: 1, lastSeq: 1, cut: true });
+  it('always sends at least one row, and nothing from nothing', () => {
+    expect(cutChunk(text, 3)).toMatchObject({ rows: 1, lastSeq: 5, cut: true });
+    expect(cutChunk(Buffer.alloc(0), 3)).toMatchObject({ rows: 0, lastSeq: null, cut: false });
+  });
+
+  it('refuses a line without a change sequence', () => {
+    expect(() => cutChunk(Buffer.from('k1 330106\n'), 100)).toThrow(/change sequence/);
   });
 });

@@ -1,61 +1,118 @@
-import { copyJsonField, copyTextField } from '../common/copy-text';
-import { MaskPlan, maskValue } from './masking';
-
-/**
- * A dataset row as the holder reads it for a chunk. PostgreSQL hands over the row's JSON without
- * its sensitive items as text, and each sensitive item as a small JSON text of its own, so the
- * node masks a few values and never parses or re-serialises whole rows.
- */
-export interface ChunkSourceRow {
-  rowKey: string;
-  regionCode: string;
-  changeSeq: string;
-  /** The row's JSON object without its sensitive items; null for a deletion. */
-  rest: string | null;
-  /** JSON text of each sensitive item of the mask plan, in its order; null where the row lacks the item. */
-  sensitive: (string | null)[];
-}
-
-export interface BuiltChunk {
-  /** The rows in COPY text format (columns of RETURN_CHUNK_COLUMNS). */
-  text: string;
+/** A chunk as the holder sends it: COPY text lines (columns of RETURN_CHUNK_COLUMNS), whole lines only. */
+export interface CutChunk {
+  text: Buffer;
   rows: number;
-  /** Sequence of the last row included; null when no row was. */
+  /** Change sequence of the last row included; null when no row was. */
   lastSeq: number | null;
   /** Whether rows were left out to keep the chunk under the byte budget. */
   cut: boolean;
 }
 
-/** The row's JSON with its sensitive items masked (see masking.ts); items the row lacks stay absent. */
-export function maskedJson(row: ChunkSourceRow, plan: MaskPlan): string {
-  const rest = row.rest ?? '{}';
-  const masked: string[] = [];
-  plan.sensitive.forEach((name, i) => {
-    const value = row.sensitive[i];
-    if (value === null || value === undefined) return;
-    const shown = plan.mode === 'withheld' ? null : maskValue(JSON.parse(value), plan.mode);
-    masked.push(`${JSON.stringify(name)}: ${JSON.stringify(shown)}`);
-  });
-  if (masked.length === 0) return rest;
-  return rest === '{}' ? `{${masked.join(', ')}}` : `${rest.slice(0, -1)}, ${masked.join(', ')}}`;
-}
+const NEWLINE = 0x0a;
+const TAB = 0x09;
 
 /**
- * Serialises rows, in change order, until the next one would take the chunk past `budgetBytes`
- * (at least one row goes, whatever its size).
+ * Keeps the whole lines of `copyText` that fit in `budgetBytes` (at least one line goes, whatever
+ * its size). COPY text escapes newlines inside values, so every 0x0A ends a row.
  */
-export function buildChunk(rows: ChunkSourceRow[], plan: MaskPlan, budgetBytes: number): BuiltChunk {
-  const lines: string[] = [];
-  let bytes = 0;
-  let lastSeq: number | null = null;
-  for (const row of rows) {
-    const data = row.rest === null ? '\\N' : copyJsonField(maskedJson(row, plan));
-    const line = `${copyTextField(row.rowKey)}\t${copyTextField(row.regionCode)}\t${row.changeSeq}\t${data}\n`;
-    const size = Buffer.byteLength(line);
-    if (lines.length > 0 && bytes + size > budgetBytes) return { text: lines.join(''), rows: lines.length, lastSeq, cut: true };
-    lines.push(line);
-    bytes += size;
-    lastSeq = Number(row.changeSeq);
+export function cutChunk(copyText: Buffer, budgetBytes: number): CutChunk {
+  if (copyText.length === 0) return { text: copyText, rows: 0, lastSeq: null, cut: false };
+  let end = copyText.length;
+  let cut = false;
+  if (end > budgetBytes) {
+    cut = true;
+    const lastFitting = copyText.lastIndexOf(NEWLINE, budgetBytes - 1);
+    end = lastFitting >= 0 ? lastFitting + 1 : copyText.indexOf(NEWLINE) + 1;
   }
-  return { text: lines.join(''), rows: lines.length, lastSeq, cut: false };
+  const text = copyText.subarray(0, end);
+  return { text, rows: countLines(text), lastSeq: seqOfLastLine(text), cut };
+}
+
+function countLines(text: Buffer): number {
+  let rows = 0;
+  for (let at = text.indexOf(NEWLINE); at >= 0; at = text.indexOf(NEWLINE, at + 1)) rows++;
+  return rows;
+}
+
+/** The third column (change_seq) of the last line. */
+function seqOfLastLine(text: Buffer): number {
+  const start = text.lastIndexOf(NEWLINE, text.length - 2) + 1;
+  const afterKey = text.indexOf(TAB, start) + 1;
+  const afterRegion = text.indexOf(TAB, afterKey) + 1;
+  const seq = Number(text.toString('latin1', afterRegion, text.indexOf(TAB, afterRegion)));
+  if (afterKey === 0 || afterRegion === 0 || !Number.isSafeInteger(seq)) throw new Error('a chunk line without a change sequence');
+  return seq;
+}
+
+/** A verified chunk whose rows cannot be applied; `permanent` when retrying cannot help (rows outside the jurisdiction). */
+export class ChunkRefused extends Error {
+  constructor(message: string, readonly permanent: boolean) {
+    super(message);
+  }
+}
+
+export interface ChunkExpectation {
+  /** The chunk covers changes in (after, through]. */
+  after: number;
+  through: number;
+  /** Row count its header gives. */
+  rows: number;
+  jurisdiction: { exact?: string; prefix?: string };
+}
+
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const REGION = /^[0-9]{6}$/;
+
+/**
+ * The receiver's check of a chunk before any of it is written: every line has the four columns,
+ * a region code inside the request's jurisdiction (defence in depth: a holder must never send
+ * another region's rows), a change sequence inside the range, and a JSON object or \N (a
+ * deletion) as data; the count matches the header. The database then parses every value again
+ * as it loads them. Returns how many lines are deletions.
+ */
+export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletions: number } {
+  let rows = 0;
+  let deletions = 0;
+  let outside = 0;
+  for (let start = 0; start < text.length;) {
+    const end = text.indexOf(NEWLINE, start);
+    if (end < 0) throw new ChunkRefused('the chunk does not end with a whole line', false);
+    const tab1 = text.indexOf(TAB, start);
+    const tab2 = tab1 < 0 ? -1 : text.indexOf(TAB, tab1 + 1);
+    const tab3 = tab2 < 0 ? -1 : text.indexOf(TAB, tab2 + 1);
+    const extra = tab3 < 0 ? -1 : text.indexOf(TAB, tab3 + 1);
+    if (tab1 <= start || tab3 < 0 || tab3 > end || (extra >= 0 && extra < end)) {
+      throw new ChunkRefused(`line ${rows + 1} of the chunk does not have the four columns`, false);
+    }
+    const region = text.toString('latin1', tab1 + 1, tab2);
+    if (!REGION.test(region) || !(expected.jurisdiction.exact !== undefined
+      ? region === expected.jurisdiction.exact : region.startsWith(expected.jurisdiction.prefix ?? '\u0000'))) outside++;
+    const seq = Number(text.toString('latin1', tab2 + 1, tab3));
+    if (!Number.isSafeInteger(seq) || seq <= expected.after || seq > expected.through) {
+      throw new ChunkRefused(`line ${rows + 1} of the chunk has a change sequence outside (${expected.after}, ${expected.through}]`, false);
+    }
+    if (end - tab3 === 3 && text[tab3 + 1] === BACKSLASH && text[tab3 + 2] === 0x4e /* N */) deletions++;
+    else if (text[tab3 + 1] !== OPEN_BRACE) throw new ChunkRefused(`line ${rows + 1} of the chunk does not hold a JSON object`, false);
+    rows++;
+    start = end + 1;
+  }
+  if (outside > 0) throw new ChunkRefused(`the holder sent ${outside} rows outside the jurisdiction of the request; refused`, true);
+  if (rows !== expected.rows) throw new ChunkRefused(`the chunk holds ${rows} rows, its header says ${expected.rows}`, false);
+  return { deletions };
+}
+
+/** Each line of `text` (whole lines) with `value` and a tab in front: a column of the same value for every row. */
+export function withLeadingColumn(text: Buffer, value: string): Buffer {
+  const head = Buffer.from(`${value}\t`);
+  const out = Buffer.allocUnsafe(text.length + countLines(text) * head.length);
+  let at = 0;
+  for (let start = 0; start < text.length;) {
+    const newline = text.indexOf(NEWLINE, start);
+    if (newline < 0) throw new RangeError('withLeadingColumn: the text does not end with a whole line');
+    at += head.copy(out, at);
+    at += text.copy(out, at, start, newline + 1);
+    start = newline + 1;
+  }
+  return out;
 }

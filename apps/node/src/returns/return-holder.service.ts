@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { PoolClient } from 'pg';
 import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-node';
 import { isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
@@ -13,8 +14,8 @@ import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
 import { maskPlan } from './masking';
-import { buildChunk } from './return-chunk';
-import { RequestRow, requestView, ReturnsRepository } from './returns.repository';
+import { cutChunk } from './return-chunk';
+import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
@@ -129,7 +130,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     if (!(Math.abs(age) <= RETURN_MAX_AGE_MS)) throw forbidden('the message is too old or from the future (a replay?)');
   }
 
-  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, kind: K, body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: string): void {
+  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, kind: K, body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: Buffer): void {
     const { data, sig } = sealReturnMessage(
       { v: 1, kind, from: this.config.code, to, at: new Date().toISOString(), body } as ReturnMessage, this.config.signingKey, attachment);
     const h = natsHeaders();
@@ -219,7 +220,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
    * order, as COPY text. The grant and the entry are checked again on every pull: a refused or
    * retired source sends nothing more. A chunk cut short (by size) tells the receiver where it ended.
    */
-  private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: string }> {
+  private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: Buffer }> {
     if (!isSequence(p.after) || !isSequence(p.upto) || p.upto <= p.after || !isSequence(p.tombstonesAfter)) {
       throw new Refused({ status: 400, error: 'Bad Request', message: 'after < upto and tombstonesAfter must be non-negative integers' });
     }
@@ -228,10 +229,11 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const budget = await this.payloadBudget(MAX_SHARE);
     const manager = this.dataSource.manager;
     const entry = await this.heldDataEntry(manager, request.entryId, true);
-    const plan = maskPlan(entry.grade, entry.dataItems);
-    const rows = await this.returns.selectRange(manager, entry.id, jurisdiction, p.after, p.upto, p.tombstonesAfter, plan.sensitive, CHUNK_ROWS);
-    const built = buildChunk(rows, plan, budget);
-    const through = (built.cut || rows.length === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
+    const mask = maskPlan(entry.grade, entry.dataItems);
+    const built = cutChunk(await this.readRange({
+      entryId: entry.id, jurisdiction, after: p.after, upto: p.upto, tombstonesAfter: p.tombstonesAfter, mask, limit: CHUNK_ROWS,
+    }), budget);
+    const through = (built.cut || built.rows === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
     // What crossed the boundary: the request's counters and the audit record, in one commit.
     await this.dataSource.transaction(async (m) => {
       await this.returns.recordSent(m, request.id, built.rows, through, false, this.config.code);
@@ -242,6 +244,16 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       requestId: request.id, after: p.after, upto: p.upto, through, rows: built.rows, sha256: sha256Hex(built.text),
     };
     return { chunk, attachment: built.text };
+  }
+
+  /** The range as COPY text, masked by the database (see ReturnsRepository.copyRange). */
+  private async readRange(source: ChunkSource): Promise<Buffer> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await this.returns.copyRange((await runner.connect()) as PoolClient, source);
+    } finally {
+      await runner.release();
+    }
   }
 
   private async grantedRequest(requester: string, id: string): Promise<RequestRow> {

@@ -1,17 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
-import { copyIn } from '../database/copy-in';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { copyIn } from '../database/copy';
+import { checkChunk, ChunkRefused, withLeadingColumn } from './return-chunk';
 import type { Jurisdiction } from './returns.repository';
 
-const CARDINALITY_VIOLATION = '21000';
+export { ChunkRefused } from './return-chunk';
 
-/** A verified chunk whose rows cannot be applied; `permanent` when retrying cannot help (rows outside the jurisdiction). */
-export class ChunkRefused extends Error {
-  constructor(message: string, readonly permanent: boolean) {
-    super(message);
-  }
-}
+const CARDINALITY_VIOLATION = '21000';
 
 export interface ChunkToApply {
   after: number;
@@ -22,13 +18,20 @@ export interface ChunkToApply {
 }
 
 /**
- * Writes a chunk into returned_row at the receiver. In one transaction: the rows are loaded with
- * COPY into a staging table, checked there (count, order, jurisdiction, shape) and merged, and the
- * chunk's range is recorded, so a crash leaves either all of it or none. Chunks are written
- * several at once and may commit out of order: a range committed ahead of the job's cursor waits
- * in return_job_range, and whichever commit closes the gap moves the cursor over every range
- * that now follows it without a gap (adding their counts). Upserts and deletions never replace a
- * newer `source_seq`, so a chunk written again (after a crash, from the cursor) changes nothing.
+ * Writes a chunk into returned_row at the receiver. The chunk is checked first (checkChunk: count,
+ * sequence range, jurisdiction, shape); then, in one transaction, its rows are written and its
+ * range recorded, so a crash leaves either all of it or none.
+ *
+ * Rows are written one of two ways. A full transfer's chunk without deletions is first tried
+ * straight into returned_row with COPY (the common case: none of its rows is there yet); a row
+ * that is there already makes the COPY fail on the primary key, and the chunk is written the
+ * general way instead, from the same transaction (a savepoint): COPY into a staging table, then
+ * an upsert and a delete that never replace a newer `source_seq`. Either way a chunk written
+ * again (after a crash, from the cursor) changes nothing it should not.
+ *
+ * Chunks are written several at once and may commit out of order: a range committed ahead of the
+ * job's cursor waits in return_job_range, and whichever commit closes the gap moves the cursor
+ * over every range that now follows it without a gap (adding their counts).
  */
 @Injectable()
 export class ReturnedRowsWriter {
@@ -40,8 +43,9 @@ export class ReturnedRowsWriter {
   }
 
   /** `lastly`: more writes of the same transaction, after the rows and the range (the audit record of the chunk). */
-  async apply(job: { id: string; requestId: string }, jurisdiction: Jurisdiction, chunk: ChunkToApply,
+  async apply(job: { id: string; requestId: string; kind: 'full' | 'incremental' }, jurisdiction: Jurisdiction, chunk: ChunkToApply,
     lastly?: (manager: EntityManager) => Promise<void>): Promise<{ upserts: number; deletes: number }> {
+    const { deletions } = checkChunk(chunk.attachment, { ...chunk, jurisdiction });
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
     try {
@@ -49,7 +53,9 @@ export class ReturnedRowsWriter {
       // Rows and range commit together, so a commit lost in a database crash only makes the job
       // pull that chunk again: there is nothing to gain from waiting for the WAL flush.
       await runner.query('SET LOCAL synchronous_commit = off');
-      const counts = chunk.rows > 0 ? await this.stageAndMerge(runner.query.bind(runner), client, job.requestId, jurisdiction, chunk) : { upserts: 0, deletes: 0 };
+      const counts = chunk.rows === 0 ? { upserts: 0, deletes: 0 }
+        : (job.kind === 'full' && deletions === 0 && await this.copyStraightIn(runner, client, job.requestId, chunk))
+          || await this.stageAndMerge(runner, client, job.requestId, chunk, deletions);
       // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
       const [current] = await runner.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
       if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
@@ -81,32 +87,31 @@ export class ReturnedRowsWriter {
     }
   }
 
-  private async stageAndMerge(
-    query: (sql: string, params?: unknown[]) => Promise<unknown>, client: PoolClient, requestId: string, j: Jurisdiction, chunk: ChunkToApply,
-  ): Promise<{ upserts: number; deletes: number }> {
+  /** COPY into returned_row itself, under a savepoint; false (rolled back) when any row is there already or the load fails. */
+  private async copyStraightIn(runner: QueryRunner, client: PoolClient, requestId: string, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number } | false> {
+    await runner.query('SAVEPOINT straight_in');
+    try {
+      await copyIn(client, 'COPY returned_row (request_id, row_key, region_code, source_seq, data) FROM STDIN', withLeadingColumn(chunk.attachment, requestId));
+      await runner.query('RELEASE SAVEPOINT straight_in');
+      return { upserts: chunk.rows, deletes: 0 };
+    } catch {
+      // A row already there (a chunk written again), or rows the database refuses: the general way
+      // writes the first kind and names the second.
+      await runner.query('ROLLBACK TO SAVEPOINT straight_in');
+      return false;
+    }
+  }
+
+  private async stageAndMerge(runner: QueryRunner, client: PoolClient, requestId: string, chunk: ChunkToApply, deletions: number): Promise<{ upserts: number; deletes: number }> {
     // Temporary, so never WAL-logged; emptied at every commit or rollback.
-    await query(`CREATE TEMP TABLE IF NOT EXISTS return_stage
+    await runner.query(`CREATE TEMP TABLE IF NOT EXISTS return_stage
       (row_key text NOT NULL, region_code text NOT NULL, source_seq bigint NOT NULL, data jsonb) ON COMMIT DELETE ROWS`);
     try {
       await copyIn(client, 'COPY return_stage (row_key, region_code, source_seq, data) FROM STDIN', chunk.attachment);
     } catch (error) {
       throw new ChunkRefused(`the chunk's rows are not well-formed: ${(error as Error).message}`, false);
     }
-    const [check] = (await query(
-      `SELECT count(*)::int AS n, coalesce(min(source_seq), 0)::text AS lo, coalesce(max(source_seq), 0)::text AS hi,
-              count(*) FILTER (WHERE NOT (region_code ~ '^[0-9]{6}$'
-                AND CASE WHEN $1::text IS NOT NULL THEN region_code = $1 ELSE starts_with(region_code, $2) END))::int AS outside,
-              count(*) FILTER (WHERE data IS NOT NULL AND jsonb_typeof(data) <> 'object')::int AS "notObjects",
-              count(*) FILTER (WHERE data IS NULL)::int AS deletions
-       FROM return_stage`,
-      [j.exact ?? null, j.prefix ?? null])) as { n: number; lo: string; hi: string; outside: number; notObjects: number; deletions: number }[];
-    // Defence in depth: a holder must never send a row outside this node's jurisdiction.
-    if (check.outside > 0) throw new ChunkRefused(`the holder sent ${check.outside} rows outside the jurisdiction of the request; refused`, true);
-    if (check.n !== chunk.rows) throw new ChunkRefused(`the chunk holds ${check.n} rows, its header says ${chunk.rows}`, false);
-    if (Number(check.lo) <= chunk.after || Number(check.hi) > chunk.through || check.notObjects > 0) {
-      throw new ChunkRefused('the chunk rows are malformed (sequences outside the range, or data not an object)', false);
-    }
-    const merged = query(
+    const merged = runner.query(
       `WITH up AS (
          INSERT INTO returned_row (request_id, row_key, region_code, data, source_seq)
          SELECT $1, row_key, region_code, data, source_seq FROM return_stage WHERE data IS NOT NULL
@@ -119,7 +124,7 @@ export class ReturnedRowsWriter {
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM up)::int AS upserts, (SELECT count(*) FROM del)::int AS deletes`,
-      [requestId, check.deletions > 0]) as Promise<{ upserts: number; deletes: number }[]>;
+      [requestId, deletions > 0]) as Promise<{ upserts: number; deletes: number }[]>;
     try {
       return (await merged)[0];
     } catch (error) {

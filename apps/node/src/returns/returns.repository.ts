@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { ChunkSourceRow } from './return-chunk';
+import { escapeLiteral, type PoolClient } from 'pg';
+import { copyOut } from '../database/copy';
+import { MASK_MODES, type MaskPlan } from './masking';
 import { rowsOf } from '../database/returned-rows';
 import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
 
@@ -240,22 +242,71 @@ export class ReturnsRepository {
   }
 
   /**
-   * The changes in (after, upto] inside the jurisdiction, in change order, at most `limit`: each
-   * row's JSON without its sensitive items, and those items apart, for masking (see return-chunk.ts).
+   * The changes in (after, upto] inside the jurisdiction, in change order, at most `limit`, as
+   * COPY text (columns of RETURN_CHUNK_COLUMNS), the sensitive items masked by the database
+   * (see chunkCopySql): the node only hands the bytes on.
    */
-  async selectRange(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, upto: number, tombstonesAfter: number,
-    sensitive: string[], limit: number): Promise<ChunkSourceRow[]> {
-    const items = sensitive.map((_, i) => `, (data -> $${i + 9})::text AS s${i}`).join('');
-    const rows: Record<string, string | boolean | null>[] = await manager.query(
-      `SELECT row_key, region_code, change_seq::text AS seq,
-              CASE WHEN deleted OR data IS NULL THEN NULL ELSE (data - $7::text[])::text END AS rest${items}
-       FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6 ORDER BY change_seq LIMIT $8`,
-      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, upto, sensitive, limit, ...sensitive]);
-    return rows.map((r) => ({
-      rowKey: r.row_key as string, regionCode: r.region_code as string, changeSeq: r.seq as string, rest: r.rest as string | null,
-      sensitive: sensitive.map((_, i) => r[`s${i}`] as string | null),
-    }));
+  async copyRange(client: PoolClient, source: ChunkSource): Promise<Buffer> {
+    return copyOut(client, chunkCopySql(source));
   }
+}
+
+export interface ChunkSource {
+  entryId: string;
+  jurisdiction: Jurisdiction;
+  after: number;
+  upto: number;
+  tombstonesAfter: number;
+  mask: MaskPlan;
+  limit: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIGITS = /^[0-9]{1,6}$/;
+
+/**
+ * The COPY statement of a chunk. COPY takes no parameters, so every value is written in as a
+ * literal: the numbers, codes and id are checked here, the item names are quoted by pg's
+ * escapeLiteral. Each sensitive item the row has is replaced by its masked value (jsonb_set
+ * without create_missing, so an item the row lacks stays absent); a deletion's data is \N.
+ *
+ * A city's subtree is read region by region: `region_code = ANY(the codes present)`, found by a
+ * skip scan of the region index, lets each region's index range be cut by change_seq, where a
+ * prefix range would walk the index entries of the whole city for every chunk (measured: 10 ms
+ * against 5 ms per 2,000 rows of Hangzhou).
+ */
+export function chunkCopySql(s: ChunkSource): string {
+  const counts = [s.after, s.upto, s.tombstonesAfter, s.limit];
+  if (!UUID.test(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
+    throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
+  }
+  const data = s.mask.sensitive.reduce((expr, name) => {
+    const item = escapeLiteral(name);
+    return `jsonb_set(${expr}, ARRAY[${item}], tdx_mask(data -> ${item}, '${s.mask.mode}'), false)`;
+  }, 'data');
+  return `COPY (
+    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
+    FROM dataset_row
+    WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
+      AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
+    ORDER BY change_seq LIMIT ${s.limit}
+  ) TO STDOUT`;
+}
+
+function jurisdictionSql(entryId: string, j: Jurisdiction): string {
+  if (j.exact !== undefined && DIGITS.test(j.exact)) return `region_code = '${j.exact}'`;
+  if (j.prefix === undefined || !DIGITS.test(j.prefix)) throw new RangeError('chunkCopySql: bad jurisdiction');
+  // Region codes are six digits (a CHECK of dataset_row), so the subtree is [prefix00..., prefix99...].
+  const low = j.prefix.padEnd(6, '0');
+  const high = j.prefix.padEnd(6, '9');
+  const region = `entry_id = '${entryId}' AND region_code ~<=~ '${high}'`;
+  return `region_code LIKE '${j.prefix}%' AND region_code = ANY(ARRAY(
+      WITH RECURSIVE present(code) AS (
+        (SELECT region_code FROM dataset_row WHERE ${region} AND region_code ~>=~ '${low}' ORDER BY region_code USING ~<~ LIMIT 1)
+        UNION ALL
+        SELECT (SELECT region_code FROM dataset_row WHERE ${region} AND region_code ~>~ present.code ORDER BY region_code USING ~<~ LIMIT 1)
+        FROM present WHERE present.code IS NOT NULL)
+      SELECT code FROM present WHERE code IS NOT NULL))`;
 }
 
 /** For API answers: the request without the bookkeeping columns, its history merged with the receiver's own events. */

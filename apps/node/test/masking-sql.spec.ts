@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { Client, type PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import { copyIn, copyOut } from '../src/database/copy';
+import { databaseOptions } from '../src/database/database.options';
+import { MaskMode, maskPlan } from '../src/returns/masking';
+import { cutChunk } from '../src/returns/return-chunk';
+import { chunkCopySql, ChunkSource } from '../src/returns/returns.repository';
+import { createTestDatabase, TestDatabase } from './support/databases';
+import { oracleMaskRow, oracleMaskValue } from './support/masking-oracle';
+
+/**
+ * The holder masks in its database (tdx_mask) and reads a chunk with one COPY statement
+ * (chunkCopySql). On a database migrated as a node's is: every rule against the documented
+ * examples and against the JavaScript oracle, and the chunk statement against rows with awkward
+ * keys, item names and values.
+ */
+describe('masking and chunk reading in SQL', () => {
+  let db: TestDatabase;
+  let client: Client;
+  const entryId = randomUUID();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('masking');
+    const dataSource = new DataSource(databaseOptions(db.url));
+    await dataSource.initialize(); // runs the node's migrations
+    await dataSource.destroy();
+    // Rows straight into dataset_row, without a catalog entry: what is tested is the read.
+    await db.query('ALTER TABLE dataset_row DROP CONSTRAINT dataset_row_entry_id_fkey');
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  async function masked(value: unknown, mode: MaskMode): Promise<unknown> {
+    const { rows } = await client.query('SELECT tdx_mask($1::jsonb, $2) AS m', [JSON.stringify(value), mode]);
+    return rows[0].m;
+  }
+
+  it('keeps a recognisable shape at L1 and L2 (the examples of docs/protocol.md)', async () => {
+    const examples: [string, string][] = [
+      ['330106199001011234', '330106********1234'],
+      ['33010619900101123X', '330106********123X'],
+      ['13812345678', '138****5678'],
+      ['张三', '张*'],
+      ['欧阳小明', '欧***'],
+      ['阿依·买买', '阿****'],
+      ['𠀀𠀁', '𠀀*'],
+      ['zhang.san@example.cn', 'z***@example.cn'],
+      ['张三@example.cn', '张***@example.cn'],
+      ['1990-05-17', '1990-**-**'],
+      ['1990-05-17T08:00:00Z', '1990-**-**'],
+      ['West Lake Road 88', 'West*********d 88'],
+      ['abc', '***'],
+      ['', ''],
+    ];
+    for (const [value, expected] of examples) {
+      expect(await masked(value, 'partial')).toBe(expected);
+      expect(oracleMaskValue(value, 'partial')).toBe(expected);
+    }
+  });
+
+  it('keeps only the separators at L3, and withholds everything at L4 and every non-string', async () => {
+    expect(await masked('330106199001011234', 'shape')).toBe('******************');
+    expect(await masked('zhang.san@example.cn', 'shape')).toBe('*****.***@*******.**');
+    expect(await masked('浙江省杭州市西湖区（文三路）12-3号', 'shape')).toBe('*********（***）**-**');
+    expect(await masked('330106199001011234', 'withheld')).toBeNull();
+    for (const mode of ['partial', 'shape', 'withheld'] as const) {
+      for (const value of [42, 1.5, true, null, { a: 1 }, ['x']]) expect(await masked(value, mode)).toBeNull();
+    }
+  });
+
+  it('agrees with the oracle on awkward values, in every mode', async () => {
+    const values = [
+      '王', '王五六七八九十', '张 三', '张三 ', 'ab @x.cn', 'a@b@c', '@x', 'x@', 'a\u3000b@c.cn', '1381234567', '138123456789',
+      '33010619900101123x', '3301061990010112345', '😀😀😀😀😀😀😀😀', 'tab\there', 'line\nbreak', 'back\\slash', 'quote"d\'', '1234-56-7',
+      '２０２０-01-01', 'Ｘ', '\u00A0\u00A0', 'a—b、c。', '・', '〇〇',
+    ];
+    for (const mode of ['partial', 'shape'] as const) {
+      for (const value of values) expect([value, await masked(value, mode)]).toEqual([value, oracleMaskValue(value, mode)]);
+    }
+  });
+
+  describe('the chunk statement', () => {
+    const items = [
+      { name: 'plain', sensitive: false },
+      { name: "it's", sensitive: true },
+      { name: 'back\\slash "x"', sensitive: true },
+      { name: 'phone', sensitive: true },
+    ];
+    const rows: { key: string; region: string; data: Record<string, unknown> | null }[] = [
+      { key: 'k\t1', region: '330106', data: { plain: 'a\\b\t"c"\n', "it's": '张三', 'back\\slash "x"': '13812345678', phone: 42 } },
+      { key: 'k\\2', region: '330108', data: { plain: 'x', phone: '13812345678' } },
+      { key: 'k\n3', region: '330100', data: {} },
+      { key: 'k4', region: '330212', data: { phone: '13812345678' } },
+      { key: 'k5', region: '330106', data: null },
+      { key: 'k6', region: '330110', data: { "it's": 'Company Ltd' } },
+    ];
+    let seqOf: Map<string, number>;
+
+    beforeAll(async () => {
+      for (const row of rows) {
+        await client.query(
+          `INSERT INTO dataset_row (entry_id, row_key, region_code, data, deleted, change_seq) VALUES ($1, $2, $3, $4, $5, nextval('dataset_change_seq'))`,
+          [entryId, row.key, row.region, row.data === null ? null : JSON.stringify(row.data), row.data === null]);
+      }
+      const { rows: seqs } = await client.query('SELECT row_key, change_seq::int AS seq FROM dataset_row WHERE entry_id = $1', [entryId]);
+      seqOf = new Map(seqs.map((r) => [r.row_key as string, r.seq as number]));
+    });
+
+    /** Reads with chunkCopySql, then loads the COPY text back with COPY FROM, as a receiver would. */
+    async function read(overrides: Partial<ChunkSource>, grade: 'L2' | 'L3' | 'L4' = 'L2') {
+      const source: ChunkSource = {
+        entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan(grade, items), limit: 100, ...overrides,
+      };
+      const text = await copyOut(client as unknown as PoolClient, chunkCopySql(source));
+      await client.query('CREATE TEMP TABLE IF NOT EXISTS landed (row_key text, region_code text, seq bigint, data jsonb)');
+      await client.query('TRUNCATE landed');
+      await copyIn(client as unknown as PoolClient, 'COPY landed FROM STDIN', text);
+      const { rows: landed } = await client.query('SELECT row_key AS key, region_code AS region, seq::int AS seq, data FROM landed ORDER BY seq');
+      return { text, landed };
+    }
+
+    it.each(['L2', 'L3', 'L4'] as const)('sends exactly the rows of the subtree in change order, masked like the oracle (%s)', async (grade) => {
+      const { landed } = await read({}, grade);
+      const expected = rows.filter((r) => r.region.startsWith('3301')).map((r) => ({
+        key: r.key, region: r.region, seq: seqOf.get(r.key), data: r.data === null ? null : oracleMaskRow(r.data, maskPlan(grade, items)),
+      }));
+      expect(landed).toEqual(expected);
+    });
+
+    it('selects by exact region, sequence range, tombstone cut-off and limit', async () => {
+      expect((await read({ jurisdiction: { exact: '330106' } })).landed.map((r) => r.key)).toEqual(['k\t1', 'k5']);
+      expect((await read({ jurisdiction: { exact: '330106' }, tombstonesAfter: seqOf.get('k5') })).landed.map((r) => r.key)).toEqual(['k\t1']);
+      expect((await read({ after: seqOf.get('k\t1'), upto: seqOf.get('k\n3') })).landed.map((r) => r.key)).toEqual(['k\\2', 'k\n3']);
+      expect((await read({ limit: 2 })).landed.map((r) => r.key)).toEqual(['k\t1', 'k\\2']);
+      expect((await read({ jurisdiction: { prefix: '3303' } })).landed).toEqual([]);
+    });
+
+    it('is cut into whole lines by size, reporting the last sequence sent', async () => {
+      const { text } = await read({});
+      const whole = cutChunk(text, text.length);
+      expect(whole).toMatchObject({ rows: 5, cut: false, lastSeq: seqOf.get('k6') });
+      const firstLine = text.indexOf(0x0a) + 1;
+      expect(cutChunk(text, firstLine + 1)).toMatchObject({ rows: 1, cut: true, lastSeq: seqOf.get('k\t1') });
+      expect(cutChunk(text, 1)).toMatchObject({ rows: 1, cut: true, lastSeq: seqOf.get('k\t1') });
+      expect(cutChunk(Buffer.alloc(0), 10)).toMatchObject({ rows: 0, cut: false, lastSeq: null });
+    });
+
+    it('refuses values it cannot write in as literals', () => {
+      const base: ChunkSource = { entryId, jurisdiction: { exact: '330106' }, after: 0, upto: 1, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 1 };
+      expect(() => chunkCopySql({ ...base, entryId: "x'; DROP TABLE dataset_row; --" })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, jurisdiction: { exact: "330106' OR true --" } })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, after: 1.5 })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, mask: { mode: "partial'" as MaskMode, sensitive: [] } })).toThrow(RangeError);
+    });
+  });
+});
