@@ -1,4 +1,4 @@
-import { cutChunk } from './return-chunk';
+import { checkChunk, ChunkRefused, cutChunk, withLeadingColumn } from './return-chunk';
 
 const line = (key: string, seq: number, data = '{"a":1}') => `${key}\t330106\t${seq}\t${data}\n`;
 
@@ -24,5 +24,52 @@ describe('cutting a chunk to the byte budget', () => {
 
   it('refuses a line without a change sequence', () => {
     expect(() => cutChunk(Buffer.from('k1 330106\n'), 100)).toThrow(/change sequence/);
+  });
+});
+
+describe('checking a chunk at the receiver', () => {
+  const city = { prefix: '3301' };
+  const ok = Buffer.from(line('k1', 5) + line('k\\t2', 9, '\\N') + line('k3', 12));
+  const refusal = (text: string, expected: Partial<Parameters<typeof checkChunk>[1]> = {}) => {
+    try {
+      checkChunk(Buffer.from(text), { after: 0, through: 20, rows: text.split('\n').length - 1, jurisdiction: city, ...expected });
+    } catch (error) {
+      return error as ChunkRefused;
+    }
+    throw new Error('accepted');
+  };
+
+  it('accepts whole lines inside the range and the jurisdiction, counting deletions', () => {
+    expect(checkChunk(ok, { after: 4, through: 12, rows: 3, jurisdiction: city })).toEqual({ deletions: 1 });
+    expect(checkChunk(ok, { after: 4, through: 12, rows: 3, jurisdiction: { exact: '330106' } })).toEqual({ deletions: 1 });
+    expect(checkChunk(Buffer.alloc(0), { after: 4, through: 12, rows: 0, jurisdiction: city })).toEqual({ deletions: 0 });
+  });
+
+  it('refuses, for good, a row outside the jurisdiction', () => {
+    const outside = refusal(line('k1', 5).replace('330106', '330212'));
+    expect(outside).toMatchObject({ permanent: true, message: expect.stringMatching(/1 rows outside the jurisdiction/) });
+    expect(refusal(line('k1', 5), { jurisdiction: { exact: '330108' } }).permanent).toBe(true);
+    expect(refusal(line('k1', 5).replace('330106', '3301x6')).permanent).toBe(true);
+  });
+
+  it.each([
+    ['a count other than the header', line('k1', 5), { rows: 2 }, /holds 1 rows, its header says 2/],
+    ['a sequence at or before after', line('k1', 5), { after: 5 }, /outside \(5, 20\]/],
+    ['a sequence past through', line('k1', 21), {}, /outside \(0, 20\]/],
+    ['a sequence that is no number', line('k1', 5).replace('\t5\t', '\t5x\t'), {}, /change sequence/],
+    ['data that is no object', line('k1', 5, '[1]'), {}, /JSON object/],
+    ['a missing column', 'k1\t330106\t5\n', {}, /four columns/],
+    ['an extra column', 'k1\t330106\t5\t{}\tx\n', {}, /four columns/],
+    ['an empty key', line('', 5), {}, /four columns/],
+    ['a last line cut short', line('k1', 5).slice(0, -1), { rows: 1 }, /whole line/],
+  ])('refuses %s, to be pulled again', (_what, text, expected, message) => {
+    const error = refusal(text, expected);
+    expect(error).toBeInstanceOf(ChunkRefused);
+    expect(error).toMatchObject({ permanent: false, message: expect.stringMatching(message) });
+  });
+
+  it('puts a column in front of every line', () => {
+    expect(withLeadingColumn(ok, 'r-1').toString()).toBe(ok.toString().split('\n').slice(0, -1).map((l) => `r-1\t${l}\n`).join(''));
+    expect(withLeadingColumn(Buffer.alloc(0), 'r-1').length).toBe(0);
   });
 });
