@@ -8,9 +8,17 @@ export async function copyIn(client: PoolClient, sql: string, data: Buffer): Pro
   await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
 }
 
-/** The whole output of `COPY ... TO STDOUT` (COPY takes no parameters: `sql` must hold only checked literals). */
-export async function copyOut(client: PoolClient, sql: string): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of client.query(copyTo(sql))) parts.push(part as Buffer);
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+/**
+ * The whole output of `COPY ... TO STDOUT` (COPY takes no parameters: `sql` must hold only checked
+ * literals). Collected from 'data' events: the stream yields one small buffer per row, and an
+ * async iterator would cost a promise for each.
+ */
+export function copyOut(client: PoolClient, sql: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    const stream = client.query(copyTo(sql));
+    stream.on('data', (part: Buffer) => parts.push(part));
+    stream.once('error', reject);
+    stream.once('end', () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+  });
 }

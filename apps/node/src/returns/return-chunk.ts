@@ -62,7 +62,6 @@ export interface ChunkExpectation {
 
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
-const REGION = /^[0-9]{6}$/;
 
 /**
  * The receiver's check of a chunk before any of it is written: every line has the four columns,
@@ -72,6 +71,9 @@ const REGION = /^[0-9]{6}$/;
  * as it loads them. Returns how many lines are deletions.
  */
 export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletions: number } {
+  // Compared as bytes: two small strings a line would be most of this check's time (and garbage).
+  const wanted = Buffer.from(expected.jurisdiction.exact ?? expected.jurisdiction.prefix ?? '', 'latin1');
+  const exact = expected.jurisdiction.exact !== undefined;
   let rows = 0;
   let deletions = 0;
   let outside = 0;
@@ -85,11 +87,9 @@ export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletion
     if (tab1 <= start || tab3 < 0 || tab3 > end || (extra >= 0 && extra < end)) {
       throw new ChunkRefused(`line ${rows + 1} of the chunk does not have the four columns`, false);
     }
-    const region = text.toString('latin1', tab1 + 1, tab2);
-    if (!REGION.test(region) || !(expected.jurisdiction.exact !== undefined
-      ? region === expected.jurisdiction.exact : region.startsWith(expected.jurisdiction.prefix ?? '\u0000'))) outside++;
-    const seq = Number(text.toString('latin1', tab2 + 1, tab3));
-    if (!Number.isSafeInteger(seq) || seq <= expected.after || seq > expected.through) {
+    if (!regionWithin(text, tab1 + 1, tab2, wanted, exact)) outside++;
+    const seq = digitsValue(text, tab2 + 1, tab3);
+    if (seq === null || seq <= expected.after || seq > expected.through) {
       throw new ChunkRefused(`line ${rows + 1} of the chunk has a change sequence outside (${expected.after}, ${expected.through}]`, false);
     }
     if (end - tab3 === 3 && text[tab3 + 1] === BACKSLASH && text[tab3 + 2] === 0x4e /* N */) deletions++;
@@ -100,6 +100,27 @@ export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletion
   if (outside > 0) throw new ChunkRefused(`the holder sent ${outside} rows outside the jurisdiction of the request; refused`, true);
   if (rows !== expected.rows) throw new ChunkRefused(`the chunk holds ${rows} rows, its header says ${expected.rows}`, false);
   return { deletions };
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** Whether text[start, end) is a six-digit region code equal to `wanted` (exact) or starting with it. */
+function regionWithin(text: Buffer, start: number, end: number, wanted: Buffer, exact: boolean): boolean {
+  if (end - start !== 6 || wanted.length === 0 || (exact && wanted.length !== 6)) return false;
+  for (let i = start; i < end; i++) if (text[i] < DIGIT_0 || text[i] > DIGIT_9) return false;
+  return text.compare(wanted, 0, wanted.length, start, start + wanted.length) === 0;
+}
+
+/** The non-negative integer written in text[start, end) in decimal digits; null if it is not one (or not safe). */
+function digitsValue(text: Buffer, start: number, end: number): number | null {
+  if (end <= start || end - start > 16) return null;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    if (text[i] < DIGIT_0 || text[i] > DIGIT_9) return null;
+    value = value * 10 + (text[i] - DIGIT_0);
+  }
+  return Number.isSafeInteger(value) ? value : null;
 }
 
 /** Each line of `text` (whole lines) with `value` and a tab in front: a column of the same value for every row. */

@@ -21,7 +21,7 @@ import { ExchangeAudit } from '../audit/exchange-audit.service';
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
 /** Planned chunk size, as a share of max_payload: the plan estimates sizes, the pull cuts at MAX_SHARE. */
-const PLAN_SHARE = 0.7;
+const PLAN_SHARE = 0.8;
 const MAX_SHARE = 0.9;
 /** A chunk line's bytes beyond the row's data: key, region, sequence, separators. */
 const ROW_OVERHEAD_BYTES = 48;

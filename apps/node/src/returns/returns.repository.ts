@@ -280,13 +280,15 @@ export function chunkCopySql(s: ChunkSource): string {
   if (!UUID.test(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
     throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
   }
-  const data = s.mask.sensitive.reduce((expr, name) => {
-    const item = escapeLiteral(name);
-    return `jsonb_set(${expr}, ARRAY[${item}], tdx_mask(data -> ${item}, '${s.mask.mode}'), false)`;
-  }, 'data');
+  const items = s.mask.sensitive.map(escapeLiteral);
+  const data = items.reduce((expr, item, i) =>
+    `jsonb_set(${expr}, ARRAY[${item}], tdx_mask_item(item.k${i}, item.t${i}, '${s.mask.mode}'), false)`, 'data');
+  // Each item's type and text once per row (OFFSET 0 keeps the subquery from being folded back in).
+  const parts = items.map((item, i) => `jsonb_typeof(data -> ${item}) AS k${i}, data ->> ${item} AS t${i}`);
+  const lateral = items.length === 0 ? '' : `, LATERAL (SELECT ${parts.join(', ')} OFFSET 0) item`;
   return `COPY (
     SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
-    FROM dataset_row
+    FROM dataset_row${lateral}
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
     ORDER BY change_seq LIMIT ${s.limit}
