@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { copyIn, copyOut } from '../src/database/copy';
 import { databaseOptions } from '../src/database/database.options';
 import { MaskMode, maskPlan } from '../src/returns/masking';
-import { cutChunk } from '../src/returns/return-chunk';
+import { cutChunk, readChunk } from '../src/returns/return-chunk';
 import { chunkCopySql, ChunkSource } from '../src/returns/returns.repository';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { oracleMaskRow, oracleMaskValue } from './support/masking-oracle';
@@ -115,7 +115,7 @@ describe('masking and chunk reading in SQL', () => {
     /** Reads with chunkCopySql, then loads the COPY text back with COPY FROM, as a receiver would. */
     async function read(overrides: Partial<ChunkSource>, grade: 'L2' | 'L3' | 'L4' = 'L2') {
       const source: ChunkSource = {
-        entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan(grade, items), limit: 100, ...overrides,
+        entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan(grade, items), limit: 100, ordered: true, ...overrides,
       };
       const text = await copyOut(client as unknown as PoolClient, chunkCopySql(source));
       await client.query('CREATE TEMP TABLE IF NOT EXISTS landed (row_key text, region_code text, seq bigint, data jsonb)');
@@ -139,6 +139,9 @@ describe('masking and chunk reading in SQL', () => {
       expect((await read({ after: seqOf.get('k\t1'), upto: seqOf.get('k\n3') })).landed.map((r) => r.key)).toEqual(['k\\2', 'k\n3']);
       expect((await read({ limit: 2 })).landed.map((r) => r.key)).toEqual(['k\t1', 'k\\2']);
       expect((await read({ jurisdiction: { prefix: '3303' } })).landed).toEqual([]);
+      // Unordered: the same rows, in whatever order the index gives them.
+      const unordered = (await read({ ordered: false })).landed.map((r) => r.key).sort();
+      expect(unordered).toEqual((await read({})).landed.map((r) => r.key).sort());
     });
 
     it('is cut into whole lines by size, reporting the last sequence sent', async () => {
@@ -151,8 +154,25 @@ describe('masking and chunk reading in SQL', () => {
       expect(cutChunk(Buffer.alloc(0), 10)).toMatchObject({ rows: 0, cut: false, lastSeq: null });
     });
 
+    it('is read whole and unsorted when the range fits, and again in change order, cut, when it does not', async () => {
+      const calls: boolean[] = [];
+      const source: ChunkSource = { entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 0, ordered: false };
+      const read = (ordered: boolean, limit: number) => {
+        calls.push(ordered);
+        return copyOut(client as unknown as PoolClient, chunkCopySql({ ...source, ordered, limit }));
+      };
+      const whole = await readChunk(read, 1_000_000, 100);
+      expect(whole).toMatchObject({ rows: 5, cut: false, lastSeq: null });
+      expect(calls).toEqual([false]);
+      const text = await read(true, 100);
+      calls.length = 0;
+      expect(await readChunk(read, text.indexOf(0x0a) + 2, 100)).toMatchObject({ rows: 1, cut: true, lastSeq: seqOf.get('k\t1') });
+      expect(calls).toEqual([false, true]);
+      expect(await readChunk(read, 1_000_000, 2)).toMatchObject({ rows: 2, cut: true, lastSeq: seqOf.get('k\\2') });
+    });
+
     it('refuses values it cannot write in as literals', () => {
-      const base: ChunkSource = { entryId, jurisdiction: { exact: '330106' }, after: 0, upto: 1, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 1 };
+      const base: ChunkSource = { entryId, jurisdiction: { exact: '330106' }, after: 0, upto: 1, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 1, ordered: true };
       expect(() => chunkCopySql({ ...base, entryId: "x'; DROP TABLE dataset_row; --" })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, jurisdiction: { exact: "330106' OR true --" } })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, after: 1.5 })).toThrow(RangeError);

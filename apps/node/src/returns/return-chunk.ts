@@ -2,9 +2,9 @@
 export interface CutChunk {
   text: Buffer;
   rows: number;
-  /** Change sequence of the last row included; null when no row was. */
+  /** Change sequence of the last row included (of a cut chunk, in change order); null when no row was or it is not needed. */
   lastSeq: number | null;
-  /** Whether rows were left out to keep the chunk under the byte budget. */
+  /** Whether rows of the range were left out (by the byte budget or the row limit): the range goes on after lastSeq. */
   cut: boolean;
 }
 
@@ -26,6 +26,19 @@ export function cutChunk(copyText: Buffer, budgetBytes: number): CutChunk {
   }
   const text = copyText.subarray(0, end);
   return { text, rows: countLines(text), lastSeq: seqOfLastLine(text), cut };
+}
+
+/**
+ * A range as one chunk. A planned range fits one chunk as a rule, so it is read whole, in any
+ * order (no sort). Only when it does not (rows larger than the plan's average, or a range that was
+ * never planned) is it read again in change order, at most `maxRows`, and cut where the chunk is full.
+ */
+export async function readChunk(read: (ordered: boolean, limit: number) => Promise<Buffer>, budgetBytes: number, maxRows: number): Promise<CutChunk> {
+  const whole = await read(false, maxRows + 1);
+  const rows = countLines(whole);
+  if (rows <= maxRows && whole.length <= budgetBytes) return { text: whole, rows, lastSeq: null, cut: false };
+  const ordered = cutChunk(await read(true, maxRows), budgetBytes);
+  return ordered.rows === maxRows && !ordered.cut ? { ...ordered, cut: true } : ordered;
 }
 
 function countLines(text: Buffer): number {

@@ -14,7 +14,7 @@ import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
 import { maskPlan } from './masking';
-import { cutChunk } from './return-chunk';
+import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
@@ -229,11 +229,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const budget = await this.payloadBudget(MAX_SHARE);
     const manager = this.dataSource.manager;
     const entry = await this.heldDataEntry(manager, request.entryId, true);
-    const mask = maskPlan(entry.grade, entry.dataItems);
-    const built = cutChunk(await this.readRange({
-      entryId: entry.id, jurisdiction, after: p.after, upto: p.upto, tombstonesAfter: p.tombstonesAfter, mask, limit: CHUNK_ROWS,
-    }), budget);
-    const through = (built.cut || built.rows === CHUNK_ROWS) && built.lastSeq !== null ? built.lastSeq : p.upto;
+    const source = { entryId: entry.id, jurisdiction, after: p.after, upto: p.upto, tombstonesAfter: p.tombstonesAfter, mask: maskPlan(entry.grade, entry.dataItems) };
+    const built = await readChunk((ordered, limit) => this.readRange({ ...source, ordered, limit }), budget, CHUNK_ROWS);
+    const through = built.cut && built.lastSeq !== null ? built.lastSeq : p.upto;
     // What crossed the boundary: the request's counters and the audit record, in one commit.
     await this.dataSource.transaction(async (m) => {
       await this.returns.recordSent(m, request.id, built.rows, through, false, this.config.code);

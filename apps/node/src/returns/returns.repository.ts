@@ -259,6 +259,8 @@ export interface ChunkSource {
   tombstonesAfter: number;
   mask: MaskPlan;
   limit: number;
+  /** In change order (a chunk that may be cut by size needs it); otherwise in index order, without a sort. */
+  ordered: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -291,7 +293,7 @@ export function chunkCopySql(s: ChunkSource): string {
     FROM dataset_row${lateral}
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
-    ORDER BY change_seq LIMIT ${s.limit}
+    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}
   ) TO STDOUT`;
 }
 
