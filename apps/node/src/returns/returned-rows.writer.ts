@@ -29,9 +29,10 @@ export interface ChunkToApply {
  * an upsert and a delete that never replace a newer `source_seq`. Either way a chunk written
  * again (after a crash, from the cursor) changes nothing it should not.
  *
- * Chunks are written several at once and may commit out of order: a range committed ahead of the
- * job's cursor waits in return_job_range, and whichever commit closes the gap moves the cursor
- * over every range that now follows it without a gap (adding their counts).
+ * Chunks may commit out of order (the transfer writes them in order, but the writer does not rely
+ * on it): a range committed ahead of the job's cursor waits in return_job_range, and whichever
+ * commit closes the gap moves the cursor over every range that now follows it without a gap
+ * (adding their counts).
  */
 @Injectable()
 export class ReturnedRowsWriter {
