@@ -73,6 +73,12 @@ describe('writing returned rows', () => {
     expect((await state(job)).rows).toEqual([['b', { v: 1 }, 5], ['c', { v: 1 }, 9]]);
   });
 
+  it('lets no row land without a request: the request column\'s default needs the writer\'s setting', async () => {
+    const error = await db.query(`INSERT INTO returned_row (row_key, region_code, data, source_seq) VALUES ('x', '330106', '{}', 1)`).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/tdx.returned_row_request/);
+  });
+
   it.each([
     ['a key twice', [line('a', 2, { v: 1 }), line('a', 3, { v: 2 })], false, /row key twice/],
     ['a value the database refuses', ['a\t330106\t2\t{"v": nope}\n'], false, /not well-formed/],

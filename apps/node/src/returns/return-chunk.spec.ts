@@ -1,4 +1,4 @@
-import { checkChunk, ChunkRefused, cutChunk, withLeadingColumn } from './return-chunk';
+import { checkChunk, ChunkRefused, cutChunk } from './return-chunk';
 
 const line = (key: string, seq: number, data = '{"a":1}') => `${key}\t330106\t${seq}\t${data}\n`;
 
@@ -66,10 +66,5 @@ describe('checking a chunk at the receiver', () => {
     const error = refusal(text, expected);
     expect(error).toBeInstanceOf(ChunkRefused);
     expect(error).toMatchObject({ permanent: false, message: expect.stringMatching(message) });
-  });
-
-  it('puts a column in front of every line', () => {
-    expect(withLeadingColumn(ok, 'r-1').toString()).toBe(ok.toString().split('\n').slice(0, -1).map((l) => `r-1\t${l}\n`).join(''));
-    expect(withLeadingColumn(Buffer.alloc(0), 'r-1').length).toBe(0);
   });
 });

@@ -135,18 +135,3 @@ function digitsValue(text: Buffer, start: number, end: number): number | null {
   }
   return Number.isSafeInteger(value) ? value : null;
 }
-
-/** Each line of `text` (whole lines) with `value` and a tab in front: a column of the same value for every row. */
-export function withLeadingColumn(text: Buffer, value: string): Buffer {
-  const head = Buffer.from(`${value}\t`);
-  const out = Buffer.allocUnsafe(text.length + countLines(text) * head.length);
-  let at = 0;
-  for (let start = 0; start < text.length;) {
-    const newline = text.indexOf(NEWLINE, start);
-    if (newline < 0) throw new RangeError('withLeadingColumn: the text does not end with a whole line');
-    at += head.copy(out, at);
-    at += text.copy(out, at, start, newline + 1);
-    start = newline + 1;
-  }
-  return out;
-}

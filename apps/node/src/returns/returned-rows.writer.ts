@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { copyIn } from '../database/copy';
-import { checkChunk, ChunkRefused, withLeadingColumn } from './return-chunk';
+import { checkChunk, ChunkRefused } from './return-chunk';
 import type { Jurisdiction } from './returns.repository';
 
 export { ChunkRefused } from './return-chunk';
@@ -90,9 +90,11 @@ export class ReturnedRowsWriter {
 
   /** COPY into returned_row itself, under a savepoint; false (rolled back) when any row is there already or the load fails. */
   private async copyStraightIn(runner: QueryRunner, client: PoolClient, requestId: string, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number } | false> {
+    await runner.query(`SELECT set_config('tdx.returned_row_request', $1, true)`, [requestId]);
     await runner.query('SAVEPOINT straight_in');
     try {
-      await copyIn(client, 'COPY returned_row (request_id, row_key, region_code, source_seq, data) FROM STDIN', withLeadingColumn(chunk.attachment, requestId));
+      // request_id takes its default from the setting above (migration ReturnedRowRequestDefault).
+      await copyIn(client, 'COPY returned_row (row_key, region_code, source_seq, data) FROM STDIN', chunk.attachment);
       await runner.query('RELEASE SAVEPOINT straight_in');
       return { upserts: chunk.rows, deletes: 0 };
     } catch {

@@ -3,6 +3,7 @@ import type { MigrationInterface } from 'typeorm';
 import { Returns1764300001000 } from './migrations/1764300001000-returns';
 import { ReturnedRowsParallelWrites1764310001000 } from './migrations/1764310001000-returned-rows-parallel-writes';
 import { MaskingInSql1764330001000 } from './migrations/1764330001000-masking-in-sql';
+import { ReturnedRowRequestDefault1764330002000 } from './migrations/1764330002000-returned-row-request-default';
 import { ReturnsController } from './returns.controller';
 import { ReturnsRepository } from './returns.repository';
 import { ReturnsService } from './returns.service';
@@ -15,5 +16,5 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
   providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
-  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000],
+  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000, ReturnedRowRequestDefault1764330002000],
 };
