@@ -171,6 +171,29 @@ describe('masking and chunk reading in SQL', () => {
       expect(await readChunk(read, 1_000_000, 2)).toMatchObject({ rows: 2, cut: true, lastSeq: seqOf.get('k\\2') });
     });
 
+    it('sends a row that left the jurisdiction as a deletion where it was, unless it is back', async () => {
+      const write = (key: string, region: string) => client.query(
+        `INSERT INTO dataset_row (entry_id, row_key, region_code, data, deleted, change_seq) VALUES ($1, $2, $3, '{"plain": "m"}', false, nextval('dataset_change_seq'))
+         ON CONFLICT (entry_id, row_key) DO UPDATE SET region_code = EXCLUDED.region_code, change_seq = EXCLUDED.change_seq`, [entryId, key, region]);
+      await write('m1', '330108');
+      await write('m2', '330110');
+      const [{ seq: loaded }] = (await client.query(`SELECT last_value::int AS seq FROM dataset_change_seq`)).rows;
+      await write('m1', '330212'); // leaves Hangzhou for Ningbo
+      await write('m2', '330106'); // moves inside Hangzhou
+      const seq = async (key: string) => (await client.query(`SELECT change_seq::int AS s FROM dataset_row WHERE entry_id = $1 AND row_key = $2`, [entryId, key])).rows[0].s;
+      const [m1, m2] = [await seq('m1'), await seq('m2')];
+      const moves = async (overrides: Partial<ChunkSource>) => (await read({ after: loaded, ...overrides })).landed;
+      const data = { plain: 'm' };
+      expect(await moves({})).toEqual([{ key: 'm1', region: '330108', seq: m1, data: null }, { key: 'm2', region: '330106', seq: m2, data }]);
+      expect(await moves({ jurisdiction: { exact: '330110' } })).toEqual([{ key: 'm2', region: '330110', seq: m2, data: null }]);
+      expect(await moves({ jurisdiction: { exact: '330106' } })).toEqual([{ key: 'm2', region: '330106', seq: m2, data }]);
+      expect(await moves({ jurisdiction: { prefix: '3302' } })).toEqual([{ key: 'm1', region: '330212', seq: m1, data }]);
+      // A full job's first pass sends no deletions before its head.
+      expect(await moves({ tombstonesAfter: m2 })).toEqual([{ key: 'm2', region: '330106', seq: m2, data }]);
+      await write('m1', '330108'); // back in Hangzhou: its deletion is no longer sent, the row is
+      expect(await moves({})).toEqual([{ key: 'm2', region: '330106', seq: m2, data }, { key: 'm1', region: '330108', seq: await seq('m1'), data }]);
+    });
+
     it('refuses values it cannot write in as literals', () => {
       const base: ChunkSource = { entryId, jurisdiction: { exact: '330106' }, after: 0, upto: 1, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 1, ordered: true };
       expect(() => chunkCopySql({ ...base, entryId: "x'; DROP TABLE dataset_row; --" })).toThrow(RangeError);

@@ -226,6 +226,30 @@ describe('return of data downward (Article 9)', () => {
     await eventually(async () => expect((await api(county, 'GET', `/api/v1/returns/jobs/${again.body.id}`)).body).toMatchObject({ state: 'done', rowsDone: 0 }));
   });
 
+  it('withdraws a row that moved out of a jurisdiction, and sends it where it moved', async () => {
+    const grantedAt = async (code: string, scope: string) => (await api(nodes[code].url, 'GET', `/api/v1/returns/requests?direction=outgoing&state=granted`))
+      .body.items.find((r: { entryId: string; scope: string }) => r.entryId === entryId && r.scope === scope).id as string;
+    const [county, city] = [await grantedAt('330106', 'self'), await grantedAt('330100', 'subtree')];
+    // Xihu's rows 0001 (to Gongshu, still in Hangzhou) and 0002 (to Yinzhou in Ningbo), through the upload API.
+    const moved = sourceRows().filter((r) => r.key === '330106-0001' || r.key === '330106-0002')
+      .map((r) => ({ ...r, region: r.key.endsWith('1') ? '330108' : '330212' }));
+    const columns = ITEMS.map((item) => item.name);
+    const csv = [['row_key', 'region_code', ...columns].join(','), ...moved.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
+    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
+    expect(uploaded.status).toBe(200);
+
+    const countySync = await api(nodes['330106'].url, 'POST', `/api/v1/returns/requests/${county}/sync`);
+    expect((await waitForJob(nodes['330106'].url, county, 3))[0]).toMatchObject({ id: countySync.body.id, state: 'done', deletes: 2, upserts: 0 });
+    expect(await expectExactly('330106', county, `region_code LIKE '330106%'`)).toBe(37);
+
+    const citySync = await api(nodes['330100'].url, 'POST', `/api/v1/returns/requests/${city}/sync`);
+    // The city has not synced since its full transfer: it also gets the changes of the test before
+    // (0000, 0003, 0004 changed, 9999 added; 0010, 0011 and 330108-0001 deleted), 0001 in its new
+    // region, and 0002 as a deletion.
+    expect((await waitForJob(nodes['330100'].url, city, 2))[0]).toMatchObject({ id: citySync.body.id, state: 'done', upserts: 5, deletes: 4 });
+    expect(await expectExactly('330100', city, `region_code LIKE '3301%'`)).toBe(77);
+  });
+
   it('re-syncs on its own by the entry\'s update cycle (realtime: every few seconds)', async () => {
     const province = nodes['330000'].url;
     const providerId = (await api(province, 'GET', `/api/v1/catalog/entries/${entryId}`)).body.providerId;

@@ -4,6 +4,7 @@ import { Returns1764300001000 } from './migrations/1764300001000-returns';
 import { ReturnedRowsParallelWrites1764310001000 } from './migrations/1764310001000-returned-rows-parallel-writes';
 import { MaskingInSql1764330001000 } from './migrations/1764330001000-masking-in-sql';
 import { ReturnedRowRequestDefault1764330002000 } from './migrations/1764330002000-returned-row-request-default';
+import { RegionMoves1764330003000 } from './migrations/1764330003000-region-moves';
 import { ReturnsController } from './returns.controller';
 import { ReturnsRepository } from './returns.repository';
 import { ReturnsService } from './returns.service';
@@ -16,5 +17,5 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
   providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
-  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000, ReturnedRowRequestDefault1764330002000],
+  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000, ReturnedRowRequestDefault1764330002000, RegionMoves1764330003000],
 };

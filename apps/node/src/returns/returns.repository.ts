@@ -224,10 +224,15 @@ export class ReturnsRepository {
    */
   async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
     rowsPerRange: number): Promise<{ bounds: number[]; total: number }> {
+    // Moves out of the jurisdiction count too (they go as deletions; one back inside is counted though not sent).
     const rows: { upto: string; n: string }[] = await manager.query(
       `SELECT change_seq AS upto, n FROM (
-         SELECT change_seq, row_number() OVER (ORDER BY change_seq) AS n, count(*) OVER () AS total
-         FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
+         SELECT change_seq, row_number() OVER (ORDER BY change_seq) AS n, count(*) OVER () AS total FROM (
+           SELECT change_seq FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
+           UNION ALL
+           SELECT change_seq FROM dataset_region_move WHERE entry_id = $1 AND change_seq > $2 AND change_seq <= $6 AND change_seq > $5
+             AND ($3::text IS NULL OR from_region = $3) AND ($4::text IS NULL OR from_region LIKE $4 || '%')
+         ) changes
        ) f WHERE n % $7 = 0 OR n = total ORDER BY change_seq`,
       [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange]);
     return { bounds: rows.map((r) => Number(r.upto)), total: rows.length === 0 ? 0 : Number(rows[rows.length - 1].n) };
@@ -282,24 +287,36 @@ export function chunkCopySql(s: ChunkSource): string {
   if (!UUID.test(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
     throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
   }
+  const code = s.jurisdiction.exact ?? s.jurisdiction.prefix;
+  if (code === undefined || !DIGITS.test(code) || (s.jurisdiction.exact !== undefined && s.jurisdiction.prefix !== undefined)) {
+    throw new RangeError('chunkCopySql: bad jurisdiction');
+  }
   const items = s.mask.sensitive.map(escapeLiteral);
   const data = items.reduce((expr, item, i) =>
     `jsonb_set(${expr}, ARRAY[${item}], tdx_mask_item(item.k${i}, item.t${i}, '${s.mask.mode}'), false)`, 'data');
   // Each item's type and text once per row (OFFSET 0 keeps the subquery from being folded back in).
   const parts = items.map((item, i) => `jsonb_typeof(data -> ${item}) AS k${i}, data ->> ${item} AS t${i}`);
   const lateral = items.length === 0 ? '' : `, LATERAL (SELECT ${parts.join(', ')} OFFSET 0) item`;
+  const within = (column: string) => (s.jurisdiction.exact !== undefined ? `${column} = '${s.jurisdiction.exact}'` : `${column} LIKE '${s.jurisdiction.prefix}%'`);
   return `COPY (
     SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
     FROM dataset_row${lateral}
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
+    UNION ALL
+    -- Rows that moved out of the jurisdiction (migration RegionMoves) go as deletions, unless back in it.
+    SELECT m.row_key, m.from_region, m.change_seq, NULL::jsonb
+    FROM dataset_region_move m
+    WHERE m.entry_id = '${s.entryId}' AND ${within('m.from_region')}
+      AND m.change_seq > ${s.after} AND m.change_seq <= ${s.upto} AND m.change_seq > ${s.tombstonesAfter}
+      AND NOT EXISTS (SELECT 1 FROM dataset_row d WHERE d.entry_id = m.entry_id AND d.row_key = m.row_key AND ${within('d.region_code')})
     ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}
   ) TO STDOUT`;
 }
 
+/** `j` is checked by chunkCopySql: exactly one of exact and prefix, digits only. */
 function jurisdictionSql(entryId: string, j: Jurisdiction): string {
-  if (j.exact !== undefined && DIGITS.test(j.exact)) return `region_code = '${j.exact}'`;
-  if (j.prefix === undefined || !DIGITS.test(j.prefix)) throw new RangeError('chunkCopySql: bad jurisdiction');
+  if (j.exact !== undefined || j.prefix === undefined) return `region_code = '${j.exact}'`;
   // Region codes are six digits (a CHECK of dataset_row), so the subtree is [prefix00..., prefix99...].
   const low = j.prefix.padEnd(6, '0');
   const high = j.prefix.padEnd(6, '9');
