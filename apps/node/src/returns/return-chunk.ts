@@ -51,9 +51,9 @@ function countLines(text: Buffer): number {
 function seqOfLastLine(text: Buffer): number {
   const start = text.lastIndexOf(NEWLINE, text.length - 2) + 1;
   const afterKey = text.indexOf(TAB, start) + 1;
-  const afterRegion = text.indexOf(TAB, afterKey) + 1;
-  const seq = Number(text.toString('latin1', afterRegion, text.indexOf(TAB, afterRegion)));
-  if (afterKey === 0 || afterRegion === 0 || !Number.isSafeInteger(seq)) throw new Error('a chunk line without a change sequence');
+  const afterRegion = afterKey === 0 ? 0 : text.indexOf(TAB, afterKey) + 1;
+  const seq = afterRegion === 0 ? null : digitsValue(text, afterRegion, text.indexOf(TAB, afterRegion));
+  if (seq === null) throw new Error('a chunk line without a change sequence');
   return seq;
 }
 

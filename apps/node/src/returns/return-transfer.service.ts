@@ -7,7 +7,8 @@ import { sleep } from '../federation/nats-link';
 import { Wakeup } from '../federation/wakeup';
 import { JobRow, RequestRow, ReturnsRepository } from './returns.repository';
 import { ReturnWire, WireError } from './return-wire';
-import { ChunkRefused, ReturnedRowsWriter } from './returned-rows.writer';
+import { ChunkRefused } from './return-chunk';
+import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 const TICK_MS = 1000;

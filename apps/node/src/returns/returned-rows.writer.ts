@@ -5,8 +5,6 @@ import { copyIn } from '../database/copy';
 import { checkChunk, ChunkRefused } from './return-chunk';
 import type { Jurisdiction } from './returns.repository';
 
-export { ChunkRefused } from './return-chunk';
-
 const CARDINALITY_VIOLATION = '21000';
 
 export interface ChunkToApply {
@@ -52,10 +50,11 @@ export class ReturnedRowsWriter {
     try {
       await runner.startTransaction();
       // Rows and range commit together, so a commit lost in a database crash only makes the job
-      // pull that chunk again: there is nothing to gain from waiting for the WAL flush.
-      await runner.query('SET LOCAL synchronous_commit = off');
+      // pull that chunk again: there is nothing to gain from waiting for the WAL flush. The request
+      // is the default of returned_row.request_id for a COPY straight in (migration ReturnedRowRequestDefault).
+      await runner.query(`SELECT set_config('synchronous_commit', 'off', true), set_config('tdx.returned_row_request', $1, true)`, [job.requestId]);
       const counts = chunk.rows === 0 ? { upserts: 0, deletes: 0 }
-        : (job.kind === 'full' && deletions === 0 && await this.copyStraightIn(runner, client, job.requestId, chunk))
+        : (job.kind === 'full' && deletions === 0 && await this.copyStraightIn(runner, client, chunk))
           || await this.stageAndMerge(runner, client, job.requestId, chunk, deletions);
       // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
       const [current] = await runner.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
@@ -89,11 +88,10 @@ export class ReturnedRowsWriter {
   }
 
   /** COPY into returned_row itself, under a savepoint; false (rolled back) when any row is there already or the load fails. */
-  private async copyStraightIn(runner: QueryRunner, client: PoolClient, requestId: string, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number } | false> {
-    await runner.query(`SELECT set_config('tdx.returned_row_request', $1, true)`, [requestId]);
+  private async copyStraightIn(runner: QueryRunner, client: PoolClient, chunk: ChunkToApply): Promise<{ upserts: number; deletes: number } | false> {
     await runner.query('SAVEPOINT straight_in');
     try {
-      // request_id takes its default from the setting above (migration ReturnedRowRequestDefault).
+      // request_id takes its default from the transaction's setting (see apply).
       await copyIn(client, 'COPY returned_row (row_key, region_code, source_seq, data) FROM STDIN', chunk.attachment);
       await runner.query('RELEASE SAVEPOINT straight_in');
       return { upserts: chunk.rows, deletes: 0 };

@@ -297,7 +297,7 @@ export function chunkCopySql(s: ChunkSource): string {
   // Each item's type and text once per row (OFFSET 0 keeps the subquery from being folded back in).
   const parts = items.map((item, i) => `jsonb_typeof(data -> ${item}) AS k${i}, data ->> ${item} AS t${i}`);
   const lateral = items.length === 0 ? '' : `, LATERAL (SELECT ${parts.join(', ')} OFFSET 0) item`;
-  const within = (column: string) => (s.jurisdiction.exact !== undefined ? `${column} = '${s.jurisdiction.exact}'` : `${column} LIKE '${s.jurisdiction.prefix}%'`);
+  const within = (column: string) => regionWithin(column, s.jurisdiction);
   return `COPY (
     SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
     FROM dataset_row${lateral}
@@ -314,14 +314,19 @@ export function chunkCopySql(s: ChunkSource): string {
   ) TO STDOUT`;
 }
 
-/** `j` is checked by chunkCopySql: exactly one of exact and prefix, digits only. */
+/** `column` inside the jurisdiction `j` (checked by chunkCopySql: exactly one of exact and prefix, digits only). */
+function regionWithin(column: string, j: Jurisdiction): string {
+  return j.exact !== undefined ? `${column} = '${j.exact}'` : `${column} LIKE '${j.prefix}%'`;
+}
+
+/** regionWithin for dataset_row, with a city's subtree read region by region (see chunkCopySql). */
 function jurisdictionSql(entryId: string, j: Jurisdiction): string {
-  if (j.exact !== undefined || j.prefix === undefined) return `region_code = '${j.exact}'`;
+  if (j.exact !== undefined || j.prefix === undefined) return regionWithin('region_code', j);
   // Region codes are six digits (a CHECK of dataset_row), so the subtree is [prefix00..., prefix99...].
   const low = j.prefix.padEnd(6, '0');
   const high = j.prefix.padEnd(6, '9');
   const region = `entry_id = '${entryId}' AND region_code ~<=~ '${high}'`;
-  return `region_code LIKE '${j.prefix}%' AND region_code = ANY(ARRAY(
+  return `${regionWithin('region_code', j)} AND region_code = ANY(ARRAY(
       WITH RECURSIVE present(code) AS (
         (SELECT region_code FROM dataset_row WHERE ${region} AND region_code ~>=~ '${low}' ORDER BY region_code USING ~<~ LIMIT 1)
         UNION ALL
