@@ -168,10 +168,8 @@ export function sealReturnMessage(message: ReturnMessage, key: SigningKey, attac
 /** Whether the header line carries `publicKey`'s signature. A chunk's rows are then checked against its `sha256`. */
 export function verifyReturnMessage(data: Uint8Array, sig: string | undefined, publicKey: KeyObject): boolean {
   if (!sig) return false;
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const newline = bytes.indexOf(0x0a);
   try {
-    return verify(null, newline < 0 ? bytes : bytes.subarray(0, newline), publicKey, Buffer.from(sig, 'base64'));
+    return verify(null, splitMessage(data).header, publicKey, Buffer.from(sig, 'base64'));
   } catch {
     return false;
   }
@@ -179,11 +177,17 @@ export function verifyReturnMessage(data: Uint8Array, sig: string | undefined, p
 
 const NEWLINE = Buffer.from('\n');
 
+/** The header line (what is signed) and the attachment after the first newline, if any. */
+function splitMessage(data: Uint8Array): { header: Buffer; attachment: Buffer | undefined } {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const newline = bytes.indexOf(NEWLINE);
+  return newline < 0 ? { header: bytes, attachment: undefined } : { header: bytes.subarray(0, newline), attachment: bytes.subarray(newline + 1) };
+}
+
 /** Parses a message's shape (not its signature); the attachment is returned as raw bytes. */
 export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; attachment: Buffer | undefined } {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const newline = bytes.indexOf(0x0a);
-  const headerText = (newline < 0 ? bytes : bytes.subarray(0, newline)).toString('utf8');
+  const { header, attachment } = splitMessage(data);
+  const headerText = header.toString('utf8');
   let message: unknown;
   try {
     message = JSON.parse(headerText);
@@ -196,8 +200,8 @@ export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; a
     throw new EnvelopeError('not a version-1 return message');
   }
   // The signature covers the header only: an attachment anywhere but on a chunk (bound by its sha256) is unsigned.
-  if (newline >= 0 && m.kind !== 'return.chunk') throw new EnvelopeError('only a chunk carries an attachment');
-  return { message: message as ReturnMessage, attachment: newline < 0 ? undefined : bytes.subarray(newline + 1) };
+  if (attachment !== undefined && m.kind !== 'return.chunk') throw new EnvelopeError('only a chunk carries an attachment');
+  return { message: message as ReturnMessage, attachment };
 }
 
 /**
