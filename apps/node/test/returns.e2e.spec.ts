@@ -64,6 +64,14 @@ describe('return of data downward (Article 9)', () => {
     return held.size;
   }
 
+  /** Upserts rows at the province through its CSV upload API, as an operator's load would. */
+  async function uploadToProvince(rows: SourceRow[]): Promise<void> {
+    const columns = ITEMS.map((item) => item.name);
+    const csv = [['row_key', 'region_code', ...columns].join(','), ...rows.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
+    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
+    expect(uploaded.status).toBe(200);
+  }
+
   beforeAll(async () => {
     await start('330000');
     await start('330100', '330000');
@@ -206,11 +214,7 @@ describe('return of data downward (Article 9)', () => {
     const otherCity = rows.filter((r) => r.region === '330203').slice(0, 3).map((r) => ({ ...r, data: { ...r.data, capital: 8 } }));
     const added: SourceRow[] = [{ key: '330106-9999', region: '330106', data: { ...rows[10].data, company: 'New Co' } }];
     // Through the holder's own upload API: CSV upsert by row key, and deletion as tombstones.
-    const columns = ITEMS.map((item) => item.name);
-    const csv = [['row_key', 'region_code', ...columns].join(','),
-      ...([...changed, ...otherCity, ...added] as SourceRow[]).map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
-    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
-    expect(uploaded.status).toBe(200);
+    await uploadToProvince([...changed, ...otherCity, ...added]);
     const deleted = await api(nodes['330000'].url, 'POST', `/api/v1/datasets/${entryId}/rows/delete`, { rowKeys: ['330106-0010', '330106-0011', '330108-0001'] });
     expect(deleted.status).toBe(200);
 
@@ -233,10 +237,7 @@ describe('return of data downward (Article 9)', () => {
     // Xihu's rows 0001 (to Gongshu, still in Hangzhou) and 0002 (to Yinzhou in Ningbo), through the upload API.
     const moved = sourceRows().filter((r) => r.key === '330106-0001' || r.key === '330106-0002')
       .map((r) => ({ ...r, region: r.key.endsWith('1') ? '330108' : '330212' }));
-    const columns = ITEMS.map((item) => item.name);
-    const csv = [['row_key', 'region_code', ...columns].join(','), ...moved.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
-    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
-    expect(uploaded.status).toBe(200);
+    await uploadToProvince(moved);
 
     const countySync = await api(nodes['330106'].url, 'POST', `/api/v1/returns/requests/${county}/sync`);
     expect((await waitForJob(nodes['330106'].url, county, 3))[0]).toMatchObject({ id: countySync.body.id, state: 'done', deletes: 2, upserts: 0 });
