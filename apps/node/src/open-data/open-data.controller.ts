@@ -5,7 +5,7 @@ import type { EntryState } from '@tdx/contracts';
 import { Public } from '../auth/policy.decorator';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { OpenCatalogQuery } from './open-catalog.query';
+import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
 
 /** What the public sees of an entry: no provider id, no sharing conditions, no internal fields. */
 export type OpenEntry = Pick<EntryState, 'id' | 'origin' | 'code' | 'type' | 'name' | 'summary' | 'category' | 'grade' | 'openType' |
@@ -22,7 +22,7 @@ export class OpenDataController {
 
   @Get('catalog')
   @Public()
-  async catalog(@Query() query: OpenCatalogQuery): Promise<Page<OpenEntry>> {
+  async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntry>> {
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
       q: query.q, type: query.type, status: 'active', openType: 'unconditional', afterSeq: decodeCursor(query.cursor), limit: query.limit,
     });

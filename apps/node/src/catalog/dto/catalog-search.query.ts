@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { ENTRY_TYPES, EntryType } from '@tdx/contracts';
-import { PageQuery } from '../common/page.query';
+import { PageQuery } from '../../common/page.query';
 
-export class OpenCatalogQuery extends PageQuery {
+/** Searching the catalog: a page, words, an entry type. Operators' listing and the public's open catalog both take it. */
+export class CatalogSearchQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'words in the name, summary or code' })
   @IsOptional()
   @IsString()
