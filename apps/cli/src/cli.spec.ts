@@ -1,40 +1,29 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { run } from './cli';
 import { ApiError, exitCodeOf, OperationFailed, UnreachableError, UsageError } from './errors';
-
-type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+import { type Answer, answerJson, startStandInNode } from '../test/support/stand-in-node';
 
 /** A stand-in node over real HTTP: each test says what it answers. */
-let handler: Handler;
-let server: Server;
+let handler: Answer;
+let server: Awaited<ReturnType<typeof startStandInNode>>;
 let base: string;
 const seen: { method?: string; url?: string; body: string; contentType?: string }[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] });
-      handler(req, body, res);
-    });
+  server = await startStandInNode((req, body, res) => {
+    seen.push({ method: req.method, url: req.url, body, contentType: req.headers['content-type'] });
+    handler(req, body, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = server.base;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => server.close());
 beforeEach(() => (seen.length = 0));
 
-function reply(status: number, body: unknown): Handler {
-  return (_req, _body, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+function reply(status: number, body: unknown): Answer {
+  return (_req, _body, res) => answerJson(res, status, body);
 }
 
 async function tdx(...argv: string[]) {

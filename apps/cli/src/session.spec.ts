@@ -1,37 +1,26 @@
 // Sign-in from the command line against a stand-in node over real HTTP: the stored session, its
 // file mode, refresh on expiry, --token / TDX_TOKEN, and exit code 4 when not signed in.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './cli';
 import { credentialsPath } from './credentials';
+import { type Answer, answerJson, startStandInNode } from '../test/support/stand-in-node';
 
 type Seen = { method?: string; url?: string; authorization?: string; body: string };
-let server: Server;
+let server: Awaited<ReturnType<typeof startStandInNode>>;
 let base: string;
 let seen: Seen[] = [];
-let answer: (req: IncomingMessage, body: string, res: ServerResponse) => void;
-
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-};
+let answer: Answer;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
-      answer(req, body, res);
-    });
+  server = await startStandInNode((req, body, res) => {
+    seen.push({ method: req.method, url: req.url, authorization: req.headers.authorization, body });
+    answer(req, body, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = server.base;
 });
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => server.close());
 beforeEach(() => (seen = []));
 
 /** A stand-in node: tokens a1, a2, ... ; refresh tokens r1, r2, ...; `valid` is the access token it accepts. */
@@ -40,19 +29,19 @@ function node() {
   answer = (req, body, res) => {
     if (req.url === '/api/v1/auth/login') {
       const { password } = JSON.parse(body);
-      if (password !== 'Right-Passw0rd!') return json(res, 401, { statusCode: 401, message: 'wrong user name or password' });
+      if (password !== 'Right-Passw0rd!') return answerJson(res, 401, { statusCode: 401, message: 'wrong user name or password' });
     } else if (req.url === '/api/v1/auth/refresh') {
-      if (JSON.parse(body).refreshToken !== `r${state.issued}`) return json(res, 401, { statusCode: 401, message: 'not valid' });
+      if (JSON.parse(body).refreshToken !== `r${state.issued}`) return answerJson(res, 401, { statusCode: 401, message: 'not valid' });
     } else if (req.url === '/api/v1/auth/logout') {
       res.writeHead(204);
       return res.end();
     } else {
-      if (req.headers.authorization !== `Bearer ${state.valid}`) return json(res, 401, { statusCode: 401, message: 'the access token is invalid or has expired' });
-      return json(res, 200, { id: 'u1', username: 'li.wei', node: '330106', roles: [{ role: 'county-operator', institutionId: null }], code: '330106', level: 'county', children: [], parent: null, publicKey: 'k' });
+      if (req.headers.authorization !== `Bearer ${state.valid}`) return answerJson(res, 401, { statusCode: 401, message: 'the access token is invalid or has expired' });
+      return answerJson(res, 200, { id: 'u1', username: 'li.wei', node: '330106', roles: [{ role: 'county-operator', institutionId: null }], code: '330106', level: 'county', children: [], parent: null, publicKey: 'k' });
     }
     state.issued++;
     state.valid = `a${state.issued}`;
-    json(res, 200, { accessToken: state.valid, refreshToken: `r${state.issued}`, expiresIn: 900 });
+    answerJson(res, 200, { accessToken: state.valid, refreshToken: `r${state.issued}`, expiresIn: 900 });
   };
   return state;
 }
