@@ -3,7 +3,7 @@ import { Client, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { copyIn, copyOut } from '../src/database/copy';
 import { databaseOptions } from '../src/database/database.options';
-import { MaskMode, maskPlan } from '../src/returns/masking';
+import { MaskMode, maskedDataSql, maskPlan, maskPlanTag } from '../src/returns/masking';
 import { cutChunk, readChunk } from '../src/returns/return-chunk';
 import { chunkCopySql, ChunkSource } from '../src/returns/returns.repository';
 import { createTestDatabase, TestDatabase } from './support/databases';
@@ -131,6 +131,24 @@ describe('masking and chunk reading in SQL', () => {
         key: r.key, region: r.region, seq: seqOf.get(r.key), data: r.data === null ? null : oracleMaskRow(r.data, maskPlan(grade, items)),
       }));
       expect(landed).toEqual(expected);
+    });
+
+    it('serves the copy masked at rest while its plan is the current one, and masks again under another', async () => {
+      const l2 = maskPlan('L2', items);
+      // As DatasetLoad.merge writes it: the row's masked copy and the plan it was masked under.
+      await client.query(`UPDATE dataset_row SET masked = ${maskedDataSql(l2)}, masked_under = $2 WHERE entry_id = $1 AND NOT deleted`, [entryId, maskPlanTag(l2)]);
+      const { rows: copies } = await client.query('SELECT row_key AS key, masked FROM dataset_row WHERE entry_id = $1 AND NOT deleted', [entryId]);
+      for (const copy of copies) expect(copy.masked).toEqual(oracleMaskRow(rows.find((r) => r.key === copy.key)!.data!, l2));
+      try {
+        // A marker in one copy shows which is served: the copy under its own plan, a fresh mask under any other.
+        await client.query(`UPDATE dataset_row SET masked = '{"served": "at rest"}' WHERE entry_id = $1 AND row_key = 'k6'`, [entryId]);
+        const underL2 = (await read({}, 'L2')).landed.find((r) => r.key === 'k6');
+        const underL3 = (await read({}, 'L3')).landed.find((r) => r.key === 'k6');
+        expect(underL2?.data).toEqual({ served: 'at rest' });
+        expect(underL3?.data).toEqual(oracleMaskRow(rows.find((r) => r.key === 'k6')!.data!, maskPlan('L3', items)));
+      } finally {
+        await client.query('UPDATE dataset_row SET masked = NULL, masked_under = NULL WHERE entry_id = $1', [entryId]);
+      }
     });
 
     it('selects by exact region, sequence range, tombstone cut-off and limit', async () => {

@@ -70,6 +70,11 @@ describe('return of data downward (Article 9)', () => {
     const csv = [['row_key', 'region_code', ...columns].join(','), ...rows.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
     const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
     expect(uploaded.status).toBe(200);
+    // The load keeps each row's masked copy, which chunks then serve (migration MaskedAtRest).
+    const copies = await databases['330000'].query<{ data: Record<string, unknown>; masked: unknown }>(
+      'SELECT data, masked FROM dataset_row WHERE entry_id = $1 AND row_key = ANY($2)', [entryId, rows.map((r) => r.key)]);
+    expect(copies).toHaveLength(rows.length);
+    for (const copy of copies) expect(copy.masked).toEqual(oracleMaskRow(copy.data, plan));
   }
 
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import { from as copyFrom, CopyStreamQuery } from 'pg-copy-streams';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { DataItemType, EntryState } from '@tdx/contracts';
 import { copyJsonField, copyTextField } from '../common/copy-text';
+import { maskedDataSql, maskPlanTag, type MaskPlan } from '../returns/masking';
 
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
@@ -99,7 +100,7 @@ export class DatasetRowRepository {
     // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count], not rows.
     const rows: { row_key: string }[] = await manager.query(
       `WITH gone AS (
-         UPDATE dataset_row SET deleted = true, data = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
+         UPDATE dataset_row SET deleted = true, data = NULL, masked = NULL, masked_under = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
          WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
          RETURNING row_key
        ) SELECT row_key FROM gone`,
@@ -200,16 +201,19 @@ export class DatasetLoad {
    * statement (ON CONFLICT cannot touch a row twice); that is reported as `duplicates`, after
    * rolling back to a savepoint so the transaction stays usable to find them.
    */
-  async merge(entryId: string): Promise<MergeCounts | 'duplicates'> {
+  async merge(entryId: string, mask: MaskPlan): Promise<MergeCounts | 'duplicates'> {
+    // Each row's masked copy is made as it is written, once (migration MaskedAtRest).
+    const tag = maskPlanTag(mask);
     await this.runner.query('SAVEPOINT merge');
     try {
       // Other parts of the statement see dataset_row as it was before it: `old` is the previous state.
       const [row] = await this.runner.query(
         `WITH merged AS (
-           INSERT INTO dataset_row AS d (entry_id, row_key, region_code, data, deleted, change_seq, updated_at)
-           SELECT $1, row_key, region_code, data, false, nextval('dataset_change_seq'), now() FROM dataset_stage
+           INSERT INTO dataset_row AS d (entry_id, row_key, region_code, data, masked, masked_under, deleted, change_seq, updated_at)
+           SELECT $1, row_key, region_code, data, ${tag === null ? 'NULL' : maskedDataSql(mask)}, $2, false, nextval('dataset_change_seq'), now()
+           FROM dataset_stage
            ON CONFLICT (entry_id, row_key) DO UPDATE
-             SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, deleted = false,
+             SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, masked = EXCLUDED.masked, masked_under = EXCLUDED.masked_under, deleted = false,
                  change_seq = EXCLUDED.change_seq, updated_at = EXCLUDED.updated_at
              WHERE d.deleted OR d.region_code <> EXCLUDED.region_code OR d.data IS DISTINCT FROM EXCLUDED.data
            RETURNING row_key, (xmax = 0) AS fresh
@@ -217,7 +221,7 @@ export class DatasetLoad {
          SELECT count(*) FILTER (WHERE merged.fresh OR old.deleted) AS inserted,
                 count(*) FILTER (WHERE NOT merged.fresh AND NOT old.deleted) AS updated
          FROM merged LEFT JOIN dataset_row old ON NOT merged.fresh AND old.entry_id = $1 AND old.row_key = merged.row_key`,
-        [entryId],
+        [entryId, tag],
       );
       await this.runner.query('RELEASE SAVEPOINT merge');
       const [last] = await this.runner.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
@@ -241,9 +245,9 @@ export class DatasetLoad {
   }
 
   /** The entry, locked for the merge: see DatasetRowRepository. */
-  async lockEntry(entryId: string): Promise<Pick<DatasetEntry, 'status' | 'dataItems'> | undefined> {
-    const rows: { status: DatasetEntry['status']; dataItems: { name: string; type: DataItemType; sensitive: boolean }[] }[] =
-      await this.runner.query(`SELECT status, data_items AS "dataItems" FROM catalog_entry WHERE id = $1 FOR NO KEY UPDATE`, [entryId]);
+  async lockEntry(entryId: string): Promise<Pick<EntryState, 'status' | 'dataItems' | 'grade'> | undefined> {
+    const rows: { status: EntryState['status']; grade: EntryState['grade']; dataItems: { name: string; type: DataItemType; sensitive: boolean }[] }[] =
+      await this.runner.query(`SELECT status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1 FOR NO KEY UPDATE`, [entryId]);
     return rows[0];
   }
 

@@ -8,6 +8,7 @@ import type { Page } from '../common/cursor';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
+import { maskPlan } from '../returns/masking';
 
 /**
  * A load that changed this many rows leaves the planner's statistics of dataset_row stale enough
@@ -129,7 +130,8 @@ export class DatasetsService {
       if (!current || current.status !== 'active' || !sameItems(current.dataItems, entry.dataItems)) {
         throw new ConflictError(`entry ${entryId} changed during the upload (retired, or its data items changed); upload again`);
       }
-      const merged = await load.merge(entryId);
+      // The grade is read under the lock: rows are masked at rest under the entry's plan of now.
+      const merged = await load.merge(entryId, maskPlan(current.grade, current.dataItems));
       if (merged === 'duplicates') {
         const duplicates = await load.duplicates(MAX_ERRORS + 1);
         throw new UploadRefusedException(

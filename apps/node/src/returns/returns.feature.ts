@@ -5,6 +5,7 @@ import { ReturnedRowsParallelWrites1764310001000 } from './migrations/1764310001
 import { MaskingInSql1764330001000 } from './migrations/1764330001000-masking-in-sql';
 import { ReturnedRowRequestDefault1764330002000 } from './migrations/1764330002000-returned-row-request-default';
 import { RegionMoves1764330003000 } from './migrations/1764330003000-region-moves';
+import { MaskedAtRest1764330004000 } from './migrations/1764330004000-masked-at-rest';
 import { ReturnsController } from './returns.controller';
 import { ReturnsRepository } from './returns.repository';
 import { ReturnsService } from './returns.service';
@@ -17,5 +18,5 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
   providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
-  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000, ReturnedRowRequestDefault1764330002000, RegionMoves1764330003000],
+  migrations: [Returns1764300001000, ReturnedRowsParallelWrites1764310001000, MaskingInSql1764330001000, ReturnedRowRequestDefault1764330002000, RegionMoves1764330003000, MaskedAtRest1764330004000],
 };

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { escapeLiteral, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { copyOut } from '../database/copy';
-import { MASK_MODES, type MaskPlan } from './masking';
+import { MASK_MODES, maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { rowsOf } from '../database/returned-rows';
 import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
 
@@ -274,8 +274,10 @@ const DIGITS = /^[0-9]{1,6}$/;
 /**
  * The COPY statement of a chunk. COPY takes no parameters, so every value is written in as a
  * literal: the numbers, codes and id are checked here, the item names are quoted by pg's
- * escapeLiteral. Each sensitive item the row has is replaced by its masked value (jsonb_set
- * without create_missing, so an item the row lacks stays absent); a deletion's data is \N.
+ * escapeLiteral (maskedDataSql). A row's data goes out as the masked copy kept beside it when it
+ * was written (migration MaskedAtRest), if that copy was masked under the entry's current plan;
+ * otherwise (the entry's grade or sensitive items changed since) it is masked here. A deletion's
+ * data is \N.
  *
  * A city's subtree is read region by region: `region_code = ANY(the codes present)`, found by a
  * skip scan of the region index, lets each region's index range be cut by change_seq, where a
@@ -291,16 +293,12 @@ export function chunkCopySql(s: ChunkSource): string {
   if (code === undefined || !DIGITS.test(code) || (s.jurisdiction.exact !== undefined && s.jurisdiction.prefix !== undefined)) {
     throw new RangeError('chunkCopySql: bad jurisdiction');
   }
-  const items = s.mask.sensitive.map(escapeLiteral);
-  const data = items.reduce((expr, item, i) =>
-    `jsonb_set(${expr}, ARRAY[${item}], tdx_mask_item(item.k${i}, item.t${i}, '${s.mask.mode}'), false)`, 'data');
-  // Each item's type and text once per row (OFFSET 0 keeps the subquery from being folded back in).
-  const parts = items.map((item, i) => `jsonb_typeof(data -> ${item}) AS k${i}, data ->> ${item} AS t${i}`);
-  const lateral = items.length === 0 ? '' : `, LATERAL (SELECT ${parts.join(', ')} OFFSET 0) item`;
+  const tag = maskPlanTag(s.mask);
+  const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
   const within = (column: string) => regionWithin(column, s.jurisdiction);
   return `COPY (
     SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
-    FROM dataset_row${lateral}
+    FROM dataset_row
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
     UNION ALL
