@@ -177,6 +177,23 @@ describe(`dataset content at county ${NODE}`, () => {
       expect(alive).toMatchObject({ deleted: false, data: { name: 'one' } });
       expect(alive.seq).toBeGreaterThan(tomb.seq);
     });
+
+    it('keeps each row masked as the grade requires, and sends rows again once the grade changes', async () => {
+      const id = await newEntry({ dataItems: ITEMS.map((item) => (item.name === 'name' ? { ...item, sensitive: true } : item)) });
+      const line = `${HEADER}\nM1,330106,张三,1,1,true,2020-01-01,2020-01-01T00:00:00Z,\n`;
+      const copy = async () => (await db.query<{ masked: { name: string }; seq: string }>(
+        `SELECT masked, change_seq AS seq FROM dataset_row WHERE entry_id = $1 AND row_key = 'M1'`, [id]))[0];
+      expect((await upload(line, 'text/csv', id)).body).toMatchObject({ inserted: 1 });
+      const partial = await copy();
+      expect(partial.masked.name).toBe('张*');
+      expect((await upload(line, 'text/csv', id)).body).toMatchObject({ unchanged: 1 });
+      expect((await api(node.url, 'PATCH', `/api/v1/catalog/entries/${id}`, { grade: 'L3', openType: 'restricted' })).body).toMatchObject({ grade: 'L3' });
+      // The same row under the new grade: masked again, and a change (receivers hold the old mask).
+      expect((await upload(line, 'text/csv', id)).body).toMatchObject({ updated: 1, unchanged: 0 });
+      const shape = await copy();
+      expect(shape.masked.name).toBe('**');
+      expect(Number(shape.seq)).toBeGreaterThan(Number(partial.seq));
+    });
   });
 
   describe('refused uploads change nothing', () => {

@@ -215,7 +215,9 @@ export class DatasetLoad {
            ON CONFLICT (entry_id, row_key) DO UPDATE
              SET region_code = EXCLUDED.region_code, data = EXCLUDED.data, masked = EXCLUDED.masked, masked_under = EXCLUDED.masked_under, deleted = false,
                  change_seq = EXCLUDED.change_seq, updated_at = EXCLUDED.updated_at
+             -- A copy masked under another plan (the grade changed) is a change too: receivers hold the old mask.
              WHERE d.deleted OR d.region_code <> EXCLUDED.region_code OR d.data IS DISTINCT FROM EXCLUDED.data
+               OR d.masked_under IS DISTINCT FROM EXCLUDED.masked_under
            RETURNING row_key, (xmax = 0) AS fresh
          )
          SELECT count(*) FILTER (WHERE merged.fresh OR old.deleted) AS inserted,
