@@ -35,12 +35,19 @@ export function maskPlan(grade: Grade, dataItems: { name: string; sensitive: boo
 }
 
 /**
+ * The migration that last changed the rules of tdx_mask_text. A migration that changes them must
+ * name itself here: the tag changes with it, so copies masked under the old rules are not served.
+ */
+const MASK_RULES = 'MaskingInSql1764330001000';
+
+/**
  * A short name of the plan, kept beside each row's masked copy (dataset_row.masked_under): a
- * copy is served only while its plan is the entry's current one. Null when nothing is masked.
+ * copy is served only while its plan (and the rules) are the entry's current ones. Null when
+ * nothing is masked.
  */
 export function maskPlanTag(plan: MaskPlan): string | null {
   if (plan.sensitive.length === 0) return null;
-  return createHash('sha256').update(JSON.stringify([plan.mode, plan.sensitive])).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify([MASK_RULES, plan.mode, plan.sensitive])).digest('hex').slice(0, 16);
 }
 
 /**
