@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * holder database's time per chunk (3.0 against 0.8 s for the 144,453 rows of Hangzhou), and a
  * province returns the same rows to eleven cities and ninety counties, again at every re-sync.
  *
- * `masked_under` names the plan the copy was masked under (maskPlanTag: the grade's mode and the
- * sensitive items). A chunk serves the copy only while that is the entry's current plan; rows
+ * `masked_under` names the plan the copy was masked under (maskPlanTag: the masking rules'
+ * version, the grade's mode and the sensitive items). A chunk serves the copy only while that is the entry's current plan; rows
  * written before this migration, or before a change of grade or of sensitive items, are masked
  * when read, as before. Both are null when the entry has nothing to mask, and for deletions.
  */
