@@ -66,6 +66,22 @@ describe('writing returned rows', () => {
     });
   });
 
+  it('moves the cursor over ranges that commit out of order, once the gap before them closes', async () => {
+    const job = await newJob('full');
+    // The transfer writes two ranges at once: either may commit first.
+    await writer.apply(job, county, chunk(20, 30, [line('d', 25, { v: 1 })]));
+    expect((await state(job)).cursor).toEqual([0, 0, 0, 0]);
+    await Promise.all([
+      writer.apply(job, county, chunk(10, 20, [line('b', 12, { v: 1 }), line('c', 17, { v: 1 })])),
+      writer.apply(job, county, chunk(0, 10, [line('a', 5, { v: 1 })])),
+    ]);
+    expect(await state(job)).toEqual({
+      rows: [['a', { v: 1 }, 5], ['b', { v: 1 }, 12], ['c', { v: 1 }, 17], ['d', { v: 1 }, 25]],
+      cursor: [30, 4, 4, 0],
+    });
+    expect(await db.query('SELECT * FROM return_job_range WHERE job_id = $1', [job.id])).toEqual([]);
+  });
+
   it('applies deletions and incremental chunks by the upsert, never over a newer row', async () => {
     const job = await newJob('incremental');
     await writer.apply(job, county, chunk(0, 5, [line('a', 2, { v: 1 }), line('b', 5, { v: 1 })]));

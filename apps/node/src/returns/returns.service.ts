@@ -42,6 +42,11 @@ export class ReturnsService {
     if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
     await this.returns.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
     this.logger.log(`return request ${id} to ${dto.holder} for entry ${dto.entryId}: ${answer.message.body.state}`);
+    if (answer.message.body.state === 'granted') {
+      // Granted at once (unconditional sharing): the transfer starts now rather than at the next tick,
+      // which would also start it should this fail.
+      await this.transfer.createJob(id).catch((error) => this.logger.warn(`return request ${id}: the transfer will start at the next tick: ${(error as Error).message}`));
+    }
     this.transfer.poke();
     return this.view(await this.mustFind(id));
   }
