@@ -5,9 +5,10 @@
 // city 330100 (its subtree) and to the county 330106 (itself). For each, the script prints the rows
 // per second landed in the receiver's database and, measured in the same run between the same two
 // databases, the baseline of raw PostgreSQL `COPY (SELECT the same rows) TO STDOUT` piped into
-// `COPY ... FROM STDIN` (a scratch table in the receiver's database; the median of three copies,
-// each printed, as the machine's speed drifts), the ratio, and the peak
-// memory (VmHWM) of each node process. The last line of output is one JSON object with the figures.
+// `COPY ... FROM STDIN` (a scratch table in the receiver's database), and the ratio. As the
+// machine's speed drifts, the copy and the return (each time a new request) run three times each,
+// taking turns; every run is printed and the medians are compared. Then the peak memory (VmHWM)
+// of each node process. The last line of output is one JSON object with the figures.
 //
 //   --rows N     rows at the province (default 1,000,000)
 //
@@ -48,7 +49,8 @@ const LOG_DIR = join(ROOT, '.tdx/bench/logs');
 const CLI_MAIN = join(ROOT, 'apps/cli/dist/main.js');
 const TARGET_RATE = 50_000;
 const TARGET_RATIO = 0.3;
-const BASELINE_COPIES = 3;
+/** Runs of the baseline copy and of the return, each, per receiver: their medians are compared. */
+const RUNS = 3;
 const RETURN_TIMEOUT_MS = Math.max(300_000, options.rows * 2);
 
 const nodes = new Map();
@@ -72,6 +74,8 @@ function log(message = '') {
   process.stdout.write(`${message}\n`);
 }
 
+/** The run with the median rows per second. */
+const median = (runs) => [...runs].sort((a, b) => a.rowsPerSec - b.rowsPerSec)[Math.floor(runs.length / 2)];
 const round = (n, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
@@ -360,23 +364,27 @@ async function main() {
   for (const target of RETURNS) {
     const expected = await withPg(dbUrl(PROVINCE), async (c) => (await c.query(`SELECT count(*)::int AS n FROM (${selectSql(dataEntry.id, target.prefix)}) s`)).rows[0].n);
     log(`\n(2) return to ${target.receiver} (${target.scope}): ${fmt(expected)} rows with region codes ${target.prefix}*`);
-    // The machine's speed drifts from one second to the next: the baseline is the median of three copies.
+    // The machine's speed drifts from one second to the next: the baseline copy and the return are
+    // each run RUNS times, taking turns, and their medians are compared. Each return is a new
+    // request, transferred in full.
     const copies = [];
-    for (let i = 0; i < BASELINE_COPIES; i++) copies.push(await copyBaseline(dataEntry.id, target.prefix, target.receiver));
-    const wrong = copies.find((c) => c.rows !== expected);
-    if (wrong) throw new ScriptError(`the COPY baseline moved ${wrong.rows} rows, expected ${expected}`);
-    const baseline = [...copies].sort((a, b) => a.rowsPerSec - b.rowsPerSec)[Math.floor(BASELINE_COPIES / 2)];
-    log(`  baseline COPY ${PROVINCE} -> ${target.receiver}: ${fmt(baseline.rows)} rows, ${copies.map((c) => `${c.seconds.toFixed(2)} s`).join(', ')}; ` +
-      `median ${fmt(baseline.rowsPerSec)} rows/s`);
-    if (!returnsAvailable) {
-      results.push({ ...target, expected, baseline, copies, returned: null, ratio: null });
-      continue;
+    const returns = [];
+    for (let i = 0; i < RUNS; i++) {
+      const copy = await copyBaseline(dataEntry.id, target.prefix, target.receiver);
+      if (copy.rows !== expected) throw new ScriptError(`the COPY baseline moved ${copy.rows} rows, expected ${expected}`);
+      copies.push(copy);
+      log(`  baseline COPY ${PROVINCE} -> ${target.receiver}: ${fmt(copy.rows)} rows in ${copy.seconds.toFixed(2)} s, ${fmt(copy.rowsPerSec)} rows/s`);
+      if (!returnsAvailable) continue;
+      const returned = await returnTo(target, dataEntry.id, expected);
+      returns.push(returned);
+      log(`  return: ${fmt(returned.rows)} rows landed in ${returned.table} in ${returned.seconds.toFixed(2)} s (request to last row), ${fmt(returned.rowsPerSec)} rows/s` +
+        `${returned.jobSeconds !== null ? `; the job's own time ${returned.jobSeconds.toFixed(2)} s` : ''}`);
     }
-    const returned = await returnTo(target, dataEntry.id, expected);
-    const ratio = returned.rowsPerSec / baseline.rowsPerSec;
-    log(`  return: ${fmt(returned.rows)} rows landed in ${returned.table} in ${returned.seconds.toFixed(2)} s (request to last row), ${fmt(returned.rowsPerSec)} rows/s` +
-      `${returned.jobSeconds !== null ? `; the job's own time ${returned.jobSeconds.toFixed(2)} s` : ''}; ratio ${ratio.toFixed(3)}`);
-    results.push({ ...target, expected, baseline, copies, returned, ratio });
+    const baseline = median(copies);
+    const returned = returnsAvailable ? median(returns) : null;
+    const ratio = returned ? returned.rowsPerSec / baseline.rowsPerSec : null;
+    log(`  medians: return ${returned ? `${fmt(returned.rowsPerSec)} rows/s` : 'not measured'}, baseline ${fmt(baseline.rowsPerSec)} rows/s; ratio ${ratio?.toFixed(3) ?? '-'}`);
+    results.push({ ...target, expected, baseline, copies, returned, returns, ratio });
   }
 
   const peak = peaks();
@@ -405,6 +413,7 @@ async function main() {
       copyBaselineSeconds: round(r.baseline.seconds, 3),
       copyBaselineRowsPerSec: round(r.baseline.rowsPerSec),
       copyBaselineRuns: r.copies.map((c) => round(c.rowsPerSec)),
+      returnRuns: r.returns.map((x) => round(x.rowsPerSec)),
       ratio: round(r.ratio, 4),
     })),
     returnsMeasured: returnsAvailable,
