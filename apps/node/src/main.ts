@@ -2,8 +2,10 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, loadNodeConfig } from './config/environment';
 import { createNodeApp } from './create-node-app';
+import { tuneHeapGrowth } from './heap-tuning';
 
 async function main(): Promise<void> {
+  tuneHeapGrowth();
   let config;
   try {
     config = loadNodeConfig(process.env);
