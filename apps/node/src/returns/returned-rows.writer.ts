@@ -92,8 +92,8 @@ export class ReturnedRowsWriter {
     await runner.query('SAVEPOINT straight_in');
     try {
       // request_id takes its default from the transaction's setting (see apply).
+      // The savepoint is left open: the commit takes its work with the rest, one round trip fewer.
       await copyIn(client, 'COPY returned_row (row_key, region_code, source_seq, data) FROM STDIN', chunk.attachment);
-      await runner.query('RELEASE SAVEPOINT straight_in');
       return { upserts: chunk.rows, deletes: 0 };
     } catch {
       // A row already there (a chunk written again), or rows the database refuses: the general way

@@ -184,6 +184,11 @@ export class ReturnsRepository {
       [id, tombstonesAfter, remaining]);
   }
 
+  /** Moves the cursor over changes that hold nothing for the job (every range before it written). */
+  async advanceCursor(manager: EntityManager, id: string, through: number): Promise<void> {
+    await manager.query(`UPDATE return_job SET after_seq = GREATEST(after_seq, $2) WHERE id = $1`, [id, through]);
+  }
+
   /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
   async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
     const rows = rowsOf(await manager.query(

@@ -45,7 +45,7 @@ export class ReturnsService {
     if (answer.message.body.state === 'granted') {
       // Granted at once (unconditional sharing): the transfer starts now rather than at the next tick,
       // which would also start it should this fail.
-      await this.transfer.createJob(id).catch((error) => this.logger.warn(`return request ${id}: the transfer will start at the next tick: ${(error as Error).message}`));
+      await this.transfer.startGranted(answer.message.body).catch((error) => this.logger.warn(`return request ${id}: the transfer will start at the next tick: ${(error as Error).message}`));
     }
     this.transfer.poke();
     return this.view(await this.mustFind(id));
