@@ -40,31 +40,23 @@ describe('planning a return', () => {
     return rows.map((r) => Number(r.change_seq));
   }
 
-  async function plan(j: { exact?: string; prefix?: string }, size: { max: number; min: number; ranges: number }) {
+  async function plan(j: { exact?: string; prefix?: string }, rowsPerRange: number) {
     const head = await returns.headSeq(dataSource.manager, entryId);
-    return returns.planSource(dataSource.manager, entryId, j, 0, head, head, size);
+    return returns.planSource(dataSource.manager, entryId, j, 0, head, head, rowsPerRange);
   }
 
-  it('cuts a small transfer into the wanted number of ranges, so both ends can work at once', async () => {
+  it('cuts a county\'s changes into ranges of the given size, the last holding the rest', async () => {
     const changes = await changesOf('330106');
-    const { bounds, total } = await plan({ exact: '330106' }, { max: 2500, min: 100, ranges: 8 });
-    expect(total).toBe(3000);
-    // 3,000 rows in 8 ranges: 375 rows each, the bound of each the change of its 375th row.
-    expect(bounds).toEqual([375, 750, 1125, 1500, 1875, 2250, 2625, 3000].map((n) => changes[n - 1]));
+    const byThousand = await plan({ exact: '330106' }, 1000);
+    expect(byThousand).toEqual({ bounds: [1000, 2000, 3000].map((n) => changes[n - 1]), total: 3000 });
+    const by1200 = await plan({ exact: '330106' }, 1200);
+    expect(by1200).toEqual({ bounds: [1200, 2400, 3000].map((n) => changes[n - 1]), total: 3000 });
   });
 
-  it('makes no range larger than a chunk, nor smaller than the least worth a round trip', async () => {
-    const changes = await changesOf('330106');
-    const byChunk = await plan({ exact: '330106' }, { max: 1000, min: 100, ranges: 2 });
-    expect(byChunk.bounds).toEqual([1000, 2000, 3000].map((n) => changes[n - 1]));
-    const byFloor = await plan({ exact: '330106' }, { max: 2500, min: 1200, ranges: 8 });
-    expect(byFloor.bounds).toEqual([1200, 2400, 3000].map((n) => changes[n - 1]));
-  });
-
-  it('counts a whole subtree for a prefix', async () => {
-    const { bounds, total } = await plan({ prefix: '3301' }, { max: 5000, min: 100, ranges: 4 });
+  it('counts a whole subtree for a prefix, its last bound the head', async () => {
+    const { bounds, total } = await plan({ prefix: '3301' }, 2500);
     expect(total).toBe(ROWS);
-    expect(bounds).toHaveLength(4);
+    expect(bounds).toHaveLength(3);
     expect(bounds.at(-1)).toBe(await returns.headSeq(dataSource.manager, entryId));
   });
 });

@@ -23,14 +23,6 @@ const CHUNK_ROWS = 5000;
 /** Planned chunk size, as a share of max_payload: the plan estimates sizes, the pull cuts at MAX_SHARE. */
 const PLAN_SHARE = 0.8;
 const MAX_SHARE = 0.9;
-/**
- * A small transfer (a county's rows, or a day's changes) is still cut into several ranges, so that
- * the receiver writes the first while the holder reads the next; ranges of full chunks would leave
- * one side waiting for the other at the start and at the end. Not below a few hundred rows, where
- * each range's own round trips and transactions would outweigh its rows.
- */
-const RANGES_AT_LEAST = 8;
-const RANGE_ROWS_AT_LEAST = 500;
 /** A chunk line's bytes beyond the row's data: key, region, sequence, separators. */
 const ROW_OVERHEAD_BYTES = 48;
 
@@ -211,9 +203,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       const tombstonesAfter = p.tombstonesAfter ?? head;
       // Rows outside the average are caught by the pull, which cuts a chunk at MAX_SHARE.
       const rowBytes = (await this.returns.averageRowBytes(manager, entry.id)) + ROW_OVERHEAD_BYTES;
-      const max = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(budget / rowBytes)));
-      const { bounds, total } = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head,
-        { max, min: RANGE_ROWS_AT_LEAST, ranges: RANGES_AT_LEAST });
+      const rowsPerRange = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(budget / rowBytes)));
+      const { bounds, total } = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
       if (bounds.length === 0) {
         await this.returns.recordSent(manager, request.id, 0, head, true, this.config.code);
         this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
