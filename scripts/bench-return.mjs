@@ -400,7 +400,7 @@ async function main() {
   log('\nsummary');
   log(`  load              ${fmt(loadRate)} rows/s (${fmt(options.rows)} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB)`);
   for (const r of results) {
-    const landed = r.returned ? `${fmt(r.returned.rowsPerSec)} rows/s landed (${fmt(r.returned.rows)} rows)` : `not measured (${fmt(r.expected)} rows)`;
+    const landed = r.returned ? `${fmt(r.returned.rowsPerSec)} rows/s landed (${fmt(r.returned.rows)} rows, median of ${RUNS})` : `not measured (${fmt(r.expected)} rows)`;
     log(`  to ${r.receiver} ${r.scope.padEnd(8)} ${landed}; COPY baseline ${fmt(r.baseline.rowsPerSec)} rows/s; ratio ${r.ratio?.toFixed(3) ?? '-'}` +
       `   target >= ${fmt(TARGET_RATE)}/s, ratio >= ${TARGET_RATIO}`);
   }

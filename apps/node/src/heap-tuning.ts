@@ -10,8 +10,9 @@ export const HEAP_GROWING_PERCENT = 300;
  * live long enough to be promoted while they wait to be written, ran a full collection every 200 ms
  * (28 in bench:return's three returns to the city, a quarter of the receiving node's CPU). With
  * room for four times the live heap it ran 6, for about 30 MB more resident memory. The flag is
- * read whenever V8 sets the next limit, so setting it at start-up is enough; every way of starting
- * a node (npm run start:node, the systemd unit, the demo and the benchmarks) passes through here.
+ * read whenever V8 sets the next limit, so setting it at start-up is enough. Every node process
+ * passes through here, however started (npm run start:node, the systemd unit, the demo, the
+ * benchmarks); the nodes tests start inside jest's own process do not.
  */
 export function tuneHeapGrowth(): void {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
