@@ -209,27 +209,26 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private async transfer(job: JobRow, request: RequestRow, firstPlan?: Promise<ReturnPlan>): Promise<void> {
     let after = job.afterSeq;
     let tombstonesAfter = job.tombstonesAfter ?? (job.kind === 'incremental' ? 0 : null);
-    let plan = await (firstPlan?.catch(() => this.plan(request, after, tombstonesAfter)) ?? this.plan(request, after, tombstonesAfter));
+    const planFromCursor = () => this.plan(request, after, tombstonesAfter);
+    let plan = await (firstPlan?.catch(planFromCursor) ?? planFromCursor());
     for (;;) {
       tombstonesAfter = plan.tombstonesAfter;
       if (plan.bounds.length === 0) break;
       await this.returns.recordPlan(this.dataSource.manager, job.id, plan.tombstonesAfter, plan.total);
       const last = plan.bounds[plan.bounds.length - 1];
-      const passTombstonesAfter = plan.tombstonesAfter;
       // The next pass is planned once this one's last range has arrived, while its rows are still
       // being written: that round trip no longer waits for the writes.
       let nextPlan: Promise<ReturnPlan> | undefined;
-      await this.pullRanges(job, request, after, plan.bounds, plan.tombstonesAfter,
-        () => (nextPlan = settledLater(this.plan(request, last, passTombstonesAfter))));
+      await this.pullRanges(job, request, after, plan.bounds, tombstonesAfter,
+        () => (nextPlan = settledLater(this.plan(request, last, tombstonesAfter))));
       if (!this.running) return;
       after = last;
-      plan = await (nextPlan ?? this.plan(request, after, tombstonesAfter));
+      plan = await (nextPlan ?? planFromCursor());
     }
     // The last plan found nothing of this jurisdiction up to its head: the next pass starts there.
     after = Math.max(after, plan.head);
-    const finalPlan = plan;
     const done = await this.dataSource.transaction(async (manager) => {
-      await this.returns.recordPlan(manager, job.id, finalPlan.tombstonesAfter, finalPlan.total);
+      await this.returns.recordPlan(manager, job.id, plan.tombstonesAfter, plan.total);
       await this.returns.advanceCursor(manager, job.id, after);
       const finished = await this.returns.finishJob(manager, job.id, 'done', null);
       if (finished.kind === 'full' || finished.upserts + finished.deletes > 0) {
