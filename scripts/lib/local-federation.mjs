@@ -1,8 +1,8 @@
 // Shared by scripts/demo.mjs and scripts/bench-replication.mjs: running built tdx nodes as child
 // processes against the local PostgreSQL and NATS, and the small checks around that.
 import { spawn } from 'node:child_process';
-import { randomInt } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomInt } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,7 +20,26 @@ export const NODE_MAIN = process.env.TDX_NODE_MAIN ? resolve(process.env.TDX_NOD
 export class ScriptError extends Error {}
 
 const NODE_VARIABLES = ['NODE_CODE', 'PARENT_CODE', 'DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'PORT', 'NODE_KEY_FILE', 'NODE_NAME', 'LOG_LEVEL',
-  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN', 'JOIN_APPROVAL', 'TRUST_LIST_TTL', 'TRUST_REFRESH'];
+  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN', 'JOIN_APPROVAL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'TRUST_ANCHOR'];
+
+/**
+ * The public key (base64url, as TRUST_ANCHOR takes it) of the province's key in `keyFile`, creating
+ * the key (PKCS#8 PEM, mode 0600, as the node would) when absent: the scripts install the anchor
+ * on every other node before any of them starts, as an operator does out of band.
+ */
+export function provinceAnchor(keyFile) {
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600, flag: 'wx' });
+  }
+  return publicKeyOf(keyFile);
+}
+
+/** The public key (base64url) of the Ed25519 private key in `keyFile`. */
+export function publicKeyOf(keyFile) {
+  return String(createPublicKey(createPrivateKey(readFileSync(keyFile, 'utf8'))).export({ format: 'jwk' }).x);
+}
 
 /** Where a path is, said relative to the repository when it is inside it. */
 export function shown(path) {
@@ -142,20 +161,23 @@ export async function accessToken(base, fresh = false) {
 
 /**
  * The operator's part of joining (a node's joins wait for approval at the parent): approves
- * `child` at `parent` once it has asked. Each node is started with a parent that requires it.
+ * `child` at `parent` once it has asked, naming the key the child holds (as an operator compares
+ * fingerprints), so that no other key asking as that code is approved. Each node is started with a
+ * parent that requires it.
  */
 export async function approveJoin(parent, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { body } = await api(parent.url, 'GET', '/api/v1/federation/nodes');
-    const node = body.items.find((n) => n.code === child.code);
-    if (node?.status === 'approved') return;
-    if (node?.status === 'pending') {
-      await api(parent.url, 'POST', `/api/v1/federation/nodes/${child.code}/approve`);
+    const publicKey = existsSync(child.keyFile) ? publicKeyOf(child.keyFile) : undefined;
+    const asking = body.items.find((n) => n.code === child.code && n.publicKey === publicKey);
+    if (asking?.status === 'approved') return;
+    if (asking?.status === 'pending') {
+      await api(parent.url, 'POST', `/api/v1/federation/nodes/${child.code}/approve`, { publicKey });
       return;
     }
     if (Date.now() > deadline) {
-      throw new ScriptError(`${child.code} did not ask ${parent.code} to join within ${timeoutMs / 1000} s (${node ? node.status : 'no request'}); see ${shown(child.logFile)}`);
+      throw new ScriptError(`${child.code} did not ask ${parent.code} to join within ${timeoutMs / 1000} s (${asking ? asking.status : 'no request with its key'}); see ${shown(child.logFile)}`);
     }
     await sleep(100);
   }
@@ -224,9 +246,13 @@ async function send(base, method, path, body, token, expect) {
  * (a second signal during Nest's shutdown would cut it short).
  */
 export class NodeProcess {
-  /** `adminPassword`: the password of the node's first account `admin` (a random one by default). */
-  constructor({ code, parentCode, port, databaseUrl: dbUrl, natsUrl, namespace, keyFile, logFile, logLevel = 'log', adminPassword = generatePassword() }) {
-    Object.assign(this, { code, parentCode, port, logFile });
+  /**
+   * `adminPassword`: the password of the node's first account `admin` (a random one by default).
+   * `trustAnchor`: the province's public key; by default that of `node-<province>.pem` beside `keyFile`.
+   */
+  constructor({ code, parentCode, port, databaseUrl: dbUrl, natsUrl, namespace, keyFile, logFile, logLevel = 'log', adminPassword = generatePassword(),
+    trustAnchor = code.endsWith('0000') ? undefined : provinceAnchor(join(dirname(keyFile), `node-${code.slice(0, 2)}0000.pem`)) }) {
+    Object.assign(this, { code, parentCode, port, logFile, keyFile });
     this.url = `http://localhost:${port}`;
     this.adminPassword = adminPassword;
     signInAs(this.url, 'admin', adminPassword);
@@ -238,6 +264,7 @@ export class NodeProcess {
       NATS_NAMESPACE: namespace,
       PORT: String(port),
       NODE_KEY_FILE: keyFile,
+      ...(trustAnchor ? { TRUST_ANCHOR: trustAnchor } : {}),
       LOG_LEVEL: logLevel,
       // Used only on the node's first start, to create `admin`; the node never logs it.
       ADMIN_PASSWORD: adminPassword,

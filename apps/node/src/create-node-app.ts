@@ -4,6 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { NodeConfig, NodeRuntimeConfig } from './config/node-config';
 import { loadOrCreateSigningKey } from './config/signing-key.store';
+import { ConfigError } from './config/environment';
+import { keyFingerprint } from '@tdx/contracts';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { strictValidationPipe } from './common/validation';
 import { NodeModule } from './node.module';
@@ -22,6 +24,9 @@ const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
 /** Builds one node's Nest application from its validated configuration; it does not listen yet. */
 export async function createNodeApp(config: NodeConfig): Promise<INestApplication> {
   const { key } = loadOrCreateSigningKey(config.keyFile);
+  if (config.level === 'province' && config.identity.trustAnchor && config.identity.trustAnchor !== key.publicKey) {
+    throw new ConfigError([`TRUST_ANCHOR: is not the key of this province (NODE_KEY_FILE holds key ${keyFingerprint(key.publicKey)}, the anchor is ${keyFingerprint(config.identity.trustAnchor)})`]);
+  }
   const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {
     // Every log line passes a redactor of this node's secrets (database and NATS passwords, ADMIN_PASSWORD, ...).

@@ -7,8 +7,10 @@ import { tuneHeapGrowth } from './heap-tuning';
 async function main(): Promise<void> {
   tuneHeapGrowth();
   let config;
+  let app;
   try {
     config = loadNodeConfig(process.env);
+    app = await createNodeApp(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`tdx node refuses to start: ${error.message}\n`);
@@ -16,7 +18,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createNodeApp(config);
   await app.listen(config.port);
   new Logger('Node').log(`node ${config.code} ${config.name} (${config.level}) listening on http://localhost:${config.port}`);
 }

@@ -16,6 +16,8 @@ import { TrustListRepository } from './federation/trust-list.repository';
 import { TrustListService } from './federation/trust-list.service';
 import { FederationStatusService } from './federation/federation-status.service';
 import { LinkStateRepository } from './federation/link-state.repository';
+import { NodeRegistryRepository } from './federation/node-registry.repository';
+import { NodeAdmissionService } from './federation/node-admission.service';
 import { NatsLink } from './federation/nats-link';
 import { OutboxRepository } from './federation/outbox.repository';
 import { OutboxSignal } from './federation/outbox-signal';
@@ -46,7 +48,7 @@ export class NodeModule {
         MetricsRegistry,
         InstitutionRepository, InstitutionsService,
         CatalogEntryRepository, CatalogService,
-        OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
+        OutboxRepository, OutboxSignal, LinkStateRepository, NodeRegistryRepository, NodeAdmissionService, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService, KeyRotationService,
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],

@@ -120,7 +120,7 @@ describe('node identity', () => {
     await api(node('330106').url, 'POST', '/api/v1/institutions', sampleInstitution('Xihu Market Bureau'));
     await eventually(async () => expect(await institutionsAt('330000')).toContain('Xihu Market Bureau'), 30_000);
 
-    // A grandchild: the province knows it from the join the city forwarded, and revokes it for the federation.
+    // A grandchild: the province admitted it on the city's signed approval, and revokes it for the federation.
     const revoked = await api(node('330000').url, 'POST', '/api/v1/federation/nodes/330106/revoke', { reason: 'key leaked' });
     expect(revoked.body).toMatchObject({ code: '330106', status: 'revoked', reason: 'key leaked' });
     await eventually(async () => {
@@ -183,14 +183,16 @@ describe('node identity', () => {
     // The province issues lists valid for 4 s; with it stopped, the city's copy runs out.
     await node('330000').stop();
     await eventually(async () => expect((await api(node('330100').url, 'GET', '/api/v1/federation/trust-list')).body.state).toBe('expired'), 20_000);
-    // The city approves the county it had rejected; the county writes; the city cannot check the signature now.
+    // The city approves the county it had rejected; the county writes. Nothing moves: the county cannot
+    // check its parent's signed answer, nor the city the county's records, without a valid list.
     await api(node('330100').url, 'POST', '/api/v1/federation/nodes/330108/approve');
-    await eventually(async () => expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.joined).toBe(true), 20_000);
     await api(node('330108').url, 'POST', '/api/v1/institutions', sampleInstitution('Binjiang Data Bureau'));
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(await institutionsAt('330100')).not.toContain('Binjiang Data Bureau');
     const { body: waiting } = await api(node('330100').url, 'GET', '/api/v1/federation/status');
     expect(waiting.trustList).toMatchObject({ state: 'expired', alarm: true });
+    await eventually(async () => expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.lastError)
+      .toMatch(/cannot be checked yet: the trust list expired|holds no trust list/), 20_000);
 
     // Back: the province issues a list naming the county (its join came up meanwhile), and the record waiting in the stream is applied.
     await start('330000', undefined, { ...operator, TRUST_LIST_TTL: '4' });

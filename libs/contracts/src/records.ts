@@ -56,6 +56,32 @@ export interface JoinBody {
    * node proves it holds both.
    */
   rotatedFrom?: { publicKey: string; sig: string };
+  /** Random, echoed in the parent's signed answer, so that an old answer cannot be passed off as the answer to this join. */
+  nonce?: string;
+}
+
+/**
+ * A parent's signed word that `code`, its direct child, signs with `publicKey`: the only record on
+ * which an ancestor admits a node. `origin` of the record is the parent. `previousPublicKey` is set
+ * when the approval rotates the node's key (the old one stays valid for what it signed before).
+ */
+export interface NodeApprovalBody {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  parent: string;
+  publicKey: string;
+  previousPublicKey?: string;
+  approvedAt: string;
+}
+
+/** A parent's signed word that `publicKey` of its direct child `code` is revoked. */
+export interface NodeRevocationBody {
+  code: string;
+  parent: string;
+  publicKey: string;
+  reason: string;
+  revokedAt: string;
 }
 
 interface RecordHeader {
@@ -70,16 +96,31 @@ interface RecordHeader {
 
 export type ReplicationRecord =
   | (RecordHeader & { kind: 'node.join'; body: JoinBody })
+  | (RecordHeader & { kind: 'node.approval'; body: NodeApprovalBody })
+  | (RecordHeader & { kind: 'node.revocation'; body: NodeRevocationBody })
   | (RecordHeader & { kind: 'institution.upsert'; body: InstitutionState })
   | (RecordHeader & { kind: 'entry.upsert'; body: EntryState });
 
 export type RecordKind = ReplicationRecord['kind'];
-export const RECORD_KINDS: readonly RecordKind[] = ['node.join', 'institution.upsert', 'entry.upsert'];
+export const RECORD_KINDS: readonly RecordKind[] = ['node.join', 'node.approval', 'node.revocation', 'institution.upsert', 'entry.upsert'];
 
-/** Reply of a parent to a join request. */
+/** Reply of a parent to a join request. The child takes no key from it: keys come from the trust list only. */
 export type JoinReply =
-  // `ancestors`: the keys of the parent's own ancestors (its parent first), so that a node can verify
-  // what an ancestor above its parent signs (returned data, issue 3). Optional: older parents omit it.
-  | { ok: true; parent: { code: string; name: string; publicKey: string }; ancestors?: { code: string; name: string; publicKey: string }[] }
+  | { ok: true; parent: { code: string; name: string; publicKey: string } }
   // `pending`: the parent recorded the request and waits for its operator to approve it; ask again later.
   | { ok: false; reason: string; pending?: boolean };
+
+/**
+ * A parent's answer to a join, as signed text: the child acts on it only if it verifies with the key
+ * the trust list names for the parent, is addressed from that parent to the child, and echoes the
+ * nonce of the join it answers.
+ */
+export interface JoinAnswer {
+  v: 1;
+  kind: 'join.answer';
+  from: string;
+  to: string;
+  at: string;
+  nonce: string;
+  reply: JoinReply;
+}

@@ -1,4 +1,4 @@
-import { KeyObject, sign, verify } from 'node:crypto';
+import { createHash, KeyObject, sign, verify } from 'node:crypto';
 import { isDivisionCode } from '@tdx/divisions';
 import type { SigningKey } from './envelope';
 
@@ -94,4 +94,39 @@ export function verifyRotation(code: string, newPublicKey: string, rotatedFrom: 
 /** The province above any division code: its first two digits. */
 export function provinceOf(code: string): string {
   return `${code.slice(0, 2)}0000`;
+}
+
+/**
+ * A short, comparable form of a public key for people: the first 16 bytes of the SHA-256 of the raw
+ * key, in hex, in groups of four. Operators compare it by eye or over the phone (the trust anchor,
+ * a candidate's key), never the 43-character key itself.
+ */
+export function keyFingerprint(publicKey: string): string {
+  const raw = Buffer.from(publicKey, 'base64url');
+  const hex = createHash('sha256').update(raw).digest('hex').slice(0, 32);
+  return hex.match(/.{4}/g)!.join(':');
+}
+
+/** A list claiming to be issued later than this after the receiver's clock is refused. */
+export const TRUST_LIST_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/** The longest validity a province may give a list (TRUST_LIST_TTL's maximum). */
+export const TRUST_LIST_MAX_VALIDITY_MS = 30 * 24 * 3600_000;
+
+/**
+ * Whether a verified list may replace `current`: why not, or undefined. Lists are ordered by their
+ * issue time, then version, and a list cannot claim to come from the future: so no list, even one
+ * the province signed by mistake with an absurd version, can put itself permanently out of reach
+ * of the province's next genuine list.
+ */
+export function trustListSuccessionProblem(list: TrustList, current: TrustList | undefined, now = Date.now()): string | undefined {
+  const issued = Date.parse(list.issuedAt);
+  const expires = Date.parse(list.expiresAt);
+  if (issued > now + TRUST_LIST_MAX_CLOCK_SKEW_MS) return `trust list version ${list.version} claims to be issued at ${list.issuedAt}, in the future`;
+  if (expires <= issued || expires - issued > TRUST_LIST_MAX_VALIDITY_MS) return `trust list version ${list.version} has an impossible validity`;
+  if (!current) return undefined;
+  const currentIssued = Date.parse(current.issuedAt);
+  if (issued < currentIssued || (issued === currentIssued && list.version <= current.version)) {
+    return `trust list version ${list.version} (issued ${list.issuedAt}) is not newer than version ${current.version} (issued ${current.issuedAt})`;
+  }
+  return undefined;
 }

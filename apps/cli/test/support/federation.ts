@@ -2,8 +2,8 @@
 // database and NATS namespace) and the built `tdx` run as a child process. A small copy of what
 // apps/node/test/support does, because one app's tests may not import another app's files.
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -92,6 +92,24 @@ export async function deleteNamespaceStreams(natsUrl: string, namespace: string)
   }
 }
 
+/**
+ * The province's key of a test federation (one per namespace), made before any node starts: the
+ * province signs with it, and every other node gets its public key as TRUST_ANCHOR.
+ */
+const provinceKeys = new Map<string, { keyFile: string; publicKey: string }>();
+
+function provinceKey(namespace: string): { keyFile: string; publicKey: string } {
+  let key = provinceKeys.get(namespace);
+  if (!key) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const keyFile = join(mkdtempSync(join(tmpdir(), 'tdx-cli-anchor-')), 'province.pem');
+    writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    key = { keyFile, publicKey: String(publicKey.export({ format: 'jwk' }).x) };
+    provinceKeys.set(namespace, key);
+  }
+  return key;
+}
+
 /** One node: the built service as a child process. */
 export class TestNode {
   private readonly output: string[] = [];
@@ -100,6 +118,8 @@ export class TestNode {
   static async start(spec: { code: string; parentCode?: string; databaseUrl: string; namespace: string }): Promise<TestNode> {
     const port = await freePort();
     const keyDir = mkdtempSync(join(tmpdir(), 'tdx-cli-key-'));
+    const province = provinceKey(spec.namespace);
+    const isProvince = spec.code.endsWith('0000');
     const env = {
       ...process.env,
       NODE_CODE: spec.code,
@@ -108,7 +128,8 @@ export class TestNode {
       NATS_URL: SHARED_NATS_URL,
       NATS_NAMESPACE: spec.namespace,
       PORT: String(port),
-      NODE_KEY_FILE: join(keyDir, `node-${spec.code}.pem`),
+      NODE_KEY_FILE: isProvince ? province.keyFile : join(keyDir, `node-${spec.code}.pem`),
+      ...(isProvince ? {} : { TRUST_ANCHOR: province.publicKey }),
       LOG_LEVEL: 'warn',
       NO_COLOR: '1',
       ADMIN_PASSWORD,

@@ -9,6 +9,8 @@ import { readNkeySeed } from './nats-credentials';
 import { loadOrCreateSigningKey } from './signing-key.store';
 
 const SECRET = 's3cr3t-Pa55word';
+/** Some province's public key (the anchor only has to be well formed here). */
+const ANCHOR = 'l7mZ8hC2kGvG4zF1c9Q1nq2fA8cB3dE4fG5hI6jK7lM';
 
 /** A valid environment of the Xihu county node. */
 function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -18,6 +20,7 @@ function env(overrides: Record<string, string | undefined> = {}): Record<string,
     DATABASE_URL: `postgres://tdx:${SECRET}@db.internal:5432/tdx_xihu`,
     NATS_URL: 'nats://127.0.0.1:4222',
     PORT: '3106',
+    TRUST_ANCHOR: ANCHOR,
     ...overrides,
   };
 }
@@ -40,6 +43,14 @@ function named(error: ConfigError): string[] {
 }
 
 describe('loadNodeConfig', () => {
+  it('requires the trust anchor below the province, and a well-formed one anywhere', () => {
+    expect(named(configError(env({ TRUST_ANCHOR: undefined })))).toEqual(['TRUST_ANCHOR']);
+    expect(named(configError(env({ NODE_CODE: '330100', PARENT_CODE: '330000', TRUST_ANCHOR: '' })))).toEqual(['TRUST_ANCHOR']);
+    expect(named(configError(env({ TRUST_ANCHOR: 'not-a-key' })))).toEqual(['TRUST_ANCHOR']);
+    expect(configError(env({ TRUST_ANCHOR: undefined })).message).not.toContain(ANCHOR);
+    expect(loadNodeConfig(env({ NODE_CODE: '330000', PARENT_CODE: undefined, TRUST_ANCHOR: undefined })).identity.trustAnchor).toBeNull();
+  });
+
   it('reads a valid county environment', () => {
     expect(loadNodeConfig(env({ NATS_NAMESPACE: 'demo', LOG_LEVEL: 'warn', NODE_KEY_FILE: '/var/lib/tdx/xihu.pem' }))).toEqual({
       code: '330106',
@@ -55,7 +66,7 @@ describe('loadNodeConfig', () => {
       logLevel: 'warn',
       http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
-      identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30 },
+      identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
     });
   });
 

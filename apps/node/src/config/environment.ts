@@ -87,6 +87,14 @@ export class EnvironmentVariables {
   @Max(3600, { message: 'TRUST_REFRESH must be between 1 and 3600 seconds' })
   TRUST_REFRESH?: number;
 
+  /**
+   * The province's public key, installed out of band like a root certificate: every signature a
+   * node checks leads back to it, and it is never learnt from the network.
+   */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'TRUST_ANCHOR must be the province\'s Ed25519 public key: 43 characters of base64url' })
+  TRUST_ANCHOR?: string;
+
   /** A bearer token that may read /metrics only, for a Prometheus scraper that cannot sign in. */
   @IsOptional()
   @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 printable characters without spaces' })
@@ -111,6 +119,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
     METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
+    TRUST_ANCHOR: env.TRUST_ANCHOR === '' ? undefined : env.TRUST_ANCHOR?.trim(),
   });
   const errors = validateSync(raw, { whitelist: false });
   const problems = errors.flatMap((e) =>
@@ -122,6 +131,9 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   const code = raw.NODE_CODE;
   const name = bad.has('NODE_CODE') ? undefined : findDivision(code)?.name ?? raw.NODE_NAME;
   if (!bad.has('NODE_CODE') && !bad.has('PARENT_CODE')) problems.push(...jurisdictionProblems(raw));
+  if (!bad.has('NODE_CODE') && !bad.has('TRUST_ANCHOR') && raw.TRUST_ANCHOR === undefined && levelOf(code) !== 'province') {
+    problems.push(`TRUST_ANCHOR: required for a ${levelOf(code)} node: the province's public key, as the province shows it at start`);
+  }
   if (!bad.has('NODE_CODE') && !bad.has('NODE_NAME') && !name) problems.push(`NODE_NAME: required because ${code} is not in the division list`);
   const hardening = loadHardeningConfig(env);
   problems.push(...hardening.problems);
@@ -148,6 +160,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       joinApproval: raw.JOIN_APPROVAL ?? 'operator',
       trustListTtlSeconds: raw.TRUST_LIST_TTL ?? 86400,
       trustRefreshSeconds: raw.TRUST_REFRESH ?? 30,
+      trustAnchor: raw.TRUST_ANCHOR ?? null,
     },
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,

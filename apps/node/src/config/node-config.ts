@@ -28,6 +28,11 @@ export interface IdentityConfig {
   joinApproval: 'operator' | 'auto';
   trustListTtlSeconds: number;
   trustRefreshSeconds: number;
+  /**
+   * The province's public key (TRUST_ANCHOR): required below the province; at the province, if set,
+   * it must be the province's own key.
+   */
+  trustAnchor: string | null;
 }
 
 /** Sign-in settings (see README: ADMIN_PASSWORD, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, METRICS_TOKEN). */

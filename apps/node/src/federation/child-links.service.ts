@@ -3,17 +3,16 @@ import { DataSource } from 'typeorm';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import { isDirectChild } from '@tdx/divisions';
-import { EnvelopeError, JoinReply, openEnvelope, publicKeyFromBase64url, senderOfSubject, verifyEnvelope } from '@tdx/contracts';
+import {
+  EnvelopeError, JoinReply, keyFingerprint, openEnvelope, publicKeyFromBase64url, senderOfSubject, signJoinAnswer, verifyEnvelope,
+} from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { LinkStateRepository } from './link-state.repository';
-import { isRotationOf } from './key-rotation';
 import { NatsHandles, NatsLink, sleep } from './nats-link';
-import { OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
 import { RecordApplier } from './record-applier';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { TrustListService } from './trust-list.service';
+import { NodeAdmissionService } from './node-admission.service';
+import { NodeRegistryRepository } from './node-registry.repository';
+import { joinRequestProblem } from './identity-checks';
 
 const MAX_BATCH = 500;
 
@@ -32,12 +31,10 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
-    private readonly links: LinkStateRepository,
-    private readonly outbox: OutboxRepository,
+    private readonly registry: NodeRegistryRepository,
+    private readonly admission: NodeAdmissionService,
     private readonly applier: RecordApplier,
-    private readonly signal: OutboxSignal,
     private readonly audit: ExchangeAudit,
-    private readonly trust: TrustListService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,35 +64,17 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     return result;
   }
 
-  /**
-   * An operator approves a direct child's join: from now on its records are applied, its join goes
-   * up to the ancestors, and (at the province) the next trust list names it.
-   */
-  async approve(code: string, by: string): Promise<void> {
+  /** A direct child was admitted (an operator approved it): apply its records from now on. */
+  async startChild(code: string): Promise<void> {
     const handles = await this.nats.ready();
-    await this.dataSource.transaction(async (manager) => {
-      const joinEnvelope = await this.links.decide(manager, code, 'approved', by, null);
-      if (joinEnvelope) {
-        const { envelope, record } = openEnvelope(Buffer.from(joinEnvelope));
-        await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
-      }
-    });
-    this.applier.setRefusedHere(code, false);
-    this.signal.notify();
-    this.trust.nodesChanged();
     await this.ensureConsumer(handles, code);
     this.startWorker(handles, code);
-    this.logger.log(`join of ${code} approved by ${by}`);
   }
 
-  /** Rejects a pending join, or revokes a node: nothing it signs is applied here from now on. */
-  async refuse(code: string, status: 'rejected' | 'revoked', by: string, reason: string): Promise<void> {
-    await this.dataSource.transaction((manager) => this.links.decide(manager, code, status, by, reason));
+  /** A node was revoked: stop applying its records (its messages wait in the stream, and are refused if they come). */
+  async stopChild(code: string): Promise<void> {
     await this.workers.get(code)?.stop();
     this.workers.delete(code);
-    this.applier.setRefusedHere(code, true);
-    this.trust.nodesChanged();
-    this.logger.warn(`${code} ${status} by ${by}: ${reason}`);
   }
 
   private async start(): Promise<void> {
@@ -106,7 +85,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         if (!error) void this.answerJoin(handles, msg);
       },
     });
-    for (const child of await this.links.directChildren(this.dataSource.manager)) this.startWorker(handles, child.code);
+    for (const child of await this.registry.directChildren(this.dataSource.manager)) this.startWorker(handles, child.code);
   }
 
   private async ensureStream({ jsm, names }: NatsHandles): Promise<void> {
@@ -125,68 +104,39 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /**
+   * A child's join: signed by the key it presents, sent as itself, for a direct child, fresh. The
+   * decision is the admission policy's; the answer is signed by this node and echoes the join's
+   * nonce, so the child can tell it is this node's answer to this join.
+   */
   private async answerJoin(handles: NatsHandles, msg: Msg): Promise<void> {
+    let child = senderOfSubject(msg.subject);
+    let nonce = '';
     const reply = (answer: JoinReply): void => {
-      msg.respond(JSON.stringify(answer));
+      msg.respond(JSON.stringify(signJoinAnswer(this.config.code, child, nonce, answer, this.config.signingKey)));
       this.audit.joinAnswered(msg.data, answer);
     };
     try {
       const { envelope, record } = openEnvelope(msg.data);
       if (record.kind !== 'node.join') return reply({ ok: false, reason: 'not a join record' });
-      // The subject names the sender and NATS lets a node send only as itself (issue 4): a join
-      // signed by another node than the subject names is refused.
-      const sender = senderOfSubject(msg.subject);
-      if (record.origin !== sender) return reply({ ok: false, reason: `the join is sent as ${sender} but signed as ${record.origin}` });
       const body = record.body;
-      if (body.code !== record.origin || body.parent !== this.config.code || !isDirectChild(body.code, this.config.code)) {
-        return reply({ ok: false, reason: `${body.code} is not a direct child of ${this.config.code} (Article 9)` });
+      nonce = typeof body.nonce === 'string' ? body.nonce.slice(0, 64) : '';
+      // The subject names the sender and NATS lets a node send only as itself: a join signed by another node than the subject names is refused.
+      if (record.origin !== child) return reply({ ok: false, reason: `the join is sent as ${child} but signed as ${record.origin}` });
+      const problem = joinRequestProblem(body, record.origin, this.config.code, record.at);
+      if (problem) return reply({ ok: false, reason: problem });
+      if (!verifyEnvelope(envelope, publicKeyFromBase64url(body.publicKey))) return reply({ ok: false, reason: 'join signature does not verify' });
+      child = body.code;
+      const decision = await this.admission.decideJoin(body, Buffer.from(msg.data).toString('utf8'), msg.subject);
+      if (!decision.reply.ok) {
+        if (decision.reply.pending) this.logger.log(`${decision.reply.reason} (GET /api/v1/federation/nodes?status=pending)`);
+        else this.logger.warn(`refused join of ${body.code}: ${decision.reply.reason}`);
+        return reply(decision.reply);
       }
-      if (!verifyEnvelope(envelope, publicKeyFromBase64url(body.publicKey))) {
-        return reply({ ok: false, reason: 'join signature does not verify' });
-      }
-      const auto = this.config.identity.joinApproval === 'auto';
-      let rotated = false;
-      const refusal = await this.dataSource.transaction(async (manager): Promise<JoinReply | undefined> => {
-        const known = await this.links.knownNode(manager, body.code);
-        if (known && known.publicKey !== body.publicKey && isRotationOf(known, body)) {
-          // A rotation: the join is signed with the new key and carries the old key's hand-over.
-          await this.links.rotateKey(manager, body.code, body.publicKey);
-          await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
-          rotated = true;
-          return undefined;
-        }
-        if (known && known.publicKey !== body.publicKey) {
-          // Otherwise a new key is considered only for a node whose old key an operator revoked (or whose join was rejected).
-          if (known.status !== 'revoked' && known.status !== 'rejected') {
-            return { ok: false, reason: `a different key is recorded for ${body.code}; revoke it first to replace the key` };
-          }
-          await this.links.replaceKey(manager, body, Buffer.from(msg.data).toString('utf8'));
-          return { ok: false, pending: true, reason: `${body.code} presents a new key; it waits for an operator at ${this.config.code} to approve it` };
-        }
-        if (!known) {
-          await this.links.addKnownNode(manager, body, body.code, auto ? 'approved' : 'pending', auto ? undefined : Buffer.from(msg.data).toString('utf8'));
-          if (auto) await this.outbox.appendForward(manager, record.origin, record.kind, envelope);
-        }
-        const status = known?.status ?? (auto ? 'approved' : 'pending');
-        if (status === 'pending') {
-          return { ok: false, pending: true, reason: `${body.code} waits for an operator at ${this.config.code} to approve its join` };
-        }
-        if (status !== 'approved') return { ok: false, reason: `${body.code} was ${status} at ${this.config.code}${known?.reason ? `: ${known.reason}` : ''}` };
-        return undefined;
-      });
-      if (refusal) {
-        if (!refusal.ok && !refusal.pending) this.logger.warn(`refused join of ${body.code}: ${refusal.reason}`);
-        if (!refusal.ok && refusal.pending) this.logger.log(`join of ${body.code} waits for approval (POST /api/v1/federation/nodes/${body.code}/approve)`);
-        return reply(refusal);
-      }
-      if (auto || rotated) this.trust.nodesChanged();
-      if (rotated) this.logger.log(`${body.code} rotated its key`);
-      this.signal.notify();
+      if (decision.changed) this.logger.log(`${body.code} admitted (key ${keyFingerprint(body.publicKey)})`);
       await this.ensureConsumer(handles, body.code);
       this.startWorker(handles, body.code);
-      // Issue 3: the child also learns the keys of this node's ancestors, to verify data they return to it.
-      const ancestors = await this.links.ancestorKeys(this.dataSource.manager);
-      reply({ ok: true, parent: { code: this.config.code, name: this.config.name, publicKey: this.config.signingKey.publicKey }, ancestors });
+      reply(decision.reply);
     } catch (error) {
       const reason = error instanceof EnvelopeError ? error.reason : 'the parent could not record the join; try again';
       if (!(error instanceof EnvelopeError)) this.logger.warn(`join failed: ${(error as Error).message}`);

@@ -1,5 +1,5 @@
 import { JoinBody, publicKeyFromBase64url, verifyRotation } from '@tdx/contracts';
-import type { KnownNode } from './link-state.repository';
+import type { KnownNode } from './node-registry.repository';
 
 /** A join that rotates an approved node's key: signed over by the key recorded for it. */
 export function isRotationOf(known: KnownNode, body: JoinBody): boolean {

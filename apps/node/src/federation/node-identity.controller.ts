@@ -4,7 +4,7 @@ import { actorOf, Principal } from '../auth/principal';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { Policy } from '../auth/policy.decorator';
 import { BadFieldsException } from '../common/domain-refusal';
-import { ListNodesQuery, NodeDecisionDto } from './dto/node-identity.dto';
+import { ListNodesQuery, NodeApprovalDto, NodeDecisionDto, NodeRejectionDto } from './dto/node-identity.dto';
 import { NodeIdentityService } from './node-identity.service';
 
 function divisionCode(code: string): string {
@@ -27,15 +27,15 @@ export class NodeIdentityController {
   @Post('nodes/:code/approve')
   @Policy('federation:administer')
   @HttpCode(200)
-  approve(@Param('code') code: string, @CurrentPrincipal() principal: Principal) {
-    return this.identity.approve(divisionCode(code), actorOf(principal));
+  approve(@Param('code') code: string, @Body() dto: NodeApprovalDto, @CurrentPrincipal() principal: Principal) {
+    return this.identity.approve(divisionCode(code), actorOf(principal), dto?.publicKey);
   }
 
   @Post('nodes/:code/reject')
   @Policy('federation:administer')
   @HttpCode(200)
-  reject(@Param('code') code: string, @Body() dto: NodeDecisionDto, @CurrentPrincipal() principal: Principal) {
-    return this.identity.reject(divisionCode(code), actorOf(principal), dto.reason);
+  reject(@Param('code') code: string, @Body() dto: NodeRejectionDto, @CurrentPrincipal() principal: Principal) {
+    return this.identity.reject(divisionCode(code), actorOf(principal), dto.reason, dto.publicKey);
   }
 
   @Post('nodes/:code/revoke')
@@ -57,5 +57,16 @@ export class NodeIdentityController {
   @Policy('federation:read')
   trustList() {
     return this.identity.trustList();
+  }
+
+  /**
+   * Drops the trust list this node holds and fetches its parent's anew (fail closed until it
+   * arrives): the way out for a node that holds a list it should not, without editing its database.
+   */
+  @Post('trust-list/reset')
+  @Policy('federation:administer')
+  @HttpCode(200)
+  resetTrustList(@Body() dto: NodeDecisionDto, @CurrentPrincipal() principal: Principal) {
+    return this.identity.resetTrustList(actorOf(principal), dto.reason);
   }
 }

@@ -1,54 +1,47 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { isStrictlyBelow } from '@tdx/divisions';
-import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import { keyFingerprint } from '@tdx/contracts';
 import { ChildLinksService } from './child-links.service';
-import { KnownNode, LinkStateRepository, NodeStatus } from './link-state.repository';
+import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
+import { NodeAdmissionService } from './node-admission.service';
 import { TrustListService } from './trust-list.service';
 import { KeyRotationService, RotationFailed } from './key-rotation.service';
+import type { NodeListStatus } from './dto/node-identity.dto';
 
-/** The operator's side of node identity: who asked to join, approval, rejection, revocation, and the trust list. */
+/** The operator's side of node identity: who asks to join, approval, rejection, revocation, and the trust list. */
 @Injectable()
 export class NodeIdentityService {
   constructor(
-    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
-    private readonly links: LinkStateRepository,
+    private readonly registry: NodeRegistryRepository,
+    private readonly admission: NodeAdmissionService,
     private readonly childLinks: ChildLinksService,
     private readonly trust: TrustListService,
     private readonly rotation: KeyRotationService,
   ) {}
 
-  async list(status?: NodeStatus) {
-    return { items: (await this.links.listKnownNodes(this.dataSource.manager, status)).map(view) };
+  /** Admitted and revoked nodes, and the joins waiting for a decision (one row per key that asks). */
+  async list(status?: NodeListStatus) {
+    const manager = this.dataSource.manager;
+    const known = status === 'pending' || status === 'rejected' ? [] : await this.registry.listKnown(manager, status);
+    const candidates = status === 'approved' || status === 'revoked' ? [] : await this.registry.candidates(manager, undefined, status);
+    return { items: [...known.map(knownView), ...candidates.map(candidateView)].sort((a, b) => a.code.localeCompare(b.code)) };
   }
 
-  /** Approves a direct child's join (again, after a rejection or revocation). */
-  async approve(code: string, by: string) {
-    const node = await this.find(code);
-    if (node.via !== node.code) {
-      throw new DomainRefusalException([{ rule: 'not-a-direct-child', article: 'Article 9',
-        message: `${code} joined through ${node.via}; its join is approved there` }]);
-    }
-    if (node.status === 'approved') throw new ConflictError(`${code} is approved already`);
-    await this.childLinks.approve(code, by);
-    return view(await this.find(code));
+  async approve(code: string, by: string, publicKey?: string) {
+    const node = await this.admission.approve(code, by, publicKey);
+    if (node.via === node.code) await this.childLinks.startChild(code);
+    return knownView(node);
   }
 
-  async reject(code: string, by: string, reason: string) {
-    const node = await this.find(code);
-    if (node.status !== 'pending') throw new ConflictError(`only a pending join can be rejected; ${code} is ${node.status}`);
-    await this.childLinks.refuse(code, 'rejected', by, reason);
-    return view(await this.find(code));
+  async reject(code: string, by: string, reason: string, publicKey?: string) {
+    return candidateView(await this.admission.reject(code, by, reason, publicKey));
   }
 
-  /** Nothing `code` signs is accepted here from now on; at the province, the next trust list leaves it out everywhere. */
   async revoke(code: string, by: string, reason: string) {
-    const node = await this.find(code);
-    if (node.status === 'revoked') throw new ConflictError(`${code} is revoked already`);
-    await this.childLinks.refuse(code, 'revoked', by, reason);
-    return view(await this.find(code));
+    const node = await this.admission.revoke(code, by, reason);
+    await this.childLinks.stopChild(code);
+    return knownView(node);
   }
 
   async rotateKey() {
@@ -66,17 +59,27 @@ export class NodeIdentityService {
     return this.trust.summary();
   }
 
-  private async find(code: string): Promise<KnownNode> {
-    const node = isStrictlyBelow(code, this.config.code) ? await this.links.knownNode(this.dataSource.manager, code) : undefined;
-    if (!node) throw new NotFoundError(`no node ${code} has asked to join below ${this.config.code}`);
-    return node;
+  resetTrustList(by: string, reason: string) {
+    return this.trust.reset(by, reason);
   }
 }
 
-function view(n: KnownNode) {
+function iso(value: string | null): string | null {
+  return value ? new Date(value).toISOString() : null;
+}
+
+function knownView(n: KnownNode) {
   return {
-    code: n.code.trim(), name: n.name, level: n.level, parentCode: n.parentCode.trim(), via: n.via.trim(), publicKey: n.publicKey,
-    status: n.status, joinedAt: new Date(n.joinedAt).toISOString(), decidedAt: n.decidedAt ? new Date(n.decidedAt).toISOString() : null,
-    decidedBy: n.decidedBy, reason: n.reason,
+    code: n.code, name: n.name, level: n.level, parentCode: n.parentCode, via: n.via, publicKey: n.publicKey,
+    fingerprint: keyFingerprint(n.publicKey), previousPublicKey: n.previousPublicKey, status: n.status,
+    joinedAt: iso(n.joinedAt), decidedAt: iso(n.decidedAt), decidedBy: n.decidedBy, reason: n.reason,
+  };
+}
+
+function candidateView(c: JoinCandidate) {
+  return {
+    code: c.code, name: c.name, level: c.level, parentCode: null, via: c.code, publicKey: c.publicKey, fingerprint: keyFingerprint(c.publicKey),
+    previousPublicKey: null, status: c.status, joinedAt: iso(c.firstSeen), decidedAt: iso(c.decidedAt), decidedBy: c.decidedBy, reason: c.reason,
+    lastSeen: iso(c.lastSeen), attempts: c.attempts, source: c.subject,
   };
 }

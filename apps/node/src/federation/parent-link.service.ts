@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { encodeEnvelope, JoinBody, JoinReply, provinceOf, sealRecord, SigningKey } from '@tdx/contracts';
+import { encodeEnvelope, JoinBody, JoinReply, newNonce, openJoinAnswer, sealRecord, SigningKey } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
@@ -84,7 +84,6 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
           this.joined = true;
           this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
           this.trust.nodesChanged(); // fetch the trust list now that the parent answers
-          void this.learnProvinceKey(handles, parent, reply.ancestors ?? []);
           return;
         }
         reason = reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`;
@@ -99,41 +98,23 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * A county needs the province's key to verify the trust list. A parent that had not joined its
-   * own parent yet could not name it; ask again (a repeated join) until it can.
-   */
-  private async learnProvinceKey(handles: NatsHandles, parent: string, ancestors: { code: string }[]): Promise<void> {
-    const province = provinceOf(this.config.code);
-    let known = parent === province || ancestors.some((a) => a.code === province);
-    while (this.running && !known) {
-      await this.backOff(2000);
-      try {
-        const reply = await this.joinOnce(handles, parent);
-        known = reply.ok && (reply.ancestors ?? []).some((a) => a.code === province);
-      } catch {
-        // The parent will answer again; keep asking.
-      }
-      if (known) this.trust.nodesChanged();
-    }
-  }
-
-  /**
    * One join request, signed with `key` (a rotation's new key, which then carries the old key's
-   * hand-over); on success records the parent's key and the keys of the ancestors above it.
+   * hand-over). The answer counts only if it verifies with the parent's key as the trust list
+   * names it (the province's: the anchor) and echoes this join's nonce. No key is learnt from it.
    */
   async joinOnce(handles: NatsHandles, parent: string, key: SigningKey = this.config.signingKey, rotatedFrom?: JoinBody['rotatedFrom']): Promise<JoinReply> {
+    const nonce = newNonce();
     const join = sealRecord({
       v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
-      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: key.publicKey, ...(rotatedFrom ? { rotatedFrom } : {}) },
+      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: key.publicKey, nonce, ...(rotatedFrom ? { rotatedFrom } : {}) },
     }, key);
-    const reply = (await handles.nc.request(handles.names.join(parent, this.config.code), encodeEnvelope(join), { timeout: 5000 })).json<JoinReply>();
+    const answer = await handles.nc.request(handles.names.join(parent, this.config.code), encodeEnvelope(join), { timeout: 5000 });
+    const parentKey = this.trust.keysOf(parent);
+    if (parentKey.kind !== 'trusted') throw new Error(`the answer of ${parent} cannot be checked yet: ${parentKey.reason}`);
+    const reply = openJoinAnswer(answer.data, parentKey.keys, { from: parent, to: this.config.code, nonce });
     await this.audit.joinReplied(parent, reply);
-    if (reply.ok) {
-      await this.dataSource.transaction(async (manager) => {
-        await this.links.parentJoined(manager, reply.parent);
-        await this.links.recordAncestors(manager, reply.ancestors ?? []);
-      });
-    }
+    // Signed by the parent: its name and key as it states them, for the status page.
+    if (reply.ok) await this.links.parentJoined(this.dataSource.manager, reply.parent);
     return reply;
   }
 

@@ -1,8 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { KeyObject } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
-import { Envelope, EnvelopeError, openEnvelope, publicKeyFromBase64url, ReplicationRecord, verifyEnvelope } from '@tdx/contracts';
+import { Envelope, EnvelopeError, openEnvelope, ReplicationRecord, verifyEnvelope } from '@tdx/contracts';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -12,7 +11,8 @@ import { OutboxSignal } from './outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { TrustListService } from './trust-list.service';
-import { isRotationOf } from './key-rotation';
+import { NodeAdmissionService } from './node-admission.service';
+import { FORWARDED_JOIN_PROBLEM } from './identity-checks';
 
 type Outcome =
   | { kind: 'applied' }
@@ -39,10 +39,8 @@ const KEY_WAIT_MS = 2000;
  * point means redelivery, and redelivery is harmless because applying is idempotent.
  */
 @Injectable()
-export class RecordApplier implements OnApplicationBootstrap {
+export class RecordApplier {
   private readonly logger = new Logger(RecordApplier.name);
-  /** Nodes an operator here rejected or revoked: refused whatever the trust list says. */
-  private readonly refusedHere = new Set<string>();
   private joinsApplied = false;
 
   constructor(
@@ -55,19 +53,8 @@ export class RecordApplier implements OnApplicationBootstrap {
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
     private readonly trust: TrustListService,
+    private readonly admission: NodeAdmissionService,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    for (const status of ['rejected', 'revoked'] as const) {
-      for (const node of await this.links.listKnownNodes(this.dataSource.manager, status)) this.refusedHere.add(node.code);
-    }
-  }
-
-  /** An operator here rejected or revoked `code`, or approved it again. */
-  setRefusedHere(code: string, refused: boolean): void {
-    if (refused) this.refusedHere.add(code);
-    else this.refusedHere.delete(code);
-  }
 
   async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
     let outcomes: Outcome[];
@@ -157,8 +144,8 @@ export class RecordApplier implements OnApplicationBootstrap {
   }
 
   /**
-   * Everything but the upsert: parse, attribution, signature. A descendant's join is applied
-   * here at once, so that records of the new node later in the same batch find its key.
+   * Everything but the upsert: parse, attribution, signature. A parent's approval or revocation of
+   * a node is applied here at once, in batch order.
    */
   private async check(manager: EntityManager, child: string, message: JsMsg, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome | Verified> {
     let opened: ReturnType<typeof openEnvelope>;
@@ -172,41 +159,10 @@ export class RecordApplier implements OnApplicationBootstrap {
     const problem = attributionProblem(record, child);
     if (problem) return this.reject(manager, child, record.origin, problem, message);
 
-    if (record.kind === 'node.join') {
-      let key: KeyObject;
-      try {
-        key = publicKeyFromBase64url(record.body.publicKey);
-      } catch {
-        return this.reject(manager, child, record.origin, 'join carries a malformed public key', message);
-      }
-      if (!verifyEnvelope(envelope, key)) return this.reject(manager, child, record.origin, 'join signature does not verify', message);
-      const known = await this.links.knownNode(manager, record.origin);
-      if (known && known.publicKey !== record.body.publicKey && isRotationOf(known, record.body)) {
-        await this.links.rotateKey(manager, record.origin, record.body.publicKey);
-        forward.set(index, { origin: record.origin, kind: record.kind, envelope });
-        this.joinsApplied = true;
-        return { kind: 'applied' };
-      }
-      if (known && known.publicKey !== record.body.publicKey) {
-        if (known.status !== 'revoked') return this.reject(manager, child, record.origin, `key of ${record.origin} differs from the one recorded`, message);
-        // The old key was revoked here; the child that forwards this join approved the new one.
-        await this.links.acceptNewKey(manager, record.body);
-        this.refusedHere.delete(record.origin);
-        forward.set(index, { origin: record.origin, kind: record.kind, envelope });
-        this.joinsApplied = true;
-        return { kind: 'applied' };
-      }
-      if (known) return { kind: 'skipped' };
-      // A descendant's join comes through a child this node approved, which approved it in turn.
-      await this.links.addKnownNode(manager, record.body, child);
-      forward.set(index, { origin: record.origin, kind: record.kind, envelope });
-      this.joinsApplied = true;
-      return { kind: 'applied' };
-    }
-
-    if (this.refusedHere.has(record.origin) || this.refusedHere.has(child)) {
-      return this.reject(manager, child, record.origin, `${this.refusedHere.has(child) ? child : record.origin} is revoked or rejected at this node`, message);
-    }
+    // Never reached (attribution refuses a join in the stream); here so the types know it.
+    if (record.kind === 'node.join') return this.reject(manager, child, record.origin, FORWARDED_JOIN_PROBLEM, message);
+    const refused = [child, record.origin].find((code) => this.admission.isRefusedHere(code));
+    if (refused) return this.reject(manager, child, record.origin, `${refused} is revoked at this node`, message);
     const trusted = this.trust.keyOf(record.origin);
     if (trusted.kind === 'untrusted') {
       // Fail closed, but never give up: the records wait in the stream until a valid list arrives.
@@ -220,6 +176,18 @@ export class RecordApplier implements OnApplicationBootstrap {
     }
     if (!trusted.keys.some((key) => verifyEnvelope(envelope, key))) {
       return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
+    }
+    if (record.kind === 'node.approval' || record.kind === 'node.revocation') {
+      // Signed by the node's parent with the key the trust list names for it: the word an ancestor admits (or drops) a node on.
+      const outcome = record.kind === 'node.approval'
+        ? await this.admission.applyApproval(manager, child, record.seq, record.body, envelope)
+        : await this.admission.applyRevocation(manager, record.seq, record.body);
+      if (outcome.kind === 'rejected') return this.reject(manager, child, record.origin, outcome.reason, message);
+      if (outcome.kind === 'applied') {
+        forward.set(index, { origin: record.origin, kind: record.kind, envelope });
+        this.joinsApplied = true;
+      }
+      return outcome;
     }
     return { kind: 'verified', record, envelope };
   }

@@ -1,7 +1,8 @@
-import { isDirectChild, isWithin } from '@tdx/divisions';
+import { isWithin } from '@tdx/divisions';
 import {
-  ENTRY_STATUSES, ENTRY_TYPES, EntryState, GRADES, INSTITUTION_KINDS, InstitutionState, JoinBody, ReplicationRecord,
+  ENTRY_STATUSES, ENTRY_TYPES, EntryState, GRADES, INSTITUTION_KINDS, InstitutionState, ReplicationRecord,
 } from '@tdx/contracts';
+import { approvalProblem, FORWARDED_JOIN_PROBLEM, revocationProblem } from './identity-checks';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -13,22 +14,16 @@ export function attributionProblem(record: ReplicationRecord, sender: string): s
   if (!isWithin(record.origin, sender)) return `origin ${record.origin} lies outside the subtree of sender ${sender}`;
   switch (record.kind) {
     case 'node.join':
-      return joinProblem(record.body, record.origin, sender);
+      return FORWARDED_JOIN_PROBLEM;
+    case 'node.approval':
+      return approvalProblem(record.body, record.origin);
+    case 'node.revocation':
+      return revocationProblem(record.body, record.origin);
     case 'entry.upsert':
       return entryProblem(record.body, record.origin);
     case 'institution.upsert':
       return institutionProblem(record.body, record.origin);
   }
-}
-
-function joinProblem(body: JoinBody, origin: string, sender: string): string | undefined {
-  if (body.code !== origin) return 'a join must be signed by the joining node itself';
-  // A direct child joins by request/reply; through the stream come only its descendants' joins.
-  if (origin === sender) return 'a direct child joins by request, not through the stream';
-  if (!isDirectChild(body.code, body.parent) || !isWithin(body.parent, sender)) {
-    return `join of ${body.code} under ${body.parent} does not fit the subtree of ${sender}`;
-  }
-  return typeof body.publicKey === 'string' ? undefined : 'join lacks a public key';
 }
 
 function versioned(body: { id?: unknown; origin?: unknown; version?: unknown; status?: unknown }, origin: string): string | undefined {

@@ -10,13 +10,18 @@ export class TrustListRepository {
     return rows[0];
   }
 
-  /** Keeps `list` unless a list of the same or a higher version is stored already; true when kept. */
+  /** Drops the stored list (an operator's reset, or a list the configured anchor does not verify). */
+  async clear(manager: EntityManager): Promise<void> {
+    await manager.query(`DELETE FROM trust_list`);
+  }
+
+  /** Keeps `list` unless a list issued later (or as late, with a higher version) is stored already; true when kept. */
   async store(manager: EntityManager, list: TrustList, signed: SignedTrustList): Promise<boolean> {
     const rows = await manager.query(
       `INSERT INTO trust_list (id, issuer, version, issued_at, expires_at, payload, sig) VALUES (1, $1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, version = EXCLUDED.version, issued_at = EXCLUDED.issued_at,
          expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, sig = EXCLUDED.sig, received_at = now()
-         WHERE trust_list.version < EXCLUDED.version
+         WHERE (trust_list.issued_at, trust_list.version) < (EXCLUDED.issued_at, EXCLUDED.version)
        RETURNING version`,
       [list.issuer, list.version, list.issuedAt, list.expiresAt, signed.payload, signed.sig]);
     return rows.length === 1;

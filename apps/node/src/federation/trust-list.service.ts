@@ -2,10 +2,11 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
-import { openTrustList, provinceOf, publicKeyFromBase64url, SignedTrustList, signTrustList, TrustList, TrustListError } from '@tdx/contracts';
+import {
+  keyFingerprint, openTrustList, provinceOf, publicKeyFromBase64url, SignedTrustList, signTrustList, TrustList, trustListSuccessionProblem,
+} from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import { LinkStateRepository } from './link-state.repository';
 import { NatsLink } from './nats-link';
 import { TrustListRepository } from './trust-list.repository';
 import { Wakeup } from './wakeup';
@@ -55,19 +56,23 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
-    private readonly links: LinkStateRepository,
     private readonly lists: TrustListRepository,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.logger.log(this.isProvince
+      ? `this province's key is the federation's trust anchor: TRUST_ANCHOR=${this.config.signingKey.publicKey} (fingerprint ${keyFingerprint(this.config.signingKey.publicKey)}); install it on every node`
+      : `trust anchor: province ${this.province}, key fingerprint ${keyFingerprint(this.anchor)}`);
     const stored = await this.lists.stored(this.dataSource.manager);
     if (stored) {
       try {
-        this.adopt(openTrustList(stored, await this.provinceKey(), this.province));
+        this.adopt(openTrustList(stored, publicKeyFromBase64url(this.anchor), this.province));
       } catch (error) {
-        this.logger.warn(`the stored trust list is not usable: ${(error as Error).message}`);
+        // Not signed by the anchor configured now (the anchor was changed, or the row was tampered with): drop it, fetch anew.
+        this.logger.warn(`the stored trust list is not usable and is dropped: ${(error as Error).message}`);
+        await this.lists.clear(this.dataSource.manager);
       }
     }
     this.running = true;
@@ -97,6 +102,23 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     this.subscriptions.forEach((s) => s.unsubscribe());
     this.wakeup.signal();
     await this.loop;
+  }
+
+  /** The keys `code` signs with: the anchor for the province, whatever the list; otherwise the list's. */
+  keysOf(code: string): TrustedKey {
+    return code === this.province ? { kind: 'trusted', keys: [publicKeyFromBase64url(this.anchor)] } : this.keyOf(code);
+  }
+
+  /**
+   * An operator drops the list this node holds (one it should not hold, say) and fetches its
+   * parent's anew: until then nothing is trusted (fail closed). At the province a new list is issued.
+   */
+  async reset(by: string, reason: string) {
+    await this.lists.clear(this.dataSource.manager);
+    this.current = undefined;
+    this.logger.warn(`trust list dropped by ${by}: ${reason}; fetching a new one`);
+    this.nodesChanged();
+    return this.summary();
   }
 
   /** The key `code` signs with, by the current list. */
@@ -210,8 +232,14 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       throw new Error(`${parent} did not hand out the trust list: ${(error as Error).message}`);
     }
     if ((answer as { error?: string }).error) throw new Error(`${parent}: ${(answer as { error: string }).error}`);
-    const list = openTrustList(answer as SignedTrustList, await this.provinceKey(), this.province);
-    if (this.current && list.version <= this.current.list.version) return;
+    const list = openTrustList(answer as SignedTrustList, publicKeyFromBase64url(this.anchor), this.province);
+    if (this.current && list.version === this.current.list.version && list.issuedAt === this.current.list.issuedAt) return;
+    const problem = trustListSuccessionProblem(list, this.current?.list);
+    if (problem) {
+      // An older list (a replay, or a parent behind this node) is nothing to worry about; a list from the future is.
+      if (!this.current || Date.parse(list.issuedAt) > Date.parse(this.current.list.issuedAt)) this.logger.warn(`refused a trust list from ${parent}: ${problem}`);
+      return;
+    }
     await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
     this.adopt(list);
     await this.audit.trustListAdopted(list, parent);
@@ -248,12 +276,9 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     nc.publish(names.trustUpdated(this.config.code), String(this.current?.list.version ?? 0));
   }
 
-  /** The province's key: its own at the province; otherwise as learnt through the joins (parent, then ancestors). */
-  private async provinceKey(): Promise<KeyObject> {
-    if (this.isProvince) return publicKeyFromBase64url(this.config.signingKey.publicKey);
-    const found = (await this.links.ancestorKeys(this.dataSource.manager)).find((a) => a.code === this.province);
-    if (!found) throw new TrustListError(`the key of province ${this.province} is not known yet (not joined?)`);
-    return publicKeyFromBase64url(found.publicKey);
+  /** The province's key: configured out of band (TRUST_ANCHOR), never learnt from the network; at the province, its own. */
+  private get anchor(): string {
+    return this.isProvince ? this.config.signingKey.publicKey : (this.config.identity.trustAnchor as string);
   }
 
   private nearExpiry(list: TrustList): boolean {

@@ -10,7 +10,7 @@ import {
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { LinkStateRepository } from '../federation/link-state.repository';
+import { NodeRegistryRepository } from '../federation/node-registry.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
 import { maskPlan } from './masking';
@@ -49,7 +49,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
-    private readonly links: LinkStateRepository,
+    private readonly registry: NodeRegistryRepository,
     private readonly entries: CatalogEntryRepository,
     private readonly returns: ReturnsRepository,
     private readonly trust: TrustListService,
@@ -114,7 +114,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const sender = senderOfSubject(msg.subject);
     if (message.from !== sender) throw forbidden(`the message is sent as ${sender} but signed as ${message.from}`);
     if (!isStrictlyBelow(message.from, this.config.code)) throw forbidden(`${message.from} is not below ${this.config.code} (Article 9)`);
-    const known = await this.links.knownNode(this.dataSource.manager, message.from);
+    const known = await this.registry.knownNode(this.dataSource.manager, message.from);
     if (!known) throw forbidden(`${message.from} has not joined below ${this.config.code}`);
     if (known.status !== 'approved') throw forbidden(`${message.from} is ${known.status} at ${this.config.code}`);
     const trusted = this.trust.keyOf(message.from);

@@ -3,7 +3,9 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
+import { levelOf } from '@tdx/divisions';
 import { loadNodeConfig } from '../../src/config/environment';
+import { loadOrCreateSigningKey } from '../../src/config/signing-key.store';
 import { createNodeApp } from '../../src/create-node-app';
 import { freePort, waitForPort } from './nats-server';
 import { signInAs, TEST_ADMIN_PASSWORD } from './api';
@@ -28,7 +30,26 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
+/**
+ * The province's key file of a test federation (one per namespace): the province is started with it,
+ * and every other node of the namespace gets its public key as TRUST_ANCHOR, as an operator installs it.
+ */
+const provinceKeyFiles = new Map<string, string>();
+
+export function provinceKeyFile(namespace: string | undefined, keyFile?: string): string {
+  const name = namespace ?? 'tdx';
+  const file = provinceKeyFiles.get(name) ?? keyFile ?? join(mkdtempSync(join(tmpdir(), 'tdx-anchor-')), 'province.pem');
+  provinceKeyFiles.set(name, file);
+  return file;
+}
+
+/** The trust anchor of a test federation: the public key of its province. */
+export function trustAnchorOf(namespace: string | undefined): string {
+  return loadOrCreateSigningKey(provinceKeyFile(namespace)).key.publicKey;
+}
+
 function environment(spec: NodeSpec, port: number, keyDir: string): Record<string, string> {
+  const province = levelOf(spec.code) === 'province';
   return {
     NODE_CODE: spec.code,
     ...(spec.parentCode ? { PARENT_CODE: spec.parentCode } : {}),
@@ -36,7 +57,8 @@ function environment(spec: NodeSpec, port: number, keyDir: string): Record<strin
     NATS_URL: spec.natsUrl,
     ...(spec.natsNamespace ? { NATS_NAMESPACE: spec.natsNamespace } : {}),
     PORT: String(port),
-    NODE_KEY_FILE: spec.keyFile ?? join(keyDir, `node-${spec.code}.pem`),
+    NODE_KEY_FILE: province ? provinceKeyFile(spec.natsNamespace, spec.keyFile) : spec.keyFile ?? join(keyDir, `node-${spec.code}.pem`),
+    ...(province ? {} : { TRUST_ANCHOR: trustAnchorOf(spec.natsNamespace) }),
     LOG_LEVEL: 'warn',
     // The node creates `admin` with this password on first start; api() signs in with it.
     ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,

@@ -1,13 +1,23 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 
-export const NODE_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export const NODE_LIST_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const;
+export type NodeListStatus = (typeof NODE_LIST_STATUSES)[number];
+
+const PUBLIC_KEY = /^[A-Za-z0-9_-]{43}$/;
 
 export class ListNodesQuery {
-  @ApiPropertyOptional({ enum: NODE_STATUSES })
+  @ApiPropertyOptional({ enum: NODE_LIST_STATUSES })
   @IsOptional()
-  @IsIn(NODE_STATUSES, { message: `status must be one of ${NODE_STATUSES.join(', ')}` })
-  status?: (typeof NODE_STATUSES)[number];
+  @IsIn(NODE_LIST_STATUSES, { message: `status must be one of ${NODE_LIST_STATUSES.join(', ')}` })
+  status?: NodeListStatus;
+}
+
+export class NodeApprovalDto {
+  @ApiPropertyOptional({ description: 'the key to approve, when several keys ask to join as this code (see the listing\'s fingerprints)' })
+  @IsOptional()
+  @Matches(PUBLIC_KEY, { message: 'publicKey must be an Ed25519 public key: 43 characters of base64url' })
+  publicKey?: string;
 }
 
 export class NodeDecisionDto {
@@ -16,4 +26,11 @@ export class NodeDecisionDto {
   @Length(1, 2000)
   @Matches(/\S/, { message: 'reason must not be blank' })
   reason!: string;
+}
+
+export class NodeRejectionDto extends NodeDecisionDto {
+  @ApiPropertyOptional({ description: 'the key to reject, when several keys ask to join as this code' })
+  @IsOptional()
+  @Matches(PUBLIC_KEY, { message: 'publicKey must be an Ed25519 public key: 43 characters of base64url' })
+  publicKey?: string;
 }
