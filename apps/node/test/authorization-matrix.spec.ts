@@ -37,6 +37,7 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'POST /api/v1/federation/nodes/:code/reject': OPERATOR,
   'POST /api/v1/federation/nodes/:code/revoke': OPERATOR,
   'GET /api/v1/federation/trust-list': OPERATOR,
+  'POST /api/v1/federation/trust-list/reset': OPERATOR,
   'POST /api/v1/federation/key/rotate': OPERATOR,
   'POST /api/v1/institutions': OPERATOR,
   'GET /api/v1/institutions': STAFF,

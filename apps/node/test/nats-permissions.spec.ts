@@ -253,8 +253,8 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
         v: 1, kind: 'node.join', origin: '330108', seq: 0, at: new Date().toISOString(),
         body: { code: '330108', name: 'Binjiang District', level: 'county', parent: '330100', publicKey: key.publicKey },
       }, key);
-      const joinReply = (await rogue.nc.request(names.join('330100', '330106'), encodeEnvelope(join), { timeout: 5000 })).json();
-      expect(joinReply).toEqual({ ok: false, reason: 'the join is sent as 330106 but signed as 330108' });
+      const joinAnswer = (await rogue.nc.request(names.join('330100', '330106'), encodeEnvelope(join), { timeout: 5000 })).json<{ payload: string }>();
+      expect(JSON.parse(joinAnswer.payload).reply).toEqual({ ok: false, reason: 'the join is sent as 330106 but signed as 330108' });
 
       const { data, sig } = sealReturnMessage(
         { v: 1, kind: 'return.status', from: '330108', to: '330100', at: new Date().toISOString(), body: { id: randomUUID() } }, key);

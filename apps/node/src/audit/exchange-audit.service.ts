@@ -31,7 +31,7 @@ export class ExchangeAudit {
   /**
    * At the parent: a child's join and the answer it got, recorded right after the answer. A child
    * asks again every few seconds while its join waits for an operator: only a change of answer per
-   * child is recorded.
+   * child and key is recorded.
    */
   joinAnswered(request: Uint8Array, answer: { ok: boolean; reason?: string; pending?: boolean }): void {
     let claimed: { code?: string; publicKey?: string } = {};
@@ -42,7 +42,8 @@ export class ExchangeAudit {
       // A malformed join is recorded too, by what little can be told of it.
     }
     const outcome = answer.ok ? 'accepted' : answer.pending ? 'pending' : 'refused';
-    if (!this.changed(this.lastJoinAnswered, claimed.code ?? 'unknown', `${outcome}:${answer.reason ?? ''}:${claimed.publicKey ?? ''}`)) return;
+    // Per code and key: two keys asking for one code (a squatter beside the genuine node) do not each record every turn.
+    if (!this.changed(this.lastJoinAnswered, `${claimed.code ?? 'unknown'}:${claimed.publicKey ?? ''}`, `${outcome}:${answer.reason ?? ''}`)) return;
     this.detach({
       actor: claimed.code ? `node:${claimed.code}` : 'node:unknown',
       action: 'federation.join',
