@@ -5,3 +5,4 @@ export * from './envelope';
 export * from './returns';
 export * from './audit';
 export * from './trust';
+export * from './schema';
