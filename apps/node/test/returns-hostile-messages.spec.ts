@@ -174,7 +174,9 @@ describe('return messages crafted by an approved node and sent straight on NATS'
     await nodes['330000'].stop();
     delete nodes['330000'];
     const replayer = nc.subscribe(subject, {
-      callback: (_error, msg) => msg.respond(captured.reply.data, { headers: captured.reply.headers }),
+      callback: (_error, msg) => {
+        msg.respond(captured.reply.data, { headers: captured.reply.headers });
+      },
     });
     try {
       const job = await api(nodes['330100'].url, 'POST', `/api/v1/returns/requests/${requestId}/sync`);
