@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect, errors, headers as natsHeaders, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
-  encodeEnvelope, generateSigningKey, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
+  encodeEnvelope, generateSigningKey, newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
 } from '@tdx/contracts';
 import { readNkeySeed } from '../src/config/nats-credentials';
 import { createTestDatabase, TestDatabase } from './support/databases';
@@ -257,7 +257,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       expect(JSON.parse(joinAnswer.payload).reply).toEqual({ ok: false, reason: 'the join is sent as 330106 but signed as 330108' });
 
       const { data, sig } = sealReturnMessage(
-        { v: 1, kind: 'return.status', from: '330108', to: '330100', at: new Date().toISOString(), body: { id: randomUUID() } }, key);
+        { v: 1, kind: 'return.status', from: '330108', to: '330100', at: new Date().toISOString(), nonce: newReturnNonce(), body: { id: randomUUID() } }, key);
       const h = natsHeaders();
       h.set(RETURN_SIG_HEADER, sig);
       const answer = openReturnMessage((await rogue.nc.request(names.return('330100', '330106'), data, { timeout: 5000, headers: h })).data);

@@ -178,7 +178,7 @@ describe('chain of trust', () => {
           else msg.respond(JSON.stringify(signJoinAnswer('330200', '330212', record.body.nonce, ok, fakeParent)));
         },
       });
-      const lists = nc.subscribe(names.trust('330200'), { callback: (_e, msg) => msg.respond(JSON.stringify(trustAnswer)) });
+      const lists = nc.subscribe(names.trust('330200'), { callback: (_e, msg) => void msg.respond(JSON.stringify(trustAnswer)) });
       impostor = { stop: () => { joins.unsubscribe(); lists.unsubscribe(); }, serve: (list) => (trustAnswer = list) };
       await start('330212', '330200');
     });

@@ -6,3 +6,4 @@ export * from './returns';
 export * from './audit';
 export * from './trust';
 export * from './join-answer';
+export * from './schema';

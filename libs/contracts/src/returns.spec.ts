@@ -1,16 +1,21 @@
 import { generateSigningKey, publicKeyFromBase64url } from './envelope';
-import { inReturnJurisdiction, openReturnMessage, returnJurisdiction, ReturnMessage, sealReturnMessage, sha256Hex, verifyReturnMessage } from './returns';
+import {
+  inReturnJurisdiction, newReturnNonce, openReturnMessage, RETURN_TEXT_MAX, returnJurisdiction, ReturnMessage, ReturnMessageError,
+  sealReturnMessage, sha256Hex, verifyReturnMessage,
+} from './returns';
 
+const requestId = '0f8e2c1a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
+const nonce = newReturnNonce();
 const pull: ReturnMessage = {
-  v: 1, kind: 'return.pull', from: '330106', to: '330000', at: '2026-01-01T00:00:00.000Z',
-  body: { requestId: 'r', after: 0, upto: 10, tombstonesAfter: 0 },
+  v: 1, kind: 'return.pull', from: '330106', to: '330000', at: '2026-01-01T00:00:00.000Z', nonce,
+  body: { requestId, after: 0, upto: 10, tombstonesAfter: 0 },
 };
 
 describe('return messages', () => {
   it('round-trip with an attachment and verify with the sender key only', () => {
     const key = generateSigningKey();
     const rows = 'k1\t330106\t1\t{"a": "x\\\\ny"}\n';
-    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId: 'r', after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) } };
+    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) }, re: nonce };
     const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
     const opened = openReturnMessage(data);
     expect(opened.message).toEqual(chunk);
@@ -25,7 +30,7 @@ describe('return messages', () => {
   it('binds the attachment through the signed header: changed rows no longer match the signed sha256', () => {
     const key = generateSigningKey();
     const rows = 'k1\t330106\t1\t{"a":1}\n';
-    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId: 'r', after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) } };
+    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) }, re: nonce };
     const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
     const swapped = Buffer.from(data.toString('utf8').replace('{"a":1}', '{"a":2}'));
     expect(verifyReturnMessage(swapped, sig, publicKeyFromBase64url(key.publicKey))).toBe(true);
@@ -41,8 +46,44 @@ describe('return messages', () => {
 
   it('refuses malformed messages', () => {
     expect(() => openReturnMessage(Buffer.from('nope'))).toThrow('not JSON');
-    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, kind: 'entry.upsert' })))).toThrow('not a version-1 return message');
-    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, from: 'x' })))).toThrow('not a version-1 return message');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, kind: 'entry.upsert' })))).toThrow('message.kind must be one of');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, from: 'x' })))).toThrow('message.from must be a division code');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, nonce: undefined })))).toThrow('message.nonce must be');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, at: 'yesterday' })))).toThrow('message.at must be an ISO 8601');
+    expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, extra: 1 })))).toThrow('unknown field "extra"');
+  });
+
+  /** Each body, one field wrong at a time: the problem is named, the value never quoted, and the header kept for the answer. */
+  it.each([
+    ['return.request', { id: 'nope', entryId: requestId, scope: 'self', purpose: 'p' }, 'body.id must be a string of 36 characters'],
+    ['return.request', { id: requestId, entryId: requestId, scope: 'everything', purpose: 'p' }, 'body.scope must be one of self, subtree'],
+    ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: 'x'.repeat(RETURN_TEXT_MAX + 1) }, 'body.purpose must be a string of 1 to 2000'],
+    ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: { a: 1 } }, 'body.purpose must be a string'],
+    ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: '  ' }, 'body.purpose must be not blank'],
+    ['return.request', null, 'body must be an object'],
+    ['return.status', { id: requestId, more: 1 }, 'body has an unknown field "more"'],
+    ['return.plan', { requestId, after: -1, tombstonesAfter: null }, 'body.after must be an integer'],
+    ['return.pull', { requestId, after: 10, upto: 10, tombstonesAfter: 0 }, 'after must be below upto'],
+    ['return.pull', { requestId, after: 1.5, upto: 10, tombstonesAfter: 0 }, 'body.after must be an integer'],
+    ['return.ranges', { requestId, after: 5, head: 9, tombstonesAfter: 0, total: 1, bounds: [9, 7] }, 'bounds must ascend'],
+    ['return.chunk', { requestId, after: 0, upto: 10, through: 11, rows: 0, sha256: 'ab' }, 'body.sha256 must be'],
+    ['return.error', { status: 200, error: 'OK', message: 'fine', permanent: false }, 'body.status must be an integer from 400'],
+  ])('refuses a %s body that does not fit its schema', (kind, body, problem) => {
+    const data = Buffer.from(JSON.stringify({ ...pull, kind, body }));
+    expect(() => openReturnMessage(data)).toThrow(problem);
+    try {
+      openReturnMessage(data);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ReturnMessageError);
+      expect(error).toMatchObject({ from: '330106', nonce });
+      expect((error as Error).message.length).toBeLessThan(200);
+    }
+  });
+
+  it('makes a new 16-byte nonce for every message', () => {
+    const nonces = new Set(Array.from({ length: 100 }, () => newReturnNonce()));
+    expect(nonces.size).toBe(100);
+    for (const n of nonces) expect(Buffer.from(n, 'base64url')).toHaveLength(16);
   });
 
   it('maps a requester and scope to its jurisdiction', () => {

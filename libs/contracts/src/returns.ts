@@ -1,7 +1,10 @@
-import { createHash, KeyObject, sign, verify } from 'node:crypto';
+import { createHash, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { isDivisionCode, levelOf } from '@tdx/divisions';
-import type { DataItemType, Grade, ShareType, UpdateCycle } from './vocabulary';
+import { DATA_ITEM_TYPES, DataItemType, Grade, GRADES, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle } from './vocabulary';
 import { EnvelopeError, SigningKey } from './envelope';
+import {
+  array, boolean, divisionCode, integer, nullable, object, oneOf, optional, refined, Schema, text, timestamp, uuid,
+} from './schema';
 
 /**
  * The return of data downward (Article 9): core NATS request/reply between a requesting
@@ -78,17 +81,35 @@ interface ReturnHeader<K extends string, B> {
   /** Sender and addressee: a message signed for one holder is useless at another. */
   from: string;
   to: string;
-  /** When it was sent; a holder refuses requests older than RETURN_MAX_AGE_MS (replays). */
+  /** When it was sent; a holder refuses a request whose `at` is more than RETURN_MAX_AGE_MS from its clock. */
   at: string;
+  /**
+   * Random and new for every message (newReturnNonce): a holder refuses a request whose
+   * (from, nonce) it has already seen within RETURN_MAX_AGE_MS, so a captured request cannot be
+   * sent again while it is still fresh.
+   */
+  nonce: string;
+  /**
+   * On the holder's answers: the nonce of the request answered. The receiver takes no answer
+   * whose `re` is not the nonce it has just sent, so an old answer cannot be passed off as new.
+   */
+  re?: string;
   body: B;
 }
 
 export type ReturnMessageKind = ReturnMessage['kind'];
-const KINDS: readonly ReturnMessageKind[] = [
+type BodyOf<K extends ReturnMessageKind> = Extract<ReturnMessage, { kind: K }>['body'];
+const KINDS = [
   'return.request', 'return.status', 'return.plan', 'return.pull', 'return.state', 'return.ranges', 'return.chunk', 'return.error',
-];
+] as const satisfies readonly ReturnMessageKind[];
 
+/** How far a request's `at` may be from the holder's clock, either way; also how long its nonce is remembered. */
 export const RETURN_MAX_AGE_MS = 120_000;
+
+/** 16 random bytes, base64url: a request's `nonce`. */
+export function newReturnNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
 
 /**
  * The receiver asks how the changes after `after` split into ranges of change sequence, so it
@@ -150,6 +171,56 @@ export interface ReturnErrorBody {
   permanent: boolean;
 }
 
+/**
+ * Free text of the return API, in characters: a request's purpose, an approval's note, a
+ * rejection's reason. The HTTP DTOs and the wire check both use these schemas.
+ */
+export const RETURN_TEXT_MAX = 2000;
+export const RETURN_TEXT: Schema<string> = text(1, RETURN_TEXT_MAX, { test: /\S/, means: 'not blank' });
+export const RETURN_NOTE: Schema<string> = text(1, RETURN_TEXT_MAX);
+
+/** Text the holder writes into its answers (history notes, reasons, error messages): bounded, never parsed. */
+const ANSWER_TEXT = text(0, 4 * RETURN_TEXT_MAX);
+const NONCE = text(22, 64, { test: /^[A-Za-z0-9_-]+$/, means: 'base64url' });
+const SEQUENCE = integer(0);
+const SHA256 = text(64, 64, { test: /^[0-9a-f]+$/, means: 'hex' });
+const ANY: Schema<unknown> = () => undefined;
+
+const HEADER = object<Omit<ReturnMessage, 'body' | 'kind'> & { kind: ReturnMessageKind; body: unknown }>({
+  v: oneOf([1] as const), kind: oneOf(KINDS), from: divisionCode, to: divisionCode, at: timestamp, nonce: NONCE, re: optional(NONCE), body: ANY,
+});
+
+/** One schema per kind: the holder checks requests with them, the receiver the holder's answers. */
+const BODIES: { [K in ReturnMessageKind]: Schema<BodyOf<K>> } = {
+  'return.request': object({ id: uuid, entryId: uuid, scope: oneOf(RETURN_SCOPES), purpose: RETURN_TEXT }),
+  'return.status': object({ id: uuid }),
+  'return.plan': object<ReturnPlanAsk>({ requestId: uuid, after: SEQUENCE, tombstonesAfter: nullable(SEQUENCE) }),
+  'return.pull': refined(object<ReturnPull>({ requestId: uuid, after: SEQUENCE, upto: SEQUENCE, tombstonesAfter: SEQUENCE }),
+    (p) => p.after < p.upto, 'after must be below upto'),
+  'return.state': object<ReturnRequestState>({
+    id: uuid, entryId: uuid, holder: divisionCode, requester: divisionCode, scope: oneOf(RETURN_SCOPES), purpose: RETURN_TEXT,
+    state: oneOf(RETURN_STATES), reason: nullable(ANSWER_TEXT),
+    history: array(object<ReturnHistoryEvent>({
+      at: timestamp, state: oneOf([...RETURN_STATES, 'transfer'] as const), by: divisionCode, note: nullable(ANSWER_TEXT),
+    }), 100_000),
+    entry: object<ReturnEntrySummary>({
+      name: text(1, 200), grade: oneOf(GRADES), shareType: oneOf(SHARE_TYPES), updateCycle: oneOf(UPDATE_CYCLES),
+      dataItems: array(object({ name: text(1, 100), type: oneOf(DATA_ITEM_TYPES), sensitive: boolean }), 500),
+    }),
+    createdAt: timestamp, updatedAt: timestamp,
+  }),
+  'return.ranges': refined(object<ReturnPlan>({
+    requestId: uuid, after: SEQUENCE, head: SEQUENCE, tombstonesAfter: SEQUENCE, total: SEQUENCE, bounds: array(SEQUENCE, 1_000_000),
+  }), (p) => p.bounds.every((b, i) => b > (i === 0 ? p.after : p.bounds[i - 1])), 'bounds must ascend from after'),
+  'return.chunk': refined(object<ReturnChunk>({
+    requestId: uuid, after: SEQUENCE, upto: SEQUENCE, through: SEQUENCE, rows: SEQUENCE, sha256: SHA256,
+  }), (c) => c.after < c.through && c.through <= c.upto, 'through must lie in (after, upto]'),
+  'return.error': object<ReturnErrorBody>({
+    status: integer(400, 599), error: text(1, 100), message: ANSWER_TEXT, rule: optional(text(1, 100)), article: optional(text(1, 100)),
+    permanent: boolean,
+  }),
+};
+
 export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -184,23 +255,37 @@ function splitMessage(data: Uint8Array): { header: Buffer; attachment: Buffer | 
   return newline < 0 ? { header: bytes, attachment: undefined } : { header: bytes.subarray(0, newline), attachment: bytes.subarray(newline + 1) };
 }
 
-/** Parses a message's shape (not its signature); the attachment is returned as raw bytes. */
+/**
+ * A return message that does not fit its schema. `from` and `nonce` are the header's when they
+ * could be read, so the holder can still address its refusal and echo the nonce.
+ */
+export class ReturnMessageError extends EnvelopeError {
+  constructor(reason: string, readonly from?: string, readonly nonce?: string) {
+    super(reason);
+    this.name = 'ReturnMessageError';
+  }
+}
+
+/**
+ * Parses a message and checks its header and its body against the schema of its kind (not its
+ * signature: see verifyReturnMessage); the attachment is returned as raw bytes. Throws
+ * ReturnMessageError naming the first problem.
+ */
 export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; attachment: Buffer | undefined } {
   const { header, attachment } = splitMessage(data);
-  const headerText = header.toString('utf8');
   let message: unknown;
   try {
-    message = JSON.parse(headerText);
+    message = JSON.parse(header.toString('utf8'));
   } catch {
-    throw new EnvelopeError('return message header is not JSON');
+    throw new ReturnMessageError('return message header is not JSON');
   }
-  const m = message as Record<string, unknown>;
-  if (typeof m !== 'object' || m === null || m.v !== 1 || !KINDS.includes(m.kind as never) || !isDivisionCode(m.from) ||
-      !isDivisionCode(m.to) || typeof m.at !== 'string' || typeof m.body !== 'object' || m.body === null) {
-    throw new EnvelopeError('not a version-1 return message');
-  }
+  const fields = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
+  const from = divisionCode(fields.from, 'from') === undefined ? fields.from as string : undefined;
+  const nonce = NONCE(fields.nonce, 'nonce') === undefined ? fields.nonce as string : undefined;
+  const problem = HEADER(message, 'message') ?? BODIES[fields.kind as ReturnMessageKind](fields.body, 'body');
+  if (problem) throw new ReturnMessageError(`not a valid version-1 return message: ${problem}`, from, nonce);
   // The signature covers the header only: an attachment anywhere but on a chunk (bound by its sha256) is unsigned.
-  if (attachment !== undefined && m.kind !== 'return.chunk') throw new EnvelopeError('only a chunk carries an attachment');
+  if (attachment !== undefined && fields.kind !== 'return.chunk') throw new ReturnMessageError('only a chunk carries an attachment', from, nonce);
   return { message: message as ReturnMessage, attachment };
 }
 

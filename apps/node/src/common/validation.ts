@@ -1,4 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidateBy } from 'class-validator';
+import type { Schema } from '@tdx/contracts';
 import { BadFieldsException } from './domain-refusal';
 
 type FieldProblem = { field: string; row?: number; messages: string[] };
@@ -33,6 +35,17 @@ class StrictValidationPipe extends ValidationPipe {
     if (nul.length > 0) throw new BadFieldsException(nul);
     return result;
   }
+}
+
+/** A DTO field checked by a wire schema of libs/contracts, so the API and the wire take the same values. */
+export function Satisfies(schema: Schema<unknown>): PropertyDecorator {
+  return ValidateBy({
+    name: 'satisfies',
+    validator: {
+      validate: (value, args) => schema(value, args?.property ?? 'value') === undefined,
+      defaultMessage: (args) => schema(args?.value, args?.property ?? 'value') ?? '',
+    },
+  });
 }
 
 export function strictValidationPipe(): ValidationPipe {

@@ -2,17 +2,18 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import type { PoolClient } from 'pg';
 import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-node';
-import { isStrictlyBelow, levelOf } from '@tdx/divisions';
+import { isDivisionCode, isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
-  EntryState, EnvelopeError, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
-  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction, ReturnRequestState,
-  sealReturnMessage, senderOfSubject, sha256Hex, verifyReturnMessage,
+  EntryState, newReturnNonce, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
+  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnMessageError, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction,
+  ReturnRequestState, sealReturnMessage, senderOfSubject, sha256Hex, verifyReturnMessage,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { NodeRegistryRepository } from '../federation/node-registry.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
+import { ReplayGuard } from '../common/replay-guard';
 import { maskPlan } from './masking';
 import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
@@ -25,6 +26,12 @@ const PLAN_SHARE = 0.8;
 const MAX_SHARE = 0.9;
 /** A chunk line's bytes beyond the row's data: key, region, sequence, separators. */
 const ROW_OVERHEAD_BYTES = 48;
+/**
+ * Nonces remembered per requesting node within RETURN_MAX_AGE_MS (about 100 bytes each). A
+ * transfer sends a few messages a second; a node sending more than this in the window is told to
+ * retry (503) rather than have a nonce forgotten.
+ */
+const NONCES_PER_NODE = 20_000;
 
 type Fail = Omit<ReturnErrorBody, 'permanent'> & { permanent?: boolean };
 
@@ -44,6 +51,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger('ReturnHolder');
   private subscription: Subscription | undefined;
   private stopped = false;
+  private readonly replays = new ReplayGuard(RETURN_MAX_AGE_MS, NONCES_PER_NODE);
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
@@ -73,39 +81,54 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     this.subscription?.unsubscribe();
   }
 
+  /**
+   * Every message is checked against its kind's schema before anything else, then authenticated,
+   * then handled. A refusal is answered (to the node the subject names when the header does not
+   * fit), echoing the request's nonce when it had one.
+   */
   private async answer(msg: Msg): Promise<void> {
-    let requester: string | undefined;
+    let requester = senderOfSubject(msg.subject);
+    let nonce: string | undefined;
+    let kind: string | undefined;
     try {
       const { message } = openReturnMessage(msg.data);
       requester = message.from;
+      nonce = message.nonce;
+      kind = message.kind;
       await this.authenticate(msg, message);
       switch (message.kind) {
         case 'return.request':
-          return this.reply(msg, requester, 'return.state', await this.receiveRequest(requester, message.body));
+          return this.reply(msg, requester, nonce, 'return.state', await this.receiveRequest(requester, message.body));
         case 'return.status':
-          return this.reply(msg, requester, 'return.state', wireState(await this.status(requester, message.body.id)));
+          return this.reply(msg, requester, nonce, 'return.state', wireState(await this.status(requester, message.body.id)));
         case 'return.plan':
-          return this.reply(msg, requester, 'return.ranges', await this.plan(requester, message.body));
+          return this.reply(msg, requester, nonce, 'return.ranges', await this.plan(requester, message.body));
         case 'return.pull': {
           const { chunk, attachment } = await this.pull(requester, message.body);
-          return this.reply(msg, requester, 'return.chunk', chunk, attachment);
+          return this.reply(msg, requester, nonce, 'return.chunk', chunk, attachment);
         }
         default:
-          throw new Refused({ status: 400, error: 'Bad Request', message: `${message.kind} is not a request` });
+          throw new Refused({ status: 400, error: 'Bad Request', message: `${message.kind} is not a request`, permanent: true });
       }
-    } catch (error) {
+    } catch (caught) {
+      let error = caught;
+      if (error instanceof ReturnMessageError) {
+        nonce = error.nonce;
+        error = new Refused({ status: 400, error: 'Bad Request', message: error.reason, permanent: true });
+      }
       const body: ReturnErrorBody = error instanceof Refused ? { permanent: false, ...error.body }
-        : error instanceof EnvelopeError ? { status: 400, error: 'Bad Request', message: error.reason, permanent: false }
-          : { status: 503, error: 'Service Unavailable', message: 'the holder could not answer; try again', permanent: false };
-      if (!(error instanceof Refused) && !(error instanceof EnvelopeError)) this.logger.warn(`return message failed: ${(error as Error).stack}`);
-      if (requester) this.reply(msg, requester, 'return.error', body);
-      this.audit.returnRefused(requester, undefined, body.status, body.message);
+        : { status: 503, error: 'Service Unavailable', message: 'the holder could not answer; try again', permanent: false };
+      // A refusal is about the sender's message: one line. Anything else is this node's own trouble.
+      if (error instanceof Refused) this.logger.warn(`refused ${kind ?? 'a return message'} from ${requester}: ${body.status} ${body.message}`);
+      else this.logger.warn(`return message failed: ${(error as Error).stack}`);
+      if (isDivisionCode(requester)) this.reply(msg, requester, nonce, 'return.error', body);
+      this.audit.returnRefused(requester, kind, body.status, body.message);
     }
   }
 
   /**
    * Signed by an approved node below this one, with the key the trust list names for it (none
-   * while the list is missing or expired: fail closed); addressed here; fresh.
+   * while the list is missing or expired: fail closed); addressed here; fresh, and not seen before.
    */
   private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
     const forbidden = (text: string) => new Refused({ status: 403, error: 'Forbidden', message: text });
@@ -126,13 +149,25 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     if (!trusted.keys.some((key) => verifyReturnMessage(msg.data, sig, key))) {
       throw forbidden(`the message does not carry ${message.from}'s signature`);
     }
-    const age = Date.now() - Date.parse(message.at);
-    if (!(Math.abs(age) <= RETURN_MAX_AGE_MS)) throw forbidden('the message is too old or from the future (a replay?)');
+    // Only now, with the signature verified, may the message take a place among the sender's nonces.
+    const seconds = RETURN_MAX_AGE_MS / 1000;
+    switch (this.replays.admit(message.from, message.nonce, message.at)) {
+      case 'stale':
+        throw forbidden(`the message was sent at ${message.at}, more than ${seconds} s from ${this.config.code}'s clock (a replay, or a clock to set)`);
+      case 'replayed':
+        throw forbidden(`the message's nonce was used before (a replay)`);
+      case 'full':
+        throw new Refused({ status: 503, error: 'Service Unavailable', message: `${message.from} sent more messages than ${this.config.code} checks for replays in ${seconds} s; try again` });
+      case 'fresh':
+        return;
+    }
   }
 
-  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, kind: K, body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: Buffer): void {
+  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, re: string | undefined, kind: K,
+    body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: Buffer): void {
     const { data, sig } = sealReturnMessage(
-      { v: 1, kind, from: this.config.code, to, at: new Date().toISOString(), body } as ReturnMessage, this.config.signingKey, attachment);
+      { v: 1, kind, from: this.config.code, to, at: new Date().toISOString(), nonce: newReturnNonce(), re, body } as ReturnMessage,
+      this.config.signingKey, attachment);
     const h = natsHeaders();
     h.set(RETURN_SIG_HEADER, sig);
     msg.respond(data, { headers: h });
@@ -191,9 +226,6 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
    * none, the receiver has caught up: the pass is recorded in the request's history.
    */
   private async plan(requester: string, p: ReturnPlanAsk): Promise<ReturnPlan> {
-    if (!isSequence(p.after) || !(p.tombstonesAfter === null || isSequence(p.tombstonesAfter))) {
-      throw new Refused({ status: 400, error: 'Bad Request', message: 'after and tombstonesAfter must be non-negative integers' });
-    }
     const request = await this.grantedRequest(requester, p.requestId);
     const jurisdiction = returnJurisdiction(request.requester, request.scope);
     const budget = await this.payloadBudget(PLAN_SHARE);
@@ -221,9 +253,6 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
    * retired source sends nothing more. A chunk cut short (by size) tells the receiver where it ended.
    */
   private async pull(requester: string, p: ReturnPull): Promise<{ chunk: ReturnChunk; attachment: Buffer }> {
-    if (!isSequence(p.after) || !isSequence(p.upto) || p.upto <= p.after || !isSequence(p.tombstonesAfter)) {
-      throw new Refused({ status: 400, error: 'Bad Request', message: 'after < upto and tombstonesAfter must be non-negative integers' });
-    }
     const request = await this.grantedRequest(requester, p.requestId);
     const jurisdiction = returnJurisdiction(request.requester, request.scope);
     const budget = await this.payloadBudget(MAX_SHARE);
@@ -289,8 +318,4 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
 function wireState(r: RequestRow): ReturnRequestState {
   const { direction: _direction, ...state } = requestView(r);
   return state;
-}
-
-function isSequence(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
 }

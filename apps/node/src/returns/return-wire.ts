@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import {
-  openReturnMessage, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, verifyReturnMessage,
+  newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, ReturnMessage, ReturnMessageError, sealReturnMessage, verifyReturnMessage,
 } from '@tdx/contracts';
 import type { KeyObject } from 'node:crypto';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
@@ -16,7 +16,8 @@ export class WireError extends Error {}
 
 /**
  * Signed request/reply on `<ns>.return.<holder>.<requester>`: the receiver's side. Every request is signed
- * with this node's key; every reply must verify with the key the trust list names for the holder.
+ * with this node's key and carries a new nonce; every reply must verify with the key the trust list
+ * names for the holder, fit its kind's schema, and echo that nonce (an old answer is not taken).
  */
 @Injectable()
 export class ReturnWire {
@@ -30,8 +31,9 @@ export class ReturnWire {
     const keys = this.holderKeys(holder);
     if (!this.nats.isConnected()) throw new WireError('NATS is not connected');
     const { nc, names } = await this.nats.ready();
+    const nonce = newReturnNonce();
     const { data, sig } = sealReturnMessage(
-      { v: 1, kind, from: this.config.code, to: holder, at: new Date().toISOString(), body } as ReturnMessage, this.config.signingKey);
+      { v: 1, kind, from: this.config.code, to: holder, at: new Date().toISOString(), nonce, body } as ReturnMessage, this.config.signingKey);
     const h = natsHeaders();
     h.set(RETURN_SIG_HEADER, sig);
     let reply: Msg;
@@ -44,10 +46,17 @@ export class ReturnWire {
     if (!keys.some((key) => verifyReturnMessage(reply.data, replySig, key))) {
       throw new WireError(`the answer from ${holder} does not carry ${holder}'s signature`);
     }
-    const opened = openReturnMessage(reply.data);
+    let opened: ReturnType<typeof openReturnMessage>;
+    try {
+      opened = openReturnMessage(reply.data);
+    } catch (error) {
+      if (error instanceof ReturnMessageError) throw new WireError(`the answer from ${holder} is malformed: ${error.reason}`);
+      throw error;
+    }
     if (opened.message.from !== holder || opened.message.to !== this.config.code) {
       throw new WireError(`the answer from ${holder} is addressed from ${opened.message.from} to ${opened.message.to}`);
     }
+    if (opened.message.re !== nonce) throw new WireError(`the answer from ${holder} does not answer this request (its nonce differs)`);
     return opened;
   }
 

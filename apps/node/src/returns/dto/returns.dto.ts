@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
-import { RETURN_SCOPES, RETURN_STATES, ReturnScope, ReturnState } from '@tdx/contracts';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState, UUID_PATTERN as UUID,
+} from '@tdx/contracts';
 import { PageQuery } from '../../common/page.query';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { Satisfies } from '../../common/validation';
 
 export class CreateReturnRequestDto {
   @ApiProperty({ format: 'uuid', description: 'a data entry registered at the holder' })
@@ -20,26 +21,21 @@ export class CreateReturnRequestDto {
   @IsIn(RETURN_SCOPES)
   scope: ReturnScope = 'self';
 
-  @ApiProperty({ example: 'market supervision of the district' })
-  @IsString()
-  @Length(1, 2000)
-  @Matches(/\S/, { message: 'purpose must not be blank' })
+  @ApiProperty({ example: 'market supervision of the district', maxLength: RETURN_TEXT_MAX })
+  @Satisfies(RETURN_TEXT)
   purpose!: string;
 }
 
 export class ApproveDto {
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: RETURN_TEXT_MAX })
   @IsOptional()
-  @IsString()
-  @Length(1, 2000)
+  @Satisfies(RETURN_NOTE)
   note?: string;
 }
 
 export class RejectDto {
-  @ApiProperty({ description: 'why the request is rejected; shown at both ends' })
-  @IsString()
-  @Length(1, 2000)
-  @Matches(/\S/, { message: 'reason must not be blank' })
+  @ApiProperty({ description: 'why the request is rejected; shown at both ends', maxLength: RETURN_TEXT_MAX })
+  @Satisfies(RETURN_TEXT)
   reason!: string;
 }
 
