@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AccessClaims, signAccessToken, verifyAccessToken } from './access-token';
 
 const secret = randomBytes(32);
-const claims: AccessClaims = { sub: 'a1', name: 'admin', iss: 'tdx:330000', aud: 'tdx:330000', iat: 1000, exp: 1900, jti: 'j1', typ: 'access' };
+const claims: AccessClaims = { sub: 'a1', name: 'admin', iss: 'tdx:330000', aud: 'tdx:330000', iat: 1000, exp: 1900, jti: 'j1', sid: 's1', typ: 'access' };
 
 describe('access tokens', () => {
   it('verifies its own token until it expires', () => {

@@ -12,6 +12,8 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The sign-in (refresh-token family) the token belongs to: signing out ends it at once. */
+  sid: string;
   typ: 'access';
 }
 
@@ -50,7 +52,7 @@ export function verifyAccessToken(token: string, secret: Buffer, issuer: string,
   } catch {
     return undefined;
   }
-  const valid = claims.typ === 'access' && claims.iss === issuer && claims.aud === issuer && typeof claims.sub === 'string' &&
+  const valid = claims.typ === 'access' && claims.iss === issuer && claims.aud === issuer && typeof claims.sub === 'string' && typeof claims.sid === 'string' &&
     typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > nowSeconds;
   return valid ? (claims as AccessClaims) : undefined;
 }
