@@ -11,8 +11,8 @@ import { securityHeaders } from './security-headers';
  * Everything in front of the node's routes, in order: proxy trust (which address a request
  * comes from), the URL limit, security headers and CORS (so that every answer, errors included,
  * carries them), the JSON body parser with its size and depth limits, then the rate limits,
- * which read the user name from the parsed body. Express middleware, registered before Nest's routes: the limits hold
- * for their paths whatever module serves them, and a 404 counts too.
+ * which read the user name from the parsed body. Express middleware, registered before Nest's
+ * routes: the limits hold for their paths whatever module serves them, and a 404 counts too.
  */
 export function applyHttpHardening(app: NestExpressApplication, config: HttpHardeningConfig): void {
   app.set('trust proxy', config.trustProxy);
