@@ -326,6 +326,28 @@ describe('tampering is detected and the first bad record named', () => {
     expect((await verify(province, `?anchor=${head.seq}:${head.hash}`)).ok).toBe(true);
   });
 
+  it('a forged record numbered 0 or below, written with the CHECK (seq > 0) dropped: the list shows it first, verification names it', async () => {
+    const [constraint] = await provinceDb.query<{ name: string; def: string }>(
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'audit_record'::regclass AND contype = 'c'`);
+    expect(constraint.def).toContain('seq > 0');
+    await provinceDb.query(`ALTER TABLE audit_record DROP CONSTRAINT ${constraint.name}`);
+    try {
+      for (const seq of [0, -5]) {
+        const fields = { seq, at: '2020-01-01T00:00:00.000Z', actor: 'user:admin', action: 'POST /api/v1/accounts', target: 'forged', outcome: '201', details: {}, prevHash: AUDIT_GENESIS_HASH };
+        const forged = { ...fields, hash: auditHash(fields) };
+        await tamper(provinceDb, `INSERT INTO audit_record VALUES (${seq}, '${forged.at}', '${forged.actor}', '${forged.action}', 'forged', '201', '{}', '${forged.prevHash}', '${forged.hash}')`);
+        expect((await records(province, '&order=asc'))[0]).toMatchObject({ seq, target: 'forged' });
+        for (const batch of [1, 1000]) {
+          const result = await verify(province, `?batch=${batch}`);
+          expect(result).toMatchObject({ ok: false, firstBad: { seq, kind: 'malformed', reason: expect.stringContaining(`record ${seq}`) } });
+        }
+        await tamper(provinceDb, `DELETE FROM audit_record WHERE seq = ${seq}`);
+      }
+    } finally {
+      await provinceDb.query(`ALTER TABLE audit_record ADD CONSTRAINT ${constraint.name} ${constraint.def}`);
+    }
+  });
+
   it('verifies in batches of any size with the same answer', async () => {
     const original = await row(13);
     await tamper(provinceDb, `UPDATE audit_record SET outcome = '500' WHERE seq = 13`);

@@ -254,6 +254,31 @@ describe('accounts and institution scope', () => {
     expect((await login(node.url, 'b.clerk', 'Reset-Passw0rd-3')).accessToken).toBeTruthy();
   });
 
+  it('signing out, or a reused refresh token, ends that sign-in\'s access tokens at once; other sign-ins go on', async () => {
+    // Access tokens here live 15 minutes: a 401 below is the revocation, not an expiry.
+    const me = (token: string) => apiWith(token, node.url, 'GET', '/api/v1/auth/me');
+    await accountWith(node.url, 'a.reader', [{ role: 'auditor' }]);
+    const password = `Pw-${'a.reader'.length}-Secret-9`;
+    const [out, other] = [await login(node.url, 'a.reader', password), await login(node.url, 'a.reader', password)];
+    expect([(await me(out.accessToken)).status, (await me(other.accessToken)).status]).toEqual([200, 200]);
+    expect((await anonymous(node.url, 'POST', '/api/v1/auth/logout', { refreshToken: out.refreshToken })).status).toBe(204);
+    expect(await me(out.accessToken)).toMatchObject({ status: 401, body: { message: expect.stringContaining('invalid') } });
+    expect((await me(other.accessToken)).status).toBe(200);
+
+    // A refresh token presented twice: the sign-in's every access token ends, the rotated one too.
+    const first = await login(node.url, 'a.reader', password);
+    const rotated = (await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: first.refreshToken })).body;
+    expect([(await me(first.accessToken)).status, (await me(rotated.accessToken)).status]).toEqual([200, 200]);
+    expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: first.refreshToken })).status).toBe(401);
+    expect([(await me(first.accessToken)).status, (await me(rotated.accessToken)).status]).toEqual([401, 401]);
+    expect((await me(other.accessToken)).status).toBe(200);
+
+    // Signed out at another instance of this node (the database says so; this instance never saw it).
+    const elsewhere = await login(node.url, 'a.reader', password);
+    await db.query(`UPDATE refresh_token SET revoked_at = now() WHERE token_hash = encode(sha256($1::bytea), 'hex')`, [elsewhere.refreshToken]);
+    expect((await me(elsewhere.accessToken)).status).toBe(401);
+  });
+
   it('changing one\'s own password needs the current one and ends the other sessions', async () => {
     const me = await accountWith(node.url, 'self.service', [{ role: 'auditor' }]);
     expect(await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: 'wrong', newPassword: 'Brand-New-Passw0rd' }))

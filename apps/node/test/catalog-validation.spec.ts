@@ -156,6 +156,13 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       ['a shareCondition of the wrong type', { shareType: 'conditional', shareCondition: 5 }, ['shareCondition']],
       ['a NUL character in the name', { name: 'Enterprise\u0000register' }, ['name']],
       ['a NUL character in a data item name', { dataItems: [{ name: 'a\u0000b', type: 'string', sensitive: false }] }, ['dataItems.0.name']],
+      // Ill-formed UTF-16: JSON can spell it (\ud800), PostgreSQL cannot store it.
+      ['a lone high surrogate in the name', { name: 'Enterprise \ud800register' }, ['name']],
+      ['a lone low surrogate in the summary', { summary: 'end \udc00' }, ['summary']],
+      ['a lone surrogate in a data item name', { dataItems: [{ name: 'a\udbffb', type: 'string', sensitive: false }] }, ['dataItems.0.name']],
+      ['a lone surrogate in a related resource', { relatedResources: ['R-\ud83d'] }, ['relatedResources.0']],
+      ['a lone surrogate in a property name', { 'na\ud800me': 'x' }, ['na\ud800me']],
+      ['a data item that is an array', { dataItems: [[]] }, ['dataItems']],
     ];
     it.each(badFields)('refuses %s', async (_label, overrides, fields) => {
       expect(fieldsOf(await refused(400, 'POST', ENTRIES, entry(overrides)))).toEqual([...fields].sort());
@@ -172,6 +179,9 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       ['a JSON string as the body', '"an entry"'],
       ['a JSON array as the body', '[]'],
       ['a JSON null as the body', 'null'],
+      ['a body nested 10,000 levels deep', `{"name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+      ['a data item nested 10,000 levels deep', `{"dataItems":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+      ['a body of 10,000 nested objects', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`],
     ])('answers %s with 400, not 500', async (_label, raw) => {
       const body = await refused(400, 'POST', ENTRIES, raw);
       expect(body.statusCode).toBe(400);
@@ -489,10 +499,20 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       ['an empty upload', { entries: [] }, ['entries']],
       ['entries that is not an array', { entries: 'x' }, ['entries']],
       ['a row that is not an object', { entries: ['x'] }, ['entries.0']],
+      ['a row that is an array', { entries: [[]] }, ['entries']],
+      ['a row that is null', { entries: [null] }, ['entries']],
+      ['rows nested in arrays', { entries: [[entry()]] }, ['entries']],
       ['an unknown property next to entries', { entries: [entry()], dryRun: true }, ['dryRun']],
     ])('refuses %s with 400', async (_label, body, fields) => {
       const answer = await refused(400, 'POST', BULK, body);
       expect(fieldsOf(answer).map((f) => f.split('.').slice(0, 2).join('.'))).toEqual(expect.arrayContaining(fields));
+    });
+
+    it('names the rows that are not objects', async () => {
+      const answer = await refused(400, 'POST', BULK, { entries: [row('Good'), [], row('Good 2'), [row('Nested')]] });
+      expect(answer.fields).toEqual(expect.arrayContaining([
+        expect.objectContaining({ field: 'entries', messages: [expect.stringContaining('items 2, 4 are not')] }),
+      ]));
     });
 
     it('refuses more than 1,000 rows with 400', async () => {

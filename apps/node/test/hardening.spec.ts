@@ -272,6 +272,37 @@ describe('HTTP hardening of a node', () => {
       expect(await db.query('SELECT count(*)::int AS n FROM catalog_entry')).toEqual([{ n: 0 }]);
     });
 
+    it('refuses JSON nested deeper than 64 levels with 400 naming the field, anonymous routes included, and changes nothing', async () => {
+      const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+      const before = await db.query('SELECT count(*)::int AS n FROM institution');
+      // Within this node's JSON_BODY_LIMIT of 16 KiB.
+      for (const [path, body, field] of [
+        ['/api/v1/auth/login', `{"username":${nested(5_000)},"password":"x"}`, 'username'],
+        ['/api/v1/auth/refresh', `{"refreshToken":${'{"a":'.repeat(2_000)}1${'}'.repeat(2_000)}}`, 'refreshToken'],
+        ['/api/v1/institutions', nested(5_000), 'body'],
+      ]) {
+        const answer = await send(node.url, 'POST', path, { body });
+        expect({ path, status: answer.status, body: answer.body }).toEqual({
+          path, status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'Invalid request', fields: [{ field, messages: [`${field} is nested deeper than 64 levels`] }] },
+        });
+      }
+      // 64 levels pass the limit (and then fail the DTO as any wrong type does).
+      const deepest = await send(node.url, 'POST', '/api/v1/auth/login', { body: `{"username":${nested(63)},"password":"x"}` });
+      expect(deepest.status).toBe(400);
+      expect(JSON.stringify(deepest.body)).not.toContain('nested deeper');
+      expect(await db.query('SELECT count(*)::int AS n FROM institution')).toEqual(before);
+    });
+
+    it('refuses a lone UTF-16 surrogate anywhere in a body with 400 naming the field, anonymous routes included', async () => {
+      const answer = await send(node.url, 'POST', '/api/v1/auth/login', { body: '{"username":"ad\\ud800min","password":"x"}' });
+      expect(answer).toMatchObject({ status: 400, body: { fields: [{ field: 'username', messages: [expect.stringContaining('lone UTF-16 surrogate')] }] } });
+      const headers = await authHeaders(node.url);
+      const before = await db.query('SELECT count(*)::int AS n FROM institution');
+      const institution = await send(node.url, 'POST', '/api/v1/institutions', { body: { ...sampleInstitution(), name: 'Bureau \udfff' }, headers });
+      expect(institution).toMatchObject({ status: 400, body: { fields: [{ field: 'name' }] } });
+      expect(await db.query('SELECT count(*)::int AS n FROM institution')).toEqual(before);
+    });
+
     describe('dataset uploads over UPLOAD_BODY_LIMIT', () => {
       let entryId: string;
       const header = 'row_key,region_code,uscc,legal_person_id\n';

@@ -114,6 +114,15 @@ describe('AuditChainWalker', () => {
     expect(walk(good.slice(0, 3), 'genesis', undefined, { seq: 4, hash: good[3].hash }).firstBad).toMatchObject({ seq: 4, kind: 'anchor-mismatch' });
   });
 
+  it('refuses a record numbered below 1, naming it, even one hashed and linked as a first record', () => {
+    for (const seq of [0, -1]) {
+      const fields: AuditFields = { seq, at: '2026-11-27T20:59:59.000Z', actor: 'user:admin', action: 'forged', target: null, outcome: '201', details: {}, prevHash: AUDIT_GENESIS_HASH };
+      const forged = { ...fields, hash: auditHash(fields) };
+      expect(walk([forged, ...good]).firstBad).toMatchObject({ seq, kind: 'malformed', reason: `record ${seq} is not an audit record: seq must be a positive integer` });
+      expect(walk([forged, ...good], 'anywhere').firstBad).toMatchObject({ seq, kind: 'malformed' });
+    }
+  });
+
   it('names a malformed line and stops at the first break', () => {
     const walker = new AuditChainWalker();
     expect(walker.push(good[0])).toBe(true);

@@ -132,7 +132,10 @@ export class AuditChainWalker {
     const parsed = parseAuditRecord(value);
     const expectedSeq = this.last ? this.last.seq + 1 : this.from === 'genesis' ? 1 : undefined;
     if (typeof parsed === 'string') {
-      return this.fail(expectedSeq ?? 0, 'malformed', `${position ?? `the record after ${this.last?.seq ?? 'the start'}`} is not an audit record: ${parsed}`);
+      // Named by its own number when it has one (a forged record 0 or -1 is named as such).
+      const ownSeq = Number.isSafeInteger((value as { seq?: unknown } | null)?.seq) ? (value as { seq: number }).seq : undefined;
+      const what = position ?? (ownSeq === undefined ? `the record after ${this.last?.seq ?? 'the start'}` : `record ${ownSeq}`);
+      return this.fail(ownSeq ?? expectedSeq ?? 0, 'malformed', `${what} is not an audit record: ${parsed}`);
     }
     if (auditHash(parsed) !== parsed.hash) {
       return this.fail(parsed.seq, 'changed', `record ${parsed.seq} does not match its hash: a field was changed after it was written`);

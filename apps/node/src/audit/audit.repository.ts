@@ -89,10 +89,14 @@ export class AuditRepository {
     return rows.map(toRecord);
   }
 
-  /** The records after `afterSeq` up to `toSeq`, in order, at most `limit`: one batch of a walk. */
-  async range(manager: EntityManager, afterSeq: number, toSeq: number, limit: number): Promise<AuditRecord[]> {
+  /**
+   * The records after `afterSeq` (null: from the very first, whatever its number) up to `toSeq`, in
+   * order, at most `limit`: one batch of a walk.
+   */
+  async range(manager: EntityManager, afterSeq: number | null, toSeq: number, limit: number): Promise<AuditRecord[]> {
     const rows = (await manager.query(
-      `SELECT ${COLUMNS} FROM audit_record WHERE seq > $1 AND seq <= $2 ORDER BY audit_record.seq LIMIT $3`, [afterSeq, toSeq, limit],
+      `SELECT ${COLUMNS} FROM audit_record WHERE ($1::bigint IS NULL OR seq > $1) AND seq <= $2 ORDER BY audit_record.seq LIMIT $3`,
+      [afterSeq, toSeq, limit],
     )) as AuditRow[];
     return rows.map(toRecord);
   }

@@ -43,8 +43,9 @@ export class AuditService {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const head = await this.repository.head(manager);
       const walker = new AuditChainWalker('genesis', anchor);
-      // Past the head too: a record beyond it was written outside the log.
-      await this.walk(manager, 0, Number.MAX_SAFE_INTEGER, q.batch, (record) => walker.push(record));
+      // Every record the list would show, in its order: below 1 too (a row forged with the check
+      // constraint dropped) and past the head (a record written outside the log).
+      await this.walk(manager, null, Number.MAX_SAFE_INTEGER, q.batch, (record) => walker.push(record));
       return { node: this.config.code, head, ...walker.finish(head) };
     });
   }
@@ -63,7 +64,7 @@ export class AuditService {
     await this.walk(this.dataSource.manager, span.first - 1, span.last, EXPORT_BATCH, write);
   }
 
-  private async walk(manager: EntityManager, afterSeq: number, toSeq: number, batch: number,
+  private async walk(manager: EntityManager, afterSeq: number | null, toSeq: number, batch: number,
     visit: (record: AuditRecord) => Promise<unknown> | unknown): Promise<void> {
     let after = afterSeq;
     for (;;) {

@@ -12,6 +12,8 @@ export interface AccessClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** The sign-in (refresh-token family) the token belongs to: signing out ends it at once. */
+  sid: string;
   typ: 'access';
 }
 
@@ -37,16 +39,26 @@ export function signAccessToken(claims: AccessClaims, secret: Buffer): string {
 export function verifyAccessToken(token: string, secret: Buffer, issuer: string, nowSeconds: number): AccessClaims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || parts[0] !== HEADER || token.length > 4096) return undefined;
-  const expected = signature(`${parts[0]}.${parts[1]}`, secret);
-  const given = Buffer.from(parts[2], 'base64url');
+  // Compared as text, so only the one canonical base64url spelling of the signature passes: Node's
+  // decoder also takes padding, `+/` and stray bits, which would give one token many accepted forms.
+  const expected = Buffer.from(signature(`${parts[0]}.${parts[1]}`, secret).toString('base64url'));
+  const given = Buffer.from(parts[2]);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const payload = canonicalBase64url(parts[1]);
+  if (!payload) return undefined;
   let claims: Partial<AccessClaims>;
   try {
-    claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Partial<AccessClaims>;
+    claims = JSON.parse(payload.toString('utf8')) as Partial<AccessClaims>;
   } catch {
     return undefined;
   }
-  const valid = claims.typ === 'access' && claims.iss === issuer && claims.aud === issuer && typeof claims.sub === 'string' &&
+  const valid = claims.typ === 'access' && claims.iss === issuer && claims.aud === issuer && typeof claims.sub === 'string' && typeof claims.sid === 'string' &&
     typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > nowSeconds;
   return valid ? (claims as AccessClaims) : undefined;
+}
+
+/** The bytes `text` encodes, if it is their canonical base64url spelling (no padding, no `+/`, no stray bits). */
+function canonicalBase64url(text: string): Buffer | undefined {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
 }

@@ -13,13 +13,14 @@ import { InstitutionScope } from './institution-scope';
 import { Accounts1764400000000 } from './migrations/1764400000000-accounts';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { ACCESS_TOKEN_VERIFIER, SessionTokens } from './session-tokens';
+import { SignInStatus } from './sign-in-status';
 
 /** Accounts, sign-in, roles and the global policy guard (issue 4), and the public open-data door. */
 export const authFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [AuthController, AccountsController, OpenDataController],
   providers: [
     AccountRepository, RefreshTokenRepository, AuthSettingsRepository,
-    SessionTokens, { provide: ACCESS_TOKEN_VERIFIER, useExisting: SessionTokens },
+    SignInStatus, SessionTokens, { provide: ACCESS_TOKEN_VERIFIER, useExisting: SessionTokens },
     AuthService, AccountsService, InstitutionScope,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],

@@ -12,6 +12,7 @@ import { operatorRoleFor } from './permissions';
 import type { Principal } from './principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { sha256, SessionTokens, TokenPair } from './session-tokens';
+import { SignInStatus } from './sign-in-status';
 
 const SETUP_SETTING = 'setup-token-hash';
 const WRONG_CREDENTIALS = 'wrong user name or password';
@@ -47,6 +48,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly settings: AuthSettingsRepository,
     private readonly tokens: SessionTokens,
+    private readonly signIns: SignInStatus,
   ) {}
 
   onApplicationBootstrap(): Promise<void> {
@@ -74,7 +76,7 @@ export class AuthService implements OnApplicationBootstrap {
       if (token.usedAt) {
         await this.refreshTokens.revokeFamily(manager, token.familyId);
         this.logger.warn(`a used refresh token was presented again for account ${token.accountId}: that sign-in's tokens are revoked`);
-        return { refused: 'the refresh token was already used: every token of that sign-in is revoked; sign in again' };
+        return { refused: 'the refresh token was already used: every token of that sign-in is revoked; sign in again', revokedSignIn: token.familyId };
       }
       if (token.expiresAt.getTime() <= Date.now()) return { refused: 'the refresh token has expired: sign in again' };
       const account = await this.accounts.findById(manager, token.accountId);
@@ -82,17 +84,21 @@ export class AuthService implements OnApplicationBootstrap {
       await this.refreshTokens.markUsed(manager, token.id);
       return { pair: await this.tokens.issue(manager, account, token.familyId) };
     });
-    // Thrown after commit, so that a family revoked for reuse stays revoked.
+    // After commit, so that a family revoked for reuse stays revoked: its access tokens end now.
+    if ('revokedSignIn' in outcome && outcome.revokedSignIn) this.signIns.revoked(outcome.revokedSignIn);
     if (!outcome.pair) throw new NotSignedInError(outcome.refused);
     return outcome.pair;
   }
 
   /** Ends the sign-in the refresh token belongs to; an unknown token changes nothing and is not an error. */
   async logout(refreshToken: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    const signIn = await this.dataSource.transaction(async (manager) => {
       const token = await this.refreshTokens.findForUpdate(manager, sha256(refreshToken));
       if (token) await this.refreshTokens.revokeFamily(manager, token.familyId);
+      return token?.familyId;
     });
+    // Its access tokens too, from the next request on (not at their expiry).
+    if (signIn) this.signIns.revoked(signIn);
   }
 
   async me(principal: Principal): Promise<AccountView & { node: string }> {

@@ -40,6 +40,18 @@ export class RefreshTokenRepository {
     await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
   }
 
+  /**
+   * Whether a sign-in still stands: it has tokens and none of them is revoked (revocation marks the
+   * whole family). Its newest token outlives its access token (REFRESH_TOKEN_TTL plus the day kept
+   * after expiry exceed any ACCESS_TOKEN_TTL), so a family with no rows left has no live access token.
+   */
+  async familyLive(manager: EntityManager, familyId: string): Promise<boolean> {
+    const [row] = (await manager.query(
+      `SELECT coalesce(bool_and(revoked_at IS NULL), false) AS live FROM refresh_token WHERE family_id = $1`, [familyId],
+    )) as { live: boolean }[];
+    return row.live;
+  }
+
   async revokeAccount(manager: EntityManager, accountId: string): Promise<void> {
     await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL`, [accountId]);
   }

@@ -7,6 +7,7 @@ import { AccountRepository, AccountRow } from './account.repository';
 import { AuthSettingsRepository } from './auth-settings.repository';
 import type { Principal } from './principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
+import { SignInStatus } from './sign-in-status';
 
 export interface TokenPair {
   accessToken: string;
@@ -27,6 +28,7 @@ export interface AccessTokenVerifier {
 export const ACCESS_TOKEN_VERIFIER = Symbol('ACCESS_TOKEN_VERIFIER');
 
 const SECRET_SETTING = 'access-token-secret';
+const UUID = /^[0-9a-f-]{36}$/;
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -47,6 +49,7 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
     private readonly accounts: AccountRepository,
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly settings: AuthSettingsRepository,
+    private readonly signIns: SignInStatus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -63,7 +66,9 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
     // NumericDate may have a fraction (RFC 7519): milliseconds, so that a reset a moment later still voids this token.
     const now = Date.now() / 1000;
     const ttl = this.config.auth.accessTokenTtlSeconds;
-    const claims: AccessClaims = { sub: account.id, name: account.username, iss: this.issuer, aud: this.issuer, iat: now, exp: now + ttl, jti: randomUUID(), typ: 'access' };
+    const claims: AccessClaims = {
+      sub: account.id, name: account.username, iss: this.issuer, aud: this.issuer, iat: now, exp: now + ttl, jti: randomUUID(), sid: familyId, typ: 'access',
+    };
     const refreshToken = `tdxr_${randomBytes(32).toString('base64url')}`;
     await this.refreshTokens.insert(manager, {
       id: randomUUID(), familyId, accountId: account.id, tokenHash: sha256(refreshToken), ttlSeconds: this.config.auth.refreshTokenTtlSeconds,
@@ -74,7 +79,9 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
   /** The account behind a valid access token, read afresh: a disabled account or changed roles count at once. */
   async principalFor(bearer: string): Promise<Principal | undefined> {
     const claims = verifyAccessToken(bearer, this.requireSecret(), this.issuer, Date.now() / 1000);
-    if (!claims || !/^[0-9a-f-]{36}$/.test(claims.sub)) return undefined;
+    if (!claims || !UUID.test(claims.sub) || !UUID.test(claims.sid)) return undefined;
+    // A token of a sign-in that was ended (sign-out, a reused refresh token) is void at once.
+    if (!(await this.signIns.isLive(claims.sid))) return undefined;
     const account = await this.accounts.findById(this.dataSource.manager, claims.sub);
     // A token issued before a password reset or a disable is void.
     if (!account || account.disabled || claims.iat * 1000 < account.sessionsValidAfter.getTime()) return undefined;

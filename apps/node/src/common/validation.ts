@@ -1,5 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ValidateBy } from 'class-validator';
+import { ValidateBy, ValidationArguments } from 'class-validator';
 import type { Schema } from '@tdx/contracts';
 import { BadFieldsException } from './domain-refusal';
 
@@ -15,24 +15,26 @@ export function fieldsOf(errors: ValidationError[], prefix = ''): FieldProblem[]
 }
 
 /**
- * Strict DTO validation: unknown properties are refused, not silently dropped. Strings holding a
- * NUL character are refused too: PostgreSQL cannot store them, and they would otherwise fail as a 500.
+ * Strict DTO validation: unknown properties are refused, not silently dropped. Text PostgreSQL
+ * cannot store is refused too, in values and property names: a NUL character, and ill-formed
+ * UTF-16 (a lone surrogate, which JSON can spell as `\ud800`); either would otherwise fail as a 500.
  */
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const nul = nulFields(value)
-      .map((path) => path || metadata.data || metadata.type)
-      .map((field) => ({ field, ...rowOf(field), messages: [`${field} must not contain NUL characters`] }));
+    const text = unstorableText(value).map(({ path, problem }) => {
+      const field = path || metadata.data || metadata.type;
+      return { field, ...rowOf(field), messages: [`${field} must not contain ${problem}`] };
+    });
     let result: unknown;
     try {
       result = await super.transform(value, metadata);
     } catch (error) {
-      if (nul.length > 0 && error instanceof BadFieldsException) {
-        throw new BadFieldsException([...(error.getResponse() as { fields: FieldProblem[] }).fields, ...nul]);
+      if (text.length > 0 && error instanceof BadFieldsException) {
+        throw new BadFieldsException([...(error.getResponse() as { fields: FieldProblem[] }).fields, ...text]);
       }
       throw error;
     }
-    if (nul.length > 0) throw new BadFieldsException(nul);
+    if (text.length > 0) throw new BadFieldsException(text);
     return result;
   }
 }
@@ -58,11 +60,59 @@ export function strictValidationPipe(): ValidationPipe {
   });
 }
 
-/** The paths (`dataItems.0.name`) of the strings inside `value` that contain U+0000. */
-function nulFields(value: unknown, path = ''): string[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [path] : [];
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, child]) => nulFields(child, path ? `${path}.${key}` : key));
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// Enough to name what is wrong in a hostile body without answering with a copy of it.
+const MAX_TEXT_PROBLEMS = 100;
+
+/**
+ * The paths (`dataItems.0.name`) of the strings inside `value`, and of the property names, that
+ * PostgreSQL cannot store. A loop over an explicit stack, not recursion: JSON bodies are limited in
+ * depth in front of the routes (MAX_JSON_DEPTH), but nothing here should depend on that.
+ */
+function unstorableText(value: unknown): { path: string; problem: string }[] {
+  const found: { path: string; problem: string }[] = [];
+  const check = (text: string, path: string) => {
+    if (text.includes('\u0000')) found.push({ path, problem: 'NUL characters' });
+    if (LONE_SURROGATE.test(text)) found.push({ path, problem: 'ill-formed Unicode (a lone UTF-16 surrogate)' });
+  };
+  const pending: { value: unknown; path: string }[] = [{ value, path: '' }];
+  while (pending.length > 0 && found.length < MAX_TEXT_PROBLEMS) {
+    const next = pending.pop() as { value: unknown; path: string };
+    if (typeof next.value === 'string') check(next.value, next.path);
+    if (next.value === null || typeof next.value !== 'object') continue;
+    const children = Object.entries(next.value);
+    // Reversed onto the stack, so that problems are named in the order of the body.
+    for (let i = children.length - 1; i >= 0; i--) {
+      const [key, child] = children[i];
+      const path = next.path ? `${next.path}.${key}` : key;
+      if (!Array.isArray(next.value)) check(key, path);
+      pending.push({ value: child, path });
+    }
+  }
+  return found;
+}
+
+/**
+ * For a list of nested DTOs: every item must be a JSON object. `@ValidateNested` alone takes an
+ * array inside the list (`{"entries": [[]]}`) for a list of its own and lets it through unchecked.
+ */
+export function EachObject(): PropertyDecorator {
+  return ValidateBy({
+    name: 'eachObject',
+    validator: {
+      validate: (value: unknown) => !Array.isArray(value) || value.every(isObject),
+      defaultMessage: (args?: ValidationArguments) => {
+        const items = Array.isArray(args?.value) ? args.value : [];
+        const bad = items.flatMap((item: unknown, i: number) => (isObject(item) ? [] : [i + 1]));
+        return `each item of ${args?.property ?? 'the list'} must be a JSON object: ${bad.length === 1 ? 'item' : 'items'} ${bad.slice(0, 20).join(', ')}${bad.length > 20 ? ', ...' : ''} ${bad.length === 1 ? 'is' : 'are'} not`;
+      },
+    },
+  });
+}
+
+function isObject(item: unknown): boolean {
+  return item !== null && typeof item === 'object' && !Array.isArray(item);
 }
 
 /** In a bulk upload (`entries.4.name`) the row number, counted from 1, is named too. */

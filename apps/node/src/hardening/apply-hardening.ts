@@ -4,15 +4,15 @@ import type { Server } from 'node:http';
 import { corsOptions } from './cors';
 import type { HttpHardeningConfig } from './http-hardening.config';
 import { PUBLIC_PATH_PREFIX, publicRateLimit, SIGN_IN_PATHS, signInRateLimit } from './rate-limit.middleware';
-import { jsonBodyTooLarge, urlLengthLimit } from './request-limits';
+import { jsonBodyDepthLimit, jsonBodyTooLarge, urlLengthLimit } from './request-limits';
 import { securityHeaders } from './security-headers';
 
 /**
  * Everything in front of the node's routes, in order: proxy trust (which address a request
  * comes from), the URL limit, security headers and CORS (so that every answer, errors included,
- * carries them), the JSON body parser with its limit, then the rate limits, which read the user
- * name from the parsed body. Express middleware, registered before Nest's routes: the limits hold
- * for their paths whatever module serves them, and a 404 counts too.
+ * carries them), the JSON body parser with its size and depth limits, then the rate limits,
+ * which read the user name from the parsed body. Express middleware, registered before Nest's
+ * routes: the limits hold for their paths whatever module serves them, and a 404 counts too.
  */
 export function applyHttpHardening(app: NestExpressApplication, config: HttpHardeningConfig): void {
   app.set('trust proxy', config.trustProxy);
@@ -32,6 +32,7 @@ export function applyHttpHardening(app: NestExpressApplication, config: HttpHard
   // JSON only: dataset uploads (text/csv, NDJSON) are read as streams by their route.
   app.useBodyParser('json', { limit: config.jsonBodyLimitBytes });
   app.use(jsonBodyTooLarge(config.jsonBodyLimitBytes));
+  app.use(jsonBodyDepthLimit());
   const express = app.getHttpAdapter().getInstance() as Express;
   express.post(SIGN_IN_PATHS, signInRateLimit(config));
   app.use(PUBLIC_PATH_PREFIX, publicRateLimit(config));

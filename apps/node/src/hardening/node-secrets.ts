@@ -11,7 +11,7 @@ const SECRET_FIELD = /password|secret|token|credential|private/i;
 export function secretsOf(config: object): string[] {
   const fields = config as Record<string, unknown>;
   const secrets: string[] = [];
-  if (typeof fields.databaseUrl === 'string') secrets.push(...urlCredentials(fields.databaseUrl));
+  if (typeof fields.databaseUrl === 'string') secrets.push(...urlCredentials(fields.databaseUrl, 'user-name'));
   if (typeof fields.natsUrl === 'string') secrets.push(...urlCredentials(fields.natsUrl));
   secrets.push(...namedSecrets(fields));
   return secrets;

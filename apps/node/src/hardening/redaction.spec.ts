@@ -31,6 +31,17 @@ describe('secretsOf', () => {
   it('reads user information from each URL of a list', () => {
     expect(urlCredentials('nats://a:4222,tls://tok3n@b:4222')).toEqual(['tok3n']);
   });
+
+  it('takes no word from a database URL without a password, so stack traces keep it', () => {
+    const secrets = secretsOf({ databaseUrl: 'postgres://postgres@localhost:5432/tdx_330106', natsUrl: 'nats://localhost:4222' });
+    expect(secrets).toEqual([]);
+    expect(secretsOf({ databaseUrl: 'postgres://postgres:@localhost/tdx' })).toEqual([]);
+    const stack = 'QueryFailedError: relation "x" does not exist\n    at PostgresQueryRunner.query (node_modules/typeorm/driver/postgres/PostgresQueryRunner.js:1:1)';
+    expect(new Redactor(secrets).redact(stack)).toBe(stack);
+    // With a password, the password goes and the user name stays.
+    const withPassword = new Redactor(secretsOf({ databaseUrl: 'postgres://postgres:pg-pass-9@db/tdx' }));
+    expect(withPassword.redact(`${stack} pg-pass-9`)).toBe(`${stack} ${REDACTED}`);
+  });
 });
 
 describe('RedactingLogger', () => {

@@ -29,13 +29,20 @@ export class Redactor {
   }
 }
 
-/** The user information (`user:password`) of each URL in a comma-separated list, and its password alone. */
-export function urlCredentials(urls: string): string[] {
+/**
+ * The user information (`user:password`) of each URL in a comma-separated list, and its password
+ * alone. User information without a password is a secret only where it is a token
+ * (`nats://tok3n@host`); a database URL's lone user name (`postgres://postgres@db`) is a role
+ * name, and redacting it would blank that word out of every log line and stack trace.
+ */
+export function urlCredentials(urls: string, loneUser: 'token' | 'user-name' = 'token'): string[] {
   return urls.split(',').flatMap((url) => {
     const match = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(url.trim());
     if (!match) return [];
     const [user, password] = splitOnce(match[1], ':');
-    return password === undefined ? [user] : [match[1], password];
+    if (password === undefined) return loneUser === 'token' ? [user] : [];
+    // An empty password (`user:@`) is no secret either; the user name alone is not one.
+    return password === '' ? [] : [match[1], password];
   });
 }
 

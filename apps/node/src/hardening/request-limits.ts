@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { ServerResponse } from 'node:http';
+import { BadFieldsException } from '../common/domain-refusal';
 import { formatByteSize } from './byte-size';
 
 /** 414 for a URL longer than the limit (MAX_URL_LENGTH), before any route sees it. */
@@ -24,6 +25,40 @@ export function jsonBodyTooLarge(limitBytes: number): ErrorRequestHandler {
       message: `the JSON body is larger than ${formatByteSize(limitBytes)} (JSON_BODY_LIMIT); nothing was changed`,
     }));
   };
+}
+
+/**
+ * How deep a JSON body may nest (an object or array in another counts one level). The deepest DTO
+ * needs four; anything far beyond is hostile, and the recursive code after the parser
+ * (class-transformer, class-validator) would overflow the stack on it.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * 400 for a parsed JSON body nested deeper than `maxDepth`, naming the top-level property it
+ * happens under, before any route, pipe or log sees the body. Walks with an explicit stack.
+ */
+export function jsonBodyDepthLimit(maxDepth: number = MAX_JSON_DEPTH): RequestHandler {
+  return (request, _response, next) => {
+    const field = tooDeep(request.body as unknown, maxDepth);
+    if (field === undefined) return next();
+    next(new BadFieldsException([{ field, messages: [`${field} is nested deeper than ${maxDepth} levels`] }]));
+  };
+}
+
+/** The top-level property (or `body`) under which `value` nests deeper than `maxDepth`, if it does. */
+function tooDeep(value: unknown, maxDepth: number): string | undefined {
+  const pending: { value: unknown; depth: number; field: string }[] = [{ value, depth: 0, field: 'body' }];
+  while (pending.length > 0) {
+    const next = pending.pop() as { value: unknown; depth: number; field: string };
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth >= maxDepth) return next.field;
+    const topLevel = next.depth === 0 && !Array.isArray(next.value);
+    for (const [key, child] of Object.entries(next.value)) {
+      if (child !== null && typeof child === 'object') pending.push({ value: child, depth: next.depth + 1, field: topLevel ? key : next.field });
+    }
+  }
+  return undefined;
 }
 
 /** 413 for a dataset upload larger than UPLOAD_BODY_LIMIT. */

@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID
 import { ROLES } from '../permissions';
 import type { Role } from '../principal';
 import { PASSWORD_MAX } from '../password-policy';
+import { EachObject } from '../../common/validation';
 
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
 
@@ -23,6 +24,7 @@ export class RolesDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
+  @EachObject()
   @ValidateNested({ each: true })
   @Type(() => RoleGrantDto)
   roles!: RoleGrantDto[];

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
 import { CreateEntryDto } from './create-entry.dto';
+import { EachObject } from '../../common/validation';
 
 export const BULK_LIMIT = 1000;
 
@@ -10,6 +11,7 @@ export class BulkCreateEntriesDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(BULK_LIMIT)
+  @EachObject()
   @ValidateNested({ each: true })
   @Type(() => CreateEntryDto)
   entries!: CreateEntryDto[];

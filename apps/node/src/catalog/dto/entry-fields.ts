@@ -6,6 +6,7 @@ import {
 import {
   DATA_ITEM_TYPES, DataItemType, GRADES, Grade, OPEN_TYPES, OpenType, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle,
 } from '@tdx/contracts';
+import { EachObject } from '../../common/validation';
 
 export class DataItemDto {
   @ApiProperty({ example: 'legal_person_id_number' })
@@ -88,6 +89,7 @@ export class EntryFieldsDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(500)
+  @EachObject()
   @ValidateNested({ each: true })
   @Type(() => DataItemDto)
   dataItems?: DataItemDto[];
