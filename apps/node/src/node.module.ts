@@ -21,6 +21,8 @@ import { OutboxRepository } from './federation/outbox.repository';
 import { OutboxSignal } from './federation/outbox-signal';
 import { ParentLinkService } from './federation/parent-link.service';
 import { RecordApplier } from './federation/record-applier';
+import { ReplicaRules } from './federation/replica-rules';
+import { RejectedMessageRepository } from './federation/rejected-message.repository';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
@@ -48,6 +50,7 @@ export class NodeModule {
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService, KeyRotationService,
+        ReplicaRules, RejectedMessageRepository,
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };

@@ -13,6 +13,9 @@ import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { TrustListService } from './trust-list.service';
 import { isRotationOf } from './key-rotation';
+import { providerNeverArrived, ReplicaRules } from './replica-rules';
+import { RejectedMessageRepository } from './rejected-message.repository';
+import type { Refusal } from '../common/domain-refusal';
 
 type Outcome =
   | { kind: 'applied' }
@@ -55,6 +58,8 @@ export class RecordApplier implements OnApplicationBootstrap {
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
     private readonly trust: TrustListService,
+    private readonly replicaRules: ReplicaRules,
+    private readonly rejected: RejectedMessageRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -221,7 +226,25 @@ export class RecordApplier implements OnApplicationBootstrap {
     if (!trusted.keys.some((key) => verifyEnvelope(envelope, key))) {
       return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
     }
+    if (record.kind === 'entry.upsert') {
+      const refused = await this.catalogRuleOutcome(manager, child, record, message);
+      if (refused) return refused;
+    }
     return { kind: 'verified', record, envelope };
+  }
+
+  /**
+   * The catalog rules of the origin, applied again to a signed entry version (a key can be stolen;
+   * an origin can run a broken release). An unknown provider waits like an unknown key: its
+   * institution's record comes first in the origin's outbox but may be redelivered later.
+   */
+  private async catalogRuleOutcome(manager: EntityManager, child: string, record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>, message: JsMsg): Promise<Outcome | undefined> {
+    const verdict = await this.replicaRules.verdict(manager, record.body);
+    if (verdict.kind === 'ok') return undefined;
+    if (verdict.kind === 'wait' && message.info.deliveryCount < MAX_KEY_WAIT_DELIVERIES) return { kind: 'retry', reason: verdict.reason };
+    const refusals = verdict.kind === 'refused' ? verdict.refusals : [providerNeverArrived(record.body)];
+    const reason = refusals.map((r) => `${r.rule} (${r.article}): ${r.message}`).join('; ');
+    return this.reject(manager, child, record.origin, reason, message, refusals[0]);
   }
 
   /** Applies one verified record by itself. */
@@ -235,9 +258,9 @@ export class RecordApplier implements OnApplicationBootstrap {
     return { kind: 'applied' };
   }
 
-  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg): Promise<Outcome> {
+  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg, refusal?: Refusal): Promise<Outcome> {
     this.logger.warn(`rejected a record from ${child} (claimed origin ${origin ?? 'unknown'}, stream seq ${message.seq}): ${reason}`);
-    await this.links.recordRejected(manager, child, origin, reason, Buffer.from(message.data).toString('utf8'));
+    await this.rejected.record(manager, { sender: child, claimedOrigin: origin, reason, refusal, payload: message.data });
     return { kind: 'rejected', reason };
   }
 
