@@ -35,6 +35,12 @@ interface Verified<K extends StateKind = StateKind> {
 /** A record whose origin key is not known yet is retried this often before it is refused. */
 const MAX_KEY_WAIT_DELIVERIES = 30;
 const KEY_WAIT_MS = 2000;
+/**
+ * An entry whose provider is not known yet is retried this often (at least 2 s apart) before it is
+ * refused. Its institution's record precedes it in the origin's outbox, so it only lags behind after a
+ * redelivery: a nak (2 s) or a crash (the consumer's ack_wait, 10 s). Ten deliveries outlast both.
+ */
+const MAX_PROVIDER_WAIT_DELIVERIES = 10;
 
 /**
  * Applies a batch of records from one child link in one transaction: verify, apply if newer,
@@ -241,7 +247,7 @@ export class RecordApplier implements OnApplicationBootstrap {
   private async catalogRuleOutcome(manager: EntityManager, child: string, record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>, message: JsMsg): Promise<Outcome | undefined> {
     const verdict = await this.replicaRules.verdict(manager, record.body);
     if (verdict.kind === 'ok') return undefined;
-    if (verdict.kind === 'wait' && message.info.deliveryCount < MAX_KEY_WAIT_DELIVERIES) return { kind: 'retry', reason: verdict.reason };
+    if (verdict.kind === 'wait' && message.info.deliveryCount < MAX_PROVIDER_WAIT_DELIVERIES) return { kind: 'retry', reason: verdict.reason };
     const refusals = verdict.kind === 'refused' ? verdict.refusals : [providerNeverArrived(record.body)];
     const reason = refusals.map((r) => `${r.rule} (${r.article}): ${r.message}`).join('; ');
     return this.reject(manager, child, record.origin, reason, message, refusals[0]);
