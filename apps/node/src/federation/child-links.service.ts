@@ -12,6 +12,7 @@ import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { OutboxRepository } from './outbox.repository';
 import { OutboxSignal } from './outbox-signal';
 import { RecordApplier } from './record-applier';
+import { RequestLimits } from './request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { TrustListService } from './trust-list.service';
 
@@ -38,6 +39,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly signal: OutboxSignal,
     private readonly audit: ExchangeAudit,
     private readonly trust: TrustListService,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -126,6 +128,9 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async answerJoin(handles: NatsHandles, msg: Msg): Promise<void> {
+    // Before any work and without an audit record, so that a flood costs next to nothing.
+    const tooMany = this.requestLimits.refusal('join', senderOfSubject(msg.subject));
+    if (tooMany) return void msg.respond(JSON.stringify({ ok: false, reason: tooMany } satisfies JoinReply));
     const reply = (answer: JoinReply): void => {
       msg.respond(JSON.stringify(answer));
       this.audit.joinAnswered(msg.data, answer);

@@ -13,6 +13,7 @@ import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { LinkStateRepository } from '../federation/link-state.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
+import { RequestLimits } from '../federation/request-limits';
 import { maskPlan } from './masking';
 import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
@@ -54,6 +55,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     private readonly returns: ReturnsRepository,
     private readonly trust: TrustListService,
     private readonly audit: ExchangeAudit,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,6 +76,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async answer(msg: Msg): Promise<void> {
+    // Before any work and without an audit record, so that a flood costs little more than the signed refusal.
+    const tooMany = this.requestLimits.refusal('return', senderOfSubject(msg.subject));
+    if (tooMany) return this.reply(msg, senderOfSubject(msg.subject), 'return.error', { status: 429, error: 'Too Many Requests', message: tooMany, permanent: false });
     let requester: string | undefined;
     try {
       const { message } = openReturnMessage(msg.data);
