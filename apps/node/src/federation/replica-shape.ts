@@ -1,7 +1,6 @@
-import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, Matches, Min, validateSync } from 'class-validator';
 import { ENTRY_STATUSES, ENTRY_TYPES, EntryStatus, EntryType } from '@tdx/contracts';
-import { EntryFieldsDto, fieldProblems } from '../catalog/dto/entry-fields';
+import { DataItemDto, EntryFieldsDto, fieldProblems } from '../catalog/dto/entry-fields';
 import { RESOURCE_CODE } from '../catalog/dto/create-entry.dto';
 import { CreateInstitutionDto } from '../institutions/dto/create-institution.dto';
 import { fieldsOf } from '../common/validation';
@@ -67,7 +66,9 @@ class ReplicatedInstitution extends CreateInstitutionDto {
 
 /** What is wrong with a received entry version's fields ("grade: grade must be one of ..."), or undefined. */
 export function entryShapeProblem(body: object): string | undefined {
-  const problems = shapeProblems(ReplicatedEntry, body);
+  const { dataItems } = body as { dataItems?: unknown };
+  const items = Array.isArray(dataItems) ? dataItems.map((item) => (isObject(item) ? instanceOf(DataItemDto, item) : item)) : dataItems;
+  const problems = shapeProblems(instanceOf(ReplicatedEntry, { ...body, dataItems: items }));
   if (problems) return problems;
   const entry = body as ReplicatedEntry;
   // A class-validator @IsDefined does not override the DTO's @IsOptional: checked here.
@@ -78,12 +79,25 @@ export function entryShapeProblem(body: object): string | undefined {
 
 /** What is wrong with a received institution version's fields, or undefined. */
 export function institutionShapeProblem(body: object): string | undefined {
-  return shapeProblems(ReplicatedInstitution, body);
+  return shapeProblems(instanceOf(ReplicatedInstitution, body));
 }
 
-function shapeProblems(shape: new () => object, body: object): string | undefined {
+/**
+ * The body as an instance of `shape`, for class-validator, which finds the rules by the prototype.
+ * Not class-transformer's plainToInstance: it costs twice the validation itself (about 100 µs an
+ * entry, measured), on the path that applies every record of the province's catalog.
+ */
+function instanceOf<T extends object>(shape: new () => T, body: object): T {
+  return Object.assign(Object.create(shape.prototype) as T, body);
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function shapeProblems(instance: object): string | undefined {
   try {
-    const errors = validateSync(plainToInstance(shape, body), { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+    const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
     return describe(fieldsOf(errors));
   } catch {
     // A body nested deeper than the stack (class-transformer recurses): refused, never retried.
