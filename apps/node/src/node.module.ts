@@ -23,6 +23,9 @@ import { OutboxRepository } from './federation/outbox.repository';
 import { OutboxSignal } from './federation/outbox-signal';
 import { ParentLinkService } from './federation/parent-link.service';
 import { RecordApplier } from './federation/record-applier';
+import { ReplicaRules } from './federation/replica-rules';
+import { RequestLimits } from './federation/request-limits';
+import { RejectedMessageRepository } from './federation/rejected-message.repository';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
@@ -50,6 +53,7 @@ export class NodeModule {
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NodeRegistryRepository, NodeAdmissionService, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
         FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService, KeyRotationService,
+        ReplicaRules, RejectedMessageRepository, RequestLimits,
         ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
       ],
     };

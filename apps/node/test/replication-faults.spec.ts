@@ -314,8 +314,9 @@ describe('replication under faults', () => {
     const template = await countyEntry();
     const cityBefore = await childStatus(city.url, '330106');
     const rejectedBefore = await databases.city.query(`SELECT id FROM rejected_message`);
-    // Correctly signed by the county, but not storable: a resource code another of its entries holds, and a
-    // share type outside the vocabulary (as a county on a newer or broken release might send).
+    // Correctly signed by the county, but not storable: a resource code another of its entries holds (refused by
+    // the database), and a share type outside the vocabulary (as a county on a newer or broken release might send;
+    // refused by the field checks before the database sees it).
     const duplicateCode: EntryState = { ...template, id: randomUUID(), version: 1, name: 'Same code as another entry' };
     const unknownShareType = { ...template, id: randomUUID(), code: `330106-X-${Date.now()}`, version: 1, shareType: 'bartered' } as unknown as EntryState;
     const good: EntryState = { ...template, id: randomUUID(), code: `330106-G-${Date.now()}`, version: 1, name: 'Sent between the refused ones' };
@@ -339,6 +340,6 @@ describe('replication under faults', () => {
     }
     const rows = await databases.city.query<{ reason: string }>(
       `SELECT reason FROM rejected_message WHERE id <> ALL($1::bigint[]) ORDER BY id`, [rejectedBefore.map((r) => r.id)]);
-    expect(rows.map((r) => r.reason)).toEqual([expect.stringMatching(/catalog_entry_origin_code/), expect.stringMatching(/share_type/)]);
+    expect(rows.map((r) => r.reason)).toEqual([expect.stringMatching(/catalog_entry_origin_code/), expect.stringMatching(/shareType: shareType must be one of/)]);
   });
 });

@@ -25,13 +25,21 @@ const UPDATABLE = ['code', 'name', 'summary', 'provider_id', 'category', 'grade'
   'legal_basis', 'open_type', 'update_cycle', 'format', 'region_scope', 'data_items', 'related_resources',
   'release_date', 'status', 'version', 'updated_at'];
 
+/**
+ * What the open catalog lists, decided in SQL whatever a stored row says: opened unconditionally
+ * and graded L1. L4 is never opened and L2/L3 open only as restricted, after approval, so never
+ * to the anonymous public. The catalog rules refuse any other combination at registration and on
+ * receipt of a replica; this condition holds even for a row that got in some other way.
+ */
+const OPEN_TO_PUBLIC = `open_type = 'unconditional' AND grade = 'L1'`;
+
 export interface EntryFilter {
   origin?: string;
   q?: string;
   type?: string;
   status: 'active' | 'retired' | 'all';
-  /** Only entries of this open type (the public open-data listing). */
-  openType?: string;
+  /** Only what the anonymous public may see (the open-data listing): see OPEN_TO_PUBLIC. */
+  openToPublic?: boolean;
   afterSeq: number;
   limit: number;
 }
@@ -107,9 +115,9 @@ export class CatalogEntryRepository {
          AND ($3::text IS NULL OR type = $3)
          AND ($4::text = 'all' OR status = $4)
          AND ($5::text IS NULL OR name ILIKE $5 OR summary ILIKE $5 OR code ILIKE $5)
-         AND ($7::text IS NULL OR open_type = $7)
+         AND (NOT $7::boolean OR (${OPEN_TO_PUBLIC}))
        ORDER BY row_seq LIMIT $6`,
-      [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit, f.openType ?? null],
+      [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit, f.openToPublic === true],
     );
     return { items: rows.map(toState), lastSeq: rows.length ? Number(rows[rows.length - 1].row_seq) : null };
   }

@@ -15,13 +15,12 @@ import type { Principal } from '../auth/principal';
 import { CatalogEntryRepository } from './catalog-entry.repository';
 import { refusalsFor } from './catalog-rules';
 import type { CreateEntryDto } from './dto/create-entry.dto';
-import type { EntryFieldsDto } from './dto/entry-fields';
+import { FieldProblem, fieldProblems } from './dto/entry-fields';
 import type { UpdateEntryDto } from './dto/update-entry.dto';
 import type { ListEntriesQuery } from './dto/list-entries.query';
 
 const TYPE_LETTER: Record<EntryType, string> = { data: 'D', application: 'A', component: 'C', compute: 'P' };
 
-type FieldProblem = { field: string; messages: string[] };
 /** The problems of one row of a registration, numbered from 1. */
 type RowProblems<T> = { row: number; problems: T[] };
 
@@ -240,17 +239,6 @@ export class CatalogService {
     const provider = await this.institutions.findLocalActive(manager, state.providerId, this.config.code);
     return refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: provider !== undefined, stateSecret });
   }
-}
-
-/** Checks across fields that a decorator on one field cannot make (400). */
-function fieldProblems(type: EntryType, fields: Partial<Pick<EntryFieldsDto, 'dataItems'>>): FieldProblem[] {
-  const items = fields.dataItems ?? [];
-  if (type === 'data' && items.length === 0) {
-    return [{ field: 'dataItems', messages: ['dataItems must list at least one data item for a data resource'] }];
-  }
-  const seen = new Set<string>();
-  const duplicates = items.filter((item) => (seen.has(item.name) ? true : (seen.add(item.name), false)));
-  return duplicates.length ? [{ field: 'dataItems', messages: [`data item names must be unique: ${duplicates.map((d) => d.name).join(', ')}`] }] : [];
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

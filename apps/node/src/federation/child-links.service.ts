@@ -9,6 +9,7 @@ import {
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { NatsHandles, NatsLink, sleep } from './nats-link';
 import { RecordApplier } from './record-applier';
+import { RequestLimits } from './request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { NodeAdmissionService } from './node-admission.service';
 import { NodeRegistryRepository } from './node-registry.repository';
@@ -35,6 +36,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly admission: NodeAdmissionService,
     private readonly applier: RecordApplier,
     private readonly audit: ExchangeAudit,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -112,6 +114,10 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   private async answerJoin(handles: NatsHandles, msg: Msg): Promise<void> {
     let child = senderOfSubject(msg.subject);
     let nonce = '';
+    // Before any work and without an audit record, so that a flood costs next to nothing. Unsigned: the
+    // child acts on no such answer and simply asks again later.
+    const tooMany = this.requestLimits.refusal('join', child);
+    if (tooMany) return void msg.respond(JSON.stringify({ ok: false, reason: tooMany } satisfies JoinReply));
     const reply = (answer: JoinReply): void => {
       msg.respond(JSON.stringify(signJoinAnswer(this.config.code, child, nonce, answer, this.config.signingKey)));
       this.audit.joinAnswered(msg.data, answer);

@@ -27,13 +27,6 @@ export class LinkStateRepository {
     await manager.query(`UPDATE child_link SET last_error = $2, last_error_at = now() WHERE child_code = $1`, [child, error.slice(0, 1000)]);
   }
 
-  async recordRejected(manager: EntityManager, sender: string, claimedOrigin: string | undefined, reason: string, payload: string): Promise<void> {
-    // PostgreSQL text cannot hold NUL: escape it, or a garbage message would fail its batch on every redelivery.
-    const text = (value: string) => value.replace(/\u0000/g, '\\u0000');
-    await manager.query(`INSERT INTO rejected_message (sender, claimed_origin, reason, payload) VALUES ($1, $2, $3, $4)`,
-      [sender, claimedOrigin === undefined ? null : text(claimedOrigin), text(reason), text(payload.slice(0, 65_536))]);
-  }
-
   async childLinks(manager: EntityManager): Promise<Record<string, unknown>[]> {
     return manager.query(
       `SELECT k.code, k.name, k.level, k.status, k.joined_at AS "joinedAt", c.last_stream_seq AS "lastStreamSeq",

@@ -13,6 +13,9 @@ import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { TrustListService } from './trust-list.service';
 import { NodeAdmissionService } from './node-admission.service';
 import { FORWARDED_JOIN_PROBLEM } from './identity-checks';
+import { providerNeverArrived, ReplicaRules } from './replica-rules';
+import { RejectedMessageRepository } from './rejected-message.repository';
+import type { Refusal } from '../common/domain-refusal';
 
 type Outcome =
   | { kind: 'applied' }
@@ -32,6 +35,12 @@ interface Verified<K extends StateKind = StateKind> {
 /** A record whose origin key is not known yet is retried this often before it is refused. */
 const MAX_KEY_WAIT_DELIVERIES = 30;
 const KEY_WAIT_MS = 2000;
+/**
+ * An entry whose provider is not known yet is retried this often (at least 2 s apart) before it is
+ * refused. Its institution's record precedes it in the origin's outbox, so it only lags behind after a
+ * redelivery: a nak (2 s) or a crash (the consumer's ack_wait, 10 s). Ten deliveries outlast both.
+ */
+const MAX_PROVIDER_WAIT_DELIVERIES = 10;
 
 /**
  * Applies a batch of records from one child link in one transaction: verify, apply if newer,
@@ -54,6 +63,8 @@ export class RecordApplier {
     private readonly audit: ExchangeAudit,
     private readonly trust: TrustListService,
     private readonly admission: NodeAdmissionService,
+    private readonly replicaRules: ReplicaRules,
+    private readonly rejected: RejectedMessageRepository,
   ) {}
 
   async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
@@ -189,7 +200,25 @@ export class RecordApplier {
       }
       return outcome;
     }
+    if (record.kind === 'entry.upsert') {
+      const refused = await this.catalogRuleOutcome(manager, child, record, message);
+      if (refused) return refused;
+    }
     return { kind: 'verified', record, envelope };
+  }
+
+  /**
+   * The catalog rules of the origin, applied again to a signed entry version (a key can be stolen;
+   * an origin can run a broken release). An unknown provider waits like an unknown key: its
+   * institution's record comes first in the origin's outbox but may be redelivered later.
+   */
+  private async catalogRuleOutcome(manager: EntityManager, child: string, record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>, message: JsMsg): Promise<Outcome | undefined> {
+    const verdict = await this.replicaRules.verdict(manager, record.body);
+    if (verdict.kind === 'ok') return undefined;
+    if (verdict.kind === 'wait' && message.info.deliveryCount < MAX_PROVIDER_WAIT_DELIVERIES) return { kind: 'retry', reason: verdict.reason };
+    const refusals = verdict.kind === 'refused' ? verdict.refusals : [providerNeverArrived(record.body)];
+    const reason = refusals.map((r) => `${r.rule} (${r.article}): ${r.message}`).join('; ');
+    return this.reject(manager, child, record.origin, reason, message, refusals[0]);
   }
 
   /** Applies one verified record by itself. */
@@ -203,9 +232,9 @@ export class RecordApplier {
     return { kind: 'applied' };
   }
 
-  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg): Promise<Outcome> {
+  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg, refusal?: Refusal): Promise<Outcome> {
     this.logger.warn(`rejected a record from ${child} (claimed origin ${origin ?? 'unknown'}, stream seq ${message.seq}): ${reason}`);
-    await this.links.recordRejected(manager, child, origin, reason, Buffer.from(message.data).toString('utf8'));
+    await this.rejected.record(manager, { sender: child, claimedOrigin: origin, reason, refusal, payload: message.data });
     return { kind: 'rejected', reason };
   }
 

@@ -10,6 +10,7 @@ import { MetricsRegistry } from '../metrics/metrics.registry';
 import { NatsLink } from './nats-link';
 import { TrustListRepository } from './trust-list.repository';
 import { Wakeup } from './wakeup';
+import { RequestLimits, senderOfReply } from './request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
@@ -59,6 +60,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     private readonly lists: TrustListRepository,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -85,6 +87,8 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       if (this.config.level !== 'county') this.subscriptions.push(nc.subscribe(names.trust(this.config.code), {
         callback: (error, msg) => {
           if (error) return;
+          const tooMany = this.requestLimits.refusal('trust-list', senderOfReply(msg.reply));
+          if (tooMany) return void msg.respond(JSON.stringify({ error: tooMany }));
           void this.lists.stored(this.dataSource.manager).then(
             (signed) => msg.respond(JSON.stringify(signed ?? { error: `${this.config.code} holds no trust list yet` })),
             () => msg.respond(JSON.stringify({ error: 'the trust list could not be read' })),

@@ -15,6 +15,7 @@ describe('loadHardeningConfig', () => {
       signInPerUser: { limit: 10, windowSeconds: 900 },
       signInPerAddress: { limit: HARDENING_DEFAULTS.SIGNIN_RATE_LIMIT_PER_ADDRESS, windowSeconds: 900 },
       publicPerAddress: { limit: 300, windowSeconds: 60 },
+      natsRequestsPerSender: { limit: 1000, windowSeconds: 10 },
       rateLimitMaxKeys: 100_000,
     });
   });
@@ -44,6 +45,8 @@ describe('loadHardeningConfig', () => {
     ['SIGNIN_RATE_WINDOW_SECONDS', '86401'],
     ['PUBLIC_RATE_LIMIT', '-1'],
     ['PUBLIC_RATE_WINDOW_SECONDS', '0'],
+    ['NATS_REQUEST_RATE_LIMIT', '0'],
+    ['NATS_REQUEST_RATE_WINDOW_SECONDS', 'soon'],
     ['RATE_LIMIT_MAX_KEYS', '5'],
     ['MAX_URL_LENGTH', '10'],
     ['MAX_HEADER_BYTES', '100'],

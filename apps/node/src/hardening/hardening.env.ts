@@ -16,6 +16,8 @@ export const HARDENING_DEFAULTS = {
   SIGNIN_RATE_WINDOW_SECONDS: 900,
   PUBLIC_RATE_LIMIT: 300,
   PUBLIC_RATE_WINDOW_SECONDS: 60,
+  NATS_REQUEST_RATE_LIMIT: 1000,
+  NATS_REQUEST_RATE_WINDOW_SECONDS: 10,
   RATE_LIMIT_MAX_KEYS: 100_000,
 } as const;
 
@@ -72,6 +74,7 @@ export function loadHardeningConfig(env: Env): { config: HttpHardeningConfig; pr
     signInPerUser: { limit: integer('SIGNIN_RATE_LIMIT', 1, 1_000_000), windowSeconds: signInWindow },
     signInPerAddress: { limit: integer('SIGNIN_RATE_LIMIT_PER_ADDRESS', 1, 1_000_000), windowSeconds: signInWindow },
     publicPerAddress: budget('PUBLIC_RATE_LIMIT', 'PUBLIC_RATE_WINDOW_SECONDS'),
+    natsRequestsPerSender: budget('NATS_REQUEST_RATE_LIMIT', 'NATS_REQUEST_RATE_WINDOW_SECONDS'),
     rateLimitMaxKeys: integer('RATE_LIMIT_MAX_KEYS', 100, 10_000_000),
   };
   return { config, problems };

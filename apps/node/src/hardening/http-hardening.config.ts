@@ -25,6 +25,8 @@ export interface HttpHardeningConfig {
   signInPerAddress: RateBudget;
   /** Requests to the anonymous open-data endpoints per client address. */
   publicPerAddress: RateBudget;
+  /** Core-NATS requests (joins, returns, trust-list copies) per sender and responder: see federation/request-limits.ts. */
+  natsRequestsPerSender: RateBudget;
   /** Keys each rate limiter remembers at most; the oldest are forgotten first. */
   rateLimitMaxKeys: number;
 }

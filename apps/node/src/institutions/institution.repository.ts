@@ -28,6 +28,12 @@ export class InstitutionRepository {
     return result.length === 1;
   }
 
+  /** Where institution `id` was registered, in any status; undefined when this node does not hold it. */
+  async originOf(manager: EntityManager, id: string): Promise<string | undefined> {
+    const rows: { origin: string }[] = await manager.query(`SELECT origin FROM institution WHERE id = $1`, [id]);
+    return rows[0]?.origin;
+  }
+
   async findLocalActive(manager: EntityManager, id: string, origin: string): Promise<InstitutionState | undefined> {
     const rows = await manager.query(`SELECT ${COLUMNS} FROM institution WHERE id = $1 AND origin = $2 AND status = 'active'`, [id, origin]);
     return rows[0] ? toState(rows[0]) : undefined;

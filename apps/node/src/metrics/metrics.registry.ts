@@ -38,6 +38,13 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  readonly natsRequestsRefused = new Counter({
+    name: 'tdx_nats_requests_refused_total',
+    help: 'Core-NATS requests refused as too many from one sender, by responder (join, return, trust-list)',
+    labelNames: ['responder'],
+    registers: [this.registry],
+  });
+
   readonly childPending = new Gauge({
     name: 'tdx_child_link_pending',
     help: "Records waiting in this node's stream for each child link",

@@ -13,7 +13,7 @@ export type OpenEntry = Pick<EntryState, 'id' | 'origin' | 'code' | 'type' | 'na
 
 /**
  * The public's door (Article 10: open data leaves through the same channel): the active entries
- * of this node and its subtree whose open type is `unconditional`, without signing in.
+ * of this node and its subtree that are open to the public (unconditional, grade L1), without signing in.
  */
 @ApiTags('open data')
 @Controller('api/v1/open')
@@ -24,7 +24,7 @@ export class OpenDataController {
   @Public()
   async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntry>> {
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      q: query.q, type: query.type, status: 'active', openType: 'unconditional', afterSeq: decodeCursor(query.cursor), limit: query.limit,
+      q: query.q, type: query.type, status: 'active', openToPublic: true, afterSeq: decodeCursor(query.cursor), limit: query.limit,
     });
     return { items: items.map(openView), nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
   }

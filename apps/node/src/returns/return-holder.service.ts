@@ -14,6 +14,7 @@ import { NodeRegistryRepository } from '../federation/node-registry.repository';
 import { NatsLink } from '../federation/nats-link';
 import { TrustListService } from '../federation/trust-list.service';
 import { ReplayGuard } from '../common/replay-guard';
+import { RequestLimits } from '../federation/request-limits';
 import { maskPlan } from './masking';
 import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
@@ -62,6 +63,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     private readonly returns: ReturnsRepository,
     private readonly trust: TrustListService,
     private readonly audit: ExchangeAudit,
+    private readonly requestLimits: RequestLimits,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -87,6 +89,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
    * fit), echoing the request's nonce when it had one.
    */
   private async answer(msg: Msg): Promise<void> {
+    // Before any work and without an audit record, so that a flood costs little more than the signed refusal.
+    const tooMany = this.requestLimits.refusal('return', senderOfSubject(msg.subject));
+    if (tooMany) return this.reply(msg, senderOfSubject(msg.subject), undefined, 'return.error', { status: 429, error: 'Too Many Requests', message: tooMany, permanent: false });
     let requester = senderOfSubject(msg.subject);
     let nonce: string | undefined;
     let kind: string | undefined;

@@ -4,7 +4,7 @@ import {
   ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested,
 } from 'class-validator';
 import {
-  DATA_ITEM_TYPES, DataItemType, GRADES, Grade, OPEN_TYPES, OpenType, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle,
+  DATA_ITEM_TYPES, DataItemType, EntryType, GRADES, Grade, OPEN_TYPES, OpenType, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle,
 } from '@tdx/contracts';
 import { EachObject } from '../../common/validation';
 
@@ -112,4 +112,17 @@ export class EntryFieldsDto {
   @IsOptional()
   @IsBoolean()
   stateSecret?: boolean;
+}
+
+export type FieldProblem = { field: string; messages: string[] };
+
+/** Checks across fields that a decorator on one field cannot make (400); a received replica must pass them too. */
+export function fieldProblems(type: EntryType, fields: Partial<Pick<EntryFieldsDto, 'dataItems'>>): FieldProblem[] {
+  const items = fields.dataItems ?? [];
+  if (type === 'data' && items.length === 0) {
+    return [{ field: 'dataItems', messages: ['dataItems must list at least one data item for a data resource'] }];
+  }
+  const seen = new Set<string>();
+  const duplicates = items.filter((item) => (seen.has(item.name) ? true : (seen.add(item.name), false)));
+  return duplicates.length ? [{ field: 'dataItems', messages: [`data item names must be unique: ${duplicates.map((d) => d.name).join(', ')}`] }] : [];
 }
