@@ -4,6 +4,9 @@ import type { Response } from 'express';
 import { once } from 'node:events';
 import { Policy } from '../auth/policy.decorator';
 import { AuditService } from './audit.service';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import type { Principal } from '../auth/principal';
+import { WorkLimits } from '../hardening/work-limits';
 import { ExportAuditQuery, ListAuditQuery, VerifyAuditQuery } from './dto/audit.query';
 
 /** The audit log of this node (issue 4): read, verify, export (the node's operator and its auditors). Nothing here writes to it. */
@@ -11,7 +14,7 @@ import { ExportAuditQuery, ListAuditQuery, VerifyAuditQuery } from './dto/audit.
 @ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(private readonly audit: AuditService, private readonly limits: WorkLimits) {}
 
   @Get()
   @Policy('audit:read')
@@ -21,8 +24,14 @@ export class AuditController {
 
   @Get('verify')
   @Policy('audit:read')
-  verify(@Query() query: VerifyAuditQuery) {
-    return this.audit.verify(query);
+  async verify(@Query() query: VerifyAuditQuery, @CurrentPrincipal() actor: Principal, @Res({ passthrough: true }) response: Response) {
+    const release = this.limits.admit('heavyReads', actor, response);
+    try {
+      // One long transaction over the whole log: on one of the bulk connections.
+      return await this.limits.bulkDb.run(() => this.audit.verify(query));
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -32,7 +41,17 @@ export class AuditController {
   @Get('export')
   @Policy('audit:read')
   @ApiProduces('application/x-ndjson')
-  async export(@Query() query: ExportAuditQuery, @Res() response: Response): Promise<void> {
+  async export(@Query() query: ExportAuditQuery, @CurrentPrincipal() actor: Principal, @Res() response: Response): Promise<void> {
+    // Each batch takes a connection only while it is read, never while the client is slow to take it.
+    const release = this.limits.admit('heavyReads', actor, response);
+    try {
+      await this.streamExport(query, response);
+    } finally {
+      release();
+    }
+  }
+
+  private async streamExport(query: ExportAuditQuery, response: Response): Promise<void> {
     const { span, head } = await this.audit.exportSpan(query.from, query.to);
     response.status(200);
     response.setHeader('content-type', 'application/x-ndjson; charset=utf-8');
