@@ -4,6 +4,7 @@ import type { MigrationInterface } from 'typeorm';
 import { AuditController } from './audit.controller';
 import { AuditLog } from './audit-log.service';
 import { AuditAnchor } from './audit-anchor.service';
+import { AnonymousRefusals } from './anonymous-refusals';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { ExchangeAudit } from './exchange-audit.service';
@@ -20,6 +21,6 @@ export const auditFeature: {
   migrations: Type<MigrationInterface>[];
 } = {
   controllers: [AuditController],
-  providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, HttpAuditTrail, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, AnonymousRefusals, HttpAuditTrail, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
   migrations: [AuditLog1764400500000],
 };
