@@ -35,6 +35,12 @@ async function verify(node: RunningNode, query = ''): Promise<Verification> {
   return response.body;
 }
 
+async function exportText(query = '', node: RunningNode = province): Promise<{ text: string; head: string | null; type: string | null }> {
+  const response = await fetch(`${node.url}/api/v1/audit/export${query}`, { headers: await authHeaders(node.url) });
+  expect(response.status).toBe(200);
+  return { text: await response.text(), head: response.headers.get('tdx-audit-head'), type: response.headers.get('content-type') };
+}
+
 /** Ends the node's current window of anonymous refusals now: the summary record it wrote, if any. */
 function refusalSummary(node: { app: INestApplication }): Promise<AuditRecord | undefined> {
   return node.app.get(AnonymousRefusals).flush();
@@ -400,12 +406,6 @@ describe('tampering is detected and the first bad record named', () => {
 });
 
 describe('GET /api/v1/audit/export', () => {
-  async function exportText(query = ''): Promise<{ text: string; head: string | null; type: string | null }> {
-    const response = await fetch(`${province.url}/api/v1/audit/export${query}`, { headers: await authHeaders(province.url) });
-    expect(response.status).toBe(200);
-    return { text: await response.text(), head: response.headers.get('tdx-audit-head'), type: response.headers.get('content-type') };
-  }
-
   function walk(text: string, from: 'genesis' | 'anywhere') {
     const walker = new AuditChainWalker(from);
     text.split('\n').filter(Boolean).forEach((line, i) => walker.push(JSON.parse(line), `line ${i + 1}`));
@@ -443,6 +443,86 @@ describe('GET /api/v1/audit/export', () => {
   it('is itself recorded: the log leaving the node is an action', async () => {
     await exportText();
     await eventually(async () => expect(await records(province, `&action=${encodeURIComponent('GET /api/v1/audit/export')}`)).not.toEqual([]));
+  });
+});
+
+describe('pruning the oldest records behind a kept anchor', () => {
+  const pruneNamespace = testNamespace();
+  let db: TestDatabase;
+  let node: RunningNode;
+  const prune = (body: unknown, at: RunningNode = node) => api(at.url, 'POST', '/api/v1/audit/prune', body);
+  const exported = async (at: RunningNode = node) => (await exportText('', at)).text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_prune');
+    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: pruneNamespace, env: { AUDIT_RETENTION_DAYS: '0' } });
+    for (let i = 0; i < 10; i++) expect((await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution(`Bureau ${i}`))).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    await db?.drop();
+    await deleteNamespaceStreams(SHARED_NATS_URL, pruneNamespace);
+  });
+
+  it('refuses records younger than AUDIT_RETENTION_DAYS, a hash that is not the log\'s, an export that does not reach back to the oldest record, and the head', async () => {
+    const young = (await exported(province))[3];
+    expect(await prune({ from: 1, through: young.seq, hash: young.hash }, province)).toMatchObject({ status: 422, body: { rule: 'audit-retention' } });
+    const records = await exported();
+    expect(await prune({ from: 1, through: 5, hash: 'a'.repeat(64) })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+    expect(await prune({ from: 2, through: 5, hash: records[4].hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+    const head = records[records.length - 1];
+    expect(await prune({ from: 1, through: head.seq + 5, hash: head.hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-keeps-head' } });
+    expect((await prune({ from: 1, through: 'five', hash: records[4].hash })).status).toBe(400);
+    // Nothing pruned (the refused requests themselves were recorded, as every refused action is).
+    expect(await db.query('SELECT min(seq)::int AS min FROM audit_record')).toEqual([{ min: 1 }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM audit_prune_anchor')).toEqual([{ n: 0 }]);
+    // Outside audit_prune the database still refuses every delete, the session flag it uses included.
+    await expect(db.query(`DELETE FROM audit_record WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`BEGIN; SET LOCAL tdx.audit_pruning_through = '5'; DELETE FROM audit_record WHERE seq <= 5; COMMIT`)).rejects.toThrow(/append-only/);
+    await db.query('ROLLBACK');
+    await expect(db.query(`INSERT INTO audit_prune_anchor (seq, hash, at) VALUES (5, repeat('a', 64), now())`)).rejects.toThrow(/does not name a record/);
+  });
+
+  it('prunes through the last record of an export: the export verifies on its own, the rest from the anchor, and tampering is still found', async () => {
+    const all = await exported();
+    const archive = all.slice(0, 6);
+    const walker = new AuditChainWalker('genesis');
+    archive.forEach((record) => walker.push(record));
+    expect(walker.finish()).toMatchObject({ ok: true, records: 6 });
+    const last = archive[5];
+
+    const pruned = await prune({ from: 1, through: last.seq, hash: last.hash });
+    expect(pruned).toMatchObject({ status: 200, body: { pruned: 6, anchor: { seq: last.seq, hash: last.hash }, firstRemaining: last.seq + 1 } });
+    expect((await db.query('SELECT min(seq)::int AS min FROM audit_record'))[0].min).toBe(last.seq + 1);
+    const after = await verify(node);
+    expect(after).toMatchObject({ ok: true });
+    expect(after.records).toBe(after.head.seq - last.seq);
+    // The prune is itself in the log, in the same transaction, with who did it and what was pruned.
+    expect(await records(node, '&action=audit.prune')).toMatchObject([
+      { actor: 'user:admin', target: String(last.seq), outcome: 'pruned', details: { from: 1, through: last.seq, hash: last.hash, records: 6 } },
+    ]);
+    // Pruning again behind the anchor: nothing there.
+    expect(await prune({ from: 1, through: 3, hash: all[2].hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+
+    const at = async (seq: number) => (await db.query(`SELECT actor FROM audit_record WHERE seq = $1`, [seq]))[0].actor as string;
+    const second = last.seq + 2;
+    const actor = await at(second);
+    await tamper(db, `UPDATE audit_record SET actor = 'user:mallory' WHERE seq = ${second}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: second, kind: 'changed' });
+    await tamper(db, `UPDATE audit_record SET actor = '${actor}' WHERE seq = ${second}`);
+
+    // The first remaining record removed: the log no longer follows its anchor.
+    const [first] = await db.query(`SELECT * FROM audit_record WHERE seq = $1`, [last.seq + 1]);
+    await tamper(db, `DELETE FROM audit_record WHERE seq = ${last.seq + 1}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: last.seq + 1, kind: 'missing' });
+    await tamper(db, `INSERT INTO audit_record SELECT * FROM jsonb_populate_record(null::audit_record, '${JSON.stringify(first).replace(/'/g, "''")}')`);
+
+    // The anchor rewritten (to hide a replaced start): the first record no longer points at it.
+    await tamper(db, `UPDATE audit_prune_anchor SET hash = repeat('b', 64) WHERE seq = ${last.seq}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: last.seq + 1, kind: 'broken-link' });
+    await tamper(db, `UPDATE audit_prune_anchor SET hash = '${last.hash}' WHERE seq = ${last.seq}`);
+    expect((await verify(node)).ok).toBe(true);
   });
 });
 

@@ -1,15 +1,15 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { Policy } from '../auth/policy.decorator';
 import { AuditService } from './audit.service';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import type { Principal } from '../auth/principal';
+import { actorOf, type Principal } from '../auth/principal';
 import { WorkLimits } from '../hardening/work-limits';
-import { ExportAuditQuery, ListAuditQuery, VerifyAuditQuery } from './dto/audit.query';
+import { ExportAuditQuery, ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
 
-/** The audit log of this node (issue 4): read, verify, export (the node's operator and its auditors). Nothing here writes to it. */
+/** The audit log of this node: read, verify, export (the node's operator and its auditors), and prune its exported oldest part (the operator). */
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('api/v1/audit')
@@ -20,6 +20,14 @@ export class AuditController {
   @Policy('audit:read')
   list(@Query() query: ListAuditQuery) {
     return this.audit.list(query);
+  }
+
+  /** Prunes the oldest records through the last record of a verified export (see AuditService.prune). */
+  @Post('prune')
+  @Policy('audit:prune')
+  @HttpCode(200)
+  prune(@Body() body: PruneAuditDto, @CurrentPrincipal() actor: Principal) {
+    return this.audit.prune(body, actorOf(actor));
   }
 
   @Get('verify')

@@ -10,6 +10,7 @@ import { AuditService } from './audit.service';
 import { ExchangeAudit } from './exchange-audit.service';
 import { AuditInterceptor, HttpAuditTrail } from './http-audit-trail';
 import { AuditLog1764400500000 } from './migrations/1764400500000-audit-log';
+import { AuditPrune1764400600000 } from './migrations/1764400600000-audit-prune';
 
 /**
  * The hash-chained audit log (issue 4): what this feature adds to a node. Besides these, create-node-app.ts
@@ -22,5 +23,5 @@ export const auditFeature: {
 } = {
   controllers: [AuditController],
   providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, AnonymousRefusals, HttpAuditTrail, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
-  migrations: [AuditLog1764400500000],
+  migrations: [AuditLog1764400500000, AuditPrune1764400600000],
 };
