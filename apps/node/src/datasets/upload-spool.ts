@@ -50,15 +50,20 @@ export class SpooledRows {
   }
 }
 
-/** Resolves on `event`, rejects on the stream's error or early close. */
+/** Resolves on `event`, rejects on the stream's error or early close; leaves no listener behind. */
 async function waitFor(stream: WriteStream, event: 'drain' | 'finish'): Promise<void> {
   if (stream.errored) throw stream.errored;
-  await Promise.race([
-    once(stream, event),
-    once(stream, 'close').then(() => {
-      if (event === 'drain' || !stream.writableFinished) throw stream.errored ?? new Error('the spool file was closed early');
-    }),
-  ]);
+  const done = new AbortController();
+  try {
+    await Promise.race([
+      once(stream, event, { signal: done.signal }),
+      once(stream, 'close', { signal: done.signal }).then(() => {
+        if (event === 'drain' || !stream.writableFinished) throw stream.errored ?? new Error('the spool file was closed early');
+      }),
+    ]);
+  } finally {
+    done.abort();
+  }
 }
 
 /**
