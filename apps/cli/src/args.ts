@@ -113,6 +113,14 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'write the audit log (or a time range of it) as NDJSON to standard output, for archiving',
   },
   {
+    name: 'audit prune',
+    args: [],
+    options: {
+      file: { type: 'string', value: 'FILE', help: 'the export (tdx audit export) of the oldest records, kept as their archive; the log is pruned through its last record' },
+    },
+    summary: 'delete the oldest, exported records of the audit log behind a kept anchor (the node refuses records younger than AUDIT_RETENTION_DAYS)',
+  },
+  {
     name: 'audit list',
     args: [],
     options: {

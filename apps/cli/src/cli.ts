@@ -7,7 +7,7 @@ import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth';
 import type { Context } from './context';
 import { describeError, EXIT, exitCodeOf, CliError } from './errors';
 import type { Output } from './progress';
-import { auditExportCommand, auditListCommand, auditVerifyCommand } from './commands/audit';
+import { auditExportCommand, auditListCommand, auditPruneCommand, auditVerifyCommand } from './commands/audit';
 import { dataLoadCommand } from './commands/data-load';
 import { nodeCommand } from './commands/node';
 import { decideCommand, jobsCommand, listCommand, rowsCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
@@ -90,6 +90,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         break;
       case 'audit export':
         await auditExportCommand(ctx, { from: o.from, to: o.to });
+        break;
+      case 'audit prune':
+        await auditPruneCommand(ctx, { file: o.file });
         break;
       case 'audit list':
         await auditListCommand(ctx, o);

@@ -22,7 +22,8 @@ async function tamper(sql: string): Promise<void> {
 
 beforeAll(async () => {
   db = await createTestDatabase('cli_audit');
-  node = await TestNode.start({ code: '330000', databaseUrl: db.url, namespace });
+  // No retention minimum, so that the prune test can prune what it has just written.
+  node = await TestNode.start({ code: '330000', databaseUrl: db.url, namespace, env: { AUDIT_RETENTION_DAYS: '0' } });
   await tdxLogin(node.url);
   for (let i = 0; i < 8; i++) {
     expect((await api(node.url, 'POST', '/api/v1/institutions', { name: `Bureau ${i}`, kind: 'government' })).status).toBe(201);
@@ -121,5 +122,26 @@ describe('tdx audit', () => {
     expect(first.seq).toBe(all[2].seq);
     writeFileSync(join(dir, 'ranged.ndjson'), ranged.stdout);
     expect((await tdx(['audit', 'verify', '--file', join(dir, 'ranged.ndjson')])).code).toBe(0);
+  });
+
+  it('prune --file: checks the export, prunes the log through its last record, and the rest still verifies; a tampered or repeated export prunes nothing', async () => {
+    const all = readFileSync(join(dir, 'export.ndjson'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(dir, 'archive.ndjson'), `${all.slice(0, 5).join('\n')}\n`);
+    writeFileSync(join(dir, 'archive-edited.ndjson'), `${all.slice(0, 5).join('\n').replace('"outcome":"201"', '"outcome":"200"')}\n`);
+    const tampered = await tdx(['audit', 'prune', '--node', node.url, '--file', join(dir, 'archive-edited.ndjson')]);
+    expect(tampered.code).toBe(5);
+    expect((await db.query<{ min: number }>('SELECT min(seq)::int AS min FROM audit_record'))[0].min).toBe(1);
+
+    const pruned = await tdx(['audit', 'prune', '--node', node.url, '--file', join(dir, 'archive.ndjson')]);
+    expect(pruned.stderr).toBe('');
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toMatch(/^pruned 5 records of 330000's audit log, through 5; it now starts at 6$/m);
+    expect((await db.query<{ min: number }>('SELECT min(seq)::int AS min FROM audit_record'))[0].min).toBe(6);
+    expect((await tdx(['audit', 'verify', '--node', node.url])).code).toBe(0);
+    expect((await tdx(['audit', 'verify', '--file', join(dir, 'archive.ndjson')])).code).toBe(0);
+
+    const again = await tdx(['audit', 'prune', '--node', node.url, '--file', join(dir, 'archive.ndjson')]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/not in the log/);
   });
 });

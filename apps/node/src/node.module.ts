@@ -29,6 +29,7 @@ import { RejectedMessageRepository } from './federation/rejected-message.reposit
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
+import { WorkLimits } from './hardening/work-limits';
 import { NodeInfoController } from './node-info/node-info.controller';
 import { datasetsFeature } from './datasets/datasets.feature';
 import { returnsFeature } from './returns/returns.feature';
@@ -48,7 +49,7 @@ export class NodeModule {
       providers: [
         { provide: NODE_CONFIG, useValue: config },
         dataSourceProvider, DataSourceCloser,
-        MetricsRegistry,
+        MetricsRegistry, WorkLimits,
         InstitutionRepository, InstitutionsService,
         CatalogEntryRepository, CatalogService,
         OutboxRepository, OutboxSignal, LinkStateRepository, NodeRegistryRepository, NodeAdmissionService, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,

@@ -1,6 +1,8 @@
 // The audit log on real PostgreSQL and NATS: what lands in it (operator actions, exchanges between
 // nodes), the list and its refusals, the export, and tampering of every kind found and named.
 import { AUDIT_GENESIS_HASH, AuditChainWalker, auditHash, AuditRecord } from '@tdx/contracts';
+import type { INestApplication } from '@nestjs/common';
+import { AnonymousRefusals } from '../src/audit/anonymous-refusals';
 import { anonymous, api, authHeaders, sampleEntry, sampleInstitution } from './support/api';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { eventually } from './support/eventually';
@@ -11,7 +13,7 @@ import { SourceRow, waitForJob, writeSourceRows } from './support/returns';
 const namespace = testNamespace();
 let provinceDb: TestDatabase;
 let cityDb: TestDatabase;
-let province: RunningNode;
+let province: RunningNode & { app: INestApplication };
 let city: RunningNode;
 
 interface Verification {
@@ -31,6 +33,24 @@ async function verify(node: RunningNode, query = ''): Promise<Verification> {
   const response = await api<Verification>(node.url, 'GET', `/api/v1/audit/verify${query}`);
   expect(response.status).toBe(200);
   return response.body;
+}
+
+async function exportText(query = '', node: RunningNode = province): Promise<{ text: string; head: string | null; type: string | null }> {
+  const response = await fetch(`${node.url}/api/v1/audit/export${query}`, { headers: await authHeaders(node.url) });
+  expect(response.status).toBe(200);
+  return { text: await response.text(), head: response.headers.get('tdx-audit-head'), type: response.headers.get('content-type') };
+}
+
+/** Ends the node's current window of anonymous refusals now: the summary record it wrote, if any. */
+function refusalSummary(node: { app: INestApplication }): Promise<AuditRecord | undefined> {
+  return node.app.get(AnonymousRefusals).flush();
+}
+
+/** The province's count of refused anonymous requests, all routes and statuses together. */
+async function anonymousRefusalsMetric(): Promise<number> {
+  const response = await fetch(`${province.url}/metrics`, { headers: await authHeaders(province.url) });
+  const text = await response.text();
+  return [...text.matchAll(/^tdx_http_anonymous_refusals_total\{[^}]*\} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
 /** Runs SQL as an attacker with database access would: with the append-only triggers switched off. */
@@ -82,15 +102,11 @@ describe('what lands in the log', () => {
       ['POST /api/v1/catalog/entries', null, '422'],
       ['POST /api/v1/institutions', null, '400'],
     ]));
-    // Refused in front of the routes (the JSON parser): recorded by the trail that runs before everything.
+    // Refused in front of the routes (the JSON parser) or by the guard, or no route at all: nobody signed in
+    // as far as the node can tell, so these are counted and summarised, not chained one by one.
+    const seqBefore = (await verify(province)).head.seq;
     expect((await api(province.url, 'POST', '/api/v1/institutions', '{"name": ')).status).toBe(400);
-    await eventually(async () => expect((await records(province, '&outcome=400')).length).toBe(2));
-    // No route matched, so no guard looked at the token: the actor is honestly unknown.
-    expect(await records(province, `&action=${encodeURIComponent('DELETE /api/v1/no-such-thing/1')}`)).toMatchObject([{ actor: 'anonymous', outcome: '404', target: null }]);
-    // A refused access is an action too, recorded with the route it tried.
     expect((await anonymous(province.url, 'POST', '/api/v1/institutions', sampleInstitution())).status).toBe(401);
-    // Recorded once the answer has gone (no handler ran): soon after it.
-    await eventually(async () => expect(await records(province, '&outcome=401')).toMatchObject([{ actor: 'anonymous', action: 'POST /api/v1/institutions' }]));
     const refused = mine.find((r) => r.outcome === '422');
     expect(refused?.details).toMatchObject({ method: 'POST', route: '/api/v1/catalog/entries', rule: 'state-secret', error: 'Unprocessable Entity' });
     expect(JSON.stringify(mine)).not.toContain('secret-looking text');
@@ -101,11 +117,66 @@ describe('what lands in the log', () => {
     const logins = await records(province, '&action=auth.login');
     expect(logins[0]).toMatchObject({ actor: 'user:admin', outcome: '200', details: { username: 'admin' } });
     expect((await anonymous(province.url, 'POST', '/api/v1/auth/login', { username: 'admin', password: 'Wrong-Passw0rd-guess' })).status).toBe(401);
-    expect((await records(province, '&action=auth.login&outcome=401'))[0]).toMatchObject({ actor: 'anonymous', details: { username: 'admin' } });
     // A password typed into the name field is not kept: only a name an account could have is.
     expect((await anonymous(province.url, 'POST', '/api/v1/auth/login', { username: 'Typed-Passw0rd!', password: 'x' })).status).toBe(401);
-    await eventually(async () => expect((await records(province, '&action=auth.login&outcome=401')).length).toBe(2));
+    const summary = await refusalSummary(province);
+    expect(summary?.seq).toBe(seqBefore + 1);
+    expect(summary?.details).toMatchObject({
+      total: 5,
+      kinds: expect.arrayContaining([
+        { method: 'DELETE', route: '(no route)', status: 404, count: 1 },
+        { method: 'POST', route: '(no route)', status: 400, count: 1 },
+        { method: 'POST', route: '/api/v1/institutions', status: 401, count: 1 },
+        { method: 'POST', route: '/api/v1/auth/login', status: 401, error: 'Unauthorized', count: 2 },
+      ]),
+      addresses: [{ ip: expect.any(String), count: 5 }],
+      usernames: [{ username: 'admin', count: 1 }],
+      otherUsernames: 0,
+    });
     expect(JSON.stringify(await records(province))).not.toMatch(/Wrong-Passw0rd-guess|Typed-Passw0rd|Test-Passw0rd|Bearer|eyJ/);
+  });
+
+  it('counts refused anonymous requests instead of chaining each: 200 of them add one summary record, and the metric counts them all', async () => {
+    await refusalSummary(province); // a window of their own
+    const headBefore = (await verify(province)).head.seq;
+    const metricBefore = await anonymousRefusalsMetric();
+    const bad: (() => Promise<{ status: number }>)[] = [
+      ...Array.from({ length: 50 }, () => () => anonymous(province.url, 'POST', '/api/v1/institutions', sampleInstitution())),
+      ...Array.from({ length: 50 }, () => () => anonymous(province.url, 'GET', '/api/v1/catalog/entries')),
+      ...Array.from({ length: 50 }, () => () => anonymous(province.url, 'POST', '/api/v1/nowhere', {})),
+      // Below the sign-in rate limits (per name and per address): each one is a plain 401.
+      ...Array.from({ length: 40 }, (_, i) => () => anonymous(province.url, 'POST', '/api/v1/auth/login', { username: `guess${i % 10}`, password: 'Not-the-Passw0rd' })),
+      ...Array.from({ length: 10 }, () => () => anonymous(province.url, 'POST', '/api/v1/institutions', '{"name": ')),
+    ];
+    const statuses: number[] = [];
+    for (const send of bad) statuses.push((await send()).status);
+    expect(statuses.filter((status) => status >= 400)).toHaveLength(200);
+
+    // Nothing anonymous was chained meanwhile (refusals are counted once the answer has gone: wait for the count).
+    await eventually(async () => expect((await anonymousRefusalsMetric()) - metricBefore).toBe(200));
+    const meanwhile = (await records(province, `&actor=anonymous`)).filter((r) => r.seq > headBefore);
+    expect(meanwhile).toEqual([]);
+
+    const summary = await refusalSummary(province);
+    expect(summary).toMatchObject({ actor: 'anonymous', action: 'http.anonymous-refusals', outcome: 'summary' });
+    const details = summary?.details as { total: number; from: string; to: string; kinds: unknown[]; addresses: unknown[]; usernames: unknown[] };
+    expect(details.total).toBe(200);
+    expect(new Date(details.from).getTime()).toBeLessThanOrEqual(new Date(details.to).getTime());
+    expect(details.kinds).toEqual(expect.arrayContaining([
+      { method: 'POST', route: '/api/v1/institutions', status: 401, count: 50 },
+      { method: 'GET', route: '/api/v1/catalog/entries', status: 401, count: 50 },
+      { method: 'POST', route: '(no route)', status: 404, count: 50 },
+      { method: 'POST', route: '/api/v1/auth/login', status: 401, error: 'Unauthorized', count: 40 },
+      { method: 'POST', route: '(no route)', status: 400, count: 10 },
+    ]));
+    expect(details.kinds).toHaveLength(5);
+    expect(details.addresses).toEqual([{ ip: expect.any(String), count: 200 }]);
+    expect(details.usernames).toHaveLength(10);
+    expect(details.usernames).toContainEqual({ username: 'guess3', count: 4 });
+    // One record for the lot, and the chain still verifies.
+    expect((await verify(province)).head.seq).toBe(summary?.seq);
+    expect((await verify(province)).ok).toBe(true);
+    expect(await refusalSummary(province)).toBeUndefined(); // an empty window writes nothing
   });
 
   it('records exchanges between nodes at both ends: the join, and each replication batch with its counts', async () => {
@@ -357,12 +428,6 @@ describe('tampering is detected and the first bad record named', () => {
 });
 
 describe('GET /api/v1/audit/export', () => {
-  async function exportText(query = ''): Promise<{ text: string; head: string | null; type: string | null }> {
-    const response = await fetch(`${province.url}/api/v1/audit/export${query}`, { headers: await authHeaders(province.url) });
-    expect(response.status).toBe(200);
-    return { text: await response.text(), head: response.headers.get('tdx-audit-head'), type: response.headers.get('content-type') };
-  }
-
   function walk(text: string, from: 'genesis' | 'anywhere') {
     const walker = new AuditChainWalker(from);
     text.split('\n').filter(Boolean).forEach((line, i) => walker.push(JSON.parse(line), `line ${i + 1}`));
@@ -400,6 +465,86 @@ describe('GET /api/v1/audit/export', () => {
   it('is itself recorded: the log leaving the node is an action', async () => {
     await exportText();
     await eventually(async () => expect(await records(province, `&action=${encodeURIComponent('GET /api/v1/audit/export')}`)).not.toEqual([]));
+  });
+});
+
+describe('pruning the oldest records behind a kept anchor', () => {
+  const pruneNamespace = testNamespace();
+  let db: TestDatabase;
+  let node: RunningNode;
+  const prune = (body: unknown, at: RunningNode = node) => api(at.url, 'POST', '/api/v1/audit/prune', body);
+  const exported = async (at: RunningNode = node) => (await exportText('', at)).text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+
+  beforeAll(async () => {
+    db = await createTestDatabase('audit_prune');
+    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: pruneNamespace, env: { AUDIT_RETENTION_DAYS: '0' } });
+    for (let i = 0; i < 10; i++) expect((await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution(`Bureau ${i}`))).status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    await db?.drop();
+    await deleteNamespaceStreams(SHARED_NATS_URL, pruneNamespace);
+  });
+
+  it('refuses records younger than AUDIT_RETENTION_DAYS, a hash that is not the log\'s, an export that does not reach back to the oldest record, and the head', async () => {
+    const young = (await exported(province))[3];
+    expect(await prune({ from: 1, through: young.seq, hash: young.hash }, province)).toMatchObject({ status: 422, body: { rule: 'audit-retention' } });
+    const records = await exported();
+    expect(await prune({ from: 1, through: 5, hash: 'a'.repeat(64) })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+    expect(await prune({ from: 2, through: 5, hash: records[4].hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+    const head = records[records.length - 1];
+    expect(await prune({ from: 1, through: head.seq + 5, hash: head.hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-keeps-head' } });
+    expect((await prune({ from: 1, through: 'five', hash: records[4].hash })).status).toBe(400);
+    // Nothing pruned (the refused requests themselves were recorded, as every refused action is).
+    expect(await db.query('SELECT min(seq)::int AS min FROM audit_record')).toEqual([{ min: 1 }]);
+    expect(await db.query('SELECT count(*)::int AS n FROM audit_prune_anchor')).toEqual([{ n: 0 }]);
+    // Outside audit_prune the database still refuses every delete, the session flag it uses included.
+    await expect(db.query(`DELETE FROM audit_record WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(db.query(`BEGIN; SET LOCAL tdx.audit_pruning_through = '5'; DELETE FROM audit_record WHERE seq <= 5; COMMIT`)).rejects.toThrow(/append-only/);
+    await db.query('ROLLBACK');
+    await expect(db.query(`INSERT INTO audit_prune_anchor (seq, hash, at) VALUES (5, repeat('a', 64), now())`)).rejects.toThrow(/does not name a record/);
+  });
+
+  it('prunes through the last record of an export: the export verifies on its own, the rest from the anchor, and tampering is still found', async () => {
+    const all = await exported();
+    const archive = all.slice(0, 6);
+    const walker = new AuditChainWalker('genesis');
+    archive.forEach((record) => walker.push(record));
+    expect(walker.finish()).toMatchObject({ ok: true, records: 6 });
+    const last = archive[5];
+
+    const pruned = await prune({ from: 1, through: last.seq, hash: last.hash });
+    expect(pruned).toMatchObject({ status: 200, body: { pruned: 6, anchor: { seq: last.seq, hash: last.hash }, firstRemaining: last.seq + 1 } });
+    expect((await db.query('SELECT min(seq)::int AS min FROM audit_record'))[0].min).toBe(last.seq + 1);
+    const after = await verify(node);
+    expect(after).toMatchObject({ ok: true });
+    expect(after.records).toBe(after.head.seq - last.seq);
+    // The prune is itself in the log, in the same transaction, with who did it and what was pruned.
+    expect(await records(node, '&action=audit.prune')).toMatchObject([
+      { actor: 'user:admin', target: String(last.seq), outcome: 'pruned', details: { from: 1, through: last.seq, hash: last.hash, records: 6 } },
+    ]);
+    // Pruning again behind the anchor: nothing there.
+    expect(await prune({ from: 1, through: 3, hash: all[2].hash })).toMatchObject({ status: 422, body: { rule: 'audit-prune-exported-only' } });
+
+    const at = async (seq: number) => (await db.query(`SELECT actor FROM audit_record WHERE seq = $1`, [seq]))[0].actor as string;
+    const second = last.seq + 2;
+    const actor = await at(second);
+    await tamper(db, `UPDATE audit_record SET actor = 'user:mallory' WHERE seq = ${second}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: second, kind: 'changed' });
+    await tamper(db, `UPDATE audit_record SET actor = '${actor}' WHERE seq = ${second}`);
+
+    // The first remaining record removed: the log no longer follows its anchor.
+    const [first] = await db.query(`SELECT * FROM audit_record WHERE seq = $1`, [last.seq + 1]);
+    await tamper(db, `DELETE FROM audit_record WHERE seq = ${last.seq + 1}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: last.seq + 1, kind: 'missing' });
+    await tamper(db, `INSERT INTO audit_record SELECT * FROM jsonb_populate_record(null::audit_record, '${JSON.stringify(first).replace(/'/g, "''")}')`);
+
+    // The anchor rewritten (to hide a replaced start): the first record no longer points at it.
+    await tamper(db, `UPDATE audit_prune_anchor SET hash = repeat('b', 64) WHERE seq = ${last.seq}`);
+    expect((await verify(node)).firstBad).toMatchObject({ seq: last.seq + 1, kind: 'broken-link' });
+    await tamper(db, `UPDATE audit_prune_anchor SET hash = '${last.hash}' WHERE seq = ${last.seq}`);
+    expect((await verify(node)).ok).toBe(true);
   });
 });
 

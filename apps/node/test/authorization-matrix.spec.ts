@@ -71,6 +71,7 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /api/v1/audit': AUDIT,
   'GET /api/v1/audit/verify': AUDIT,
   'GET /api/v1/audit/export': AUDIT,
+  'POST /api/v1/audit/prune': OPERATOR,
 };
 
 /** The API documentation, served by Swagger outside Nest's router: public, and not part of the matrix. */

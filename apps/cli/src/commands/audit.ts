@@ -42,6 +42,14 @@ export async function auditVerifyCommand(ctx: Context, o: { file?: string; ancho
  * flat). An export from record 1 is checked from the genesis; a range from its first record on.
  */
 async function verifyFile(ctx: Context, file: string, anchor: { seq: number; hash: string } | undefined): Promise<void> {
+  const { result } = await checkFile(file, anchor);
+  const lines = verdict(file, result);
+  if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
+  emit(ctx, result, () => lines);
+}
+
+/** Walks an export file; also says the number of its first record. */
+async function checkFile(file: string, anchor: { seq: number; hash: string } | undefined): Promise<{ result: AuditVerification; first?: number }> {
   let input;
   try {
     input = createReadStream(file);
@@ -50,6 +58,7 @@ async function verifyFile(ctx: Context, file: string, anchor: { seq: number; has
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   let walker: AuditChainWalker | undefined;
+  let first: number | undefined;
   let lineNumber = 0;
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNumber += 1;
@@ -60,14 +69,41 @@ async function verifyFile(ctx: Context, file: string, anchor: { seq: number; has
     } catch {
       value = undefined; // reported by the walker as not a record, with the line number
     }
-    walker ??= new AuditChainWalker((value as { seq?: unknown } | undefined)?.seq === 1 ? 'genesis' : 'anywhere', anchor);
+    if (walker === undefined) {
+      const seq = (value as { seq?: unknown } | undefined)?.seq;
+      first = typeof seq === 'number' ? seq : undefined;
+      walker = new AuditChainWalker(seq === 1 ? 'genesis' : 'anywhere', anchor);
+    }
     if (!walker.push(value, `line ${lineNumber}`)) break;
   }
   input.destroy();
-  const result = (walker ?? new AuditChainWalker('anywhere', anchor)).finish();
-  const lines = verdict(file, result);
-  if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
-  emit(ctx, result, () => lines);
+  return { result: (walker ?? new AuditChainWalker('anywhere', anchor)).finish(), first };
+}
+
+interface PruneResult {
+  node: string;
+  pruned: number;
+  anchor: { seq: number; hash: string };
+  firstRemaining: number;
+}
+
+/**
+ * `tdx audit prune --file EXPORT`: checks the export offline, then has the node prune its log
+ * through the export's last record. The node refuses unless that record's hash is the one it
+ * holds, the export starts at or before its oldest record, and the record is older than its
+ * retention minimum; it keeps the record's hash as the anchor its remaining log starts from.
+ */
+export async function auditPruneCommand(ctx: Context, o: { file?: string }): Promise<void> {
+  if (o.file === undefined) throw new UsageError('--file is required: the export (tdx audit export) of the records to prune, kept as their archive');
+  const { result, first } = await checkFile(o.file, undefined);
+  if (!result.ok) throw new AuditTamperedError(verdict(o.file, result).slice(-1)[0], result);
+  if (!result.last || first === undefined) throw new UsageError(`${o.file} holds no record: nothing to prune`);
+  const pruned = await ctx.client.json<PruneResult>('POST', '/api/v1/audit/prune', { from: first, through: result.last.seq, hash: result.last.hash });
+  emit(ctx, pruned, () => [
+    `pruned ${pruned.pruned} records of ${pruned.node}'s audit log, through ${pruned.anchor.seq}; it now starts at ${pruned.firstRemaining}`,
+    `anchor ${pruned.anchor.seq}:${pruned.anchor.hash}`,
+    `keep ${o.file}: it is now the only copy of those records (check it with tdx audit verify --file)`,
+  ]);
 }
 
 /** `tdx audit export [--from] [--to] > FILE`: the node's NDJSON export, written as it arrives. */

@@ -115,7 +115,8 @@ export class TestNode {
   private readonly output: string[] = [];
   private constructor(readonly code: string, readonly url: string, private readonly child: ChildProcess, private readonly keyDir: string) {}
 
-  static async start(spec: { code: string; parentCode?: string; databaseUrl: string; namespace: string }): Promise<TestNode> {
+  /** `env`: more variables for the node (limits, retention), applied last. */
+  static async start(spec: { code: string; parentCode?: string; databaseUrl: string; namespace: string; env?: Record<string, string> }): Promise<TestNode> {
     const port = await freePort();
     const keyDir = mkdtempSync(join(tmpdir(), 'tdx-cli-key-'));
     const province = provinceKey(spec.namespace);
@@ -134,6 +135,7 @@ export class TestNode {
       NO_COLOR: '1',
       ADMIN_PASSWORD,
       JOIN_APPROVAL: 'auto',
+      ...spec.env,
     };
     const child = spawn(process.execPath, [NODE_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const node = new TestNode(spec.code, `http://127.0.0.1:${port}`, child, keyDir);

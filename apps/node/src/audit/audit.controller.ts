@@ -1,17 +1,20 @@
-import { Controller, Get, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { Policy } from '../auth/policy.decorator';
 import { AuditService } from './audit.service';
-import { ExportAuditQuery, ListAuditQuery, VerifyAuditQuery } from './dto/audit.query';
+import { CurrentPrincipal } from '../auth/current-principal.decorator';
+import { actorOf, type Principal } from '../auth/principal';
+import { WorkLimits } from '../hardening/work-limits';
+import { ExportAuditQuery, ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
 
-/** The audit log of this node (issue 4): read, verify, export (the node's operator and its auditors). Nothing here writes to it. */
+/** The audit log of this node: read, verify, export (the node's operator and its auditors), and prune its exported oldest part (the operator). */
 @ApiTags('audit')
 @ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(private readonly audit: AuditService, private readonly limits: WorkLimits) {}
 
   @Get()
   @Policy('audit:read')
@@ -19,10 +22,24 @@ export class AuditController {
     return this.audit.list(query);
   }
 
+  /** Prunes the oldest records through the last record of a verified export (see AuditService.prune). */
+  @Post('prune')
+  @Policy('audit:prune')
+  @HttpCode(200)
+  prune(@Body() body: PruneAuditDto, @CurrentPrincipal() actor: Principal) {
+    return this.audit.prune(body, actorOf(actor));
+  }
+
   @Get('verify')
   @Policy('audit:read')
-  verify(@Query() query: VerifyAuditQuery) {
-    return this.audit.verify(query);
+  async verify(@Query() query: VerifyAuditQuery, @CurrentPrincipal() actor: Principal, @Res({ passthrough: true }) response: Response) {
+    const release = this.limits.admit('heavyReads', actor, response);
+    try {
+      // One long transaction over the whole log: on one of the bulk connections.
+      return await this.limits.bulkDb.run(() => this.audit.verify(query));
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -32,7 +49,17 @@ export class AuditController {
   @Get('export')
   @Policy('audit:read')
   @ApiProduces('application/x-ndjson')
-  async export(@Query() query: ExportAuditQuery, @Res() response: Response): Promise<void> {
+  async export(@Query() query: ExportAuditQuery, @CurrentPrincipal() actor: Principal, @Res() response: Response): Promise<void> {
+    // Each batch takes a connection only while it is read, never while the client is slow to take it.
+    const release = this.limits.admit('heavyReads', actor, response);
+    try {
+      await this.streamExport(query, response);
+    } finally {
+      release();
+    }
+  }
+
+  private async streamExport(query: ExportAuditQuery, response: Response): Promise<void> {
     const { span, head } = await this.audit.exportSpan(query.from, query.to);
     response.status(200);
     response.setHeader('content-type', 'application/x-ndjson; charset=utf-8');

@@ -110,6 +110,24 @@ export class AuditRepository {
     return row.first === null || row.last === null ? undefined : { first: Number(row.first), last: Number(row.last) };
   }
 
+  /** The newest prune anchor: where the remaining log starts, when its oldest records were pruned. */
+  async pruneAnchor(manager: EntityManager): Promise<{ seq: number; hash: string } | undefined> {
+    const [row] = (await manager.query(`SELECT seq::text, hash FROM audit_prune_anchor ORDER BY seq DESC LIMIT 1`)) as { seq: string; hash: string }[];
+    return row && { seq: Number(row.seq), hash: row.hash };
+  }
+
+  /** Deletes the records through `through` behind an anchor (audit_prune); the number deleted. */
+  async prune(manager: EntityManager, through: number): Promise<number> {
+    const [row] = (await manager.query(`SELECT audit_prune($1)::text AS deleted`, [through])) as { deleted: string }[];
+    return Number(row.deleted);
+  }
+
+  /** The lowest sequence number present (0 for an empty log). */
+  async minSeq(manager: EntityManager): Promise<number> {
+    const [row] = (await manager.query(`SELECT coalesce(min(seq), 0)::text AS min FROM audit_record`)) as { min: string }[];
+    return Number(row.min);
+  }
+
   /** The highest sequence number present, whatever the head says (a verification compares the two). */
   async maxSeq(manager: EntityManager): Promise<number> {
     const [row] = (await manager.query(`SELECT coalesce(max(seq), 0)::text AS max FROM audit_record`)) as { max: string }[];

@@ -3,11 +3,22 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
-import { BadFieldsException } from '../common/domain-refusal';
+import { BadFieldsException, DomainRefusalException } from '../common/domain-refusal';
+import { AuditLog } from './audit-log.service';
+import { PrunedChainWalker } from './pruned-chain';
 import { AuditHead, AuditRepository } from './audit.repository';
-import type { ListAuditQuery, VerifyAuditQuery } from './dto/audit.query';
+import type { ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
 
 const EXPORT_BATCH = 1000;
+
+export interface PruneResult {
+  node: string;
+  /** Records deleted. */
+  pruned: number;
+  /** The last pruned record, kept as the anchor the remaining log starts from. */
+  anchor: { seq: number; hash: string };
+  firstRemaining: number;
+}
 
 export interface AuditVerificationResult extends AuditVerification {
   node: string;
@@ -22,6 +33,7 @@ export class AuditService {
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
+    private readonly log: AuditLog,
   ) {}
 
   async list(q: ListAuditQuery): Promise<Page<AuditRecord>> {
@@ -42,11 +54,52 @@ export class AuditService {
     const anchor = q.anchor === undefined ? undefined : parseAuditAnchor(q.anchor);
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const head = await this.repository.head(manager);
-      const walker = new AuditChainWalker('genesis', anchor);
+      const walker = await this.chainWalker(manager, anchor);
       // Every record the list would show, in its order: below 1 too (a row forged with the check
       // constraint dropped) and past the head (a record written outside the log).
       await this.walk(manager, null, Number.MAX_SAFE_INTEGER, q.batch, (record) => walker.push(record));
       return { node: this.config.code, head, ...walker.finish(head) };
+    });
+  }
+
+  /** A walker from where the log starts: the genesis, or the anchor its newest prune left. */
+  private async chainWalker(manager: EntityManager, anchor: { seq: number; hash: string } | undefined): Promise<AuditChainWalker | PrunedChainWalker> {
+    const pruned = await this.repository.pruneAnchor(manager);
+    return pruned ? new PrunedChainWalker(pruned, anchor) : new AuditChainWalker('genesis', anchor);
+  }
+
+  /**
+   * Prunes the log through record `through`, which must end an export the caller verified and
+   * kept: its hash must be the stored one, the export must start at or before the oldest record
+   * still held, and the record must be older than AUDIT_RETENTION_DAYS. The prune and a record of
+   * it commit together; the anchor it leaves keeps the rest verifiable.
+   */
+  async prune(input: PruneAuditDto, actor: string): Promise<PruneResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const head = await this.repository.lockHead(manager);
+      const [record] = await this.repository.range(manager, input.through - 1, input.through, 1);
+      const first = await this.repository.minSeq(manager);
+      const refuse = (rule: string, message: string) => new DomainRefusalException([{ rule, article: 'Articles 7 and 10', message }]);
+      if (input.from > input.through) throw new BadFieldsException([{ field: 'from', messages: ['from must not be after through'] }]);
+      if (input.through >= head.seq) throw refuse('audit-prune-keeps-head', `record ${input.through} is not older than the head (${head.seq}): the newest record is never pruned`);
+      if (!record || record.seq !== input.through) throw refuse('audit-prune-exported-only', `record ${input.through} is not in the log (the log holds ${first} to ${head.seq})`);
+      if (record.hash !== input.hash) {
+        throw refuse('audit-prune-exported-only', `record ${input.through} does not have the hash given: prune only through the last record of an export of this log, verified with tdx audit verify --file`);
+      }
+      if (input.from > first) {
+        throw refuse('audit-prune-exported-only', `the export starts at record ${input.from} but the log still holds records from ${first}: export from ${first} on, so that nothing is pruned unexported`);
+      }
+      const retentionDays = this.config.http.auditRetentionDays;
+      const youngest = Date.now() - retentionDays * 86_400_000;
+      if (new Date(record.at).getTime() > youngest) {
+        throw refuse('audit-retention', `record ${input.through} was written ${record.at}, less than ${retentionDays} days ago (AUDIT_RETENTION_DAYS): it is kept`);
+      }
+      const deleted = await this.repository.prune(manager, input.through);
+      await this.log.append({
+        actor, action: 'audit.prune', target: String(input.through), outcome: 'pruned',
+        details: { from: first, through: input.through, hash: input.hash, records: deleted, retentionDays },
+      }, manager);
+      return { node: this.config.code, pruned: deleted, anchor: { seq: record.seq, hash: record.hash }, firstRemaining: input.through + 1 };
     });
   }
 

@@ -5,6 +5,7 @@ import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { USERNAME } from '../auth/dto/accounts.dto';
 import { actorOf, Principal } from '../auth/principal';
 import { AuditEvent, AuditLog } from './audit-log.service';
+import { AnonymousRefusal, AnonymousRefusals } from './anonymous-refusals';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reads worth a record of their own: the log leaving the node in bulk. */
@@ -15,6 +16,7 @@ type AuditedRequest = Request & { principal?: Principal };
 /**
  * Records every operator action: each state-changing request, each refused access (401, 403),
  * and each audit export, with the actor, the route, the target and the status. Never a body.
+ * Refusals of anonymous requests are counted and summarised instead (AnonymousRefusals).
  *
  * Requests that reach a handler are recorded by the interceptor after the action and before the
  * answer, so a client never sees success for an action the log lacks (a kill -9 between the
@@ -29,7 +31,7 @@ export class HttpAuditTrail implements BeforeApplicationShutdown {
   /** Records being written: shutting down waits for them, before the database pool closes under them. */
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly log: AuditLog) {}
+  constructor(private readonly log: AuditLog, private readonly refusals: AnonymousRefusals) {}
 
   /** Whether this request gets a record at all, given its status. */
   wants(request: Request, status: number): boolean {
@@ -39,7 +41,13 @@ export class HttpAuditTrail implements BeforeApplicationShutdown {
   async record(request: AuditedRequest, status: number, extra: { target?: string; error?: unknown } = {}): Promise<void> {
     if (this.recorded.has(request)) return;
     this.recorded.add(request);
-    const writing = this.append(request, status, extra);
+    const event = eventOf(request, status, extra);
+    // Anyone can send these, as many as they like: counted and summarised, not chained one by one.
+    if (event.actor === 'anonymous' && status >= 400) {
+      this.refusals.count(anonymousRefusalOf(request, status, event));
+      return;
+    }
+    const writing = this.append(request, status, event);
     this.inFlight.add(writing);
     try {
       await writing;
@@ -52,9 +60,9 @@ export class HttpAuditTrail implements BeforeApplicationShutdown {
     await Promise.all(this.inFlight);
   }
 
-  private async append(request: AuditedRequest, status: number, extra: { target?: string; error?: unknown }): Promise<void> {
+  private async append(request: AuditedRequest, status: number, event: AuditEvent): Promise<void> {
     try {
-      await this.log.append(eventOf(request, status, extra));
+      await this.log.append(event);
     } catch (error) {
       // The action itself stands; a failure to record it is an operator's alarm, not the client's error.
       this.logger.error(`could not record ${request.method} ${routeOf(request)} (${status}) in the audit log: ${(error as Error).message}`);
@@ -124,6 +132,20 @@ function eventOf(request: AuditedRequest, status: number, extra: { target?: stri
     return { actor: signedIn ? `user:${username}` : actorOf(request.principal), action: `auth.${auth[1]}`, target, outcome: String(status), details };
   }
   return { actor: actorOf(request.principal), action: `${request.method} ${route}`, target, outcome: String(status), details };
+}
+
+/** The facts of an anonymous refusal worth counting, from the event it would have been. */
+function anonymousRefusalOf(request: Request, status: number, event: AuditEvent): AnonymousRefusal {
+  const details = event.details ?? {};
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    method: request.method,
+    route: request.route ? routeOf(request) : null,
+    status,
+    error: text(details.error),
+    ip: text(details.ip) ?? null,
+    username: text(details.username),
+  };
 }
 
 function statusOf(error: unknown): number {

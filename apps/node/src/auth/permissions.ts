@@ -31,6 +31,8 @@ export type Permission =
   /** Change an account's roles: the operator only, so that nobody promotes anyone to their own level. */
   | 'accounts:roles'
   | 'audit:read'
+  /** Prune the oldest, exported part of the audit log behind an anchor: the operator only (the auditor changes nothing). */
+  | 'audit:prune'
   /** Prometheus metrics (also open to the METRICS_TOKEN bearer). */
   | 'metrics:read'
   /** Any signed-in account, for its own profile and password. */
@@ -42,7 +44,7 @@ export const INSTITUTION_ROLES = ['institution-admin', 'institution-user'] as co
 
 const ALL_PERMISSIONS: Permission[] = [
   'node:read', 'federation:read', 'federation:administer', 'institutions:read', 'institutions:write', 'catalog:read', 'catalog:write',
-  'datasets:read', 'datasets:write', 'returns:read', 'returns:request', 'returns:decide', 'accounts:manage', 'accounts:roles', 'audit:read', 'metrics:read', 'self',
+  'datasets:read', 'datasets:write', 'returns:read', 'returns:request', 'returns:decide', 'accounts:manage', 'accounts:roles', 'audit:read', 'audit:prune', 'metrics:read', 'self',
 ];
 const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'self'];
 

@@ -1,4 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
+import { DATABASE_POOL_SIZE } from './pool-size';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
 import { NodeIdentity1764320000000 } from '../federation/migrations/1764320000000-node-identity';
 import { KeyRotation1764320001000 } from '../federation/migrations/1764320001000-key-rotation';
@@ -19,6 +20,6 @@ export function databaseOptions(databaseUrl: string): DataSourceOptions {
     // Each feature brings its own migrations; TypeORM runs them in timestamp order.
     migrations: [InitialSchema1764230000000, NodeIdentity1764320000000, KeyRotation1764320001000, ApprovalChain1764500000000, RejectedMessageBounded1764510300000, ...datasetsFeature.migrations, ...returnsFeature.migrations, ...auditFeature.migrations, ...authFeature.migrations],
     entities: [],
-    extra: { max: 10, application_name: 'tdx-node' },
+    extra: { max: DATABASE_POOL_SIZE, application_name: 'tdx-node' },
   };
 }

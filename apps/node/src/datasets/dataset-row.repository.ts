@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { from as copyFrom, CopyStreamQuery } from 'pg-copy-streams';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { DataItemType, EntryState } from '@tdx/contracts';
-import { copyJsonField, copyTextField } from '../common/copy-text';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from '../returns/masking';
 
 /** What the dataset rules need to know of a catalog entry. */
@@ -56,7 +57,7 @@ export class DatasetRowRepository {
     return rows[0];
   }
 
-  /** Starts an all-or-nothing load: a transaction with an empty staging table receiving COPY data. */
+  /** Starts an all-or-nothing load: a transaction with an empty staging table. */
   async openLoad(): Promise<DatasetLoad> {
     const load = new DatasetLoad(this.dataSource.createQueryRunner('master'));
     await load.open();
@@ -132,9 +133,6 @@ export class DatasetRowRepository {
  */
 export class DatasetLoad {
   private client!: PoolClient;
-  private copy: CopyStreamQuery | undefined;
-  private copyDone: Promise<void> | undefined;
-  private batch: string[] = [];
   private finished = false;
 
   constructor(private readonly runner: QueryRunner) {}
@@ -146,52 +144,12 @@ export class DatasetLoad {
     await this.runner.query(
       `CREATE TEMP TABLE dataset_stage (line bigint NOT NULL, row_key text NOT NULL, region_code text NOT NULL, data jsonb NOT NULL) ON COMMIT DROP`,
     );
-    const copy = this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN'));
-    this.copy = copy;
-    this.copyDone = new Promise<void>((resolve, reject) => {
-      copy.on('finish', resolve);
-      copy.on('error', reject);
-      copy.on('close', resolve);
-    });
-    // Until the end, an error surfaces through `copyDone`; keep it from being unhandled meanwhile.
-    this.copyDone.catch(() => undefined);
   }
 
-  /** Queues one checked row; `flush()` sends the queue. */
-  add(line: number, rowKey: string, regionCode: string, data: string): void {
-    this.batch.push(`${line}\t${copyTextField(rowKey)}\t${regionCode}\t${copyJsonField(data)}\n`);
-  }
-
-  /** Sends queued rows to the server, waiting while it is behind (so memory stays bounded). */
-  async flush(): Promise<void> {
-    if (this.batch.length === 0 || !this.copy) return;
-    const text = this.batch.join('');
-    this.batch = [];
-    if (!this.copy.write(text)) {
-      const copy = this.copy;
-      await new Promise<void>((resolve, reject) => {
-        const done = (error?: Error) => {
-          copy.off('drain', done);
-          copy.off('error', done);
-          copy.off('close', done);
-          if (error) reject(error);
-          else resolve();
-        };
-        copy.on('drain', done);
-        copy.on('error', done);
-        copy.on('close', done);
-      });
-    }
-  }
-
-  /** Ends the COPY: every row is now in the staging table. */
-  async endCopy(): Promise<void> {
-    await this.flush();
-    const copy = this.copy;
-    if (!copy) return;
-    copy.end();
-    await this.copyDone;
-    this.copy = undefined;
+  /** Copies a spool file of checked rows (COPY text: line, key, region, data) into the staging table. */
+  async copyFile(path: string): Promise<void> {
+    // Large reads: the file is local, and fewer, bigger CopyData messages cost the server less.
+    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN')));
   }
 
   /**
@@ -259,17 +217,11 @@ export class DatasetLoad {
     await this.runner.release();
   }
 
-  /** Abandons the load: cancels a running COPY (CopyFail), rolls back and gives the connection back. */
+  /** Abandons the load: rolls back and gives the connection back. */
   async abandon(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     try {
-      const copy = this.copy;
-      if (copy) {
-        this.copy = undefined;
-        copy.destroy(new Error('upload abandoned'));
-        await this.copyDone?.catch(() => undefined);
-      }
       if (this.runner.isTransactionActive) await this.runner.rollbackTransaction();
       await this.runner.release();
     } catch (error) {

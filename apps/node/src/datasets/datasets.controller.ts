@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { BadFieldsException } from '../common/domain-refusal';
 import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
@@ -12,6 +12,7 @@ import { Policy } from '../auth/policy.decorator';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { InstitutionScope } from '../auth/institution-scope';
 import type { Principal } from '../auth/principal';
+import { WorkLimits } from '../hardening/work-limits';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
 
@@ -20,7 +21,12 @@ const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException(
 export class DatasetsController {
   private readonly uploadLimitBytes: number;
 
-  constructor(private readonly datasets: DatasetsService, @Inject(NODE_CONFIG) config: NodeRuntimeConfig, private readonly scope: InstitutionScope) {
+  constructor(
+    private readonly datasets: DatasetsService,
+    @Inject(NODE_CONFIG) config: NodeRuntimeConfig,
+    private readonly scope: InstitutionScope,
+    private readonly limits: WorkLimits,
+  ) {
     this.uploadLimitBytes = config.http.uploadLimitBytes;
   }
 
@@ -39,13 +45,26 @@ export class DatasetsController {
     @Headers('content-type') contentType: string | undefined,
     @Headers('content-encoding') contentEncoding: string | undefined,
     @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
     @CurrentPrincipal() actor: Principal,
   ) {
     const { format, gzip } = uploadFormatOf(contentType, contentEncoding);
     refuseDeclaredOversize(request, this.uploadLimitBytes);
     // Institution staff load only their own institution's datasets (checked before a byte is read).
     await this.scope.assertMayActForEntry(actor, entryId, 'write');
-    return this.datasets.load(entryId, request, format, gzip);
+    let release: () => void;
+    try {
+      release = this.limits.admit('uploads', actor, response);
+    } catch (error) {
+      // The body is not read: the connection closes after the answer rather than drain it.
+      response.setHeader('Connection', 'close');
+      throw error;
+    }
+    try {
+      return await this.datasets.load(entryId, request, format, gzip);
+    } finally {
+      release();
+    }
   }
 
   /** Deletes many rows as tombstones, all or nothing. */
@@ -69,9 +88,14 @@ export class DatasetsController {
 
   @Get(':entryId')
   @Policy('datasets:read')
-  async summary(@Param('entryId', uuid) entryId: string, @CurrentPrincipal() actor: Principal) {
+  async summary(@Param('entryId', uuid) entryId: string, @CurrentPrincipal() actor: Principal, @Res({ passthrough: true }) response: Response) {
     await this.scope.assertMayActForEntry(actor, entryId, 'read');
-    return this.datasets.summary(entryId);
+    const release = this.limits.admit('heavyReads', actor, response);
+    try {
+      return await this.datasets.summary(entryId);
+    } finally {
+      release();
+    }
   }
 
   @Get(':entryId/rows')

@@ -1,4 +1,4 @@
-import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DataSource, EntityManager } from 'typeorm';
@@ -9,6 +9,8 @@ import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './d
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
 import { maskPlan } from '../returns/masking';
+import { WorkLimits } from '../hardening/work-limits';
+import { SpooledRows, UploadSpools } from './upload-spool';
 
 /**
  * A load that changed this many rows leaves the planner's statistics of dataset_row stale enough
@@ -54,6 +56,24 @@ export class UploadRefusedException extends HttpException {
   }
 }
 
+/**
+ * The client closed the connection before its upload was complete. Nobody is left to answer; the
+ * status (nginx's "client closed request") is what the audit log records, instead of a 500.
+ */
+export class ClientAbortedException extends HttpException {
+  constructor() {
+    super({ statusCode: CLIENT_CLOSED_REQUEST, error: 'Client Closed Request', message: 'the client closed the connection during the upload; nothing was loaded' }, CLIENT_CLOSED_REQUEST);
+  }
+}
+
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** Whether the request stream ended because its client went away (not because of what it sent). */
+function clientWentAway(body: Readable): boolean {
+  const request = body as Readable & { complete?: boolean };
+  return request.complete === false && (request.destroyed || request.readableAborted);
+}
+
 export class UnsupportedMediaTypeError extends HttpException {
   constructor(message: string) {
     super({ statusCode: HttpStatus.UNSUPPORTED_MEDIA_TYPE, error: 'Unsupported Media Type', message }, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
@@ -89,43 +109,72 @@ export function uploadFormatOf(contentType: string | undefined, contentEncoding:
  */
 @Injectable()
 export class DatasetsService {
+  private readonly logger = new Logger('Datasets');
+
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly rows: DatasetRowRepository,
+    private readonly spools: UploadSpools,
+    private readonly limits: WorkLimits,
   ) {}
 
   /**
-   * Loads an upload all or nothing. The body is read as a stream: each chunk is checked and its
-   * rows are copied into a staging table of the load's transaction while the next chunk waits
-   * (backpressure), so memory holds a chunk and a line, whatever the size of the upload. Only an
-   * upload without errors is merged into dataset_row, in the same transaction.
+   * Loads an upload all or nothing, in two steps. First the body is received: each chunk is
+   * checked and its rows are written to a spool file while the next chunk waits (backpressure),
+   * so memory holds a chunk and a line whatever the size of the upload, and no database
+   * connection waits on a slow client. Then, only for an upload without errors, one of the
+   * node's bulk connections copies the file into a staging table and merges it into
+   * dataset_row, in one transaction. The file is removed in every case.
    */
   async load(entryId: string, body: Readable, format: UploadFormat, gzip: boolean): Promise<LoadResult> {
     const entry = await this.contentEntry(this.dataSource.manager, entryId, true);
-    const load = await this.rows.openLoad();
+    const spool = await this.spools.open();
     try {
-      const reader = new UploadReader(format, { items: entry.dataItems, jurisdiction: this.config.code }, (line, key, region, data) => load.add(line, key, region, data));
-      // pipeline(): a client that goes away mid-upload ends the loop with an error, gzip or not.
-      const source = gzip ? pipeline(body, createGunzip(), () => undefined) : body;
-      try {
-        // Counted after decompression, so a small gzip body cannot unpack into an endless one.
-        for await (const chunk of limitBytes(source, body, this.config.http.uploadLimitBytes)) {
-          // Past the error limit the rest is drained unread, so that the client gets the answer.
-          if (reader.stopped) continue;
-          reader.push(chunk as Buffer);
-          await load.flush();
-        }
-      } catch (error) {
-        if ((error as { code?: string }).code?.startsWith('Z_')) {
-          throw new UploadRefusedException([{ line: 0, message: `the gzip-compressed body is corrupt: ${(error as Error).message}` }], true);
-        }
-        throw error;
-      }
+      const reader = new UploadReader(format, { items: entry.dataItems, jurisdiction: this.config.code }, (line, key, region, data) => spool.add(line, key, region, data));
+      await this.receive(entryId, body, gzip, reader, spool);
       reader.end();
       if (reader.errors.length > 0) throw new UploadRefusedException(reader.errors, reader.truncated);
-      await load.endCopy();
+      await spool.close();
+      return await this.limits.bulkDb.run(() => this.loadSpooled(entry, spool.path, reader.rowsRead));
+    } finally {
+      await spool.remove();
+    }
+  }
 
+  /** Reads the body into the reader (and so the spool); a client that goes away ends it with ClientAbortedException. */
+  private async receive(entryId: string, body: Readable, gzip: boolean, reader: UploadReader, spool: SpooledRows): Promise<void> {
+    // pipeline(): a client that goes away mid-upload ends the loop with an error, gzip or not.
+    const source = gzip ? pipeline(body, createGunzip(), () => undefined) : body;
+    let received = 0;
+    try {
+      // Counted after decompression, so a small gzip body cannot unpack into an endless one.
+      for await (const chunk of limitBytes(source, body, this.config.http.uploadLimitBytes)) {
+        received += chunk.length;
+        // Past the error limit the rest is drained unread, so that the client gets the answer.
+        if (reader.stopped) continue;
+        reader.push(chunk as Buffer);
+        await spool.flush();
+      }
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      if (clientWentAway(body)) {
+        this.logger.warn(`upload to dataset ${entryId} aborted by the client after ${received} bytes; nothing was loaded`);
+        throw new ClientAbortedException();
+      }
+      if ((error as { code?: string }).code?.startsWith('Z_')) {
+        throw new UploadRefusedException([{ line: 0, message: `the gzip-compressed body is corrupt: ${(error as Error).message}` }], true);
+      }
+      throw error;
+    }
+  }
+
+  /** Copies a checked spool file into the dataset, all or nothing, on one connection. */
+  private async loadSpooled(entry: DatasetEntry, path: string, rowsRead: number): Promise<LoadResult> {
+    const entryId = entry.id;
+    const load = await this.rows.openLoad();
+    try {
+      await load.copyFile(path);
       const current = await load.lockEntry(entryId);
       if (!current || current.status !== 'active' || !sameItems(current.dataItems, entry.dataItems)) {
         throw new ConflictError(`entry ${entryId} changed during the upload (retired, or its data items changed); upload again`);
@@ -142,7 +191,7 @@ export class DatasetsService {
       await load.commit();
       const { inserted, updated, lastChangeSeq } = merged;
       if (inserted + updated >= RESTATISTICS_AFTER_ROWS) await this.rows.refreshStatistics();
-      return { entryId, rowsRead: reader.rowsRead, inserted, updated, unchanged: reader.rowsRead - inserted - updated, lastChangeSeq };
+      return { entryId, rowsRead, inserted, updated, unchanged: rowsRead - inserted - updated, lastChangeSeq };
     } finally {
       await load.abandon();
     }
@@ -177,7 +226,8 @@ export class DatasetsService {
   async summary(entryId: string): Promise<{ entryId: string } & DatasetSummary> {
     const manager = this.dataSource.manager;
     await this.contentEntry(manager, entryId, false);
-    return { entryId, ...(await this.rows.summary(manager, entryId)) };
+    // Counts every row of the dataset: one of the bulk connections, not one the node's other work needs.
+    return { entryId, ...(await this.limits.bulkDb.run(() => this.rows.summary(manager, entryId))) };
   }
 
   async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {

@@ -1,4 +1,6 @@
-import { HARDENING_DEFAULTS, loadHardeningConfig } from './hardening.env';
+import { tmpdir } from 'node:os';
+import { DATABASE_POOL_SIZE } from '../database/pool-size';
+import { HARDENING_DEFAULTS, loadHardeningConfig, RESERVED_DB_CONNECTIONS } from './hardening.env';
 
 describe('loadHardeningConfig', () => {
   it('applies the defaults', () => {
@@ -17,6 +19,22 @@ describe('loadHardeningConfig', () => {
       publicPerAddress: { limit: 300, windowSeconds: 60 },
       natsRequestsPerSender: { limit: 1000, windowSeconds: 10 },
       rateLimitMaxKeys: 100_000,
+      uploadSpoolDir: tmpdir(),
+      uploads: { perNode: 8, perInstitution: 2 },
+      heavyReads: { perNode: 2, perInstitution: 1 },
+      bulkDbConnections: 4,
+      refusalSummarySeconds: 60,
+      auditRetentionDays: 180,
+    });
+  });
+
+  it('keeps bulk work below the pool: BULK_DB_CONNECTIONS leaves connections for everything else', () => {
+    expect(loadHardeningConfig({ BULK_DB_CONNECTIONS: String(DATABASE_POOL_SIZE - RESERVED_DB_CONNECTIONS) }).problems).toEqual([]);
+    expect(loadHardeningConfig({ BULK_DB_CONNECTIONS: String(DATABASE_POOL_SIZE) }).problems).toEqual([
+      `BULK_DB_CONNECTIONS must be a whole number from 1 to ${DATABASE_POOL_SIZE - RESERVED_DB_CONNECTIONS}`,
+    ]);
+    expect(loadHardeningConfig({ UPLOAD_SPOOL_DIR: '/var/tmp/tdx', UPLOAD_CONCURRENCY: '20', HEAVY_READ_CONCURRENCY_PER_INSTITUTION: '3' }).config).toMatchObject({
+      uploadSpoolDir: '/var/tmp/tdx', uploads: { perNode: 20, perInstitution: 2 }, heavyReads: { perNode: 2, perInstitution: 3 },
     });
   });
 
@@ -59,6 +77,14 @@ describe('loadHardeningConfig', () => {
     ['CORS_ORIGINS', '*'],
     ['CORS_ORIGINS', 'https://portal.example/path'],
     ['CORS_ORIGINS', 'portal.example'],
+    ['UPLOAD_SPOOL_DIR', 'relative/dir'],
+    ['UPLOAD_CONCURRENCY', '0'],
+    ['UPLOAD_CONCURRENCY_PER_INSTITUTION', 'two'],
+    ['HEAVY_READ_CONCURRENCY', '-1'],
+    ['HEAVY_READ_CONCURRENCY_PER_INSTITUTION', '0'],
+    ['BULK_DB_CONNECTIONS', '0'],
+    ['AUDIT_REFUSAL_SUMMARY_SECONDS', '0'],
+    ['AUDIT_RETENTION_DAYS', 'forever'],
   ])('names %s=%j as the bad variable, without its value', (variable, value) => {
     const { problems } = loadHardeningConfig({ [variable]: value });
     expect(problems).toHaveLength(1);

@@ -1,5 +1,8 @@
 import { formatByteSize, parseByteSize } from './byte-size';
 import type { HttpHardeningConfig, RateBudget } from './http-hardening.config';
+import { isAbsolute } from 'node:path';
+import { tmpdir } from 'node:os';
+import { DATABASE_POOL_SIZE } from '../database/pool-size';
 import { parseTrustProxy } from './trust-proxy';
 
 type Env = Record<string, string | undefined>;
@@ -19,7 +22,17 @@ export const HARDENING_DEFAULTS = {
   NATS_REQUEST_RATE_LIMIT: 1000,
   NATS_REQUEST_RATE_WINDOW_SECONDS: 10,
   RATE_LIMIT_MAX_KEYS: 100_000,
+  UPLOAD_CONCURRENCY: 8,
+  UPLOAD_CONCURRENCY_PER_INSTITUTION: 2,
+  HEAVY_READ_CONCURRENCY: 2,
+  HEAVY_READ_CONCURRENCY_PER_INSTITUTION: 1,
+  BULK_DB_CONNECTIONS: 4,
+  AUDIT_REFUSAL_SUMMARY_SECONDS: 60,
+  AUDIT_RETENTION_DAYS: 180,
 } as const;
+
+/** Connections of the pool that bulk work (upload loads, heavy reads) can never take. */
+export const RESERVED_DB_CONNECTIONS = 3;
 
 // An origin as browsers send it: scheme, host and optional port, nothing after.
 const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-f:.]+\](:\d{1,5})?$/i;
@@ -62,6 +75,9 @@ export function loadHardeningConfig(env: Env): { config: HttpHardeningConfig; pr
     problems.push('CORS_ORIGINS must be a comma-separated list of origins such as https://portal.example.gov.cn (scheme, host and optional port; no path, no *)');
   }
 
+  const spoolDir = blankToUndefined(env.UPLOAD_SPOOL_DIR)?.trim();
+  if (spoolDir !== undefined && !isAbsolute(spoolDir)) problems.push('UPLOAD_SPOOL_DIR must be an absolute path');
+
   const signInWindow = integer('SIGNIN_RATE_WINDOW_SECONDS', 1, 86_400);
   const config: HttpHardeningConfig = {
     trustProxy: 'value' in trust ? trust.value : false,
@@ -76,6 +92,13 @@ export function loadHardeningConfig(env: Env): { config: HttpHardeningConfig; pr
     publicPerAddress: budget('PUBLIC_RATE_LIMIT', 'PUBLIC_RATE_WINDOW_SECONDS'),
     natsRequestsPerSender: budget('NATS_REQUEST_RATE_LIMIT', 'NATS_REQUEST_RATE_WINDOW_SECONDS'),
     rateLimitMaxKeys: integer('RATE_LIMIT_MAX_KEYS', 100, 10_000_000),
+    uploadSpoolDir: spoolDir !== undefined && isAbsolute(spoolDir) ? spoolDir : tmpdir(),
+    uploads: { perNode: integer('UPLOAD_CONCURRENCY', 1, 10_000), perInstitution: integer('UPLOAD_CONCURRENCY_PER_INSTITUTION', 1, 10_000) },
+    heavyReads: { perNode: integer('HEAVY_READ_CONCURRENCY', 1, 10_000), perInstitution: integer('HEAVY_READ_CONCURRENCY_PER_INSTITUTION', 1, 10_000) },
+    // Never the whole pool: sign-in, health and the operator's work keep the rest.
+    bulkDbConnections: integer('BULK_DB_CONNECTIONS', 1, DATABASE_POOL_SIZE - RESERVED_DB_CONNECTIONS),
+    refusalSummarySeconds: integer('AUDIT_REFUSAL_SUMMARY_SECONDS', 1, 3600),
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 0, 36_500),
   };
   return { config, problems };
 }

@@ -6,6 +6,12 @@ export interface RateBudget {
   windowSeconds: number;
 }
 
+/** How many of one kind of work may run at once, on the whole node and for one institution (or one account without one). */
+export interface ConcurrencyBudget {
+  perNode: number;
+  perInstitution: number;
+}
+
 /** The HTTP hardening of one node, read from the environment once (see hardening.env.ts and the README). */
 export interface HttpHardeningConfig {
   /** Which proxies may tell the client's address in X-Forwarded-For; `false` trusts none. */
@@ -29,4 +35,16 @@ export interface HttpHardeningConfig {
   natsRequestsPerSender: RateBudget;
   /** Keys each rate limiter remembers at most; the oldest are forgotten first. */
   rateLimitMaxKeys: number;
+  /** Where uploads are spooled before they are loaded (a directory of this node's own is made inside). */
+  uploadSpoolDir: string;
+  /** Dataset uploads being received or loaded. */
+  uploads: ConcurrencyBudget;
+  /** Reads that walk a whole table: audit verification and export, dataset summaries. */
+  heavyReads: ConcurrencyBudget;
+  /** Pool connections that upload loads and heavy reads may hold together; the rest stays for everything else. */
+  bulkDbConnections: number;
+  /** Seconds between aggregated audit records of refused anonymous requests. */
+  refusalSummarySeconds: number;
+  /** Audit records younger than this many days are never pruned. */
+  auditRetentionDays: number;
 }

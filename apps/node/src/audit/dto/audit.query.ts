@@ -1,4 +1,4 @@
-import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../../common/page.query';
@@ -68,4 +68,22 @@ export class VerifyAuditQuery {
   @Min(1)
   @Max(10000)
   batch = 1000;
+}
+
+/** What `tdx audit prune` sends: the span of a verified export, whose last record is pruned through. */
+export class PruneAuditDto {
+  @ApiProperty({ description: 'the first record of the export', example: 1 })
+  @IsInt()
+  @Min(1)
+  from!: number;
+
+  @ApiProperty({ description: 'the last record of the export: it and every record before it are pruned', example: 120000 })
+  @IsInt()
+  @Min(1)
+  through!: number;
+
+  @ApiProperty({ description: 'the hash of record `through` as the export holds it (64 hex digits)' })
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'hash must be 64 lower-case hex digits' })
+  hash!: string;
 }
