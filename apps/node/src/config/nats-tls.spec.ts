@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { TestCa, TlsFiles } from '../../test/support/test-ca';
 import { ConfigError, loadNodeConfig } from './environment';
 
-/** A valid environment of the Xihu county node, with the TLS variables given. */
+/** A valid environment of the province's node (it needs the fewest other variables), with the overrides given. */
 function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
-    NODE_CODE: '330106', PARENT_CODE: '330100', DATABASE_URL: 'postgres://tdx@db.internal:5432/tdx_xihu',
-    NATS_URL: 'tls://127.0.0.1:4222', PORT: '3106', ...overrides,
+    NODE_CODE: '330000', DATABASE_URL: 'postgres://tdx@db.internal:5432/tdx_zhejiang',
+    NATS_URL: 'tls://127.0.0.1:4222', PORT: '3100', ...overrides,
   };
 }
 
