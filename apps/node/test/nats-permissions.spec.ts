@@ -13,7 +13,8 @@ import { eventually } from './support/eventually';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, sampleEntry, sampleInstitution } from './support/api';
 import { returnedRows, waitForJob, writeSourceRows } from './support/returns';
-import { DeployedNatsServer, issueCredential, NodeCredential, RogueLeafServer } from './support/secured-nats';
+import { DeployedNatsServer, issueCredential, NodeCredential, RogueLeafServer, speakNats } from './support/secured-nats';
+import { TestCa, TlsFiles } from './support/test-ca';
 
 const names = subjectsFor('tdx');
 
@@ -27,11 +28,12 @@ interface RawClient {
   violations: string[];
 }
 
-/** A bare NATS client (no node behind it), optionally with a node's key and inbox prefix. */
-async function rawClient(url: string, as?: { credential?: NodeCredential; inboxOf?: string }): Promise<RawClient> {
+/** A bare NATS client (no node behind it), with a client certificate or none, optionally with a node's key and inbox prefix. */
+async function rawClient(url: string, tls: TlsFiles | null, as?: { credential?: NodeCredential; inboxOf?: string }): Promise<RawClient> {
   const nc = await connect({
     servers: url,
     maxReconnectAttempts: 0,
+    ...(tls ? { tls: { ...tls } } : {}),
     ...(as?.credential ? { authenticator: nkeyAuthenticator(readNkeySeed(as.credential.seedFile)) } : {}),
     ...(as?.inboxOf ? { inboxPrefix: names.inboxPrefix(as.inboxOf) } : {}),
   });
@@ -51,11 +53,14 @@ async function rawClient(url: string, as?: { credential?: NodeCredential; inboxO
  * topology (province <- city <- county, each server its own JetStream domain, each a leaf of its
  * parent's), with a county on its own server (Xihu 330106) and one hosted on the city's server
  * (Binjiang 330108, Article 9). Every node connects with its own NKey; every leaf link with its
- * own leaf user.
+ * own leaf user. Every connection is TLS with a certificate of the federation's CA, made here.
  */
 describe('NATS permissions: every node publishes only as itself (deploy/nats on real servers)', () => {
   const keyDir = mkdtempSync(join(tmpdir(), 'tdx-nats-creds-'));
   const credentials = Object.fromEntries(['330000', '330100', '330106', '330108'].map((code) => [code, issueCredential(code, keyDir)]));
+  const ca = TestCa.create(join(keyDir, 'ca'), 'tdx federation test CA');
+  const nodeTls = Object.fromEntries(Object.keys(credentials).map((code) => [code, ca.issue(`node ${code}`, 'client', join(keyDir, `node-${code}`))]));
+  const clientTls = ca.issue('test client', 'client', join(keyDir, 'client'));
   const leafPasswords = { 330100: randomBytes(18).toString('base64url'), 330106: randomBytes(18).toString('base64url') };
   const databases: Record<string, TestDatabase> = {};
   const nodes: Record<string, RunningNode> = {};
@@ -69,24 +74,27 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     databases[code] = await createTestDatabase(`perm_${code}`);
     nodes[code] = await startInProcessNode({
       code, parentCode, databaseUrl: databases[code].url, natsUrl: server.url,
-      env: { NATS_NKEY_SEED_FILE: credentials[code].seedFile, JOIN_APPROVAL: 'auto' },
+      env: {
+        NATS_NKEY_SEED_FILE: credentials[code].seedFile, JOIN_APPROVAL: 'auto',
+        NATS_TLS_CA_FILE: nodeTls[code].caFile, NATS_TLS_CERT_FILE: nodeTls[code].certFile, NATS_TLS_KEY_FILE: nodeTls[code].keyFile,
+      },
     });
   }
 
-  async function client(url: string, as?: { credential?: NodeCredential; inboxOf?: string }): Promise<RawClient> {
-    const c = await rawClient(url, as);
+  async function client(url: string, as?: { credential?: NodeCredential; inboxOf?: string }, tls: TlsFiles | null = clientTls): Promise<RawClient> {
+    const c = await rawClient(url, tls, as);
     clients.push(c);
     return c;
   }
 
   beforeAll(async () => {
     const all = Object.values(credentials);
-    provinceServer = await DeployedNatsServer.start('province.conf', { credentials: all, leafPasswords });
+    provinceServer = await DeployedNatsServer.start('province.conf', { credentials: all, leafPasswords, ca });
     cityServer = await DeployedNatsServer.start('city.conf', {
-      credentials: all, leafPasswords, parent: { server: provinceServer, user: 'leaf-330100', password: leafPasswords[330100] },
+      credentials: all, leafPasswords, ca, parent: { server: provinceServer, user: 'leaf-330100', password: leafPasswords[330100] },
     });
     countyServer = await DeployedNatsServer.start('county.conf', {
-      credentials: all, parent: { server: cityServer, user: 'leaf-330106', password: leafPasswords[330106] },
+      credentials: all, ca, parent: { server: cityServer, user: 'leaf-330106', password: leafPasswords[330106] },
     });
     await start('330000', provinceServer);
     await start('330100', cityServer, '330000');
@@ -211,18 +219,78 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
   });
 
   it('refuses connections without a key, and a node\'s key on a server that does not list it', async () => {
-    await expect(rawClient(cityServer.url)).rejects.toThrow(/Authorization Violation/i);
-    await expect(rawClient(provinceServer.url, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
-    await expect(rawClient(cityServer.url, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
+    await expect(rawClient(cityServer.url, clientTls)).rejects.toThrow(/Authorization Violation/i);
+    await expect(rawClient(provinceServer.url, clientTls, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
+    await expect(rawClient(cityServer.url, clientTls, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
   });
 
-  describe('a county server in an attacker\'s hands (no authentication of its own, the county\'s leaf password)', () => {
+  describe('TLS on every listener: a client or a leaf link shows a certificate of the federation\'s CA first', () => {
+    const intruderCa = TestCa.create(join(keyDir, 'intruder-ca'), 'intruder CA');
+    // An intruder who trusts the federation's servers but holds a certificate of its own CA.
+    const foreign: TlsFiles = { ...intruderCa.issue('intruder', 'client', join(keyDir, 'intruder')), caFile: ca.caFile };
+    const tlsRefusal = /alert bad certificate|alert certificate required/;
+    const servers = () => ({ province: provinceServer, city: cityServer, county: countyServer });
+
+    it('has every node connected with its own certificate, on servers that require TLS and verify clients', async () => {
+      for (const server of Object.values(servers())) {
+        expect((await speakNats(server.clientPort, {}, clientTls)).info).toMatchObject({ tls_required: true, tls_verify: true });
+      }
+      for (const node of Object.values(nodes)) {
+        expect((await api(node.url, 'GET', '/health')).body).toMatchObject({ checks: { nats: 'up' } });
+      }
+    });
+
+    it('refuses a client in plain text, without a certificate, or with one of another CA, before it may authenticate', async () => {
+      for (const [name, server] of Object.entries(servers())) {
+        const port = server.clientPort;
+        // The control: with the CA's certificate the same CONNECT gets as far as authentication.
+        expect([name, (await speakNats(port, {}, clientTls)).reply]).toEqual([name, "-ERR 'Authorization Violation'"]);
+        expect([name, (await speakNats(port, {}, null)).reply]).toEqual([name, undefined]);
+        for (const tls of [{ caFile: ca.caFile }, foreign]) {
+          const answer = await speakNats(port, {}, tls);
+          expect([name, answer.reply]).toEqual([name, undefined]);
+          expect(answer.tlsError).toMatch(tlsRefusal);
+        }
+      }
+    });
+
+    it('refuses a leaf link with the right leaf password in plain text, without a certificate, or with one of another CA', async () => {
+      for (const [hub, leaf, code] of [[provinceServer, cityServer, '330100'], [cityServer, countyServer, '330106']] as const) {
+        const connectAs = { user: `leaf-${code}`, pass: leafPasswords[code] };
+        // The control: the child's own leaf certificate with a wrong password gets as far as authentication.
+        expect((await speakNats(hub.leafPort, { ...connectAs, pass: 'wrong' }, leaf.leafTls)).reply).toBe("-ERR 'Authorization Violation'");
+        expect((await speakNats(hub.leafPort, connectAs, null)).reply).toBeUndefined();
+        for (const tls of [{ caFile: ca.caFile }, foreign]) {
+          const answer = await speakNats(hub.leafPort, connectAs, tls);
+          expect(answer.reply).toBeUndefined();
+          expect(answer.tlsError).toMatch(tlsRefusal);
+        }
+      }
+    });
+
+    it('gives a nats-server with the county\'s leaf password but a certificate of another CA no link', async () => {
+      const refusals = () => cityServer.log.join('').match(/TLS leafnode handshake error/g)?.length ?? 0;
+      const before = refusals();
+      const impostor = await RogueLeafServer.start(cityServer, 'leaf-330106', leafPasswords[330106], foreign);
+      try {
+        await eventually(() => expect(refusals()).toBeGreaterThan(before), 20_000);
+        const c = await client(impostor.url, { inboxOf: '330106' }, null);
+        // With the county's certificate the same subject reaches the city's stream (below); here it has no route.
+        await expect(c.nc.request(names.up('330100', '330106'), 'not an envelope', { timeout: 5000 })).rejects.toThrow(/no responders/i);
+      } finally {
+        await impostor.stop();
+      }
+    });
+  });
+
+  describe('a county server in an attacker\'s hands (no authentication of its own, the county\'s leaf password and certificate)', () => {
     let rogue: RawClient;
 
     beforeAll(async () => {
-      rogueServer = await RogueLeafServer.start(cityServer, 'leaf-330106', leafPasswords[330106]);
+      rogueServer = await RogueLeafServer.start(cityServer, 'leaf-330106', leafPasswords[330106], countyServer.leafTls);
       // With Xihu's inbox prefix: the only replies the city's server lets across this leaf link.
-      rogue = await client(rogueServer.url, { inboxOf: '330106' });
+      // (The rogue server's own client port has no TLS.)
+      rogue = await client(rogueServer.url, { inboxOf: '330106' }, null);
       await eventually(async () => {
         // The link is up once the city's stream acknowledges the county's own subject.
         const ack = await jetstream(rogue.nc).publish(names.up('330100', '330106'), 'not an envelope', { timeout: 1000 });

@@ -61,6 +61,7 @@ describe('loadNodeConfig', () => {
       natsUrl: 'nats://127.0.0.1:4222',
       natsNamespace: 'demo',
       natsNkeySeedFile: null,
+      natsTls: null,
       port: 3106,
       keyFile: '/var/lib/tdx/xihu.pem',
       logLevel: 'warn',

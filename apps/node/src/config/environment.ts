@@ -6,6 +6,7 @@ import type { NodeConfig } from './node-config';
 import { loadHardeningConfig } from '../hardening/hardening.env';
 import { passwordProblem } from '../auth/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
+import { loadNatsTlsConfig } from './nats-tls';
 
 // Six digits, not starting 00 (no division code does; see isDivisionCode).
 const DIVISION_CODE = /^(?!00)\d{6}$/;
@@ -141,6 +142,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   if (weak) problems.push(`ADMIN_PASSWORD ${weak}`);
   const seedProblem = raw.NATS_NKEY_SEED_FILE === undefined ? undefined : nkeySeedProblem(raw.NATS_NKEY_SEED_FILE);
   if (seedProblem) problems.push(seedProblem);
+  const natsTls = loadNatsTlsConfig(env);
+  problems.push(...natsTls.problems);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -152,6 +155,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     natsUrl: raw.NATS_URL,
     natsNamespace: raw.NATS_NAMESPACE ?? DEFAULT_NAMESPACE,
     natsNkeySeedFile: raw.NATS_NKEY_SEED_FILE ?? null,
+    natsTls: natsTls.config,
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',

@@ -1,6 +1,7 @@
 import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
 import type { HttpHardeningConfig } from '../hardening/http-hardening.config';
+import type { NatsTlsFiles } from './nats-tls';
 
 /** Everything one node instance needs; validated once at start-up, never read from process.env afterwards. */
 export interface NodeConfig {
@@ -14,6 +15,8 @@ export interface NodeConfig {
   natsNamespace: string;
   /** The node's NATS credential: a file holding its NKey user seed (issue 4); null on a server without authentication. */
   natsNkeySeedFile: string | null;
+  /** CA, client certificate and key for TLS to the nats-server (NATS_TLS_*); null: the client's defaults. */
+  natsTls: NatsTlsFiles | null;
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';

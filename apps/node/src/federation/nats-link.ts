@@ -54,6 +54,8 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
           inboxPrefix: names.inboxPrefix(this.config.code),
           // The seed is read at every (re)connect, so a replaced seed file needs no restart.
           ...(seedFile ? { authenticator: nkeyAuthenticator(() => readNkeySeed(seedFile)) } : {}),
+          // The client reads these files at every (re)connect too: renewed certificates need no restart.
+          ...(this.config.natsTls ? { tls: { ...this.config.natsTls } } : {}),
           // A refused credential (a server not yet updated) is retried like any outage, never given up.
           ignoreAuthErrorAbort: true,
           maxReconnectAttempts: -1,

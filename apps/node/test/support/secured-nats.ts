@@ -1,9 +1,12 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nkeys } from '@nats-io/transport-node';
 import { freePort, NATS_BIN, waitForPort } from './nats-server';
+import { TestCa, TlsFiles } from './test-ca';
 
 export const DEPLOY_NATS = resolve(__dirname, '../../../../deploy/nats');
 
@@ -28,17 +31,21 @@ export interface DeployedServerOptions {
   leafPasswords?: Record<string, string>;
   /** The parent's server and this server's leaf user, written to parent-leaf.conf as the operator would. */
   parent?: { server: DeployedNatsServer; user: string; password: string };
+  /** The federation's CA: it issues the files the configuration names in /etc/tdx/nats/tls/. */
+  ca: TestCa;
 }
 
 /**
  * A nats-server running one of deploy/nats/*.conf as committed: only what ties it to a machine
- * is changed (ports, store directory, the example keys and password hashes), so the users and
- * their permissions under test are the ones an operator deploys.
+ * is changed (ports, store and certificate directories, the example keys and password hashes),
+ * so the users, their permissions and the TLS settings under test are the ones an operator deploys.
  */
 export class DeployedNatsServer {
   private process: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'tdx-secured-nats-'));
   readonly log: string[] = [];
+  /** What the configuration reads from /etc/tdx/nats/tls/: ca.pem, server-*.pem, and leaf-*.pem for its leaf link. */
+  readonly tlsDir = join(this.dir, 'tls');
 
   private constructor(readonly file: string, readonly clientPort: number, readonly leafPort: number) {}
 
@@ -66,13 +73,26 @@ export class DeployedNatsServer {
       writeFileSync(join(server.dir, 'parent-leaf.conf'),
         `PARENT_LEAF_URL: "nats-leaf://${parent.user}:${parent.password}@127.0.0.1:${parent.server.leafPort}"\n`, { mode: 0o600 });
     }
-    writeFileSync(join(server.dir, file), text.replace('"STORE"', `"${join(server.dir, 'js')}"`));
+    server.issueTlsFiles(options.ca);
+    writeFileSync(join(server.dir, file), text.replace('"STORE"', `"${join(server.dir, 'js')}"`)
+      .replace(/"\/etc\/tdx\/nats\/tls\//g, `"${server.tlsDir}/`));
     await server.restart();
     return server;
   }
 
   get url(): string {
     return `nats://127.0.0.1:${this.clientPort}`;
+  }
+
+  /** This server's leaf-link certificate: what an attacker holding the server would have. */
+  get leafTls(): TlsFiles {
+    return { caFile: join(this.tlsDir, 'ca.pem'), certFile: join(this.tlsDir, 'leaf-cert.pem'), keyFile: join(this.tlsDir, 'leaf-key.pem') };
+  }
+
+  private issueTlsFiles(ca: TestCa): void {
+    ca.issue(`nats ${this.file}`, 'server', join(this.tlsDir, 'server'));
+    ca.issue(`leaf link of ${this.file}`, 'client', join(this.tlsDir, 'leaf'));
+    copyFileSync(ca.caFile, join(this.tlsDir, 'ca.pem'));
   }
 
   /** `nats-server -t`: the configuration as the test runs it parses. */
@@ -101,14 +121,17 @@ export class RogueLeafServer {
 
   private constructor(readonly clientPort: number) {}
 
-  static async start(hub: DeployedNatsServer, user: string, password: string): Promise<RogueLeafServer> {
+  /** `tls`: the certificate (or only the CA) its leaf link shows the hub. */
+  static async start(hub: DeployedNatsServer, user: string, password: string, tls: Partial<TlsFiles>): Promise<RogueLeafServer> {
     const server = new RogueLeafServer(await freePort());
     const config = join(server.dir, 'rogue.conf');
+    const tlsBlock = Object.entries({ ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile })
+      .flatMap(([option, path]) => (path ? [`${option}: "${path}"`] : [])).join(', ');
     writeFileSync(config, [
       'server_name: rogue',
       `listen: 127.0.0.1:${server.clientPort}`,
       `jetstream { store_dir: "${join(server.dir, 'js')}", domain: rogue }`,
-      `leafnodes { remotes: [ { url: "nats-leaf://${user}:${password}@127.0.0.1:${hub.leafPort}" } ] }`,
+      `leafnodes { remotes: [ { url: "nats-leaf://${user}:${password}@127.0.0.1:${hub.leafPort}", tls { ${tlsBlock} } } ] }`,
     ].join('\n'));
     server.process = spawn(NATS_BIN, ['-c', config], { stdio: 'ignore' });
     await waitForPort(server.clientPort);
@@ -132,4 +155,65 @@ async function killAndRemove(child: ChildProcess | undefined, dir: string): Prom
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** How a server answered {@link speakNats}. */
+export interface NatsGreeting {
+  /** The server's INFO: what it requires before anything else. */
+  info: { tls_required?: boolean; tls_verify?: boolean };
+  /** Its first line after CONNECT and PING ("PONG", "-ERR 'Authorization Violation'"), or undefined when none came. */
+  reply?: string;
+  /** The TLS alert or error that ended the connection, if one did. */
+  tlsError?: string;
+}
+
+/**
+ * A hand-written client of the NATS protocol, as an outsider would write one: reads the server's
+ * INFO, then sends CONNECT and PING either in plain text (`tls: null`) or after a TLS handshake
+ * that trusts `tls.caFile` and shows the certificate given, if any. Works on client and leaf ports.
+ */
+export function speakNats(port: number, connectFields: Record<string, unknown>, tls: Partial<TlsFiles> | null): Promise<NatsGreeting> {
+  return new Promise((resolve) => {
+    const raw = new Socket();
+    let info: NatsGreeting['info'] = {};
+    let received = '';
+    let settled = false;
+    const finish = (outcome: Omit<NatsGreeting, 'info'>) => {
+      if (settled) return;
+      settled = true;
+      raw.destroy();
+      resolve({ info, ...outcome });
+    };
+    const hello = `CONNECT ${JSON.stringify({ verbose: false, pedantic: false, ...connectFields })}\r\nPING\r\n`;
+    const onData = (chunk: Buffer | string) => {
+      received += String(chunk);
+      const end = received.indexOf('\r\n');
+      if (end >= 0) finish({ reply: received.slice(0, end) });
+    };
+    raw.on('error', (error) => finish({ tlsError: error.message }));
+    raw.on('data', function readInfo(chunk: Buffer) {
+      received += String(chunk);
+      const end = received.indexOf('\r\n');
+      if (end < 0) return;
+      raw.off('data', readInfo);
+      info = JSON.parse(received.slice('INFO '.length, end)) as NatsGreeting['info'];
+      received = '';
+      if (!tls) {
+        raw.on('data', onData);
+        raw.on('close', () => finish({}));
+        raw.write(hello);
+        return;
+      }
+      const secure = tlsConnect({
+        socket: raw, servername: 'localhost',
+        ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
+        ...(tls.certFile && tls.keyFile ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : {}),
+      });
+      secure.on('secureConnect', () => secure.write(hello));
+      secure.on('data', onData);
+      secure.on('error', (error) => finish({ tlsError: error.message }));
+      secure.on('close', () => finish({}));
+    });
+    raw.connect(port, '127.0.0.1');
+  });
 }
