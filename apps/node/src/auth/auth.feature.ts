@@ -9,7 +9,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { AuthSettingsRepository } from './auth-settings.repository';
-import { InstitutionScope } from './institution-scope';
+import { InstitutionScope } from '../catalog/institution-scope';
 import { Accounts1764400000000 } from './migrations/1764400000000-accounts';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { ACCESS_TOKEN_VERIFIER, SessionTokens } from './session-tokens';

@@ -1,9 +1,9 @@
 import type { DataSourceOptions } from 'typeorm';
-import { DATABASE_POOL_SIZE } from './pool-size';
+import { DATABASE_POOL_SIZE } from '../config/pool-size';
 import { InitialSchema1764230000000 } from './migrations/1764230000000-initial-schema';
-import { NodeIdentity1764320000000 } from '../federation/migrations/1764320000000-node-identity';
-import { KeyRotation1764320001000 } from '../federation/migrations/1764320001000-key-rotation';
-import { ApprovalChain1764500000000 } from '../federation/migrations/1764500000000-approval-chain';
+import { NodeIdentity1764320000000 } from '../identity/migrations/1764320000000-node-identity';
+import { KeyRotation1764320001000 } from '../identity/migrations/1764320001000-key-rotation';
+import { ApprovalChain1764500000000 } from '../identity/migrations/1764500000000-approval-chain';
 import { RejectedMessageBounded1764510300000 } from '../federation/migrations/1764510300000-rejected-message-bounded';
 import { datasetsFeature } from '../datasets/datasets.feature';
 import { returnsFeature } from '../returns/returns.feature';

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { DataItemType, EntryState } from '@tdx/contracts';
-import { maskedDataSql, maskPlanTag, type MaskPlan } from '../returns/masking';
+import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;

@@ -8,7 +8,7 @@ import type { Page } from '../common/cursor';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
-import { maskPlan } from '../returns/masking';
+import { maskPlan } from './masking';
 import { WorkLimits } from '../hardening/work-limits';
 import { SpooledRows, UploadSpools } from './upload-spool';
 

@@ -7,13 +7,13 @@ import {
   EnvelopeError, JoinReply, keyFingerprint, openEnvelope, publicKeyFromBase64url, senderOfSubject, signJoinAnswer, verifyEnvelope,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { NatsHandles, NatsLink, sleep } from './nats-link';
+import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
 import { RecordApplier } from './record-applier';
-import { RequestLimits } from './request-limits';
+import { RequestLimits } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { NodeAdmissionService } from './node-admission.service';
-import { NodeRegistryRepository } from './node-registry.repository';
-import { joinRequestProblem } from './identity-checks';
+import { NodeAdmissionService } from '../identity/node-admission.service';
+import { NodeRegistryRepository } from '../identity/node-registry.repository';
+import { joinRequestProblem } from '../identity/identity-checks';
 
 const MAX_BATCH = 500;
 

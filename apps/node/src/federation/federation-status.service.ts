@@ -5,9 +5,9 @@ import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.r
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
-import { TrustListService } from './trust-list.service';
+import { TrustListService } from '../identity/trust-list.service';
 
 export interface ChildLinkStatus {
   code: string;

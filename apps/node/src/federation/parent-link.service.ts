@@ -4,12 +4,12 @@ import { encodeEnvelope, JoinBody, JoinReply, newNonce, openJoinAnswer, sealReco
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { NatsHandles, NatsLink, sleep } from './nats-link';
-import { Wakeup } from './wakeup';
-import { OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
+import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
+import { Wakeup } from '../common/wakeup';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { TrustListService } from './trust-list.service';
+import { TrustListService } from '../identity/trust-list.service';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;

@@ -2,7 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FederationStatusService } from '../federation/federation-status.service';
 import { MetricsRegistry } from './metrics.registry';
-import { Policy } from '../auth/policy.decorator';
+import { Policy } from '../access/policy.decorator';
 
 @ApiExcludeController()
 @Controller('metrics')

@@ -10,12 +10,12 @@ import {
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { NodeRegistryRepository } from '../federation/node-registry.repository';
-import { NatsLink } from '../federation/nats-link';
-import { TrustListService } from '../federation/trust-list.service';
+import { NodeRegistryRepository } from '../identity/node-registry.repository';
+import { NatsLink } from '../core/nats-link';
+import { TrustListService } from '../identity/trust-list.service';
 import { ReplayGuard } from '../common/replay-guard';
-import { RequestLimits } from '../federation/request-limits';
-import { maskPlan } from './masking';
+import { RequestLimits } from '../core/nats-request-limits';
+import { maskPlan } from '../datasets/masking';
 import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';

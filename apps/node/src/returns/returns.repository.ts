@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { PoolClient } from 'pg';
 import { copyOut } from '../database/copy';
-import { MASK_MODES, maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
+import { MASK_MODES, maskedDataSql, maskPlanTag, type MaskPlan } from '../datasets/masking';
 import { rowsOf } from '../database/returned-rows';
 import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
 

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ANONYMOUS, Principal } from './principal';
-import type { RequestWithPrincipal } from './auth.guard';
+import type { RequestWithPrincipal } from '../auth/auth.guard';
 
 /** The principal the guard attached to this request. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal =>

@@ -7,10 +7,10 @@ import {
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import { NatsLink } from './nats-link';
+import { NatsLink } from '../core/nats-link';
 import { TrustListRepository } from './trust-list.repository';
-import { Wakeup } from './wakeup';
-import { RequestLimits, senderOfReply } from './request-limits';
+import { Wakeup } from '../common/wakeup';
+import { RequestLimits, senderOfReply } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */

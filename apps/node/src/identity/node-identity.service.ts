@@ -1,11 +1,11 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { keyFingerprint } from '@tdx/contracts';
-import { ChildLinksService } from './child-links.service';
+import { ChildLinksService } from '../federation/child-links.service';
 import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
 import { NodeAdmissionService } from './node-admission.service';
 import { TrustListService } from './trust-list.service';
-import { KeyRotationService, RotationFailed } from './key-rotation.service';
+import { KeyRotationService, RotationFailed } from '../federation/key-rotation.service';
 import type { NodeListStatus } from './dto/node-identity.dto';
 
 /** The operator's side of node identity: who asks to join, approval, rejection, revocation, and the trust list. */
