@@ -1,6 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard, RequestWithPrincipal } from './auth.guard';
+import { AuthGuard } from './auth.guard';
+import type { RequestWithPrincipal } from '../access/principal';
 import { Policy, Public } from '../access/policy.decorator';
 import type { Principal } from '../access/principal';
 import type { NodeRuntimeConfig } from '../config/node-config';

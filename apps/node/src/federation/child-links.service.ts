@@ -37,7 +37,13 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly applier: RecordApplier,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
-  ) {}
+  ) {
+    // An operator's decision at this node starts or stops the child's worker.
+    admission.onChange(async ({ code, admitted, direct }) => {
+      if (!admitted) await this.stopChild(code);
+      else if (direct) await this.startChild(code);
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.level === 'county') return;

@@ -44,7 +44,10 @@ export class FederationStatusService {
     private readonly parentLink: ParentLinkService,
     private readonly metrics: MetricsRegistry,
     private readonly trust: TrustListService,
-  ) {}
+  ) {
+    // The backlog and pending gauges come from the database and the consumers: read them at each scrape.
+    metrics.beforeScrape(() => this.status());
+  }
 
   async status() {
     const manager = this.dataSource.manager;

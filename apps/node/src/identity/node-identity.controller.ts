@@ -45,14 +45,6 @@ export class NodeIdentityController {
     return this.identity.revoke(divisionCode(code), actorOf(principal), dto.reason);
   }
 
-  /** Rotates this node's own key: announced to the parent now, in force once the trust list names it. */
-  @Post('key/rotate')
-  @Policy('federation:administer')
-  @HttpCode(202)
-  rotate() {
-    return this.identity.rotateKey();
-  }
-
   @Get('trust-list')
   @Policy('federation:read')
   trustList() {

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { NatsLink } from '../core/nats-link';
+import { NatsLink } from './nats-link';
 import { Public } from '../access/policy.decorator';
 
 @ApiTags('health')
