@@ -11,6 +11,7 @@ import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
 import { RecordApplier } from './record-applier';
 import { RequestLimits } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { joinAnswered } from './link-audit';
 import { NodeAdmissionService } from '../identity/node-admission.service';
 import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { joinRequestProblem } from '../identity/identity-checks';
@@ -126,7 +127,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     if (tooMany) return void msg.respond(JSON.stringify({ ok: false, reason: tooMany } satisfies JoinReply));
     const reply = (answer: JoinReply): void => {
       msg.respond(JSON.stringify(signJoinAnswer(this.config.code, child, nonce, answer, this.config.signingKey)));
-      this.audit.joinAnswered(msg.data, answer);
+      this.audit.detach(joinAnswered(this.config.code, msg.data, answer));
     };
     try {
       const { envelope, record } = openEnvelope(msg.data);

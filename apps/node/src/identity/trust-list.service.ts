@@ -12,6 +12,7 @@ import { TrustListRepository } from './trust-list.repository';
 import { Wakeup } from '../common/wakeup';
 import { RequestLimits, senderOfReply } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { trustListAdopted } from './trust-audit';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
 export type TrustedKey =
@@ -220,7 +221,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     };
     await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
     this.adopt(list);
-    await this.audit.trustListAdopted(list, null);
+    await this.audit.record(trustListAdopted(this.config.code, list, null));
     this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }
@@ -246,7 +247,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     }
     await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
     this.adopt(list);
-    await this.audit.trustListAdopted(list, parent);
+    await this.audit.record(trustListAdopted(this.config.code, list, parent));
     this.logger.log(`trust list version ${list.version} from ${parent} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }

@@ -19,6 +19,7 @@ import { maskPlan } from '../datasets/masking';
 import { readChunk } from './return-chunk';
 import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { returnChunkServed, returnRefused, returnRequestReceived } from './return-audit';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
@@ -127,7 +128,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       if (error instanceof Refused) this.logger.warn(`refused ${kind ?? 'a return message'} from ${requester}: ${body.status} ${body.message}`);
       else this.logger.warn(`return message failed: ${(error as Error).stack}`);
       if (isDivisionCode(requester)) this.reply(msg, requester, nonce, 'return.error', body);
-      this.audit.returnRefused(requester, kind, body.status, body.message);
+      this.audit.detach(returnRefused(this.config.code, requester, kind, body.status, body.message));
     }
   }
 
@@ -212,7 +213,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       };
       await this.returns.insertRequest(manager, 'incoming', request);
       this.logger.log(`return request ${request.id} from ${requester} for entry ${entry.id} (${body.scope}): ${state}`);
-      await this.audit.returnRequestReceived(manager, requester, request);
+      await this.audit.record(returnRequestReceived(requester, request), manager);
       return request;
     });
   }
@@ -269,7 +270,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     // What crossed the boundary: the request's counters and the audit record, in one commit.
     await this.dataSource.transaction(async (m) => {
       await this.returns.recordSent(m, request.id, built.rows, through, false, this.config.code);
-      await this.audit.returnChunkServed(m, requester, request.id, { rows: built.rows, after: p.after, through });
+      await this.audit.record(returnChunkServed(requester, request.id, { rows: built.rows, after: p.after, through }), m);
     });
     if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
     const chunk: ReturnChunk = {

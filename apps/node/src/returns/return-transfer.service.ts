@@ -10,6 +10,7 @@ import { ReturnWire, WireError } from './return-wire';
 import { ChunkRefused } from './return-chunk';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { returnChunkReceived, returnDecisionLearnt } from './return-audit';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
@@ -99,7 +100,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const before = await this.returns.mirror(this.dataSource.manager, message.body);
     if (before !== message.body.state) {
       this.logger.log(`return request ${request.id} at ${request.holder} is now ${message.body.state}`);
-      this.audit.returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason);
+      this.audit.detach(returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason));
       this.poke();
     }
     return message.body;
@@ -283,7 +284,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     try {
       // The chunk's audit record commits with its rows.
       await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk,
-        (manager) => this.audit.returnChunkReceived(manager, request.holder, request.id, chunk));
+        (manager) => this.audit.record(returnChunkReceived(request.holder, request.id, chunk), manager));
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);
