@@ -6,6 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { DataItemType, EntryState } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
+import { copyOut } from '../database/copy';
+import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
@@ -121,6 +123,47 @@ export class DatasetRowRepository {
   async lastChangeSeq(manager: EntityManager, entryId: string): Promise<number> {
     const [row] = await manager.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
     return Number(row.last);
+  }
+
+  // --- for the return of data: a jurisdiction's changes in ranges of change sequence ---
+
+  /**
+   * Splits the changes in (after, head] inside the jurisdiction into ranges of change sequence of
+   * `rowsPerRange` rows each (the last may hold fewer), so a receiver can pull several ranges at
+   * once. Reads the region index only (change_seq and deleted are in it). Returns each range's
+   * upper bound, and the number of rows in all.
+   */
+  async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
+    rowsPerRange: number): Promise<{ bounds: number[]; total: number }> {
+    // Moves out of the jurisdiction count too (they go as deletions; one back inside is counted though not sent).
+    const rows: { upto: string; n: string }[] = await manager.query(
+      `SELECT change_seq AS upto, n FROM (
+         SELECT change_seq, row_number() OVER (ORDER BY change_seq) AS n, count(*) OVER () AS total FROM (
+           SELECT change_seq FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
+           UNION ALL
+           SELECT change_seq FROM dataset_region_move WHERE entry_id = $1 AND change_seq > $2 AND change_seq <= $6 AND change_seq > $5
+             AND ($3::text IS NULL OR from_region = $3) AND ($4::text IS NULL OR from_region LIKE $4 || '%')
+         ) changes
+       ) f WHERE n % $7 = 0 OR n = total ORDER BY change_seq`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange]);
+    return { bounds: rows.map((r) => Number(r.upto)), total: rows.length === 0 ? 0 : Number(rows[rows.length - 1].n) };
+  }
+
+  /** Average stored size of a row's data, from the latest changes: how many rows fit a chunk. */
+  async averageRowBytes(manager: EntityManager, entryId: string): Promise<number> {
+    const [row] = await manager.query(
+      `SELECT coalesce(avg(pg_column_size(data)), 0)::float8 AS bytes FROM
+         (SELECT data FROM dataset_row WHERE entry_id = $1 ORDER BY change_seq DESC LIMIT 200) latest`, [entryId]);
+    return Number(row.bytes);
+  }
+
+  /**
+   * The changes in (after, upto] inside the jurisdiction, in change order, at most `limit`, as
+   * COPY text (columns of RETURN_CHUNK_COLUMNS), the sensitive items masked by the database
+   * (see chunkCopySql): the node only hands the bytes on.
+   */
+  async copyRange(client: PoolClient, source: ChunkSource): Promise<Buffer> {
+    return copyOut(client, chunkCopySql(source));
   }
 }
 

@@ -4,7 +4,9 @@ import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { IdentityModule } from '../identity/identity.module';
 import { ReturnsController } from './returns.controller';
-import { ReturnsRepository } from './returns.repository';
+import { ReturnRequestRepository } from './return-request.repository';
+import { ReturnJobRepository } from './return-job.repository';
+import { ReturnedRowRepository } from './returned-row.repository';
 import { ReturnsService } from './returns.service';
 import { ReturnHolderService } from './return-holder.service';
 import { ReturnTransferService } from './return-transfer.service';
@@ -15,6 +17,6 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 @Module({
   imports: [IdentityModule, CatalogModule, DatasetsModule, AuditModule],
   controllers: [ReturnsController],
-  providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
+  providers: [ReturnRequestRepository, ReturnJobRepository, ReturnedRowRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
 })
 export class ReturnsModule {}
