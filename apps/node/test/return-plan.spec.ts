@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
 import { DatasetRowRepository } from '../src/datasets/dataset-row.repository';
+import { CatalogEntryRepository } from '../src/catalog/catalog-entry.repository';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { writeSourceRows } from './support/returns';
 
@@ -21,7 +22,7 @@ describe('planning a return', () => {
     db = await createTestDatabase('plan');
     dataSource = new DataSource(databaseOptions(db.url));
     await dataSource.initialize(); // runs the node's migrations
-    datasetRows = new DatasetRowRepository(dataSource);
+    datasetRows = new DatasetRowRepository(dataSource, new CatalogEntryRepository());
     // Rows straight into dataset_row, without a catalog entry: what is tested is the plan.
     await db.query('ALTER TABLE dataset_row DROP CONSTRAINT dataset_row_entry_id_fkey');
     await writeSourceRows(db, entryId, Array.from({ length: ROWS }, (_, i) => ({

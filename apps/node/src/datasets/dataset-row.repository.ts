@@ -4,8 +4,9 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { DataItemType, EntryState } from '@tdx/contracts';
+import type { EntryState } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { copyOut } from '../database/copy';
 import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
@@ -39,7 +40,6 @@ export interface DuplicateKey {
   firstLine: number;
 }
 
-const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM catalog_entry WHERE id = $1`;
 
 /**
  * All SQL of dataset content. Row changes of one entry are serialised by a row lock on its
@@ -52,16 +52,11 @@ const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM c
 export class DatasetRowRepository {
   private readonly logger = new Logger('DatasetRows');
 
-  constructor(private readonly dataSource: DataSource) {}
-
-  async findEntry(manager: EntityManager, id: string, lock = false): Promise<DatasetEntry | undefined> {
-    const rows: DatasetEntry[] = await manager.query(`${ENTRY}${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
-    return rows[0];
-  }
+  constructor(private readonly dataSource: DataSource, private readonly entries: CatalogEntryRepository) {}
 
   /** Starts an all-or-nothing load: a transaction with an empty staging table. */
   async openLoad(): Promise<DatasetLoad> {
-    const load = new DatasetLoad(this.dataSource.createQueryRunner('master'));
+    const load = new DatasetLoad(this.dataSource.createQueryRunner('master'), this.entries);
     await load.open();
     return load;
   }
@@ -178,7 +173,7 @@ export class DatasetLoad {
   private client!: PoolClient;
   private finished = false;
 
-  constructor(private readonly runner: QueryRunner) {}
+  constructor(private readonly runner: QueryRunner, private readonly entries: CatalogEntryRepository) {}
 
   async open(): Promise<void> {
     this.client = (await this.runner.connect()) as PoolClient;
@@ -249,9 +244,7 @@ export class DatasetLoad {
 
   /** The entry, locked for the merge: see DatasetRowRepository. */
   async lockEntry(entryId: string): Promise<Pick<EntryState, 'status' | 'dataItems' | 'grade'> | undefined> {
-    const rows: { status: EntryState['status']; grade: EntryState['grade']; dataItems: { name: string; type: DataItemType; sensitive: boolean }[] }[] =
-      await this.runner.query(`SELECT status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1 FOR NO KEY UPDATE`, [entryId]);
-    return rows[0];
+    return this.entries.datasetEntry(this.runner.manager, entryId, true);
   }
 
   async commit(): Promise<void> {

@@ -14,6 +14,7 @@ import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { joinAnswered } from './link-audit';
 import { NodeAdmissionService } from '../identity/node-admission.service';
 import { NodeRegistryRepository } from '../identity/node-registry.repository';
+import { LinkStateRepository } from './link-state.repository';
 import { joinRequestProblem } from '../identity/identity-checks';
 
 const MAX_BATCH = 500;
@@ -34,6 +35,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
     private readonly registry: NodeRegistryRepository,
+    private readonly links: LinkStateRepository,
     private readonly admission: NodeAdmissionService,
     private readonly applier: RecordApplier,
     private readonly audit: ExchangeAudit,
@@ -157,7 +159,9 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** The child's link row and its durable consumer, made if missing (idempotent: every worker start calls it). */
   private async ensureConsumer({ jsm, names }: NatsHandles, child: string): Promise<void> {
+    await this.links.ensureChildLink(this.dataSource.manager, child);
     const stream = names.upStream(this.config.code);
     const durable = names.childConsumer(child);
     try {

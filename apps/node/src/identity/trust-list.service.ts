@@ -9,6 +9,7 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { NatsLink } from '../core/nats-link';
 import { TrustListRepository } from './trust-list.repository';
+import { NodeRegistryRepository } from './node-registry.repository';
 import { Wakeup } from '../common/wakeup';
 import { RequestLimits, senderOfReply } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
@@ -59,6 +60,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
     private readonly lists: TrustListRepository,
+    private readonly registry: NodeRegistryRepository,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
@@ -216,7 +218,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.config.identity.trustListTtlSeconds * 1000).toISOString(),
       nodes: [
         { code: this.config.code, parent: null, name: this.config.name, publicKey: this.config.signingKey.publicKey },
-        ...(await this.lists.approvedNodes(manager)),
+        ...(await this.registry.approvedNodes(manager)),
       ],
     };
     await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
