@@ -32,7 +32,8 @@ export default [
     rules: { 'tdx/route-policy': 'error' },
   },
   {
-    files: ['**/*.mjs', '**/*.js'],
+    // Plain CommonJS, run by node as it is (the lint rules and checks in tools/lint).
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -24,7 +24,7 @@ const routePolicy = {
     docs: { description: 'every route handler of a Nest controller declares its access policy (@Policy or @Public)' },
     schema: [],
     messages: {
-      missing: "route handler {{name}} declares no access policy: add @Policy('<permission>') or @Public() (see apps/node/src/auth/permissions.ts)",
+      missing: "route handler {{name}} declares no access policy: add @Policy('<permission>') or @Public() (see apps/node/src/access/permissions.ts)",
     },
   },
   create(context) {

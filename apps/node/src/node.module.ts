@@ -1,61 +1,30 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { NODE_CONFIG, NodeRuntimeConfig } from './config/node-config';
-import { DataSourceCloser, dataSourceProvider } from './database/database.provider';
-import { InstitutionsController } from './institutions/institutions.controller';
-import { InstitutionsService } from './institutions/institutions.service';
-import { InstitutionRepository } from './institutions/institution.repository';
-import { CatalogController } from './catalog/catalog.controller';
-import { CatalogService } from './catalog/catalog.service';
-import { CatalogEntryRepository } from './catalog/catalog-entry.repository';
-import { ChildLinksService } from './federation/child-links.service';
-import { FederationController } from './federation/federation.controller';
-import { NodeIdentityController } from './federation/node-identity.controller';
-import { NodeIdentityService } from './federation/node-identity.service';
-import { KeyRotationService } from './federation/key-rotation.service';
-import { TrustListRepository } from './federation/trust-list.repository';
-import { TrustListService } from './federation/trust-list.service';
-import { FederationStatusService } from './federation/federation-status.service';
-import { LinkStateRepository } from './federation/link-state.repository';
-import { NodeRegistryRepository } from './federation/node-registry.repository';
-import { NodeAdmissionService } from './federation/node-admission.service';
-import { NatsLink } from './federation/nats-link';
-import { OutboxRepository } from './federation/outbox.repository';
-import { OutboxSignal } from './federation/outbox-signal';
-import { ParentLinkService } from './federation/parent-link.service';
-import { RecordApplier } from './federation/record-applier';
-import { ReplicaRules } from './federation/replica-rules';
-import { RequestLimits } from './federation/request-limits';
-import { RejectedMessageRepository } from './federation/rejected-message.repository';
-import { HealthController } from './health/health.controller';
-import { MetricsController } from './metrics/metrics.controller';
-import { MetricsRegistry } from './metrics/metrics.registry';
-import { WorkLimits } from './hardening/work-limits';
-import { NodeInfoController } from './node-info/node-info.controller';
-import { datasetsFeature } from './datasets/datasets.feature';
-import { returnsFeature } from './returns/returns.feature';
-import { authFeature } from './auth/auth.feature';
-import { auditFeature } from './audit/audit.feature';
+import type { NodeRuntimeConfig } from './config/node-config';
+import { CoreModule } from './core/core.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { InstitutionsModule } from './institutions/institutions.module';
+import { CatalogModule } from './catalog/catalog.module';
+import { OpenDataModule } from './open-data/open-data.module';
+import { IdentityModule } from './identity/identity.module';
+import { FederationModule } from './federation/federation.module';
+import { DatasetsModule } from './datasets/datasets.module';
+import { ReturnsModule } from './returns/returns.module';
 
-/** One node: everything is provided per instance, so one process can host several nodes (Article 9). */
+/**
+ * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
+ * modules, each stating what it needs and offers. Nothing is process-wide, so one process can host
+ * several nodes (Article 9), each its own Nest application.
+ */
 @Module({})
 export class NodeModule {
   static forNode(config: NodeRuntimeConfig): DynamicModule {
     return {
       module: NodeModule,
-      controllers: [
-        NodeInfoController, InstitutionsController, CatalogController, FederationController, NodeIdentityController, HealthController, MetricsController,
-        ...datasetsFeature.controllers, ...returnsFeature.controllers, ...auditFeature.controllers, ...authFeature.controllers,
-      ],
-      providers: [
-        { provide: NODE_CONFIG, useValue: config },
-        dataSourceProvider, DataSourceCloser,
-        MetricsRegistry, WorkLimits,
-        InstitutionRepository, InstitutionsService,
-        CatalogEntryRepository, CatalogService,
-        OutboxRepository, OutboxSignal, LinkStateRepository, NodeRegistryRepository, NodeAdmissionService, NatsLink, RecordApplier, ParentLinkService, ChildLinksService,
-        FederationStatusService, TrustListRepository, TrustListService, NodeIdentityService, KeyRotationService,
-        ReplicaRules, RejectedMessageRepository, RequestLimits,
-        ...datasetsFeature.providers, ...returnsFeature.providers, ...auditFeature.providers, ...authFeature.providers,
+      imports: [
+        CoreModule.forNode(config), AuditModule, AuthModule, OutboxModule, InstitutionsModule, CatalogModule, OpenDataModule,
+        IdentityModule, FederationModule, DatasetsModule, ReturnsModule,
       ],
     };
   }

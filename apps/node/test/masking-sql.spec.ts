@@ -3,9 +3,9 @@ import { Client, type PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { copyIn, copyOut } from '../src/database/copy';
 import { databaseOptions } from '../src/database/database.options';
-import { MaskMode, maskedDataSql, maskPlan, maskPlanTag } from '../src/returns/masking';
+import { MaskMode, maskedDataSql, maskPlan, maskPlanTag } from '../src/datasets/masking';
 import { cutChunk, readChunk } from '../src/returns/return-chunk';
-import { chunkCopySql, ChunkSource } from '../src/returns/returns.repository';
+import { chunkCopySql, ChunkSource } from '../src/datasets/dataset-changes.sql';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { oracleMaskRow, oracleMaskValue } from './support/masking-oracle';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
-import { ReturnsRepository } from '../src/returns/returns.repository';
+import { DatasetRowRepository } from '../src/datasets/dataset-row.repository';
+import { CatalogEntryRepository } from '../src/catalog/catalog-entry.repository';
 import { createTestDatabase, TestDatabase } from './support/databases';
 import { writeSourceRows } from './support/returns';
 
@@ -12,7 +13,7 @@ import { writeSourceRows } from './support/returns';
 describe('planning a return', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
-  const returns = new ReturnsRepository();
+  let datasetRows: DatasetRowRepository;
   const entryId = randomUUID();
   // 6,000 rows over two counties, taking turns: 330106 holds the even rows, 330105 the odd ones.
   const ROWS = 6000;
@@ -21,6 +22,7 @@ describe('planning a return', () => {
     db = await createTestDatabase('plan');
     dataSource = new DataSource(databaseOptions(db.url));
     await dataSource.initialize(); // runs the node's migrations
+    datasetRows = new DatasetRowRepository(dataSource, new CatalogEntryRepository());
     // Rows straight into dataset_row, without a catalog entry: what is tested is the plan.
     await db.query('ALTER TABLE dataset_row DROP CONSTRAINT dataset_row_entry_id_fkey');
     await writeSourceRows(db, entryId, Array.from({ length: ROWS }, (_, i) => ({
@@ -41,8 +43,8 @@ describe('planning a return', () => {
   }
 
   async function plan(j: { exact?: string; prefix?: string }, rowsPerRange: number) {
-    const head = await returns.headSeq(dataSource.manager, entryId);
-    return returns.planSource(dataSource.manager, entryId, j, 0, head, head, rowsPerRange);
+    const head = await datasetRows.lastChangeSeq(dataSource.manager, entryId);
+    return datasetRows.planSource(dataSource.manager, entryId, j, 0, head, head, rowsPerRange);
   }
 
   it('cuts a county\'s changes into ranges of the given size, the last holding the rest', async () => {
@@ -57,6 +59,6 @@ describe('planning a return', () => {
     const { bounds, total } = await plan({ prefix: '3301' }, 2500);
     expect(total).toBe(ROWS);
     expect(bounds).toHaveLength(3);
-    expect(bounds.at(-1)).toBe(await returns.headSeq(dataSource.manager, entryId));
+    expect(bounds.at(-1)).toBe(await datasetRows.lastChangeSeq(dataSource.manager, entryId));
   });
 });

@@ -5,7 +5,7 @@ import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, authHeaders, sampleInstitution } from './support/api';
 import { returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
 import { awaitTrustLists } from './support/replication';
-import { maskPlan } from '../src/returns/masking';
+import { maskPlan } from '../src/datasets/masking';
 import { oracleMaskRow } from './support/masking-oracle';
 
 const ITEMS = [

@@ -2,10 +2,10 @@ import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/commo
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { once } from 'node:events';
-import { Policy } from '../auth/policy.decorator';
+import { Policy } from '../access/policy.decorator';
 import { AuditService } from './audit.service';
-import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { actorOf, type Principal } from '../auth/principal';
+import { CurrentPrincipal } from '../access/current-principal.decorator';
+import { actorOf, type Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
 import { ExportAuditQuery, ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
 

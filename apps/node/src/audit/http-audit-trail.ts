@@ -3,7 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { NextFunction, Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
 import { USERNAME } from '../auth/dto/accounts.dto';
-import { actorOf, Principal } from '../auth/principal';
+import { actorOf, Principal } from '../access/principal';
 import { AuditEvent, AuditLog } from './audit-log.service';
 import { AnonymousRefusal, AnonymousRefusals } from './anonymous-refusals';
 

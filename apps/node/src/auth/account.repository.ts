@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Role } from './principal';
+import type { Role } from '../access/principal';
 
 export interface AccountRole {
   role: Role;

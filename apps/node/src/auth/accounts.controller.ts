@@ -3,10 +3,10 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BadFieldsException } from '../common/domain-refusal';
 import { PageQuery } from '../common/page.query';
 import { AccountsService } from './accounts.service';
-import { CurrentPrincipal } from './current-principal.decorator';
+import { CurrentPrincipal } from '../access/current-principal.decorator';
 import { CreateAccountDto, ResetPasswordDto, RolesDto } from './dto/accounts.dto';
-import { Policy } from './policy.decorator';
-import type { Principal } from './principal';
+import { Policy } from '../access/policy.decorator';
+import type { Principal } from '../access/principal';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
 

@@ -6,14 +6,14 @@ import { decodeCursor, encodeCursor, Page } from '../common/cursor';
 import { ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
 import { isUniqueViolation } from '../common/unique-violation';
 import { InstitutionRepository } from '../institutions/institution.repository';
-import { NotAllowedError } from './auth-errors';
+import { NotAllowedError } from '../access/access-errors';
 import { AccountRepository, AccountRole, AccountRow } from './account.repository';
 import { assertStrong, AccountView, viewOf } from './auth.service';
 import type { CreateAccountDto, RoleGrantDto } from './dto/accounts.dto';
-import { InstitutionScope } from './institution-scope';
+import { InstitutionScope } from '../catalog/institution-scope';
 import { hashPassword } from './passwords';
-import { isInstitutionRole, isOperatorRole, operatorRoleFor } from './permissions';
-import type { Principal } from './principal';
+import { isInstitutionRole, isOperatorRole, operatorRoleFor } from '../access/permissions';
+import type { Principal } from '../access/principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
 
 /**

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AuthService } from './auth.service';
-import { CurrentPrincipal } from './current-principal.decorator';
+import { CurrentPrincipal } from '../access/current-principal.decorator';
 import { ChangePasswordDto, LoginDto, RefreshDto, SetupDto } from './dto/auth.dto';
-import { Policy, Public } from './policy.decorator';
-import type { Principal } from './principal';
+import { Policy, Public } from '../access/policy.decorator';
+import type { Principal } from '../access/principal';
 
 /** Sign-in with a local account (the sign-in rate limit is the hardening middleware's, by path). */
 @ApiTags('auth')

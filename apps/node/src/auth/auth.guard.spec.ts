@@ -1,8 +1,9 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard, RequestWithPrincipal } from './auth.guard';
-import { Policy, Public } from './policy.decorator';
-import type { Principal } from './principal';
+import { AuthGuard } from './auth.guard';
+import type { RequestWithPrincipal } from '../access/principal';
+import { Policy, Public } from '../access/policy.decorator';
+import type { Principal } from '../access/principal';
 import type { NodeRuntimeConfig } from '../config/node-config';
 
 class Handlers {

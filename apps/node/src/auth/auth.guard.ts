@@ -3,13 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { timingSafeEqual } from 'node:crypto';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { NotAllowedError, NotSignedInError } from './auth-errors';
-import { effectiveGrants, permits } from './permissions';
-import { POLICY_KEY, RoutePolicy } from './policy.decorator';
-import { ANONYMOUS, Principal } from './principal';
+import { NotAllowedError, NotSignedInError } from '../access/access-errors';
+import { effectiveGrants, permits } from '../access/permissions';
+import { POLICY_KEY, RoutePolicy } from '../access/policy.decorator';
+import { ANONYMOUS, RequestWithPrincipal } from '../access/principal';
 import { ACCESS_TOKEN_VERIFIER, AccessTokenVerifier } from './session-tokens';
 
-export type RequestWithPrincipal = Request & { principal: Principal };
 
 /**
  * The one gate of every HTTP route (registered as APP_GUARD). It attaches `request.principal`

@@ -5,7 +5,7 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { AccessClaims, signAccessToken, verifyAccessToken } from './access-token';
 import { AccountRepository, AccountRow } from './account.repository';
 import { AuthSettingsRepository } from './auth-settings.repository';
-import type { Principal } from './principal';
+import type { Principal } from '../access/principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { SignInStatus } from './sign-in-status';
 

@@ -54,6 +54,14 @@ export interface OriginDigest {
 
 @Injectable()
 export class CatalogEntryRepository {
+  /** What the dataset rules need to know of an entry; `lock` takes the row lock a load holds (see DatasetRowRepository). */
+  async datasetEntry(manager: EntityManager, id: string, lock = false): Promise<Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'grade' | 'dataItems'> | undefined> {
+    // FOR NO KEY UPDATE does not block the foreign-key checks of dataset_row, so writers of one dataset queue here only.
+    const rows = await manager.query(
+      `SELECT id, origin, type, status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+    return rows[0];
+  }
+
   async insert(manager: EntityManager, s: EntryState): Promise<void> {
     await manager.query(INSERT, params(s));
   }

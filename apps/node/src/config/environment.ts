@@ -3,8 +3,8 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
-import { loadHardeningConfig } from '../hardening/hardening.env';
-import { passwordProblem } from '../auth/password-policy';
+import { loadHardeningConfig } from './hardening.env';
+import { passwordProblem } from '../common/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
 

@@ -1,6 +1,6 @@
 import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
-import type { HttpHardeningConfig } from '../hardening/http-hardening.config';
+import type { HttpHardeningConfig } from './http-hardening.config';
 import type { NatsTlsFiles } from './nats-tls';
 
 /** Everything one node instance needs; validated once at start-up, never read from process.env afterwards. */

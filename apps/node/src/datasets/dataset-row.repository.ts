@@ -4,8 +4,11 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { DataItemType, EntryState } from '@tdx/contracts';
-import { maskedDataSql, maskPlanTag, type MaskPlan } from '../returns/masking';
+import type { EntryState } from '@tdx/contracts';
+import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
+import { copyOut } from '../database/copy';
+import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
@@ -37,7 +40,6 @@ export interface DuplicateKey {
   firstLine: number;
 }
 
-const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM catalog_entry WHERE id = $1`;
 
 /**
  * All SQL of dataset content. Row changes of one entry are serialised by a row lock on its
@@ -50,16 +52,11 @@ const ENTRY = `SELECT id, origin, type, status, data_items AS "dataItems" FROM c
 export class DatasetRowRepository {
   private readonly logger = new Logger('DatasetRows');
 
-  constructor(private readonly dataSource: DataSource) {}
-
-  async findEntry(manager: EntityManager, id: string, lock = false): Promise<DatasetEntry | undefined> {
-    const rows: DatasetEntry[] = await manager.query(`${ENTRY}${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
-    return rows[0];
-  }
+  constructor(private readonly dataSource: DataSource, private readonly entries: CatalogEntryRepository) {}
 
   /** Starts an all-or-nothing load: a transaction with an empty staging table. */
   async openLoad(): Promise<DatasetLoad> {
-    const load = new DatasetLoad(this.dataSource.createQueryRunner('master'));
+    const load = new DatasetLoad(this.dataSource.createQueryRunner('master'), this.entries);
     await load.open();
     return load;
   }
@@ -122,6 +119,47 @@ export class DatasetRowRepository {
     const [row] = await manager.query(`SELECT coalesce(max(change_seq), 0) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
     return Number(row.last);
   }
+
+  // --- for the return of data: a jurisdiction's changes in ranges of change sequence ---
+
+  /**
+   * Splits the changes in (after, head] inside the jurisdiction into ranges of change sequence of
+   * `rowsPerRange` rows each (the last may hold fewer), so a receiver can pull several ranges at
+   * once. Reads the region index only (change_seq and deleted are in it). Returns each range's
+   * upper bound, and the number of rows in all.
+   */
+  async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
+    rowsPerRange: number): Promise<{ bounds: number[]; total: number }> {
+    // Moves out of the jurisdiction count too (they go as deletions; one back inside is counted though not sent).
+    const rows: { upto: string; n: string }[] = await manager.query(
+      `SELECT change_seq AS upto, n FROM (
+         SELECT change_seq, row_number() OVER (ORDER BY change_seq) AS n, count(*) OVER () AS total FROM (
+           SELECT change_seq FROM dataset_row WHERE ${SOURCE_FILTER} AND change_seq <= $6
+           UNION ALL
+           SELECT change_seq FROM dataset_region_move WHERE entry_id = $1 AND change_seq > $2 AND change_seq <= $6 AND change_seq > $5
+             AND ($3::text IS NULL OR from_region = $3) AND ($4::text IS NULL OR from_region LIKE $4 || '%')
+         ) changes
+       ) f WHERE n % $7 = 0 OR n = total ORDER BY change_seq`,
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange]);
+    return { bounds: rows.map((r) => Number(r.upto)), total: rows.length === 0 ? 0 : Number(rows[rows.length - 1].n) };
+  }
+
+  /** Average stored size of a row's data, from the latest changes: how many rows fit a chunk. */
+  async averageRowBytes(manager: EntityManager, entryId: string): Promise<number> {
+    const [row] = await manager.query(
+      `SELECT coalesce(avg(pg_column_size(data)), 0)::float8 AS bytes FROM
+         (SELECT data FROM dataset_row WHERE entry_id = $1 ORDER BY change_seq DESC LIMIT 200) latest`, [entryId]);
+    return Number(row.bytes);
+  }
+
+  /**
+   * The changes in (after, upto] inside the jurisdiction, in change order, at most `limit`, as
+   * COPY text (columns of RETURN_CHUNK_COLUMNS), the sensitive items masked by the database
+   * (see chunkCopySql): the node only hands the bytes on.
+   */
+  async copyRange(client: PoolClient, source: ChunkSource): Promise<Buffer> {
+    return copyOut(client, chunkCopySql(source));
+  }
 }
 
 /**
@@ -135,7 +173,7 @@ export class DatasetLoad {
   private client!: PoolClient;
   private finished = false;
 
-  constructor(private readonly runner: QueryRunner) {}
+  constructor(private readonly runner: QueryRunner, private readonly entries: CatalogEntryRepository) {}
 
   async open(): Promise<void> {
     this.client = (await this.runner.connect()) as PoolClient;
@@ -206,9 +244,7 @@ export class DatasetLoad {
 
   /** The entry, locked for the merge: see DatasetRowRepository. */
   async lockEntry(entryId: string): Promise<Pick<EntryState, 'status' | 'dataItems' | 'grade'> | undefined> {
-    const rows: { status: EntryState['status']; grade: EntryState['grade']; dataItems: { name: string; type: DataItemType; sensitive: boolean }[] }[] =
-      await this.runner.query(`SELECT status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1 FOR NO KEY UPDATE`, [entryId]);
-    return rows[0];
+    return this.entries.datasetEntry(this.runner.manager, entryId, true);
   }
 
   async commit(): Promise<void> {

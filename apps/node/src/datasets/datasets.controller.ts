@@ -8,10 +8,10 @@ import { ListRowsQuery } from './dto/list-rows.query';
 import { MAX_ROW_KEY } from './upload-reader';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { refuseDeclaredOversize } from '../hardening/request-limits';
-import { Policy } from '../auth/policy.decorator';
-import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { InstitutionScope } from '../auth/institution-scope';
-import type { Principal } from '../auth/principal';
+import { Policy } from '../access/policy.decorator';
+import { CurrentPrincipal } from '../access/current-principal.decorator';
+import { InstitutionScope } from '../catalog/institution-scope';
+import type { Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });

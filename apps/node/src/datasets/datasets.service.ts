@@ -5,10 +5,11 @@ import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
 import type { Page } from '../common/cursor';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
-import { maskPlan } from '../returns/masking';
+import { maskPlan } from './masking';
 import { WorkLimits } from '../hardening/work-limits';
 import { SpooledRows, UploadSpools } from './upload-spool';
 
@@ -115,6 +116,7 @@ export class DatasetsService {
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly rows: DatasetRowRepository,
+    private readonly entries: CatalogEntryRepository,
     private readonly spools: UploadSpools,
     private readonly limits: WorkLimits,
   ) {}
@@ -245,7 +247,7 @@ export class DatasetsService {
    * this node (422), and for changes be active (422).
    */
   private async contentEntry(manager: EntityManager, id: string, forChange: boolean, lock = false): Promise<DatasetEntry> {
-    const entry = await this.rows.findEntry(manager, id, lock);
+    const entry = await this.entries.datasetEntry(manager, id, lock);
     if (!entry) throw new NotFoundError(`no catalog entry ${id} at this node`);
     if (entry.type !== 'data') {
       throw new DomainRefusalException([{ rule: 'content-for-data-only', article: 'Article 11',

@@ -7,13 +7,15 @@ import {
   EnvelopeError, JoinReply, keyFingerprint, openEnvelope, publicKeyFromBase64url, senderOfSubject, signJoinAnswer, verifyEnvelope,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { NatsHandles, NatsLink, sleep } from './nats-link';
+import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
 import { RecordApplier } from './record-applier';
-import { RequestLimits } from './request-limits';
+import { RequestLimits } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { NodeAdmissionService } from './node-admission.service';
-import { NodeRegistryRepository } from './node-registry.repository';
-import { joinRequestProblem } from './identity-checks';
+import { joinAnswered } from './link-audit';
+import { NodeAdmissionService } from '../identity/node-admission.service';
+import { NodeRegistryRepository } from '../identity/node-registry.repository';
+import { LinkStateRepository } from './link-state.repository';
+import { joinRequestProblem } from '../identity/identity-checks';
 
 const MAX_BATCH = 500;
 
@@ -33,11 +35,18 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
     private readonly registry: NodeRegistryRepository,
+    private readonly links: LinkStateRepository,
     private readonly admission: NodeAdmissionService,
     private readonly applier: RecordApplier,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
-  ) {}
+  ) {
+    // An operator's decision at this node starts or stops the child's worker.
+    admission.onChange(async ({ code, admitted, direct }) => {
+      if (!admitted) await this.stopChild(code);
+      else if (direct) await this.startChild(code);
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.level === 'county') return;
@@ -120,7 +129,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     if (tooMany) return void msg.respond(JSON.stringify({ ok: false, reason: tooMany } satisfies JoinReply));
     const reply = (answer: JoinReply): void => {
       msg.respond(JSON.stringify(signJoinAnswer(this.config.code, child, nonce, answer, this.config.signingKey)));
-      this.audit.joinAnswered(msg.data, answer);
+      this.audit.detach(joinAnswered(this.config.code, msg.data, answer));
     };
     try {
       const { envelope, record } = openEnvelope(msg.data);
@@ -150,7 +159,9 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  /** The child's link row and its durable consumer, made if missing (idempotent: every worker start calls it). */
   private async ensureConsumer({ jsm, names }: NatsHandles, child: string): Promise<void> {
+    await this.links.ensureChildLink(this.dataSource.manager, child);
     const stream = names.upStream(this.config.code);
     const durable = names.childConsumer(child);
     try {

@@ -5,9 +5,9 @@ import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.r
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
-import { OutboxRepository } from './outbox.repository';
+import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
-import { TrustListService } from './trust-list.service';
+import { TrustListService } from '../identity/trust-list.service';
 
 export interface ChildLinkStatus {
   code: string;
@@ -44,7 +44,10 @@ export class FederationStatusService {
     private readonly parentLink: ParentLinkService,
     private readonly metrics: MetricsRegistry,
     private readonly trust: TrustListService,
-  ) {}
+  ) {
+    // The backlog and pending gauges come from the database and the consumers: read them at each scrape.
+    metrics.beforeScrape(() => this.status());
+  }
 
   async status() {
     const manager = this.dataSource.manager;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FederationStatusService } from './federation-status.service';
-import { Policy } from '../auth/policy.decorator';
+import { Policy } from '../access/policy.decorator';
 
 @ApiTags('federation')
 @Controller('api/v1/federation')

@@ -4,8 +4,8 @@ import { JoinReply, signingKeyFromPem, signingKeyToPem, signRotation, TrustList 
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { loadOrCreateSigningKey } from '../config/signing-key.store';
 import { DomainRefusalException } from '../common/domain-refusal';
-import { NatsLink } from './nats-link';
-import { TrustListService } from './trust-list.service';
+import { NatsLink } from '../core/nats-link';
+import { TrustListService } from '../identity/trust-list.service';
 import { ParentLinkService } from './parent-link.service';
 
 export class RotationFailed extends Error {}

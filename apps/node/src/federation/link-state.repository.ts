@@ -14,6 +14,11 @@ export interface BatchProgress {
 /** The state of this node's links up and down: positions, counts, errors, refused messages. */
 @Injectable()
 export class LinkStateRepository {
+  /** The link of a direct child admitted here: its row, before its worker records any progress. */
+  async ensureChildLink(manager: EntityManager, child: string): Promise<void> {
+    await manager.query(`INSERT INTO child_link (child_code) VALUES ($1) ON CONFLICT DO NOTHING`, [child]);
+  }
+
   async recordBatch(manager: EntityManager, child: string, p: BatchProgress): Promise<void> {
     await manager.query(
       `UPDATE child_link SET last_stream_seq = GREATEST(last_stream_seq, $2), last_origin = $3, last_origin_seq = $4,

@@ -4,12 +4,13 @@ import { encodeEnvelope, JoinBody, JoinReply, newNonce, openJoinAnswer, sealReco
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { NatsHandles, NatsLink, sleep } from './nats-link';
-import { Wakeup } from './wakeup';
-import { OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
+import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
+import { Wakeup } from '../common/wakeup';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { TrustListService } from './trust-list.service';
+import { batchSent, joinReplied } from './link-audit';
+import { TrustListService } from '../identity/trust-list.service';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
@@ -112,7 +113,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     const parentKey = this.trust.keysOf(parent);
     if (parentKey.kind !== 'trusted') throw new Error(`the answer of ${parent} cannot be checked yet: ${parentKey.reason}`);
     const reply = openJoinAnswer(answer.data, parentKey.keys, { from: parent, to: this.config.code, nonce });
-    await this.audit.joinReplied(parent, reply);
+    await this.audit.record(joinReplied(this.config.code, parent, reply));
     // Signed by the parent: its name and key as it states them, for the status page.
     if (reply.ok) await this.links.parentJoined(this.dataSource.manager, reply.parent);
     return reply;
@@ -133,7 +134,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
       await this.dataSource.transaction(async (manager) => {
         await this.outbox.remove(manager, acked);
         await this.links.parentPublished(manager, parent, acked[acked.length - 1], acked.length);
-        await this.audit.batchSent(manager, parent, acked);
+        await this.audit.record(batchSent(this.config.code, parent, acked), manager);
       });
       this.metrics.published.inc(acked.length);
     }

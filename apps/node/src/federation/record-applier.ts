@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DataSource, EntityManager } from 'typeorm';
 import type { JsMsg } from '@nats-io/jetstream';
 import { Envelope, EnvelopeError, openEnvelope, ReplicationRecord, verifyEnvelope } from '@tdx/contracts';
@@ -6,13 +7,14 @@ import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { ForwardRecord, OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
+import { ForwardRecord, OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { TrustListService } from './trust-list.service';
-import { NodeAdmissionService } from './node-admission.service';
-import { FORWARDED_JOIN_PROBLEM } from './identity-checks';
+import { batchReceived } from './link-audit';
+import { TrustListService } from '../identity/trust-list.service';
+import { NodeAdmissionService } from '../identity/node-admission.service';
+import { FORWARDED_JOIN_PROBLEM } from '../identity/identity-checks';
 import { providerNeverArrived, ReplicaRules } from './replica-rules';
 import { RejectedMessageRepository } from './rejected-message.repository';
 import type { Refusal } from '../common/domain-refusal';
@@ -53,6 +55,7 @@ export class RecordApplier {
   private joinsApplied = false;
 
   constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly links: LinkStateRepository,
     private readonly entries: CatalogEntryRepository,
@@ -104,7 +107,7 @@ export class RecordApplier {
       await this.outbox.appendForwardMany(manager, [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record));
       await this.recordProgress(manager, child, messages, outcomes);
       // Last in the transaction (it holds the audit head until commit): one record per batch, atomic with it.
-      await this.audit.batchReceived(manager, child, messages.map((m) => m.seq), outcomes);
+      await this.audit.record(batchReceived(this.config.code, child, messages.map((m) => m.seq), outcomes), manager);
       return outcomes;
     });
   }

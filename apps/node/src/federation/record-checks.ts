@@ -1,7 +1,7 @@
 import { isWithin } from '@tdx/divisions';
 import { EntryState, InstitutionState, ReplicationRecord } from '@tdx/contracts';
 import { entryShapeProblem, institutionShapeProblem } from './replica-shape';
-import { approvalProblem, FORWARDED_JOIN_PROBLEM, revocationProblem } from './identity-checks';
+import { approvalProblem, FORWARDED_JOIN_PROBLEM, revocationProblem } from '../identity/identity-checks';
 
 /**
  * Checks of a received record that need no key: is the origin inside the sender's subtree, and

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express } from 'express';
 import type { Server } from 'node:http';
 import { corsOptions } from './cors';
-import type { HttpHardeningConfig } from './http-hardening.config';
+import type { HttpHardeningConfig } from '../config/http-hardening.config';
 import { PUBLIC_PATH_PREFIX, publicRateLimit, SIGN_IN_PATHS, signInRateLimit } from './rate-limit.middleware';
 import { jsonBodyDepthLimit, jsonBodyTooLarge, urlLengthLimit } from './request-limits';
 import { securityHeaders } from './security-headers';

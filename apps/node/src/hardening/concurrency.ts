@@ -1,4 +1,4 @@
-import type { ConcurrencyBudget } from './http-hardening.config';
+import type { ConcurrencyBudget } from '../config/http-hardening.config';
 
 /** Why a limiter refused: the asker's own share is used up, or the whole node's. */
 export type Refusal = 'key-full' | 'node-full';

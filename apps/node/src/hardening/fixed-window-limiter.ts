@@ -1,4 +1,4 @@
-import type { RateBudget } from './http-hardening.config';
+import type { RateBudget } from '../config/http-hardening.config';
 
 /** The outcome of counting one request. */
 export type Hit =

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { clientKeyOf } from './client-address';
 import { FixedWindowLimiter, Hit } from './fixed-window-limiter';
-import type { HttpHardeningConfig } from './http-hardening.config';
+import type { HttpHardeningConfig } from '../config/http-hardening.config';
 import { TooManyRequestsException } from './too-many-requests';
 
 /**

@@ -2,7 +2,7 @@ import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/com
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { ServerResponse } from 'node:http';
 import { BadFieldsException } from '../common/domain-refusal';
-import { formatByteSize } from './byte-size';
+import { formatByteSize } from '../config/byte-size';
 
 /** 414 for a URL longer than the limit (MAX_URL_LENGTH), before any route sees it. */
 export function urlLengthLimit(maxLength: number): RequestHandler {

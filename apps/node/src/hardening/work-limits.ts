@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { Counter, Gauge } from 'prom-client';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../access/principal';
 import { ConcurrencyLimiter, Semaphore } from './concurrency';
 
 export type WorkKind = 'uploads' | 'heavyReads';

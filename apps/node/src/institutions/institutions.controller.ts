@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { InstitutionsService } from './institutions.service';
 import { CreateInstitutionDto } from './dto/create-institution.dto';
 import { ListInstitutionsQuery } from './dto/list-institutions.query';
-import { Policy } from '../auth/policy.decorator';
+import { Policy } from '../access/policy.decorator';
 
 @ApiTags('institutions')
 @Controller('api/v1/institutions')

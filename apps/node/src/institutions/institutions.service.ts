@@ -6,8 +6,8 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { ConflictError } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
 import { isUniqueViolation } from '../common/unique-violation';
-import { OutboxRepository } from '../federation/outbox.repository';
-import { OutboxSignal } from '../federation/outbox-signal';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { InstitutionRepository } from './institution.repository';
 import type { CreateInstitutionDto } from './dto/create-institution.dto';
 

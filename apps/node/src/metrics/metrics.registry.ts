@@ -5,6 +5,18 @@ import { Counter, Gauge, Registry } from 'prom-client';
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
+  private readonly refreshers: (() => Promise<unknown>)[] = [];
+
+  /** Gauges read from elsewhere (the database, the consumers) are refreshed by their owners before each scrape. */
+  beforeScrape(refresh: () => Promise<unknown>): void {
+    this.refreshers.push(refresh);
+  }
+
+  /** The exposition text, after every owner refreshed its gauges (a failing refresh leaves the last values). */
+  async scrape(): Promise<string> {
+    await Promise.all(this.refreshers.map((refresh) => refresh().catch(() => undefined)));
+    return this.registry.metrics();
+  }
 
   readonly records = new Counter({
     name: 'tdx_replication_records_total',

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
-import { Public } from '../auth/policy.decorator';
+import { Public } from '../access/policy.decorator';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';

@@ -10,15 +10,18 @@ import {
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { NodeRegistryRepository } from '../federation/node-registry.repository';
-import { NatsLink } from '../federation/nats-link';
-import { TrustListService } from '../federation/trust-list.service';
+import { NodeRegistryRepository } from '../identity/node-registry.repository';
+import { NatsLink } from '../core/nats-link';
+import { TrustListService } from '../identity/trust-list.service';
 import { ReplayGuard } from '../common/replay-guard';
-import { RequestLimits } from '../federation/request-limits';
-import { maskPlan } from './masking';
+import { RequestLimits } from '../core/nats-request-limits';
+import { maskPlan } from '../datasets/masking';
 import { readChunk } from './return-chunk';
-import { ChunkSource, RequestRow, requestView, ReturnsRepository } from './returns.repository';
+import { RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
+import type { ChunkSource } from '../datasets/dataset-changes.sql';
+import { DatasetRowRepository } from '../datasets/dataset-row.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { returnChunkServed, returnRefused, returnRequestReceived } from './return-audit';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
@@ -60,7 +63,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     private readonly nats: NatsLink,
     private readonly registry: NodeRegistryRepository,
     private readonly entries: CatalogEntryRepository,
-    private readonly returns: ReturnsRepository,
+    private readonly requests: ReturnRequestRepository,
+    private readonly datasetRows: DatasetRowRepository,
     private readonly trust: TrustListService,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
@@ -127,7 +131,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       if (error instanceof Refused) this.logger.warn(`refused ${kind ?? 'a return message'} from ${requester}: ${body.status} ${body.message}`);
       else this.logger.warn(`return message failed: ${(error as Error).stack}`);
       if (isDivisionCode(requester)) this.reply(msg, requester, nonce, 'return.error', body);
-      this.audit.returnRefused(requester, kind, body.status, body.message);
+      this.audit.detach(returnRefused(this.config.code, requester, kind, body.status, body.message));
     }
   }
 
@@ -185,7 +189,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         message: 'only a city may ask for the return of its whole subtree' });
     }
     return this.dataSource.transaction(async (manager) => {
-      const existing = await this.returns.findRequest(manager, body.id);
+      const existing = await this.requests.findRequest(manager, body.id);
       if (existing) {
         if (existing.direction !== 'incoming' || existing.requester !== requester) {
           throw new Refused({ status: 409, error: 'Conflict', message: `request ${body.id} exists already` });
@@ -210,15 +214,15 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         history, entry: { name: entry.name, grade: entry.grade, shareType: entry.shareType, updateCycle: entry.updateCycle, dataItems: entry.dataItems },
         createdAt: now, updatedAt: now,
       };
-      await this.returns.insertRequest(manager, 'incoming', request);
+      await this.requests.insertRequest(manager, 'incoming', request);
       this.logger.log(`return request ${request.id} from ${requester} for entry ${entry.id} (${body.scope}): ${state}`);
-      await this.audit.returnRequestReceived(manager, requester, request);
+      await this.audit.record(returnRequestReceived(requester, request), manager);
       return request;
     });
   }
 
   private async status(requester: string, id: string): Promise<RequestRow> {
-    const request = await this.returns.findRequest(this.dataSource.manager, id);
+    const request = await this.requests.findRequest(this.dataSource.manager, id);
     if (!request || request.direction !== 'incoming' || request.requester !== requester) {
       throw new Refused({ status: 404, error: 'Not Found', message: `no return request ${id} from ${requester}` });
     }
@@ -236,14 +240,14 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const budget = await this.payloadBudget(PLAN_SHARE);
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const entry = await this.heldDataEntry(manager, request.entryId, true);
-      const head = await this.returns.headSeq(manager, entry.id);
+      const head = await this.datasetRows.lastChangeSeq(manager, entry.id);
       const tombstonesAfter = p.tombstonesAfter ?? head;
       // Rows outside the average are caught by the pull, which cuts a chunk at MAX_SHARE.
-      const rowBytes = (await this.returns.averageRowBytes(manager, entry.id)) + ROW_OVERHEAD_BYTES;
+      const rowBytes = (await this.datasetRows.averageRowBytes(manager, entry.id)) + ROW_OVERHEAD_BYTES;
       const rowsPerRange = Math.max(1, Math.min(CHUNK_ROWS, Math.floor(budget / rowBytes)));
-      const { bounds, total } = await this.returns.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
+      const { bounds, total } = await this.datasetRows.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
       if (bounds.length === 0) {
-        await this.returns.recordSent(manager, request.id, 0, head, true, this.config.code);
+        await this.requests.recordSent(manager, request.id, 0, head, true, this.config.code);
         this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
       return {
@@ -268,8 +272,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const through = built.cut && built.lastSeq !== null ? built.lastSeq : p.upto;
     // What crossed the boundary: the request's counters and the audit record, in one commit.
     await this.dataSource.transaction(async (m) => {
-      await this.returns.recordSent(m, request.id, built.rows, through, false, this.config.code);
-      await this.audit.returnChunkServed(m, requester, request.id, { rows: built.rows, after: p.after, through });
+      await this.requests.recordSent(m, request.id, built.rows, through, false, this.config.code);
+      await this.audit.record(returnChunkServed(requester, request.id, { rows: built.rows, after: p.after, through }), m);
     });
     if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
     const chunk: ReturnChunk = {
@@ -278,11 +282,11 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     return { chunk, attachment: built.text };
   }
 
-  /** The range as COPY text, masked by the database (see ReturnsRepository.copyRange). */
+  /** The range as COPY text, masked by the database (see DatasetRowRepository.copyRange). */
   private async readRange(source: ChunkSource): Promise<Buffer> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      return await this.returns.copyRange((await runner.connect()) as PoolClient, source);
+      return await this.datasetRows.copyRange((await runner.connect()) as PoolClient, source);
     } finally {
       await runner.release();
     }

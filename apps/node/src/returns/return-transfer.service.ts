@@ -3,13 +3,15 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { ReturnChunk, ReturnErrorBody, ReturnPlan, returnJurisdiction, ReturnRequestState, sha256Hex, UpdateCycle } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { sleep } from '../federation/nats-link';
-import { Wakeup } from '../federation/wakeup';
-import { JobRow, RequestRow, ReturnsRepository } from './returns.repository';
+import { sleep } from '../core/nats-link';
+import { Wakeup } from '../common/wakeup';
+import { RequestRow, ReturnRequestRepository } from './return-request.repository';
+import { JobRow, ReturnJobRepository } from './return-job.repository';
 import { ReturnWire, WireError } from './return-wire';
 import { ChunkRefused } from './return-chunk';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { returnChunkReceived, returnDecisionLearnt } from './return-audit';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
@@ -67,7 +69,8 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
-    private readonly returns: ReturnsRepository,
+    private readonly requests: ReturnRequestRepository,
+    private readonly jobs: ReturnJobRepository,
     private readonly wire: ReturnWire,
     private readonly writer: ReturnedRowsWriter,
     private readonly audit: ExchangeAudit,
@@ -96,10 +99,10 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const { message } = await this.wire.ask(request.holder, 'return.status', { id: request.id }, timeoutMs);
     if (message.kind === 'return.error') throw new HolderRefusal(message.body);
     if (message.kind !== 'return.state' || message.body.id !== request.id) throw new WireError('unexpected answer to a status query');
-    const before = await this.returns.mirror(this.dataSource.manager, message.body);
+    const before = await this.requests.mirror(this.dataSource.manager, message.body);
     if (before !== message.body.state) {
       this.logger.log(`return request ${request.id} at ${request.holder} is now ${message.body.state}`);
-      this.audit.returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason);
+      this.audit.detach(returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason));
       this.poke();
     }
     return message.body;
@@ -120,13 +123,13 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const manager = this.dataSource.manager;
     if (Date.now() - this.lastStatusPoll >= 2000) {
       this.lastStatusPoll = Date.now();
-      for (const pending of await this.returns.pendingOutgoing(manager)) {
+      for (const pending of await this.requests.pendingOutgoing(manager)) {
         await this.refresh(pending).catch((error) => this.logger.debug(`status of ${pending.id}: ${(error as Error).message}`));
       }
     }
     // A grant starts the full transfer; afterwards the entry's update cycle schedules re-syncs,
     // counted from the last finished job (so the schedule survives restarts).
-    for (const r of await this.returns.idleGranted(manager)) {
+    for (const r of await this.requests.idleGranted(manager)) {
       if (!r.fullDone) {
         await this.createJob(r.id, 'full');
         continue;
@@ -136,7 +139,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         await this.createJob(r.id, 'incremental');
       }
     }
-    for (const job of await this.returns.activeJobs(manager)) this.startRunner(job);
+    for (const job of await this.jobs.activeJobs(manager)) this.startRunner(job);
   }
 
   /**
@@ -151,13 +154,13 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   /** A new job for a granted request, or the one in flight. Full until a full transfer has completed. */
   async createJob(requestId: string, kind?: 'full' | 'incremental', firstPlan?: Promise<ReturnPlan>): Promise<JobRow> {
     const job = await this.dataSource.transaction(async (manager) => {
-      const request = await this.returns.findRequest(manager, requestId, true);
+      const request = await this.requests.findRequest(manager, requestId, true);
       if (!request) throw new Error(`no request ${requestId}`);
-      const fullDone = (await this.returns.listJobs(manager, requestId, 1000)).some((j) => j.kind === 'full' && j.state === 'done');
+      const fullDone = (await this.jobs.listJobs(manager, requestId, 1000)).some((j) => j.kind === 'full' && j.state === 'done');
       const chosen = kind ?? (fullDone ? 'incremental' : 'full');
       return chosen === 'full' || !fullDone
-        ? this.returns.createJob(manager, randomUUID(), requestId, 'full', 0, null)
-        : this.returns.createJob(manager, randomUUID(), requestId, 'incremental', request.appliedSeq, 0);
+        ? this.jobs.createJob(manager, randomUUID(), requestId, 'full', 0, null)
+        : this.jobs.createJob(manager, randomUUID(), requestId, 'incremental', request.appliedSeq, 0);
     });
     this.startRunner(job, firstPlan);
     return job;
@@ -173,13 +176,13 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private async runJob(jobId: string, firstPlan?: Promise<ReturnPlan>): Promise<void> {
     let backoff = 250;
     while (this.running) {
-      const job = await this.returns.findJob(this.dataSource.manager, jobId).catch(() => undefined);
+      const job = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
       if (job && job.state !== 'queued' && job.state !== 'running') return;
       try {
         if (!job) throw new Error('job not readable (database?)');
-        const request = await this.returns.findRequest(this.dataSource.manager, job.requestId);
+        const request = await this.requests.findRequest(this.dataSource.manager, job.requestId);
         if (!request) throw new Error(`request ${job.requestId} is gone`);
-        await this.returns.startJob(this.dataSource.manager, job.id);
+        await this.jobs.startJob(this.dataSource.manager, job.id);
         await this.writer.forgetRangesAhead(job.id);
         const fresh = job.kind === 'full' && job.afterSeq === 0 && job.tombstonesAfter === null;
         const prefetched = fresh ? firstPlan : undefined;
@@ -190,12 +193,12 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         if (!this.running) return;
         const message = (error as Error).message;
         if (error instanceof PermanentRefusal) {
-          await this.returns.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
+          await this.jobs.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
           this.logger.warn(`return job ${jobId} failed: ${message}`);
           return;
         }
         this.logger.warn(`return job ${jobId}: ${message}; retrying in ${backoff} ms`);
-        await this.returns.jobError(this.dataSource.manager, jobId, message).catch(() => undefined);
+        await this.jobs.jobError(this.dataSource.manager, jobId, message).catch(() => undefined);
         await sleep(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
@@ -214,7 +217,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     for (;;) {
       tombstonesAfter = plan.tombstonesAfter;
       if (plan.bounds.length === 0) break;
-      await this.returns.recordPlan(this.dataSource.manager, job.id, plan.tombstonesAfter, plan.total);
+      await this.jobs.recordPlan(this.dataSource.manager, job.id, plan.tombstonesAfter, plan.total);
       const last = plan.bounds[plan.bounds.length - 1];
       // The next pass is planned once this one's last range has arrived, while its rows are still
       // being written: that round trip no longer waits for the writes.
@@ -228,11 +231,11 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     // The last plan found nothing of this jurisdiction up to its head: the next pass starts there.
     after = Math.max(after, plan.head);
     const done = await this.dataSource.transaction(async (manager) => {
-      await this.returns.recordPlan(manager, job.id, plan.tombstonesAfter, plan.total);
-      await this.returns.advanceCursor(manager, job.id, after);
-      const finished = await this.returns.finishJob(manager, job.id, 'done', null);
+      await this.jobs.recordPlan(manager, job.id, plan.tombstonesAfter, plan.total);
+      await this.jobs.advanceCursor(manager, job.id, after);
+      const finished = await this.jobs.finishJob(manager, job.id, 'done', null);
       if (finished.kind === 'full' || finished.upserts + finished.deletes > 0) {
-        await this.returns.appendLocalEvent(manager, request.id, {
+        await this.requests.appendLocalEvent(manager, request.id, {
           at: new Date().toISOString(), state: 'transfer', by: this.config.code,
           note: `${finished.kind} transfer done: received ${finished.rowsDone} rows (${finished.upserts} written, ${finished.deletes} deleted) up to change ${after}`,
         });
@@ -283,7 +286,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     try {
       // The chunk's audit record commits with its rows.
       await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk,
-        (manager) => this.audit.returnChunkReceived(manager, request.holder, request.id, chunk));
+        (manager) => this.audit.record(returnChunkReceived(request.holder, request.id, chunk), manager));
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);

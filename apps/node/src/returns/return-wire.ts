@@ -5,8 +5,8 @@ import {
 } from '@tdx/contracts';
 import type { KeyObject } from 'node:crypto';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { NatsLink } from '../federation/nats-link';
-import { TrustListService } from '../federation/trust-list.service';
+import { NatsLink } from '../core/nats-link';
+import { TrustListService } from '../identity/trust-list.service';
 
 type Kind = ReturnMessage['kind'];
 type BodyOf<K extends Kind> = Extract<ReturnMessage, { kind: K }>['body'];

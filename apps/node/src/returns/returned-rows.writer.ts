@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { copyIn } from '../database/copy';
 import { checkChunk, ChunkRefused } from './return-chunk';
-import type { Jurisdiction } from './returns.repository';
+import type { Jurisdiction } from '../datasets/dataset-changes.sql';
 
 const CARDINALITY_VIOLATION = '21000';
 

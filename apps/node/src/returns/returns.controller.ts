@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { BadFieldsException } from '../common/domain-refusal';
 import { ReturnsService } from './returns.service';
 import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery, RejectDto } from './dto/returns.dto';
-import { Policy } from '../auth/policy.decorator';
+import { Policy } from '../access/policy.decorator';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
 

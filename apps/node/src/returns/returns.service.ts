@@ -6,7 +6,10 @@ import type { ReturnHistoryEvent } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { BadFieldsException, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
-import { JobRow, RequestRow, requestView, ReturnsRepository } from './returns.repository';
+import { RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
+import type { JobRow } from './return-job.repository';
+import { ReturnJobRepository } from './return-job.repository';
+import { ReturnedRowRepository } from './returned-row.repository';
 import { WireError } from './return-wire';
 import { HolderRefusal, ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
@@ -20,7 +23,9 @@ export class ReturnsService {
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
-    private readonly returns: ReturnsRepository,
+    private readonly requests: ReturnRequestRepository,
+    private readonly returnJobs: ReturnJobRepository,
+    private readonly returnedRows: ReturnedRowRepository,
     private readonly wire: ReturnWire,
     private readonly transfer: ReturnTransferService,
   ) {}
@@ -40,7 +45,7 @@ export class ReturnsService {
       { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000));
     if (answer.message.kind === 'return.error') throw holderRefusal(new HolderRefusal(answer.message.body));
     if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
-    await this.returns.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
+    await this.requests.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
     this.logger.log(`return request ${id} to ${dto.holder} for entry ${dto.entryId}: ${answer.message.body.state}`);
     if (answer.message.body.state === 'granted') {
       // Granted at once (unconditional sharing): the transfer starts now rather than at the next tick,
@@ -52,7 +57,7 @@ export class ReturnsService {
   }
 
   async list(q: ListRequestsQuery) {
-    const items = await this.returns.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: decodeCursor(q.cursor), limit: q.limit });
+    const items = await this.requests.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: decodeCursor(q.cursor), limit: q.limit });
     return { items: items.map((r) => this.view(r)), nextCursor: items.length === q.limit ? encodeCursor(items[items.length - 1].rowSeq) : null };
   }
 
@@ -86,12 +91,12 @@ export class ReturnsService {
   }
 
   async jobs(q: ListJobsQuery) {
-    const items = await this.returns.listJobs(this.dataSource.manager, q.requestId, q.limit);
+    const items = await this.returnJobs.listJobs(this.dataSource.manager, q.requestId, q.limit);
     return { items: items.map(jobView), nextCursor: null };
   }
 
   async job(id: string) {
-    const job = await this.returns.findJob(this.dataSource.manager, id);
+    const job = await this.returnJobs.findJob(this.dataSource.manager, id);
     if (!job) throw new NotFoundError(`no return job ${id}`);
     return jobView(job);
   }
@@ -113,7 +118,7 @@ export class ReturnsService {
       }
     }
     const afterKey = decodeKeyCursor(q.cursor);
-    const rows = await this.returns.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
+    const rows = await this.returnedRows.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
     const items = rows.map((r) => ({
       ...r, data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
     }));
@@ -122,21 +127,21 @@ export class ReturnsService {
 
   private async decide(id: string, state: 'granted' | 'rejected', reason: string | null, note: string) {
     await this.dataSource.transaction(async (manager) => {
-      const request = await this.returns.findRequest(manager, id, true);
+      const request = await this.requests.findRequest(manager, id, true);
       if (!request) throw new NotFoundError(`no return request ${id}`);
       if (request.direction !== 'incoming') throw notHere('decided-by-holder', `request ${id} is decided by its holder ${request.holder}`);
       if (request.state !== 'pending') {
         throw new DomainRefusalException([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
       }
       const event: ReturnHistoryEvent = { at: new Date().toISOString(), state, by: this.config.code, note };
-      await this.returns.decide(manager, id, state, reason, event);
+      await this.requests.decide(manager, id, state, reason, event);
     });
     this.logger.log(`return request ${id} ${state} by an operator${reason ? `: ${reason}` : ''}`);
     return this.view(await this.mustFind(id));
   }
 
   private async mustFind(id: string): Promise<RequestRow> {
-    const request = await this.returns.findRequest(this.dataSource.manager, id);
+    const request = await this.requests.findRequest(this.dataSource.manager, id);
     if (!request) throw new NotFoundError(`no return request ${id}`);
     return request;
   }

@@ -1,4 +1,4 @@
-import type { MaskPlan } from '../../src/returns/masking';
+import type { MaskPlan } from '../../src/datasets/masking';
 
 /**
  * The masking rules of docs/protocol.md ("Masking"), written again in JavaScript from the text of

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
-import { ROLES } from '../permissions';
-import type { Role } from '../principal';
-import { PASSWORD_MAX } from '../password-policy';
+import { ROLES } from '../../access/permissions';
+import type { Role } from '../../access/principal';
+import { PASSWORD_MAX } from '../../common/password-policy';
 import { EachObject } from '../../common/validation';
 
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;

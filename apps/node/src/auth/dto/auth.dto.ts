@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, MaxLength } from 'class-validator';
-import { PASSWORD_MAX } from '../password-policy';
+import { PASSWORD_MAX } from '../../common/password-policy';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin' })

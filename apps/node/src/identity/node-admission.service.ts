@@ -4,14 +4,21 @@ import { isDirectChild } from '@tdx/divisions';
 import { Envelope, JoinBody, JoinReply, keyFingerprint, NodeApprovalBody, NodeRevocationBody } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
-import { OutboxRepository } from './outbox.repository';
-import { OutboxSignal } from './outbox-signal';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxSignal } from '../outbox/outbox-signal';
 import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
 import { isRotationOf } from './key-rotation';
 import { TrustListService } from './trust-list.service';
 
 /** What a join, an approval or a revocation from below did here. */
 export type AdmissionOutcome = { kind: 'applied' } | { kind: 'skipped' } | { kind: 'rejected'; reason: string };
+
+/** An operator's decision here: `code` admitted (again) or revoked; `direct` for a direct child. */
+export interface AdmissionChange {
+  code: string;
+  admitted: boolean;
+  direct: boolean;
+}
 
 /** The answer to a direct child's join, and whether the child is admitted (its worker should run). */
 export interface JoinDecision {
@@ -34,6 +41,7 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   private readonly logger = new Logger('NodeAdmission');
   /** Nodes revoked here: nothing they sign is applied, whatever the trust list says. */
   private readonly refused = new Set<string>();
+  private readonly listeners: ((change: AdmissionChange) => Promise<void> | void)[] = [];
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
@@ -50,6 +58,18 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
 
   isRefusedHere(code: string): boolean {
     return this.refused.has(code);
+  }
+
+  /**
+   * Told of every decision an operator takes here, after its commit (the links start or stop the
+   * child's worker): identity decides, and does not need to know who acts on it.
+   */
+  onChange(listener: (change: AdmissionChange) => Promise<void> | void): void {
+    this.listeners.push(listener);
+  }
+
+  private async announce(change: AdmissionChange): Promise<void> {
+    for (const listener of this.listeners) await listener(change);
   }
 
   /** A direct child's join whose signature, sender and freshness the caller checked. */
@@ -114,7 +134,9 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
     });
     this.afterChange(code, false);
     this.logger.log(`${code} approved by ${by}`);
-    return (await this.registry.knownNode(this.dataSource.manager, code)) as KnownNode;
+    const node = (await this.registry.knownNode(this.dataSource.manager, code)) as KnownNode;
+    await this.announce({ code, admitted: true, direct: node.via === node.code });
+    return node;
   }
 
   /** An operator rejects a pending join (one key of it, when several keys ask for the code). */
@@ -142,6 +164,7 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
     });
     this.afterChange(code, true);
     this.logger.warn(`${code} revoked by ${by}: ${reason}`);
+    await this.announce({ code, admitted: false, direct: isDirectChild(code, this.config.code) });
     return (await this.registry.knownNode(this.dataSource.manager, code)) as KnownNode;
   }
 

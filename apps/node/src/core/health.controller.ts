@@ -2,8 +2,8 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { NatsLink } from '../federation/nats-link';
-import { Public } from '../auth/policy.decorator';
+import { NatsLink } from './nats-link';
+import { Public } from '../access/policy.decorator';
 
 @ApiTags('health')
 @Controller('health')

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { SignedTrustList, TrustedNode, TrustList } from '@tdx/contracts';
+import type { SignedTrustList, TrustList } from '@tdx/contracts';
 
-/** The newest verified trust list this node holds, and (at the province) what goes into the next one. */
+/** Table trust_list: the newest verified trust list this node holds. */
 @Injectable()
 export class TrustListRepository {
   async stored(manager: EntityManager): Promise<SignedTrustList | undefined> {
@@ -30,16 +30,5 @@ export class TrustListRepository {
   async storedVersion(manager: EntityManager): Promise<number> {
     const [row] = await manager.query(`SELECT coalesce(max(version), 0) AS version FROM trust_list`);
     return Number(row.version);
-  }
-
-  /** At the province: every approved node of the federation, as the next list names them. */
-  async approvedNodes(manager: EntityManager): Promise<TrustedNode[]> {
-    const rows: { code: string; parent: string; name: string; publicKey: string; previousPublicKey: string | null }[] = await manager.query(
-      `SELECT code, parent_code AS parent, name, public_key AS "publicKey", previous_public_key AS "previousPublicKey"
-       FROM known_node WHERE status = 'approved' ORDER BY code`);
-    return rows.map((r) => ({
-      code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey,
-      ...(r.previousPublicKey ? { previousPublicKey: r.previousPublicKey } : {}),
-    }));
   }
 }

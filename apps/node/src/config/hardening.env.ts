@@ -2,7 +2,7 @@ import { formatByteSize, parseByteSize } from './byte-size';
 import type { HttpHardeningConfig, RateBudget } from './http-hardening.config';
 import { isAbsolute } from 'node:path';
 import { tmpdir } from 'node:os';
-import { DATABASE_POOL_SIZE } from '../database/pool-size';
+import { DATABASE_POOL_SIZE } from './pool-size';
 import { parseTrustProxy } from './trust-proxy';
 
 type Env = Record<string, string | undefined>;

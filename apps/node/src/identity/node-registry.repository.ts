@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { Envelope, JoinBody } from '@tdx/contracts';
+import type { Envelope, JoinBody, TrustedNode } from '@tdx/contracts';
 import { rowsOf } from '../database/returned-rows';
 
 /** A decided identity: a node admitted here (approved) or refused from now on (revoked). */
@@ -74,6 +74,17 @@ export class NodeRegistryRepository {
     return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE code = via AND status = 'approved' ORDER BY code`);
   }
 
+  /** At the province: every approved node of the federation, as the next list names them. */
+  async approvedNodes(manager: EntityManager): Promise<TrustedNode[]> {
+    const rows: { code: string; parent: string; name: string; publicKey: string; previousPublicKey: string | null }[] = await manager.query(
+      `SELECT code, parent_code AS parent, name, public_key AS "publicKey", previous_public_key AS "previousPublicKey"
+       FROM known_node WHERE status = 'approved' ORDER BY code`);
+    return rows.map((r) => ({
+      code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey,
+      ...(r.previousPublicKey ? { previousPublicKey: r.previousPublicKey } : {}),
+    }));
+  }
+
   async listKnown(manager: EntityManager, status?: NodeStatus): Promise<KnownNode[]> {
     return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE ($1::text IS NULL OR status = $1) ORDER BY code`, [status ?? null]);
   }
@@ -94,7 +105,6 @@ export class NodeRegistryRepository {
          parent_decision_seq = coalesce(EXCLUDED.parent_decision_seq, known_node.parent_decision_seq), rotated_at = EXCLUDED.rotated_at`,
       [node.code, node.name, node.level, node.parent, node.publicKey, node.previousPublicKey ?? null, via, decidedBy,
         approval ? JSON.stringify(approval.envelope) : null, approval?.seq ?? null]);
-    if (node.code === via) await manager.query(`INSERT INTO child_link (child_code) VALUES ($1) ON CONFLICT DO NOTHING`, [node.code]);
     await manager.query(`DELETE FROM revoked_key WHERE code = $1 AND public_key = $2`, [node.code, node.publicKey]);
   }
 

@@ -1,7 +1,7 @@
-import type { Provider, Type } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import type { MigrationInterface } from 'typeorm';
-import { OpenDataController } from '../open-data/open-data.controller';
+import { CatalogModule } from '../catalog/catalog.module';
+import { InstitutionsModule } from '../institutions/institutions.module';
 import { AccountRepository } from './account.repository';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
@@ -9,20 +9,20 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { AuthSettingsRepository } from './auth-settings.repository';
-import { InstitutionScope } from './institution-scope';
-import { Accounts1764400000000 } from './migrations/1764400000000-accounts';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { ACCESS_TOKEN_VERIFIER, SessionTokens } from './session-tokens';
 import { SignInStatus } from './sign-in-status';
 
-/** Accounts, sign-in, roles and the global policy guard (issue 4), and the public open-data door. */
-export const authFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
-  controllers: [AuthController, AccountsController, OpenDataController],
+/** Accounts, sign-in, roles, and the global guard that enforces every route's policy. */
+@Module({
+  imports: [InstitutionsModule, CatalogModule],
+  controllers: [AuthController, AccountsController],
   providers: [
     AccountRepository, RefreshTokenRepository, AuthSettingsRepository,
     SignInStatus, SessionTokens, { provide: ACCESS_TOKEN_VERIFIER, useExisting: SessionTokens },
-    AuthService, AccountsService, InstitutionScope,
+    AuthService, AccountsService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  migrations: [Accounts1764400000000],
-};
+  exports: [ACCESS_TOKEN_VERIFIER],
+})
+export class AuthModule {}

@@ -7,11 +7,13 @@ import {
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
-import { NatsLink } from './nats-link';
+import { NatsLink } from '../core/nats-link';
 import { TrustListRepository } from './trust-list.repository';
-import { Wakeup } from './wakeup';
-import { RequestLimits, senderOfReply } from './request-limits';
+import { NodeRegistryRepository } from './node-registry.repository';
+import { Wakeup } from '../common/wakeup';
+import { RequestLimits, senderOfReply } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
+import { trustListAdopted } from './trust-audit';
 
 /** What the trust list says of a node's key: trusted, not (yet) in the list, or no valid list at all (fail closed). */
 export type TrustedKey =
@@ -58,6 +60,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     private readonly dataSource: DataSource,
     private readonly nats: NatsLink,
     private readonly lists: TrustListRepository,
+    private readonly registry: NodeRegistryRepository,
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
@@ -215,12 +218,12 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.config.identity.trustListTtlSeconds * 1000).toISOString(),
       nodes: [
         { code: this.config.code, parent: null, name: this.config.name, publicKey: this.config.signingKey.publicKey },
-        ...(await this.lists.approvedNodes(manager)),
+        ...(await this.registry.approvedNodes(manager)),
       ],
     };
     await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
     this.adopt(list);
-    await this.audit.trustListAdopted(list, null);
+    await this.audit.record(trustListAdopted(this.config.code, list, null));
     this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }
@@ -246,7 +249,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     }
     await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
     this.adopt(list);
-    await this.audit.trustListAdopted(list, parent);
+    await this.audit.record(trustListAdopted(this.config.code, list, parent));
     this.logger.log(`trust list version ${list.version} from ${parent} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
     await this.announce();
   }

@@ -1,6 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ANONYMOUS, Principal } from './principal';
-import type { RequestWithPrincipal } from './auth.guard';
+import { ANONYMOUS, Principal, RequestWithPrincipal } from './principal';
 
 /** The principal the guard attached to this request. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal =>

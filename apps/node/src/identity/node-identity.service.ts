@@ -1,11 +1,9 @@
-import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { keyFingerprint } from '@tdx/contracts';
-import { ChildLinksService } from './child-links.service';
 import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
 import { NodeAdmissionService } from './node-admission.service';
 import { TrustListService } from './trust-list.service';
-import { KeyRotationService, RotationFailed } from './key-rotation.service';
 import type { NodeListStatus } from './dto/node-identity.dto';
 
 /** The operator's side of node identity: who asks to join, approval, rejection, revocation, and the trust list. */
@@ -15,9 +13,7 @@ export class NodeIdentityService {
     private readonly dataSource: DataSource,
     private readonly registry: NodeRegistryRepository,
     private readonly admission: NodeAdmissionService,
-    private readonly childLinks: ChildLinksService,
     private readonly trust: TrustListService,
-    private readonly rotation: KeyRotationService,
   ) {}
 
   /** Admitted and revoked nodes, and the joins waiting for a decision (one row per key that asks). */
@@ -29,9 +25,7 @@ export class NodeIdentityService {
   }
 
   async approve(code: string, by: string, publicKey?: string) {
-    const node = await this.admission.approve(code, by, publicKey);
-    if (node.via === node.code) await this.childLinks.startChild(code);
-    return knownView(node);
+    return knownView(await this.admission.approve(code, by, publicKey));
   }
 
   async reject(code: string, by: string, reason: string, publicKey?: string) {
@@ -39,20 +33,7 @@ export class NodeIdentityService {
   }
 
   async revoke(code: string, by: string, reason: string) {
-    const node = await this.admission.revoke(code, by, reason);
-    await this.childLinks.stopChild(code);
-    return knownView(node);
-  }
-
-  async rotateKey() {
-    try {
-      return await this.rotation.rotate();
-    } catch (error) {
-      if (error instanceof RotationFailed) {
-        throw new HttpException({ statusCode: HttpStatus.BAD_GATEWAY, error: 'Bad Gateway', message: error.message }, HttpStatus.BAD_GATEWAY);
-      }
-      throw error;
-    }
+    return knownView(await this.admission.revoke(code, by, reason));
   }
 
   trustList() {

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { NotAllowedError } from './auth-errors';
-import { effectiveGrants, isOperatorRole } from './permissions';
-import type { Principal } from './principal';
+import { CatalogEntryRepository } from './catalog-entry.repository';
+import { NotAllowedError } from '../access/access-errors';
+import { effectiveGrants, isOperatorRole } from '../access/permissions';
+import type { Principal } from '../access/principal';
 
 /**
  * Institution staff act only on their own institution's resources (catalog entries whose provider

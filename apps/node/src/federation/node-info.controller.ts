@@ -2,8 +2,8 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { findDivision } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { FederationStatusService } from '../federation/federation-status.service';
-import { Policy } from '../auth/policy.decorator';
+import { FederationStatusService } from './federation-status.service';
+import { Policy } from '../access/policy.decorator';
 
 @ApiTags('node')
 @Controller('api/v1/node')

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { actorOf, Principal } from '../auth/principal';
-import { CurrentPrincipal } from '../auth/current-principal.decorator';
-import { Policy } from '../auth/policy.decorator';
+import { actorOf, Principal } from '../access/principal';
+import { CurrentPrincipal } from '../access/current-principal.decorator';
+import { Policy } from '../access/policy.decorator';
 import { BadFieldsException } from '../common/domain-refusal';
 import { ListNodesQuery, NodeApprovalDto, NodeDecisionDto, NodeRejectionDto } from './dto/node-identity.dto';
 import { NodeIdentityService } from './node-identity.service';
@@ -43,14 +43,6 @@ export class NodeIdentityController {
   @HttpCode(200)
   revoke(@Param('code') code: string, @Body() dto: NodeDecisionDto, @CurrentPrincipal() principal: Principal) {
     return this.identity.revoke(divisionCode(code), actorOf(principal), dto.reason);
-  }
-
-  /** Rotates this node's own key: announced to the parent now, in force once the trust list names it. */
-  @Post('key/rotate')
-  @Policy('federation:administer')
-  @HttpCode(202)
-  rotate() {
-    return this.identity.rotateKey();
   }
 
   @Get('trust-list')

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { DATABASE_POOL_SIZE } from '../database/pool-size';
+import { DATABASE_POOL_SIZE } from './pool-size';
 import { HARDENING_DEFAULTS, loadHardeningConfig, RESERVED_DB_CONNECTIONS } from './hardening.env';
 
 describe('loadHardeningConfig', () => {

@@ -1,3 +1,5 @@
+import type { Request } from 'express';
+
 /**
  * Who is making a request, as the authentication guard attaches it to the HTTP request
  * (`request.principal`). Accounts are local to a node, so every role is scoped to this node;
@@ -29,3 +31,6 @@ export const ANONYMOUS: Principal = { kind: 'anonymous' };
 export function actorOf(principal: Principal | undefined): string {
   return principal?.kind === 'user' ? `user:${principal.subject}` : 'anonymous';
 }
+
+/** An HTTP request once the guard has attached who makes it. */
+export type RequestWithPrincipal = Request & { principal: Principal };

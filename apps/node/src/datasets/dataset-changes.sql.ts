@@ -1,0 +1,93 @@
+import { maskedDataSql, maskPlanTag, MASK_MODES, type MaskPlan } from './masking';
+
+/** Rows of a jurisdiction, as the holder selects them: `exact` region code or a `prefix`. */
+export interface Jurisdiction {
+  exact?: string;
+  prefix?: string;
+}
+
+// Rows of the holder's dataset after a change sequence, inside a jurisdiction, in change order.
+// Deletions (tombstones) only when newer than $5. The jurisdiction filter is part of the SQL: a row
+// outside it is never even read into the node's memory.
+export const SOURCE_FILTER = `entry_id = $1 AND change_seq > $2
+  AND ($3::text IS NULL OR region_code = $3)
+  AND ($4::text IS NULL OR region_code LIKE $4 || '%')
+  AND (NOT deleted OR change_seq > $5)`;
+
+export interface ChunkSource {
+  entryId: string;
+  jurisdiction: Jurisdiction;
+  after: number;
+  upto: number;
+  tombstonesAfter: number;
+  mask: MaskPlan;
+  limit: number;
+  /** In change order (a chunk that may be cut by size needs it); otherwise in index order, without a sort. */
+  ordered: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIGITS = /^[0-9]{1,6}$/;
+
+/**
+ * The COPY statement of a chunk. COPY takes no parameters, so every value is written in as a
+ * literal: the numbers, codes and id are checked here, the item names are quoted by pg's
+ * escapeLiteral (maskedDataSql). A row's data goes out as the masked copy kept beside it when it
+ * was written (migration MaskedAtRest), if that copy was masked under the entry's current plan;
+ * otherwise (the entry's grade or sensitive items changed since) it is masked here. A deletion's
+ * data is \N.
+ *
+ * A city's subtree is read region by region: `region_code = ANY(the codes present)`, found by a
+ * skip scan of the region index, lets each region's index range be cut by change_seq, where a
+ * prefix range would walk the index entries of the whole city for every chunk (measured: 10 ms
+ * against 5 ms per 2,000 rows of Hangzhou).
+ */
+export function chunkCopySql(s: ChunkSource): string {
+  const counts = [s.after, s.upto, s.tombstonesAfter, s.limit];
+  if (!UUID.test(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
+    throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
+  }
+  const code = s.jurisdiction.exact ?? s.jurisdiction.prefix;
+  if (code === undefined || !DIGITS.test(code) || (s.jurisdiction.exact !== undefined && s.jurisdiction.prefix !== undefined)) {
+    throw new RangeError('chunkCopySql: bad jurisdiction');
+  }
+  const tag = maskPlanTag(s.mask);
+  const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
+  const within = (column: string) => regionWithin(column, s.jurisdiction);
+  return `COPY (
+    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
+    FROM dataset_row
+    WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
+      AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
+    UNION ALL
+    -- Rows that moved out of the jurisdiction (migration RegionMoves) go as deletions, unless back in it.
+    SELECT m.row_key, m.from_region, m.change_seq, NULL::jsonb
+    FROM dataset_region_move m
+    WHERE m.entry_id = '${s.entryId}' AND ${within('m.from_region')}
+      AND m.change_seq > ${s.after} AND m.change_seq <= ${s.upto} AND m.change_seq > ${s.tombstonesAfter}
+      AND NOT EXISTS (SELECT 1 FROM dataset_row d WHERE d.entry_id = m.entry_id AND d.row_key = m.row_key AND ${within('d.region_code')})
+    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}
+  ) TO STDOUT`;
+}
+
+/** `column` inside the jurisdiction `j` (checked by chunkCopySql: exactly one of exact and prefix, digits only). */
+function regionWithin(column: string, j: Jurisdiction): string {
+  return j.exact !== undefined ? `${column} = '${j.exact}'` : `${column} LIKE '${j.prefix}%'`;
+}
+
+/** regionWithin for dataset_row, with a city's subtree read region by region (see chunkCopySql). */
+function jurisdictionSql(entryId: string, j: Jurisdiction): string {
+  if (j.exact !== undefined || j.prefix === undefined) return regionWithin('region_code', j);
+  // Region codes are six digits (a CHECK of dataset_row), so the subtree is [prefix00..., prefix99...].
+  const low = j.prefix.padEnd(6, '0');
+  const high = j.prefix.padEnd(6, '9');
+  const region = `entry_id = '${entryId}' AND region_code ~<=~ '${high}'`;
+  return `${regionWithin('region_code', j)} AND region_code = ANY(ARRAY(
+      WITH RECURSIVE present(code) AS (
+        (SELECT region_code FROM dataset_row WHERE ${region} AND region_code ~>=~ '${low}' ORDER BY region_code USING ~<~ LIMIT 1)
+        UNION ALL
+        SELECT (SELECT region_code FROM dataset_row WHERE ${region} AND region_code ~>~ present.code ORDER BY region_code USING ~<~ LIMIT 1)
+        FROM present WHERE present.code IS NOT NULL)
+      SELECT code FROM present WHERE code IS NOT NULL))`;
+}
+
