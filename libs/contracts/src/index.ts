@@ -7,3 +7,4 @@ export * from './audit';
 export * from './trust';
 export * from './join-answer';
 export * from './schema';
+export * from './refusal';

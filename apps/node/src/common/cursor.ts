@@ -1,4 +1,4 @@
-import { BadFieldsException } from './domain-refusal';
+import { DomainRefusal } from './domain-refusal';
 
 /** Keyset cursors are opaque to clients: base64url of the last row's local sequence. */
 export function encodeCursor(rowSeq: number): string {
@@ -8,7 +8,7 @@ export function encodeCursor(rowSeq: number): string {
 export function decodeCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   const match = /^s:(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
+  if (!match) throw DomainRefusal.invalid([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
   return Number(match[1]);
 }
 

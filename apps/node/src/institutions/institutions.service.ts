@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import type { InstitutionState } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { ConflictError } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor, Page } from '../common/cursor';
 import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
@@ -42,8 +42,8 @@ export class InstitutionsService {
     return state;
   }
 
-  private creditCodeTaken(creditCode: string | null): ConflictError {
-    return new ConflictError(`an institution with credit code ${creditCode} is already registered at this node`, 'creditCode');
+  private creditCodeTaken(creditCode: string | null): DomainRefusal {
+    return DomainRefusal.conflict(`an institution with credit code ${creditCode} is already registered at this node`, 'creditCode');
   }
 
   async list(filter: { scope: 'local' | 'subtree'; origin?: string; limit: number; cursor?: string }): Promise<Page<InstitutionState>> {

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { BadFieldsException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { ReturnsService } from './returns.service';
 import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery, RejectDto } from './dto/returns.dto';
 import { Policy } from '../auth/policy.decorator';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
 /** Return of data downward (Article 9): requests at both ends, decisions at the holder, jobs and rows at the receiver. */
 @ApiTags('returns')

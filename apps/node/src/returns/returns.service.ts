@@ -1,14 +1,14 @@
-import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { isStrictlyBelow, jurisdictionPrefix, levelOf } from '@tdx/divisions';
 import type { ReturnHistoryEvent } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { BadFieldsException, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { JobRow, RequestRow, requestView, ReturnsRepository } from './returns.repository';
 import { WireError } from './return-wire';
-import { HolderRefusal, ReturnTransferService } from './return-transfer.service';
+import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
 import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery } from './dto/returns.dto';
 
@@ -28,17 +28,17 @@ export class ReturnsService {
   /** At the requester: asks the holder, which decides at once by share type; both ends then hold the request. */
   async request(dto: CreateReturnRequestDto) {
     if (!isStrictlyBelow(this.config.code, dto.holder)) {
-      throw new DomainRefusalException([{ rule: 'holder-not-ancestor', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'holder-not-ancestor', article: 'Article 9',
         message: `${dto.holder} is not an ancestor of ${this.config.code}: data is returned downward only, from a higher tier` }]);
     }
     if (dto.scope === 'subtree' && levelOf(this.config.code) !== 'city') {
-      throw new DomainRefusalException([{ rule: 'subtree-only-from-city', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'subtree-only-from-city', article: 'Article 9',
         message: 'only a city may ask for the return of its whole subtree' }]);
     }
     const id = randomUUID();
     const answer = await this.askHolder(() => this.wire.ask(dto.holder, 'return.request',
       { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000));
-    if (answer.message.kind === 'return.error') throw holderRefusal(new HolderRefusal(answer.message.body));
+    if (answer.message.kind === 'return.error') throw DomainRefusal.fromWire(answer.message.body);
     if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
     await this.returns.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
     this.logger.log(`return request ${id} to ${dto.holder} for entry ${dto.entryId}: ${answer.message.body.state}`);
@@ -80,7 +80,7 @@ export class ReturnsService {
     if (request.state === 'pending') await this.transfer.refresh(request, 2000).catch(() => undefined);
     const current = await this.mustFind(id);
     if (current.state !== 'granted') {
-      throw new DomainRefusalException([{ rule: 'not-granted', article: 'Article 9', message: `request ${id} is ${current.state}, not granted` }]);
+      throw DomainRefusal.refused([{ rule: 'not-granted', article: 'Article 9', message: `request ${id} is ${current.state}, not granted` }]);
     }
     return jobView(await this.transfer.createJob(id));
   }
@@ -92,7 +92,7 @@ export class ReturnsService {
 
   async job(id: string) {
     const job = await this.returns.findJob(this.dataSource.manager, id);
-    if (!job) throw new NotFoundError(`no return job ${id}`);
+    if (!job) throw DomainRefusal.notFound(`no return job ${id}`);
     return jobView(job);
   }
 
@@ -103,13 +103,13 @@ export class ReturnsService {
     const known = new Set(request.entry.dataItems.map((item) => item.name));
     const columns = q.columns?.split(',');
     const unknown = columns?.filter((c) => !known.has(c)) ?? [];
-    if (unknown.length > 0) throw new BadFieldsException([{ field: 'columns', messages: [`not data items of the entry: ${unknown.join(', ')}`] }]);
+    if (unknown.length > 0) throw DomainRefusal.invalid([{ field: 'columns', messages: [`not data items of the entry: ${unknown.join(', ')}`] }]);
     let region: string | undefined;
     if (q.region) {
       try {
         region = jurisdictionPrefix(q.region);
       } catch {
-        throw new BadFieldsException([{ field: 'region', messages: ['region must be a division code'] }]);
+        throw DomainRefusal.invalid([{ field: 'region', messages: ['region must be a division code'] }]);
       }
     }
     const afterKey = decodeKeyCursor(q.cursor);
@@ -123,10 +123,10 @@ export class ReturnsService {
   private async decide(id: string, state: 'granted' | 'rejected', reason: string | null, note: string) {
     await this.dataSource.transaction(async (manager) => {
       const request = await this.returns.findRequest(manager, id, true);
-      if (!request) throw new NotFoundError(`no return request ${id}`);
+      if (!request) throw DomainRefusal.notFound(`no return request ${id}`);
       if (request.direction !== 'incoming') throw notHere('decided-by-holder', `request ${id} is decided by its holder ${request.holder}`);
       if (request.state !== 'pending') {
-        throw new DomainRefusalException([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
+        throw DomainRefusal.refused([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
       }
       const event: ReturnHistoryEvent = { at: new Date().toISOString(), state, by: this.config.code, note };
       await this.returns.decide(manager, id, state, reason, event);
@@ -137,7 +137,7 @@ export class ReturnsService {
 
   private async mustFind(id: string): Promise<RequestRow> {
     const request = await this.returns.findRequest(this.dataSource.manager, id);
-    if (!request) throw new NotFoundError(`no return request ${id}`);
+    if (!request) throw DomainRefusal.notFound(`no return request ${id}`);
     return request;
   }
 
@@ -155,17 +155,12 @@ export class ReturnsService {
   }
 }
 
-function holderRefusal(error: HolderRefusal): HttpException {
-  const { permanent: _permanent, ...body } = error.body;
-  return new HttpException({ statusCode: body.status, ...body, message: `${body.message}` }, body.status);
+function unavailable(message: string): DomainRefusal {
+  return DomainRefusal.unavailable(message);
 }
 
-function unavailable(message: string): HttpException {
-  return new HttpException({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message }, HttpStatus.SERVICE_UNAVAILABLE);
-}
-
-function notHere(rule: string, message: string): DomainRefusalException {
-  return new DomainRefusalException([{ rule, article: 'Article 9', message }]);
+function notHere(rule: string, message: string): DomainRefusal {
+  return DomainRefusal.refused([{ rule, article: 'Article 9', message }]);
 }
 
 export function jobView(job: JobRow) {
@@ -188,7 +183,7 @@ function encodeKeyCursor(rowKey: string): string {
 function decodeKeyCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('k:')) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
+  if (!text.startsWith('k:')) throw DomainRefusal.invalid([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
   return text.slice(2);
 }
 
