@@ -8,3 +8,4 @@ export * from './trust';
 export * from './join-answer';
 export * from './schema';
 export * from './refusal';
+export * from './views';

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { DomainRefusal } from '../common/domain-refusal';
 import { AuditLog } from './audit-log.service';
 import { PrunedChainWalker } from './pruned-chain';
@@ -38,12 +39,13 @@ export class AuditService {
 
   async list(q: ListAuditQuery): Promise<Page<AuditRecord>> {
     const { from, to } = timeRange(q.from, q.to);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const cursor = q.cursor === undefined ? undefined : cursors.seq(q.cursor);
     const items = await this.repository.list(this.dataSource.manager, {
       from, to, actor: q.actor, action: q.action, target: q.target, outcome: q.outcome, order: q.order, limit: q.limit,
       ...(cursor === undefined ? {} : q.order === 'asc' ? { afterSeq: cursor } : { beforeSeq: cursor }),
     });
-    return { items, nextCursor: items.length === q.limit ? encodeCursor(items[items.length - 1].seq) : null };
+    const last = items[items.length - 1];
+    return pageOf(items, q.limit, last && cursors.ofSeq(last.seq));
   }
 
   /**

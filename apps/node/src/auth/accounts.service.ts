@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { DomainRefusal } from '../common/domain-refusal';
 import { isUniqueViolation } from '../common/unique-violation';
 import { InstitutionRepository } from '../institutions/institution.repository';
@@ -52,10 +53,10 @@ export class AccountsService {
     const allowed = this.managedInstitutions(actor);
     if (allowed !== 'all' && allowed.size === 0) return { items: [], nextCursor: null };
     const institutionIds = allowed === 'all' ? undefined : [...allowed];
-    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: decodeCursor(query.cursor), limit: query.limit, institutionIds });
+    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: cursors.seq(query.cursor), limit: query.limit, institutionIds });
     const items = rows.filter((row) => this.mayManage(actor, row));
     const last = rows[rows.length - 1];
-    return { items: items.map(viewOf), nextCursor: rows.length === query.limit && last ? encodeCursor(last.rowSeq) : null };
+    return pageOf(items.map(viewOf), query.limit, last && cursors.ofSeq(last.rowSeq), rows.length);
   }
 
   async get(actor: Principal, id: string): Promise<AccountView> {

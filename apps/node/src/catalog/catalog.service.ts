@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { EntryState, EntryType } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal, Refusal } from '../common/domain-refusal';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
 import { OutboxSignal } from '../federation/outbox-signal';
@@ -123,9 +124,9 @@ export class CatalogService {
       return { items: [], nextCursor: null };
     }
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      origin, q: query.q, type: query.type, status: query.status, afterSeq: decodeCursor(query.cursor), limit: query.limit,
+      origin, q: query.q, type: query.type, status: query.status, afterSeq: cursors.seq(query.cursor), limit: query.limit,
     });
-    return { items, nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+    return pageOf(items, query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
 
   /**

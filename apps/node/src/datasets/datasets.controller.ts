@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { DomainRefusal } from '../common/domain-refusal';
 import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
-import { ListRowsQuery } from './dto/list-rows.query';
+import { ListDatasetRowsQuery } from './dto/list-rows.query';
 import { MAX_ROW_KEY } from './upload-reader';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { refuseDeclaredOversize } from '../hardening/request-limits';
@@ -100,7 +100,7 @@ export class DatasetsController {
 
   @Get(':entryId/rows')
   @Policy('datasets:read')
-  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery, @CurrentPrincipal() actor: Principal) {
+  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListDatasetRowsQuery, @CurrentPrincipal() actor: Principal) {
     await this.scope.assertMayActForEntry(actor, entryId, 'read');
     return this.datasets.listRows(entryId, query);
   }

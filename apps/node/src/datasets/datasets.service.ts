@@ -4,7 +4,8 @@ import { createGunzip } from 'node:zlib';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
-import type { Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, PAGE_LIMITS, pageOf } from '../common/paging';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
@@ -230,11 +231,10 @@ export class DatasetsService {
   async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
     const manager = this.dataSource.manager;
     await this.contentEntry(manager, entryId, false);
-    const limit = query.limit ?? 100;
-    const items = await this.rows.listRows(manager, entryId, query.region ?? null, decodeRowCursor(query.cursor), limit + 1);
-    const more = items.length > limit;
-    if (more) items.pop();
-    return { items, nextCursor: more ? encodeRowCursor(items[items.length - 1].rowKey) : null };
+    const limit = query.limit ?? PAGE_LIMITS.datasetRows.default;
+    const items = await this.rows.listRows(manager, entryId, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
+    const last = items[items.length - 1];
+    return pageOf(items, limit, last && cursors.ofKey(last.rowKey));
   }
 
   /**
@@ -267,16 +267,4 @@ export class DatasetsService {
 
 function sameItems(a: DatasetEntry['dataItems'], b: DatasetEntry['dataItems']): boolean {
   return a.length === b.length && a.every((item, i) => item.name === b[i].name && item.type === b[i].type);
-}
-
-/** Row cursors are opaque: base64url of the last row key of the page. */
-function encodeRowCursor(rowKey: string): string {
-  return Buffer.from(`k:${rowKey}`).toString('base64url');
-}
-
-function decodeRowCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('k:') || text.length < 3) throw DomainRefusal.invalid([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
-  return text.slice(2);
 }

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { InstitutionState } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../federation/outbox.repository';
 import { OutboxSignal } from '../federation/outbox-signal';
@@ -48,7 +49,7 @@ export class InstitutionsService {
 
   async list(filter: { scope: 'local' | 'subtree'; origin?: string; limit: number; cursor?: string }): Promise<Page<InstitutionState>> {
     const origin = filter.scope === 'local' ? this.config.code : filter.origin;
-    const { items, lastSeq } = await this.institutions.list(this.dataSource.manager, { origin, afterSeq: decodeCursor(filter.cursor), limit: filter.limit });
-    return { items, nextCursor: items.length === filter.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+    const { items, lastSeq } = await this.institutions.list(this.dataSource.manager, { origin, afterSeq: cursors.seq(filter.cursor), limit: filter.limit });
+    return pageOf(items, filter.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
 }

@@ -4,11 +4,13 @@ import type { PoolClient } from 'pg';
 import { copyOut } from '../database/copy';
 import { MASK_MODES, maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { rowsOf } from '../database/returned-rows';
-import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
+import type {
+  ReturnDirection, ReturnEntrySummary, ReturnHistoryEvent, ReturnJobView, ReturnRequestState, ReturnRequestView, ReturnScope, ReturnState,
+} from '@tdx/contracts';
 
-export type Direction = 'outgoing' | 'incoming';
-export type JobKind = 'full' | 'incremental';
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
+export type Direction = ReturnDirection;
+export type JobKind = ReturnJobView['kind'];
+export type JobState = ReturnJobView['state'];
 
 export interface RequestRow extends ReturnRequestState {
   direction: Direction;
@@ -339,7 +341,7 @@ function jurisdictionSql(entryId: string, j: Jurisdiction): string {
 }
 
 /** For API answers: the request without the bookkeeping columns, its history merged with the receiver's own events. */
-export function requestView(r: RequestRow): ReturnRequestState & { direction: Direction } {
+export function requestView(r: RequestRow): ReturnRequestView {
   const history = [...r.history, ...r.localEvents].sort((a, b) => a.at.localeCompare(b.at));
   return {
     id: r.id, direction: r.direction, entryId: r.entryId, holder: r.holder, requester: r.requester, scope: r.scope, purpose: r.purpose,
