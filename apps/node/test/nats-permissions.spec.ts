@@ -331,7 +331,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       const answer = openReturnMessage((await rogue.nc.request(names.return('330100', '330106'), data, { timeout: 5000, headers: h })).data);
       expect(answer.message).toMatchObject({
         kind: 'return.error', from: '330100',
-        body: { status: 403, message: 'the message is sent as 330106 but signed as 330108' },
+        body: { kind: 'forbidden', message: 'the message is sent as 330106 but signed as 330108' },
       });
     });
   });

@@ -108,13 +108,13 @@ describe('return messages crafted by an approved node and sent straight on NATS'
       ['return.pull', { requestId: 'x', after: 0, upto: 10, tombstonesAfter: 0 }, 'body.requestId must be'],
       ['return.pull', { requestId, after: 0, upto: 10, tombstonesAfter: 0, sql: 'DROP TABLE dataset_row' }, 'body has an unknown field "sql"'],
       ['return.state', { id }, 'body.entryId must be'],
-      ['return.error', { status: 400, error: 'Bad Request', message: 'a holder\'s answer', permanent: true }, 'return.error is not a request'],
+      ['return.error', { kind: 'invalid', message: 'a holder\'s answer', permanent: true }, 'return.error is not a request'],
     ];
     for (const [kind, body, problem] of cases) {
       const sealed = seal(kind, body);
       const { message } = await deliver(sealed);
       expect({ kind, answer: message }).toMatchObject({
-        kind, answer: { kind: 'return.error', from: '330000', to: '330100', re: sealed.nonce, body: { status: 400, permanent: true } },
+        kind, answer: { kind: 'return.error', from: '330000', to: '330100', re: sealed.nonce, body: { kind: 'invalid', permanent: true } },
       });
       expect(message.body).toMatchObject({ message: expect.stringContaining(problem) });
       // The refusal names the problem; it never carries the value back.
@@ -132,7 +132,7 @@ describe('return messages crafted by an approved node and sent straight on NATS'
   it('refuses a header that does not fit, answering the node the subject names', async () => {
     const sealed = seal('return.status', { id: requestId }, { at: 'yesterday' });
     const { message } = await deliver(sealed);
-    expect(message).toMatchObject({ kind: 'return.error', to: '330100', re: sealed.nonce, body: { status: 400, permanent: true } });
+    expect(message).toMatchObject({ kind: 'return.error', to: '330100', re: sealed.nonce, body: { kind: 'invalid', permanent: true } });
     expect(message.body).toMatchObject({ message: expect.stringContaining('message.at must be an ISO 8601 UTC timestamp') });
   });
 
@@ -148,7 +148,7 @@ describe('return messages crafted by an approved node and sent straight on NATS'
     const replayed = await deliver(pull);
     expect(replayed.reply.subject).not.toBe(served.reply.subject);
     expect(replayed.message).toMatchObject({
-      kind: 'return.error', re: pull.nonce, body: { status: 403, permanent: false, message: expect.stringContaining('nonce was used before') },
+      kind: 'return.error', re: pull.nonce, body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('nonce was used before') },
     });
     expect((await incomingAtProvince()).find((r) => r.id === requestId)?.rows_sent).toBe(sentBefore);
   });
@@ -158,7 +158,7 @@ describe('return messages crafted by an approved node and sent straight on NATS'
       const sealed = seal('return.status', { id: requestId }, { at: new Date(Date.now() + skew).toISOString() });
       const { message } = await deliver(sealed);
       expect(message).toMatchObject({
-        kind: 'return.error', re: sealed.nonce, body: { status: 403, permanent: false, message: expect.stringContaining('more than 120 s from') },
+        kind: 'return.error', re: sealed.nonce, body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('more than 120 s from') },
       });
     }
     const fresh = seal('return.status', { id: requestId }, { at: new Date(Date.now() - 60_000).toISOString() });

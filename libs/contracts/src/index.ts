@@ -7,3 +7,5 @@ export * from './audit';
 export * from './trust';
 export * from './join-answer';
 export * from './schema';
+export * from './refusal';
+export * from './views';

@@ -67,7 +67,8 @@ describe('return messages', () => {
     ['return.pull', { requestId, after: 1.5, upto: 10, tombstonesAfter: 0 }, 'body.after must be an integer'],
     ['return.ranges', { requestId, after: 5, head: 9, tombstonesAfter: 0, total: 1, bounds: [9, 7] }, 'bounds must ascend'],
     ['return.chunk', { requestId, after: 0, upto: 10, through: 11, rows: 0, sha256: 'ab' }, 'body.sha256 must be'],
-    ['return.error', { status: 200, error: 'OK', message: 'fine', permanent: false }, 'body.status must be an integer from 400'],
+    ['return.error', { kind: 'ok', message: 'fine', permanent: false }, 'body.kind must be one of invalid, forbidden'],
+    ['return.error', { status: 403, error: 'Forbidden', message: 'no', permanent: false }, 'body has an unknown field "status"'],
   ])('refuses a %s body that does not fit its schema', (kind, body, problem) => {
     const data = Buffer.from(JSON.stringify({ ...pull, kind, body }));
     expect(() => openReturnMessage(data)).toThrow(problem);

@@ -2,6 +2,7 @@ import { createHash, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { isDivisionCode, levelOf } from '@tdx/divisions';
 import { DATA_ITEM_TYPES, DataItemType, Grade, GRADES, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle } from './vocabulary';
 import { EnvelopeError, SigningKey } from './envelope';
+import { REFUSAL_KINDS, RefusalKind } from './refusal';
 import {
   array, boolean, divisionCode, integer, nullable, object, oneOf, optional, refined, Schema, text, timestamp, uuid,
 } from './schema';
@@ -161,9 +162,9 @@ export interface ReturnChunk {
   sha256: string;
 }
 
+/** A holder's refusal, by kind (the same kinds as the HTTP API's refusals; no HTTP status on the wire). */
 export interface ReturnErrorBody {
-  status: number;
-  error: string;
+  kind: RefusalKind;
   message: string;
   rule?: string;
   article?: string;
@@ -216,7 +217,7 @@ const BODIES: { [K in ReturnMessageKind]: Schema<BodyOf<K>> } = {
     requestId: uuid, after: SEQUENCE, upto: SEQUENCE, through: SEQUENCE, rows: SEQUENCE, sha256: SHA256,
   }), (c) => c.after < c.through && c.through <= c.upto, 'through must lie in (after, upto]'),
   'return.error': object<ReturnErrorBody>({
-    status: integer(400, 599), error: text(1, 100), message: ANSWER_TEXT, rule: optional(text(1, 100)), article: optional(text(1, 100)),
+    kind: oneOf(REFUSAL_KINDS), message: ANSWER_TEXT, rule: optional(text(1, 100)), article: optional(text(1, 100)),
     permanent: boolean,
   }),
 };

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
+import { AuditChainWalker, AuditRecord, AuditVerification, Page, parseAuditAnchor } from '@tdx/contracts';
 import { type Context, emit, table } from '../context';
 import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
 import type { Output } from '../progress';
@@ -133,18 +133,13 @@ async function write(out: Output, text: string): Promise<void> {
   if (out.write(text) === false && typeof stream.once === 'function') await new Promise<void>((resolve) => stream.once?.('drain', resolve));
 }
 
-interface AuditPage {
-  items: AuditRecord[];
-  nextCursor: string | null;
-}
-
 /** `tdx audit list`: one page of records, filtered as the API filters them. */
 export async function auditListCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
   const query = new URLSearchParams();
   for (const name of ['from', 'to', 'actor', 'action', 'target', 'outcome', 'order', 'limit', 'cursor']) {
     if (o[name] !== undefined) query.set(name, o[name] as string);
   }
-  const page = await ctx.client.json<AuditPage>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
+  const page = await ctx.client.json<Page<AuditRecord>>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
   emit(ctx, page, () => [
     ...(page.items.length === 0
       ? ['no audit records']

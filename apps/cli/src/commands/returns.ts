@@ -1,36 +1,13 @@
+import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
 import { type Context, emit, table } from '../context';
 import { OperationFailed, UnreachableError, UsageError } from '../errors';
 import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
-export interface ReturnRequest {
-  id: string;
-  entryId: string;
-  holder: string;
-  requester: string;
-  scope: 'self' | 'subtree';
-  purpose: string;
-  state: string;
-  reason: string | null;
-  history?: { at?: string; state?: string; by?: string; note?: string | null; reason?: string | null }[];
-  createdAt: string;
-  updatedAt: string;
-}
+/** The node's answers, as libs/contracts defines them for the node's handlers. */
+export type ReturnRequest = ReturnRequestView;
+export type ReturnJob = ReturnJobView;
 
-export interface ReturnJob {
-  id: string;
-  requestId: string;
-  kind: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
-  rowsDone: number;
-  rowsTotal: number | null;
-  ratePerSec: number | null;
-  etaSeconds: number | null;
-  lastError: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-const REFUSED_STATES = new Set(['rejected', 'refused']);
+const REFUSED_STATES: ReadonlySet<ReturnRequest['state']> = new Set(['rejected', 'refused']);
 
 function describeRequest(r: ReturnRequest): string[] {
   const lines = [
@@ -39,9 +16,8 @@ function describeRequest(r: ReturnRequest): string[] {
     `entry     ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
     `purpose   ${r.purpose}`,
   ];
-  for (const h of r.history ?? []) {
-    const note = h.reason ?? h.note;
-    lines.push(`  ${h.at ?? ''}  ${h.state ?? ''}${h.by ? ` by ${h.by}` : ''}${note ? `: ${note}` : ''}`);
+  for (const h of r.history) {
+    lines.push(`  ${h.at}  ${h.state}${h.by ? ` by ${h.by}` : ''}${h.note ? `: ${h.note}` : ''}`);
   }
   return lines;
 }
@@ -54,7 +30,7 @@ export async function requestCommand(ctx: Context, body: { entryId: string; hold
   }
   emit(ctx, request, () => [
     ...describeRequest(request),
-    request.state === 'granted' || request.state === 'approved' ? `next: tdx return sync ${request.id} --watch` : `waiting for an operator at ${request.holder} to approve it`,
+    request.state === 'granted' ? `next: tdx return sync ${request.id} --watch` : `waiting for an operator at ${request.holder} to approve it`,
   ]);
 }
 
@@ -81,13 +57,9 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
     if (direction) query.set('direction', direction);
     if (state) query.set('state', state);
     if (cursor) query.set('cursor', cursor);
-    const answer = await ctx.client.json<ReturnRequest[] | { items: ReturnRequest[]; nextCursor?: string | null }>('GET', `/api/v1/returns/requests?${query}`);
-    if (Array.isArray(answer)) {
-      items.push(...answer);
-      break;
-    }
-    items.push(...(answer.items ?? []));
-    cursor = answer.nextCursor ?? null;
+    const answer = await ctx.client.json<Page<ReturnRequest>>('GET', `/api/v1/returns/requests?${query}`);
+    items.push(...answer.items);
+    cursor = answer.nextCursor;
     more = cursor !== null;
     if (!cursor) break;
   }
@@ -96,7 +68,7 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
       ? ['no return requests']
       : table(
           ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
-          items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt ?? '']),
+          items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt]),
         )),
     ...(more ? [`(more than ${items.length}: narrow with --direction or --state)`] : []),
   ]);
@@ -111,30 +83,25 @@ export async function syncCommand(ctx: Context, requestId: string, watch: boolea
   emit(ctx, job, () => [`job ${job.id} (${job.kind}) ${job.state} for request ${requestId}`, `follow it: tdx return watch ${job.id}`]);
 }
 
-export interface ReturnedRows {
-  items: { rowKey: string; regionCode: string; data: Record<string, unknown>; sourceSeq?: number }[];
-  nextCursor: string | null;
-}
-
 export async function rowsCommand(ctx: Context, requestId: string, o: { region?: string; columns?: string; limit?: string; cursor?: string }): Promise<void> {
   if (o.limit !== undefined && !/^[1-9]\d{0,3}$|^5000$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1 to 5000 (got "${o.limit}")`);
   const query = new URLSearchParams();
   for (const name of ['region', 'columns', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
-  const page = await ctx.client.json<ReturnedRows>('GET', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/rows${query.size ? `?${query}` : ''}`);
+  const page = await ctx.client.json<Page<ReturnedRowView>>('GET', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/rows${query.size ? `?${query}` : ''}`);
   emit(ctx, page, () => {
     if (page.items.length === 0) return ['no rows'];
-    const names = [...new Set(page.items.flatMap((r) => Object.keys(r.data ?? {})))];
+    const names = [...new Set(page.items.flatMap((r) => Object.keys(r.data)))];
     const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
     return [
-      ...table(['row_key', 'region_code', ...names], page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data?.[n]))])),
+      ...table(['row_key', 'region_code', ...names], page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data[n]))])),
       ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
     ];
   });
 }
 
 export async function jobsCommand(ctx: Context, requestId: string): Promise<void> {
-  const answer = await ctx.client.json<ReturnJob[] | { items: ReturnJob[] }>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
-  const items = Array.isArray(answer) ? answer : (answer.items ?? []);
+  const answer = await ctx.client.json<Page<ReturnJob>>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
+  const { items } = answer;
   emit(ctx, answer, () =>
     items.length === 0
       ? [`no jobs for request ${requestId}`]

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
-import { BadFieldsException, DomainRefusalException } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
+import { DomainRefusal } from '../common/domain-refusal';
 import { AuditLog } from './audit-log.service';
 import { PrunedChainWalker } from './pruned-chain';
 import { AuditHead, AuditRepository } from './audit.repository';
@@ -38,12 +39,13 @@ export class AuditService {
 
   async list(q: ListAuditQuery): Promise<Page<AuditRecord>> {
     const { from, to } = timeRange(q.from, q.to);
-    const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const cursor = q.cursor === undefined ? undefined : cursors.seq(q.cursor);
     const items = await this.repository.list(this.dataSource.manager, {
       from, to, actor: q.actor, action: q.action, target: q.target, outcome: q.outcome, order: q.order, limit: q.limit,
       ...(cursor === undefined ? {} : q.order === 'asc' ? { afterSeq: cursor } : { beforeSeq: cursor }),
     });
-    return { items, nextCursor: items.length === q.limit ? encodeCursor(items[items.length - 1].seq) : null };
+    const last = items[items.length - 1];
+    return pageOf(items, q.limit, last && cursors.ofSeq(last.seq));
   }
 
   /**
@@ -79,8 +81,8 @@ export class AuditService {
       const head = await this.repository.lockHead(manager);
       const [record] = await this.repository.range(manager, input.through - 1, input.through, 1);
       const first = await this.repository.minSeq(manager);
-      const refuse = (rule: string, message: string) => new DomainRefusalException([{ rule, article: 'Articles 7 and 10', message }]);
-      if (input.from > input.through) throw new BadFieldsException([{ field: 'from', messages: ['from must not be after through'] }]);
+      const refuse = (rule: string, message: string) => DomainRefusal.refused([{ rule, article: 'Articles 7 and 10', message }]);
+      if (input.from > input.through) throw DomainRefusal.invalid([{ field: 'from', messages: ['from must not be after through'] }]);
       if (input.through >= head.seq) throw refuse('audit-prune-keeps-head', `record ${input.through} is not older than the head (${head.seq}): the newest record is never pruned`);
       if (!record || record.seq !== input.through) throw refuse('audit-prune-exported-only', `record ${input.through} is not in the log (the log holds ${first} to ${head.seq})`);
       if (record.hash !== input.hash) {
@@ -134,9 +136,9 @@ export class AuditService {
 function timeRange(from: string | undefined, to: string | undefined): { from?: Date; to?: Date } {
   const range = { from: from === undefined ? undefined : new Date(from), to: to === undefined ? undefined : new Date(to) };
   const bad = (['from', 'to'] as const).filter((k) => range[k] !== undefined && Number.isNaN(range[k]?.getTime()));
-  if (bad.length > 0) throw new BadFieldsException(bad.map((field) => ({ field, messages: [`${field} is not a real time`] })));
+  if (bad.length > 0) throw DomainRefusal.invalid(bad.map((field) => ({ field, messages: [`${field} is not a real time`] })));
   if (range.from && range.to && range.from >= range.to) {
-    throw new BadFieldsException([{ field: 'to', messages: ['to must be later than from'] }]);
+    throw DomainRefusal.invalid([{ field: 'to', messages: ['to must be later than from'] }]);
   }
   return range;
 }

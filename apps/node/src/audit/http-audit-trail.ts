@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, CallHandler, ExecutionContext, HttpException, HttpStatus, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import { BeforeApplicationShutdown, CallHandler, ExecutionContext, HttpStatus, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { NextFunction, Request, Response } from 'express';
 import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
@@ -6,6 +6,7 @@ import { USERNAME } from '../auth/dto/accounts.dto';
 import { actorOf, Principal } from '../access/principal';
 import { AuditEvent, AuditLog } from './audit-log.service';
 import { AnonymousRefusal, AnonymousRefusals } from './anonymous-refusals';
+import { clientErrorOf } from '../common/http-answer';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reads worth a record of their own: the log leaving the node in bulk. */
@@ -149,15 +150,17 @@ function anonymousRefusalOf(request: Request, status: number, event: AuditEvent)
 }
 
 function statusOf(error: unknown): number {
-  if (error instanceof HttpException) return error.getStatus();
+  const answer = clientErrorOf(error);
+  if (answer) return answer.status;
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
 /** For a refusal, its error name and rule (422): never its message, which may echo the input. */
 function refusalOf(error: unknown): Record<string, unknown> | undefined {
-  if (!(error instanceof HttpException)) return error === undefined ? undefined : { error: 'Internal Server Error' };
-  const body = error.getResponse();
+  const answer = clientErrorOf(error);
+  if (!answer) return error === undefined ? undefined : { error: 'Internal Server Error' };
+  const { body } = answer;
   if (typeof body !== 'object' || body === null) return undefined;
   const { error: name, rule } = body as { error?: unknown; rule?: unknown };
   return { ...(typeof name === 'string' ? { error: name } : {}), ...(typeof rule === 'string' ? { rule } : {}) };

@@ -2,8 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
-import { ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
+import { DomainRefusal } from '../common/domain-refusal';
 import { isUniqueViolation } from '../common/unique-violation';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { NotAllowedError } from '../access/access-errors';
@@ -52,10 +53,10 @@ export class AccountsService {
     const allowed = this.managedInstitutions(actor);
     if (allowed !== 'all' && allowed.size === 0) return { items: [], nextCursor: null };
     const institutionIds = allowed === 'all' ? undefined : [...allowed];
-    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: decodeCursor(query.cursor), limit: query.limit, institutionIds });
+    const rows = await this.accounts.list(this.dataSource.manager, { afterSeq: cursors.seq(query.cursor), limit: query.limit, institutionIds });
     const items = rows.filter((row) => this.mayManage(actor, row));
     const last = rows[rows.length - 1];
-    return { items: items.map(viewOf), nextCursor: rows.length === query.limit && last ? encodeCursor(last.rowSeq) : null };
+    return pageOf(items.map(viewOf), query.limit, last && cursors.ofSeq(last.rowSeq), rows.length);
   }
 
   async get(actor: Principal, id: string): Promise<AccountView> {
@@ -120,7 +121,7 @@ export class AccountsService {
   /** The account, or 404 when it does not exist or lies outside what the actor manages (no probing). */
   private async managed(manager: EntityManager, actor: Principal, id: string, forUpdate = false): Promise<AccountRow> {
     const account = await this.accounts.findById(manager, id, forUpdate);
-    if (!account || !this.mayManage(actor, account)) throw new NotFoundError(`no account ${id} that you manage at this node`);
+    if (!account || !this.mayManage(actor, account)) throw DomainRefusal.notFound(`no account ${id} that you manage at this node`);
     return account;
   }
 
@@ -152,7 +153,7 @@ export class AccountsService {
     for (const id of ids.filter((i) => !local.has(i))) {
       refusals.push({ rule: 'institution-not-local', article: 'Articles 3 and 6', message: `institution ${id} is not an active institution registered at this node` });
     }
-    if (refusals.length > 0) throw new DomainRefusalException(refusals);
+    if (refusals.length > 0) throw DomainRefusal.refused(refusals);
   }
 
   /** A node keeps at least one enabled operator, or nobody could administer it any more. */
@@ -161,12 +162,12 @@ export class AccountsService {
     if (!account.roles.some((r) => r.role === operator)) return;
     await manager.query(`SELECT pg_advisory_xact_lock(7628920002)`);
     if ((await this.accounts.countEnabledWithRole(manager, operator, account.id)) === 0) {
-      throw new DomainRefusalException([{ rule: 'last-operator', article: 'Article 9', message: `${account.username} is the last enabled ${operator} of this node` }]);
+      throw DomainRefusal.refused([{ rule: 'last-operator', article: 'Article 9', message: `${account.username} is the last enabled ${operator} of this node` }]);
     }
   }
 
-  private usernameTaken(username: string): ConflictError {
-    return new ConflictError(`an account named ${username} already exists at this node`, 'username');
+  private usernameTaken(username: string): DomainRefusal {
+    return DomainRefusal.conflict(`an account named ${username} already exists at this node`, 'username');
   }
 }
 

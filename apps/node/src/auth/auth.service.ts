@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/comm
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { BadFieldsException, ConflictError } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { NotSignedInError } from '../access/access-errors';
 import { AccountRepository, AccountRow } from './account.repository';
 import { AuthSettingsRepository } from './auth-settings.repository';
@@ -112,7 +112,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (principal.kind !== 'user') throw new NotSignedInError('sign in first');
     const account = await this.accounts.findById(this.dataSource.manager, principal.accountId);
     if (!account || !(await verifyPassword(account.passwordHash, currentPassword))) {
-      throw new BadFieldsException([{ field: 'currentPassword', messages: ['currentPassword is wrong'] }]);
+      throw DomainRefusal.invalid([{ field: 'currentPassword', messages: ['currentPassword is wrong'] }]);
     }
     assertStrong(newPassword, account.username, 'newPassword');
     const passwordHash = await hashPassword(newPassword);
@@ -155,7 +155,7 @@ export class AuthService implements OnApplicationBootstrap {
     const passwordHash = await hashPassword(password);
     return this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT pg_advisory_xact_lock($1)`, [BOOTSTRAP_LOCK]);
-      if ((await this.accounts.count(manager)) > 0) throw new ConflictError('this node already has accounts: sign in instead');
+      if ((await this.accounts.count(manager)) > 0) throw DomainRefusal.conflict('this node already has accounts: sign in instead');
       const stored = await this.settings.get(manager, SETUP_SETTING);
       const given = Buffer.from(sha256(setupToken));
       if (!stored || !timingSafeEqual(given, Buffer.from(stored))) throw new NotSignedInError('the setup token is not valid (the node prints a new one at each start until setup is done)');
@@ -175,5 +175,5 @@ export class AuthService implements OnApplicationBootstrap {
 /** 400 naming the field when a new password is too weak. */
 export function assertStrong(password: string, username: string, field: string): void {
   const problem = passwordProblem(password, username);
-  if (problem) throw new BadFieldsException([{ field, messages: [`${field} ${problem}`] }]);
+  if (problem) throw DomainRefusal.invalid([{ field, messages: [`${field} ${problem}`] }]);
 }

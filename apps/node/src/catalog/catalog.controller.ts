@@ -5,13 +5,13 @@ import { CreateEntryDto } from './dto/create-entry.dto';
 import { UpdateEntryDto } from './dto/update-entry.dto';
 import { ListEntriesQuery } from './dto/list-entries.query';
 import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
-import { BadFieldsException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
 import type { Principal } from '../access/principal';
 import { Policy } from '../access/policy.decorator';
 
 // A malformed id is answered like any malformed input: 400 naming the field.
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
 @ApiTags('catalog')
 @Controller('api/v1/catalog/entries')

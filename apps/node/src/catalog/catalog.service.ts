@@ -1,10 +1,11 @@
-import { HttpStatus, Inject, Injectable, UnprocessableEntityException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import type { EntryState, EntryType } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError, Refusal } from '../common/domain-refusal';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { DomainRefusal, Refusal } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSignal } from '../outbox/outbox-signal';
@@ -45,8 +46,8 @@ export class CatalogService {
   async register(dto: CreateEntryDto, actor?: Principal): Promise<EntryState> {
     const [state] = await this.registerAll(
       [dto], actor,
-      (rows) => new BadFieldsException(rows.flatMap((r) => r.problems)),
-      (rows) => new DomainRefusalException(rows.flatMap((r) => r.problems)),
+      (rows) => DomainRefusal.invalid(rows.flatMap((r) => r.problems)),
+      (rows) => DomainRefusal.refused(rows.flatMap((r) => r.problems)),
     );
     return state;
   }
@@ -55,9 +56,9 @@ export class CatalogService {
   async registerMany(dtos: CreateEntryDto[], actor?: Principal): Promise<EntryState[]> {
     return this.registerAll(
       dtos, actor,
-      (rows) => new BadFieldsException(rows.flatMap(({ row, problems }) =>
+      (rows) => DomainRefusal.invalid(rows.flatMap(({ row, problems }) =>
         problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages })))),
-      (rows) => new DomainRefusalException(rows.flatMap(({ row, problems }) =>
+      (rows) => DomainRefusal.refused(rows.flatMap(({ row, problems }) =>
         problems.map((r) => ({ ...r, message: `row ${row}: ${r.message}` })))),
     );
   }
@@ -66,7 +67,7 @@ export class CatalogService {
     // Validation lets null through for optional fields; only the nullable ones (shareCondition, ...) may be cleared.
     const nulls = NOT_NULL_FIELDS.filter((field) => (dto as Record<string, unknown>)[field] === null);
     if (nulls.length > 0) {
-      throw new BadFieldsException(nulls.map((field) => ({ field, messages: [`${field} must not be null; omit it to keep the current value`] })));
+      throw DomainRefusal.invalid(nulls.map((field) => ({ field, messages: [`${field} must not be null; omit it to keep the current value`] })));
     }
     const state = await this.dataSource.transaction(async (manager) => {
       const current = await this.ownEntryForChange(manager, id);
@@ -74,7 +75,7 @@ export class CatalogService {
       this.scope.assertMayActFor(actor, current.providerId, 'write');
       if (dto.providerId) this.scope.assertMayActFor(actor, dto.providerId, 'write');
       if (dto.expectedVersion !== undefined && dto.expectedVersion !== current.version) {
-        throw new ConflictError(`entry is at version ${current.version}, not ${dto.expectedVersion}`, 'expectedVersion');
+        throw DomainRefusal.conflict(`entry is at version ${current.version}, not ${dto.expectedVersion}`, 'expectedVersion');
       }
       const { expectedVersion: _ignored, stateSecret, ...changes } = dto;
       const next: EntryState = {
@@ -85,9 +86,9 @@ export class CatalogService {
         updatedAt: new Date().toISOString(),
       };
       const problems = fieldProblems(next.type, next);
-      if (problems.length > 0) throw new BadFieldsException(problems);
+      if (problems.length > 0) throw DomainRefusal.invalid(problems);
       const refusals = await this.refusalsOf(manager, next, stateSecret === true);
-      if (refusals.length > 0) throw new DomainRefusalException(refusals);
+      if (refusals.length > 0) throw DomainRefusal.refused(refusals);
       await this.entries.update(manager, next);
       await this.outbox.appendLocal(manager, 'entry.upsert', next);
       return next;
@@ -113,7 +114,7 @@ export class CatalogService {
 
   async get(id: string): Promise<EntryState> {
     const entry = await this.entries.findById(this.dataSource.manager, id);
-    if (!entry) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    if (!entry) throw DomainRefusal.notFound(`no catalog entry ${id} at this node`);
     return entry;
   }
 
@@ -123,9 +124,9 @@ export class CatalogService {
       return { items: [], nextCursor: null };
     }
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      origin, q: query.q, type: query.type, status: query.status, afterSeq: decodeCursor(query.cursor), limit: query.limit,
+      origin, q: query.q, type: query.type, status: query.status, afterSeq: cursors.seq(query.cursor), limit: query.limit,
     });
-    return { items, nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+    return pageOf(items, query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
 
   /**
@@ -171,14 +172,14 @@ export class CatalogService {
       }
       if (malformed.length > 0) throw badFields(malformed);
       if (refusedRows.length > 0) throw refused(refusedRows);
-      if (conflicts.length > 0) throw new ConflictError(conflicts.join('; '), 'code');
+      if (conflicts.length > 0) throw DomainRefusal.conflict(conflicts.join('; '), 'code');
       await this.assignGeneratedCodes(manager, prepared.filter((state) => !state.code));
       await this.entries.insertMany(manager, prepared);
       await this.outbox.appendLocalMany(manager, 'entry.upsert', prepared);
       return prepared;
     }).catch((error: unknown) => {
       // Two requests choosing the same new code at once: the loser's insert meets the unique index.
-      if (isUniqueViolation(error, 'catalog_entry_origin_code')) throw new ConflictError('resource code is already registered at this node', 'code');
+      if (isUniqueViolation(error, 'catalog_entry_origin_code')) throw DomainRefusal.conflict('resource code is already registered at this node', 'code');
       throw error;
     });
     this.signal.notify();
@@ -223,14 +224,13 @@ export class CatalogService {
 
   private async ownEntryForChange(manager: EntityManager, id: string, allowRetired = false): Promise<EntryState> {
     const current = await this.entries.findById(manager, id, true);
-    if (!current) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    if (!current) throw DomainRefusal.notFound(`no catalog entry ${id} at this node`);
     if (current.origin !== this.config.code) {
-      throw new DomainRefusalException([{ rule: 'origin-only', article: 'Article 11',
+      throw DomainRefusal.refused([{ rule: 'origin-only', article: 'Article 11',
         message: `entry ${id} is a replica; only its origin ${current.origin} changes it` }]);
     }
     if (current.status === 'retired' && !allowRetired) {
-      throw new UnprocessableEntityException({ statusCode: HttpStatus.UNPROCESSABLE_ENTITY, error: 'Unprocessable Entity',
-        rule: 'retired-is-final', article: 'Article 11', message: `entry ${id} is retired and takes no new versions` });
+      throw DomainRefusal.refused([{ rule: 'retired-is-final', article: 'Article 11', message: `entry ${id} is retired and takes no new versions` }]);
     }
     return current;
   }

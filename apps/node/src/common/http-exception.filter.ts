@@ -1,8 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { DomainRefusal } from './domain-refusal';
+import { httpAnswerOf } from './http-answer';
 
 /**
- * Answers every error as JSON. HttpExceptions keep their status; anything else is a fault of
+ * Answers every error as JSON. Domain refusals are answered by their kind (httpAnswerOf), and
+ * HttpExceptions keep their status; anything else is a fault of
  * ours, logged with its stack and answered 500 without internals. Body-parser errors (bad JSON,
  * too large) carry a status and are answered as client errors.
  */
@@ -12,6 +15,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof DomainRefusal) {
+      const { status, body } = httpAnswerOf(exception);
+      response.status(status).json(body);
+      return;
+    }
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
       response.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);

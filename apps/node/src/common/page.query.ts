@@ -1,18 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
+import { PAGE_LIMITS, PageLimit } from './paging';
 
-/** Keyset paging shared by the list endpoints: `limit` 1–500 (default 50) and an opaque `cursor`. */
+/** Keyset paging shared by the list endpoints: `limit` (PAGE_LIMITS.list) and an opaque `cursor`. */
 export class PageQuery {
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
+  @PageLimit(PAGE_LIMITS.list)
+  limit: number = PAGE_LIMITS.list.default;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @IsString()
   cursor?: string;

@@ -1,9 +1,7 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidateBy, ValidationArguments } from 'class-validator';
 import type { Schema } from '@tdx/contracts';
-import { BadFieldsException } from './domain-refusal';
-
-type FieldProblem = { field: string; row?: number; messages: string[] };
+import { DomainRefusal, FieldProblem } from './domain-refusal';
 
 /** Flattens nested class-validator errors into `[{ field: 'dataItems.0.type', messages }]`. */
 export function fieldsOf(errors: ValidationError[], prefix = ''): FieldProblem[] {
@@ -29,12 +27,12 @@ class StrictValidationPipe extends ValidationPipe {
     try {
       result = await super.transform(value, metadata);
     } catch (error) {
-      if (text.length > 0 && error instanceof BadFieldsException) {
-        throw new BadFieldsException([...(error.getResponse() as { fields: FieldProblem[] }).fields, ...text]);
+      if (text.length > 0 && error instanceof DomainRefusal && error.kind === 'invalid') {
+        throw DomainRefusal.invalid([...error.fields, ...text]);
       }
       throw error;
     }
-    if (text.length > 0) throw new BadFieldsException(text);
+    if (text.length > 0) throw DomainRefusal.invalid(text);
     return result;
   }
 }
@@ -56,7 +54,7 @@ export function strictValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => new BadFieldsException(fieldsOf(errors)),
+    exceptionFactory: (errors) => DomainRefusal.invalid(fieldsOf(errors)),
   });
 }
 

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { BadFieldsException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
-import { ListRowsQuery } from './dto/list-rows.query';
+import { ListDatasetRowsQuery } from './dto/list-rows.query';
 import { MAX_ROW_KEY } from './upload-reader';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { refuseDeclaredOversize } from '../hardening/request-limits';
@@ -14,7 +14,7 @@ import { InstitutionScope } from '../catalog/institution-scope';
 import type { Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
 
 @ApiTags('datasets')
 @Controller('api/v1/datasets')
@@ -80,7 +80,7 @@ export class DatasetsController {
   @Policy('datasets:write')
   async deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string, @CurrentPrincipal() actor: Principal) {
     if (rowKey.length > MAX_ROW_KEY || rowKey.includes('\u0000')) {
-      throw new BadFieldsException([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
+      throw DomainRefusal.invalid([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
     }
     await this.scope.assertMayActForEntry(actor, entryId, 'write');
     return this.datasets.deleteRow(entryId, rowKey);
@@ -100,7 +100,7 @@ export class DatasetsController {
 
   @Get(':entryId/rows')
   @Policy('datasets:read')
-  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListRowsQuery, @CurrentPrincipal() actor: Principal) {
+  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListDatasetRowsQuery, @CurrentPrincipal() actor: Principal) {
     await this.scope.assertMayActForEntry(actor, entryId, 'read');
     return this.datasets.listRows(entryId, query);
   }

@@ -3,8 +3,9 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { BadFieldsException, ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
-import type { Page } from '../common/cursor';
+import { DomainRefusal } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { Page, PAGE_LIMITS, pageOf } from '../common/paging';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
@@ -159,7 +160,7 @@ export class DatasetsService {
         await spool.flush();
       }
     } catch (error) {
-      if (error instanceof HttpException) throw error;
+      if (error instanceof HttpException || error instanceof DomainRefusal) throw error;
       if (clientWentAway(body)) {
         this.logger.warn(`upload to dataset ${entryId} aborted by the client after ${received} bytes; nothing was loaded`);
         throw new ClientAbortedException();
@@ -179,7 +180,7 @@ export class DatasetsService {
       await load.copyFile(path);
       const current = await load.lockEntry(entryId);
       if (!current || current.status !== 'active' || !sameItems(current.dataItems, entry.dataItems)) {
-        throw new ConflictError(`entry ${entryId} changed during the upload (retired, or its data items changed); upload again`);
+        throw DomainRefusal.conflict(`entry ${entryId} changed during the upload (retired, or its data items changed); upload again`);
       }
       // The grade is read under the lock: rows are masked at rest under the entry's plan of now.
       const merged = await load.merge(entryId, maskPlan(current.grade, current.dataItems));
@@ -203,7 +204,7 @@ export class DatasetsService {
     return this.dataSource.transaction(async (manager) => {
       await this.contentEntry(manager, entryId, true, true);
       const deleted = await this.rows.tombstone(manager, entryId, [rowKey]);
-      if (deleted.length === 0) throw new NotFoundError(`dataset ${entryId} holds no row ${JSON.stringify(rowKey)}`);
+      if (deleted.length === 0) throw DomainRefusal.notFound(`dataset ${entryId} holds no row ${JSON.stringify(rowKey)}`);
       return { entryId, deleted: 1, lastChangeSeq: await this.rows.lastChangeSeq(manager, entryId) };
     });
   }
@@ -215,11 +216,8 @@ export class DatasetsService {
       const deleted = new Set(await this.rows.tombstone(manager, entryId, rowKeys));
       if (deleted.size < rowKeys.length) {
         const missing = rowKeys.filter((key) => !deleted.has(key));
-        throw new HttpException({
-          statusCode: HttpStatus.NOT_FOUND, error: 'Not Found',
-          message: `nothing was deleted: ${missing.length} of the row keys have no row in dataset ${entryId}`,
-          missing: missing.slice(0, MAX_ERRORS),
-        }, HttpStatus.NOT_FOUND);
+        throw DomainRefusal.notFound(`nothing was deleted: ${missing.length} of the row keys have no row in dataset ${entryId}`,
+          { details: { missing: missing.slice(0, MAX_ERRORS) } });
       }
       return { entryId, deleted: deleted.size, lastChangeSeq: await this.rows.lastChangeSeq(manager, entryId) };
     });
@@ -235,11 +233,10 @@ export class DatasetsService {
   async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
     const manager = this.dataSource.manager;
     await this.contentEntry(manager, entryId, false);
-    const limit = query.limit ?? 100;
-    const items = await this.rows.listRows(manager, entryId, query.region ?? null, decodeRowCursor(query.cursor), limit + 1);
-    const more = items.length > limit;
-    if (more) items.pop();
-    return { items, nextCursor: more ? encodeRowCursor(items[items.length - 1].rowKey) : null };
+    const limit = query.limit ?? PAGE_LIMITS.datasetRows.default;
+    const items = await this.rows.listRows(manager, entryId, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
+    const last = items[items.length - 1];
+    return pageOf(items, limit, last && cursors.ofKey(last.rowKey));
   }
 
   /**
@@ -248,22 +245,22 @@ export class DatasetsService {
    */
   private async contentEntry(manager: EntityManager, id: string, forChange: boolean, lock = false): Promise<DatasetEntry> {
     const entry = await this.entries.datasetEntry(manager, id, lock);
-    if (!entry) throw new NotFoundError(`no catalog entry ${id} at this node`);
+    if (!entry) throw DomainRefusal.notFound(`no catalog entry ${id} at this node`);
     if (entry.type !== 'data') {
-      throw new DomainRefusalException([{ rule: 'content-for-data-only', article: 'Article 11',
+      throw DomainRefusal.refused([{ rule: 'content-for-data-only', article: 'Article 11',
         message: `entry ${id} is a${entry.type === 'application' ? 'n' : ''} ${entry.type} resource; only data resources hold dataset content` }]);
     }
     if (entry.origin !== this.config.code) {
-      throw new DomainRefusalException([{ rule: 'content-at-origin', article: 'Articles 9 and 11',
+      throw DomainRefusal.refused([{ rule: 'content-at-origin', article: 'Articles 9 and 11',
         message: `entry ${id} is a replica of ${entry.origin}'s entry; its content is held and changed at its origin ${entry.origin}` }]);
     }
     if (forChange && entry.status !== 'active') {
-      throw new DomainRefusalException([{ rule: 'retired-is-final', article: 'Article 11',
+      throw DomainRefusal.refused([{ rule: 'retired-is-final', article: 'Article 11',
         message: `entry ${id} is retired; its content no longer changes` }]);
     }
     const reserved = entry.dataItems.filter((item) => RESERVED_NAMES.has(item.name)).map((item) => item.name);
     if (forChange && reserved.length > 0) {
-      throw new DomainRefusalException([{ rule: 'reserved-item-name', article: 'Article 11',
+      throw DomainRefusal.refused([{ rule: 'reserved-item-name', article: 'Article 11',
         message: `data item${reserved.length > 1 ? 's' : ''} ${reserved.join(', ')} of entry ${id} clash${reserved.length > 1 ? '' : 'es'} with the key columns of an upload (${[...RESERVED_NAMES].join(', ')}); rename ${reserved.length > 1 ? 'them' : 'it'} in a new version of the entry` }]);
     }
     return entry;
@@ -272,16 +269,4 @@ export class DatasetsService {
 
 function sameItems(a: DatasetEntry['dataItems'], b: DatasetEntry['dataItems']): boolean {
   return a.length === b.length && a.every((item, i) => item.name === b[i].name && item.type === b[i].type);
-}
-
-/** Row cursors are opaque: base64url of the last row key of the page. */
-function encodeRowCursor(rowKey: string): string {
-  return Buffer.from(`k:${rowKey}`).toString('base64url');
-}
-
-function decodeRowCursor(cursor: string | undefined): string | null {
-  if (cursor === undefined) return null;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('k:') || text.length < 3) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
-  return text.slice(2);
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { JoinReply, signingKeyFromPem, signingKeyToPem, signRotation, TrustList } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { loadOrCreateSigningKey } from '../config/signing-key.store';
-import { DomainRefusalException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { NatsLink } from '../core/nats-link';
 import { TrustListService } from '../identity/trust-list.service';
 import { ParentLinkService } from './parent-link.service';
@@ -39,7 +39,7 @@ export class KeyRotationService implements OnApplicationBootstrap {
 
   async rotate(): Promise<{ state: 'announced'; publicKey: string; previousPublicKey: string }> {
     if (!this.config.parentCode) {
-      throw new DomainRefusalException([{ rule: 'province-key-anchors-trust', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'province-key-anchors-trust', article: 'Article 9',
         message: "the province's key signs the trust list every node checks; it is not rotated through the API" }]);
     }
     const current = this.config.signingKey;

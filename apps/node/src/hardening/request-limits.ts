@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, PayloadTooLargeException } from '@nestjs/common';
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import type { ServerResponse } from 'node:http';
-import { BadFieldsException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { formatByteSize } from '../config/byte-size';
 
 /** 414 for a URL longer than the limit (MAX_URL_LENGTH), before any route sees it. */
@@ -42,7 +42,7 @@ export function jsonBodyDepthLimit(maxDepth: number = MAX_JSON_DEPTH): RequestHa
   return (request, _response, next) => {
     const field = tooDeep(request.body as unknown, maxDepth);
     if (field === undefined) return next();
-    next(new BadFieldsException([{ field, messages: [`${field} is nested deeper than ${maxDepth} levels`] }]));
+    next(DomainRefusal.invalid([{ field, messages: [`${field} is nested deeper than ${maxDepth} levels`] }]));
   };
 }
 

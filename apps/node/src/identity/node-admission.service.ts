@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { isDirectChild } from '@tdx/divisions';
 import { Envelope, JoinBody, JoinReply, keyFingerprint, NodeApprovalBody, NodeRevocationBody } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { ConflictError, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
@@ -117,8 +117,8 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
       if (!isDirectChild(code, this.config.code)) return this.reinstate(manager, code, known, by, publicKey);
       const candidates = (await this.registry.candidates(manager, code)).filter((c) => !publicKey || c.publicKey === publicKey);
       if (candidates.length === 0) {
-        if (!known || (publicKey && known.publicKey !== publicKey)) throw new NotFoundError(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} waits at ${this.config.code}`);
-        if (known.status === 'approved') throw new ConflictError(`${code} is approved already`);
+        if (!known || (publicKey && known.publicKey !== publicKey)) throw DomainRefusal.notFound(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} waits at ${this.config.code}`);
+        if (known.status === 'approved') throw DomainRefusal.conflict(`${code} is approved already`);
         await this.admitAndAnnounce(manager, { code, name: known.name, level: known.level, parent: this.config.code, publicKey: known.publicKey }, by);
         return;
       }
@@ -143,7 +143,7 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   async reject(code: string, by: string, reason: string, publicKey?: string): Promise<JoinCandidate> {
     return this.dataSource.transaction(async (manager) => {
       const pending = (await this.registry.candidates(manager, code, 'pending')).filter((c) => !publicKey || c.publicKey === publicKey);
-      if (pending.length === 0) throw new ConflictError(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} is pending at ${this.config.code}`);
+      if (pending.length === 0) throw DomainRefusal.conflict(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} is pending at ${this.config.code}`);
       if (pending.length > 1) throw this.choose(code, pending);
       await this.registry.rejectCandidate(manager, code, pending[0].publicKey, by, reason);
       this.logger.warn(`join of ${code} with key ${keyFingerprint(pending[0].publicKey)} rejected by ${by}: ${reason}`);
@@ -155,8 +155,8 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   async revoke(code: string, by: string, reason: string): Promise<KnownNode> {
     await this.dataSource.transaction(async (manager) => {
       const known = await this.registry.knownNode(manager, code, true);
-      if (!known) throw new NotFoundError(`${code} is not admitted below ${this.config.code}`);
-      if (known.status === 'revoked') throw new ConflictError(`${code} is revoked already`);
+      if (!known) throw DomainRefusal.notFound(`${code} is not admitted below ${this.config.code}`);
+      if (known.status === 'revoked') throw DomainRefusal.conflict(`${code} is revoked already`);
       for (const key of [known.publicKey, ...(known.previousPublicKey ? [known.previousPublicKey] : [])]) {
         await this.registry.revoke(manager, code, key, by, reason, true);
         if (isDirectChild(code, this.config.code)) await this.outbox.appendLocal(manager, 'node.revocation', this.revocationOf(code, key, reason));
@@ -207,12 +207,12 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   }
 
   private async reinstate(manager: EntityManager, code: string, known: KnownNode | undefined, by: string, publicKey?: string): Promise<void> {
-    if (!known) throw new NotFoundError(`no node ${code} is known below ${this.config.code}`);
-    if (known.status === 'approved') throw new ConflictError(`${code} is approved already`);
-    if (publicKey && publicKey !== known.publicKey) throw new NotFoundError(`${code}'s recorded key is not ${keyFingerprint(publicKey)}`);
+    if (!known) throw DomainRefusal.notFound(`no node ${code} is known below ${this.config.code}`);
+    if (known.status === 'approved') throw DomainRefusal.conflict(`${code} is approved already`);
+    if (publicKey && publicKey !== known.publicKey) throw DomainRefusal.notFound(`${code}'s recorded key is not ${keyFingerprint(publicKey)}`);
     const revoked = await this.registry.revokedKey(manager, code, known.publicKey);
     if (!revoked?.decidedHere || !known.approvalEnvelope) {
-      throw new DomainRefusalException([{ rule: 'not-a-direct-child', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'not-a-direct-child', article: 'Article 9',
         message: `${code} was admitted on the word of ${known.parentCode}; its key is approved or revoked there` }]);
     }
     // Lifts this node's own revocation; the node's parent still vouches for the key (its approval is kept).
@@ -238,8 +238,8 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
     return { ok: true, parent: { code: this.config.code, name: this.config.name, publicKey: this.config.signingKey.publicKey } };
   }
 
-  private choose(code: string, candidates: JoinCandidate[]): ConflictError {
-    return new ConflictError(`${candidates.length} keys ask to join as ${code}; name the one to decide with publicKey: ${candidates
+  private choose(code: string, candidates: JoinCandidate[]): DomainRefusal {
+    return DomainRefusal.conflict(`${candidates.length} keys ask to join as ${code}; name the one to decide with publicKey: ${candidates
       .map((c) => `${keyFingerprint(c.publicKey)} (${c.publicKey}, ${c.attempts} attempts, last ${new Date(c.lastSeen).toISOString()})`).join('; ')}`);
   }
 }

@@ -3,8 +3,9 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import type { InstitutionState } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { ConflictError } from '../common/domain-refusal';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { DomainRefusal } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { isUniqueViolation } from '../common/unique-violation';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSignal } from '../outbox/outbox-signal';
@@ -42,13 +43,13 @@ export class InstitutionsService {
     return state;
   }
 
-  private creditCodeTaken(creditCode: string | null): ConflictError {
-    return new ConflictError(`an institution with credit code ${creditCode} is already registered at this node`, 'creditCode');
+  private creditCodeTaken(creditCode: string | null): DomainRefusal {
+    return DomainRefusal.conflict(`an institution with credit code ${creditCode} is already registered at this node`, 'creditCode');
   }
 
   async list(filter: { scope: 'local' | 'subtree'; origin?: string; limit: number; cursor?: string }): Promise<Page<InstitutionState>> {
     const origin = filter.scope === 'local' ? this.config.code : filter.origin;
-    const { items, lastSeq } = await this.institutions.list(this.dataSource.manager, { origin, afterSeq: decodeCursor(filter.cursor), limit: filter.limit });
-    return { items, nextCursor: items.length === filter.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+    const { items, lastSeq } = await this.institutions.list(this.dataSource.manager, { origin, afterSeq: cursors.seq(filter.cursor), limit: filter.limit });
+    return pageOf(items, filter.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
 }

@@ -3,7 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
 import { Public } from '../access/policy.decorator';
-import { decodeCursor, encodeCursor, Page } from '../common/cursor';
+import { cursors } from '../common/cursor';
+import { Page, pageOf } from '../common/paging';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
 
@@ -24,9 +25,9 @@ export class OpenDataController {
   @Public()
   async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntry>> {
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      q: query.q, type: query.type, status: 'active', openToPublic: true, afterSeq: decodeCursor(query.cursor), limit: query.limit,
+      q: query.q, type: query.type, status: 'active', openToPublic: true, afterSeq: cursors.seq(query.cursor), limit: query.limit,
     });
-    return { items: items.map(openView), nextCursor: items.length === query.limit && lastSeq !== null ? encodeCursor(lastSeq) : null };
+    return pageOf(items.map(openView), query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
 }
 

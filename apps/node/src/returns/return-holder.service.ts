@@ -5,7 +5,7 @@ import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-no
 import { isDivisionCode, isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
   EntryState, newReturnNonce, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
-  ReturnErrorBody, ReturnHistoryEvent, ReturnMessage, ReturnMessageError, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction,
+  ReturnHistoryEvent, ReturnMessage, ReturnMessageError, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction,
   ReturnRequestState, sealReturnMessage, senderOfSubject, sha256Hex, verifyReturnMessage,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
@@ -22,6 +22,8 @@ import type { ChunkSource } from '../datasets/dataset-changes.sql';
 import { DatasetRowRepository } from '../datasets/dataset-row.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { returnChunkServed, returnRefused, returnRequestReceived } from './return-audit';
+import { DomainRefusal } from '../common/domain-refusal';
+import { httpAnswerOf } from '../common/http-answer';
 
 /** Rows per chunk at most; the chunk is also cut to stay under the server's max_payload. */
 const CHUNK_ROWS = 5000;
@@ -36,14 +38,6 @@ const ROW_OVERHEAD_BYTES = 48;
  * retry (503) rather than have a nonce forgotten.
  */
 const NONCES_PER_NODE = 20_000;
-
-type Fail = Omit<ReturnErrorBody, 'permanent'> & { permanent?: boolean };
-
-class Refused extends Error {
-  constructor(readonly body: Fail) {
-    super(body.message);
-  }
-}
 
 /**
  * The holding side: answers return requests, status queries and chunk pulls addressed to this
@@ -95,7 +89,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async answer(msg: Msg): Promise<void> {
     // Before any work and without an audit record, so that a flood costs little more than the signed refusal.
     const tooMany = this.requestLimits.refusal('return', senderOfSubject(msg.subject));
-    if (tooMany) return this.reply(msg, senderOfSubject(msg.subject), undefined, 'return.error', { status: 429, error: 'Too Many Requests', message: tooMany, permanent: false });
+    if (tooMany) return this.reply(msg, senderOfSubject(msg.subject), undefined, 'return.error', DomainRefusal.unavailable(tooMany).toWire());
     let requester = senderOfSubject(msg.subject);
     let nonce: string | undefined;
     let kind: string | undefined;
@@ -117,21 +111,21 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
           return this.reply(msg, requester, nonce, 'return.chunk', chunk, attachment);
         }
         default:
-          throw new Refused({ status: 400, error: 'Bad Request', message: `${message.kind} is not a request`, permanent: true });
+          throw new DomainRefusal('invalid', `${message.kind} is not a request`, { permanent: true });
       }
     } catch (caught) {
       let error = caught;
       if (error instanceof ReturnMessageError) {
         nonce = error.nonce;
-        error = new Refused({ status: 400, error: 'Bad Request', message: error.reason, permanent: true });
+        error = new DomainRefusal('invalid', error.reason, { permanent: true });
       }
-      const body: ReturnErrorBody = error instanceof Refused ? { permanent: false, ...error.body }
-        : { status: 503, error: 'Service Unavailable', message: 'the holder could not answer; try again', permanent: false };
+      const refusal = error instanceof DomainRefusal ? error : DomainRefusal.unavailable('the holder could not answer; try again');
       // A refusal is about the sender's message: one line. Anything else is this node's own trouble.
-      if (error instanceof Refused) this.logger.warn(`refused ${kind ?? 'a return message'} from ${requester}: ${body.status} ${body.message}`);
+      if (error instanceof DomainRefusal) this.logger.warn(`refused ${kind ?? 'a return message'} from ${requester}: ${refusal.kind}: ${refusal.message}`);
       else this.logger.warn(`return message failed: ${(error as Error).stack}`);
-      if (isDivisionCode(requester)) this.reply(msg, requester, nonce, 'return.error', body);
-      this.audit.detach(returnRefused(this.config.code, requester, kind, body.status, body.message));
+      if (isDivisionCode(requester)) this.reply(msg, requester, nonce, 'return.error', refusal.toWire());
+      // The audit log records every refusal's outcome as the status HTTP gives that kind.
+      this.audit.detach(returnRefused(this.config.code, requester, kind, httpAnswerOf(refusal).status, refusal.message));
     }
   }
 
@@ -140,7 +134,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
    * while the list is missing or expired: fail closed); addressed here; fresh, and not seen before.
    */
   private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
-    const forbidden = (text: string) => new Refused({ status: 403, error: 'Forbidden', message: text });
+    const forbidden = (text: string) => DomainRefusal.forbidden(text);
     if (message.to !== this.config.code) throw forbidden(`the message is addressed to ${message.to}, not ${this.config.code}`);
     // The subject names the sender and NATS lets a node send only as itself (issue 4).
     const sender = senderOfSubject(msg.subject);
@@ -152,7 +146,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const trusted = this.trust.keyOf(message.from);
     if (trusted.kind === 'removed') throw forbidden(trusted.reason);
     if (trusted.kind !== 'trusted') {
-      throw new Refused({ status: 503, error: 'Service Unavailable', message: `${this.config.code} cannot check ${message.from}'s signature: ${trusted.reason}` });
+      throw DomainRefusal.unavailable(`${this.config.code} cannot check ${message.from}'s signature: ${trusted.reason}`);
     }
     const sig = msg.headers?.get(RETURN_SIG_HEADER);
     if (!trusted.keys.some((key) => verifyReturnMessage(msg.data, sig, key))) {
@@ -166,7 +160,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       case 'replayed':
         throw forbidden(`the message's nonce was used before (a replay)`);
       case 'full':
-        throw new Refused({ status: 503, error: 'Service Unavailable', message: `${message.from} sent more messages than ${this.config.code} checks for replays in ${seconds} s; try again` });
+        throw DomainRefusal.unavailable(`${message.from} sent more messages than ${this.config.code} checks for replays in ${seconds} s; try again`);
       case 'fresh':
         return;
     }
@@ -185,14 +179,14 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   /** Decides a new request by the entry's share type (Article 10); idempotent by request id. */
   private async receiveRequest(requester: string, body: Extract<ReturnMessage, { kind: 'return.request' }>['body']): Promise<ReturnRequestState> {
     if (body.scope === 'subtree' && levelOf(requester) !== 'city') {
-      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'subtree-only-from-city', article: 'Article 9',
-        message: 'only a city may ask for the return of its whole subtree' });
+      throw DomainRefusal.refused([{ rule: 'subtree-only-from-city', article: 'Article 9',
+        message: 'only a city may ask for the return of its whole subtree' }]);
     }
     return this.dataSource.transaction(async (manager) => {
       const existing = await this.requests.findRequest(manager, body.id);
       if (existing) {
         if (existing.direction !== 'incoming' || existing.requester !== requester) {
-          throw new Refused({ status: 409, error: 'Conflict', message: `request ${body.id} exists already` });
+          throw DomainRefusal.conflict(`request ${body.id} exists already`);
         }
         return wireState(existing);
       }
@@ -224,7 +218,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async status(requester: string, id: string): Promise<RequestRow> {
     const request = await this.requests.findRequest(this.dataSource.manager, id);
     if (!request || request.direction !== 'incoming' || request.requester !== requester) {
-      throw new Refused({ status: 404, error: 'Not Found', message: `no return request ${id} from ${requester}` });
+      throw DomainRefusal.notFound(`no return request ${id} from ${requester}`);
     }
     return request;
   }
@@ -295,7 +289,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async grantedRequest(requester: string, id: string): Promise<RequestRow> {
     const request = await this.status(requester, id);
     if (request.state !== 'granted') {
-      throw new Refused({ status: 403, error: 'Forbidden', message: `request ${request.id} is ${request.state}, not granted`, permanent: true });
+      throw DomainRefusal.forbidden(`request ${request.id} is ${request.state}, not granted`, { permanent: true });
     }
     return request;
   }
@@ -309,15 +303,14 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async heldDataEntry(manager: Parameters<CatalogEntryRepository['findById']>[0], id: string, permanent = false): Promise<EntryState> {
     const entry = await this.entries.findById(manager, id);
     if (!entry || entry.origin !== this.config.code) {
-      throw new Refused({ status: 404, error: 'Not Found', message: `entry ${id} is not held at ${this.config.code}`, permanent });
+      throw DomainRefusal.notFound(`entry ${id} is not held at ${this.config.code}`, { permanent });
     }
     if (entry.type !== 'data') {
-      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'not-a-data-resource', article: 'Article 9',
-        message: `entry ${id} is a ${entry.type} resource; only data resources are returned`, permanent });
+      throw DomainRefusal.refused([{ rule: 'not-a-data-resource', article: 'Article 9',
+        message: `entry ${id} is a ${entry.type} resource; only data resources are returned` }], { permanent });
     }
     if (entry.status !== 'active') {
-      throw new Refused({ status: 422, error: 'Unprocessable Entity', rule: 'entry-retired', article: 'Article 11',
-        message: `entry ${id} is retired`, permanent });
+      throw DomainRefusal.refused([{ rule: 'entry-retired', article: 'Article 11', message: `entry ${id} is retired` }], { permanent });
     }
     return entry;
   }

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { rowsOf } from '../database/returned-rows';
+import type { ReturnJobView } from '@tdx/contracts';
 
-export type JobKind = 'full' | 'incremental';
-export type JobState = 'queued' | 'running' | 'done' | 'failed';
+export type JobKind = ReturnJobView['kind'];
+export type JobState = ReturnJobView['state'];
 
 export interface JobRow {
   id: string;

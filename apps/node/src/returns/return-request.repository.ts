@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { rowsOf } from '../database/returned-rows';
-import type { ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnScope, ReturnState } from '@tdx/contracts';
+import type { ReturnDirection, ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnRequestView, ReturnScope, ReturnState } from '@tdx/contracts';
 
-export type Direction = 'outgoing' | 'incoming';
+export type Direction = ReturnDirection;
 export interface RequestRow extends ReturnRequestState {
   direction: Direction;
   localEvents: ReturnHistoryEvent[];
@@ -102,7 +102,7 @@ export class ReturnRequestRepository {
 }
 
 /** For API answers: the request without the bookkeeping columns, its history merged with the receiver's own events. */
-export function requestView(r: RequestRow): ReturnRequestState & { direction: Direction } {
+export function requestView(r: RequestRow): ReturnRequestView {
   const history = [...r.history, ...r.localEvents].sort((a, b) => a.at.localeCompare(b.at));
   return {
     id: r.id, direction: r.direction, entryId: r.entryId, holder: r.holder, requester: r.requester, scope: r.scope, purpose: r.purpose,

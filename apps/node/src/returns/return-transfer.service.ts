@@ -12,6 +12,7 @@ import { ChunkRefused } from './return-chunk';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { returnChunkReceived, returnDecisionLearnt } from './return-audit';
+import { DomainRefusal } from '../common/domain-refusal';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
@@ -44,12 +45,6 @@ export const RESYNC_INTERVAL_MS: Record<UpdateCycle, number | null> = {
 /** The holder refused in a way retrying cannot change (grant gone, entry retired): the job fails. */
 export class PermanentRefusal extends Error {}
 
-/** A refusal by the holder, answered to the operator with the holder's status and body. */
-export class HolderRefusal extends Error {
-  constructor(readonly body: ReturnErrorBody) {
-    super(body.message);
-  }
-}
 
 /**
  * The receiving side: learns the holder's decisions, runs transfer jobs (pulling signed chunks,
@@ -97,7 +92,8 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   /** Asks the holder for the request's current state and mirrors it. */
   async refresh(request: Pick<RequestRow, 'id' | 'holder'>, timeoutMs = 3000): Promise<ReturnRequestState | undefined> {
     const { message } = await this.wire.ask(request.holder, 'return.status', { id: request.id }, timeoutMs);
-    if (message.kind === 'return.error') throw new HolderRefusal(message.body);
+    // The holder's refusal, answered to the operator as the holder gave it.
+    if (message.kind === 'return.error') throw DomainRefusal.fromWire(message.body);
     if (message.kind !== 'return.state' || message.body.id !== request.id) throw new WireError('unexpected answer to a status query');
     const before = await this.requests.mirror(this.dataSource.manager, message.body);
     if (before !== message.body.state) {
@@ -332,7 +328,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     if (message.kind !== 'return.error') return;
     const body = message.body as ReturnErrorBody;
     if (body.permanent) throw new PermanentRefusal(`${request.holder} refused: ${body.message}`);
-    throw new WireError(`${request.holder} answered ${body.status}: ${body.message}`);
+    throw new WireError(`${request.holder} answered ${body.kind}: ${body.message}`);
   }
 }
 

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { BadFieldsException } from '../common/domain-refusal';
+import { DomainRefusal } from '../common/domain-refusal';
 import { ReturnsService } from './returns.service';
-import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery, RejectDto } from './dto/returns.dto';
+import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery, RejectDto } from './dto/returns.dto';
 import { Policy } from '../access/policy.decorator';
+import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => new BadFieldsException([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
 
 /** Return of data downward (Article 9): requests at both ends, decisions at the holder, jobs and rows at the receiver. */
 @ApiTags('returns')
@@ -15,57 +16,57 @@ export class ReturnsController {
 
   @Post('requests')
   @Policy('returns:request')
-  request(@Body() dto: CreateReturnRequestDto) {
+  request(@Body() dto: CreateReturnRequestDto): Promise<ReturnRequestView> {
     return this.returns.request(dto);
   }
 
   @Get('requests')
   @Policy('returns:read')
-  list(@Query() query: ListRequestsQuery) {
+  list(@Query() query: ListRequestsQuery): Promise<Page<ReturnRequestView>> {
     return this.returns.list(query);
   }
 
   @Get('requests/:id')
   @Policy('returns:read')
-  get(@Param('id', uuid) id: string) {
+  get(@Param('id', uuid) id: string): Promise<ReturnRequestView> {
     return this.returns.get(id);
   }
 
   @Post('requests/:id/approve')
   @Policy('returns:decide')
   @HttpCode(200)
-  approve(@Param('id', uuid) id: string, @Body() dto: ApproveDto) {
+  approve(@Param('id', uuid) id: string, @Body() dto: ApproveDto): Promise<ReturnRequestView> {
     return this.returns.approve(id, dto.note);
   }
 
   @Post('requests/:id/reject')
   @Policy('returns:decide')
   @HttpCode(200)
-  reject(@Param('id', uuid) id: string, @Body() dto: RejectDto) {
+  reject(@Param('id', uuid) id: string, @Body() dto: RejectDto): Promise<ReturnRequestView> {
     return this.returns.reject(id, dto.reason);
   }
 
   @Post('requests/:id/sync')
   @Policy('returns:request')
-  sync(@Param('id', uuid) id: string) {
+  sync(@Param('id', uuid) id: string): Promise<ReturnJobView> {
     return this.returns.sync(id);
   }
 
   @Get('requests/:id/rows')
   @Policy('returns:read')
-  rows(@Param('id', uuid) id: string, @Query() query: ListRowsQuery) {
+  rows(@Param('id', uuid) id: string, @Query() query: ListReturnedRowsQuery): Promise<Page<ReturnedRowView>> {
     return this.returns.rows(id, query);
   }
 
   @Get('jobs')
   @Policy('returns:read')
-  jobs(@Query() query: ListJobsQuery) {
+  jobs(@Query() query: ListJobsQuery): Promise<Page<ReturnJobView>> {
     return this.returns.jobs(query);
   }
 
   @Get('jobs/:id')
   @Policy('returns:read')
-  job(@Param('id', uuid) id: string) {
+  job(@Param('id', uuid) id: string): Promise<ReturnJobView> {
     return this.returns.job(id);
   }
 }

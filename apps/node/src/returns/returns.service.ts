@@ -1,19 +1,20 @@
-import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { isStrictlyBelow, jurisdictionPrefix, levelOf } from '@tdx/divisions';
-import type { ReturnHistoryEvent } from '@tdx/contracts';
+import type { Page, ReturnedRowView, ReturnHistoryEvent, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { BadFieldsException, DomainRefusalException, NotFoundError } from '../common/domain-refusal';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { DomainRefusal } from '../common/domain-refusal';
+import { cursors } from '../common/cursor';
+import { pageOf } from '../common/paging';
 import { RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
 import type { JobRow } from './return-job.repository';
 import { ReturnJobRepository } from './return-job.repository';
 import { ReturnedRowRepository } from './returned-row.repository';
 import { WireError } from './return-wire';
-import { HolderRefusal, ReturnTransferService } from './return-transfer.service';
+import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
-import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListRowsQuery } from './dto/returns.dto';
+import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery } from './dto/returns.dto';
 
 /** Requests, decisions, jobs and returned rows, as the operator API sees them. */
 @Injectable()
@@ -31,19 +32,19 @@ export class ReturnsService {
   ) {}
 
   /** At the requester: asks the holder, which decides at once by share type; both ends then hold the request. */
-  async request(dto: CreateReturnRequestDto) {
+  async request(dto: CreateReturnRequestDto): Promise<ReturnRequestView> {
     if (!isStrictlyBelow(this.config.code, dto.holder)) {
-      throw new DomainRefusalException([{ rule: 'holder-not-ancestor', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'holder-not-ancestor', article: 'Article 9',
         message: `${dto.holder} is not an ancestor of ${this.config.code}: data is returned downward only, from a higher tier` }]);
     }
     if (dto.scope === 'subtree' && levelOf(this.config.code) !== 'city') {
-      throw new DomainRefusalException([{ rule: 'subtree-only-from-city', article: 'Article 9',
+      throw DomainRefusal.refused([{ rule: 'subtree-only-from-city', article: 'Article 9',
         message: 'only a city may ask for the return of its whole subtree' }]);
     }
     const id = randomUUID();
     const answer = await this.askHolder(() => this.wire.ask(dto.holder, 'return.request',
       { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000));
-    if (answer.message.kind === 'return.error') throw holderRefusal(new HolderRefusal(answer.message.body));
+    if (answer.message.kind === 'return.error') throw DomainRefusal.fromWire(answer.message.body);
     if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
     await this.requests.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
     this.logger.log(`return request ${id} to ${dto.holder} for entry ${dto.entryId}: ${answer.message.body.state}`);
@@ -56,13 +57,14 @@ export class ReturnsService {
     return this.view(await this.mustFind(id));
   }
 
-  async list(q: ListRequestsQuery) {
-    const items = await this.requests.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: decodeCursor(q.cursor), limit: q.limit });
-    return { items: items.map((r) => this.view(r)), nextCursor: items.length === q.limit ? encodeCursor(items[items.length - 1].rowSeq) : null };
+  async list(q: ListRequestsQuery): Promise<Page<ReturnRequestView>> {
+    const items = await this.requests.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: cursors.seq(q.cursor), limit: q.limit });
+    const last = items[items.length - 1];
+    return pageOf(items.map((r) => this.view(r)), q.limit, last && cursors.ofSeq(last.rowSeq));
   }
 
   /** Read at the requester: the holder is asked first (briefly), so a decision shows at once. */
-  async get(id: string) {
+  async get(id: string): Promise<ReturnRequestView> {
     const request = await this.mustFind(id);
     if (request.direction === 'outgoing') {
       await this.transfer.refresh(request, 2000).catch((error) => this.logger.debug(`refresh of ${id}: ${(error as Error).message}`));
@@ -71,67 +73,68 @@ export class ReturnsService {
     return this.view(request);
   }
 
-  async approve(id: string, note: string | undefined) {
+  async approve(id: string, note: string | undefined): Promise<ReturnRequestView> {
     return this.decide(id, 'granted', null, note?.trim() || 'approved by an operator');
   }
 
-  async reject(id: string, reason: string) {
+  async reject(id: string, reason: string): Promise<ReturnRequestView> {
     return this.decide(id, 'rejected', reason.trim(), reason.trim());
   }
 
-  async sync(id: string) {
+  async sync(id: string): Promise<ReturnJobView> {
     const request = await this.mustFind(id);
     if (request.direction !== 'outgoing') throw notHere('sync-at-receiver', 'a sync is started at the receiving node');
     if (request.state === 'pending') await this.transfer.refresh(request, 2000).catch(() => undefined);
     const current = await this.mustFind(id);
     if (current.state !== 'granted') {
-      throw new DomainRefusalException([{ rule: 'not-granted', article: 'Article 9', message: `request ${id} is ${current.state}, not granted` }]);
+      throw DomainRefusal.refused([{ rule: 'not-granted', article: 'Article 9', message: `request ${id} is ${current.state}, not granted` }]);
     }
     return jobView(await this.transfer.createJob(id));
   }
 
-  async jobs(q: ListJobsQuery) {
+  async jobs(q: ListJobsQuery): Promise<Page<ReturnJobView>> {
     const items = await this.returnJobs.listJobs(this.dataSource.manager, q.requestId, q.limit);
     return { items: items.map(jobView), nextCursor: null };
   }
 
-  async job(id: string) {
+  async job(id: string): Promise<ReturnJobView> {
     const job = await this.returnJobs.findJob(this.dataSource.manager, id);
-    if (!job) throw new NotFoundError(`no return job ${id}`);
+    if (!job) throw DomainRefusal.notFound(`no return job ${id}`);
     return jobView(job);
   }
 
   /** Returned rows at the receiver, keyset-paged by row key, optionally by region and a subset of data items. */
-  async rows(id: string, q: ListRowsQuery) {
+  async rows(id: string, q: ListReturnedRowsQuery): Promise<Page<ReturnedRowView>> {
     const request = await this.mustFind(id);
     if (request.direction !== 'outgoing') throw notHere('rows-at-receiver', 'returned rows are held at the receiving node');
     const known = new Set(request.entry.dataItems.map((item) => item.name));
     const columns = q.columns?.split(',');
     const unknown = columns?.filter((c) => !known.has(c)) ?? [];
-    if (unknown.length > 0) throw new BadFieldsException([{ field: 'columns', messages: [`not data items of the entry: ${unknown.join(', ')}`] }]);
+    if (unknown.length > 0) throw DomainRefusal.invalid([{ field: 'columns', messages: [`not data items of the entry: ${unknown.join(', ')}`] }]);
     let region: string | undefined;
     if (q.region) {
       try {
         region = jurisdictionPrefix(q.region);
       } catch {
-        throw new BadFieldsException([{ field: 'region', messages: ['region must be a division code'] }]);
+        throw DomainRefusal.invalid([{ field: 'region', messages: ['region must be a division code'] }]);
       }
     }
-    const afterKey = decodeKeyCursor(q.cursor);
+    const afterKey = cursors.key(q.cursor);
     const rows = await this.returnedRows.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
     const items = rows.map((r) => ({
       ...r, data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
     }));
-    return { items, nextCursor: rows.length === q.limit ? encodeKeyCursor(rows[rows.length - 1].rowKey) : null };
+    const last = rows[rows.length - 1];
+    return pageOf(items, q.limit, last && cursors.ofKey(last.rowKey));
   }
 
-  private async decide(id: string, state: 'granted' | 'rejected', reason: string | null, note: string) {
+  private async decide(id: string, state: 'granted' | 'rejected', reason: string | null, note: string): Promise<ReturnRequestView> {
     await this.dataSource.transaction(async (manager) => {
       const request = await this.requests.findRequest(manager, id, true);
-      if (!request) throw new NotFoundError(`no return request ${id}`);
+      if (!request) throw DomainRefusal.notFound(`no return request ${id}`);
       if (request.direction !== 'incoming') throw notHere('decided-by-holder', `request ${id} is decided by its holder ${request.holder}`);
       if (request.state !== 'pending') {
-        throw new DomainRefusalException([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
+        throw DomainRefusal.refused([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
       }
       const event: ReturnHistoryEvent = { at: new Date().toISOString(), state, by: this.config.code, note };
       await this.requests.decide(manager, id, state, reason, event);
@@ -142,11 +145,11 @@ export class ReturnsService {
 
   private async mustFind(id: string): Promise<RequestRow> {
     const request = await this.requests.findRequest(this.dataSource.manager, id);
-    if (!request) throw new NotFoundError(`no return request ${id}`);
+    if (!request) throw DomainRefusal.notFound(`no return request ${id}`);
     return request;
   }
 
-  private view(r: RequestRow) {
+  private view(r: RequestRow): ReturnRequestView {
     return requestView(r);
   }
 
@@ -160,20 +163,15 @@ export class ReturnsService {
   }
 }
 
-function holderRefusal(error: HolderRefusal): HttpException {
-  const { permanent: _permanent, ...body } = error.body;
-  return new HttpException({ statusCode: body.status, ...body, message: `${body.message}` }, body.status);
+function unavailable(message: string): DomainRefusal {
+  return DomainRefusal.unavailable(message);
 }
 
-function unavailable(message: string): HttpException {
-  return new HttpException({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message }, HttpStatus.SERVICE_UNAVAILABLE);
+function notHere(rule: string, message: string): DomainRefusal {
+  return DomainRefusal.refused([{ rule, article: 'Article 9', message }]);
 }
 
-function notHere(rule: string, message: string): DomainRefusalException {
-  return new DomainRefusalException([{ rule, article: 'Article 9', message }]);
-}
-
-export function jobView(job: JobRow) {
+export function jobView(job: JobRow): ReturnJobView {
   const end = job.finishedAt ? Date.parse(job.finishedAt) : Date.now();
   const seconds = job.startedAt ? Math.max((end - Date.parse(job.startedAt)) / 1000, 0.001) : null;
   const ratePerSec = seconds === null ? null : Math.round(job.rowsDone / seconds);
@@ -184,16 +182,5 @@ export function jobView(job: JobRow) {
     upserts: job.upserts, deletes: job.deletes, ratePerSec, etaSeconds, lastError: job.lastError, createdAt: job.createdAt,
     startedAt: job.startedAt, finishedAt: job.finishedAt,
   };
-}
-
-function encodeKeyCursor(rowKey: string): string {
-  return Buffer.from(`k:${rowKey}`).toString('base64url');
-}
-
-function decodeKeyCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('k:')) throw new BadFieldsException([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
-  return text.slice(2);
 }
 

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import {
   RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState, UUID_PATTERN as UUID,
 } from '@tdx/contracts';
 import { PageQuery } from '../../common/page.query';
+import { PAGE_LIMITS, PageLimit } from '../../common/paging';
 import { Satisfies } from '../../common/validation';
 
 export class CreateReturnRequestDto {
@@ -58,16 +58,12 @@ export class ListJobsQuery {
   @Matches(UUID, { message: 'requestId must be a UUID' })
   requestId?: string;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
+  @PageLimit(PAGE_LIMITS.list)
+  limit: number = PAGE_LIMITS.list.default;
 }
 
-export class ListRowsQuery {
+/** The rows a return brought, at the receiver (not a dataset's own rows: ListDatasetRowsQuery). */
+export class ListReturnedRowsQuery {
   @ApiPropertyOptional({ description: 'a division code: rows inside its jurisdiction (330106: that county; 330100: all of Hangzhou)' })
   @IsOptional()
   @Matches(/^\d{6}$/, { message: 'region must be a six-digit division code' })
@@ -78,13 +74,8 @@ export class ListRowsQuery {
   @Matches(/^[\p{L}_][\p{L}\p{N}_]*(,[\p{L}_][\p{L}\p{N}_]*)*$/u, { message: 'columns must be data item names separated by commas' })
   columns?: string;
 
-  @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 5000 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(5000)
-  limit = 100;
+  @PageLimit(PAGE_LIMITS.returnedRows)
+  limit: number = PAGE_LIMITS.returnedRows.default;
 
   @ApiPropertyOptional()
   @IsOptional()
