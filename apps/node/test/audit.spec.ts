@@ -3,11 +3,9 @@
 import { AUDIT_GENESIS_HASH, AuditChainWalker, auditHash, AuditRecord } from '@tdx/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { AnonymousRefusals } from '../src/audit/anonymous-refusals';
-import { anonymous, api, authHeaders, sampleEntry, sampleInstitution } from './support/api';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
+import { anonymous, api, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { SourceRow, waitForJob, writeSourceRows } from './support/returns';
 
 const namespace = testNamespace();

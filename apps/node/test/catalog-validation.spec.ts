@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { Body, expectRefused, FieldProblem, fieldsOf, snapshotTables } from './support/refusals';
-import { api, sampleEntry, sampleInstitution } from './support/api';
 
 /**
  * Every 400 and 422 path of the catalog operator API at one county node (Xihu, 330106), each

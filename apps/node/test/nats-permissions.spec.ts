@@ -8,10 +8,9 @@ import {
   encodeEnvelope, generateSigningKey, newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
 } from '@tdx/contracts';
 import { readNkeySeed } from '../src/config/nats-credentials';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
+import { api, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { returnedRows, waitForJob, writeSourceRows } from './support/returns';
 import { DeployedNatsServer, issueCredential, NodeCredential, RogueLeafServer, speakNats } from './support/secured-nats';
 import { TestCa, TlsFiles } from './support/test-ca';

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EntryState, generateSigningKey, SigningKey, signingKeyFromPem } from '@tdx/contracts';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { TestNatsServer, testNamespace } from './support/nats-server';
-import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { api, createTestDatabase, eventually, NodeProcess, TestDatabase, testNamespace, TestNatsServer } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { ChildStatusBody, childStatus, digestFor, LinkInjector, sealedEntry, versionsIn, wire } from './support/replication';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
 import { ReturnsRepository } from '../src/returns/returns.repository';
-import { createTestDatabase, TestDatabase } from './support/databases';
+import { createTestDatabase, TestDatabase } from '@tdx/testing';
 import { writeSourceRows } from './support/returns';
 
 /**

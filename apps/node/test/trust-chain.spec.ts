@@ -7,11 +7,8 @@ import {
   signTrustList, subjectsFor, TrustList,
 } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { provinceKeyFile, RunningNode, startInProcessNode } from './support/nodes';
-import { api } from './support/api';
+import { api, createTestDatabase, deleteNamespaceStreams, eventually, provinceKeyFile, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
 import { LinkInjector, wire } from './support/replication';
 
 /**

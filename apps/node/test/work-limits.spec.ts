@@ -1,12 +1,10 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymous, api, apiWith, authHeaders, sampleInstitution, TEST_ADMIN_PASSWORD } from './support/api';
-import { accountWith } from './support/auth';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { anonymous, api, apiWith, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleInstitution } from './support/samples';
+import { accountWith } from './support/auth';
 import { slowUpload } from './support/slow-client';
 
 /**
