@@ -8,7 +8,7 @@ import {
   encodeEnvelope, generateSigningKey, newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
 } from '@tdx/contracts';
 import { readNkeySeed } from '../src/config/nats-credentials';
-import { api, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
+import { api, assertEvery, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 import { returnedRows, waitForJob, writeSourceRows } from './support/returns';
@@ -156,7 +156,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       await waitForJob(nodes[code].url, request.body.id);
       const held = await returnedRows(databases[code], request.body.id);
       expect(held.size).toBe(expected);
-      expect([...held.values()].every((r) => r.region === code)).toBe(true);
+      assertEvery([...held.values()], (r) => r.region === code, `rows returned to ${code}, of its own region`);
     }
   });
 
