@@ -3,7 +3,7 @@
 const swc = ['@swc/jest', { ...JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8')), swcrc: false }];
 const common = {
   transform: { '^.+\\.ts$': swc },
-  moduleNameMapper: { '^@tdx/(contracts|divisions)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@tdx/(contracts|divisions|testing)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
 };
 

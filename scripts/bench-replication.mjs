@@ -22,7 +22,7 @@ import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, localNode, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -173,11 +173,11 @@ async function freshDatabases() {
 
 async function startChain() {
   for (const { code, parent } of CHAIN) {
-    const node = new NodeProcess({
+    const node = localNode({
       code, parentCode: parent, port: await freePort(), databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_bench_${code}`),
       natsUrl: NATS_URL, namespace: NAMESPACE, keyFile: join(keyDir, `node-${code}.pem`),
       logFile: join(LOG_DIR, `${code}.log`), logLevel: 'warn',
-    }).start({ append: false });
+    }).launch({ append: false });
     nodes.set(code, node);
     await node.waitHealthy();
   }

@@ -27,7 +27,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, NodeProcess, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, localNode, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
@@ -164,11 +164,11 @@ async function freshDatabases() {
 
 async function startChain() {
   for (const { code, parent } of CHAIN) {
-    const node = new NodeProcess({
+    const node = localNode({
       code, parentCode: parent, port: await freePort(), databaseUrl: dbUrl(code),
       natsUrl: NATS_URL, namespace: NAMESPACE, keyFile: join(workDir, `node-${code}.pem`),
       logFile: join(LOG_DIR, `return-${code}.log`), logLevel: 'warn',
-    }).start({ append: false });
+    }).launch({ append: false });
     nodes.set(code, node);
     await node.waitHealthy();
   }
@@ -193,7 +193,7 @@ async function cleanUp() {
 /** Peak resident set (VmHWM) of a node process so far, in MB. */
 function peakRssMb(node) {
   try {
-    const status = readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
+    const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
     const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1]);
     return Number.isFinite(kb) ? round(kb / 1024, 1) : null;
   } catch {

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, generatePassword, NodeProcess, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
+  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, generatePassword, KitError, localNode, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
 } from './lib/local-federation.mjs';
 
 const args = process.argv.slice(2);
@@ -231,11 +231,11 @@ async function startNodes() {
   for (const tier of [['330000'], ['330100', '330200'], ['330106', '330212']]) {
     const started = tier.map((code) => {
       const index = TOPOLOGY.findIndex((n) => n.code === code);
-      const node = new NodeProcess({
+      const node = localNode({
         code, parentCode: TOPOLOGY[index].parent, port: BASE_PORT + index,
         databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_demo_${code}`), natsUrl: NATS_URL, namespace: NAMESPACE, adminPassword: adminPasswordOf(code),
         keyFile: join(DEMO_DIR, 'keys', `node-${code}.pem`), logFile: join(DEMO_DIR, 'logs', `${code}.log`),
-      }).start();
+      }).launch();
       nodes.set(code, node);
       void node.exited.then((info) => {
         if (!stopping) log(`!! node ${code} exited unexpectedly (${JSON.stringify(info)}); see ${shown(node.logFile)}`);
@@ -465,7 +465,7 @@ process.on('exit', () => {
 main().then(
   () => process.exit(0),
   async (error) => {
-    process.stderr.write(`\ndemo failed: ${error instanceof ScriptError ? error.message : error.stack}\n`);
+    process.stderr.write(`\ndemo failed: ${error instanceof KitError ? error.message : error.stack}\n`);
     await stopAll().catch(() => undefined);
     process.exit(1);
   },

@@ -3,12 +3,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, type TestDatabase, TestNode, tdx, tdxLogin, testNamespace } from './support/federation';
+import { api, createTestDatabase, deleteNamespaceStreams, NodeProcess, SHARED_NATS_URL, type TestDatabase, testNamespace } from '@tdx/testing';
+import { startNode, tdx, tdxLogin } from './support/tdx';
 
 const namespace = testNamespace();
 const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-audit-'));
 let db: TestDatabase;
-let node: TestNode;
+let node: NodeProcess;
 
 /** As an attacker with database access: the append-only triggers off for this session. */
 async function tamper(sql: string): Promise<void> {
@@ -23,7 +24,7 @@ async function tamper(sql: string): Promise<void> {
 beforeAll(async () => {
   db = await createTestDatabase('cli_audit');
   // No retention minimum, so that the prune test can prune what it has just written.
-  node = await TestNode.start({ code: '330000', databaseUrl: db.url, namespace, env: { AUDIT_RETENTION_DAYS: '0' } });
+  node = await startNode({ code: '330000', databaseUrl: db.url, natsNamespace: namespace, env: { AUDIT_RETENTION_DAYS: '0' } });
   await tdxLogin(node.url);
   for (let i = 0; i < 8; i++) {
     expect((await api(node.url, 'POST', '/api/v1/institutions', { name: `Bureau ${i}`, kind: 'government' })).status).toBe(201);

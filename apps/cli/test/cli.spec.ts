@@ -4,15 +4,16 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ADMIN_PASSWORD, api, CLI_CONFIG_HOME, createTestDatabase, deleteNamespaceStreams, freePort, SHARED_NATS_URL, type TestDatabase, TestNode, tdx, tdxLogin, testNamespace,
-} from './support/federation';
+  api, createTestDatabase, deleteNamespaceStreams, freePort, NodeProcess, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, type TestDatabase, testNamespace,
+} from '@tdx/testing';
+import { CLI_CONFIG_HOME, startNode, tdx, tdxLogin, waitJoined } from './support/tdx';
 
 const namespace = testNamespace();
 const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-it-'));
 let provinceDb: TestDatabase;
 let cityDb: TestDatabase;
-let province: TestNode;
-let city: TestNode;
+let province: NodeProcess;
+let city: NodeProcess;
 let providerId: string;
 
 function dataEntry(overrides: Record<string, unknown> = {}) {
@@ -49,9 +50,9 @@ function file(name: string, text: string): string {
 
 beforeAll(async () => {
   [provinceDb, cityDb] = await Promise.all([createTestDatabase('cli_province'), createTestDatabase('cli_city')]);
-  province = await TestNode.start({ code: '330000', databaseUrl: provinceDb.url, namespace });
-  city = await TestNode.start({ code: '330100', parentCode: '330000', databaseUrl: cityDb.url, namespace });
-  await city.waitJoined();
+  province = await startNode({ code: '330000', databaseUrl: provinceDb.url, natsNamespace: namespace });
+  city = await startNode({ code: '330100', parentCode: '330000', databaseUrl: cityDb.url, natsNamespace: namespace });
+  await waitJoined(city);
   await Promise.all([tdxLogin(province.url), tdxLogin(city.url)]);
   const institution = await api(province.url, 'POST', '/api/v1/institutions', { name: 'Provincial Market Regulation', kind: 'government' });
   expect(institution.status).toBe(201);
@@ -114,12 +115,12 @@ describe('tdx login', () => {
   it('TDX_TOKEN is used as it is; logout ends the session at the node', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'tdx-cli-token-'));
     const login = await fetch(`${province.url}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
     expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere, TDX_TOKEN: accessToken })).code).toBe(0);
 
-    expect((await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, `${ADMIN_PASSWORD}\n`)).code).toBe(0);
+    expect((await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, `${TEST_ADMIN_PASSWORD}\n`)).code).toBe(0);
     const out = await tdx(['logout', '--node', province.url], { XDG_CONFIG_HOME: elsewhere });
     expect(out).toMatchObject({ code: 0, stderr: '' });
     expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere })).code).toBe(4);

@@ -6,10 +6,9 @@
 // Seeded and bounded: FUZZ_SEED and FUZZ_RUNS (runs per operation and kind) repeat or widen a run.
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { accessToken, api, sampleEntry, sampleInstitution } from './support/api';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { accessToken, api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10);

@@ -3,11 +3,9 @@
 import { AUDIT_GENESIS_HASH, AuditChainWalker, auditHash, AuditRecord } from '@tdx/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { AnonymousRefusals } from '../src/audit/anonymous-refusals';
-import { anonymous, api, authHeaders, sampleEntry, sampleInstitution } from './support/api';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
+import { anonymous, api, assertEvery, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { SourceRow, waitForJob, writeSourceRows } from './support/returns';
 
 const namespace = testNamespace();
@@ -191,7 +189,7 @@ describe('what lands in the log', () => {
       const batches = await records(province, '&action=replication.batch');
       const applied = batches.reduce((sum, r) => sum + Number(r.details.applied), 0);
       expect(applied).toBeGreaterThanOrEqual(31); // the institution and the 30 entries
-      expect(batches.every((r) => r.actor === 'node:330100' && r.target === '330000' && r.outcome === 'applied')).toBe(true);
+      assertEvery(batches, (r) => r.actor === 'node:330100' && r.target === '330000' && r.outcome === 'applied', 'batches applied from the city');
       // Both ends counted the same records: what the city's stream acknowledged is what the province took in.
       const sent = (await records(city, '&action=replication.sent')).reduce((sum, r) => sum + Number(r.details.records), 0);
       expect(sent).toBe(batches.reduce((sum, r) => sum + Number(r.details.records), 0));
@@ -201,7 +199,7 @@ describe('what lands in the log', () => {
 
     const cityOwn = await records(city, '&action=replication.*');
     expect(cityOwn.length).toBeGreaterThan(0);
-    expect(cityOwn.every((r) => r.action === 'replication.sent' && r.actor === 'node:330100' && r.target === '330000')).toBe(true);
+    assertEvery(cityOwn, (r) => r.action === 'replication.sent' && r.actor === 'node:330100' && r.target === '330000', "the city's records of what it sent");
     expect(await records(city, '&action=federation.join.answer')).toMatchObject([{ actor: 'node:330000', outcome: 'accepted' }]);
     expect((await verify(city)).ok).toBe(true);
   });
@@ -210,7 +208,7 @@ describe('what lands in the log', () => {
     const before = (await verify(province)).head.seq;
     const responses = await Promise.all(Array.from({ length: 40 }, (_, i) =>
       api(province.url, 'POST', '/api/v1/institutions', sampleInstitution(`Concurrent Bureau ${i}`))));
-    expect(responses.every((r) => r.status === 201)).toBe(true);
+    assertEvery(responses, (r) => r.status === 201, 'registrations');
     const result = await verify(province);
     expect(result).toMatchObject({ ok: true });
     expect(result.head.seq).toBeGreaterThanOrEqual(before + 40);
@@ -239,7 +237,7 @@ describe('returns in the log, at both ends', () => {
     // Only the city's own rows (60 of 120) crossed, and both ends counted them.
     expect(served.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
     expect(received.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
-    expect(received.every((r) => r.actor === 'node:330000' && r.outcome === 'applied')).toBe(true);
+    assertEvery(received, (r) => r.actor === 'node:330000' && r.outcome === 'applied', 'records of rows received from the province');
     expect(await records(city, `&action=${encodeURIComponent('POST /api/v1/returns/requests')}`)).toMatchObject([{ actor: 'user:admin', outcome: '201', target: granted.body.id }]);
 
     const pending = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: conditional, holder: '330000', scope: 'self', purpose: 'audit test' });
@@ -264,12 +262,12 @@ describe('GET /api/v1/audit', () => {
     await atLeastRecords(12);
     const all = await records(province);
     const middle = all[5];
-    expect((await records(province, `&from=${encodeURIComponent(middle.at)}`)).every((r) => r.at >= middle.at)).toBe(true);
-    expect((await records(province, `&to=${encodeURIComponent(middle.at)}`)).every((r) => r.at < middle.at)).toBe(true);
+    assertEvery(await records(province, `&from=${encodeURIComponent(middle.at)}`), (r) => r.at >= middle.at, 'records from the middle one on');
+    assertEvery(await records(province, `&to=${encodeURIComponent(middle.at)}`), (r) => r.at < middle.at, 'records before the middle one');
     const targeted = all.find((r) => r.seq > 5 && r.target !== null) as AuditRecord;
     expect((await records(province, `&target=${encodeURIComponent(targeted.target as string)}`)).map((r) => r.seq)).toContain(targeted.seq);
-    expect((await records(province, '&action=POST%20/api/v1/catalog*')).every((r) => r.action.startsWith('POST /api/v1/catalog'))).toBe(true);
-    expect((await records(province, '&outcome=422')).every((r) => r.outcome === '422')).toBe(true);
+    assertEvery(await records(province, '&action=POST%20/api/v1/catalog*'), (r) => r.action.startsWith('POST /api/v1/catalog'), 'records of catalog registrations');
+    assertEvery(await records(province, '&outcome=422'), (r) => r.outcome === '422', 'records of refusals (422)');
     expect(await records(province, '&actor=user:nobody')).toEqual([]);
 
     const pages: number[] = [];
@@ -456,7 +454,7 @@ describe('GET /api/v1/audit/export', () => {
     const to = all[all.length - 3].at;
     const { text } = await exportText(`?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
-    expect(lines.every((r) => r.at >= from && r.at < to)).toBe(true);
+    assertEvery(lines, (r) => r.at >= from && r.at < to, 'exported records within the period');
     expect(lines.map((r) => r.seq)).toEqual(Array.from({ length: lines.length }, (_, i) => lines[0].seq + i));
     expect(walk(text, 'anywhere')).toMatchObject({ ok: true, records: lines.length });
     expect((await exportText('?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z')).text).toBe('');

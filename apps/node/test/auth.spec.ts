@@ -2,12 +2,10 @@
 // or the one-time setup token), tokens that expire, refresh rotation and reuse detection, sign-out,
 // account management, institution scoping, and bad input that changes nothing.
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
-import { anonymous, api, apiWith, login, sampleEntry, sampleInstitution, TEST_ADMIN_PASSWORD } from './support/api';
+import { anonymous, api, apiWith, createTestDatabase, deleteNamespaceStreams, eventually, login, NodeProcess, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { accountWith } from './support/auth';
-import { eventually } from './support/eventually';
 
 const namespace = testNamespace();
 const dbs: TestDatabase[] = [];
@@ -56,11 +54,11 @@ describe('the first administrator', () => {
     const node = await NodeProcess.start({ code: '330106', parentCode: '330100', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env: { ADMIN_PASSWORD: '' } });
     try {
       const token = await eventually(() => {
-        const match = /One-time setup token: (tdxs_[A-Za-z0-9_-]+)/.exec(node.output.join(''));
+        const match = /One-time setup token: (tdxs_[A-Za-z0-9_-]+)/.exec(node.printed());
         if (!match) throw new Error('no setup token printed yet');
         return match[1];
       });
-      expect(node.output.join('').split(token).length - 1).toBe(1);
+      expect(node.printed().split(token).length - 1).toBe(1);
       const [setting] = await db.query<{ value: string }>(`SELECT value FROM auth_setting WHERE name = 'setup-token-hash'`);
       expect(setting.value).toMatch(/^[0-9a-f]{64}$/);
       expect(setting.value).not.toContain(token);
@@ -79,11 +77,11 @@ describe('the first administrator', () => {
       expect((await login(node.url, 'admin', 'Good-Passw0rd-for-setup')).accessToken).toBeTruthy();
 
       // Restarted with accounts in place: no new token is printed.
-      const printed = node.output.join('').length;
+      const printed = node.printed().length;
       await node.kill('SIGTERM');
       await node.restart();
       await eventually(async () => expect((await anonymous(node.url, 'GET', '/health')).status).toBe(200));
-      expect(node.output.join('').slice(printed)).not.toContain('setup token');
+      expect(node.printed().slice(printed)).not.toContain('setup token');
     } finally {
       await node.stop();
     }

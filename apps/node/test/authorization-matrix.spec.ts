@@ -2,10 +2,9 @@
 // the running node serves. The routes come from the application itself, so a new endpoint that is
 // not in MATRIX fails this test until someone decides who may call it.
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { accessToken, anonymous, api, apiWith, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { accessToken, anonymous, api, apiWith, sampleInstitution } from './support/api';
+import { sampleInstitution } from './support/samples';
 import { accountWith, routesOf } from './support/auth';
 import type { INestApplication } from '@nestjs/common';
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, assertEvery, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { Body, expectRefused, FieldProblem, fieldsOf, snapshotTables } from './support/refusals';
-import { api, sampleEntry, sampleInstitution } from './support/api';
 
 /**
  * Every 400 and 422 path of the catalog operator API at one county node (Xihu, 330106), each
@@ -558,10 +557,10 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       await api(node.url, 'DELETE', `${ENTRIES}/${id}`);
       const active = (await api(node.url, 'GET', `${ENTRIES}?limit=500`)).body.items as Entry[];
       expect(ids(active)).not.toContain(id);
-      expect(active.every((e) => e.status === 'active')).toBe(true);
+      assertEvery(active, (e) => e.status === 'active', 'entries listed as active');
       const retired = (await api(node.url, 'GET', `${ENTRIES}?status=retired&limit=500`)).body.items as Entry[];
       expect(ids(retired)).toContain(id);
-      expect(retired.every((e) => e.status === 'retired')).toBe(true);
+      assertEvery(retired, (e) => e.status === 'retired', 'entries listed as retired');
       expect(ids((await api(node.url, 'GET', `${ENTRIES}?status=all&limit=500`)).body.items)).toContain(id);
     });
 
@@ -582,13 +581,13 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       expect(ids(listed)).toEqual([compute.body.id]);
       const data = (await api(node.url, 'GET', `${ENTRIES}?type=data&limit=500`)).body.items as Entry[];
       expect(data.length).toBeGreaterThan(0);
-      expect(data.every((e) => e.type === 'data')).toBe(true);
+      assertEvery(data, (e) => e.type === 'data', 'entries listed as data');
     });
 
     it('separates local entries from replicas with scope and origin', async () => {
       const local = (await api(node.url, 'GET', `${ENTRIES}?scope=local&limit=500`)).body.items as Entry[];
       expect(local.length).toBeGreaterThan(0);
-      expect(local.every((e) => e.origin === NODE)).toBe(true);
+      assertEvery(local, (e) => e.origin === NODE, 'entries listed as local');
       expect(ids(local)).not.toContain(replicaId);
       const subtree = (await api(node.url, 'GET', `${ENTRIES}?limit=500`)).body.items as Entry[];
       expect(ids(subtree)).toContain(replicaId);

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, assertEvery, authHeaders, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, authHeaders, sampleInstitution } from './support/api';
+import { sampleInstitution } from './support/samples';
 
 /**
  * Dataset content at county Xihu (330106): streaming CSV and NDJSON loads, upsert and change
@@ -111,7 +110,7 @@ describe(`dataset content at county ${NODE}`, () => {
       // An empty unquoted field is null; "" is the empty string.
       expect(rows.A3.data).toEqual({ name: '', capital: null, score: null, active: null, founded: null, updated: null, seal: null });
       expect(rows.A4.data).toMatchObject({ name: null, capital: 7, score: -0.25 });
-      expect(Object.values(rows).every((r) => r.region === NODE && !r.deleted)).toBe(true);
+      assertEvery(Object.values(rows), (r) => r.region === NODE && !r.deleted, 'live rows of the node');
       expect(response.body.lastChangeSeq).toBe(Math.max(...Object.values(rows).map((r) => r.seq)));
     });
 

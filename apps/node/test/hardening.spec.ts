@@ -1,10 +1,9 @@
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, authHeaders, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, authHeaders, sampleEntry, sampleInstitution, TEST_ADMIN_PASSWORD } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 
 /**
  * HTTP hardening of a node (issue 4, item 6), on real PostgreSQL and NATS: sign-in and open-data

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleInstitution } from './support/samples';
 import { Body, expectRefused, fieldsOf, snapshotTables } from './support/refusals';
-import { api, sampleInstitution } from './support/api';
 
 /**
  * Institution registration at one county node (Xihu, 330106): every 400 names the fields at

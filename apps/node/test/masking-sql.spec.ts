@@ -6,7 +6,7 @@ import { databaseOptions } from '../src/database/database.options';
 import { MaskMode, maskedDataSql, maskPlan, maskPlanTag } from '../src/datasets/masking';
 import { cutChunk, readChunk } from '../src/returns/return-chunk';
 import { chunkCopySql, ChunkSource } from '../src/datasets/dataset-changes.sql';
-import { createTestDatabase, TestDatabase } from './support/databases';
+import { createTestDatabase, TestDatabase } from '@tdx/testing';
 import { oracleMaskRow, oracleMaskValue } from './support/masking-oracle';
 
 /**

@@ -8,10 +8,9 @@ import {
   encodeEnvelope, generateSigningKey, newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
 } from '@tdx/contracts';
 import { readNkeySeed } from '../src/config/nats-credentials';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
+import { api, assertEvery, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { returnedRows, waitForJob, writeSourceRows } from './support/returns';
 import { DeployedNatsServer, issueCredential, NodeCredential, RogueLeafServer, speakNats } from './support/secured-nats';
 import { TestCa, TlsFiles } from './support/test-ca';
@@ -157,7 +156,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       await waitForJob(nodes[code].url, request.body.id);
       const held = await returnedRows(databases[code], request.body.id);
       expect(held.size).toBe(expected);
-      expect([...held.values()].every((r) => r.region === code)).toBe(true);
+      assertEvery([...held.values()], (r) => r.region === code, `rows returned to ${code}, of its own region`);
     }
   });
 

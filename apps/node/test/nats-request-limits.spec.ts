@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { generateSigningKey, newReturnNonce, openReturnMessage, ReturnErrorBody, sealReturnMessage, subjectsFor } from '@tdx/contracts';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api } from './support/api';
 
 const LIMIT = 5;
 

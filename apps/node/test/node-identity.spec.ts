@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { subjectsFor } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { LinkInjector, sealedEntry, wire } from './support/replication';
 
 /**
@@ -73,8 +72,13 @@ describe('node identity', () => {
     // The city writes, and a record signed with the city's own key goes straight into the province's stream.
     const { body: institution } = await api(node('330100').url, 'POST', '/api/v1/institutions', sampleInstitution('Hangzhou Bureau of Statistics'));
     const { body: entry } = await api(node('330100').url, 'POST', '/api/v1/catalog/entries', sampleEntry(institution.id));
-    await injector.publish('330000', '330100', await craftedVersion('330100', entry.id));
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const seq = await injector.publish('330000', '330100', await craftedVersion('330100', entry.id));
+    // First the positive signal: the record has arrived in the province's inbound stream, where the
+    // province reads its children's records. Then: no consumer reads the pending city's subject,
+    // so the record waits there unapplied (below, approval applies this same record).
+    await eventually(async () => expect(await injector.holds('330000', '330100', seq)).toBe(true));
+    expect(await injector.readSubjects('330000')).not.toContain(subjectsFor(namespace).up('330000', '330100'));
+    expect(await injector.holds('330000', '330100', seq)).toBe(true);
     expect(await institutionsAt('330000')).not.toContain('Hangzhou Bureau of Statistics');
     expect((await api(node('330000').url, 'GET', `/api/v1/catalog/entries/${entry.id}`)).status).toBe(404);
     expect((await nodesAt('330000', 'approved')).map((n) => n.code)).not.toContain('330100');

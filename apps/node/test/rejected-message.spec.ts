@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
 import { DEFAULT_REJECTED_MESSAGE_CAPS, RejectedMessageRepository } from '../src/federation/rejected-message.repository';
-import { createTestDatabase, TestDatabase } from './support/databases';
+import { createTestDatabase, TestDatabase } from '@tdx/testing';
 
 /**
  * The store of refused messages on a database migrated as a node's is: whatever a sender

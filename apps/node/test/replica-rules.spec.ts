@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EntryState, SigningKey, signingKeyFromPem } from '@tdx/contracts';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { anonymous, api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { anonymous, api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { childStatus, LinkInjector, sealedEntry, wire } from './support/replication';
 
 /**

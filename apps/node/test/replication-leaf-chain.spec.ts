@@ -1,8 +1,7 @@
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { LeafServer } from './support/leaf-chain';
+import { api, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
+import { LeafServer } from './support/leaf-chain';
 
 /**
  * The production topology (DESIGN.md §3): each node on its own nats-server, each server a

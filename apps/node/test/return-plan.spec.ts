@@ -3,8 +3,8 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
 import { DatasetRowRepository } from '../src/datasets/dataset-row.repository';
 import { CatalogEntryRepository } from '../src/catalog/catalog-entry.repository';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { writeSourceRows } from './support/returns';
+import { createTestDatabase, TestDatabase } from '@tdx/testing';
+import { writeSourceRowsUnmaskedAtRest } from './support/returns';
 
 /**
  * The holder's plan on a database migrated as a node's: the changes of a jurisdiction cut into
@@ -23,9 +23,10 @@ describe('planning a return', () => {
     dataSource = new DataSource(databaseOptions(db.url));
     await dataSource.initialize(); // runs the node's migrations
     datasetRows = new DatasetRowRepository(dataSource, new CatalogEntryRepository());
-    // Rows straight into dataset_row, without a catalog entry: what is tested is the plan.
+    // Rows straight into dataset_row, without a catalog entry (so without a plan to mask them at
+    // rest under): what is tested is the plan of ranges.
     await db.query('ALTER TABLE dataset_row DROP CONSTRAINT dataset_row_entry_id_fkey');
-    await writeSourceRows(db, entryId, Array.from({ length: ROWS }, (_, i) => ({
+    await writeSourceRowsUnmaskedAtRest(db, entryId, Array.from({ length: ROWS }, (_, i) => ({
       key: `r${String(i).padStart(5, '0')}`, region: i % 2 === 0 ? '330106' : '330105', data: { i },
     })));
   });

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { databaseOptions } from '../src/database/database.options';
 import { ChunkRefused } from '../src/returns/return-chunk';
 import { ReturnedRowsWriter } from '../src/returns/returned-rows.writer';
-import { createTestDatabase, TestDatabase } from './support/databases';
+import { createTestDatabase, TestDatabase } from '@tdx/testing';
 
 /**
  * The receiver's writer on a database migrated as a node's is: a full job's chunk goes straight

@@ -1,9 +1,7 @@
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { TestNatsServer, testNamespace } from './support/nats-server';
-import { NodeProcess, RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleInstitution } from './support/api';
-import { waitForJob } from './support/returns';
+import { api, createTestDatabase, eventually, NodeProcess, TestDatabase, testNamespace, TestNatsServer } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleInstitution } from './support/samples';
+import { maskRowsAtRest, waitForJob } from './support/returns';
 import { awaitTrustLists } from './support/replication';
 
 const ROWS = 60_000;
@@ -12,7 +10,8 @@ const ROWS = 60_000;
  * A return of 60,000 rows (plus rows of other counties) from the province to Xihu 330106, on a
  * nats-server of the test's own; the holder and the receiver run as separate processes of the
  * built node. Mid-transfer: the receiver is SIGKILLed, the holder is SIGKILLed, the NATS server
- * is SIGKILLed and restarted. Each transfer must end with exactly the expected rows, none twice.
+ * is SIGKILLed and restarted. Each fault must strike an unfinished transfer, and each transfer must
+ * end with exactly the expected rows, none twice.
  */
 describe('return transfers under faults', () => {
   const namespace = testNamespace();
@@ -49,6 +48,8 @@ describe('return transfers under faults', () => {
            'id_card', '330106199001' || lpad(i::text, 6, '0'), 'capital', i),
          false, nextval('dataset_change_seq')
        FROM generate_series(1, $2) AS i`, [entryId, Math.round(ROWS * 5 / 3)]);
+    // Each row with its masked copy at rest, as an upload writes it and a return serves it.
+    await maskRowsAtRest(databases.province, entryId);
     await eventually(async () => {
       const known = await databases.province.query<{ code: string }>(`SELECT code FROM known_node WHERE code = '330106'`);
       expect(known).toHaveLength(1);
@@ -73,6 +74,31 @@ describe('return transfers under faults', () => {
       expect(Number(job?.rows_done ?? 0)).toBeGreaterThan(5000);
     }, 30_000, 20);
     return created.body.id;
+  }
+
+  /** The county's job, as its database holds it. */
+  async function countyJob(requestId: string): Promise<{ state: string; rowsDone: number; lastError: string | null }> {
+    const [job] = await databases.county.query<{ state: string; rows_done: string; last_error: string | null }>(
+      `SELECT state, rows_done, last_error FROM return_job WHERE request_id = $1`, [requestId]);
+    return { state: job.state, rowsDone: Number(job.rows_done), lastError: job.last_error };
+  }
+
+  /**
+   * The fault struck mid-transfer: the county's job is unfinished, and (once an attempt has met the
+   * fault) records a failed attempt, still short of the last row. Waiting for that failure, rather
+   * than a fixed time, is what shows the receiver felt the fault before it is repaired.
+   */
+  async function expectInterrupted(requestId: string): Promise<void> {
+    const struck = await countyJob(requestId);
+    expect(struck.state).toBe('running');
+    expect(struck.rowsDone).toBeLessThan(ROWS);
+    const felt = await eventually(async () => {
+      const job = await countyJob(requestId);
+      expect(job.lastError).not.toBeNull();
+      return job;
+    }, 60_000, 50);
+    expect(felt.state).toBe('running');
+    expect(felt.rowsDone).toBeLessThan(ROWS);
   }
 
   /** Exactly the source rows of Xihu (keys and versions), each once, and the job counted each row once. */
@@ -104,7 +130,7 @@ describe('return transfers under faults', () => {
   it('resumes after the holder is killed mid-transfer', async () => {
     const id = await startTransfer();
     await province.kill();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expectInterrupted(id);
     await province.restart();
     await expectExactRows(id);
   });
@@ -112,7 +138,7 @@ describe('return transfers under faults', () => {
   it('resumes after the NATS server is killed and restarted mid-transfer', async () => {
     const id = await startTransfer();
     await nats.kill();
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expectInterrupted(id);
     await nats.restart();
     await expectExactRows(id);
   });

@@ -7,11 +7,9 @@ import {
   newReturnNonce, openReturnMessage, publicKeyFromBase64url, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, SigningKey,
   signingKeyFromPem, subjectsFor, verifyReturnMessage,
 } from '@tdx/contracts';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 import { waitForJob, writeSourceRows } from './support/returns';
 import { awaitTrustLists } from './support/replication';
 

@@ -1,8 +1,6 @@
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, authHeaders, sampleInstitution } from './support/api';
+import { sampleInstitution } from './support/samples';
 import { returnedRows, SourceRow, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
 import { awaitTrustLists } from './support/replication';
 import { maskPlan } from '../src/datasets/masking';

@@ -3,9 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { NODE_MAIN, NodeProcess } from './support/nodes';
+import { createTestDatabase, deleteNamespaceStreams, NODE_MAIN, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 
 /**
  * Secrets never reach a node's logs (issue 4, item 6; DESIGN "Secrets never reach logs"). A real

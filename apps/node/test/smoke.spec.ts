@@ -1,7 +1,6 @@
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
-import { api, sampleEntry, sampleInstitution } from './support/api';
+import { sampleEntry, sampleInstitution } from './support/samples';
 
 describe('a single province node', () => {
   let db: TestDatabase;

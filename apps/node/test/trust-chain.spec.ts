@@ -7,11 +7,8 @@ import {
   signTrustList, subjectsFor, TrustList,
 } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
-import { provinceKeyFile, RunningNode, startInProcessNode } from './support/nodes';
-import { api } from './support/api';
+import { api, assertEvery, createTestDatabase, deleteNamespaceStreams, eventually, provinceKeyFile, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { RunningNode, startInProcessNode } from './support/nodes';
 import { LinkInjector, wire } from './support/replication';
 
 /**
@@ -145,7 +142,7 @@ describe('chain of trust', () => {
       candidates = (await api(url('330100'), 'GET', '/api/v1/federation/nodes?status=pending')).body.items.filter((n: { code: string }) => n.code === '330108');
       expect(candidates.map((c) => c.publicKey).sort()).toEqual([squatter.publicKey, keyOf('330108').publicKey].sort());
     }, 20_000);
-    expect(candidates.every((c) => /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/.test(c.fingerprint) && c.source === names.join('330100', '330108'))).toBe(true);
+    assertEvery(candidates, (c) => /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/.test(c.fingerprint) && c.source === names.join('330100', '330108'), 'join candidates with a fingerprint and the join subject');
 
     const ambiguous = await api(url('330100'), 'POST', '/api/v1/federation/nodes/330108/approve', {});
     expect(ambiguous.status).toBe(409);

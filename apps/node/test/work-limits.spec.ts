@@ -1,12 +1,10 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymous, api, apiWith, authHeaders, sampleInstitution, TEST_ADMIN_PASSWORD } from './support/api';
-import { accountWith } from './support/auth';
-import { createTestDatabase, TestDatabase } from './support/databases';
-import { eventually } from './support/eventually';
-import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './support/nats-server';
+import { anonymous, api, apiWith, assertEvery, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
+import { sampleInstitution } from './support/samples';
+import { accountWith } from './support/auth';
 import { slowUpload } from './support/slow-client';
 
 /**
@@ -73,7 +71,7 @@ describe('long-running work never takes the node from everyone else', () => {
     const headers = { 'content-type': 'text/csv', ...(await authHeaders(node.url)) };
     const uploads = Array.from({ length: 10 }, (_, i) => slowUpload(uploadUrl(), headers, csv([`slow-${i}`]), { intervalMs: 150 }));
     // Every upload has begun: each request has reached the node and is being read.
-    await eventually(() => expect(uploads.every((u) => u.sent >= 3)).toBe(true));
+    await eventually(() => assertEvery(uploads, (u) => u.sent >= 3, 'slow uploads past their third chunk'));
     const firstUploadDone = Promise.race(uploads.map((u) => u.answer));
     const checks = Promise.all([
       fetch(`${node.url}/health`).then((r) => r.status),
@@ -127,7 +125,7 @@ describe('long-running work never takes the node from everyone else', () => {
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status !== 200);
     expect(ok.length).toBeGreaterThanOrEqual(1);
-    expect(ok.every((a) => a.body.ok === true)).toBe(true);
+    assertEvery(ok, (a) => a.body.ok === true, 'answers within the limit');
     // Ten at once from one account, one at a time allowed: the others are told when to come back.
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const answer of refused) expectBusy(answer, 429, /HEAVY_READ_CONCURRENCY_PER_INSTITUTION/);

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { api, login } from './api';
+import { api, login } from '@tdx/testing';
 
 /** Every route the running Nest application serves, as "METHOD /path" (from Express's router). */
 export function routesOf(app: INestApplication): string[] {

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, NATS_BIN, waitForPort } from './nats-server';
+import { freePort, NATS_BIN, waitForPort } from '@tdx/testing';
 
 /**
  * One nats-server of the production topology (deploy/nats/*.conf): JetStream in its own

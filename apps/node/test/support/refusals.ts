@@ -1,5 +1,4 @@
-import type { TestDatabase } from './databases';
-import { api } from './api';
+import { api, type TestDatabase } from '@tdx/testing';
 
 export type Body = Record<string, unknown>;
 

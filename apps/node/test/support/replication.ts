@@ -1,9 +1,7 @@
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { encodeEnvelope, Envelope, EntryState, sealRecord, SigningKey, subjectsFor } from '@tdx/contracts';
-import { api } from './api';
-import { eventually } from './eventually';
-import type { TestDatabase } from './databases';
+import { api, eventually, type TestDatabase } from '@tdx/testing';
 
 /** Helpers for replication tests: what a tier holds, its link status, and a raw way onto a link. */
 
@@ -71,6 +69,23 @@ export class LinkInjector {
     const names = subjectsFor(this.namespace);
     const info = await (await jetstreamManager(this.nc)).consumers.info(names.upStream(parent), names.childConsumer(child));
     return info.num_pending + info.num_ack_pending;
+  }
+
+  /** True while the parent's inbound stream still holds message `seq`, sent by `sender`: it arrived and nobody has consumed it. */
+  async holds(parent: string, sender: string, seq: number): Promise<boolean> {
+    const names = subjectsFor(this.namespace);
+    try {
+      const message = await (await jetstreamManager(this.nc)).streams.getMessage(names.upStream(parent), { seq });
+      return message?.subject === names.up(parent, sender);
+    } catch {
+      return false;
+    }
+  }
+
+  /** The subjects the consumers of the parent's inbound stream read: one per child whose records it applies. */
+  async readSubjects(parent: string): Promise<string[]> {
+    const consumers = await (await jetstreamManager(this.nc)).consumers.list(subjectsFor(this.namespace).upStream(parent)).next();
+    return consumers.map((c) => c.config.filter_subject ?? '').sort();
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nkeys } from '@nats-io/transport-node';
-import { freePort, NATS_BIN, waitForPort } from './nats-server';
+import { freePort, NATS_BIN, waitForPort } from '@tdx/testing';
 import { TestCa, TlsFiles } from './test-ca';
 
 export const DEPLOY_NATS = resolve(__dirname, '../../../../deploy/nats');
