@@ -10,6 +10,7 @@ import { MetricsRegistry } from '../metrics/metrics.registry';
 import { NatsLink } from './nats-link';
 import { TrustListRepository } from './trust-list.repository';
 import { Wakeup } from './wakeup';
+import { Backoff } from '../common/backoff';
 import { RequestLimits, senderOfReply } from './request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 
@@ -176,7 +177,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async run(): Promise<void> {
-    let backoff = 250;
+    const backoff = new Backoff(MAX_BACKOFF_MS);
     let failingSince: number | undefined;
     const refreshMs = this.config.identity.trustRefreshSeconds * 1000;
     while (this.running) {
@@ -191,16 +192,15 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
           await this.fetchFromParent();
         }
         this.watchExpiry();
-        backoff = 250;
+        backoff.reset();
         failingSince = undefined;
       } catch (error) {
         // A node that has just started (not joined, parent not up yet) fails a few times by design:
         // a warning only once it has lasted QUIET_FAILURE_MS; the expiry alarm covers the rest.
         failingSince ??= Date.now();
         const log = Date.now() - failingSince >= QUIET_FAILURE_MS ? 'warn' : 'debug';
-        this.logger[log](`trust list: ${(error as Error).message}; retrying in ${backoff} ms`);
-        wait = backoff;
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        wait = backoff.next();
+        this.logger[log](`trust list: ${(error as Error).message}; retrying in ${wait} ms`);
       }
       await this.wakeup.sleep(wait);
     }
