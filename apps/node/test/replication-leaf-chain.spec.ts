@@ -5,7 +5,7 @@ import { RunningNode, startInProcessNode } from './support/nodes';
 import { api, sampleEntry, sampleInstitution } from './support/api';
 
 /**
- * The production topology (DESIGN.md §3): each node on its own nats-server, each server a
+ * The production topology: each node on its own nats-server, each server a
  * leaf node of its parent's. Replication crosses two leaf links, and a county keeps working
  * while its city's server is down.
  */

@@ -8,7 +8,7 @@ import { deleteNamespaceStreams, SHARED_NATS_URL, testNamespace } from './suppor
 import { NODE_MAIN, NodeProcess } from './support/nodes';
 
 /**
- * Secrets never reach a node's logs (issue 4, item 6; DESIGN "Secrets never reach logs"). A real
+ * Secrets never reach a node's logs. A real
  * node process runs at LOG_LEVEL=debug with known secrets in its environment — a database
  * password (the test server trusts any), NATS user and password (the test server ignores them),
  * ADMIN_PASSWORD, METRICS_TOKEN — and its private key file. It is exercised (failed and successful

@@ -13,7 +13,7 @@ import { AuditLog1764400500000 } from './migrations/1764400500000-audit-log';
 import { AuditPrune1764400600000 } from './migrations/1764400600000-audit-prune';
 
 /**
- * The hash-chained audit log (issue 4): what this feature adds to a node. Besides these, create-node-app.ts
+ * The hash-chained audit log: what this feature adds to a node. Besides these, create-node-app.ts
  * puts recordUnhandledRequests in front of every other middleware.
  */
 export const auditFeature: {

@@ -15,7 +15,7 @@ import { RefreshTokenRepository } from './refresh-token.repository';
 import { ACCESS_TOKEN_VERIFIER, SessionTokens } from './session-tokens';
 import { SignInStatus } from './sign-in-status';
 
-/** Accounts, sign-in, roles and the global policy guard (issue 4), and the public open-data door. */
+/** Accounts, sign-in, roles and the global policy guard (every route declares who may call it), and the public open-data door. */
 export const authFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [AuthController, AccountsController, OpenDataController],
   providers: [

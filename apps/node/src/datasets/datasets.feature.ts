@@ -7,7 +7,7 @@ import { UploadSpools } from './upload-spool';
 import { DatasetContent1764300000000 } from './migrations/1764300000000-dataset-content';
 import { RegionChangeSeqIndex1764310000000 } from './migrations/1764310000000-region-change-seq-index';
 
-/** Dataset content of `data` entries (issue 3): what this feature adds to a node. */
+/** Dataset content of `data` entries (rows uploaded as CSV or JSON): what this feature adds to a node. */
 export const datasetsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [DatasetsController],
   providers: [DatasetRowRepository, DatasetsService, UploadSpools],

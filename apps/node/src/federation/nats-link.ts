@@ -56,7 +56,7 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
       servers: this.config.natsUrl.split(','),
       name: `tdx-node-${this.config.code}`,
       // Replies (joins, returns, JetStream acks, pulled messages) come under this node's own
-      // prefix: its NATS user may subscribe to no other inbox (issue 4, deploy/nats).
+      // prefix: its NATS user may subscribe to no other inbox (deploy/nats), so no node reads another's replies.
       inboxPrefix: names.inboxPrefix(this.config.code),
       // The seed is read at every (re)connect, so a replaced seed file needs no restart.
       ...(seedFile ? { authenticator: nkeyAuthenticator(() => readNkeySeed(seedFile)) } : {}),

@@ -33,7 +33,7 @@ const QUIET_FAILURE_MS = 30_000;
 const ALARM_SHARE = 0.25;
 
 /**
- * The province's signed trust list at this node (issue 4; docs/protocol.md, "Node identity").
+ * The province's signed trust list at this node (docs/protocol.md, "Node identity").
  * The province issues it: at start, whenever the set of approved nodes changes, and again each
  * quarter of its validity. Every other node fetches it from its parent, when the parent
  * announces a newer one and every TRUST_REFRESH seconds, verifies it with the province's key,

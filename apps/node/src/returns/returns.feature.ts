@@ -14,7 +14,7 @@ import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 
-/** Return of data downward (Article 9, issue 3): what this feature adds to a node. */
+/** Return of data downward (Article 9): what this feature adds to a node. */
 export const returnsFeature: { controllers: Type<unknown>[]; providers: Provider[]; migrations: Type<MigrationInterface>[] } = {
   controllers: [ReturnsController],
   providers: [ReturnsRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
