@@ -17,6 +17,7 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   json: { type: 'boolean', help: 'machine output: one JSON document on stdout, no progress display' },
 };
 
+/** Every command of `tdx`, declared once: the commander program below is built from it. */
 const COMMANDS: CommandSpec[] = [
   {
     name: 'login',
