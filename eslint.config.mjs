@@ -46,7 +46,7 @@ export default [
     },
   },
   {
-    // Every route handler declares its access policy (issue 4); see tools/lint/route-policy.cjs.
+    // Every route handler declares its access policy; see tools/lint/route-policy.cjs.
     files: ['apps/*/src/**/*.ts'],
     plugins: { tdx: tdxRules },
     rules: { 'tdx/route-policy': 'error' },

@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { DEFAULT_NODE_URL } from './client';
 import { UsageError } from './errors';
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string; choices?: readonly string[]; required?: boolean; help: string; value?: string };
+type OptionSpec = { type: 'string' | 'boolean'; choices?: readonly string[]; required?: boolean; help: string; value?: string };
 
 interface CommandSpec {
   name: string;
@@ -15,10 +15,10 @@ const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   node: { type: 'string', value: 'URL', help: `the node's base URL (default: $TDX_NODE_URL, else ${DEFAULT_NODE_URL})` },
   token: { type: 'string', value: 'TOKEN', help: 'an access token to send instead of the tdx login session (default: $TDX_TOKEN)' },
   json: { type: 'boolean', help: 'machine output: one JSON document on stdout, no progress display' },
-  help: { type: 'boolean', short: 'h', help: 'show help' },
 };
 
-export const COMMANDS: CommandSpec[] = [
+/** Every command of `tdx`, declared once: the commander program below is built from it. */
+const COMMANDS: CommandSpec[] = [
   {
     name: 'login',
     args: [],
@@ -155,88 +155,137 @@ function tokenOf(option: string | undefined, env: string | undefined): { token?:
 
 export type Parsed = { kind: 'run'; invocation: Invocation } | { kind: 'help'; text: string };
 
-function optionLines(options: Record<string, OptionSpec>): string[] {
-  return Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : ''}--${name}${o.value ? ` ${o.value}` : ''}`;
-    return `  ${flag.padEnd(28)} ${o.help}${o.required ? ' (required)' : ''}`;
+const EXIT_CODES_HELP = [
+  'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx; 4 not signed in (run tdx login); 5 audit log tampered (tdx audit verify)',
+  "run `tdx <command> --help` for a command's options",
+].join('\n');
+
+/** Thrown out of commander once it has written a help text (it would otherwise exit the process). */
+class HelpShown extends Error {}
+
+/** A command's name below `tdx` ("return watch"). */
+function fullName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+function toOption(name: string, spec: OptionSpec): Option {
+  const flags = spec.type === 'boolean' ? `--${name}` : `--${name} <${spec.value ?? 'VALUE'}>`;
+  return new Option(flags, `${spec.help}${spec.required ? ' (required)' : ''}`);
+}
+
+/** The usage line after `tdx <command>`: its arguments, its required options, then [options]. */
+function usageOf(spec: CommandSpec): string {
+  const options = Object.entries(spec.options);
+  const required = options.filter(([, o]) => o.required).map(([n, o]) => ` --${n} ${o.value ?? ''}`.trimEnd());
+  return `${spec.args.map((a) => a.name).join(' ')}${required.join('')}${options.length > required.length ? ' [options]' : ''}`.trim();
+}
+
+/** What a parse ended with: the command whose action ran, or nothing (help, or an error thrown). */
+interface ParseState {
+  help: string;
+  ran?: { spec: CommandSpec; command: Command };
+}
+
+/**
+ * The whole command line as commander commands: `tdx`, the groups (`data`, `return`, `audit`) and
+ * each command of COMMANDS. Commander parses, dispatches and writes help; the faults it finds are
+ * thrown as UsageError with the usage of the command they concern, and never exit the process.
+ */
+function buildProgram(state: ParseState): Command {
+  const program = new Command('tdx')
+    .configureOutput({ writeOut: (text) => void (state.help += text), writeErr: () => undefined, outputError: () => undefined })
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', "show a command's help")
+    .allowExcessArguments()
+    .usage('<command> [arguments] [options]');
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(toOption(name, spec));
+  program.configureHelp({
+    styleTitle: (title) => title.toLowerCase(),
+    // Every command by its full name, `data load` rather than the group `data`.
+    visibleCommands: (command) => command.commands.flatMap((c) => (c.commands.length ? c.commands : [c])),
+    subcommandTerm: (command) => fullName(command),
   });
-}
+  program.addHelpText('after', `\n${EXIT_CODES_HELP}`);
+  const failWith = (command: Command, usage: () => string) =>
+    command.exitOverride((error) => {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') throw new HelpShown();
+      // Commander's messages name the fault ("error: unknown option '--x'"): kept, without the prefix.
+      const message = error.message.replace(/^error: /, '');
+      throw new UsageError(message.charAt(0).toUpperCase() + message.slice(1), usage());
+    });
+  const mainUsage = () => program.helpInformation();
+  failWith(program, mainUsage);
+  program.action(() => {
+    const word = program.args[0];
+    throw new UsageError(word === undefined ? 'no command given' : `unknown command "${word}"`, mainUsage());
+  });
 
-export function commandUsage(spec: CommandSpec): string {
-  const required = Object.entries(spec.options).filter(([, o]) => o.required).map(([n, o]) => `--${n} ${o.value ?? ''}`.trim());
-  const optional = Object.keys(spec.options).length > required.length ? ' [options]' : '';
-  return [
-    `usage: tdx ${spec.name}${spec.args.map((a) => ` ${a.name}`).join('')}${required.map((r) => ` ${r}`).join('')}${optional}`,
-    '',
-    spec.summary,
-    ...(spec.args.length ? ['', ...spec.args.map((a) => `  ${a.name.padEnd(28)} ${a.help}`)] : []),
-    '',
-    'options:',
-    ...optionLines(spec.options),
-    ...optionLines(GLOBAL_OPTIONS),
-  ].join('\n');
-}
+  const groups = new Map<string, Command>();
+  const parentOf = (words: string[]): Command => {
+    if (words.length === 1) return program;
+    const name = words[0];
+    let group = groups.get(name);
+    if (!group) {
+      const created = program.command(name).allowExcessArguments();
+      // A group's help is the full help of each of its commands.
+      created.configureHelp({
+        styleTitle: (title) => title.toLowerCase(),
+        showGlobalOptions: true,
+        formatHelp: (command) => command.commands.map((c) => c.helpInformation().trimEnd()).join('\n\n') + '\n',
+      });
+      failWith(created, mainUsage);
+      created.action(() => {
+        const subs = created.commands.map((c) => c.name()).join('|');
+        const word = created.args[0];
+        throw new UsageError(`${word === undefined ? 'a subcommand is missing' : `unknown subcommand "${word}"`}: tdx ${name} ${subs}`, mainUsage());
+      });
+      groups.set(name, created);
+      group = created;
+    }
+    return group;
+  };
 
-export function mainUsage(): string {
-  return [
-    'usage: tdx <command> [arguments] [options]',
-    '',
-    'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`),
-    '',
-    'global options:',
-    ...optionLines(GLOBAL_OPTIONS),
-    '',
-    'exit codes: 0 ok; 1 refused by the node (4xx) or the operation failed; 2 usage error; 3 node unreachable or 5xx; 4 not signed in (run tdx login); 5 audit log tampered (tdx audit verify)',
-    'run `tdx <command> --help` for a command\'s options',
-  ].join('\n');
-}
-
-function toParseArgsOptions(options: Record<string, OptionSpec>) {
-  return Object.fromEntries(Object.entries(options).map(([n, o]) => [n, { type: o.type, ...(o.short ? { short: o.short } : {}) }]));
+  for (const spec of COMMANDS) {
+    const words = spec.name.split(' ');
+    const command = parentOf(words).command(words[words.length - 1]).description(spec.summary).usage(usageOf(spec)).allowExcessArguments();
+    // Arguments are checked below, so that the messages say "missing FILE" and name an extra one.
+    for (const argument of spec.args) command.argument(`[${argument.name}]`, argument.help);
+    for (const [name, option] of Object.entries(spec.options)) command.addOption(toOption(name, option));
+    command.configureHelp({
+      styleTitle: (title) => title.toLowerCase(),
+      showGlobalOptions: true,
+      argumentTerm: (argument) => argument.name(),
+    });
+    failWith(command, () => command.helpInformation());
+    command.action(() => void (state.ran = { spec, command }));
+  }
+  return program;
 }
 
 /** Parses argv (without node and script) into a command to run, or help to print. Throws UsageError. */
 export function parseCommandLine(argv: string[], env: Record<string, string | undefined> = process.env): Parsed {
-  // First pass, loose, knowing every option's type so that option values are not taken for the command words.
-  const allOptions = Object.assign({}, GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)) as Record<string, OptionSpec>;
-  const loose = parseArgs({ args: argv, options: toParseArgsOptions(allOptions), allowPositionals: true, strict: false });
-  const words = loose.positionals;
-  const wantsHelp = loose.values.help === true || words[0] === 'help';
-  const commandWords = words[0] === 'help' ? words.slice(1) : words;
-
-  const spec =
-    COMMANDS.find((c) => c.name.split(' ').every((w, i) => commandWords[i] === w) && c.name.split(' ').length <= commandWords.length) ?? undefined;
-  if (!spec) {
-    if (words.length === 0 && !wantsHelp) throw new UsageError('no command given', mainUsage());
-    if (wantsHelp) {
-      const group = COMMANDS.filter((c) => c.name.startsWith(`${commandWords[0]} `));
-      return { kind: 'help', text: group.length ? group.map(commandUsage).join('\n\n') : mainUsage() };
-    }
-    const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `));
-    if (group.length) {
-      const sub = words[1] === undefined ? 'a subcommand is missing' : `unknown subcommand "${words[1]}"`;
-      throw new UsageError(`${sub}: tdx ${words[0]} ${group.map((c) => c.name.split(' ')[1]).join('|')}`, mainUsage());
-    }
-    throw new UsageError(`unknown command "${words[0]}"`, mainUsage());
-  }
-  if (wantsHelp) return { kind: 'help', text: commandUsage(spec) };
-
-  const usage = commandUsage(spec);
-  let parsed;
+  const state: ParseState = { help: '' };
+  const program = buildProgram(state);
   try {
-    parsed = parseArgs({ args: argv, options: toParseArgsOptions({ ...GLOBAL_OPTIONS, ...spec.options }), allowPositionals: true, strict: true });
+    program.parse(argv, { from: 'user' });
   } catch (error) {
-    // Node's messages name the option ("Unknown option '--x'", "Option '--entry <value>' argument missing").
-    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, ''), usage);
+    if (error instanceof HelpShown) return { kind: 'help', text: state.help.trimEnd() };
+    throw error;
   }
-  const positionals = parsed.positionals.slice(spec.name.split(' ').length);
+  if (!state.ran) throw new Error('the command line parsed to no command');
+  const { spec, command } = state.ran;
+  const usage = command.helpInformation();
+
+  const positionals = command.args;
   if (positionals.length < spec.args.length) throw new UsageError(`missing ${spec.args[positionals.length].name}`, usage);
   if (positionals.length > spec.args.length) throw new UsageError(`unexpected argument "${positionals[spec.args.length]}"`, usage);
 
+  const values = command.opts<Record<string, string | boolean | undefined>>();
   const options: Record<string, string | boolean | undefined> = {};
   for (const [name, o] of Object.entries(spec.options)) {
-    const value = parsed.values[name] as string | boolean | undefined;
+    const value = values[name];
     if (o.required && (value === undefined || value === '')) throw new UsageError(`--${name} is required`, usage);
     if (typeof value === 'string' && o.choices && !o.choices.includes(value)) {
       throw new UsageError(`--${name} must be one of ${o.choices.join(', ')} (got "${value}")`, usage);
@@ -244,12 +293,13 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
     options[name] = value;
   }
 
-  const nodeUrl = (parsed.values.node as string | undefined) || env.TDX_NODE_URL || DEFAULT_NODE_URL;
+  const globals = program.opts<{ node?: string; token?: string; json?: boolean }>();
+  const nodeUrl = globals.node || env.TDX_NODE_URL || DEFAULT_NODE_URL;
   try {
     const url = new URL(nodeUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
   } catch {
-    throw new UsageError(`the node URL "${nodeUrl}" is not an http(s) URL (from ${parsed.values.node ? '--node' : 'TDX_NODE_URL'})`);
+    throw new UsageError(`the node URL "${nodeUrl}" is not an http(s) URL (from ${globals.node ? '--node' : 'TDX_NODE_URL'})`);
   }
 
   return {
@@ -259,8 +309,8 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
       args: Object.fromEntries(spec.args.map((a, i) => [a.name, positionals[i]])),
       options,
       nodeUrl,
-      json: parsed.values.json === true,
-      ...tokenOf(parsed.values.token as string | undefined, env.TDX_TOKEN),
+      json: globals.json === true,
+      ...tokenOf(globals.token, env.TDX_TOKEN),
     },
   };
 }

@@ -50,6 +50,13 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/*
+ * Our own rather than cli-progress: that library redraws on a timer of its own, reads the wall
+ * clock itself and moves the cursor with ANSI escapes, so a test can neither drive it nor check
+ * what it wrote; its rate and ETA would be computed here, while a return job's come from the node.
+ * What is needed is one line redrawn with `\r`, or a plain line now and then, in under 50 lines.
+ */
+
 /**
  * One live status line. On a terminal it redraws itself in place (`\r`, at most every `redrawMs`);
  * elsewhere (a pipe, a log file, CI) it prints a plain line every `lineEveryMs`, so logs stay readable.

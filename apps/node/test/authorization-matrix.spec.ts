@@ -1,4 +1,4 @@
-// Who may call what (issue 4, Articles 6, 7 and 9): every role, and the public, against every route
+// Who may call what (Articles 6, 7 and 9): every role, and the public, against every route
 // the running node serves. The routes come from the application itself, so a new endpoint that is
 // not in MATRIX fails this test until someone decides who may call it.
 import { randomUUID } from 'node:crypto';

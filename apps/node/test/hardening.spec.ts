@@ -6,7 +6,7 @@ import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 
 /**
- * HTTP hardening of a node (issue 4, item 6), on real PostgreSQL and NATS: sign-in and open-data
+ * HTTP hardening of a node, on real PostgreSQL and NATS: sign-in and open-data
  * rate limits, proxy trust, security headers (Swagger UI included), CORS, body, upload and URL
  * limits, and error answers without internals. Client addresses are told through
  * X-Forwarded-For to a node that trusts its loopback proxy; another node trusts no proxy.

@@ -48,7 +48,7 @@ async function rawClient(url: string, tls: TlsFiles | null, as?: { credential?: 
 }
 
 /**
- * Issue 4, item 4: the NATS configurations of deploy/nats on real nats-servers in the production
+ * The NATS configurations of deploy/nats on real nats-servers in the production
  * topology (province <- city <- county, each server its own JetStream domain, each a leaf of its
  * parent's), with a county on its own server (Xihu 330106) and one hosted on the city's server
  * (Binjiang 330108, Article 9). Every node connects with its own NKey; every leaf link with its

@@ -9,7 +9,7 @@ import { sampleEntry, sampleInstitution } from './support/samples';
 import { LinkInjector, sealedEntry, wire } from './support/replication';
 
 /**
- * Node identity (issue 4) on the real PostgreSQL and NATS: joins wait for an operator, a revoked
+ * Node identity on the real PostgreSQL and NATS: joins wait for an operator, a revoked
  * node is refused, and an expired trust list fails closed until a newer one arrives.
  */
 describe('node identity', () => {

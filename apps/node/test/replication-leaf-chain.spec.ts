@@ -4,7 +4,7 @@ import { sampleEntry, sampleInstitution } from './support/samples';
 import { LeafServer } from './support/leaf-chain';
 
 /**
- * The production topology (DESIGN.md §3): each node on its own nats-server, each server a
+ * The production topology: each node on its own nats-server, each server a
  * leaf node of its parent's. Replication crosses two leaf links, and a county keeps working
  * while its city's server is down.
  */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createTestDatabase, deleteNamespaceStreams, NODE_MAIN, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 
 /**
- * Secrets never reach a node's logs (issue 4, item 6; DESIGN "Secrets never reach logs"). A real
+ * Secrets never reach a node's logs. A real
  * node process runs at LOG_LEVEL=debug with known secrets in its environment — a database
  * password (the test server trusts any), NATS user and password (the test server ignores them),
  * ADMIN_PASSWORD, METRICS_TOKEN — and its private key file. It is exercised (failed and successful

@@ -1,8 +1,8 @@
 /**
  * NATS names. Each hop has its own subjects, so a stream never captures a subject that also
- * crosses a leaf link to another stream (DESIGN.md §7). Everything sits under a namespace
- * (`NATS_NAMESPACE`, default `tdx`) so that separate federations (production, staging, a test
- * run) can share one NATS server without seeing each other.
+ * crosses a leaf link to another stream: it would store every message twice (docs/protocol.md,
+ * "Names"). Everything sits under a namespace (`NATS_NAMESPACE`, default `tdx`) so that separate
+ * federations (production, staging, a test run) can share one NATS server without seeing each other.
  */
 export const DEFAULT_NAMESPACE = 'tdx';
 export const NAMESPACE_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
@@ -17,12 +17,12 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     /**
      * Core NATS request/reply: a child asks its parent to record it. The last token names the
      * sender, so NATS permissions let a node send only as itself; the parent refuses a join
-     * signed by anyone else (issue 4).
+     * signed by anyone else.
      */
     join: (parent: string, child: string) => `${namespace}.join.${parent}.${child}`,
     /** What a parent answers: joins from any of its children. */
     joinWildcard: (parent: string) => `${namespace}.join.${parent}.*`,
-    /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor (issue 3), sent as `requester`. */
+    /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor, sent as `requester`. */
     return: (holder: string, requester: string) => `${namespace}.return.${holder}.${requester}`,
     /** What a holder answers: return messages from any node below it. */
     returnWildcard: (holder: string) => `${namespace}.return.${holder}.*`,
@@ -32,7 +32,7 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
      * its own replies: `<prefix>.>`.
      */
     inboxPrefix: (node: string) => `_INBOX_${namespace}_${node}`,
-    /** Core NATS request/reply: a node hands out its copy of the signed trust list (issue 4). */
+    /** Core NATS request/reply: a node hands out its copy of the signed trust list. */
     trust: (node: string) => `${namespace}.trust.${node}`,
     /** Core NATS: a node announces that it holds a newer trust list; its children then fetch it. */
     trustUpdated: (node: string) => `${namespace}.trust.updated.${node}`,

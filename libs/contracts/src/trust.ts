@@ -3,7 +3,7 @@ import { isDivisionCode } from '@tdx/divisions';
 import type { SigningKey } from './envelope';
 
 /**
- * The trust list (issue 4): the province's signed statement of which key each node of the
+ * The trust list: the province's signed statement of which key each node of the
  * federation signs with. It flows down the tree (each node fetches it from its parent), and every
  * node verifies what other nodes sign against it: a node missing from the list, or a list past its
  * expiry, is not trusted (fail closed). See docs/protocol.md, "Node identity".

@@ -1,4 +1,4 @@
-/** The catalog vocabulary of DESIGN.md §2, shared by the API, the database and the wire. */
+/** The catalog vocabulary (entry types, grades, share and open types), shared by the API, the database and the wire. */
 
 export const ENTRY_TYPES = ['data', 'application', 'component', 'compute'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];

@@ -1,4 +1,7 @@
-/** GB/T 2260 six-digit administrative division codes and the jurisdiction rule of DESIGN.md. */
+/**
+ * GB/T 2260 six-digit administrative division codes, and the jurisdiction rule: a code is inside a
+ * node's jurisdiction when it shares the node's prefix (2 digits for a province, 4 for a city, 6 for a county).
+ */
 
 export type DivisionLevel = 'province' | 'city' | 'county';
 

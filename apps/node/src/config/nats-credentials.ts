@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { nkeys } from '@nats-io/transport-node';
 
 /**
- * The node's NATS credential (issue 4): an NKey user seed in a file (NATS_NKEY_SEED_FILE). The
+ * The node's NATS credential: an NKey user seed in a file (NATS_NKEY_SEED_FILE). The
  * nats-server configuration holds only the public key with its permissions (deploy/nats), so it
  * can be reviewed and committed without secrets; the seed never crosses the wire (the server
  * sends a nonce, the client signs it). Messages here name the file, never its content.

@@ -13,7 +13,7 @@ export interface NodeConfig {
   natsUrl: string;
   /** Prefix of every subject and stream name; separates federations sharing one NATS server. */
   natsNamespace: string;
-  /** The node's NATS credential: a file holding its NKey user seed (issue 4); null on a server without authentication. */
+  /** The node's NATS credential: a file holding its NKey user seed; null on a server without authentication. */
   natsNkeySeedFile: string | null;
   /** CA, client certificate and key for TLS to the nats-server (NATS_TLS_*); null: the client's defaults. */
   natsTls: NatsTlsFiles | null;

@@ -4,6 +4,7 @@ import { jetstream, JetStreamClient, jetstreamManager, JetStreamManager } from '
 import { NatsNames, subjectsFor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { readNkeySeed } from '../config/nats-credentials';
+import { retryWithBackoff } from '../common/backoff';
 
 export interface NatsHandles {
   names: NatsNames;
@@ -41,42 +42,40 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
   private reconnecting = false;
 
   private async connectLoop(): Promise<void> {
-    let delay = 250;
-    while (!this.stopped) {
-      try {
-        const names = subjectsFor(this.config.natsNamespace);
-        const seedFile = this.config.natsNkeySeedFile;
-        const nc = await connect({
-          servers: this.config.natsUrl.split(','),
-          name: `tdx-node-${this.config.code}`,
-          // Replies (joins, returns, JetStream acks, pulled messages) come under this node's own
-          // prefix: its NATS user may subscribe to no other inbox (issue 4, deploy/nats).
-          inboxPrefix: names.inboxPrefix(this.config.code),
-          // The seed is read at every (re)connect, so a replaced seed file needs no restart.
-          ...(seedFile ? { authenticator: nkeyAuthenticator(() => readNkeySeed(seedFile)) } : {}),
-          // The client reads these files at every (re)connect too: renewed certificates need no restart.
-          ...(this.config.natsTls ? { tls: { ...this.config.natsTls } } : {}),
-          // A refused credential (a server not yet updated) is retried like any outage, never given up.
-          ignoreAuthErrorAbort: true,
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 500,
-          pingInterval: 10_000,
-        });
-        if (this.stopped) {
-          await nc.close();
-          return;
-        }
-        void this.watchStatus(nc);
-        this.handles = { names, nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
-        this.logger.log(`connected to NATS ${nc.getServer()}`);
-        this.waiters.splice(0).forEach((resolve) => resolve(this.handles as NatsHandles));
-        return;
-      } catch (error) {
-        this.logger.warn(`NATS not reachable (${(error as Error).message}); retrying in ${delay} ms`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, 10_000);
-      }
+    await retryWithBackoff(() => this.connectOnce(), {
+      maxMs: 10_000,
+      running: () => !this.stopped,
+      onError: (error, delay) => this.logger.warn(`NATS not reachable (${error.message}); retrying in ${delay} ms`),
+    });
+  }
+
+  private async connectOnce(): Promise<void> {
+    const names = subjectsFor(this.config.natsNamespace);
+    const seedFile = this.config.natsNkeySeedFile;
+    const nc = await connect({
+      servers: this.config.natsUrl.split(','),
+      name: `tdx-node-${this.config.code}`,
+      // Replies (joins, returns, JetStream acks, pulled messages) come under this node's own
+      // prefix: its NATS user may subscribe to no other inbox (deploy/nats), so no node reads another's replies.
+      inboxPrefix: names.inboxPrefix(this.config.code),
+      // The seed is read at every (re)connect, so a replaced seed file needs no restart.
+      ...(seedFile ? { authenticator: nkeyAuthenticator(() => readNkeySeed(seedFile)) } : {}),
+      // The client reads these files at every (re)connect too: renewed certificates need no restart.
+      ...(this.config.natsTls ? { tls: { ...this.config.natsTls } } : {}),
+      // A refused credential (a server not yet updated) is retried like any outage, never given up.
+      ignoreAuthErrorAbort: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      pingInterval: 10_000,
+    });
+    if (this.stopped) {
+      await nc.close();
+      return;
     }
+    void this.watchStatus(nc);
+    this.handles = { names, nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+    this.logger.log(`connected to NATS ${nc.getServer()}`);
+    this.waiters.splice(0).forEach((resolve) => resolve(this.handles as NatsHandles));
   }
 
   private async watchStatus(nc: NatsConnection): Promise<void> {
@@ -93,8 +92,4 @@ export class NatsLink implements OnModuleInit, OnApplicationShutdown {
     this.stopped = true;
     if (this.handles && !this.handles.nc.isClosed()) await this.handles.nc.drain().catch(() => undefined);
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -18,6 +18,12 @@ const NONE: CsvResult = { kind: 'none' };
  * double quotes, and then holds commas, line breaks (CRLF or LF, kept as they were) and doubled
  * quotes. Records end with CRLF or LF. Blank lines are skipped. An empty unquoted field is null
  * and `""` is the empty string. Feed lines in order with `line()`, then call `end()`.
+ *
+ * Our own rather than csv-parse, because the library costs the upload its throughput:
+ * `npm run bench:csv` (200,000 upload records, 64 KiB chunks, one process, medians of three) read
+ * 960,000 records/s here (with LineSplitter), csv-parse 7 13,000 records/s giving the same output
+ * (line numbers, null for an empty field) and 113,000 records/s at its barest (no line numbers,
+ * "" and empty alike): a ratio of 0.014, and 0.12 at best.
  */
 export class CsvRecordParser {
   private fields: (string | null)[] = [];

@@ -7,7 +7,9 @@ import {
   EnvelopeError, JoinReply, keyFingerprint, openEnvelope, publicKeyFromBase64url, senderOfSubject, signJoinAnswer, verifyEnvelope,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
+import { NatsHandles, NatsLink } from '../core/nats-link';
+import { retryWithBackoff } from '../common/backoff';
+import { sleep } from '../common/sleep';
 import { RecordApplier } from './record-applier';
 import { RequestLimits } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
@@ -90,7 +92,11 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
 
   private async start(): Promise<void> {
     const handles = await this.nats.ready();
-    await retrying(() => this.ensureStream(handles), (e) => this.logger.warn(`cannot create inbound stream: ${e}`), () => this.stopped);
+    await retryWithBackoff(() => this.ensureStream(handles), {
+      maxMs: 10_000,
+      running: () => !this.stopped,
+      onError: (error) => this.logger.warn(`cannot create inbound stream: ${error.message}`),
+    });
     this.joinSubscription = handles.nc.subscribe(handles.names.joinWildcard(this.config.code), {
       callback: (error, msg) => {
         if (!error) void this.answerJoin(handles, msg);
@@ -214,21 +220,19 @@ class ChildLinkWorker {
   }
 
   private async run(): Promise<void> {
-    let backoff = 250;
     while (this.running) {
-      try {
+      const messages = await retryWithBackoff(async () => {
         await this.ensureConsumer(this.handles);
         const consumer = await this.handles.js.consumers.get(this.handles.names.upStream(this.self), this.handles.names.childConsumer(this.child));
-        const messages = await consumer.consume({ max_messages: 1000 });
-        this.closeCurrent = () => messages.close();
-        backoff = 250;
-        await this.drain(messages);
-      } catch (error) {
-        if (!this.running) return;
-        this.logger.warn(`link from ${this.child}: ${(error as Error).message}; resuming in ${backoff} ms`);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+        return consumer.consume({ max_messages: 1000 });
+      }, {
+        maxMs: 10_000,
+        running: () => this.running,
+        onError: (error, delay) => this.logger.warn(`link from ${this.child}: ${error.message}; resuming in ${delay} ms`),
+      });
+      if (!messages) return;
+      this.closeCurrent = () => messages.close();
+      await this.drain(messages);
     }
   }
 
@@ -264,18 +268,5 @@ class ChildLinkWorker {
       }
     }
     await pump.catch(() => undefined);
-  }
-}
-
-async function retrying(action: () => Promise<void>, onError: (message: string) => void, stopped: () => boolean): Promise<void> {
-  let backoff = 250;
-  while (!stopped()) {
-    try {
-      return await action();
-    } catch (error) {
-      onError((error as Error).message);
-      await sleep(backoff);
-      backoff = Math.min(backoff * 2, 10_000);
-    }
   }
 }

@@ -31,7 +31,7 @@ export interface ChildLinkStatus {
   lastErrorAt: string | null;
 }
 
-/** Per link: where it stands, what waits, and the last thing that went wrong (DESIGN.md §7, CKAN lesson). */
+/** Per link: where it stands, what waits, and the last thing that went wrong, so a stalled or broken link is visible, never silent. */
 @Injectable()
 export class FederationStatusService {
   constructor(

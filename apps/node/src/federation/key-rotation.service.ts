@@ -11,7 +11,7 @@ import { ParentLinkService } from './parent-link.service';
 export class RotationFailed extends Error {}
 
 /**
- * Rotation of this node's own key (issue 4). The operator asks for it; the node creates the new
+ * Rotation of this node's own key. The operator asks for it; the node creates the new
  * key beside the current one (`<NODE_KEY_FILE>.next`) and announces it to its parent in a join
  * signed with the new key and carrying the old key's hand-over. The parent and every ancestor
  * record it (the old key kept as the previous one), and the province names both in its next

@@ -4,7 +4,9 @@ import { encodeEnvelope, JoinBody, JoinReply, newNonce, openJoinAnswer, sealReco
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
-import { NatsHandles, NatsLink, sleep } from '../core/nats-link';
+import { NatsHandles, NatsLink } from '../core/nats-link';
+import { retryWithBackoff } from '../common/backoff';
+import { sleep } from '../common/sleep';
 import { Wakeup } from '../common/wakeup';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSignal } from '../outbox/outbox-signal';
@@ -59,44 +61,47 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   private async run(parent: string): Promise<void> {
     const handles = await this.nats.ready();
     await this.join(handles, parent);
-    let backoff = 250;
     while (this.running) {
-      try {
-        const sent = await this.relayOnce(handles, parent);
-        backoff = 250;
-        if (sent === 0) await this.idle(IDLE_POLL_MS);
-      } catch (error) {
-        const message = (error as Error).message;
-        this.logger.warn(`relay to ${parent} failed: ${message}; retrying in ${backoff} ms`);
-        await this.links.parentError(this.dataSource.manager, parent, message).catch(() => undefined);
-        await this.backOff(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
+      const sent = await retryWithBackoff(() => this.relayOnce(handles, parent), {
+        ...this.retrying,
+        onError: async (error, delay) => {
+          this.logger.warn(`relay to ${parent} failed: ${error.message}; retrying in ${delay} ms`);
+          await this.links.parentError(this.dataSource.manager, parent, error.message).catch(() => undefined);
+        },
+      });
+      if (sent === 0) await this.idle(IDLE_POLL_MS);
     }
   }
 
   private async join(handles: NatsHandles, parent: string): Promise<void> {
-    let backoff = 250;
-    while (this.running) {
-      let reason: string;
+    const reply = await retryWithBackoff(async () => {
+      let reply: JoinReply;
       try {
-        const reply = await this.joinOnce(handles, parent);
-        if (reply.ok) {
-          this.joined = true;
-          this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
-          this.trust.nodesChanged(); // fetch the trust list now that the parent answers
-          return;
-        }
-        reason = reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`;
+        reply = await this.joinOnce(handles, parent);
       } catch (error) {
-        reason = `join request to ${parent} failed: ${(error as Error).message}`;
+        throw new Error(`join request to ${parent} failed: ${(error as Error).message}`);
       }
-      this.logger.warn(`${reason}; retrying in ${backoff} ms`);
-      await this.links.parentError(this.dataSource.manager, parent, reason).catch(() => undefined);
-      await this.backOff(backoff);
-      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-    }
+      if (!reply.ok) throw new Error(reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`);
+      return reply;
+    }, {
+      ...this.retrying,
+      onError: async (error, delay) => {
+        this.logger.warn(`${error.message}; retrying in ${delay} ms`);
+        await this.links.parentError(this.dataSource.manager, parent, error.message).catch(() => undefined);
+      },
+    });
+    if (!reply) return;
+    this.joined = true;
+    this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
+    this.trust.nodesChanged(); // fetch the trust list now that the parent answers
   }
+
+  /** How the join and the relay retry: up to MAX_BACKOFF_MS apart, until the node stops. */
+  private readonly retrying = {
+    maxMs: MAX_BACKOFF_MS,
+    running: () => this.running,
+    wait: (ms: number) => this.backOff(ms),
+  };
 
   /**
    * One join request, signed with `key` (a rotation's new key, which then carries the old key's

@@ -12,7 +12,7 @@ function divisionCode(code: string): string {
   return code;
 }
 
-/** Node identity (issue 4): joins waiting for approval, rejection, revocation, and the trust list this node holds. */
+/** Node identity (docs/protocol.md, "Node identity"): joins waiting for approval, rejection, revocation, and the trust list this node holds. */
 @ApiTags('federation')
 @Controller('api/v1/federation')
 export class NodeIdentityController {

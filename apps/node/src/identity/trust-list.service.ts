@@ -11,6 +11,7 @@ import { NatsLink } from '../core/nats-link';
 import { TrustListRepository } from './trust-list.repository';
 import { NodeRegistryRepository } from './node-registry.repository';
 import { Wakeup } from '../common/wakeup';
+import { Backoff } from '../common/backoff';
 import { RequestLimits, senderOfReply } from '../core/nats-request-limits';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { trustListAdopted } from './trust-audit';
@@ -34,7 +35,7 @@ const QUIET_FAILURE_MS = 30_000;
 const ALARM_SHARE = 0.25;
 
 /**
- * The province's signed trust list at this node (issue 4; docs/protocol.md, "Node identity").
+ * The province's signed trust list at this node (docs/protocol.md, "Node identity").
  * The province issues it: at start, whenever the set of approved nodes changes, and again each
  * quarter of its validity. Every other node fetches it from its parent, when the parent
  * announces a newer one and every TRUST_REFRESH seconds, verifies it with the province's key,
@@ -179,7 +180,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async run(): Promise<void> {
-    let backoff = 250;
+    const backoff = new Backoff(MAX_BACKOFF_MS);
     let failingSince: number | undefined;
     const refreshMs = this.config.identity.trustRefreshSeconds * 1000;
     while (this.running) {
@@ -194,16 +195,15 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
           await this.fetchFromParent();
         }
         this.watchExpiry();
-        backoff = 250;
+        backoff.reset();
         failingSince = undefined;
       } catch (error) {
         // A node that has just started (not joined, parent not up yet) fails a few times by design:
         // a warning only once it has lasted QUIET_FAILURE_MS; the expiry alarm covers the rest.
         failingSince ??= Date.now();
         const log = Date.now() - failingSince >= QUIET_FAILURE_MS ? 'warn' : 'debug';
-        this.logger[log](`trust list: ${(error as Error).message}; retrying in ${backoff} ms`);
-        wait = backoff;
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        wait = backoff.next();
+        this.logger[log](`trust list: ${(error as Error).message}; retrying in ${wait} ms`);
       }
       await this.wakeup.sleep(wait);
     }

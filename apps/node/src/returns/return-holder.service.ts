@@ -136,7 +136,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   private async authenticate(msg: Msg, message: ReturnMessage): Promise<void> {
     const forbidden = (text: string) => DomainRefusal.forbidden(text);
     if (message.to !== this.config.code) throw forbidden(`the message is addressed to ${message.to}, not ${this.config.code}`);
-    // The subject names the sender and NATS lets a node send only as itself (issue 4).
+    // The subject names the sender and NATS lets a node send only as itself (deploy/nats permissions).
     const sender = senderOfSubject(msg.subject);
     if (message.from !== sender) throw forbidden(`the message is sent as ${sender} but signed as ${message.from}`);
     if (!isStrictlyBelow(message.from, this.config.code)) throw forbidden(`${message.from} is not below ${this.config.code} (Article 9)`);

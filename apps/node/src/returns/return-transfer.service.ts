@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { ReturnChunk, ReturnErrorBody, ReturnPlan, returnJurisdiction, ReturnRequestState, sha256Hex, UpdateCycle } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { sleep } from '../core/nats-link';
+import { retryWithBackoff } from '../common/backoff';
 import { Wakeup } from '../common/wakeup';
 import { RequestRow, ReturnRequestRepository } from './return-request.repository';
 import { JobRow, ReturnJobRepository } from './return-job.repository';
@@ -170,34 +170,34 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
 
   /** `firstPlan`: the plan from 0 already asked for a new full job (startGranted); used on the first attempt only. */
   private async runJob(jobId: string, firstPlan?: Promise<ReturnPlan>): Promise<void> {
-    let backoff = 250;
-    while (this.running) {
+    const attempt = async (): Promise<void> => {
       const job = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
       if (job && job.state !== 'queued' && job.state !== 'running') return;
-      try {
-        if (!job) throw new Error('job not readable (database?)');
-        const request = await this.requests.findRequest(this.dataSource.manager, job.requestId);
-        if (!request) throw new Error(`request ${job.requestId} is gone`);
-        await this.jobs.startJob(this.dataSource.manager, job.id);
-        await this.writer.forgetRangesAhead(job.id);
-        const fresh = job.kind === 'full' && job.afterSeq === 0 && job.tombstonesAfter === null;
-        const prefetched = fresh ? firstPlan : undefined;
-        firstPlan = undefined;
-        await this.transfer(job, request, prefetched);
-        return;
-      } catch (error) {
-        if (!this.running) return;
-        const message = (error as Error).message;
-        if (error instanceof PermanentRefusal) {
-          await this.jobs.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
-          this.logger.warn(`return job ${jobId} failed: ${message}`);
-          return;
-        }
-        this.logger.warn(`return job ${jobId}: ${message}; retrying in ${backoff} ms`);
-        await this.jobs.jobError(this.dataSource.manager, jobId, message).catch(() => undefined);
-        await sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
+      if (!job) throw new Error('job not readable (database?)');
+      const request = await this.requests.findRequest(this.dataSource.manager, job.requestId);
+      if (!request) throw new Error(`request ${job.requestId} is gone`);
+      await this.jobs.startJob(this.dataSource.manager, job.id);
+      await this.writer.forgetRangesAhead(job.id);
+      const fresh = job.kind === 'full' && job.afterSeq === 0 && job.tombstonesAfter === null;
+      const prefetched = fresh ? firstPlan : undefined;
+      firstPlan = undefined;
+      await this.transfer(job, request, prefetched);
+    };
+    try {
+      await retryWithBackoff(attempt, {
+        maxMs: MAX_BACKOFF_MS,
+        running: () => this.running,
+        permanent: (error) => error instanceof PermanentRefusal,
+        onError: async (error, delay) => {
+          this.logger.warn(`return job ${jobId}: ${error.message}; retrying in ${delay} ms`);
+          await this.jobs.jobError(this.dataSource.manager, jobId, error.message).catch(() => undefined);
+        },
+      });
+    } catch (error) {
+      // Only a permanent refusal comes out of the retrying: the job fails for good.
+      const message = (error as Error).message;
+      await this.jobs.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
+      this.logger.warn(`return job ${jobId} failed: ${message}`);
     }
   }
 

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The audit log (issue 4): `audit_record`, hash-chained, append-only, and `audit_head`, the one row
+ * The audit log: `audit_record`, hash-chained, append-only, and `audit_head`, the one row
  * that says where the chain ends. Appends are linear because every insert locks the head row; the
  * database itself refuses records that do not continue the chain, and any UPDATE, DELETE or
  * TRUNCATE of a record. Someone able to switch those triggers off (a superuser) can still tamper:

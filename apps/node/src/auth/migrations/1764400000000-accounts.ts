@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Local accounts, their roles, refresh-token families, and the node's sign-in settings (issue 4). */
+/** Local accounts, their roles, refresh-token families, and the node's sign-in settings. */
 export class Accounts1764400000000 implements MigrationInterface {
   name = 'Accounts1764400000000';
 

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Node identity (issue 4). A direct child's join waits for an operator (status `pending`, with
+ * Node identity: a node is admitted only on its parent's approval. A direct child's join waits for an operator (status `pending`, with
  * the signed join kept to forward once approved); an operator can reject it or later revoke a
  * node. Nodes that joined before this migration were accepted on first use: they stay approved.
  * `trust_list` holds the newest verified copy of the province's signed trust list.

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Key rotation (issue 4): after a rotation a node's previous key is kept, for what it signed before. */
+/** Key rotation: after a rotation a node's previous key is kept, for what it signed before. */
 export class KeyRotation1764320001000 implements MigrationInterface {
   name = 'KeyRotation1764320001000';
 
