@@ -27,7 +27,8 @@ function runAudit() {
     // Bounded: a registry that never answers must not hold CI up.
     const args = ['audit', '--omit=dev', '--json', '--fetch-retries=1', '--fetch-timeout=60000'];
     execFile('npm', args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024, timeout: AUDIT_TIMEOUT_MS }, (error, stdout, stderr) =>
-      done({ stdout, stderr, timedOut: Boolean(error?.killed), spawnError: error && typeof error.code === 'string' ? error : undefined }));
+      done({ stdout, stderr, timedOut: Boolean(error?.killed), spawnError: error && typeof error.code === 'string' ? error : undefined }),
+    );
   });
 }
 
@@ -101,14 +102,19 @@ async function main() {
   }
   for (const f of blocking) console.log(`  FAIL: ${f.advisory} ${f.package} ${f.range ?? ''} (${f.severity}): ${f.title} ${f.url ?? ''}`);
   if (blocking.length > 0) {
-    console.log(`npm audit: ${blocking.length} high or critical advisor${blocking.length === 1 ? 'y' : 'ies'} without a documented exception: upgrade, or add each to .ci/npm-audit-exceptions.json with its reason`);
+    console.log(
+      `npm audit: ${blocking.length} high or critical advisor${blocking.length === 1 ? 'y' : 'ies'} without a documented exception: upgrade, or add each to .ci/npm-audit-exceptions.json with its reason`,
+    );
     return 1;
   }
   console.log('npm audit: no high or critical advisory without a documented exception');
   return 0;
 }
 
-main().then((code) => process.exit(code), (error) => {
-  console.error(`npm audit check: ${error.message}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`npm audit check: ${error.message}`);
+    process.exit(2);
+  },
+);

@@ -15,10 +15,17 @@ function advisory(name: string, severity: string, ghsa: string) {
 }
 
 function report(...vias: ReturnType<typeof advisory>[]) {
-  const vulnerabilities = Object.fromEntries(vias.map((via) => [via.name, { name: via.name, severity: via.severity, via: [via], effects: [], fixAvailable: false }]));
+  const vulnerabilities = Object.fromEntries(
+    vias.map((via) => [via.name, { name: via.name, severity: via.severity, via: [via], effects: [], fixAvailable: false }]),
+  );
   // A package vulnerable only through another names it as a string.
-  if (vias.length > 0) vulnerabilities.wrapper = { name: 'wrapper', severity: vias[0].severity, via: [vias[0].name as never], effects: [], fixAvailable: false };
-  return { auditReportVersion: 2, vulnerabilities, metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: vias.length, critical: 0, total: vias.length } } };
+  if (vias.length > 0)
+    vulnerabilities.wrapper = { name: 'wrapper', severity: vias[0].severity, via: [vias[0].name as never], effects: [], fixAvailable: false };
+  return {
+    auditReportVersion: 2,
+    vulnerabilities,
+    metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: vias.length, critical: 0, total: vias.length } },
+  };
 }
 
 describe('npm audit check', () => {
@@ -33,12 +40,16 @@ describe('npm audit check', () => {
     writeFileSync(exceptionsFile, typeof exceptions === 'string' ? exceptions : JSON.stringify({ exceptions }));
     return new Promise((done) => {
       execFile(process.execPath, [SCRIPT, '--report', reportFile, '--exceptions', exceptionsFile], (error, stdout, stderr) =>
-        done({ code: error ? Number(error.code) : 0, output: stdout + stderr }));
+        done({ code: error ? Number(error.code) : 0, output: stdout + stderr }),
+      );
     });
   }
 
   it('passes a report without high or critical advisories', async () => {
-    expect(await check(report(advisory('a', 'moderate', 'GHSA-aaaa-bbbb-cccc')))).toMatchObject({ code: 0, output: expect.stringContaining('no high or critical') });
+    expect(await check(report(advisory('a', 'moderate', 'GHSA-aaaa-bbbb-cccc')))).toMatchObject({
+      code: 0,
+      output: expect.stringContaining('no high or critical'),
+    });
   });
 
   it('fails on a high or critical advisory, naming it', async () => {
@@ -62,7 +73,15 @@ describe('npm audit check', () => {
   });
 
   it.each([
-    ['a registry that does not serve the audit endpoint', { message: '405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk', method: 'POST', uri: 'https://registry.example/-/npm/v1/security/advisories/bulk', statusCode: 405 }],
+    [
+      'a registry that does not serve the audit endpoint',
+      {
+        message: '405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk',
+        method: 'POST',
+        uri: 'https://registry.example/-/npm/v1/security/advisories/bulk',
+        statusCode: 405,
+      },
+    ],
     ['no network', { error: { code: 'ENOTFOUND', summary: 'request to https://registry.example/-/npm/v1/security/advisories/bulk failed', detail: '' } }],
   ])('passes, saying plainly that nothing was checked, when the endpoint cannot be reached: %s', async (_label, output) => {
     const result = await check(output);

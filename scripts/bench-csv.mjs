@@ -44,7 +44,9 @@ function makeFile(n) {
     else if (i % 10 === 6) note = `"a ""quoted"" word in note ${i}"`;
     else if (i % 100 === 9) note = `"two lines\nin note ${i}"`;
     else if (i % 10 === 8) note = '';
-    lines.push(`r${i},${region},杭州市企业${i % 997},${(i * 37) % 100000}.${String(i % 100).padStart(2, '0')},2026-${String((i % 12) + 1).padStart(2, '0')}-15,${i % 2 === 0},${note}`);
+    lines.push(
+      `r${i},${region},杭州市企业${i % 997},${(i * 37) % 100000}.${String(i % 100).padStart(2, '0')},2026-${String((i % 12) + 1).padStart(2, '0')}-15,${i % 2 === 0},${note}`,
+    );
   }
   return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
 }
@@ -118,7 +120,11 @@ function runLibraryBare(chunks) {
       relax_column_count: true,
       max_record_size: ours.MAX_LINE_BYTES,
       on_record: (record) => {
-        take(state, record.map((field) => (field === '' ? null : field)), 0);
+        take(
+          state,
+          record.map((field) => (field === '' ? null : field)),
+          0,
+        );
         return null;
       },
     });
@@ -164,7 +170,9 @@ const figures = {};
 for (const [name, list] of Object.entries(times)) {
   const ms = median(list);
   figures[name] = { ms: Math.round(ms), recordsPerSecond: Math.round(rows / (ms / 1000)) };
-  console.log(`${name.padEnd(18)} ${figures[name].recordsPerSecond.toLocaleString('en-US').padStart(11)} records/s  (median ${ms.toFixed(0)} ms; runs ${list.map((t) => t.toFixed(0)).join(', ')} ms)`);
+  console.log(
+    `${name.padEnd(18)} ${figures[name].recordsPerSecond.toLocaleString('en-US').padStart(11)} records/s  (median ${ms.toFixed(0)} ms; runs ${list.map((t) => t.toFixed(0)).join(', ')} ms)`,
+  );
 }
 const ratio = figures['csv-parse'].recordsPerSecond / figures.ours.recordsPerSecond;
 const ratioBare = figures['csv-parse (bare)'].recordsPerSecond / figures.ours.recordsPerSecond;

@@ -22,7 +22,20 @@ import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, localNode, percentile, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api,
+  approveAndAwaitJoins,
+  databaseUrl,
+  deleteNamespaceStreams,
+  freePort,
+  localNode,
+  percentile,
+  preflight,
+  ROOT,
+  runBenchmark,
+  ScriptError,
+  shown,
+  sleep,
+  withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -48,7 +61,12 @@ function parseArgs(argv, defaults) {
   const result = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !(name in defaults)) throw new ScriptError(`unknown option ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    if (!argv[i].startsWith('--') || !(name in defaults))
+      throw new ScriptError(
+        `unknown option ${argv[i]}; options: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     const value = Number(argv[++i]);
     if (!Number.isFinite(value) || value <= 0) throw new ScriptError(`--${name} needs a positive number`);
     result[name] = value;
@@ -118,7 +136,13 @@ async function rawBaseline(count, size) {
     const stream = `${NAMESPACE.toUpperCase()}_RAW`;
     const subject = `${NAMESPACE}.raw.bench`;
     // Configured like a node's inbound stream (file storage, work queue, a duplicate window, message ids).
-    await jsm.streams.add({ name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File, duplicate_window: nanos(120_000) });
+    await jsm.streams.add({
+      name: stream,
+      subjects: [subject],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      duplicate_window: nanos(120_000),
+    });
     const payload = Buffer.from('x'.repeat(size));
 
     let inFlight = 0;
@@ -129,14 +153,16 @@ async function rawBaseline(count, size) {
       while (inFlight >= RAW_WINDOW) await new Promise((resolve) => (wake = resolve));
       if (failed) throw failed;
       inFlight++;
-      js.publish(subject, payload, { msgID: `raw:${i}`, timeout: 10_000 }).then(
-        () => inFlight--,
-        (error) => ((failed ??= error), inFlight--),
-      ).finally(() => {
-        const w = wake;
-        wake = undefined;
-        w?.();
-      });
+      js.publish(subject, payload, { msgID: `raw:${i}`, timeout: 10_000 })
+        .then(
+          () => inFlight--,
+          (error) => ((failed ??= error), inFlight--),
+        )
+        .finally(() => {
+          const w = wake;
+          wake = undefined;
+          w?.();
+        });
     }
     while (inFlight > 0) await new Promise((resolve) => (wake = resolve));
     if (failed) throw failed;
@@ -174,9 +200,15 @@ async function freshDatabases() {
 async function startChain() {
   for (const { code, parent } of CHAIN) {
     const node = localNode({
-      code, parentCode: parent, port: await freePort(), databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_bench_${code}`),
-      natsUrl: NATS_URL, namespace: NAMESPACE, keyFile: join(keyDir, `node-${code}.pem`),
-      logFile: join(LOG_DIR, `${code}.log`), logLevel: 'warn',
+      code,
+      parentCode: parent,
+      port: await freePort(),
+      databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_bench_${code}`),
+      natsUrl: NATS_URL,
+      namespace: NAMESPACE,
+      keyFile: join(keyDir, `node-${code}.pem`),
+      logFile: join(LOG_DIR, `${code}.log`),
+      logLevel: 'warn',
     }).launch({ append: false });
     nodes.set(code, node);
     await node.waitHealthy();
@@ -187,12 +219,15 @@ async function startChain() {
 
 async function cleanUp() {
   await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
-  for (const code of [COUNTY, '330100', '330000']) await nodes.get(code)?.stop().catch(() => undefined);
+  for (const code of [COUNTY, '330100', '330000'])
+    await nodes
+      .get(code)
+      ?.stop()
+      .catch(() => undefined);
   await withPg(PG_ADMIN_URL, async (client) => {
     for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS tdx_bench_${code} WITH (FORCE)`);
   }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
-  await deleteNamespaceStreams(NATS_URL, NAMESPACE)
-    .catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
+  await deleteNamespaceStreams(NATS_URL, NAMESPACE).catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(keyDir, { recursive: true, force: true });
 }
 
@@ -223,9 +258,11 @@ async function throughput(providerId, cityDb, provinceDb) {
   let written = 0;
   const start = performance.now();
   const progress = setInterval(() => {
-    void Promise.all([countAt(cityDb), countAt(provinceDb)]).then(([city, province]) =>
-      log(`  ${((performance.now() - start) / 1000).toFixed(1)} s: written ${fmt(written)}, city ${fmt(city - before)}, province ${fmt(province - before)}`),
-    ).catch(() => undefined);
+    void Promise.all([countAt(cityDb), countAt(provinceDb)])
+      .then(([city, province]) =>
+        log(`  ${((performance.now() - start) / 1000).toFixed(1)} s: written ${fmt(written)}, city ${fmt(city - before)}, province ${fmt(province - before)}`),
+      )
+      .catch(() => undefined);
   }, 5000);
   try {
     const writer = async () => {
@@ -299,13 +336,17 @@ async function latency(providerId, provinceDb) {
     else if (wait < -50) behind++;
     while (inFlight >= MAX_IN_FLIGHT) await sleep(1);
     inFlight++;
-    requests.push(api(county.url, 'POST', '/api/v1/catalog/entries', entry(providerId, 1_000_000 + i)).then(
-      ({ body }) => {
-        respondedAt.set(body.id, performance.now());
-        updatedAt.set(body.id, Date.parse(body.updatedAt));
-      },
-      () => errors++,
-    ).finally(() => inFlight--));
+    requests.push(
+      api(county.url, 'POST', '/api/v1/catalog/entries', entry(providerId, 1_000_000 + i))
+        .then(
+          ({ body }) => {
+            respondedAt.set(body.id, performance.now());
+            updatedAt.set(body.id, Date.parse(body.updatedAt));
+          },
+          () => errors++,
+        )
+        .finally(() => inFlight--),
+    );
   }
   await Promise.all(requests);
   const sendSeconds = (performance.now() - start) / 1000;
@@ -331,11 +372,19 @@ async function latency(providerId, provinceDb) {
   fromResponse.sort((a, b) => a - b);
   fromUpdatedAt.sort((a, b) => a - b);
   return {
-    sent: total, errors, missing, behind, beforeResponse,
+    sent: total,
+    errors,
+    missing,
+    behind,
+    beforeResponse,
     achievedRate: total / sendSeconds,
     pollIntervalMs: (sendSeconds * 1000) / Math.max(1, polls),
-    p50: percentile(fromResponse, 50), p90: percentile(fromResponse, 90), p99: percentile(fromResponse, 99), max: fromResponse.at(-1),
-    p50FromUpdatedAt: percentile(fromUpdatedAt, 50), p99FromUpdatedAt: percentile(fromUpdatedAt, 99),
+    p50: percentile(fromResponse, 50),
+    p90: percentile(fromResponse, 90),
+    p99: percentile(fromResponse, 99),
+    max: fromResponse.at(-1),
+    p50FromUpdatedAt: percentile(fromUpdatedAt, 50),
+    p99FromUpdatedAt: percentile(fromUpdatedAt, 99),
   };
 }
 
@@ -343,7 +392,9 @@ async function latency(providerId, provinceDb) {
 
 async function main() {
   log(`bench:replication: county ${COUNTY} -> city 330100 -> province 330000; NATS namespace ${NAMESPACE}`);
-  log(`  changes ${options.changes} (bulk ${options.batch} x ${options.inflight} in flight), latency at ${options.rate}/s for ${options.seconds} s, raw baseline ${options.raw} messages`);
+  log(
+    `  changes ${options.changes} (bulk ${options.batch} x ${options.inflight} in flight), latency at ${options.rate}/s for ${options.seconds} s, raw baseline ${options.raw} messages`,
+  );
   await preflight({ pgAdminUrl: PG_ADMIN_URL, natsUrl: NATS_URL });
   await freshDatabases();
   log(`  fresh databases tdx_bench_{${CHAIN.map((n) => n.code).join(',')}}; node logs (LOG_LEVEL=warn) in ${shown(LOG_DIR)}`);
@@ -355,7 +406,9 @@ async function main() {
   const [cityDb, provinceDb] = [await pgClient('330100'), await pgClient('330000')];
 
   // Warm-up: keys known at every tier, code paths compiled, connections open.
-  const { body: warm } = await api(county.url, 'POST', '/api/v1/catalog/entries/bulk', { entries: Array.from({ length: WARMUP }, (_, i) => entry(institution.id, -1 - i)) });
+  const { body: warm } = await api(county.url, 'POST', '/api/v1/catalog/entries/bulk', {
+    entries: Array.from({ length: WARMUP }, (_, i) => entry(institution.id, -1 - i)),
+  });
   await waitForCount(provinceDb, WARMUP, 'the province (warm-up)', 60_000);
   const messageBytes = envelopeBytes(warm.items[0]);
   log(`  warm-up: ${WARMUP} entries replicated; one envelope is ${messageBytes} bytes`);
@@ -366,20 +419,26 @@ async function main() {
 
   log(`\n(a) throughput: ${options.changes} changes at the county through the bulk endpoint`);
   const a = await throughput(institution.id, cityDb, provinceDb);
-  log(`  county wrote all in ${a.countyWriteSeconds.toFixed(2)} s (${fmt(options.changes / a.countyWriteSeconds)}/s), ` +
-    `city held all after ${a.citySeconds.toFixed(2)} s, province after ${a.seconds.toFixed(2)} s`);
+  log(
+    `  county wrote all in ${a.countyWriteSeconds.toFixed(2)} s (${fmt(options.changes / a.countyWriteSeconds)}/s), ` +
+      `city held all after ${a.citySeconds.toFixed(2)} s, province after ${a.seconds.toFixed(2)} s`,
+  );
 
   log(`\n(b) latency: ${options.rate} changes/s for ${options.seconds} s, single POSTs, province database polled every ~5 ms`);
   const b = await latency(institution.id, provinceDb);
-  log(`  sent ${b.sent} at ${b.achievedRate.toFixed(1)}/s (${b.errors} errors, ${b.behind} sent >50 ms late), ${b.missing} never seen; ` +
-    `poll period ${b.pollIntervalMs.toFixed(1)} ms`);
+  log(
+    `  sent ${b.sent} at ${b.achievedRate.toFixed(1)}/s (${b.errors} errors, ${b.behind} sent >50 ms late), ${b.missing} never seen; ` +
+      `poll period ${b.pollIntervalMs.toFixed(1)} ms`,
+  );
 
   const rawPerSec = Math.min(raw.publishPerSec, raw.consumePerSec);
   const ratio = a.e2ePerSec / rawPerSec;
   const targetsMet = a.e2ePerSec >= 2000 && b.p99 !== null && b.p99 <= 500 && b.missing === 0 && b.errors === 0;
   log('\nsummary');
   log(`  end to end          ${fmt(a.e2ePerSec)} changes/s (${options.changes} changes in ${a.seconds.toFixed(2)} s)     target >= 2,000/s`);
-  log(`  latency at ${options.rate}/s     p50 ${b.p50?.toFixed(1)} ms, p90 ${b.p90?.toFixed(1)} ms, p99 ${b.p99?.toFixed(1)} ms, max ${b.max?.toFixed(1)} ms   target p99 <= 500 ms`);
+  log(
+    `  latency at ${options.rate}/s     p50 ${b.p50?.toFixed(1)} ms, p90 ${b.p90?.toFixed(1)} ms, p99 ${b.p99?.toFixed(1)} ms, max ${b.max?.toFixed(1)} ms   target p99 <= 500 ms`,
+  );
   log(`                      (from the entry's updatedAt: p50 ${b.p50FromUpdatedAt} ms, p99 ${b.p99FromUpdatedAt} ms)`);
   log(`  raw JetStream       publish ${fmt(raw.publishPerSec)}/s, consume ${fmt(raw.consumePerSec)}/s`);
   log(`  ratio               ${ratio.toFixed(3)} (end to end / the slower raw direction; one change crosses two hops)`);

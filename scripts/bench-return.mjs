@@ -27,7 +27,19 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, freePort, localNode, preflight, ROOT, runBenchmark, ScriptError, shown, sleep, withPg,
+  api,
+  approveAndAwaitJoins,
+  databaseUrl,
+  deleteNamespaceStreams,
+  freePort,
+  localNode,
+  preflight,
+  ROOT,
+  runBenchmark,
+  ScriptError,
+  shown,
+  sleep,
+  withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { rows: 1_000_000 });
@@ -62,7 +74,12 @@ function parseArgs(argv, defaults) {
   const result = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !(name in defaults)) throw new ScriptError(`unknown option ${argv[i]}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    if (!argv[i].startsWith('--') || !(name in defaults))
+      throw new ScriptError(
+        `unknown option ${argv[i]}; options: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     const value = Number(argv[++i]);
     if (!Number.isInteger(value) || value <= 0) throw new ScriptError(`--${name} needs a positive whole number`);
     result[name] = value;
@@ -82,8 +99,9 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 // ---------------------------------------------------------------------------------------------
 // The dataset: a provincial market regulator's register of enterprises, ten columns.
 
-const COUNTIES = JSON.parse(readFileSync(join(ROOT, 'libs/divisions/src/zhejiang-divisions.json'), 'utf8'))
-  .cities.flatMap((city) => city.counties.map((county) => county.code));
+const COUNTIES = JSON.parse(readFileSync(join(ROOT, 'libs/divisions/src/zhejiang-divisions.json'), 'utf8')).cities.flatMap((city) =>
+  city.counties.map((county) => county.code),
+);
 
 const DATA_ITEMS = [
   { name: 'uscc', type: 'string', sensitive: false },
@@ -165,9 +183,15 @@ async function freshDatabases() {
 async function startChain() {
   for (const { code, parent } of CHAIN) {
     const node = localNode({
-      code, parentCode: parent, port: await freePort(), databaseUrl: dbUrl(code),
-      natsUrl: NATS_URL, namespace: NAMESPACE, keyFile: join(workDir, `node-${code}.pem`),
-      logFile: join(LOG_DIR, `return-${code}.log`), logLevel: 'warn',
+      code,
+      parentCode: parent,
+      port: await freePort(),
+      databaseUrl: dbUrl(code),
+      natsUrl: NATS_URL,
+      namespace: NAMESPACE,
+      keyFile: join(workDir, `node-${code}.pem`),
+      logFile: join(LOG_DIR, `return-${code}.log`),
+      logLevel: 'warn',
     }).launch({ append: false });
     nodes.set(code, node);
     await node.waitHealthy();
@@ -177,7 +201,11 @@ async function startChain() {
 }
 
 async function cleanUp() {
-  for (const { code } of [...CHAIN].reverse()) await nodes.get(code)?.stop().catch(() => undefined);
+  for (const { code } of [...CHAIN].reverse())
+    await nodes
+      .get(code)
+      ?.stop()
+      .catch(() => undefined);
   if (process.env.BENCH_KEEP_DATABASES === '1') {
     log(`  kept the databases ${dbName('*')} (BENCH_KEEP_DATABASES=1) for inspection; the next run drops them`);
   } else {
@@ -185,8 +213,7 @@ async function cleanUp() {
       for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
     }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
   }
-  await deleteNamespaceStreams(NATS_URL, NAMESPACE)
-    .catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
+  await deleteNamespaceStreams(NATS_URL, NAMESPACE).catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(workDir, { recursive: true, force: true });
 }
 
@@ -213,7 +240,10 @@ async function load(file, entryId) {
   const started = performance.now();
   // Signed in as the province's admin; the token (15 minutes) is fetched just before the load.
   const env = { ...process.env, TDX_TOKEN: await province.accessToken() };
-  const child = spawn(process.execPath, [CLI_MAIN, 'data', 'load', file, '--entry', entryId, '--json', '--node', province.url], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_MAIN, 'data', 'load', file, '--entry', entryId, '--json', '--node', province.url], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += c));
@@ -273,7 +303,8 @@ async function landedCount(client, requestId) {
 async function jobOf(client, requestId) {
   const { rows } = await client.query(
     `SELECT id, state, rows_done::int AS "rowsDone", last_error AS "lastError" FROM return_job WHERE request_id = $1 ORDER BY row_seq DESC LIMIT 1`,
-    [requestId]);
+    [requestId],
+  );
   return rows[0];
 }
 
@@ -283,9 +314,16 @@ async function returnTo({ receiver, scope }, entryId, expected) {
   await db.connect();
   try {
     const started = performance.now();
-    const { body: request } = await api(node.url, 'POST', '/api/v1/returns/requests', { entryId, holder: PROVINCE, scope, purpose: '市场监管：本辖区市场主体登记信息回流（基准测试）' });
+    const { body: request } = await api(node.url, 'POST', '/api/v1/returns/requests', {
+      entryId,
+      holder: PROVINCE,
+      scope,
+      purpose: '市场监管：本辖区市场主体登记信息回流（基准测试）',
+    });
     if (request.state !== 'granted' && request.state !== 'approved') {
-      throw new ScriptError(`the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected granted (unconditional sharing)`);
+      throw new ScriptError(
+        `the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected granted (unconditional sharing)`,
+      );
     }
     // The grant starts the transfer by itself; start it if it has not within a second.
     let job;
@@ -305,7 +343,8 @@ async function returnTo({ receiver, scope }, entryId, expected) {
       if (seconds === undefined && (job.rowsDone >= expected || job.state === 'done')) seconds = (performance.now() - started) / 1000;
       if (job.state === 'done') break;
       if (job.state === 'failed') throw new ScriptError(`the return job to ${receiver} failed: ${job.lastError}; see ${shown(LOG_DIR)}`);
-      if (Date.now() > deadline) throw new ScriptError(`the return job to ${receiver} is ${job.state} with ${job.rowsDone} rows done after ${RETURN_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline)
+        throw new ScriptError(`the return job to ${receiver} is ${job.state} with ${job.rowsDone} rows done after ${RETURN_TIMEOUT_MS / 1000} s`);
       if (performance.now() - lastReport > 5000) {
         lastReport = performance.now();
         log(`  ${((lastReport - started) / 1000).toFixed(1)} s: ${fmt(job.rowsDone)} of ${fmt(expected)} rows landed (job ${job.state})`);
@@ -342,7 +381,9 @@ async function main() {
   const file = join(workDir, 'enterprises.csv');
   const genStart = performance.now();
   const bytes = await generateCsv(file, options.rows);
-  log(`\n(1) load: generated ${(bytes / 1024 / 1024).toFixed(1)} MB of CSV in ${((performance.now() - genStart) / 1000).toFixed(1)} s; streaming it with \`tdx data load\``);
+  log(
+    `\n(1) load: generated ${(bytes / 1024 / 1024).toFixed(1)} MB of CSV in ${((performance.now() - genStart) / 1000).toFixed(1)} s; streaming it with \`tdx data load\``,
+  );
   const loaded = await load(file, dataEntry.id);
   rmSync(file, { force: true });
   if (loaded.result.rowsRead !== options.rows || loaded.result.inserted !== options.rows) {
@@ -360,8 +401,10 @@ async function main() {
   await withPg(PG_ADMIN_URL, (client) => client.query('CHECKPOINT'));
   const checkpointSeconds = (performance.now() - checkpointStart) / 1000;
   const afterLoad = peaks();
-  log(`  ${fmt(options.rows)} rows in ${loaded.seconds.toFixed(1)} s: ${fmt(loadRate)} rows/s; province peak RSS ${afterLoad[PROVINCE]} MB; ` +
-    `then VACUUM (ANALYZE) ${vacuumSeconds.toFixed(1)} s, CHECKPOINT ${checkpointSeconds.toFixed(1)} s`);
+  log(
+    `  ${fmt(options.rows)} rows in ${loaded.seconds.toFixed(1)} s: ${fmt(loadRate)} rows/s; province peak RSS ${afterLoad[PROVINCE]} MB; ` +
+      `then VACUUM (ANALYZE) ${vacuumSeconds.toFixed(1)} s, CHECKPOINT ${checkpointSeconds.toFixed(1)} s`,
+  );
 
   // Until the returns feature is deployed the script still measures the load and the baselines.
   const probe = await api(nodes.get('330106').url, 'GET', '/api/v1/returns/requests', undefined, { expect: [404] });
@@ -370,7 +413,10 @@ async function main() {
 
   const results = [];
   for (const target of RETURNS) {
-    const expected = await withPg(dbUrl(PROVINCE), async (c) => (await c.query(`SELECT count(*)::int AS n FROM (${selectSql(dataEntry.id, target.prefix)}) s`)).rows[0].n);
+    const expected = await withPg(
+      dbUrl(PROVINCE),
+      async (c) => (await c.query(`SELECT count(*)::int AS n FROM (${selectSql(dataEntry.id, target.prefix)}) s`)).rows[0].n,
+    );
     log(`\n(2) return to ${target.receiver} (${target.scope}): ${fmt(expected)} rows with region codes ${target.prefix}*`);
     // The machine's speed drifts from one second to the next: the baseline copy and the return are
     // each run RUNS times, taking turns, and their medians are compared. Each return is a new
@@ -385,13 +431,17 @@ async function main() {
       if (!returnsAvailable) continue;
       const returned = await returnTo(target, dataEntry.id, expected);
       returns.push(returned);
-      log(`  return: ${fmt(returned.rows)} rows landed in ${returned.table} in ${returned.seconds.toFixed(2)} s (request to last row), ${fmt(returned.rowsPerSec)} rows/s` +
-        `${returned.jobSeconds !== null ? `; the job's own time ${returned.jobSeconds.toFixed(2)} s` : ''}`);
+      log(
+        `  return: ${fmt(returned.rows)} rows landed in ${returned.table} in ${returned.seconds.toFixed(2)} s (request to last row), ${fmt(returned.rowsPerSec)} rows/s` +
+          `${returned.jobSeconds !== null ? `; the job's own time ${returned.jobSeconds.toFixed(2)} s` : ''}`,
+      );
     }
     const baseline = median(copies);
     const returned = returnsAvailable ? median(returns) : null;
     const ratio = returned ? returned.rowsPerSec / baseline.rowsPerSec : null;
-    log(`  medians: return ${returned ? `${fmt(returned.rowsPerSec)} rows/s` : 'not measured'}, baseline ${fmt(baseline.rowsPerSec)} rows/s; ratio ${ratio?.toFixed(3) ?? '-'}`);
+    log(
+      `  medians: return ${returned ? `${fmt(returned.rowsPerSec)} rows/s` : 'not measured'}, baseline ${fmt(baseline.rowsPerSec)} rows/s; ratio ${ratio?.toFixed(3) ?? '-'}`,
+    );
     results.push({ ...target, expected, baseline, copies, returned, returns, ratio });
   }
 
@@ -400,9 +450,13 @@ async function main() {
   log('\nsummary');
   log(`  load              ${fmt(loadRate)} rows/s (${fmt(options.rows)} rows, ${(bytes / 1024 / 1024).toFixed(1)} MB)`);
   for (const r of results) {
-    const landed = r.returned ? `${fmt(r.returned.rowsPerSec)} rows/s landed (${fmt(r.returned.rows)} rows, median of ${RUNS})` : `not measured (${fmt(r.expected)} rows)`;
-    log(`  to ${r.receiver} ${r.scope.padEnd(8)} ${landed}; COPY baseline ${fmt(r.baseline.rowsPerSec)} rows/s; ratio ${r.ratio?.toFixed(3) ?? '-'}` +
-      `   target >= ${fmt(TARGET_RATE)}/s, ratio >= ${TARGET_RATIO}`);
+    const landed = r.returned
+      ? `${fmt(r.returned.rowsPerSec)} rows/s landed (${fmt(r.returned.rows)} rows, median of ${RUNS})`
+      : `not measured (${fmt(r.expected)} rows)`;
+    log(
+      `  to ${r.receiver} ${r.scope.padEnd(8)} ${landed}; COPY baseline ${fmt(r.baseline.rowsPerSec)} rows/s; ratio ${r.ratio?.toFixed(3) ?? '-'}` +
+        `   target >= ${fmt(TARGET_RATE)}/s, ratio >= ${TARGET_RATIO}`,
+    );
   }
   log(`  peak RSS (VmHWM)  ${CHAIN.map(({ code }) => `${code} ${peak[code]} MB`).join(', ')} (province after the load: ${afterLoad[PROVINCE]} MB)`);
   log(`  targets           ${targetsMet ? 'met' : 'NOT met'}`);

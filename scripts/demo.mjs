@@ -12,7 +12,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  api, approveAndAwaitJoins, databaseUrl, deleteNamespaceStreams, generatePassword, KitError, localNode, portIsFree, preflight, ROOT, ScriptError, shown, sleep, table, withPg,
+  api,
+  approveAndAwaitJoins,
+  databaseUrl,
+  deleteNamespaceStreams,
+  generatePassword,
+  KitError,
+  localNode,
+  portIsFree,
+  preflight,
+  ROOT,
+  ScriptError,
+  shown,
+  sleep,
+  table,
+  withPg,
 } from './lib/local-federation.mjs';
 
 const args = process.argv.slice(2);
@@ -62,18 +76,61 @@ const SAMPLE = {
       tax: { name: '国家税务总局浙江省税务局', kind: 'state-department', prefix: '11' },
     },
     entries: [
-      { code: '330000-SW-D001', provider: 'tax', type: 'data', name: '浙江省纳税信用A级纳税人名单', summary: '年度纳税信用评价为A级的纳税人名单，按年度向社会公开。',
-        category: '税务', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'yearly', format: 'xlsx',
-        dataItems: [item('纳税人识别号', 'string'), item('纳税人名称', 'string'), item('评价年度', 'integer')] },
-      { code: '330000-SCJG-D001', provider: 'market', type: 'data', name: '浙江省严重违法失信企业名单', summary: '列入严重违法失信名单的企业及其列入事由、决定机关。',
-        category: '市场监管', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'monthly', format: 'json',
-        dataItems: [item('统一社会信用代码', 'string'), item('企业名称', 'string'), item('列入事由', 'string'), item('列入日期', 'date')] },
-      { code: '330000-SJJ-C001', provider: 'data', type: 'component', name: '浙江省统一身份认证组件', summary: '为政务应用提供自然人、法人统一身份认证与单点登录能力。',
-        category: '公共支撑', grade: 'L2', shareType: 'conditional', shareCondition: '限政务应用接入，须经省数据局审批并签订安全协议',
-        openType: 'restricted', updateCycle: 'irregular', format: 'API' },
-      { code: '330000-SJJ-P001', provider: 'data', type: 'compute', name: '浙江省一体化智能化公共数据平台算力资源池', summary: '省级政务云通用计算与存储资源，按项目分配配额。',
-        category: '算力资源', grade: 'L1', shareType: 'conditional', shareCondition: '按数字化项目申请配额，经省数据局审核后分配',
-        openType: 'prohibited', updateCycle: 'irregular' },
+      {
+        code: '330000-SW-D001',
+        provider: 'tax',
+        type: 'data',
+        name: '浙江省纳税信用A级纳税人名单',
+        summary: '年度纳税信用评价为A级的纳税人名单，按年度向社会公开。',
+        category: '税务',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'yearly',
+        format: 'xlsx',
+        dataItems: [item('纳税人识别号', 'string'), item('纳税人名称', 'string'), item('评价年度', 'integer')],
+      },
+      {
+        code: '330000-SCJG-D001',
+        provider: 'market',
+        type: 'data',
+        name: '浙江省严重违法失信企业名单',
+        summary: '列入严重违法失信名单的企业及其列入事由、决定机关。',
+        category: '市场监管',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'monthly',
+        format: 'json',
+        dataItems: [item('统一社会信用代码', 'string'), item('企业名称', 'string'), item('列入事由', 'string'), item('列入日期', 'date')],
+      },
+      {
+        code: '330000-SJJ-C001',
+        provider: 'data',
+        type: 'component',
+        name: '浙江省统一身份认证组件',
+        summary: '为政务应用提供自然人、法人统一身份认证与单点登录能力。',
+        category: '公共支撑',
+        grade: 'L2',
+        shareType: 'conditional',
+        shareCondition: '限政务应用接入，须经省数据局审批并签订安全协议',
+        openType: 'restricted',
+        updateCycle: 'irregular',
+        format: 'API',
+      },
+      {
+        code: '330000-SJJ-P001',
+        provider: 'data',
+        type: 'compute',
+        name: '浙江省一体化智能化公共数据平台算力资源池',
+        summary: '省级政务云通用计算与存储资源，按项目分配配额。',
+        category: '算力资源',
+        grade: 'L1',
+        shareType: 'conditional',
+        shareCondition: '按数字化项目申请配额，经省数据局审核后分配',
+        openType: 'prohibited',
+        updateCycle: 'irregular',
+      },
     ],
   },
   330100: {
@@ -84,18 +141,67 @@ const SAMPLE = {
       tax: { name: '国家税务总局杭州市税务局', kind: 'state-department', prefix: '11' },
     },
     entries: [
-      { code: '330100-SW-D001', provider: 'water', type: 'data', name: '杭州市居民户表用水量', summary: '供水户号的月度抄表用水量，用于供水保障、阶梯水价与减免核定。',
-        category: '城市供水', grade: 'L3', shareType: 'conditional', shareCondition: '仅用于供水保障与水费减免核定，须经市数据资源管理局审批',
-        openType: 'restricted', updateCycle: 'monthly', format: 'csv',
-        dataItems: [item('户号', 'string'), item('用户姓名', 'string', true), item('联系电话', 'string', true), item('月用水量', 'decimal'), item('抄表日期', 'date')] },
-      { code: '330100-SCJG-D001', provider: 'market', type: 'data', name: '杭州市食品生产许可信息', summary: '食品生产许可证的发证、变更与注销信息。',
-        category: '市场监管', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'daily', format: 'json',
-        dataItems: [item('许可证编号', 'string'), item('生产者名称', 'string'), item('食品类别', 'string'), item('有效期至', 'date')] },
-      { code: '330100-SW-A001', provider: 'tax', type: 'application', name: '杭州市电子发票查验应用', summary: '面向纳税人和社会公众的电子发票真伪查验服务。',
-        category: '税务', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'realtime', format: 'web' },
-      { code: '330100-SJ-P001', provider: 'data', type: 'compute', name: '杭州城市大脑政务云算力资源', summary: '市级政务云的计算、存储与图形处理资源。',
-        category: '算力资源', grade: 'L1', shareType: 'conditional', shareCondition: '市级部门按项目申请，经市数据资源管理局审核',
-        openType: 'prohibited', updateCycle: 'irregular' },
+      {
+        code: '330100-SW-D001',
+        provider: 'water',
+        type: 'data',
+        name: '杭州市居民户表用水量',
+        summary: '供水户号的月度抄表用水量，用于供水保障、阶梯水价与减免核定。',
+        category: '城市供水',
+        grade: 'L3',
+        shareType: 'conditional',
+        shareCondition: '仅用于供水保障与水费减免核定，须经市数据资源管理局审批',
+        openType: 'restricted',
+        updateCycle: 'monthly',
+        format: 'csv',
+        dataItems: [
+          item('户号', 'string'),
+          item('用户姓名', 'string', true),
+          item('联系电话', 'string', true),
+          item('月用水量', 'decimal'),
+          item('抄表日期', 'date'),
+        ],
+      },
+      {
+        code: '330100-SCJG-D001',
+        provider: 'market',
+        type: 'data',
+        name: '杭州市食品生产许可信息',
+        summary: '食品生产许可证的发证、变更与注销信息。',
+        category: '市场监管',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'daily',
+        format: 'json',
+        dataItems: [item('许可证编号', 'string'), item('生产者名称', 'string'), item('食品类别', 'string'), item('有效期至', 'date')],
+      },
+      {
+        code: '330100-SW-A001',
+        provider: 'tax',
+        type: 'application',
+        name: '杭州市电子发票查验应用',
+        summary: '面向纳税人和社会公众的电子发票真伪查验服务。',
+        category: '税务',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'realtime',
+        format: 'web',
+      },
+      {
+        code: '330100-SJ-P001',
+        provider: 'data',
+        type: 'compute',
+        name: '杭州城市大脑政务云算力资源',
+        summary: '市级政务云的计算、存储与图形处理资源。',
+        category: '算力资源',
+        grade: 'L1',
+        shareType: 'conditional',
+        shareCondition: '市级部门按项目申请，经市数据资源管理局审核',
+        openType: 'prohibited',
+        updateCycle: 'irregular',
+      },
     ],
   },
   330106: {
@@ -105,25 +211,84 @@ const SAMPLE = {
       health: { name: '杭州市西湖区卫生健康局', kind: 'government', prefix: '11' },
     },
     entries: [
-      { code: '330106-SCJG-D001', provider: 'market', type: 'data', name: '西湖区市场主体登记信息', summary: '辖区内企业、个体工商户的设立、变更、注销登记信息。',
-        category: '市场监管', grade: 'L2', shareType: 'conditional', shareCondition: '用于市场监管与政务服务，不得用于商业目的',
-        openType: 'restricted', updateCycle: 'daily', format: 'csv',
-        dataItems: [item('统一社会信用代码', 'string'), item('企业名称', 'string'), item('法定代表人', 'string', true),
-          item('法定代表人证件号码', 'string', true), item('成立日期', 'date')] },
-      { code: '330106-SW-D001', provider: 'tax', type: 'data', name: '西湖区欠税公告信息', summary: '依法公告的欠缴税款纳税人及欠税金额。',
-        category: '税务', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'quarterly', format: 'xlsx',
-        dataItems: [item('纳税人识别号', 'string'), item('纳税人名称', 'string'), item('欠税税种', 'string'), item('欠税余额', 'decimal')] },
-      { code: '330106-WJ-D001', provider: 'health', type: 'data', name: '西湖区居民电子健康档案', summary: '辖区常住居民的电子健康档案，含既往病史与诊疗记录。',
-        category: '卫生健康', grade: 'L4', shareType: 'none',
+      {
+        code: '330106-SCJG-D001',
+        provider: 'market',
+        type: 'data',
+        name: '西湖区市场主体登记信息',
+        summary: '辖区内企业、个体工商户的设立、变更、注销登记信息。',
+        category: '市场监管',
+        grade: 'L2',
+        shareType: 'conditional',
+        shareCondition: '用于市场监管与政务服务，不得用于商业目的',
+        openType: 'restricted',
+        updateCycle: 'daily',
+        format: 'csv',
+        dataItems: [
+          item('统一社会信用代码', 'string'),
+          item('企业名称', 'string'),
+          item('法定代表人', 'string', true),
+          item('法定代表人证件号码', 'string', true),
+          item('成立日期', 'date'),
+        ],
+      },
+      {
+        code: '330106-SW-D001',
+        provider: 'tax',
+        type: 'data',
+        name: '西湖区欠税公告信息',
+        summary: '依法公告的欠缴税款纳税人及欠税金额。',
+        category: '税务',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'quarterly',
+        format: 'xlsx',
+        dataItems: [item('纳税人识别号', 'string'), item('纳税人名称', 'string'), item('欠税税种', 'string'), item('欠税余额', 'decimal')],
+      },
+      {
+        code: '330106-WJ-D001',
+        provider: 'health',
+        type: 'data',
+        name: '西湖区居民电子健康档案',
+        summary: '辖区常住居民的电子健康档案，含既往病史与诊疗记录。',
+        category: '卫生健康',
+        grade: 'L4',
+        shareType: 'none',
         legalBasis: '《中华人民共和国基本医疗卫生与健康促进法》第九十二条；《中华人民共和国个人信息保护法》第二十八条',
-        openType: 'prohibited', updateCycle: 'realtime', format: 'HL7 FHIR',
-        dataItems: [item('姓名', 'string', true), item('身份证号', 'string', true), item('既往病史', 'string', true), item('建档日期', 'date')] },
-      { code: '330106-SCJG-D002', provider: 'market', type: 'data', name: '西湖区食品经营许可证信息', summary: '食品经营许可证的核发与变更信息。',
-        category: '市场监管', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'daily', format: 'json',
-        dataItems: [item('许可证编号', 'string'), item('经营者名称', 'string'), item('经营场所', 'string'), item('有效期至', 'date')] },
-      { code: '330106-SCJG-D003', provider: 'market', type: 'data', name: '西湖区2019年度个体工商户年报汇总', summary: '2019年度个体工商户年度报告的汇总数据，已由新版年报数据集替代。',
-        category: '市场监管', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'yearly', format: 'csv',
-        dataItems: [item('统计年度', 'integer'), item('报送户数', 'integer'), item('未报送户数', 'integer')] },
+        openType: 'prohibited',
+        updateCycle: 'realtime',
+        format: 'HL7 FHIR',
+        dataItems: [item('姓名', 'string', true), item('身份证号', 'string', true), item('既往病史', 'string', true), item('建档日期', 'date')],
+      },
+      {
+        code: '330106-SCJG-D002',
+        provider: 'market',
+        type: 'data',
+        name: '西湖区食品经营许可证信息',
+        summary: '食品经营许可证的核发与变更信息。',
+        category: '市场监管',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'daily',
+        format: 'json',
+        dataItems: [item('许可证编号', 'string'), item('经营者名称', 'string'), item('经营场所', 'string'), item('有效期至', 'date')],
+      },
+      {
+        code: '330106-SCJG-D003',
+        provider: 'market',
+        type: 'data',
+        name: '西湖区2019年度个体工商户年报汇总',
+        summary: '2019年度个体工商户年度报告的汇总数据，已由新版年报数据集替代。',
+        category: '市场监管',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'yearly',
+        format: 'csv',
+        dataItems: [item('统计年度', 'integer'), item('报送户数', 'integer'), item('未报送户数', 'integer')],
+      },
     ],
   },
   330200: {
@@ -132,12 +297,34 @@ const SAMPLE = {
       market: { name: '宁波市市场监督管理局', kind: 'government', prefix: '11' },
     },
     entries: [
-      { code: '330200-GD-D001', provider: 'power', type: 'data', name: '宁波市企业月度用电量', summary: '规模以上企业按月的用电量，用于经济运行监测。',
-        category: '能源', grade: 'L2', shareType: 'conditional', shareCondition: '仅用于经济运行监测，按月汇总使用，不得对外提供户级明细',
-        openType: 'restricted', updateCycle: 'monthly', format: 'csv',
-        dataItems: [item('用电户号', 'string'), item('企业名称', 'string'), item('所属行业', 'string'), item('月用电量', 'decimal')] },
-      { code: '330200-SCJG-A001', provider: 'market', type: 'application', name: '宁波市企业开办“一件事”应用', summary: '企业设立登记、印章刻制、申领发票、社保登记一次办结。',
-        category: '政务服务', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'realtime', format: 'web' },
+      {
+        code: '330200-GD-D001',
+        provider: 'power',
+        type: 'data',
+        name: '宁波市企业月度用电量',
+        summary: '规模以上企业按月的用电量，用于经济运行监测。',
+        category: '能源',
+        grade: 'L2',
+        shareType: 'conditional',
+        shareCondition: '仅用于经济运行监测，按月汇总使用，不得对外提供户级明细',
+        openType: 'restricted',
+        updateCycle: 'monthly',
+        format: 'csv',
+        dataItems: [item('用电户号', 'string'), item('企业名称', 'string'), item('所属行业', 'string'), item('月用电量', 'decimal')],
+      },
+      {
+        code: '330200-SCJG-A001',
+        provider: 'market',
+        type: 'application',
+        name: '宁波市企业开办“一件事”应用',
+        summary: '企业设立登记、印章刻制、申领发票、社保登记一次办结。',
+        category: '政务服务',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'realtime',
+        format: 'web',
+      },
     ],
   },
   330212: {
@@ -147,16 +334,49 @@ const SAMPLE = {
       market: { name: '宁波市鄞州区市场监督管理局', kind: 'government', prefix: '11' },
     },
     entries: [
-      { code: '330212-JT-D001', provider: 'transport', type: 'data', name: '鄞州区公交线路及站点信息', summary: '公交线路、站点名称及站点坐标。',
-        category: '交通运输', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'weekly', format: 'geojson',
-        dataItems: [item('线路编号', 'string'), item('线路名称', 'string'), item('站点名称', 'string'), item('经度', 'decimal'), item('纬度', 'decimal')] },
-      { code: '330212-SW-D001', provider: 'tax', type: 'data', name: '鄞州区企业纳税明细', summary: '企业分税种的申报与缴纳明细。',
-        category: '税务', grade: 'L4', shareType: 'none', legalBasis: '《中华人民共和国税收征收管理法》第八条（纳税人信息保密）',
-        openType: 'prohibited', updateCycle: 'monthly', format: 'csv',
-        dataItems: [item('纳税人识别号', 'string'), item('税种', 'string'), item('应纳税额', 'decimal', true), item('缴款日期', 'date')] },
-      { code: '330212-SCJG-C001', provider: 'market', type: 'component', name: '鄞州区电子营业执照核验组件', summary: '核验电子营业执照真伪与状态的接口组件。',
-        category: '公共支撑', grade: 'L2', shareType: 'conditional', shareCondition: '政务应用经区数据主管部门审批后接入',
-        openType: 'restricted', updateCycle: 'irregular', format: 'API' },
+      {
+        code: '330212-JT-D001',
+        provider: 'transport',
+        type: 'data',
+        name: '鄞州区公交线路及站点信息',
+        summary: '公交线路、站点名称及站点坐标。',
+        category: '交通运输',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'weekly',
+        format: 'geojson',
+        dataItems: [item('线路编号', 'string'), item('线路名称', 'string'), item('站点名称', 'string'), item('经度', 'decimal'), item('纬度', 'decimal')],
+      },
+      {
+        code: '330212-SW-D001',
+        provider: 'tax',
+        type: 'data',
+        name: '鄞州区企业纳税明细',
+        summary: '企业分税种的申报与缴纳明细。',
+        category: '税务',
+        grade: 'L4',
+        shareType: 'none',
+        legalBasis: '《中华人民共和国税收征收管理法》第八条（纳税人信息保密）',
+        openType: 'prohibited',
+        updateCycle: 'monthly',
+        format: 'csv',
+        dataItems: [item('纳税人识别号', 'string'), item('税种', 'string'), item('应纳税额', 'decimal', true), item('缴款日期', 'date')],
+      },
+      {
+        code: '330212-SCJG-C001',
+        provider: 'market',
+        type: 'component',
+        name: '鄞州区电子营业执照核验组件',
+        summary: '核验电子营业执照真伪与状态的接口组件。',
+        category: '公共支撑',
+        grade: 'L2',
+        shareType: 'conditional',
+        shareCondition: '政务应用经区数据主管部门审批后接入',
+        openType: 'restricted',
+        updateCycle: 'irregular',
+        format: 'API',
+      },
     ],
   },
 };
@@ -222,8 +442,10 @@ async function startNodes() {
   for (const [index, { code }] of TOPOLOGY.entries()) {
     const port = BASE_PORT + index;
     if (!(await portIsFree(port))) {
-      throw new ScriptError(`port ${port} (for node ${code}) is in use — is a demo already running? ` +
-        `Stop it, or choose other ports with DEMO_BASE_PORT=<port> (the demo uses ${BASE_PORT}..${BASE_PORT + TOPOLOGY.length - 1}).`);
+      throw new ScriptError(
+        `port ${port} (for node ${code}) is in use — is a demo already running? ` +
+          `Stop it, or choose other ports with DEMO_BASE_PORT=<port> (the demo uses ${BASE_PORT}..${BASE_PORT + TOPOLOGY.length - 1}).`,
+      );
     }
   }
   mkdirSync(join(DEMO_DIR, 'keys'), { recursive: true, mode: 0o700 });
@@ -232,9 +454,15 @@ async function startNodes() {
     const started = tier.map((code) => {
       const index = TOPOLOGY.findIndex((n) => n.code === code);
       const node = localNode({
-        code, parentCode: TOPOLOGY[index].parent, port: BASE_PORT + index,
-        databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_demo_${code}`), natsUrl: NATS_URL, namespace: NAMESPACE, adminPassword: adminPasswordOf(code),
-        keyFile: join(DEMO_DIR, 'keys', `node-${code}.pem`), logFile: join(DEMO_DIR, 'logs', `${code}.log`),
+        code,
+        parentCode: TOPOLOGY[index].parent,
+        port: BASE_PORT + index,
+        databaseUrl: databaseUrl(PG_ADMIN_URL, `tdx_demo_${code}`),
+        natsUrl: NATS_URL,
+        namespace: NAMESPACE,
+        adminPassword: adminPasswordOf(code),
+        keyFile: join(DEMO_DIR, 'keys', `node-${code}.pem`),
+        logFile: join(DEMO_DIR, 'logs', `${code}.log`),
       }).launch();
       nodes.set(code, node);
       void node.exited.then((info) => {
@@ -297,8 +525,10 @@ async function loadSampleData() {
     for (const [entryCode, entry] of have) entriesByCode.set(`${code}/${entryCode}`, entry);
     entriesByCode.set(`${code}/#providers`, providerIds);
   }
-  log(`  institutions: ${created.institutions} registered, ${reused.institutions} already there; ` +
-    `entries: ${created.entries} registered, ${reused.entries} already there`);
+  log(
+    `  institutions: ${created.institutions} registered, ${reused.institutions} already there; ` +
+      `entries: ${created.entries} registered, ${reused.entries} already there`,
+  );
   return entriesByCode;
 }
 
@@ -316,9 +546,17 @@ async function changeAtCounty(entriesByCode) {
     const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
     const providers = entriesByCode.get(`${RETIRE_AT.node}/#providers`);
     ({ body: toRetire } = await api(nodes.get(RETIRE_AT.node).url, 'POST', '/api/v1/catalog/entries', {
-      code: `${RETIRE_AT.node}-TMP-${stamp}`, type: 'data', name: `西湖区临时导入核对数据集（${stamp}）`,
-      summary: '一次性导入核对用的临时数据集，核对完成后即退役。', providerId: providers.market, category: '市场监管',
-      grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'irregular', format: 'csv',
+      code: `${RETIRE_AT.node}-TMP-${stamp}`,
+      type: 'data',
+      name: `西湖区临时导入核对数据集（${stamp}）`,
+      summary: '一次性导入核对用的临时数据集，核对完成后即退役。',
+      providerId: providers.market,
+      category: '市场监管',
+      grade: 'L1',
+      shareType: 'unconditional',
+      openType: 'unconditional',
+      updateCycle: 'irregular',
+      format: 'csv',
       dataItems: [item('批次号', 'string'), item('核对结果', 'string')],
     }));
     log(`  registered ${toRetire.code} ${toRetire.name} (the sample entry to retire was retired by an earlier run)`);
@@ -331,18 +569,20 @@ async function changeAtCounty(entriesByCode) {
 /** Per origin: its own digest, and what each ancestor and the province's subtree listing hold of it. */
 async function snapshot() {
   const digests = new Map();
-  await Promise.all(TOPOLOGY.map(async ({ code }) => {
-    const { body } = await api(nodes.get(code).url, 'GET', '/api/v1/federation/digest');
-    digests.set(code, new Map(body.origins.map((o) => [o.origin, o])));
-  }));
+  await Promise.all(
+    TOPOLOGY.map(async ({ code }) => {
+      const { body } = await api(nodes.get(code).url, 'GET', '/api/v1/federation/digest');
+      digests.set(code, new Map(body.origins.map((o) => [o.origin, o])));
+    }),
+  );
   const listing = await listAll(nodes.get('330000').url, '/api/v1/catalog/entries?scope=subtree&status=all');
   const listed = new Map();
   for (const e of listing) listed.set(e.origin, (listed.get(e.origin) ?? 0) + 1);
   const rows = TOPOLOGY.map(({ code }) => {
     const own = digests.get(code).get(code) ?? { count: 0, active: 0, digest: 'empty' };
     const held = Object.fromEntries(ancestorsOf(code).map((a) => [a, digests.get(a).get(code) ?? { count: 0, active: 0, digest: 'empty' }]));
-    const agrees = Object.values(held).every((h) => h.digest === own.digest && h.count === own.count) &&
-      (code === '330000' || (listed.get(code) ?? 0) === own.count);
+    const agrees =
+      Object.values(held).every((h) => h.digest === own.digest && h.count === own.count) && (code === '330000' || (listed.get(code) ?? 0) === own.count);
     return { code, own, held, listed: listed.get(code) ?? 0, agrees };
   });
   return { rows, agreed: rows.every((r) => r.agrees) };
@@ -367,8 +607,15 @@ function agreementTable({ rows }, names) {
   };
   return table(
     ['origin', 'name', 'at county', 'at city', 'at province', 'province listing', 'digests'],
-    rows.map((r) => [r.code, names.get(r.code), cell(r, 'county'), cell(r, 'city'), cell(r, 'province'),
-      r.listed, r.agrees ? `agree (${r.own.digest.slice(0, 12)})` : 'DIFFER']),
+    rows.map((r) => [
+      r.code,
+      names.get(r.code),
+      cell(r, 'county'),
+      cell(r, 'city'),
+      cell(r, 'province'),
+      r.listed,
+      r.agrees ? `agree (${r.own.digest.slice(0, 12)})` : 'DIFFER',
+    ]),
   );
 }
 
@@ -418,11 +665,23 @@ async function main() {
   log(`all tiers agreed ${ms} ms after the last change at the county (${lastWrite - started} ms to write the sample data)`);
 
   log('\nnodes (API documentation at <url>/api/docs):');
-  log(table(['code', 'name', 'level', 'parent', 'url', 'api docs', 'log'], TOPOLOGY.map(({ code, parent }) => {
-    const node = nodes.get(code);
-    return [code, names.get(code), code.endsWith('0000') ? 'province' : code.endsWith('00') ? 'city' : 'county', parent ?? '',
-      node.url, `${node.url}/api/docs`, shown(node.logFile)];
-  })));
+  log(
+    table(
+      ['code', 'name', 'level', 'parent', 'url', 'api docs', 'log'],
+      TOPOLOGY.map(({ code, parent }) => {
+        const node = nodes.get(code);
+        return [
+          code,
+          names.get(code),
+          code.endsWith('0000') ? 'province' : code.endsWith('00') ? 'city' : 'county',
+          parent ?? '',
+          node.url,
+          `${node.url}/api/docs`,
+          shown(node.logFile),
+        ];
+      }),
+    ),
+  );
   log(`\nsign in as each node's administrator "admin"; its random password is in ${shown(join(DEMO_DIR, 'passwords'))}/<code> (readable by you only):`);
   log(`  npm run tdx -- login --node ${nodes.get('330000').url} --username admin < ${shown(passwordFile('330000'))}`);
   log(`  npm run tdx -- whoami --node ${nodes.get('330000').url}`);
@@ -454,7 +713,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
       for (const n of nodes.values()) if (n.running) n.child.kill('SIGKILL');
       process.exit(130);
     }
-    void stopAll().then(() => process.exit(0), () => process.exit(1));
+    void stopAll().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   });
 }
 // Should the script die some other way, do not leave the nodes (in their own process groups) behind.

@@ -87,7 +87,9 @@ export async function approveJoin(parent, child, timeoutMs = 60_000) {
       return;
     }
     if (Date.now() > deadline) {
-      throw new ScriptError(`${child.code} did not ask ${parent.code} to join within ${timeoutMs / 1000} s (${asking ? asking.status : 'no request with its key'}); see ${shown(child.logFile)}`);
+      throw new ScriptError(
+        `${child.code} did not ask ${parent.code} to join within ${timeoutMs / 1000} s (${asking ? asking.status : 'no request with its key'}); see ${shown(child.logFile)}`,
+      );
     }
     await sleep(100);
   }
@@ -120,8 +122,10 @@ export async function api(base, method, path, body, { expect = [] } = {}) {
     return await apiOk(base, method, path, body, { expect });
   } catch (error) {
     if (error instanceof SignInError && error.status === 401) {
-      throw new ScriptError(`cannot sign in at ${base}: the password does not match the account in the node's database ` +
-        '(a database kept from an earlier run whose password is lost? start again with fresh databases, e.g. npm run demo -- --reset)');
+      throw new ScriptError(
+        `cannot sign in at ${base}: the password does not match the account in the node's database ` +
+          '(a database kept from an earlier run whose password is lost? start again with fresh databases, e.g. npm run demo -- --reset)',
+      );
     }
     throw error;
   }
@@ -135,10 +139,26 @@ export async function api(base, method, path, body, { expect = [] } = {}) {
  * `adminPassword`: the password of the node's first account `admin` (a random one by default).
  * `trustAnchor`: the province's public key; by default that of `node-<province>.pem` beside `keyFile`.
  */
-export function localNode({ code, parentCode, port, databaseUrl, natsUrl, namespace, keyFile, logFile, logLevel = 'log', adminPassword = generatePassword(),
-  trustAnchor = code.endsWith('0000') ? undefined : provinceAnchor(join(dirname(keyFile), `node-${code.slice(0, 2)}0000.pem`)) }) {
+export function localNode({
+  code,
+  parentCode,
+  port,
+  databaseUrl,
+  natsUrl,
+  namespace,
+  keyFile,
+  logFile,
+  logLevel = 'log',
+  adminPassword = generatePassword(),
+  trustAnchor = code.endsWith('0000') ? undefined : provinceAnchor(join(dirname(keyFile), `node-${code.slice(0, 2)}0000.pem`)),
+}) {
   const node = new NodeProcess({
-    code, parentCode, port, logFile, host: 'localhost', detached: true,
+    code,
+    parentCode,
+    port,
+    logFile,
+    host: 'localhost',
+    detached: true,
     env: {
       NODE_CODE: code,
       ...(parentCode ? { PARENT_CODE: parentCode } : {}),
@@ -174,7 +194,11 @@ export function width(text) {
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map((c) => String(c ?? '')));
   const widths = header.map((_, i) => Math.max(...all.map((r) => width(r[i]))));
-  const line = (r) => r.map((c, i) => c + ' '.repeat(widths[i] - width(c))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => c + ' '.repeat(widths[i] - width(c)))
+      .join('  ')
+      .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
 }
 
@@ -209,4 +233,3 @@ export function runBenchmark({ main, cleanUp, nodes }) {
     },
   );
 }
-

@@ -16,23 +16,29 @@ function tree(files: Record<string, string>): string {
 
 describe('folder-cycles', () => {
   it('passes folders that import in one direction, and ignores files at the root and specs', () => {
-    expect(folderCycleProblems(tree({
-      'a/a.ts': `import { b } from '../b/b';`,
-      'b/b.ts': `export const b = 1;`,
-      'b/b.spec.ts': `import { a } from '../a/a';`,
-      'main.ts': `import { a } from './a/a';`,
-    }))).toEqual([]);
+    expect(
+      folderCycleProblems(
+        tree({
+          'a/a.ts': `import { b } from '../b/b';`,
+          'b/b.ts': `export const b = 1;`,
+          'b/b.spec.ts': `import { a } from '../a/a';`,
+          'main.ts': `import { a } from './a/a';`,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('names a cycle of two folders and a longer one, with the imports that close them', () => {
-    const problems: string[] = folderCycleProblems(tree({
-      'a/a.ts': `import { b } from '../b/b';`,
-      'b/b.ts': `import type { A } from '../a/deep/a-type';`,
-      'a/deep/a-type.ts': `export type A = 1;`,
-      'c/c.ts': `export { d } from '../d/d';`,
-      'd/d.ts': `import { e } from '../e/e';`,
-      'e/e.ts': `import { c } from '../c/c';`,
-    }));
+    const problems: string[] = folderCycleProblems(
+      tree({
+        'a/a.ts': `import { b } from '../b/b';`,
+        'b/b.ts': `import type { A } from '../a/deep/a-type';`,
+        'a/deep/a-type.ts': `export type A = 1;`,
+        'c/c.ts': `export { d } from '../d/d';`,
+        'd/d.ts': `import { e } from '../e/e';`,
+        'e/e.ts': `import { c } from '../c/c';`,
+      }),
+    );
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/cycle: a, b\n/);
     expect(problems[0]).toContain('b -> a: b/b.ts imports ../a/deep/a-type');

@@ -20,7 +20,11 @@ function usageError(line: string): string {
 describe('parseCommandLine', () => {
   it('parses data load with its file, entry and format, and the node from --node anywhere', () => {
     expect(run('--node http://n:3001 data load rows.csv --entry e1 --format ndjson')).toEqual({
-      command: 'data load', args: { FILE: 'rows.csv' }, options: { entry: 'e1', format: 'ndjson' }, nodeUrl: 'http://n:3001', json: false,
+      command: 'data load',
+      args: { FILE: 'rows.csv' },
+      options: { entry: 'e1', format: 'ndjson' },
+      nodeUrl: 'http://n:3001',
+      json: false,
     });
     expect(run('data load rows.csv --entry e1 --json --node http://n:3001').json).toBe(true);
   });
@@ -33,7 +37,8 @@ describe('parseCommandLine', () => {
 
   it('parses the return commands', () => {
     expect(run('return request --entry e --holder 330000 --scope subtree --purpose audit')).toMatchObject({
-      command: 'return request', options: { entry: 'e', holder: '330000', scope: 'subtree', purpose: 'audit' },
+      command: 'return request',
+      options: { entry: 'e', holder: '330000', scope: 'subtree', purpose: 'audit' },
     });
     expect(run('return approve r1 --note ok')).toMatchObject({ command: 'return approve', args: { ID: 'r1' }, options: { note: 'ok' } });
     expect(run('return reject r1 --reason no')).toMatchObject({ command: 'return reject', args: { ID: 'r1' }, options: { reason: 'no' } });

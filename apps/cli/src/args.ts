@@ -33,7 +33,12 @@ const COMMANDS: CommandSpec[] = [
     args: [{ name: 'FILE', help: 'a CSV (with a header line) or NDJSON file' }],
     options: {
       entry: { type: 'string', required: true, value: 'ID', help: 'the data entry whose content this is' },
-      format: { type: 'string', choices: ['csv', 'ndjson'], value: 'csv|ndjson', help: 'default: from the file name (.csv; .ndjson, .jsonl; each also .gz, sent compressed)' },
+      format: {
+        type: 'string',
+        choices: ['csv', 'ndjson'],
+        value: 'csv|ndjson',
+        help: 'default: from the file name (.csv; .ndjson, .jsonl; each also .gz, sent compressed)',
+      },
     },
     summary: "stream a file into a data entry's content, with a progress bar",
   },
@@ -101,7 +106,7 @@ const COMMANDS: CommandSpec[] = [
       file: { type: 'string', value: 'FILE', help: 'check an export (tdx audit export) offline instead of asking the node' },
       anchor: { type: 'string', value: 'SEQ:HASH', help: 'a head kept earlier (printed by tdx audit export, logged by the node): the log must still hold it' },
     },
-    summary: 'check the audit log\'s hash chain: exit 0 intact, 5 tampered (naming the first bad record)',
+    summary: "check the audit log's hash chain: exit 0 intact, 5 tampered (naming the first bad record)",
   },
   {
     name: 'audit export',
@@ -116,7 +121,11 @@ const COMMANDS: CommandSpec[] = [
     name: 'audit prune',
     args: [],
     options: {
-      file: { type: 'string', value: 'FILE', help: 'the export (tdx audit export) of the oldest records, kept as their archive; the log is pruned through its last record' },
+      file: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the export (tdx audit export) of the oldest records, kept as their archive; the log is pruned through its last record',
+      },
     },
     summary: 'delete the oldest, exported records of the audit log behind a kept anchor (the node refuses records younger than AUDIT_RETENTION_DAYS)',
   },
@@ -249,7 +258,11 @@ function buildProgram(state: ParseState): Command {
 
   for (const spec of COMMANDS) {
     const words = spec.name.split(' ');
-    const command = parentOf(words).command(words[words.length - 1]).description(spec.summary).usage(usageOf(spec)).allowExcessArguments();
+    const command = parentOf(words)
+      .command(words[words.length - 1])
+      .description(spec.summary)
+      .usage(usageOf(spec))
+      .allowExcessArguments();
     // Arguments are checked below, so that the messages say "missing FILE" and name an extra one.
     for (const argument of spec.args) command.argument(`[${argument.name}]`, argument.help);
     for (const [name, option] of Object.entries(spec.options)) command.addOption(toOption(name, option));

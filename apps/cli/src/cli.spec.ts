@@ -27,8 +27,19 @@ function reply(status: number, body: unknown): Answer {
 }
 
 async function tdx(...argv: string[]) {
-  const out = { text: '', isTTY: false, write(s: string) { this.text += s; } };
-  const err = { text: '', write(s: string) { this.text += s; } };
+  const out = {
+    text: '',
+    isTTY: false,
+    write(s: string) {
+      this.text += s;
+    },
+  };
+  const err = {
+    text: '',
+    write(s: string) {
+      this.text += s;
+    },
+  };
   const code = await run([...argv, '--node', base], { out, err, env: {}, sleep: async () => undefined });
   return { code, out: out.text, err: err.text };
 }
@@ -48,7 +59,14 @@ describe('exit codes', () => {
 
 describe('tdx against a stand-in node', () => {
   it('tdx node prints who the node is', async () => {
-    handler = reply(200, { code: '330106', name: '西湖区', level: 'county', publicKey: 'k', parent: { code: '330100', name: '杭州市', link: { joined: true } }, children: [] });
+    handler = reply(200, {
+      code: '330106',
+      name: '西湖区',
+      level: 'county',
+      publicKey: 'k',
+      parent: { code: '330100', name: '杭州市', link: { joined: true } },
+      children: [],
+    });
     const r = await tdx('node');
     expect(r).toMatchObject({ code: 0, err: '' });
     expect(r.out).toContain('node      330106 西湖区 (county)');
@@ -66,7 +84,12 @@ describe('tdx against a stand-in node', () => {
   });
 
   it('a 400 with fields names each field', async () => {
-    handler = reply(400, { statusCode: 400, error: 'Bad Request', message: 'invalid body', fields: [{ field: 'holder', messages: ['must be a division code'] }] });
+    handler = reply(400, {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'invalid body',
+      fields: [{ field: 'holder', messages: ['must be a division code'] }],
+    });
     const r = await tdx('return', 'request', '--entry', 'e1', '--holder', 'x', '--purpose', 'p');
     expect(r.code).toBe(1);
     expect(r.err).toContain('holder: must be a division code');
@@ -87,12 +110,29 @@ describe('tdx against a stand-in node', () => {
     const r = await tdx('return', 'show', 'r9', '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out)).toEqual({
-      error: { kind: 'api', status: 404, method: 'GET', url: `${base}/api/v1/returns/requests/r9`, body: { statusCode: 404, error: 'Not Found', message: 'no such request' }, exitCode: 1 },
+      error: {
+        kind: 'api',
+        status: 404,
+        method: 'GET',
+        url: `${base}/api/v1/returns/requests/r9`,
+        body: { statusCode: 404, error: 'Not Found', message: 'no such request' },
+        exitCode: 1,
+      },
     });
   });
 
   it('a request refused outright (state rejected) fails with exit 1', async () => {
-    handler = reply(201, { id: 'r1', entryId: 'e', holder: '330000', requester: '330106', scope: 'self', purpose: 'p', state: 'rejected', reason: 'legal basis: none', history: [] });
+    handler = reply(201, {
+      id: 'r1',
+      entryId: 'e',
+      holder: '330000',
+      requester: '330106',
+      scope: 'self',
+      purpose: 'p',
+      state: 'rejected',
+      reason: 'legal basis: none',
+      history: [],
+    });
     const r = await tdx('return', 'request', '--entry', 'e', '--holder', '330000', '--purpose', 'p');
     expect(r.code).toBe(1);
     expect(r.err).toContain('the request was rejected: legal basis: none');
@@ -105,7 +145,12 @@ describe('tdx against a stand-in node', () => {
     handler = reply(200, { entryId: 'e1', rowsRead: 2, inserted: 2, updated: 0, unchanged: 0, lastChangeSeq: 2 });
     const r = await tdx('data', 'load', file, '--entry', 'e1');
     expect(r.code).toBe(0);
-    expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/v1/datasets/e1/rows', body: 'row_key,region_code\na,330106\nb,330106\n', contentType: 'text/csv' });
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      url: '/api/v1/datasets/e1/rows',
+      body: 'row_key,region_code\na,330106\nb,330106\n',
+      contentType: 'text/csv',
+    });
     expect(r.out).toMatch(/loaded 2 rows in .* 2 inserted, 0 updated, 0 unchanged; change sequence now 2/);
     expect(r.out).toMatch(/\[#+\] 100% 38 B\/38 B {2}2 rows/);
   });
@@ -114,7 +159,16 @@ describe('tdx against a stand-in node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-'));
     const file = join(dir, 'rows.ndjson');
     writeFileSync(file, '{"a":1}\n');
-    handler = reply(400, { statusCode: 400, error: 'Bad Request', message: '2 bad rows', errors: [{ line: 2, message: 'region 310101 is outside 330000' }, { line: 5, message: 'unterminated quote' }], truncated: true });
+    handler = reply(400, {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: '2 bad rows',
+      errors: [
+        { line: 2, message: 'region 310101 is outside 330000' },
+        { line: 5, message: 'unterminated quote' },
+      ],
+      truncated: true,
+    });
     const r = await tdx('data', 'load', file, '--entry', 'e1');
     expect(r.code).toBe(1);
     expect(seen[0].contentType).toBe('application/x-ndjson');
@@ -138,7 +192,18 @@ describe('tdx against a stand-in node', () => {
   });
 
   it('return list follows the pages and shows a table', async () => {
-    const request = (id: string) => ({ id, entryId: 'e', holder: '330000', requester: '330106', scope: 'self', purpose: 'p', state: 'pending', reason: null, createdAt: 't', updatedAt: 't' });
+    const request = (id: string) => ({
+      id,
+      entryId: 'e',
+      holder: '330000',
+      requester: '330106',
+      scope: 'self',
+      purpose: 'p',
+      state: 'pending',
+      reason: null,
+      createdAt: 't',
+      updatedAt: 't',
+    });
     handler = (req, body, res) => {
       const cursor = new URL(req.url ?? '', 'http://x').searchParams.get('cursor');
       reply(200, cursor ? { items: [request('r2')], nextCursor: null } : { items: [request('r1')], nextCursor: 'c1' })(req, body, res);
@@ -162,7 +227,9 @@ describe('tdx against a stand-in node', () => {
     const r = await tdx('return', 'rows', 'r1', '--region', '330106', '--columns', 'name,phone', '--limit', '1');
     expect(r.code).toBe(0);
     expect(seen[0].url).toBe('/api/v1/returns/requests/r1/rows?region=330106&columns=name%2Cphone&limit=1');
-    expect(r.out).toBe('row_key  region_code  name   phone\n-------  -----------  -----  -----------\nh1       330106       Alpha  138****5678\nnext page: --cursor k1\n');
+    expect(r.out).toBe(
+      'row_key  region_code  name   phone\n-------  -----------  -----  -----------\nh1       330106       Alpha  138****5678\nnext page: --cursor k1\n',
+    );
     expect((await tdx('return', 'rows', 'r1', '--limit', '0')).code).toBe(2);
   });
 
@@ -180,13 +247,34 @@ describe('tdx against a stand-in node', () => {
       { state: 'done', rowsDone: 1000, rowsTotal: 1000, ratePerSec: 250, etaSeconds: 0 },
     ];
     let i = 0;
-    handler = (req, body, res) => reply(200, { id: 'j1', requestId: 'r1', kind: 'full', lastError: null, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:04Z', ...states[Math.min(i++, 2)] })(req, body, res);
+    handler = (req, body, res) =>
+      reply(200, {
+        id: 'j1',
+        requestId: 'r1',
+        kind: 'full',
+        lastError: null,
+        startedAt: '2026-01-01T00:00:00Z',
+        finishedAt: '2026-01-01T00:00:04Z',
+        ...states[Math.min(i++, 2)],
+      })(req, body, res);
     const done = await tdx('return', 'watch', 'j1');
     expect(done.code).toBe(0);
     expect(done.out).toContain('job j1 done: 1,000 rows in 4.0 s (250 rows/s)');
     expect(seen.map((s) => s.url)).toEqual(['/api/v1/returns/jobs/j1', '/api/v1/returns/jobs/j1', '/api/v1/returns/jobs/j1']);
 
-    handler = reply(200, { id: 'j2', requestId: 'r1', kind: 'full', state: 'failed', rowsDone: 10, rowsTotal: 1000, ratePerSec: null, etaSeconds: null, lastError: 'checksum mismatch', startedAt: null, finishedAt: null });
+    handler = reply(200, {
+      id: 'j2',
+      requestId: 'r1',
+      kind: 'full',
+      state: 'failed',
+      rowsDone: 10,
+      rowsTotal: 1000,
+      ratePerSec: null,
+      etaSeconds: null,
+      lastError: 'checksum mismatch',
+      startedAt: null,
+      finishedAt: null,
+    });
     const failed = await tdx('return', 'watch', 'j2');
     expect(failed.code).toBe(1);
     expect(failed.err).toContain('job j2 failed: checksum mismatch');

@@ -10,7 +10,17 @@ import type { Output } from './progress';
 import { auditExportCommand, auditListCommand, auditPruneCommand, auditVerifyCommand } from './commands/audit';
 import { dataLoadCommand } from './commands/data-load';
 import { nodeCommand } from './commands/node';
-import { decideCommand, jobsCommand, listCommand, rowsCommand, parseInterval, requestCommand, showCommand, syncCommand, watchCommand } from './commands/returns';
+import {
+  decideCommand,
+  jobsCommand,
+  listCommand,
+  rowsCommand,
+  parseInterval,
+  requestCommand,
+  showCommand,
+  syncCommand,
+  watchCommand,
+} from './commands/returns';
 
 export interface Io {
   out: Output;

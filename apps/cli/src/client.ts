@@ -30,7 +30,11 @@ function parseBody(text: string): unknown {
 export class NodeClient {
   readonly base: string;
 
-  constructor(base: string, private readonly timeoutMs = 30_000, private readonly session?: Session) {
+  constructor(
+    base: string,
+    private readonly timeoutMs = 30_000,
+    private readonly session?: Session,
+  ) {
     this.base = base.replace(/\/+$/, '');
   }
 
@@ -78,7 +82,8 @@ export class NodeClient {
   }
 
   private async send(method: string, url: string, body: unknown, token: string | undefined): Promise<Response> {
-    const headers: Record<string, string> = body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
+    const headers: Record<string, string> =
+      body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     try {
       return await fetch(url, {
@@ -94,7 +99,10 @@ export class NodeClient {
   }
 
   private notSignedIn(body: unknown): NotSignedInError {
-    const message = typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : 'sign in first';
+    const message =
+      typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string'
+        ? (body as { message: string }).message
+        : 'sign in first';
     return new NotSignedInError(`the node ${this.base} refused: ${message}; run tdx login --node ${this.base}`, this.base);
   }
 

@@ -30,7 +30,10 @@ export abstract class CliError extends Error {
 
 export class UsageError extends CliError {
   readonly exitCode = EXIT.usage;
-  constructor(message: string, readonly usage?: string) {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
     super(message);
   }
   override details(): string[] {
@@ -44,7 +47,11 @@ export class UsageError extends CliError {
 /** The node could not be reached at all (refused, DNS, timeout, reset). */
 export class UnreachableError extends CliError {
   readonly exitCode = EXIT.unavailable;
-  constructor(readonly url: string, readonly code: string | undefined, cause?: unknown) {
+  constructor(
+    readonly url: string,
+    readonly code: string | undefined,
+    cause?: unknown,
+  ) {
     super(`cannot reach the node at ${url}${code ? ` (${code})` : ''}: the node may be down, or --node / TDX_NODE_URL points elsewhere`, { cause });
   }
   override toJSON(): Record<string, unknown> {
@@ -69,7 +76,12 @@ export interface ApiErrorBody {
 /** A non-2xx answer from the node. */
 export class ApiError extends CliError {
   readonly exitCode: ExitCode;
-  constructor(readonly method: string, readonly url: string, readonly status: number, readonly body: ApiErrorBody | string) {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly status: number,
+    readonly body: ApiErrorBody | string,
+  ) {
     super(ApiError.summary(status, body));
     this.exitCode = status >= 500 ? EXIT.unavailable : EXIT.refused;
   }
@@ -107,7 +119,10 @@ export class ApiError extends CliError {
 /** No valid sign-in for the node: none stored, the session ended, or a given token was refused. */
 export class NotSignedInError extends CliError {
   readonly exitCode = EXIT.unauthenticated;
-  constructor(message: string, readonly url: string) {
+  constructor(
+    message: string,
+    readonly url: string,
+  ) {
     super(message);
   }
   override toJSON(): Record<string, unknown> {
@@ -118,7 +133,10 @@ export class NotSignedInError extends CliError {
 /** The operation reached the node and ran, but ended badly (a failed job, a refused request). */
 export class OperationFailed extends CliError {
   readonly exitCode = EXIT.refused;
-  constructor(message: string, readonly result?: unknown) {
+  constructor(
+    message: string,
+    readonly result?: unknown,
+  ) {
     super(message);
   }
   override toJSON(): Record<string, unknown> {
@@ -141,7 +159,10 @@ export function describeError(error: unknown): string[] {
 /** The audit chain is broken: the verification ran and found tampering (or damage) at a named record. */
 export class AuditTamperedError extends CliError {
   readonly exitCode = EXIT.tampered;
-  constructor(message: string, readonly result: unknown) {
+  constructor(
+    message: string,
+    readonly result: unknown,
+  ) {
     super(message);
   }
   override toJSON(): Record<string, unknown> {

@@ -3,7 +3,10 @@ import { jobLine, type ReturnJob } from './commands/returns';
 
 class FakeOutput implements Output {
   text = '';
-  constructor(readonly isTTY: boolean, readonly columns = 100) {}
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 100,
+  ) {}
   write(chunk: string) {
     this.text += chunk;
   }
@@ -27,11 +30,25 @@ describe('progress rendering', () => {
 
   it('shows a job as rows done of total, rate and ETA', () => {
     const job: ReturnJob = {
-      id: 'j', requestId: 'r', kind: 'full', state: 'running', rowsDone: 250_000, rowsTotal: 1_000_000, upserts: 250_000, deletes: 0,
-      ratePerSec: 51_234.4, etaSeconds: 14.6, lastError: null, createdAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null,
+      id: 'j',
+      requestId: 'r',
+      kind: 'full',
+      state: 'running',
+      rowsDone: 250_000,
+      rowsTotal: 1_000_000,
+      upserts: 250_000,
+      deletes: 0,
+      ratePerSec: 51_234.4,
+      etaSeconds: 14.6,
+      lastError: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      startedAt: null,
+      finishedAt: null,
     };
     expect(jobLine(job, 8)).toBe('[##------]  25% 250,000/1,000,000 rows  51,234 rows/s  ETA 0:15  running');
-    expect(jobLine({ ...job, rowsTotal: null, ratePerSec: null, etaSeconds: null, state: 'queued' }, 4)).toBe('[----]   ?% 250,000/? rows  ? rows/s  ETA ?  queued');
+    expect(jobLine({ ...job, rowsTotal: null, ratePerSec: null, etaSeconds: null, state: 'queued' }, 4)).toBe(
+      '[----]   ?% 250,000/? rows  ? rows/s  ETA ?  queued',
+    );
   });
 
   it('redraws in place on a terminal, at most every redrawMs, and ends the line once', () => {

@@ -70,7 +70,11 @@ export class ProgressLine {
   private readonly lineEveryMs: number;
   private readonly now: () => number;
 
-  constructor(private readonly out: Output, private readonly line: (barWidth: number) => string, options: ProgressOptions = {}) {
+  constructor(
+    private readonly out: Output,
+    private readonly line: (barWidth: number) => string,
+    options: ProgressOptions = {},
+  ) {
     this.redrawMs = options.redrawMs ?? 100;
     this.lineEveryMs = options.lineEveryMs ?? 2000;
     this.now = options.now ?? (() => Date.now());

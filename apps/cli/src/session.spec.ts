@@ -36,8 +36,19 @@ function node() {
       res.writeHead(204);
       return res.end();
     } else {
-      if (req.headers.authorization !== `Bearer ${state.valid}`) return answerJson(res, 401, { statusCode: 401, message: 'the access token is invalid or has expired' });
-      return answerJson(res, 200, { id: 'u1', username: 'li.wei', node: '330106', roles: [{ role: 'county-operator', institutionId: null }], code: '330106', level: 'county', children: [], parent: null, publicKey: 'k' });
+      if (req.headers.authorization !== `Bearer ${state.valid}`)
+        return answerJson(res, 401, { statusCode: 401, message: 'the access token is invalid or has expired' });
+      return answerJson(res, 200, {
+        id: 'u1',
+        username: 'li.wei',
+        node: '330106',
+        roles: [{ role: 'county-operator', institutionId: null }],
+        code: '330106',
+        level: 'county',
+        children: [],
+        parent: null,
+        publicKey: 'k',
+      });
     }
     state.issued++;
     state.valid = `a${state.issued}`;
@@ -47,8 +58,19 @@ function node() {
 }
 
 function io(env: Record<string, string>, now = () => Date.now()) {
-  const out = { text: '', isTTY: false, write(s: string) { this.text += s; } };
-  const err = { text: '', write(s: string) { this.text += s; } };
+  const out = {
+    text: '',
+    isTTY: false,
+    write(s: string) {
+      this.text += s;
+    },
+  };
+  const err = {
+    text: '',
+    write(s: string) {
+      this.text += s;
+    },
+  };
   return { out, err, env, now, readSecret: async () => 'Right-Passw0rd!' };
 }
 
@@ -76,7 +98,12 @@ describe('tdx login and the stored session', () => {
     expect(await run(['login', '--username', 'li.wei', '--node', base], io(env))).toBe(0);
     seen = [];
     // Twenty minutes later the 15-minute token has expired: refresh, then the request.
-    expect(await run(['node', '--node', base], io(env, () => Date.now() + 20 * 60_000))).toBe(0);
+    expect(
+      await run(
+        ['node', '--node', base],
+        io(env, () => Date.now() + 20 * 60_000),
+      ),
+    ).toBe(0);
     expect(seen.map((s) => s.url)).toEqual(['/api/v1/auth/refresh', '/api/v1/node']);
     expect(JSON.parse(readFileSync(credentialsPath(env), 'utf8')).nodes[base]).toMatchObject({ accessToken: 'a2', refreshToken: 'r2' });
 

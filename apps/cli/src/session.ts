@@ -34,7 +34,11 @@ export class Session {
 
   /** After a 401: a refreshed token to retry with, or a NotSignedInError saying what to do. */
   async renewAfterRefusal(): Promise<string> {
-    if (this.givenToken) throw new NotSignedInError(`the node refused the access token from ${this.givenToken.from} (expired or revoked): get a new one, or use tdx login`, this.nodeUrl);
+    if (this.givenToken)
+      throw new NotSignedInError(
+        `the node refused the access token from ${this.givenToken.from} (expired or revoked): get a new one, or use tdx login`,
+        this.nodeUrl,
+      );
     const stored = this.store.get(this.nodeUrl);
     if (!stored) throw new NotSignedInError(`not signed in to ${this.nodeUrl}: run tdx login --node ${this.nodeUrl}`, this.nodeUrl);
     return (await this.refresh(stored)).accessToken;
@@ -56,7 +60,10 @@ export class Session {
       await response.text().catch(() => undefined);
       if (response.status >= 500) throw new UnreachableError(this.nodeUrl, `HTTP ${response.status} while refreshing the session`);
       this.store.remove(this.nodeUrl);
-      throw new NotSignedInError(`the session at ${this.nodeUrl} has ended (signed out, expired or revoked): run tdx login --node ${this.nodeUrl}`, this.nodeUrl);
+      throw new NotSignedInError(
+        `the session at ${this.nodeUrl} has ended (signed out, expired or revoked): run tdx login --node ${this.nodeUrl}`,
+        this.nodeUrl,
+      );
     }
     const pair = (await response.json()) as TokenPair;
     const renewed = { username: stored.username, ...sessionOf(pair, this.now()) };

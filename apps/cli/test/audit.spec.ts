@@ -115,7 +115,10 @@ describe('tdx audit', () => {
   });
 
   it('export --from: the range starts at the first record written at or after that time, and verifies on its own', async () => {
-    const all = readFileSync(join(dir, 'export.ndjson'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; at: string });
+    const all = readFileSync(join(dir, 'export.ndjson'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; at: string });
     const from = all[2].at;
     const ranged = await tdx(['audit', 'export', '--node', node.url, '--from', from]);
     expect(ranged.code).toBe(0);

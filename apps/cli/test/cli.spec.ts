@@ -4,7 +4,15 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  api, createTestDatabase, deleteNamespaceStreams, freePort, NodeProcess, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, type TestDatabase, testNamespace,
+  api,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  freePort,
+  NodeProcess,
+  SHARED_NATS_URL,
+  TEST_ADMIN_PASSWORD,
+  type TestDatabase,
+  testNamespace,
 } from '@tdx/testing';
 import { CLI_CONFIG_HOME, startNode, tdx, tdxLogin, waitJoined } from './support/tdx';
 
@@ -115,12 +123,16 @@ describe('tdx login', () => {
   it('TDX_TOKEN is used as it is; logout ends the session at the node', async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'tdx-cli-token-'));
     const login = await fetch(`${province.url}/api/v1/auth/login`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
     });
     const { accessToken } = (await login.json()) as { accessToken: string };
     expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere, TDX_TOKEN: accessToken })).code).toBe(0);
 
-    expect((await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, `${TEST_ADMIN_PASSWORD}\n`)).code).toBe(0);
+    expect((await tdx(['login', '--username', 'admin', '--node', province.url], { XDG_CONFIG_HOME: elsewhere }, 60_000, `${TEST_ADMIN_PASSWORD}\n`)).code).toBe(
+      0,
+    );
     const out = await tdx(['logout', '--node', province.url], { XDG_CONFIG_HOME: elsewhere });
     expect(out).toMatchObject({ code: 0, stderr: '' });
     expect((await tdx(['whoami', '--node', province.url], { XDG_CONFIG_HOME: elsewhere })).code).toBe(4);
@@ -134,7 +146,10 @@ describe('tdx data load', () => {
   });
 
   it('loads a good CSV: exit 0, the counts, a progress line', async () => {
-    const csv = file('good.csv', 'row_key,region_code,name,phone\nr1,330106,Alpha Ltd,13812345678\nr2,330212,Beta Ltd,13912345678\nr3,330106,Gamma Ltd,13712345678\n');
+    const csv = file(
+      'good.csv',
+      'row_key,region_code,name,phone\nr1,330106,Alpha Ltd,13812345678\nr2,330212,Beta Ltd,13912345678\nr3,330106,Gamma Ltd,13712345678\n',
+    );
     const result = await tdx(['data', 'load', csv, '--entry', entryId, '--node', province.url]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -178,12 +193,29 @@ describe('tdx return', () => {
     unconditional = await createEntry({ name: 'Enterprise register (unconditional)' });
     conditional = await createEntry({ name: 'Enterprise register (conditional)', shareType: 'conditional', shareCondition: 'market supervision only' });
     none = await createEntry({ name: 'Enterprise register (not shared)', shareType: 'none', legalBasis: 'Statistics Law, Article 9' });
-    const csv = file('returned.csv', 'row_key,region_code,name,phone\nh1,330106,Hangzhou One,13812345678\nh2,330108,Hangzhou Two,13912345678\nn1,330212,Ningbo One,13712345678\n');
+    const csv = file(
+      'returned.csv',
+      'row_key,region_code,name,phone\nh1,330106,Hangzhou One,13812345678\nh2,330108,Hangzhou Two,13912345678\nn1,330212,Ningbo One,13712345678\n',
+    );
     for (const id of [unconditional, conditional]) expect((await tdx(['data', 'load', csv, '--entry', id, '--node', province.url])).code).toBe(0);
   });
 
   it('request, sync --watch, jobs, watch, rows and list: the city receives its subtree, masked', async () => {
-    const requested = await tdx(['return', 'request', '--entry', unconditional, '--holder', '330000', '--scope', 'subtree', '--purpose', 'market supervision', '--json', '--node', city.url]);
+    const requested = await tdx([
+      'return',
+      'request',
+      '--entry',
+      unconditional,
+      '--holder',
+      '330000',
+      '--scope',
+      'subtree',
+      '--purpose',
+      'market supervision',
+      '--json',
+      '--node',
+      city.url,
+    ]);
     expect(requested.stderr).toBe('');
     expect(requested.code).toBe(0);
     const request = JSON.parse(requested.stdout);
@@ -209,7 +241,10 @@ describe('tdx return', () => {
     expect(watched.stdout).toMatch(/\[#+\] 100% 2\/2 rows .* rows\/s {2}ETA 0:00 {2}done/);
     expect(watched.stdout).toMatch(new RegExp(`^job ${full.id} done: 2 rows`, 'm'));
 
-    const landed = await cityDb.query<{ row_key: string; data: { phone: string } }>('SELECT row_key, data FROM returned_row WHERE request_id = $1 ORDER BY row_key', [request.id]);
+    const landed = await cityDb.query<{ row_key: string; data: { phone: string } }>(
+      'SELECT row_key, data FROM returned_row WHERE request_id = $1 ORDER BY row_key',
+      [request.id],
+    );
     expect(landed.map((r) => r.row_key)).toEqual(['h1', 'h2']);
     // Grade L2, a sensitive item: it arrives masked.
     expect(landed[0].data.phone).not.toBe('13812345678');

@@ -25,7 +25,9 @@ const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
 export async function createNodeApp(config: NodeConfig): Promise<INestApplication> {
   const { key } = loadOrCreateSigningKey(config.keyFile);
   if (config.level === 'province' && config.identity.trustAnchor && config.identity.trustAnchor !== key.publicKey) {
-    throw new ConfigError([`TRUST_ANCHOR: is not the key of this province (NODE_KEY_FILE holds key ${keyFingerprint(key.publicKey)}, the anchor is ${keyFingerprint(config.identity.trustAnchor)})`]);
+    throw new ConfigError([
+      `TRUST_ANCHOR: is not the key of this province (NODE_KEY_FILE holds key ${keyFingerprint(key.publicKey)}, the anchor is ${keyFingerprint(config.identity.trustAnchor)})`,
+    ]);
   }
   const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {

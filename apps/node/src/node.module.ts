@@ -23,8 +23,17 @@ export class NodeModule {
     return {
       module: NodeModule,
       imports: [
-        CoreModule.forNode(config), AuditModule, AuthModule, OutboxModule, InstitutionsModule, CatalogModule, OpenDataModule,
-        IdentityModule, FederationModule, DatasetsModule, ReturnsModule,
+        CoreModule.forNode(config),
+        AuditModule,
+        AuthModule,
+        OutboxModule,
+        InstitutionsModule,
+        CatalogModule,
+        OpenDataModule,
+        IdentityModule,
+        FederationModule,
+        DatasetsModule,
+        ReturnsModule,
       ],
     };
   }

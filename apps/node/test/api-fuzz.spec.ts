@@ -90,14 +90,21 @@ describe('fuzzing every operation of the OpenAPI document', () => {
   beforeAll(async () => {
     db = await createTestDatabase('fuzz');
     node = await startInProcessNode({
-      code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace,
+      code: '330000',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
       // The fuzzer is one client making thousands of requests: the rate limits would answer most of them.
       env: { SIGNIN_RATE_LIMIT: '1000000', SIGNIN_RATE_LIMIT_PER_ADDRESS: '1000000', PUBLIC_RATE_LIMIT: '1000000' },
     });
     const institution = await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution());
     const entry = await api(node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(institution.body.id));
     // Not the administrator itself: a generated password reset or role change would lock the fuzzer out.
-    const account = await api(node.url, 'POST', '/api/v1/accounts', { username: 'fuzz.target', password: 'Fuzz-Target-Passw0rd', roles: [{ role: 'auditor' }] });
+    const account = await api(node.url, 'POST', '/api/v1/accounts', {
+      username: 'fuzz.target',
+      password: 'Fuzz-Target-Passw0rd',
+      roles: [{ role: 'auditor' }],
+    });
     expect([institution.status, entry.status, account.status]).toEqual([201, 201, 201]);
     known.push(institution.body.id, entry.body.id, account.body.id);
     const document = (await (await fetch(`${node.url}/api/docs-json`)).json()) as {
@@ -105,9 +112,14 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       components: { schemas: Record<string, Schema> };
     };
     schemas = document.components.schemas;
-    operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({
-      method: method.toUpperCase(), path, params: op.parameters ?? [], body: op.requestBody?.content['application/json']?.schema,
-    })));
+    operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path,
+        params: op.parameters ?? [],
+        body: op.requestBody?.content['application/json']?.schema,
+      })),
+    );
   });
 
   afterAll(async () => {
@@ -155,8 +167,11 @@ describe('fuzzing every operation of the OpenAPI document', () => {
     switch (schema.type) {
       case 'object':
         // The required properties and lists: other optional ones would need their own valid forms.
-        return Object.fromEntries(Object.entries(schema.properties ?? {})
-          .filter(([name, child]) => schema.required?.includes(name) || child.type === 'array').map(([name, child]) => [name, exampleOf(child, depth + 1)]));
+        return Object.fromEntries(
+          Object.entries(schema.properties ?? {})
+            .filter(([name, child]) => schema.required?.includes(name) || child.type === 'array')
+            .map(([name, child]) => [name, exampleOf(child, depth + 1)]),
+        );
       case 'array':
         return depth < 4 && schema.items ? [exampleOf(schema.items, depth + 1)] : [];
       case 'integer':
@@ -202,20 +217,31 @@ describe('fuzzing every operation of the OpenAPI document', () => {
         if (kind === 'hostile' && target === 'path') values[choice % values.length] = '\ud800';
         return values.reduce<string>((path, value, i) => path.replace(`{${pathParams[i].name}}`, encode(String(value))), op.path);
       }),
-      query: fc.tuple(...queryParams.map((p) => fc.option(paramValue(p.schema), { nil: undefined, freq: 1 })), fc.nat())
-        .map((values) => {
-          const choice = values.pop() as number;
-          if (kind === 'hostile' && target === 'query' && queryParams.length > 0) values[choice % queryParams.length] = 'a\u0000b';
-          const parts = values.flatMap((value, i) => (value === undefined ? [] : [`${queryParams[i].name}=${encode(typeof value === 'string' ? value : JSON.stringify(value))}`]));
-          return parts.length ? `?${parts.join('&')}` : '';
-        }),
+      query: fc.tuple(...queryParams.map((p) => fc.option(paramValue(p.schema), { nil: undefined, freq: 1 })), fc.nat()).map((values) => {
+        const choice = values.pop() as number;
+        if (kind === 'hostile' && target === 'query' && queryParams.length > 0) values[choice % queryParams.length] = 'a\u0000b';
+        const parts = values.flatMap((value, i) =>
+          value === undefined ? [] : [`${queryParams[i].name}=${encode(typeof value === 'string' ? value : JSON.stringify(value))}`],
+        );
+        return parts.length ? `?${parts.join('&')}` : '';
+      }),
       // Near-valid bodies (the examples, one value replaced at most) reach past the DTO checks.
-      body: (op.body ? fc.tuple(fc.oneof(shaped(op.body), fc.constant(null).map(() => exampleOf(op.body as Schema))), kind === 'hostile' ? invalid : odd, fc.nat(), fc.boolean()) : fc.constant(undefined))
-        .map((drawn) => {
-          if (!drawn) return undefined;
-          const [value, replacement, choice, plantIt] = drawn;
-          return JSON.stringify(kind === 'hostile' || plantIt ? plant(value, replacement, choice) : value);
-        }),
+      body: (op.body
+        ? fc.tuple(
+            fc.oneof(
+              shaped(op.body),
+              fc.constant(null).map(() => exampleOf(op.body as Schema)),
+            ),
+            kind === 'hostile' ? invalid : odd,
+            fc.nat(),
+            fc.boolean(),
+          )
+        : fc.constant(undefined)
+      ).map((drawn) => {
+        if (!drawn) return undefined;
+        const [value, replacement, choice, plantIt] = drawn;
+        return JSON.stringify(kind === 'hostile' || plantIt ? plant(value, replacement, choice) : value);
+      }),
     });
   }
 
@@ -229,7 +255,19 @@ describe('fuzzing every operation of the OpenAPI document', () => {
 
   /** Everything a request could create or change, the audit log aside (refusals are recorded). */
   async function state() {
-    const tables = ['institution', 'catalog_entry', 'account', 'account_role', 'refresh_token', 'outbox', 'dataset_row', 'return_request', 'child_link', 'known_node', 'trust_list'];
+    const tables = [
+      'institution',
+      'catalog_entry',
+      'account',
+      'account_role',
+      'refresh_token',
+      'outbox',
+      'dataset_row',
+      'return_request',
+      'child_link',
+      'known_node',
+      'trust_list',
+    ];
     const rows: Record<string, unknown[]> = {};
     for (const table of tables) rows[table] = await db.query(`SELECT * FROM ${table} ORDER BY 1`);
     return rows;
@@ -239,13 +277,16 @@ describe('fuzzing every operation of the OpenAPI document', () => {
   const skipAsAdmin = (op: Operation) => op.method === 'POST' && op.path === '/api/v1/federation/key/rotate';
 
   async function check(op: Operation, kind: 'hostile' | 'wild'): Promise<void> {
-    await fc.assert(fc.asyncProperty(requests(op, kind), async (request) => {
-      if (request.principal === 'admin' && skipAsAdmin(op)) return;
-      const status = await send(op, request);
-      if (status >= 500 || (kind === 'hostile' && status < 400)) {
-        throw new Error(`${op.method} ${request.path}${request.query} as ${request.principal} answered ${status}; body: ${request.body?.slice(0, 500)}`);
-      }
-    }), { seed: SEED, numRuns: RUNS, endOnFailure: true });
+    await fc.assert(
+      fc.asyncProperty(requests(op, kind), async (request) => {
+        if (request.principal === 'admin' && skipAsAdmin(op)) return;
+        const status = await send(op, request);
+        if (status >= 500 || (kind === 'hostile' && status < 400)) {
+          throw new Error(`${op.method} ${request.path}${request.query} as ${request.principal} answered ${status}; body: ${request.body?.slice(0, 500)}`);
+        }
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
   }
 
   it('answers hostile input with a 4xx and changes nothing, as the public and as the administrator', async () => {
@@ -255,7 +296,12 @@ describe('fuzzing every operation of the OpenAPI document', () => {
       // Far deeper than any generated value, as raw text: what once overflowed the stack.
       if (op.body) {
         for (const principal of ['anonymous', 'admin'] as const) {
-          const status = await send(op, { principal, path: op.path.replace(/\{[^}]+\}/g, known[1]), query: '', body: `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}` });
+          const status = await send(op, {
+            principal,
+            path: op.path.replace(/\{[^}]+\}/g, known[1]),
+            query: '',
+            body: `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+          });
           expect({ op: `${op.method} ${op.path}`, principal, status }).toEqual({ op: `${op.method} ${op.path}`, principal, status: 400 });
         }
       }

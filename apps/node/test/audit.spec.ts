@@ -3,7 +3,19 @@
 import { AUDIT_GENESIS_HASH, AuditChainWalker, auditHash, AuditRecord } from '@tdx/contracts';
 import type { INestApplication } from '@nestjs/common';
 import { AnonymousRefusals } from '../src/audit/anonymous-refusals';
-import { anonymous, api, assertEvery, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  anonymous,
+  api,
+  assertEvery,
+  authHeaders,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  NodeProcess,
+  SHARED_NATS_URL,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 import { SourceRow, waitForJob, writeSourceRows } from './support/returns';
@@ -93,13 +105,15 @@ describe('what lands in the log', () => {
     expect((await api(province.url, 'DELETE', '/api/v1/no-such-thing/1')).status).toBe(404);
 
     const mine = await records(province, '&actor=user:admin');
-    expect(mine.map((r) => [r.action, r.target, r.outcome])).toEqual(expect.arrayContaining([
-      ['POST /api/v1/institutions', institution.body.id, '201'],
-      ['POST /api/v1/catalog/entries', entry.body.id, '201'],
-      ['PATCH /api/v1/catalog/entries/:id', entry.body.id, '200'],
-      ['POST /api/v1/catalog/entries', null, '422'],
-      ['POST /api/v1/institutions', null, '400'],
-    ]));
+    expect(mine.map((r) => [r.action, r.target, r.outcome])).toEqual(
+      expect.arrayContaining([
+        ['POST /api/v1/institutions', institution.body.id, '201'],
+        ['POST /api/v1/catalog/entries', entry.body.id, '201'],
+        ['PATCH /api/v1/catalog/entries/:id', entry.body.id, '200'],
+        ['POST /api/v1/catalog/entries', null, '422'],
+        ['POST /api/v1/institutions', null, '400'],
+      ]),
+    );
     // Refused in front of the routes (the JSON parser) or by the guard, or no route at all: nobody signed in
     // as far as the node can tell, so these are counted and summarised, not chained one by one.
     const seqBefore = (await verify(province)).head.seq;
@@ -143,7 +157,10 @@ describe('what lands in the log', () => {
       ...Array.from({ length: 50 }, () => () => anonymous(province.url, 'GET', '/api/v1/catalog/entries')),
       ...Array.from({ length: 50 }, () => () => anonymous(province.url, 'POST', '/api/v1/nowhere', {})),
       // Below the sign-in rate limits (per name and per address): each one is a plain 401.
-      ...Array.from({ length: 40 }, (_, i) => () => anonymous(province.url, 'POST', '/api/v1/auth/login', { username: `guess${i % 10}`, password: 'Not-the-Passw0rd' })),
+      ...Array.from(
+        { length: 40 },
+        (_, i) => () => anonymous(province.url, 'POST', '/api/v1/auth/login', { username: `guess${i % 10}`, password: 'Not-the-Passw0rd' }),
+      ),
       ...Array.from({ length: 10 }, () => () => anonymous(province.url, 'POST', '/api/v1/institutions', '{"name": ')),
     ];
     const statuses: number[] = [];
@@ -160,13 +177,15 @@ describe('what lands in the log', () => {
     const details = summary?.details as { total: number; from: string; to: string; kinds: unknown[]; addresses: unknown[]; usernames: unknown[] };
     expect(details.total).toBe(200);
     expect(new Date(details.from).getTime()).toBeLessThanOrEqual(new Date(details.to).getTime());
-    expect(details.kinds).toEqual(expect.arrayContaining([
-      { method: 'POST', route: '/api/v1/institutions', status: 401, count: 50 },
-      { method: 'GET', route: '/api/v1/catalog/entries', status: 401, count: 50 },
-      { method: 'POST', route: '(no route)', status: 404, count: 50 },
-      { method: 'POST', route: '/api/v1/auth/login', status: 401, error: 'Unauthorized', count: 40 },
-      { method: 'POST', route: '(no route)', status: 400, count: 10 },
-    ]));
+    expect(details.kinds).toEqual(
+      expect.arrayContaining([
+        { method: 'POST', route: '/api/v1/institutions', status: 401, count: 50 },
+        { method: 'GET', route: '/api/v1/catalog/entries', status: 401, count: 50 },
+        { method: 'POST', route: '(no route)', status: 404, count: 50 },
+        { method: 'POST', route: '/api/v1/auth/login', status: 401, error: 'Unauthorized', count: 40 },
+        { method: 'POST', route: '(no route)', status: 400, count: 10 },
+      ]),
+    );
     expect(details.kinds).toHaveLength(5);
     expect(details.addresses).toEqual([{ ip: expect.any(String), count: 200 }]);
     expect(details.usernames).toHaveLength(10);
@@ -206,8 +225,9 @@ describe('what lands in the log', () => {
 
   it('keeps the chain linear under concurrent appends: dense numbers, every link intact', async () => {
     const before = (await verify(province)).head.seq;
-    const responses = await Promise.all(Array.from({ length: 40 }, (_, i) =>
-      api(province.url, 'POST', '/api/v1/institutions', sampleInstitution(`Concurrent Bureau ${i}`))));
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api(province.url, 'POST', '/api/v1/institutions', sampleInstitution(`Concurrent Bureau ${i}`))),
+    );
     assertEvery(responses, (r) => r.status === 201, 'registrations');
     const result = await verify(province);
     expect(result).toMatchObject({ ok: true });
@@ -221,24 +241,32 @@ describe('what lands in the log', () => {
 describe('returns in the log, at both ends', () => {
   it('records the request and its decision, every chunk served and received with its rows, and a refusal', async () => {
     const institution = await api(province.url, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
-    const entry = (overrides: Record<string, unknown>) => api(province.url, 'POST', '/api/v1/catalog/entries',
-      sampleEntry(institution.body.id, { updateCycle: 'irregular', ...overrides }));
+    const entry = (overrides: Record<string, unknown>) =>
+      api(province.url, 'POST', '/api/v1/catalog/entries', sampleEntry(institution.body.id, { updateCycle: 'irregular', ...overrides }));
     const unconditional = (await entry({})).body.id as string;
     const conditional = (await entry({ name: 'Licences', shareType: 'conditional', shareCondition: 'for supervision only' })).body.id as string;
-    const rows: SourceRow[] = Array.from({ length: 120 }, (_, i) => ({ key: `k${i}`, region: i % 2 ? '330100' : '330200', data: { uscc: `U${i}`, legal_person_id: '330106199001011234' } }));
+    const rows: SourceRow[] = Array.from({ length: 120 }, (_, i) => ({
+      key: `k${i}`,
+      region: i % 2 ? '330100' : '330200',
+      data: { uscc: `U${i}`, legal_person_id: '330106199001011234' },
+    }));
     await writeSourceRows(provinceDb, unconditional, rows);
 
     const granted = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: unconditional, holder: '330000', scope: 'self', purpose: 'audit test' });
     expect(granted.body).toMatchObject({ state: 'granted' });
     await waitForJob(city.url, granted.body.id);
-    expect(await records(province, `&target=${granted.body.id}&action=return.request`)).toMatchObject([{ actor: 'node:330100', outcome: 'granted', details: { entryId: unconditional, scope: 'self' } }]);
+    expect(await records(province, `&target=${granted.body.id}&action=return.request`)).toMatchObject([
+      { actor: 'node:330100', outcome: 'granted', details: { entryId: unconditional, scope: 'self' } },
+    ]);
     const served = await records(province, `&target=${granted.body.id}&action=return.chunk.served`);
     const received = await records(city, `&target=${granted.body.id}&action=return.chunk.received`);
     // Only the city's own rows (60 of 120) crossed, and both ends counted them.
     expect(served.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
     expect(received.reduce((n, r) => n + Number(r.details.rows), 0)).toBe(60);
     assertEvery(received, (r) => r.actor === 'node:330000' && r.outcome === 'applied', 'records of rows received from the province');
-    expect(await records(city, `&action=${encodeURIComponent('POST /api/v1/returns/requests')}`)).toMatchObject([{ actor: 'user:admin', outcome: '201', target: granted.body.id }]);
+    expect(await records(city, `&action=${encodeURIComponent('POST /api/v1/returns/requests')}`)).toMatchObject([
+      { actor: 'user:admin', outcome: '201', target: granted.body.id },
+    ]);
 
     const pending = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: conditional, holder: '330000', scope: 'self', purpose: 'audit test' });
     expect(pending.body).toMatchObject({ state: 'pending' });
@@ -247,9 +275,16 @@ describe('returns in the log, at both ends', () => {
       { action: 'return.request', outcome: 'pending' },
       { action: 'POST /api/v1/returns/requests/:id/approve', actor: 'user:admin', outcome: '200' },
     ]);
-    await eventually(async () => expect(await records(city, `&target=${pending.body.id}&action=return.decision`)).toMatchObject([{ actor: 'node:330000', outcome: 'granted' }]));
+    await eventually(async () =>
+      expect(await records(city, `&target=${pending.body.id}&action=return.decision`)).toMatchObject([{ actor: 'node:330000', outcome: 'granted' }]),
+    );
 
-    const unknown = await api(city.url, 'POST', '/api/v1/returns/requests', { entryId: '00000000-0000-4000-8000-000000000000', holder: '330000', scope: 'self', purpose: 'audit test' });
+    const unknown = await api(city.url, 'POST', '/api/v1/returns/requests', {
+      entryId: '00000000-0000-4000-8000-000000000000',
+      holder: '330000',
+      scope: 'self',
+      purpose: 'audit test',
+    });
     expect(unknown.status).toBe(404);
     await eventually(async () => expect(await records(province, '&action=return.refused')).toMatchObject([{ actor: 'node:330100', outcome: '404' }]));
     expect((await verify(province)).ok).toBe(true);
@@ -266,30 +301,55 @@ describe('GET /api/v1/audit', () => {
     assertEvery(await records(province, `&to=${encodeURIComponent(middle.at)}`), (r) => r.at < middle.at, 'records before the middle one');
     const targeted = all.find((r) => r.seq > 5 && r.target !== null) as AuditRecord;
     expect((await records(province, `&target=${encodeURIComponent(targeted.target as string)}`)).map((r) => r.seq)).toContain(targeted.seq);
-    assertEvery(await records(province, '&action=POST%20/api/v1/catalog*'), (r) => r.action.startsWith('POST /api/v1/catalog'), 'records of catalog registrations');
+    assertEvery(
+      await records(province, '&action=POST%20/api/v1/catalog*'),
+      (r) => r.action.startsWith('POST /api/v1/catalog'),
+      'records of catalog registrations',
+    );
     assertEvery(await records(province, '&outcome=422'), (r) => r.outcome === '422', 'records of refusals (422)');
     expect(await records(province, '&actor=user:nobody')).toEqual([]);
 
     const pages: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { items: AuditRecord[]; nextCursor: string | null } } =
-        await api(province.url, 'GET', `/api/v1/audit?limit=5${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: { items: AuditRecord[]; nextCursor: string | null } } = await api(
+        province.url,
+        'GET',
+        `/api/v1/audit?limit=5${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       pages.push(...page.body.items.map((r) => r.seq));
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(pages).toEqual(all.map((r) => r.seq));
     const newest = await api(province.url, 'GET', '/api/v1/audit?order=desc&limit=3');
-    expect(newest.body.items.map((r: AuditRecord) => r.seq)).toEqual(all.slice(-3).reverse().map((r) => r.seq));
+    expect(newest.body.items.map((r: AuditRecord) => r.seq)).toEqual(
+      all
+        .slice(-3)
+        .reverse()
+        .map((r) => r.seq),
+    );
     const older = await api(province.url, 'GET', `/api/v1/audit?order=desc&limit=3&cursor=${newest.body.nextCursor}`);
-    expect(older.body.items.map((r: AuditRecord) => r.seq)).toEqual(all.slice(-6, -3).reverse().map((r) => r.seq));
+    expect(older.body.items.map((r: AuditRecord) => r.seq)).toEqual(
+      all
+        .slice(-6, -3)
+        .reverse()
+        .map((r) => r.seq),
+    );
   });
 
   it('answers bad query input with 400 naming the field, never 500', async () => {
     const bad: [string, string][] = [
-      ['from=yesterday', 'from'], ['from=2026-11-27T10:00:00', 'from'], ['to=2026-02-30T00:00:00Z', 'to'],
-      ['from=2026-11-28T00:00:00Z&to=2026-11-27T00:00:00Z', 'to'], ['limit=0', 'limit'], ['limit=501', 'limit'], ['limit=x', 'limit'],
-      ['cursor=nonsense', 'cursor'], ['order=sideways', 'order'], ['actor=' + 'a'.repeat(201), 'actor'], ['actor=%00', 'actor'],
+      ['from=yesterday', 'from'],
+      ['from=2026-11-27T10:00:00', 'from'],
+      ['to=2026-02-30T00:00:00Z', 'to'],
+      ['from=2026-11-28T00:00:00Z&to=2026-11-27T00:00:00Z', 'to'],
+      ['limit=0', 'limit'],
+      ['limit=501', 'limit'],
+      ['limit=x', 'limit'],
+      ['cursor=nonsense', 'cursor'],
+      ['order=sideways', 'order'],
+      ['actor=' + 'a'.repeat(201), 'actor'],
+      ['actor=%00', 'actor'],
       ['unknown=1', 'unknown'],
     ];
     for (const [query, field] of bad) {
@@ -312,9 +372,9 @@ describe('the database keeps the log append-only', () => {
     await expect(provinceDb.query(`DELETE FROM audit_record WHERE seq = 1`)).rejects.toThrow(/append-only/);
     await expect(provinceDb.query(`TRUNCATE audit_record`)).rejects.toThrow(/append-only/);
     await expect(provinceDb.query(`UPDATE audit_head SET seq = 0`)).rejects.toThrow(/moves only/);
-    await expect(provinceDb.query(
-      `INSERT INTO audit_record VALUES (999999, now(), 'user:mallory', 'x', null, '200', '{}', repeat('0', 64), repeat('1', 64))`,
-    )).rejects.toThrow(/does not continue the chain/);
+    await expect(
+      provinceDb.query(`INSERT INTO audit_record VALUES (999999, now(), 'user:mallory', 'x', null, '200', '{}', repeat('0', 64), repeat('1', 64))`),
+    ).rejects.toThrow(/does not continue the chain/);
     expect((await verify(province)).ok).toBe(true);
   });
 });
@@ -337,9 +397,16 @@ describe('tampering is detected and the first bad record named', () => {
 
   it('a changed field of a middle record, whichever field', async () => {
     const changes = [
-      `actor = 'user:mallory'`, `action = 'GET /'`, `target = 'x'`, `target = CASE WHEN target IS NULL THEN '' ELSE NULL END`, `outcome = '200'`,
-      `details = details || '{"ip": "10.0.0.1"}'`, `at = at + interval '1 second'`, `at = at + interval '1 microsecond'`,
-      `prev_hash = repeat('a', 64)`, `hash = repeat('b', 64)`,
+      `actor = 'user:mallory'`,
+      `action = 'GET /'`,
+      `target = 'x'`,
+      `target = CASE WHEN target IS NULL THEN '' ELSE NULL END`,
+      `outcome = '200'`,
+      `details = details || '{"ip": "10.0.0.1"}'`,
+      `at = at + interval '1 second'`,
+      `at = at + interval '1 microsecond'`,
+      `prev_hash = repeat('a', 64)`,
+      `hash = repeat('b', 64)`,
     ];
     const original = await row(10);
     for (const change of changes) {
@@ -360,19 +427,40 @@ describe('tampering is detected and the first bad record named', () => {
   it('a forged record inserted in the middle, the later ones renumbered and its hash computed by the forger', async () => {
     const all = await records(province);
     const prev = all.find((r) => r.seq === 8) as AuditRecord;
-    const fields = { seq: 9, at: prev.at, actor: 'user:admin', action: 'POST /api/v1/institutions', target: 'forged', outcome: '201', details: {}, prevHash: prev.hash };
+    const fields = {
+      seq: 9,
+      at: prev.at,
+      actor: 'user:admin',
+      action: 'POST /api/v1/institutions',
+      target: 'forged',
+      outcome: '201',
+      details: {},
+      prevHash: prev.hash,
+    };
     const forged = { ...fields, hash: auditHash(fields) };
     // Renumbered through a high range: the CHECK (seq > 0) holds even with the triggers off.
     const shift = `UPDATE audit_record SET seq = seq + 1000000 WHERE seq >= 9; UPDATE audit_record SET seq = seq - 1000000 + 1 WHERE seq > 1000000`;
-    await tamper(provinceDb, shift, `INSERT INTO audit_record VALUES (9, '${forged.at}', '${forged.actor}', '${forged.action}', 'forged', '201', '{}', '${forged.prevHash}', '${forged.hash}')`);
+    await tamper(
+      provinceDb,
+      shift,
+      `INSERT INTO audit_record VALUES (9, '${forged.at}', '${forged.actor}', '${forged.action}', 'forged', '201', '{}', '${forged.prevHash}', '${forged.hash}')`,
+    );
     // The forged record is consistent in itself; the chain breaks right after it, where the true record 9 now sits as 10.
     expect((await verify(province)).firstBad).toMatchObject({ seq: 10, kind: 'changed' });
-    await tamper(provinceDb, `DELETE FROM audit_record WHERE seq = 9`, `UPDATE audit_record SET seq = seq + 1000000 WHERE seq >= 10`,
-      `UPDATE audit_record SET seq = seq - 1000000 - 1 WHERE seq > 1000000`);
+    await tamper(
+      provinceDb,
+      `DELETE FROM audit_record WHERE seq = 9`,
+      `UPDATE audit_record SET seq = seq + 1000000 WHERE seq >= 10`,
+      `UPDATE audit_record SET seq = seq - 1000000 - 1 WHERE seq > 1000000`,
+    );
   });
 
   it('two records swapped', async () => {
-    const swap = [`UPDATE audit_record SET seq = 1000000 WHERE seq = 5`, `UPDATE audit_record SET seq = 5 WHERE seq = 6`, `UPDATE audit_record SET seq = 6 WHERE seq = 1000000`];
+    const swap = [
+      `UPDATE audit_record SET seq = 1000000 WHERE seq = 5`,
+      `UPDATE audit_record SET seq = 5 WHERE seq = 6`,
+      `UPDATE audit_record SET seq = 6 WHERE seq = 1000000`,
+    ];
     await tamper(provinceDb, ...swap);
     expect((await verify(province)).firstBad).toMatchObject({ seq: 5, kind: 'changed' });
     await tamper(provinceDb, ...swap);
@@ -397,14 +485,27 @@ describe('tampering is detected and the first bad record named', () => {
 
   it('a forged record numbered 0 or below, written with the CHECK (seq > 0) dropped: the list shows it first, verification names it', async () => {
     const [constraint] = await provinceDb.query<{ name: string; def: string }>(
-      `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'audit_record'::regclass AND contype = 'c'`);
+      `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = 'audit_record'::regclass AND contype = 'c'`,
+    );
     expect(constraint.def).toContain('seq > 0');
     await provinceDb.query(`ALTER TABLE audit_record DROP CONSTRAINT ${constraint.name}`);
     try {
       for (const seq of [0, -5]) {
-        const fields = { seq, at: '2020-01-01T00:00:00.000Z', actor: 'user:admin', action: 'POST /api/v1/accounts', target: 'forged', outcome: '201', details: {}, prevHash: AUDIT_GENESIS_HASH };
+        const fields = {
+          seq,
+          at: '2020-01-01T00:00:00.000Z',
+          actor: 'user:admin',
+          action: 'POST /api/v1/accounts',
+          target: 'forged',
+          outcome: '201',
+          details: {},
+          prevHash: AUDIT_GENESIS_HASH,
+        };
         const forged = { ...fields, hash: auditHash(fields) };
-        await tamper(provinceDb, `INSERT INTO audit_record VALUES (${seq}, '${forged.at}', '${forged.actor}', '${forged.action}', 'forged', '201', '{}', '${forged.prevHash}', '${forged.hash}')`);
+        await tamper(
+          provinceDb,
+          `INSERT INTO audit_record VALUES (${seq}, '${forged.at}', '${forged.actor}', '${forged.action}', 'forged', '201', '{}', '${forged.prevHash}', '${forged.hash}')`,
+        );
         expect((await records(province, '&order=asc'))[0]).toMatchObject({ seq, target: 'forged' });
         for (const batch of [1, 1000]) {
           const result = await verify(province, `?batch=${batch}`);
@@ -428,23 +529,35 @@ describe('tampering is detected and the first bad record named', () => {
 describe('GET /api/v1/audit/export', () => {
   function walk(text: string, from: 'genesis' | 'anywhere') {
     const walker = new AuditChainWalker(from);
-    text.split('\n').filter(Boolean).forEach((line, i) => walker.push(JSON.parse(line), `line ${i + 1}`));
+    text
+      .split('\n')
+      .filter(Boolean)
+      .forEach((line, i) => walker.push(JSON.parse(line), `line ${i + 1}`));
     return walker.finish();
   }
 
   it('streams the whole log as NDJSON with its chain fields, verifiable offline, and a tampered export is caught', async () => {
     const { text, head, type } = await exportText();
     expect(type).toMatch(/^application\/x-ndjson/);
-    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     expect(lines[0]).toMatchObject({ seq: 1, prevHash: AUDIT_GENESIS_HASH });
     expect(head).toBe(`${lines[lines.length - 1].seq}:${lines[lines.length - 1].hash}`);
     expect(walk(text, 'genesis')).toMatchObject({ ok: true, records: lines.length });
 
     const victim = lines.find((r) => r.outcome === '201') as AuditRecord;
-    const edited = text.split('\n').map((l, i) => (i === victim.seq - 1 ? l.replace('"outcome":"201"', '"outcome":"200"') : l)).join('\n');
+    const edited = text
+      .split('\n')
+      .map((l, i) => (i === victim.seq - 1 ? l.replace('"outcome":"201"', '"outcome":"200"') : l))
+      .join('\n');
     expect(edited).not.toBe(text);
     expect(walk(edited, 'genesis').firstBad).toMatchObject({ seq: victim.seq, kind: 'changed' });
-    const dropped = text.split('\n').filter((_, i) => i !== 2).join('\n');
+    const dropped = text
+      .split('\n')
+      .filter((_, i) => i !== 2)
+      .join('\n');
     expect(walk(dropped, 'genesis').firstBad).toMatchObject({ seq: 3, kind: 'missing' });
   });
 
@@ -453,7 +566,10 @@ describe('GET /api/v1/audit/export', () => {
     const from = all[4].at;
     const to = all[all.length - 3].at;
     const { text } = await exportText(`?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
-    const lines = text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const lines = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
     assertEvery(lines, (r) => r.at >= from && r.at < to, 'exported records within the period');
     expect(lines.map((r) => r.seq)).toEqual(Array.from({ length: lines.length }, (_, i) => lines[0].seq + i));
     expect(walk(text, 'anywhere')).toMatchObject({ ok: true, records: lines.length });
@@ -471,11 +587,21 @@ describe('pruning the oldest records behind a kept anchor', () => {
   let db: TestDatabase;
   let node: RunningNode;
   const prune = (body: unknown, at: RunningNode = node) => api(at.url, 'POST', '/api/v1/audit/prune', body);
-  const exported = async (at: RunningNode = node) => (await exportText('', at)).text.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+  const exported = async (at: RunningNode = node) =>
+    (await exportText('', at)).text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditRecord);
 
   beforeAll(async () => {
     db = await createTestDatabase('audit_prune');
-    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: pruneNamespace, env: { AUDIT_RETENTION_DAYS: '0' } });
+    node = await startInProcessNode({
+      code: '330000',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: pruneNamespace,
+      env: { AUDIT_RETENTION_DAYS: '0' },
+    });
     for (let i = 0; i < 10; i++) expect((await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution(`Bureau ${i}`))).status).toBe(201);
   });
 
@@ -485,7 +611,7 @@ describe('pruning the oldest records behind a kept anchor', () => {
     await deleteNamespaceStreams(SHARED_NATS_URL, pruneNamespace);
   });
 
-  it('refuses records younger than AUDIT_RETENTION_DAYS, a hash that is not the log\'s, an export that does not reach back to the oldest record, and the head', async () => {
+  it("refuses records younger than AUDIT_RETENTION_DAYS, a hash that is not the log's, an export that does not reach back to the oldest record, and the head", async () => {
     const young = (await exported(province))[3];
     expect(await prune({ from: 1, through: young.seq, hash: young.hash }, province)).toMatchObject({ status: 422, body: { rule: 'audit-retention' } });
     const records = await exported();
@@ -566,7 +692,9 @@ describe('a node killed with SIGKILL', () => {
       await node.restart();
       const result = await verify(node);
       expect(result.ok).toBe(true);
-      const targets = new Set((await db.query<{ target: string }>(`SELECT target FROM audit_record WHERE action = 'POST /api/v1/institutions'`)).map((r) => r.target));
+      const targets = new Set(
+        (await db.query<{ target: string }>(`SELECT target FROM audit_record WHERE action = 'POST /api/v1/institutions'`)).map((r) => r.target),
+      );
       expect(answered.filter((id) => !targets.has(id))).toEqual([]);
       // An HTTP action's record is written in its own transaction right after the action's, so at most the action
       // committed at the instant of the kill can lack its record, and its client got no answer.

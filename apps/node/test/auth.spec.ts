@@ -2,7 +2,20 @@
 // or the one-time setup token), tokens that expire, refresh rotation and reuse detection, sign-out,
 // account management, institution scoping, and bad input that changes nothing.
 import { randomUUID } from 'node:crypto';
-import { anonymous, api, apiWith, createTestDatabase, deleteNamespaceStreams, eventually, login, NodeProcess, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  anonymous,
+  api,
+  apiWith,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  login,
+  NodeProcess,
+  SHARED_NATS_URL,
+  TEST_ADMIN_PASSWORD,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 import { accountWith } from './support/auth';
@@ -35,7 +48,11 @@ describe('the first administrator', () => {
     const db = await database('auth_admin');
     const spec = { code: '330100', parentCode: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace };
     let node = await startInProcessNode(spec);
-    expect((await api(node.url, 'GET', '/api/v1/auth/me')).body).toMatchObject({ username: 'admin', node: '330100', roles: [{ role: 'municipal-admin', institutionId: null }] });
+    expect((await api(node.url, 'GET', '/api/v1/auth/me')).body).toMatchObject({
+      username: 'admin',
+      node: '330100',
+      roles: [{ role: 'municipal-admin', institutionId: null }],
+    });
     const [stored] = await db.query<{ password_hash: string; created_by: string }>('SELECT password_hash, created_by FROM account');
     expect(stored.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
     expect(stored.created_by).toBe('ADMIN_PASSWORD');
@@ -51,7 +68,14 @@ describe('the first administrator', () => {
 
   it('without ADMIN_PASSWORD: a one-time setup token in the log, exchanged once for admin', async () => {
     const db = await database('auth_setup');
-    const node = await NodeProcess.start({ code: '330106', parentCode: '330100', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env: { ADMIN_PASSWORD: '' } });
+    const node = await NodeProcess.start({
+      code: '330106',
+      parentCode: '330100',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
+      env: { ADMIN_PASSWORD: '' },
+    });
     try {
       const token = await eventually(() => {
         const match = /One-time setup token: (tdxs_[A-Za-z0-9_-]+)/.exec(node.printed());
@@ -65,15 +89,22 @@ describe('the first administrator', () => {
       expect(await db.query('SELECT * FROM account')).toEqual([]);
 
       const before = await authTables(db);
-      expect(await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: 'tdxs_wrong', password: 'Good-Passw0rd-for-setup' })).toMatchObject({ status: 401 });
+      expect(await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: 'tdxs_wrong', password: 'Good-Passw0rd-for-setup' })).toMatchObject({
+        status: 401,
+      });
       const weak = await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: token, password: 'short' });
       expect(weak).toMatchObject({ status: 400, body: { fields: [{ field: 'password' }] } });
       expect(await authTables(db)).toEqual(before);
 
       const done = await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: token, password: 'Good-Passw0rd-for-setup' });
-      expect(done).toMatchObject({ status: 201, body: { username: 'admin', roles: [{ role: 'county-operator', institutionId: null }], createdBy: 'setup-token' } });
+      expect(done).toMatchObject({
+        status: 201,
+        body: { username: 'admin', roles: [{ role: 'county-operator', institutionId: null }], createdBy: 'setup-token' },
+      });
       expect(await db.query(`SELECT * FROM auth_setting WHERE name = 'setup-token-hash'`)).toEqual([]);
-      expect(await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: token, password: 'Good-Passw0rd-for-setup' })).toMatchObject({ status: 409 });
+      expect(await anonymous(node.url, 'POST', '/api/v1/auth/setup', { setupToken: token, password: 'Good-Passw0rd-for-setup' })).toMatchObject({
+        status: 409,
+      });
       expect((await login(node.url, 'admin', 'Good-Passw0rd-for-setup')).accessToken).toBeTruthy();
 
       // Restarted with accounts in place: no new token is printed.
@@ -97,7 +128,13 @@ describe('sessions', () => {
   beforeAll(async () => {
     db = await database('auth_sessions');
     // Access tokens of two seconds: expiry is tested without waiting minutes.
-    node = await startInProcessNode({ code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env: { ACCESS_TOKEN_TTL: '2', METRICS_TOKEN: METRICS_TOKEN } });
+    node = await startInProcessNode({
+      code: '330000',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
+      env: { ACCESS_TOKEN_TTL: '2', METRICS_TOKEN: METRICS_TOKEN },
+    });
   });
   afterAll(() => node?.stop());
 
@@ -113,7 +150,10 @@ describe('sessions', () => {
     expect(first.expiresIn).toBe(2);
     expect((await apiWith(first.accessToken, node.url, 'GET', '/api/v1/auth/me')).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect(await apiWith(first.accessToken, node.url, 'GET', '/api/v1/auth/me')).toMatchObject({ status: 401, body: { message: expect.stringContaining('expired') } });
+    expect(await apiWith(first.accessToken, node.url, 'GET', '/api/v1/auth/me')).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('expired') },
+    });
 
     const second = await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: first.refreshToken });
     expect(second.status).toBe(200);
@@ -124,7 +164,10 @@ describe('sessions', () => {
     expect(stored.map((r) => r.token_hash).join()).not.toContain(second.body.refreshToken);
 
     // The first refresh token again: someone replays it. That sign-in ends, the rotated token too.
-    expect(await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: first.refreshToken })).toMatchObject({ status: 401, body: { message: expect.stringContaining('already used') } });
+    expect(await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: first.refreshToken })).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('already used') },
+    });
     expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: second.body.refreshToken })).status).toBe(401);
   });
 
@@ -161,7 +204,11 @@ describe('sessions', () => {
     ];
     for (const [path, body, fields] of cases) {
       const response = await anonymous(node.url, 'POST', path, body);
-      expect({ path, status: response.status, fields: [...new Set((response.body.fields ?? []).map((f: { field: string }) => f.field))].sort() }).toEqual({ path, status: 400, fields });
+      expect({ path, status: response.status, fields: [...new Set((response.body.fields ?? []).map((f: { field: string }) => f.field))].sort() }).toEqual({
+        path,
+        status: 400,
+        fields,
+      });
     }
     expect(await anonymous(node.url, 'POST', '/api/v1/auth/login', '{"username": "admin",')).toMatchObject({ status: 400 });
     expect(await authTables(db)).toEqual(before);
@@ -192,7 +239,12 @@ describe('accounts and institution scope', () => {
     const own = await apiWith(ia.token, node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(instA, { name: 'A register' }));
     expect(own.status).toBe(201);
     const csv = 'row_key,region_code,uscc,legal_person_id\nr1,330106,91330106X,330106199001011234\n';
-    const upload = (token: string, entry: string) => fetch(`${node.url}/api/v1/datasets/${entry}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body: csv });
+    const upload = (token: string, entry: string) =>
+      fetch(`${node.url}/api/v1/datasets/${entry}/rows`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+        body: csv,
+      });
     expect((await upload(ia.token, own.body.id)).status).toBe(200);
 
     const entries = await db.query('SELECT id, version, status FROM catalog_entry ORDER BY id');
@@ -218,14 +270,28 @@ describe('accounts and institution scope', () => {
   });
 
   it("institution A's admin creates and manages A's users only", async () => {
-    const made = await apiWith(ia.token, node.url, 'POST', '/api/v1/accounts', { username: 'a.clerk', password: 'Clerk-Passw0rd-1', roles: [{ role: 'institution-user', institutionId: instA }] });
-    expect(made).toMatchObject({ status: 201, body: { username: 'a.clerk', createdBy: 'a.admin', roles: [{ role: 'institution-user', institutionId: instA }] } });
+    const made = await apiWith(ia.token, node.url, 'POST', '/api/v1/accounts', {
+      username: 'a.clerk',
+      password: 'Clerk-Passw0rd-1',
+      roles: [{ role: 'institution-user', institutionId: instA }],
+    });
+    expect(made).toMatchObject({
+      status: 201,
+      body: { username: 'a.clerk', createdBy: 'a.admin', roles: [{ role: 'institution-user', institutionId: instA }] },
+    });
     expect(made.body).not.toHaveProperty('passwordHash');
     const before = await authTables(db);
-    for (const roles of [[{ role: 'institution-user', institutionId: instB }], [{ role: 'institution-admin', institutionId: instA }], [{ role: 'auditor' }], [{ role: 'province-operator' }]]) {
+    for (const roles of [
+      [{ role: 'institution-user', institutionId: instB }],
+      [{ role: 'institution-admin', institutionId: instA }],
+      [{ role: 'auditor' }],
+      [{ role: 'province-operator' }],
+    ]) {
       expect((await apiWith(ia.token, node.url, 'POST', '/api/v1/accounts', { username: 'a.other', password: 'Other-Passw0rd-1', roles })).status).toBe(403);
     }
-    expect((await apiWith(ia.token, node.url, 'PUT', `/api/v1/accounts/${iu.id}/roles`, { roles: [{ role: 'institution-admin', institutionId: instA }] })).status).toBe(403);
+    expect(
+      (await apiWith(ia.token, node.url, 'PUT', `/api/v1/accounts/${iu.id}/roles`, { roles: [{ role: 'institution-admin', institutionId: instA }] })).status,
+    ).toBe(403);
     // The admin's own account and the node's admin lie outside what A's admin manages: 404, not a hint.
     const adminId = (await api(node.url, 'GET', '/api/v1/auth/me')).body.id;
     expect((await apiWith(ia.token, node.url, 'POST', `/api/v1/accounts/${adminId}/disable`)).status).toBe(404);
@@ -252,7 +318,7 @@ describe('accounts and institution scope', () => {
     expect((await login(node.url, 'b.clerk', 'Reset-Passw0rd-3')).accessToken).toBeTruthy();
   });
 
-  it('signing out, or a reused refresh token, ends that sign-in\'s access tokens at once; other sign-ins go on', async () => {
+  it("signing out, or a reused refresh token, ends that sign-in's access tokens at once; other sign-ins go on", async () => {
     // Access tokens here live 15 minutes: a 401 below is the revocation, not an expiry.
     const me = (token: string) => apiWith(token, node.url, 'GET', '/api/v1/auth/me');
     await accountWith(node.url, 'a.reader', [{ role: 'auditor' }]);
@@ -277,13 +343,17 @@ describe('accounts and institution scope', () => {
     expect((await me(elsewhere.accessToken)).status).toBe(401);
   });
 
-  it('changing one\'s own password needs the current one and ends the other sessions', async () => {
+  it("changing one's own password needs the current one and ends the other sessions", async () => {
     const me = await accountWith(node.url, 'self.service', [{ role: 'auditor' }]);
-    expect(await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: 'wrong', newPassword: 'Brand-New-Passw0rd' }))
-      .toMatchObject({ status: 400, body: { fields: [{ field: 'currentPassword' }] } });
+    expect(await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: 'wrong', newPassword: 'Brand-New-Passw0rd' })).toMatchObject({
+      status: 400,
+      body: { fields: [{ field: 'currentPassword' }] },
+    });
     const current = `Pw-${'self.service'.length}-Secret-9`;
     expect((await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'weak' })).status).toBe(400);
-    expect((await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'Brand-New-Passw0rd' })).status).toBe(204);
+    expect((await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'Brand-New-Passw0rd' })).status).toBe(
+      204,
+    );
     expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: me.refreshToken })).status).toBe(401);
     expect((await login(node.url, 'self.service', 'Brand-New-Passw0rd')).accessToken).toBeTruthy();
   });
@@ -291,14 +361,34 @@ describe('accounts and institution scope', () => {
   it('account input the node refuses: 400, 409 or 422 with the reason, nothing written', async () => {
     const before = await authTables(db);
     const create = (body: unknown) => api(node.url, 'POST', '/api/v1/accounts', body);
-    expect(await create({ username: 'Bad Name', password: 'Fine-Passw0rd-1', roles: [{ role: 'auditor' }] })).toMatchObject({ status: 400, body: { fields: [{ field: 'username' }] } });
-    expect(await create({ username: 'weak.one', password: 'alllowercase', roles: [{ role: 'auditor' }] })).toMatchObject({ status: 400, body: { fields: [{ field: 'password' }] } });
+    expect(await create({ username: 'Bad Name', password: 'Fine-Passw0rd-1', roles: [{ role: 'auditor' }] })).toMatchObject({
+      status: 400,
+      body: { fields: [{ field: 'username' }] },
+    });
+    expect(await create({ username: 'weak.one', password: 'alllowercase', roles: [{ role: 'auditor' }] })).toMatchObject({
+      status: 400,
+      body: { fields: [{ field: 'password' }] },
+    });
     expect(await create({ username: 'no.roles', password: 'Fine-Passw0rd-1', roles: [] })).toMatchObject({ status: 400 });
-    expect(await create({ username: 'odd.role', password: 'Fine-Passw0rd-1', roles: [{ role: 'root' }] })).toMatchObject({ status: 400, body: { fields: [{ field: 'roles.0.role' }] } });
-    expect(await create({ username: 'a.user', password: 'Fine-Passw0rd-1', roles: [{ role: 'auditor' }] })).toMatchObject({ status: 409, body: { field: 'username' } });
-    expect(await create({ username: 'wrong.tier', password: 'Fine-Passw0rd-1', roles: [{ role: 'county-operator' }] })).toMatchObject({ status: 422, body: { rule: 'operator-role-of-this-tier' } });
-    expect(await create({ username: 'no.inst', password: 'Fine-Passw0rd-1', roles: [{ role: 'institution-user' }] })).toMatchObject({ status: 422, body: { rule: 'institution-role-needs-institution' } });
-    expect(await create({ username: 'far.inst', password: 'Fine-Passw0rd-1', roles: [{ role: 'institution-user', institutionId: randomUUID() }] })).toMatchObject({ status: 422, body: { rule: 'institution-not-local' } });
+    expect(await create({ username: 'odd.role', password: 'Fine-Passw0rd-1', roles: [{ role: 'root' }] })).toMatchObject({
+      status: 400,
+      body: { fields: [{ field: 'roles.0.role' }] },
+    });
+    expect(await create({ username: 'a.user', password: 'Fine-Passw0rd-1', roles: [{ role: 'auditor' }] })).toMatchObject({
+      status: 409,
+      body: { field: 'username' },
+    });
+    expect(await create({ username: 'wrong.tier', password: 'Fine-Passw0rd-1', roles: [{ role: 'county-operator' }] })).toMatchObject({
+      status: 422,
+      body: { rule: 'operator-role-of-this-tier' },
+    });
+    expect(await create({ username: 'no.inst', password: 'Fine-Passw0rd-1', roles: [{ role: 'institution-user' }] })).toMatchObject({
+      status: 422,
+      body: { rule: 'institution-role-needs-institution' },
+    });
+    expect(
+      await create({ username: 'far.inst', password: 'Fine-Passw0rd-1', roles: [{ role: 'institution-user', institutionId: randomUUID() }] }),
+    ).toMatchObject({ status: 422, body: { rule: 'institution-not-local' } });
     expect((await api(node.url, 'POST', '/api/v1/accounts/not-a-uuid/disable')).status).toBe(400);
     // The last operator cannot lock the node out.
     const adminId = (await api(node.url, 'GET', '/api/v1/auth/me')).body.id;

@@ -79,7 +79,10 @@ const DOCUMENTATION = /^GET \/api\/docs/;
 /** A request to `route` with made-up ids and an empty body: enough to pass or fail the gate, never to change anything. */
 function concrete(route: string): { method: string; path: string; body?: unknown } {
   const [method, template] = route.split(' ');
-  const path = template.replace(/:rowKey/g, 'k1').replace(/:code/g, '330199').replace(/:[A-Za-z]+/g, () => randomUUID());
+  const path = template
+    .replace(/:rowKey/g, 'k1')
+    .replace(/:code/g, '330199')
+    .replace(/:[A-Za-z]+/g, () => randomUUID());
   return { method, path, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined };
 }
 
@@ -115,8 +118,10 @@ describe('authorization matrix', () => {
 
   it('covers every route the node serves, and only those', () => {
     expect(routes.length).toBeGreaterThan(30);
-    expect({ missingFromMatrix: routes.filter((r) => !(r in MATRIX)), notServed: Object.keys(MATRIX).filter((r) => !routes.includes(r)) })
-      .toEqual({ missingFromMatrix: [], notServed: [] });
+    expect({ missingFromMatrix: routes.filter((r) => !(r in MATRIX)), notServed: Object.keys(MATRIX).filter((r) => !routes.includes(r)) }).toEqual({
+      missingFromMatrix: [],
+      notServed: [],
+    });
     // The three tiers serve the same routes.
     expect(routesOf(city.app).filter((r) => !DOCUMENTATION.test(r))).toEqual(routes);
     expect(routesOf(county.app).filter((r) => !DOCUMENTATION.test(r))).toEqual(routes);

@@ -93,9 +93,7 @@ describe(`catalog API refusals at county ${NODE}`, () => {
   describe('400 on malformed registrations, naming the fields at fault', () => {
     it('names every missing required field of an empty body', async () => {
       const body = await refused(400, 'POST', ENTRIES, {});
-      expect(fieldsOf(body)).toEqual(
-        ['category', 'grade', 'name', 'openType', 'providerId', 'shareType', 'summary', 'type', 'updateCycle'].sort(),
-      );
+      expect(fieldsOf(body)).toEqual(['category', 'grade', 'name', 'openType', 'providerId', 'shareType', 'summary', 'type', 'updateCycle'].sort());
     });
 
     it.each(['type', 'name', 'summary', 'providerId', 'category', 'grade', 'shareType', 'openType', 'updateCycle'])(
@@ -136,13 +134,23 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       ['dataItems that is not an array', { dataItems: 'uscc' }, ['dataItems']],
       [
         'duplicate data item names',
-        { dataItems: [{ name: 'uscc', type: 'string', sensitive: false }, { name: 'uscc', type: 'integer', sensitive: false }] },
+        {
+          dataItems: [
+            { name: 'uscc', type: 'string', sensitive: false },
+            { name: 'uscc', type: 'integer', sensitive: false },
+          ],
+        },
         ['dataItems'],
       ],
       ['a data item of an unknown type', { dataItems: [{ name: 'uscc', type: 'varchar', sensitive: false }] }, ['dataItems.0.type']],
       [
         'bad fields in the second data item',
-        { dataItems: [{ name: 'ok', type: 'string', sensitive: false }, { name: '1bad', type: 'string', sensitive: 'no' }] },
+        {
+          dataItems: [
+            { name: 'ok', type: 'string', sensitive: false },
+            { name: '1bad', type: 'string', sensitive: 'no' },
+          ],
+        },
         ['dataItems.1.name', 'dataItems.1.sensitive'],
       ],
       ['a data item with an unknown property', { dataItems: [{ name: 'uscc', type: 'string', sensitive: false, length: 18 }] }, ['dataItems.0.length']],
@@ -190,12 +198,27 @@ describe(`catalog API refusals at county ${NODE}`, () => {
   describe('422 on domain refusals, naming the rule and the article', () => {
     const domain: [string, () => Body, string, RegExp][] = [
       ['state-secret content', () => entry({ stateSecret: true }), 'state-secret', /Article 2\b/],
-      ['an L4 resource opened unconditionally', () => entry({ grade: 'L4', openType: 'unconditional', shareType: 'conditional', shareCondition: 'approval' }), 'l4-never-opened', /DB33\/T 2351/],
-      ['an L4 resource opened restricted', () => entry({ grade: 'L4', openType: 'restricted', shareType: 'conditional', shareCondition: 'approval' }), 'l4-never-opened', /DB33\/T 2351/],
+      [
+        'an L4 resource opened unconditionally',
+        () => entry({ grade: 'L4', openType: 'unconditional', shareType: 'conditional', shareCondition: 'approval' }),
+        'l4-never-opened',
+        /DB33\/T 2351/,
+      ],
+      [
+        'an L4 resource opened restricted',
+        () => entry({ grade: 'L4', openType: 'restricted', shareType: 'conditional', shareCondition: 'approval' }),
+        'l4-never-opened',
+        /DB33\/T 2351/,
+      ],
       ['an L2 resource opened unconditionally', () => entry({ grade: 'L2', openType: 'unconditional' }), 'l2-l3-restricted-opening', /DB33\/T 2351/],
       ['an L3 resource opened unconditionally', () => entry({ grade: 'L3', openType: 'unconditional' }), 'l2-l3-restricted-opening', /DB33\/T 2351/],
       ['conditional sharing without a condition', () => entry({ shareType: 'conditional' }), 'share-condition-required', /Article 10/],
-      ['conditional sharing with a blank condition', () => entry({ shareType: 'conditional', shareCondition: '   ' }), 'share-condition-required', /Article 10/],
+      [
+        'conditional sharing with a blank condition',
+        () => entry({ shareType: 'conditional', shareCondition: '   ' }),
+        'share-condition-required',
+        /Article 10/,
+      ],
       ['no sharing without a legal basis', () => entry({ shareType: 'none' }), 'legal-basis-required', /Article 10/],
       ['a provider registered at another node', () => entry({ providerId: foreignProvider }), 'provider-not-local', /Article/],
       ['a provider that does not exist', () => entry({ providerId: randomUUID() }), 'provider-not-local', /Article/],
@@ -227,9 +250,20 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     });
 
     it('treats null optional fields of a registration as absent', async () => {
-      const answer = await api(node.url, 'POST', ENTRIES, entry({ name: 'Nulls', code: null, format: null, regionScope: null, releaseDate: null, relatedResources: null }));
+      const answer = await api(
+        node.url,
+        'POST',
+        ENTRIES,
+        entry({ name: 'Nulls', code: null, format: null, regionScope: null, releaseDate: null, relatedResources: null }),
+      );
       expect(answer.status).toBe(201);
-      expect(answer.body).toMatchObject({ code: expect.stringMatching(/^330106-D-\d{6}$/), format: null, regionScope: NODE, releaseDate: null, relatedResources: [] });
+      expect(answer.body).toMatchObject({
+        code: expect.stringMatching(/^330106-D-\d{6}$/),
+        format: null,
+        regionScope: NODE,
+        releaseDate: null,
+        relatedResources: [],
+      });
     });
   });
 
@@ -240,9 +274,7 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     });
 
     it('answers concurrent registrations of one new code with one 201 and 409s, never a 500', async () => {
-      const answers = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => api(node.url, 'POST', ENTRIES, entry({ code: 'XH-RACE-1', name: `Race ${i}` }))),
-      );
+      const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => api(node.url, 'POST', ENTRIES, entry({ code: 'XH-RACE-1', name: `Race ${i}` }))));
       expect(answers.map((a) => a.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
       expect(await db.query(`SELECT id FROM catalog_entry WHERE code = 'XH-RACE-1'`)).toHaveLength(1);
       expect(await db.query(`SELECT seq FROM outbox WHERE payload LIKE '%XH-RACE-1%'`)).toHaveLength(1);
@@ -300,7 +332,16 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       ['an over-long name', { name: 'n'.repeat(201) }, ['name']],
       ['a bad regionScope', { regionScope: '3301' }, ['regionScope']],
       ['empty dataItems of a data resource', { dataItems: [] }, ['dataItems']],
-      ['duplicate data item names', { dataItems: [{ name: 'a', type: 'string', sensitive: false }, { name: 'a', type: 'string', sensitive: true }] }, ['dataItems']],
+      [
+        'duplicate data item names',
+        {
+          dataItems: [
+            { name: 'a', type: 'string', sensitive: false },
+            { name: 'a', type: 'string', sensitive: true },
+          ],
+        },
+        ['dataItems'],
+      ],
       ['a bad nested data item', { dataItems: [{ name: 'a', type: 'text', sensitive: false }] }, ['dataItems.0.type']],
       ['expectedVersion 0', { expectedVersion: 0 }, ['expectedVersion']],
       ['a null name', { name: null }, ['name']],
@@ -357,13 +398,27 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     it('makes version 2 with the change, one outbox record more, and nothing else touched', async () => {
       const before = await snapshot();
       const answer = await api(node.url, 'PATCH', `${ENTRIES}/${target.id}`, {
-        name: '  Patch target, renamed ', grade: 'L2', openType: 'restricted', shareType: 'conditional', shareCondition: 'on approval',
-        format: null, expectedVersion: 1,
+        name: '  Patch target, renamed ',
+        grade: 'L2',
+        openType: 'restricted',
+        shareType: 'conditional',
+        shareCondition: 'on approval',
+        format: null,
+        expectedVersion: 1,
       });
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({
-        id: target.id, code: target.code, type: 'data', version: 2, status: 'active', name: 'Patch target, renamed', grade: 'L2',
-        shareCondition: 'on approval', format: null, summary: target.summary, dataItems: target.dataItems,
+        id: target.id,
+        code: target.code,
+        type: 'data',
+        version: 2,
+        status: 'active',
+        name: 'Patch target, renamed',
+        grade: 'L2',
+        shareCondition: 'on approval',
+        format: null,
+        summary: target.summary,
+        dataItems: target.dataItems,
       });
       expect(Date.parse(answer.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(target.updatedAt));
       expect((await api(node.url, 'GET', `${ENTRIES}/${target.id}`)).body).toEqual(answer.body);
@@ -425,7 +480,9 @@ describe(`catalog API refusals at county ${NODE}`, () => {
 
     it('registers every row of a good upload', async () => {
       const before = await snapshot();
-      const answer = await api(node.url, 'POST', BULK, { entries: [row('Bulk one'), row('Bulk two', { type: 'application', dataItems: [] }), row('Bulk three', { code: 'XH-BULK-3' })] });
+      const answer = await api(node.url, 'POST', BULK, {
+        entries: [row('Bulk one'), row('Bulk two', { type: 'application', dataItems: [] }), row('Bulk three', { code: 'XH-BULK-3' })],
+      });
       expect(answer.status).toBe(201);
       expect(answer.body.count).toBe(3);
       const items = answer.body.items as Entry[];
@@ -447,7 +504,9 @@ describe(`catalog API refusals at county ${NODE}`, () => {
     });
 
     it('names a bad nested field with its row', async () => {
-      const answer = await refused(400, 'POST', BULK, { entries: [row('Good'), row('Nested', { dataItems: [{ name: 'x', type: 'blob', sensitive: false }] })] });
+      const answer = await refused(400, 'POST', BULK, {
+        entries: [row('Good'), row('Nested', { dataItems: [{ name: 'x', type: 'blob', sensitive: false }] })],
+      });
       expect(answer.fields).toEqual([expect.objectContaining({ field: 'entries.1.dataItems.0.type', row: 2 })]);
     });
 
@@ -509,9 +568,9 @@ describe(`catalog API refusals at county ${NODE}`, () => {
 
     it('names the rows that are not objects', async () => {
       const answer = await refused(400, 'POST', BULK, { entries: [row('Good'), [], row('Good 2'), [row('Nested')]] });
-      expect(answer.fields).toEqual(expect.arrayContaining([
-        expect.objectContaining({ field: 'entries', messages: [expect.stringContaining('items 2, 4 are not')] }),
-      ]));
+      expect(answer.fields).toEqual(
+        expect.arrayContaining([expect.objectContaining({ field: 'entries', messages: [expect.stringContaining('items 2, 4 are not')] })]),
+      );
     });
 
     it('refuses more than 1,000 rows with 400', async () => {
@@ -537,7 +596,9 @@ describe(`catalog API refusals at county ${NODE}`, () => {
       let pages = 0;
       do {
         const page: { status: number; body: { items: Entry[]; nextCursor: string | null } } = await api(
-          node.url, 'GET', `${ENTRIES}?status=all&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          node.url,
+          'GET',
+          `${ENTRIES}?status=all&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
         expect(page.status).toBe(200);
         expect(page.body.items.length).toBeLessThanOrEqual(3);

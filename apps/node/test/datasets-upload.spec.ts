@@ -32,8 +32,17 @@ describe(`dataset content at county ${NODE}`, () => {
   let provider: string;
   let entryId: string;
 
-  async function upload(body: string | Buffer, contentType = 'text/csv', id = entryId, headers: Record<string, string> = {}): Promise<{ status: number; body: Body }> {
-    const response = await fetch(`${node.url}/api/v1/datasets/${id}/rows`, { method: 'POST', headers: { 'content-type': contentType, ...(await authHeaders(node.url)), ...headers }, body });
+  async function upload(
+    body: string | Buffer,
+    contentType = 'text/csv',
+    id = entryId,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: Body }> {
+    const response = await fetch(`${node.url}/api/v1/datasets/${id}/rows`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(await authHeaders(node.url)), ...headers },
+      body,
+    });
     return { status: response.status, body: await response.json() };
   }
 
@@ -69,9 +78,17 @@ describe(`dataset content at county ${NODE}`, () => {
 
   async function newEntry(overrides: Record<string, unknown> = {}): Promise<string> {
     const created = await api(node.url, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: `Enterprise register ${randomUUID().slice(0, 8)}`, summary: 'Registered enterprises', providerId: provider,
-      category: 'market-regulation', grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'daily',
-      dataItems: ITEMS, ...overrides,
+      type: 'data',
+      name: `Enterprise register ${randomUUID().slice(0, 8)}`,
+      summary: 'Registered enterprises',
+      providerId: provider,
+      category: 'market-regulation',
+      grade: 'L1',
+      shareType: 'unconditional',
+      openType: 'unconditional',
+      updateCycle: 'daily',
+      dataItems: ITEMS,
+      ...overrides,
     });
     expect(created.status).toBe(201);
     return created.body.id;
@@ -94,19 +111,38 @@ describe(`dataset content at county ${NODE}`, () => {
 
   describe('loading', () => {
     it('loads RFC 4180 CSV: quotes, escaped quotes, line breaks inside quotes, CRLF, nulls, typed values', async () => {
-      const csv = '\uFEFF' + [
-        HEADER,
-        'A1,330106,"Hangzhou ""West Lake"" Tea, Ltd.",1000000,12.50,true,2020-02-29,2024-05-01T08:30:00Z,aGVsbG8=',
-        'A2,330106,"two\r\nlines",-7,0.5,FALSE,1999-12-31,2024-05-01 08:30:00+08:00,',
-        'A3,330106,"",,,,,,',
-        'A4,330106,,007,-.25,false,2024-01-01,2024-01-01T00:00,',
-      ].join('\r\n') + '\r\n';
+      const csv =
+        '\uFEFF' +
+        [
+          HEADER,
+          'A1,330106,"Hangzhou ""West Lake"" Tea, Ltd.",1000000,12.50,true,2020-02-29,2024-05-01T08:30:00Z,aGVsbG8=',
+          'A2,330106,"two\r\nlines",-7,0.5,FALSE,1999-12-31,2024-05-01 08:30:00+08:00,',
+          'A3,330106,"",,,,,,',
+          'A4,330106,,007,-.25,false,2024-01-01,2024-01-01T00:00,',
+        ].join('\r\n') +
+        '\r\n';
       const response = await upload(csv, 'text/csv; charset=utf-8');
       expect(response).toEqual({ status: 200, body: { entryId, rowsRead: 4, inserted: 4, updated: 0, unchanged: 0, lastChangeSeq: expect.any(Number) } });
       const rows = await rowsOf();
       expect(Object.keys(rows).sort()).toEqual(['A1', 'A2', 'A3', 'A4']);
-      expect(rows.A1.data).toEqual({ name: 'Hangzhou "West Lake" Tea, Ltd.', capital: 1000000, score: 12.5, active: true, founded: '2020-02-29', updated: '2024-05-01T08:30:00Z', seal: 'aGVsbG8=' });
-      expect(rows.A2.data).toEqual({ name: 'two\r\nlines', capital: -7, score: 0.5, active: false, founded: '1999-12-31', updated: '2024-05-01T08:30:00+08:00', seal: null });
+      expect(rows.A1.data).toEqual({
+        name: 'Hangzhou "West Lake" Tea, Ltd.',
+        capital: 1000000,
+        score: 12.5,
+        active: true,
+        founded: '2020-02-29',
+        updated: '2024-05-01T08:30:00Z',
+        seal: 'aGVsbG8=',
+      });
+      expect(rows.A2.data).toEqual({
+        name: 'two\r\nlines',
+        capital: -7,
+        score: 0.5,
+        active: false,
+        founded: '1999-12-31',
+        updated: '2024-05-01T08:30:00+08:00',
+        seal: null,
+      });
       // An empty unquoted field is null; "" is the empty string.
       expect(rows.A3.data).toEqual({ name: '', capital: null, score: null, active: null, founded: null, updated: null, seal: null });
       expect(rows.A4.data).toMatchObject({ name: null, capital: 7, score: -0.25 });
@@ -117,14 +153,32 @@ describe(`dataset content at county ${NODE}`, () => {
     it('loads NDJSON, gzip-compressed too, and accepts columns in any order', async () => {
       const id = await newEntry();
       const lines = [
-        JSON.stringify({ rowKey: 'N1', regionCode: '330106', name: '西湖区某公司', capital: 5, score: 1.25, active: true, founded: '2021-03-04', updated: '2021-03-04T05:06:07.123Z', seal: 'AA==' }),
+        JSON.stringify({
+          rowKey: 'N1',
+          regionCode: '330106',
+          name: '西湖区某公司',
+          capital: 5,
+          score: 1.25,
+          active: true,
+          founded: '2021-03-04',
+          updated: '2021-03-04T05:06:07.123Z',
+          seal: 'AA==',
+        }),
         '',
         JSON.stringify({ regionCode: '330106', rowKey: 'N2', capital: '9007199254740993' }),
       ];
       const first = await upload(`${lines.join('\n')}\n`, 'application/x-ndjson', id);
       expect(first).toMatchObject({ status: 200, body: { rowsRead: 2, inserted: 2, updated: 0, unchanged: 0 } });
       const rows = await rowsOf(id);
-      expect(rows.N1.data).toEqual({ name: '西湖区某公司', capital: 5, score: 1.25, active: true, founded: '2021-03-04', updated: '2021-03-04T05:06:07.123Z', seal: 'AA==' });
+      expect(rows.N1.data).toEqual({
+        name: '西湖区某公司',
+        capital: 5,
+        score: 1.25,
+        active: true,
+        founded: '2021-03-04',
+        updated: '2021-03-04T05:06:07.123Z',
+        seal: 'AA==',
+      });
       // Missing items are null; an integer beyond 2^53 given as a string keeps every digit.
       expect(rows.N2.data).toMatchObject({ name: null, score: null });
       const [exact] = await db.query(`SELECT data->>'capital' AS capital FROM dataset_row WHERE entry_id = $1 AND row_key = 'N2'`, [id]);
@@ -144,7 +198,13 @@ describe(`dataset content at county ${NODE}`, () => {
       const before = await rowsOf(id);
 
       // K1 unchanged (1.0 and 1.00 are the same decimal), K2 new data, K3 unchanged, K4 new.
-      const lines = [HEADER, row('K1', '330106', 'one').replace(',1.0,', ',1.00,'), row('K2', '330106', 'TWO'), row('K3', '330106', 'three'), row('K4', '330106', 'four')];
+      const lines = [
+        HEADER,
+        row('K1', '330106', 'one').replace(',1.0,', ',1.00,'),
+        row('K2', '330106', 'TWO'),
+        row('K3', '330106', 'three'),
+        row('K4', '330106', 'four'),
+      ];
       const second = await upload(lines.join('\n'), 'text/csv', id);
       expect(second.body).toMatchObject({ rowsRead: 4, inserted: 1, updated: 1, unchanged: 2 });
       const after = await rowsOf(id);
@@ -180,8 +240,13 @@ describe(`dataset content at county ${NODE}`, () => {
     it('keeps each row masked as the grade requires, and sends rows again once the grade changes', async () => {
       const id = await newEntry({ dataItems: ITEMS.map((item) => (item.name === 'name' ? { ...item, sensitive: true } : item)) });
       const line = `${HEADER}\nM1,330106,张三,1,1,true,2020-01-01,2020-01-01T00:00:00Z,\n`;
-      const copy = async () => (await db.query<{ masked: { name: string }; seq: string }>(
-        `SELECT masked, change_seq AS seq FROM dataset_row WHERE entry_id = $1 AND row_key = 'M1'`, [id]))[0];
+      const copy = async () =>
+        (
+          await db.query<{ masked: { name: string }; seq: string }>(
+            `SELECT masked, change_seq AS seq FROM dataset_row WHERE entry_id = $1 AND row_key = 'M1'`,
+            [id],
+          )
+        )[0];
       expect((await upload(line, 'text/csv', id)).body).toMatchObject({ inserted: 1 });
       const partial = await copy();
       expect(partial.masked.name).toBe('张*');
@@ -214,14 +279,17 @@ describe(`dataset content at county ${NODE}`, () => {
     });
 
     it('region codes outside the jurisdiction of the holder, or not division codes', async () => {
-      const body = await refused(400, [
-        HEADER,
-        'R1,330106,ok,,,,,,',
-        'R2,330108,Binjiang,,,,,,', // a neighbouring county of the same city
-        'R3,310101,Shanghai,,,,,,',
-        'R4,330100,the city itself,,,,,,',
-        'R5,33010X,typo,,,,,,',
-      ].join('\n'));
+      const body = await refused(
+        400,
+        [
+          HEADER,
+          'R1,330106,ok,,,,,,',
+          'R2,330108,Binjiang,,,,,,', // a neighbouring county of the same city
+          'R3,310101,Shanghai,,,,,,',
+          'R4,330100,the city itself,,,,,,',
+          'R5,33010X,typo,,,,,,',
+        ].join('\n'),
+      );
       expect(errorsOf(body)).toEqual([
         { line: 3, message: expect.stringContaining("region code 330108 lies outside this node's jurisdiction (330106)") },
         { line: 4, message: expect.stringContaining('region code 310101 lies outside') },
@@ -232,16 +300,19 @@ describe(`dataset content at county ${NODE}`, () => {
     });
 
     it('malformed CSV: wrong field count, stray quotes, text after a closing quote, an unterminated quote', async () => {
-      const body = await refused(400, [
-        HEADER,
-        'M1,330106,a,,,,,',
-        'M2,330106,a,,,,,,,,',
-        'M3,330106,ab"c,,,,,,',
-        'M4,330106,"ab"c,,,,,,',
-        'M5,330106,"fine",,,,,,',
-        'M6,330106,"never closed,,,,,,',
-        'M7,330106,x,,,,,,',
-      ].join('\n'));
+      const body = await refused(
+        400,
+        [
+          HEADER,
+          'M1,330106,a,,,,,',
+          'M2,330106,a,,,,,,,,',
+          'M3,330106,ab"c,,,,,,',
+          'M4,330106,"ab"c,,,,,,',
+          'M5,330106,"fine",,,,,,',
+          'M6,330106,"never closed,,,,,,',
+          'M7,330106,x,,,,,,',
+        ].join('\n'),
+      );
       expect(errorsOf(body)).toEqual([
         { line: 2, message: 'expected 9 fields as in the header, found 8' },
         { line: 3, message: 'expected 9 fields as in the header, found 11' },
@@ -255,11 +326,15 @@ describe(`dataset content at county ${NODE}`, () => {
       const long = 'x'.repeat(1024 * 1024 + 10);
       const csv = errorsOf(await refused(400, `${HEADER}\nL1,330106,ok,,,,,,\nL2,330106,${long},,,,,,\nL3,330106,bad-int,zz,,,,,\n`));
       expect(csv).toEqual([{ line: 3, message: 'the line is longer than 1 MiB' }]);
-      const ndjson = await refused(400, [
-        JSON.stringify({ rowKey: 'L1', regionCode: '330106' }),
-        JSON.stringify({ rowKey: 'L2', regionCode: '330106', name: long }),
-        JSON.stringify({ rowKey: 'L3', regionCode: '330106', capital: 'zz' }),
-      ].join('\n'), 'application/x-ndjson');
+      const ndjson = await refused(
+        400,
+        [
+          JSON.stringify({ rowKey: 'L1', regionCode: '330106' }),
+          JSON.stringify({ rowKey: 'L2', regionCode: '330106', name: long }),
+          JSON.stringify({ rowKey: 'L3', regionCode: '330106', capital: 'zz' }),
+        ].join('\n'),
+        'application/x-ndjson',
+      );
       expect(errorsOf(ndjson)).toEqual([
         { line: 2, message: 'the line is longer than 1 MiB' },
         { line: 3, message: expect.stringContaining('capital: "zz" is not an integer') },
@@ -271,8 +346,11 @@ describe(`dataset content at county ${NODE}`, () => {
       expect(errorsOf(await refused(400, latin1))).toEqual([{ line: 3, message: expect.stringContaining('not valid UTF-8') }]);
       // 杭州 in GBK is B9 BC D6 DD; "浙江" in GBK is D5 E3 BD AD.
       const gbk = Buffer.concat([
-        Buffer.from(`${HEADER}\nG1,330106,`), Buffer.from([0xb9, 0xbc, 0xd6, 0xdd]), Buffer.from(',,,,,,\nG2,330106,fine,,,,,,\nG3,330106,'),
-        Buffer.from([0xd5, 0xe3, 0xbd, 0xad]), Buffer.from(',,,,,,\n'),
+        Buffer.from(`${HEADER}\nG1,330106,`),
+        Buffer.from([0xb9, 0xbc, 0xd6, 0xdd]),
+        Buffer.from(',,,,,,\nG2,330106,fine,,,,,,\nG3,330106,'),
+        Buffer.from([0xd5, 0xe3, 0xbd, 0xad]),
+        Buffer.from(',,,,,,\n'),
       ]);
       expect(errorsOf(await refused(400, gbk))).toEqual([
         { line: 2, message: expect.stringContaining('not valid UTF-8') },
@@ -281,25 +359,37 @@ describe(`dataset content at county ${NODE}`, () => {
     });
 
     it('bad values, by line and item, and invalid JSON', async () => {
-      const body = await refused(400, [
-        HEADER,
-        'V1,330106,ok,12.5,1,true,2020-01-01,2020-01-01T00:00:00Z,',
-        'V2,330106,ok,,abc,yes,2021-02-29,2020-13-01T00:00:00Z,not base64!',
-        ',330106,no key,,,,,,',
-        'V4,330106,ok,99999999999999999999,,,,,',
-      ].join('\n'));
+      const body = await refused(
+        400,
+        [
+          HEADER,
+          'V1,330106,ok,12.5,1,true,2020-01-01,2020-01-01T00:00:00Z,',
+          'V2,330106,ok,,abc,yes,2021-02-29,2020-13-01T00:00:00Z,not base64!',
+          ',330106,no key,,,,,,',
+          'V4,330106,ok,99999999999999999999,,,,,',
+        ].join('\n'),
+      );
       expect(errorsOf(body)).toEqual([
         { line: 2, message: 'capital: "12.5" is not an integer' },
-        { line: 3, message: expect.stringMatching(/^score: "abc" is not a decimal number; active: "yes" is not a boolean.*; founded: "2021-02-29" is not a date.*; updated: "2020-13-01T00:00:00Z" is not an ISO 8601.*; seal: is not base64/) },
+        {
+          line: 3,
+          message: expect.stringMatching(
+            /^score: "abc" is not a decimal number; active: "yes" is not a boolean.*; founded: "2021-02-29" is not a date.*; updated: "2020-13-01T00:00:00Z" is not an ISO 8601.*; seal: is not base64/,
+          ),
+        },
         { line: 4, message: 'row_key is empty' },
         { line: 5, message: 'capital: "99999999999999999999" is not an integer' },
       ]);
-      const json = await refused(400, [
-        '{"rowKey": "J1", "regionCode": "330106", "capital": 1.5}',
-        '{"rowKey": "J2", "regionCode": "330106"',
-        '[1, 2]',
-        '{"rowKey": "J4", "regionCode": "330106", "colour": "red", "active": "true"}',
-      ].join('\n'), 'application/x-ndjson');
+      const json = await refused(
+        400,
+        [
+          '{"rowKey": "J1", "regionCode": "330106", "capital": 1.5}',
+          '{"rowKey": "J2", "regionCode": "330106"',
+          '[1, 2]',
+          '{"rowKey": "J4", "regionCode": "330106", "colour": "red", "active": "true"}',
+        ].join('\n'),
+        'application/x-ndjson',
+      );
       expect(errorsOf(json)).toEqual([
         { line: 1, message: expect.stringContaining('capital: 1.5 is not an integer') },
         { line: 2, message: expect.stringContaining('invalid JSON') },
@@ -309,7 +399,10 @@ describe(`dataset content at county ${NODE}`, () => {
     });
 
     it('duplicate row keys within an upload, with the line each was first given on', async () => {
-      const body = await refused(400, [HEADER, 'D1,330106,a,,,,,,', 'D2,330106,b,,,,,,', 'D1,330106,c,,,,,,', 'S1,330106,d,,,,,,', 'D1,330106,e,,,,,,'].join('\n'));
+      const body = await refused(
+        400,
+        [HEADER, 'D1,330106,a,,,,,,', 'D2,330106,b,,,,,,', 'D1,330106,c,,,,,,', 'S1,330106,d,,,,,,', 'D1,330106,e,,,,,,'].join('\n'),
+      );
       expect(errorsOf(body)).toEqual([
         { line: 4, message: 'duplicate row key "D1": already given at line 2' },
         { line: 6, message: 'duplicate row key "D1": already given at line 2' },
@@ -333,8 +426,16 @@ describe(`dataset content at county ${NODE}`, () => {
       expect((await refused(400, csv, 'text/csv', 'not-a-uuid')).fields).toEqual([{ field: 'entryId', messages: ['entryId must be a UUID'] }]);
 
       const app = await api(node.url, 'POST', '/api/v1/catalog/entries', {
-        type: 'application', name: 'Permit app', summary: 'An application', providerId: provider, category: 'permits',
-        grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'monthly', dataItems: [],
+        type: 'application',
+        name: 'Permit app',
+        summary: 'An application',
+        providerId: provider,
+        category: 'permits',
+        grade: 'L1',
+        shareType: 'unconditional',
+        openType: 'unconditional',
+        updateCycle: 'monthly',
+        dataItems: [],
       });
       expect(app.status).toBe(201);
       expect(await refused(422, csv, 'text/csv', app.body.id)).toMatchObject({ rule: 'content-for-data-only', article: 'Article 11' });
@@ -400,14 +501,20 @@ describe(`dataset content at county ${NODE}`, () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { status: number; body: Body } = await api(node.url, 'GET', `/api/v1/datasets/${id}/rows?region=3301&limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { status: number; body: Body } = await api(
+          node.url,
+          'GET',
+          `/api/v1/datasets/${id}/rows?region=3301&limit=10${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(page.status).toBe(200);
         seen.push(...page.body.items.map((r: Body) => r.rowKey));
         cursor = page.body.nextCursor;
       } while (cursor);
       expect(seen).toEqual(Array.from({ length: 22 }, (_, i) => `R${String(i + 3).padStart(2, '0')}`));
       const one = await api(node.url, 'GET', `/api/v1/datasets/${id}/rows?region=330106&limit=1`);
-      expect(one.body.items).toEqual([{ rowKey: 'R03', regionCode: '330106', data: expect.objectContaining({ name: 'row 3', capital: 3 }), changeSeq: expect.any(Number) }]);
+      expect(one.body.items).toEqual([
+        { rowKey: 'R03', regionCode: '330106', data: expect.objectContaining({ name: 'row 3', capital: 3 }), changeSeq: expect.any(Number) },
+      ]);
       expect((await api(node.url, 'GET', `/api/v1/datasets/${id}/rows?region=3302`)).body).toEqual({ items: [], nextCursor: null });
       expect((await api(node.url, 'GET', `/api/v1/datasets/${id}/rows?region=330`)).status).toBe(400);
       expect((await api(node.url, 'GET', `/api/v1/datasets/${id}/rows?cursor=bogus`)).status).toBe(400);

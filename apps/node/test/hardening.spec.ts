@@ -92,7 +92,10 @@ describe('HTTP hardening of a node', () => {
     db = await createTestDatabase('hardening');
     untrustingDb = await createTestDatabase('hardening_direct');
     node = await startInProcessNode({
-      code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace,
+      code: '330000',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
       env: {
         TRUST_PROXY: 'loopback',
         SIGNIN_RATE_LIMIT: '3',
@@ -108,7 +111,10 @@ describe('HTTP hardening of a node', () => {
     });
     // A province of its own federation (namespace), so that the two nodes never meet.
     untrusting = await startInProcessNode({
-      code: '330000', databaseUrl: untrustingDb.url, natsUrl: SHARED_NATS_URL, natsNamespace: otherNamespace,
+      code: '330000',
+      databaseUrl: untrustingDb.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: otherNamespace,
       env: { SIGNIN_RATE_LIMIT: '2', SIGNIN_RATE_WINDOW_SECONDS: '600' },
     });
   });
@@ -137,7 +143,9 @@ describe('HTTP hardening of a node', () => {
     it('limits an address across user names, and counts refresh, setup and password-change attempts too', async () => {
       const client = '198.51.100.3';
       expectLetThrough(await signIn(node.url, client, 'u1'));
-      expectLetThrough(await send(node.url, 'POST', '/api/v1/auth/password', { body: { currentPassword: 'x', newPassword: 'y' }, headers: { 'x-forwarded-for': client } }));
+      expectLetThrough(
+        await send(node.url, 'POST', '/api/v1/auth/password', { body: { currentPassword: 'x', newPassword: 'y' }, headers: { 'x-forwarded-for': client } }),
+      );
       expectLetThrough(await signIn(node.url, client, 'u3', '/api/v1/auth/refresh'));
       expectLetThrough(await signIn(node.url, client, 'u4', '/api/v1/auth/setup'));
       expectLetThrough(await send(node.url, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: 'x' }, headers: { 'x-forwarded-for': client } }));
@@ -158,10 +166,23 @@ describe('HTTP hardening of a node', () => {
     it('counts failed attempts only: a successful sign-in is given back, and the right password does not pass a reached limit', async () => {
       const client = '198.51.100.6';
       for (let i = 0; i < 5; i++) {
-        expect((await send(node.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: TEST_ADMIN_PASSWORD }, headers: { 'x-forwarded-for': client } })).status).toBe(200);
+        expect(
+          (
+            await send(node.url, 'POST', '/api/v1/auth/login', {
+              body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+              headers: { 'x-forwarded-for': client },
+            })
+          ).status,
+        ).toBe(200);
       }
       for (let i = 0; i < 3; i++) expect((await signIn(node.url, client, 'admin')).status).toBe(401);
-      expectTooMany(await send(node.url, 'POST', '/api/v1/auth/login', { body: { username: 'admin', password: TEST_ADMIN_PASSWORD }, headers: { 'x-forwarded-for': client } }), /sign-in/);
+      expectTooMany(
+        await send(node.url, 'POST', '/api/v1/auth/login', {
+          body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+          headers: { 'x-forwarded-for': client },
+        }),
+        /sign-in/,
+      );
     });
 
     it('ignores X-Forwarded-For when TRUST_PROXY is not set, so a client cannot choose its address', async () => {
@@ -198,7 +219,11 @@ describe('HTTP hardening of a node', () => {
     }
 
     it('sends a closed content security policy with every API answer, errors included', async () => {
-      for (const answer of [await send(node.url, 'GET', '/health/live'), await send(node.url, 'GET', '/api/v1/no-such-route'), await send(node.url, 'POST', '/api/v1/institutions', { body: '{bad' })]) {
+      for (const answer of [
+        await send(node.url, 'GET', '/health/live'),
+        await send(node.url, 'GET', '/api/v1/no-such-route'),
+        await send(node.url, 'POST', '/api/v1/institutions', { body: '{bad' }),
+      ]) {
         expectCommonHeaders(answer.headers);
         expect(answer.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
       }
@@ -230,9 +255,10 @@ describe('HTTP hardening of a node', () => {
   });
 
   describe('CORS', () => {
-    const preflight = (origin: string) => send(node.url, 'OPTIONS', '/api/v1/catalog/entries', {
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
-    });
+    const preflight = (origin: string) =>
+      send(node.url, 'OPTIONS', '/api/v1/catalog/entries', {
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
 
     it('answers a listed origin, without credentials', async () => {
       const answer = await preflight(PORTAL);
@@ -264,8 +290,14 @@ describe('HTTP hardening of a node', () => {
       const big = { ...sampleInstitution(), name: 'x'.repeat(20 * 1024) };
       const answer = await send(node.url, 'POST', '/api/v1/institutions', { body: big });
       expect(answer.status).toBe(413);
-      expect(answer.body).toEqual({ statusCode: 413, error: 'Payload Too Large', message: 'the JSON body is larger than 16 KiB (JSON_BODY_LIMIT); nothing was changed' });
-      const bulk = await send(node.url, 'POST', '/api/v1/catalog/entries/bulk', { body: { entries: Array.from({ length: 200 }, () => sampleEntry(randomUUID())) } });
+      expect(answer.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'the JSON body is larger than 16 KiB (JSON_BODY_LIMIT); nothing was changed',
+      });
+      const bulk = await send(node.url, 'POST', '/api/v1/catalog/entries/bulk', {
+        body: { entries: Array.from({ length: 200 }, () => sampleEntry(randomUUID())) },
+      });
       expect(bulk.status).toBe(413);
       expect(await db.query('SELECT count(*)::int AS n FROM institution')).toEqual(before);
       expect(await db.query('SELECT count(*)::int AS n FROM catalog_entry')).toEqual([{ n: 0 }]);
@@ -282,7 +314,14 @@ describe('HTTP hardening of a node', () => {
       ]) {
         const answer = await send(node.url, 'POST', path, { body });
         expect({ path, status: answer.status, body: answer.body }).toEqual({
-          path, status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'Invalid request', fields: [{ field, messages: [`${field} is nested deeper than 64 levels`] }] },
+          path,
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: 'Invalid request',
+            fields: [{ field, messages: [`${field} is nested deeper than 64 levels`] }],
+          },
         });
       }
       // 64 levels pass the limit (and then fail the DTO as any wrong type does).
@@ -305,7 +344,8 @@ describe('HTTP hardening of a node', () => {
     describe('dataset uploads over UPLOAD_BODY_LIMIT', () => {
       let entryId: string;
       const header = 'row_key,region_code,uscc,legal_person_id\n';
-      const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => `k${from + i},330106,91330000MA${from + i},ID${from + i}\n`).join('');
+      const rows = (from: number, count: number) =>
+        Array.from({ length: count }, (_, i) => `k${from + i},330106,91330000MA${from + i},ID${from + i}\n`).join('');
       const rowCount = async () => (await db.query('SELECT count(*)::int AS n FROM dataset_row'))[0].n;
 
       beforeAll(async () => {
@@ -316,12 +356,18 @@ describe('HTTP hardening of a node', () => {
       });
 
       it('loads an upload under the limit', async () => {
-        const answer = await send(node.url, 'POST', `/api/v1/datasets/${entryId}/rows`, { body: header + rows(0, 50), headers: { 'content-type': 'text/csv', ...(await authHeaders(node.url)) } });
+        const answer = await send(node.url, 'POST', `/api/v1/datasets/${entryId}/rows`, {
+          body: header + rows(0, 50),
+          headers: { 'content-type': 'text/csv', ...(await authHeaders(node.url)) },
+        });
         expect(answer).toMatchObject({ status: 200, body: { inserted: 50 } });
       });
 
       it('refuses a declared Content-Length over the limit before reading it', async () => {
-        const answer = await send(node.url, 'POST', `/api/v1/datasets/${entryId}/rows`, { body: header + rows(100, 400), headers: { 'content-type': 'text/csv', ...(await authHeaders(node.url)) } });
+        const answer = await send(node.url, 'POST', `/api/v1/datasets/${entryId}/rows`, {
+          body: header + rows(100, 400),
+          headers: { 'content-type': 'text/csv', ...(await authHeaders(node.url)) },
+        });
         expect(answer.status).toBe(413);
         expect(answer.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', message: expect.stringContaining('UPLOAD_BODY_LIMIT') });
         expect(answer.headers.get('connection')).toBe('close');
@@ -330,7 +376,11 @@ describe('HTTP hardening of a node', () => {
 
       it('stops a streamed upload at the limit with 413, nothing loaded', async () => {
         const chunks = [Buffer.from(header), ...Array.from({ length: 40 }, (_, i) => Buffer.from(rows(1000 + i * 10, 10)))];
-        const answer = await sendChunked(`${node.url}/api/v1/datasets/${entryId}/rows`, { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', ...(await authHeaders(node.url)) }, chunks);
+        const answer = await sendChunked(
+          `${node.url}/api/v1/datasets/${entryId}/rows`,
+          { 'content-type': 'text/csv', 'transfer-encoding': 'chunked', ...(await authHeaders(node.url)) },
+          chunks,
+        );
         expect(answer).toMatchObject({ status: 413, body: { statusCode: 413, message: expect.stringContaining('UPLOAD_BODY_LIMIT') } });
         expect(await rowCount()).toBe(50);
       });
@@ -339,7 +389,9 @@ describe('HTTP hardening of a node', () => {
         const compressed = gzipSync(header + rows(5000, 400));
         expect(compressed.length).toBeLessThan(8 * 1024);
         const response = await fetch(`${node.url}/api/v1/datasets/${entryId}/rows`, {
-          method: 'POST', headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip', ...(await authHeaders(node.url)) }, body: compressed,
+          method: 'POST',
+          headers: { 'content-type': 'text/csv', 'content-encoding': 'gzip', ...(await authHeaders(node.url)) },
+          body: compressed,
         });
         expect(response.status).toBe(413);
         expect(await rowCount()).toBe(50);

@@ -105,9 +105,12 @@ describe(`institution API at county ${NODE}`, () => {
     });
 
     it('names every bad field at once', async () => {
-      expect(fieldsOf(await refused(400, 'POST', INSTITUTIONS, { name: '', kind: 'x', creditCode: '123', extra: 1 }))).toEqual(
-        ['creditCode', 'extra', 'kind', 'name'],
-      );
+      expect(fieldsOf(await refused(400, 'POST', INSTITUTIONS, { name: '', kind: 'x', creditCode: '123', extra: 1 }))).toEqual([
+        'creditCode',
+        'extra',
+        'kind',
+        'name',
+      ]);
     });
 
     it.each([
@@ -188,7 +191,9 @@ describe(`institution API at county ${NODE}`, () => {
       let pages = 0;
       do {
         const page: { status: number; body: { items: Institution[]; nextCursor: string | null } } = await api(
-          node.url, 'GET', `${INSTITUTIONS}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          node.url,
+          'GET',
+          `${INSTITUTIONS}?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
         expect(page.status).toBe(200);
         expect(page.body.items.length).toBeLessThanOrEqual(2);

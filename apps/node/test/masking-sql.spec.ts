@@ -76,9 +76,31 @@ describe('masking and chunk reading in SQL', () => {
 
   it('agrees with the oracle on awkward values, in every mode', async () => {
     const values = [
-      '王', '王五六七八九十', '张 三', '张三 ', 'ab @x.cn', 'a@b@c', '@x', 'x@', 'a\u3000b@c.cn', '1381234567', '138123456789',
-      '33010619900101123x', '3301061990010112345', '😀😀😀😀😀😀😀😀', 'tab\there', 'line\nbreak', 'back\\slash', 'quote"d\'', '1234-56-7',
-      '２０２０-01-01', 'Ｘ', '\u00A0\u00A0', 'a—b、c。', '・', '〇〇',
+      '王',
+      '王五六七八九十',
+      '张 三',
+      '张三 ',
+      'ab @x.cn',
+      'a@b@c',
+      '@x',
+      'x@',
+      'a\u3000b@c.cn',
+      '1381234567',
+      '138123456789',
+      '33010619900101123x',
+      '3301061990010112345',
+      '😀😀😀😀😀😀😀😀',
+      'tab\there',
+      'line\nbreak',
+      'back\\slash',
+      'quote"d\'',
+      '1234-56-7',
+      '２０２０-01-01',
+      'Ｘ',
+      '\u00A0\u00A0',
+      'a—b、c。',
+      '・',
+      '〇〇',
     ];
     for (const mode of ['partial', 'shape'] as const) {
       for (const value of values) expect([value, await masked(value, mode)]).toEqual([value, oracleMaskValue(value, mode)]);
@@ -106,7 +128,8 @@ describe('masking and chunk reading in SQL', () => {
       for (const row of rows) {
         await client.query(
           `INSERT INTO dataset_row (entry_id, row_key, region_code, data, deleted, change_seq) VALUES ($1, $2, $3, $4, $5, nextval('dataset_change_seq'))`,
-          [entryId, row.key, row.region, row.data === null ? null : JSON.stringify(row.data), row.data === null]);
+          [entryId, row.key, row.region, row.data === null ? null : JSON.stringify(row.data), row.data === null],
+        );
       }
       const { rows: seqs } = await client.query('SELECT row_key, change_seq::int AS seq FROM dataset_row WHERE entry_id = $1', [entryId]);
       seqOf = new Map(seqs.map((r) => [r.row_key as string, r.seq as number]));
@@ -115,7 +138,15 @@ describe('masking and chunk reading in SQL', () => {
     /** Reads with chunkCopySql, then loads the COPY text back with COPY FROM, as a receiver would. */
     async function read(overrides: Partial<ChunkSource>, grade: 'L2' | 'L3' | 'L4' = 'L2') {
       const source: ChunkSource = {
-        entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan(grade, items), limit: 100, ordered: true, ...overrides,
+        entryId,
+        jurisdiction: { prefix: '3301' },
+        after: 0,
+        upto: 1_000_000,
+        tombstonesAfter: 0,
+        mask: maskPlan(grade, items),
+        limit: 100,
+        ordered: true,
+        ...overrides,
       };
       const text = await copyOut(client as unknown as PoolClient, chunkCopySql(source));
       await client.query('CREATE TEMP TABLE IF NOT EXISTS landed (row_key text, region_code text, seq bigint, data jsonb)');
@@ -127,16 +158,24 @@ describe('masking and chunk reading in SQL', () => {
 
     it.each(['L2', 'L3', 'L4'] as const)('sends exactly the rows of the subtree in change order, masked like the oracle (%s)', async (grade) => {
       const { landed } = await read({}, grade);
-      const expected = rows.filter((r) => r.region.startsWith('3301')).map((r) => ({
-        key: r.key, region: r.region, seq: seqOf.get(r.key), data: r.data === null ? null : oracleMaskRow(r.data, maskPlan(grade, items)),
-      }));
+      const expected = rows
+        .filter((r) => r.region.startsWith('3301'))
+        .map((r) => ({
+          key: r.key,
+          region: r.region,
+          seq: seqOf.get(r.key),
+          data: r.data === null ? null : oracleMaskRow(r.data, maskPlan(grade, items)),
+        }));
       expect(landed).toEqual(expected);
     });
 
     it('serves the copy masked at rest while its plan is the current one, and masks again under another', async () => {
       const l2 = maskPlan('L2', items);
       // As DatasetLoad.merge writes it: the row's masked copy and the plan it was masked under.
-      await client.query(`UPDATE dataset_row SET masked = ${maskedDataSql(l2)}, masked_under = $2 WHERE entry_id = $1 AND NOT deleted`, [entryId, maskPlanTag(l2)]);
+      await client.query(`UPDATE dataset_row SET masked = ${maskedDataSql(l2)}, masked_under = $2 WHERE entry_id = $1 AND NOT deleted`, [
+        entryId,
+        maskPlanTag(l2),
+      ]);
       const { rows: copies } = await client.query('SELECT row_key AS key, masked FROM dataset_row WHERE entry_id = $1 AND NOT deleted', [entryId]);
       for (const copy of copies) expect(copy.masked).toEqual(oracleMaskRow(rows.find((r) => r.key === copy.key)!.data!, l2));
       try {
@@ -174,7 +213,16 @@ describe('masking and chunk reading in SQL', () => {
 
     it('is read whole and unsorted when the range fits, and again in change order, cut, when it does not', async () => {
       const calls: boolean[] = [];
-      const source: ChunkSource = { entryId, jurisdiction: { prefix: '3301' }, after: 0, upto: 1_000_000, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 0, ordered: false };
+      const source: ChunkSource = {
+        entryId,
+        jurisdiction: { prefix: '3301' },
+        after: 0,
+        upto: 1_000_000,
+        tombstonesAfter: 0,
+        mask: maskPlan('L2', items),
+        limit: 0,
+        ordered: false,
+      };
       const read = (ordered: boolean, limit: number) => {
         calls.push(ordered);
         return copyOut(client as unknown as PoolClient, chunkCopySql({ ...source, ordered, limit }));
@@ -190,30 +238,49 @@ describe('masking and chunk reading in SQL', () => {
     });
 
     it('sends a row that left the jurisdiction as a deletion where it was, unless it is back', async () => {
-      const write = (key: string, region: string) => client.query(
-        `INSERT INTO dataset_row (entry_id, row_key, region_code, data, deleted, change_seq) VALUES ($1, $2, $3, '{"plain": "m"}', false, nextval('dataset_change_seq'))
-         ON CONFLICT (entry_id, row_key) DO UPDATE SET region_code = EXCLUDED.region_code, change_seq = EXCLUDED.change_seq`, [entryId, key, region]);
+      const write = (key: string, region: string) =>
+        client.query(
+          `INSERT INTO dataset_row (entry_id, row_key, region_code, data, deleted, change_seq) VALUES ($1, $2, $3, '{"plain": "m"}', false, nextval('dataset_change_seq'))
+         ON CONFLICT (entry_id, row_key) DO UPDATE SET region_code = EXCLUDED.region_code, change_seq = EXCLUDED.change_seq`,
+          [entryId, key, region],
+        );
       await write('m1', '330108');
       await write('m2', '330110');
       const [{ seq: loaded }] = (await client.query(`SELECT last_value::int AS seq FROM dataset_change_seq`)).rows;
       await write('m1', '330212'); // leaves Hangzhou for Ningbo
       await write('m2', '330106'); // moves inside Hangzhou
-      const seq = async (key: string) => (await client.query(`SELECT change_seq::int AS s FROM dataset_row WHERE entry_id = $1 AND row_key = $2`, [entryId, key])).rows[0].s;
+      const seq = async (key: string) =>
+        (await client.query(`SELECT change_seq::int AS s FROM dataset_row WHERE entry_id = $1 AND row_key = $2`, [entryId, key])).rows[0].s;
       const [m1, m2] = [await seq('m1'), await seq('m2')];
       const moves = async (overrides: Partial<ChunkSource>) => (await read({ after: loaded, ...overrides })).landed;
       const data = { plain: 'm' };
-      expect(await moves({})).toEqual([{ key: 'm1', region: '330108', seq: m1, data: null }, { key: 'm2', region: '330106', seq: m2, data }]);
+      expect(await moves({})).toEqual([
+        { key: 'm1', region: '330108', seq: m1, data: null },
+        { key: 'm2', region: '330106', seq: m2, data },
+      ]);
       expect(await moves({ jurisdiction: { exact: '330110' } })).toEqual([{ key: 'm2', region: '330110', seq: m2, data: null }]);
       expect(await moves({ jurisdiction: { exact: '330106' } })).toEqual([{ key: 'm2', region: '330106', seq: m2, data }]);
       expect(await moves({ jurisdiction: { prefix: '3302' } })).toEqual([{ key: 'm1', region: '330212', seq: m1, data }]);
       // A full job's first pass sends no deletions before its head.
       expect(await moves({ tombstonesAfter: m2 })).toEqual([{ key: 'm2', region: '330106', seq: m2, data }]);
       await write('m1', '330108'); // back in Hangzhou: its deletion is no longer sent, the row is
-      expect(await moves({})).toEqual([{ key: 'm2', region: '330106', seq: m2, data }, { key: 'm1', region: '330108', seq: await seq('m1'), data }]);
+      expect(await moves({})).toEqual([
+        { key: 'm2', region: '330106', seq: m2, data },
+        { key: 'm1', region: '330108', seq: await seq('m1'), data },
+      ]);
     });
 
     it('refuses values it cannot write in as literals', () => {
-      const base: ChunkSource = { entryId, jurisdiction: { exact: '330106' }, after: 0, upto: 1, tombstonesAfter: 0, mask: maskPlan('L2', items), limit: 1, ordered: true };
+      const base: ChunkSource = {
+        entryId,
+        jurisdiction: { exact: '330106' },
+        after: 0,
+        upto: 1,
+        tombstonesAfter: 0,
+        mask: maskPlan('L2', items),
+        limit: 1,
+        ordered: true,
+      };
       expect(() => chunkCopySql({ ...base, entryId: "x'; DROP TABLE dataset_row; --" })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, jurisdiction: { exact: "330106' OR true --" } })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, after: 1.5 })).toThrow(RangeError);

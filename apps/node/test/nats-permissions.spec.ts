@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { connect, errors, headers as natsHeaders, NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
-  encodeEnvelope, generateSigningKey, newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, sealRecord, sealReturnMessage, subjectsFor,
+  encodeEnvelope,
+  generateSigningKey,
+  newReturnNonce,
+  openReturnMessage,
+  RETURN_SIG_HEADER,
+  sealRecord,
+  sealReturnMessage,
+  subjectsFor,
 } from '@tdx/contracts';
 import { readNkeySeed } from '../src/config/nats-credentials';
 import { api, assertEvery, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
@@ -72,10 +79,16 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
   async function start(code: string, server: DeployedNatsServer, parentCode?: string): Promise<void> {
     databases[code] = await createTestDatabase(`perm_${code}`);
     nodes[code] = await startInProcessNode({
-      code, parentCode, databaseUrl: databases[code].url, natsUrl: server.url,
+      code,
+      parentCode,
+      databaseUrl: databases[code].url,
+      natsUrl: server.url,
       env: {
-        NATS_NKEY_SEED_FILE: credentials[code].seedFile, JOIN_APPROVAL: 'auto',
-        NATS_TLS_CA_FILE: nodeTls[code].caFile, NATS_TLS_CERT_FILE: nodeTls[code].certFile, NATS_TLS_KEY_FILE: nodeTls[code].keyFile,
+        NATS_NKEY_SEED_FILE: credentials[code].seedFile,
+        JOIN_APPROVAL: 'auto',
+        NATS_TLS_CA_FILE: nodeTls[code].caFile,
+        NATS_TLS_CERT_FILE: nodeTls[code].certFile,
+        NATS_TLS_KEY_FILE: nodeTls[code].keyFile,
       },
     });
   }
@@ -90,10 +103,15 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     const all = Object.values(credentials);
     provinceServer = await DeployedNatsServer.start('province.conf', { credentials: all, leafPasswords, ca });
     cityServer = await DeployedNatsServer.start('city.conf', {
-      credentials: all, leafPasswords, ca, parent: { server: provinceServer, user: 'leaf-330100', password: leafPasswords[330100] },
+      credentials: all,
+      leafPasswords,
+      ca,
+      parent: { server: provinceServer, user: 'leaf-330100', password: leafPasswords[330100] },
     });
     countyServer = await DeployedNatsServer.start('county.conf', {
-      credentials: all, ca, parent: { server: cityServer, user: 'leaf-330106', password: leafPasswords[330106] },
+      credentials: all,
+      ca,
+      parent: { server: cityServer, user: 'leaf-330106', password: leafPasswords[330106] },
     });
     await start('330000', provinceServer);
     await start('330100', cityServer, '330000');
@@ -135,21 +153,34 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     }
   });
 
-  it('returns the province\'s data to both counties, each receiving only its own rows', async () => {
+  it("returns the province's data to both counties, each receiving only its own rows", async () => {
     const province = nodes['330000'].url;
     const institution = await api(province, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
     const entry = await api(province, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: 'Enterprise register', summary: 'Enterprises of the province', providerId: institution.body.id,
-      category: 'market-regulation', grade: 'L1', shareType: 'unconditional', openType: 'restricted', updateCycle: 'irregular',
+      type: 'data',
+      name: 'Enterprise register',
+      summary: 'Enterprises of the province',
+      providerId: institution.body.id,
+      category: 'market-regulation',
+      grade: 'L1',
+      shareType: 'unconditional',
+      openType: 'restricted',
+      updateCycle: 'irregular',
       dataItems: [{ name: 'company', type: 'string', sensitive: false }],
     });
     expect(entry.status).toBe(201);
     const rows = Object.entries({ 330106: 7, 330108: 4, 330200: 3 }).flatMap(([region, count]) =>
-      Array.from({ length: count }, (_, i) => ({ key: `${region}-${i}`, region, data: { company: `Company ${region}/${i}` } })));
+      Array.from({ length: count }, (_, i) => ({ key: `${region}-${i}`, region, data: { company: `Company ${region}/${i}` } })),
+    );
     await writeSourceRows(databases['330000'], entry.body.id, rows);
-    for (const [code, expected] of [['330106', 7], ['330108', 4]] as const) {
+    for (const [code, expected] of [
+      ['330106', 7],
+      ['330108', 4],
+    ] as const) {
       const request = await api(nodes[code].url, 'POST', '/api/v1/returns/requests', {
-        entryId: entry.body.id, holder: '330000', purpose: 'supervision of the district',
+        entryId: entry.body.id,
+        holder: '330000',
+        purpose: 'supervision of the district',
       });
       expect(request.status).toBe(201);
       expect(request.body.state).toBe('granted');
@@ -160,9 +191,12 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     }
   });
 
-  it('refuses a county\'s own credentials every subject but its own, with the server\'s permission violation', async () => {
+  it("refuses a county's own credentials every subject but its own, with the server's permission violation", async () => {
     // Xihu's key on its own server, and Binjiang's on the city's server (the same rules: NODE_<code>).
-    for (const [code, server, other] of [['330106', countyServer, '330108'], ['330108', cityServer, '330106']] as const) {
+    for (const [code, server, other] of [
+      ['330106', countyServer, '330108'],
+      ['330108', cityServer, '330106'],
+    ] as const) {
       const county = await client(server.url, { credential: credentials[code], inboxOf: code });
       const refused = (subject: string) => new RegExp(`Permissions Violation for Publish to "${escape(subject)}"`);
       // Publishing, joining, asking for a return and announcing a trust list as another node.
@@ -175,9 +209,13 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       // The parent's stream through the JetStream API, in the city's domain and (hosted county) the server's own: delete, purge, read.
       for (const api of ['$JS.c330100.API', '$JS.API']) {
         for (const subject of [
-          `${api}.STREAM.DELETE.TDX_UP_330100`, `${api}.STREAM.PURGE.TDX_UP_330100`, `${api}.STREAM.INFO.TDX_UP_330100`,
-          `${api}.STREAM.MSG.GET.TDX_UP_330100`, `${api}.CONSUMER.MSG.NEXT.TDX_UP_330100.child_${other}`,
-          `${api}.CONSUMER.DELETE.TDX_UP_330100.child_${other}`, `${api}.CONSUMER.CREATE.TDX_UP_330100.spy`,
+          `${api}.STREAM.DELETE.TDX_UP_330100`,
+          `${api}.STREAM.PURGE.TDX_UP_330100`,
+          `${api}.STREAM.INFO.TDX_UP_330100`,
+          `${api}.STREAM.MSG.GET.TDX_UP_330100`,
+          `${api}.CONSUMER.MSG.NEXT.TDX_UP_330100.child_${other}`,
+          `${api}.CONSUMER.DELETE.TDX_UP_330100.child_${other}`,
+          `${api}.CONSUMER.CREATE.TDX_UP_330100.spy`,
         ]) {
           if (server === countyServer) {
             await expect(county.nc.request(subject, '{}', { timeout: 5000 })).rejects.toThrow(refused(subject));
@@ -191,16 +229,31 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
         }
       }
       // Reading another node's replies, the parent's inbound records, or answering as the parent.
-      for (const subject of [`${names.inboxPrefix('330100')}.>`, `${names.inboxPrefix(other)}.>`, '_INBOX.>', names.upWildcard('330100'),
-        names.joinWildcard('330100'), names.returnWildcard('330100'), names.trust('330100')]) {
+      for (const subject of [
+        `${names.inboxPrefix('330100')}.>`,
+        `${names.inboxPrefix(other)}.>`,
+        '_INBOX.>',
+        names.upWildcard('330100'),
+        names.joinWildcard('330100'),
+        names.returnWildcard('330100'),
+        names.trust('330100'),
+      ]) {
         county.nc.subscribe(subject);
       }
-      await eventually(() => expect(county.violations).toEqual(expect.arrayContaining([
-        `publish ${names.trustUpdated('330100')}`,
-        `subscription ${names.inboxPrefix('330100')}.>`, `subscription ${names.inboxPrefix(other)}.>`, 'subscription _INBOX.>',
-        `subscription ${names.upWildcard('330100')}`, `subscription ${names.joinWildcard('330100')}`,
-        `subscription ${names.returnWildcard('330100')}`, `subscription ${names.trust('330100')}`,
-      ])));
+      await eventually(() =>
+        expect(county.violations).toEqual(
+          expect.arrayContaining([
+            `publish ${names.trustUpdated('330100')}`,
+            `subscription ${names.inboxPrefix('330100')}.>`,
+            `subscription ${names.inboxPrefix(other)}.>`,
+            'subscription _INBOX.>',
+            `subscription ${names.upWildcard('330100')}`,
+            `subscription ${names.joinWildcard('330100')}`,
+            `subscription ${names.returnWildcard('330100')}`,
+            `subscription ${names.trust('330100')}`,
+          ]),
+        ),
+      );
     }
     // Nothing was lost: the city's stream and its consumers are as they were.
     const city = await client(cityServer.url, { credential: credentials['330100'], inboxOf: '330100' });
@@ -209,21 +262,28 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     expect((await jsm.consumers.info('TDX_UP_330100', 'child_330108')).name).toBe('child_330108');
   });
 
-  it('refuses a node any JetStream API but its own stream\'s, and a parent no delete or purge even of that', async () => {
+  it("refuses a node any JetStream API but its own stream's, and a parent no delete or purge even of that", async () => {
     const city = await client(cityServer.url, { credential: credentials['330100'], inboxOf: '330100' });
-    for (const subject of ['$JS.API.STREAM.DELETE.TDX_UP_330100', '$JS.API.STREAM.PURGE.TDX_UP_330100', '$JS.API.CONSUMER.DELETE.TDX_UP_330100.child_330106',
-      '$JS.API.STREAM.CREATE.TDX_UP_330000', '$JS.API.STREAM.NAMES', '$JS.p330000.API.STREAM.INFO.TDX_UP_330000', '$JS.p330000.API.STREAM.DELETE.TDX_UP_330000']) {
+    for (const subject of [
+      '$JS.API.STREAM.DELETE.TDX_UP_330100',
+      '$JS.API.STREAM.PURGE.TDX_UP_330100',
+      '$JS.API.CONSUMER.DELETE.TDX_UP_330100.child_330106',
+      '$JS.API.STREAM.CREATE.TDX_UP_330000',
+      '$JS.API.STREAM.NAMES',
+      '$JS.p330000.API.STREAM.INFO.TDX_UP_330000',
+      '$JS.p330000.API.STREAM.DELETE.TDX_UP_330000',
+    ]) {
       await expect(city.nc.request(subject, '{}', { timeout: 5000 })).rejects.toThrow(`Permissions Violation for Publish to "${subject}"`);
     }
   });
 
-  it('refuses connections without a key, and a node\'s key on a server that does not list it', async () => {
+  it("refuses connections without a key, and a node's key on a server that does not list it", async () => {
     await expect(rawClient(cityServer.url, clientTls)).rejects.toThrow(/Authorization Violation/i);
     await expect(rawClient(provinceServer.url, clientTls, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
     await expect(rawClient(cityServer.url, clientTls, { credential: credentials['330106'] })).rejects.toThrow(/Authorization Violation/i);
   });
 
-  describe('TLS on every listener: a client or a leaf link shows a certificate of the federation\'s CA first', () => {
+  describe("TLS on every listener: a client or a leaf link shows a certificate of the federation's CA first", () => {
     const intruderCa = TestCa.create(join(keyDir, 'intruder-ca'), 'intruder CA');
     // An intruder who trusts the federation's servers but holds a certificate of its own CA.
     const foreign: TlsFiles = { ...intruderCa.issue('intruder', 'client', join(keyDir, 'intruder')), caFile: ca.caFile };
@@ -254,7 +314,10 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     });
 
     it('refuses a leaf link with the right leaf password in plain text, without a certificate, or with one of another CA', async () => {
-      for (const [hub, leaf, code] of [[provinceServer, cityServer, '330100'], [cityServer, countyServer, '330106']] as const) {
+      for (const [hub, leaf, code] of [
+        [provinceServer, cityServer, '330100'],
+        [cityServer, countyServer, '330106'],
+      ] as const) {
         const connectAs = { user: `leaf-${code}`, pass: leafPasswords[code] };
         // The control: the child's own leaf certificate with a wrong password gets as far as authentication.
         expect((await speakNats(hub.leafPort, { ...connectAs, pass: 'wrong' }, leaf.leafTls)).reply).toBe("-ERR 'Authorization Violation'");
@@ -267,7 +330,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       }
     });
 
-    it('gives a nats-server with the county\'s leaf password but a certificate of another CA no link', async () => {
+    it("gives a nats-server with the county's leaf password but a certificate of another CA no link", async () => {
       const refusals = () => cityServer.log.join('').match(/TLS leafnode handshake error/g)?.length ?? 0;
       const before = refusals();
       const impostor = await RogueLeafServer.start(cityServer, 'leaf-330106', leafPasswords[330106], foreign);
@@ -282,7 +345,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     });
   });
 
-  describe('a county server in an attacker\'s hands (no authentication of its own, the county\'s leaf password and certificate)', () => {
+  describe("a county server in an attacker's hands (no authentication of its own, the county's leaf password and certificate)", () => {
     let rogue: RawClient;
 
     beforeAll(async () => {
@@ -290,22 +353,32 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       // With Xihu's inbox prefix: the only replies the city's server lets across this leaf link.
       // (The rogue server's own client port has no TLS.)
       rogue = await client(rogueServer.url, { inboxOf: '330106' }, null);
-      await eventually(async () => {
-        // The link is up once the city's stream acknowledges the county's own subject.
-        const ack = await jetstream(rogue.nc).publish(names.up('330100', '330106'), 'not an envelope', { timeout: 1000 });
-        expect(ack.stream).toBe('TDX_UP_330100');
-      }, 20_000, 250);
+      await eventually(
+        async () => {
+          // The link is up once the city's stream acknowledges the county's own subject.
+          const ack = await jetstream(rogue.nc).publish(names.up('330100', '330106'), 'not an envelope', { timeout: 1000 });
+          expect(ack.stream).toBe('TDX_UP_330100');
+        },
+        20_000,
+        250,
+      );
     });
 
-    it('gets nothing across the leaf link but the county\'s own subjects: the city\'s server routes no other', async () => {
+    it("gets nothing across the leaf link but the county's own subjects: the city's server routes no other", async () => {
       // The city's server tells a leaf of the subjects its leaf user may publish only, so the rogue
       // server has no route for anything else and answers "no responders" at once; a JetStream
       // request into the city's (or the province's) domain included.
       const noRoute = /no responders/i;
       for (const subject of [
-        names.up('330100', '330108'), names.up('330000', '330100'), names.join('330100', '330108'), names.return('330100', '330108'),
-        names.return('330000', '330100'), '$JS.c330100.API.STREAM.DELETE.TDX_UP_330100', '$JS.c330100.API.STREAM.INFO.TDX_UP_330100',
-        '$JS.c330100.API.CONSUMER.MSG.NEXT.TDX_UP_330100.child_330108', '$JS.p330000.API.STREAM.DELETE.TDX_UP_330000',
+        names.up('330100', '330108'),
+        names.up('330000', '330100'),
+        names.join('330100', '330108'),
+        names.return('330100', '330108'),
+        names.return('330000', '330100'),
+        '$JS.c330100.API.STREAM.DELETE.TDX_UP_330100',
+        '$JS.c330100.API.STREAM.INFO.TDX_UP_330100',
+        '$JS.c330100.API.CONSUMER.MSG.NEXT.TDX_UP_330100.child_330108',
+        '$JS.p330000.API.STREAM.DELETE.TDX_UP_330000',
       ]) {
         await expect(rogue.nc.request(subject, '{}', { timeout: 5000 })).rejects.toThrow(noRoute);
       }
@@ -316,20 +389,30 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
 
     it('has a join or return request signed by another node than its subject names refused by the application', async () => {
       const key = generateSigningKey();
-      const join = sealRecord({
-        v: 1, kind: 'node.join', origin: '330108', seq: 0, at: new Date().toISOString(),
-        body: { code: '330108', name: 'Binjiang District', level: 'county', parent: '330100', publicKey: key.publicKey },
-      }, key);
+      const join = sealRecord(
+        {
+          v: 1,
+          kind: 'node.join',
+          origin: '330108',
+          seq: 0,
+          at: new Date().toISOString(),
+          body: { code: '330108', name: 'Binjiang District', level: 'county', parent: '330100', publicKey: key.publicKey },
+        },
+        key,
+      );
       const joinAnswer = (await rogue.nc.request(names.join('330100', '330106'), encodeEnvelope(join), { timeout: 5000 })).json<{ payload: string }>();
       expect(JSON.parse(joinAnswer.payload).reply).toEqual({ ok: false, reason: 'the join is sent as 330106 but signed as 330108' });
 
       const { data, sig } = sealReturnMessage(
-        { v: 1, kind: 'return.status', from: '330108', to: '330100', at: new Date().toISOString(), nonce: newReturnNonce(), body: { id: randomUUID() } }, key);
+        { v: 1, kind: 'return.status', from: '330108', to: '330100', at: new Date().toISOString(), nonce: newReturnNonce(), body: { id: randomUUID() } },
+        key,
+      );
       const h = natsHeaders();
       h.set(RETURN_SIG_HEADER, sig);
       const answer = openReturnMessage((await rogue.nc.request(names.return('330100', '330106'), data, { timeout: 5000, headers: h })).data);
       expect(answer.message).toMatchObject({
-        kind: 'return.error', from: '330100',
+        kind: 'return.error',
+        from: '330100',
         body: { kind: 'forbidden', message: 'the message is sent as 330106 but signed as 330108' },
       });
     });

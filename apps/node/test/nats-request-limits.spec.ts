@@ -28,7 +28,10 @@ describe('per-sender limits on core-NATS requests', () => {
   beforeAll(async () => {
     db = await createTestDatabase('request_limits');
     province = await startInProcessNode({
-      code: '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace,
+      code: '330000',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
       env: { NATS_REQUEST_RATE_LIMIT: String(LIMIT), NATS_REQUEST_RATE_WINDOW_SECONDS: '3600' },
     });
   });
@@ -60,15 +63,21 @@ describe('per-sender limits on core-NATS requests', () => {
 
   it('refuses return messages beyond the budget with a signed refusal (unavailable: try again), and trust-list copies beyond it too', async () => {
     const key = generateSigningKey();
-    const status = () => sealReturnMessage(
-      { v: 1, kind: 'return.status', from: '330100', to: '330000', at: new Date().toISOString(), nonce: newReturnNonce(), body: { id: randomUUID() } }, key).data;
+    const status = () =>
+      sealReturnMessage(
+        { v: 1, kind: 'return.status', from: '330100', to: '330000', at: new Date().toISOString(), nonce: newReturnNonce(), body: { id: randomUUID() } },
+        key,
+      ).data;
     const nc = await clientOf('330100');
-    const answers = (await flood(nc, names.return('330000', '330100'), status, LIMIT + 2))
-      .map((text) => openReturnMessage(Buffer.from(text)).message);
+    const answers = (await flood(nc, names.return('330000', '330100'), status, LIMIT + 2)).map((text) => openReturnMessage(Buffer.from(text)).message);
     for (const answer of answers.slice(0, LIMIT)) expect((answer.body as ReturnErrorBody).message).not.toMatch(/too many requests/);
     for (const answer of answers.slice(LIMIT)) {
-      expect(answer).toMatchObject({ kind: 'return.error', from: '330000', to: '330100',
-        body: { kind: 'unavailable', message: expect.stringMatching(tooMany('330100')), permanent: false } });
+      expect(answer).toMatchObject({
+        kind: 'return.error',
+        from: '330000',
+        to: '330100',
+        body: { kind: 'unavailable', message: expect.stringMatching(tooMany('330100')), permanent: false },
+      });
     }
 
     const trustAnswers = await flood(nc, names.trust('330000'), () => '', LIMIT + 2);

@@ -20,10 +20,16 @@ describe('node identity', () => {
   let injector: LinkInjector;
 
   async function start(code: string, parentCode: string | undefined, env: Record<string, string>): Promise<RunningNode> {
-    const db = databases.get(code) ?? await createTestDatabase(`id_${code}`);
+    const db = databases.get(code) ?? (await createTestDatabase(`id_${code}`));
     databases.set(code, db);
     const node = await startInProcessNode({
-      code, parentCode, databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, keyFile: join(keyDir, `${code}.pem`), env,
+      code,
+      parentCode,
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
+      keyFile: join(keyDir, `${code}.pem`),
+      env,
     });
     running.set(code, node);
     return node;
@@ -104,8 +110,10 @@ describe('node identity', () => {
     await eventually(async () => expect((await nodesAt('330100', 'pending')).map((n) => n.code)).toContain('330108'));
     const rejected = await api(node('330100').url, 'POST', '/api/v1/federation/nodes/330108/reject', { reason: 'not a district we serve yet' });
     expect(rejected.body).toMatchObject({ code: '330108', status: 'rejected', reason: 'not a district we serve yet' });
-    await eventually(async () => expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.lastError)
-      .toContain('not a district we serve yet'), 20_000);
+    await eventually(
+      async () => expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.lastError).toContain('not a district we serve yet'),
+      20_000,
+    );
 
     // What the decisions could change; the rejected node asking again moves only its attempts and lastSeen.
     const decided = async () => (await nodesAt('330100')).map(({ attempts: _a, lastSeen: _l, ...rest }: Record<string, unknown>) => rest);
@@ -163,8 +171,12 @@ describe('node identity', () => {
 
   it('rotates a key: announced under the old key, in force once the trust list names it; what the old key signed stays valid', async () => {
     const before = (await api(node('330106').url, 'GET', '/api/v1/node')).body.publicKey as string;
-    const { body: entryBefore } = await api(node('330106').url, 'POST', '/api/v1/catalog/entries',
-      sampleEntry((await api(node('330106').url, 'GET', '/api/v1/institutions?scope=local&limit=1')).body.items[0].id));
+    const { body: entryBefore } = await api(
+      node('330106').url,
+      'POST',
+      '/api/v1/catalog/entries',
+      sampleEntry((await api(node('330106').url, 'GET', '/api/v1/institutions?scope=local&limit=1')).body.items[0].id),
+    );
     const oldSigned = await craftedVersion('330106', entryBefore.id); // signed with the key in use now
 
     const rotated = await api(node('330106').url, 'POST', '/api/v1/federation/key/rotate');
@@ -197,8 +209,13 @@ describe('node identity', () => {
     expect(await institutionsAt('330100')).not.toContain('Binjiang Data Bureau');
     const { body: waiting } = await api(node('330100').url, 'GET', '/api/v1/federation/status');
     expect(waiting.trustList).toMatchObject({ state: 'expired', alarm: true });
-    await eventually(async () => expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.lastError)
-      .toMatch(/cannot be checked yet: the trust list expired|holds no trust list/), 20_000);
+    await eventually(
+      async () =>
+        expect((await api(node('330108').url, 'GET', '/api/v1/federation/status')).body.parent.lastError).toMatch(
+          /cannot be checked yet: the trust list expired|holds no trust list/,
+        ),
+      20_000,
+    );
 
     // Back: the province issues a list naming the county (its join came up meanwhile), and the record waiting in the stream is applied.
     await start('330000', undefined, { ...operator, TRUST_LIST_TTL: '4' });

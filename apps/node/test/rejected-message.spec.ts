@@ -33,10 +33,13 @@ describe('rejected_message storage', () => {
     const junk = Buffer.concat([Buffer.from('\u0000junk '), randomBytes(900 * 1024)]);
     for (let i = 0; i < 100; i++) await reject(repository, '330106', junk);
     const rows = await db.query<{ payload_excerpt: string; payload_sha256: string; payload_bytes: number; repeat_count: number }>(
-      `SELECT payload_excerpt, payload_sha256, payload_bytes, repeat_count FROM rejected_message`);
+      `SELECT payload_excerpt, payload_sha256, payload_bytes, repeat_count FROM rejected_message`,
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      payload_sha256: createHash('sha256').update(junk).digest('hex'), payload_bytes: junk.length, repeat_count: 100,
+      payload_sha256: createHash('sha256').update(junk).digest('hex'),
+      payload_bytes: junk.length,
+      repeat_count: 100,
     });
     expect(rows[0].payload_excerpt.length).toBeLessThanOrEqual(DEFAULT_REJECTED_MESSAGE_CAPS.excerptChars);
     expect(rows[0].payload_excerpt.startsWith('\\u0000junk ')).toBe(true);
@@ -50,10 +53,17 @@ describe('rejected_message storage', () => {
     // A repeat of a kept payload counts up and adds no row.
     await reject(repository, '330106', Buffer.from('noisy 5'));
     expect(await db.query(`SELECT payload_excerpt, repeat_count FROM rejected_message ORDER BY id`)).toEqual([
-      { payload_excerpt: 'noisy 3', repeat_count: 1 }, { payload_excerpt: 'noisy 4', repeat_count: 1 }, { payload_excerpt: 'noisy 5', repeat_count: 2 },
+      { payload_excerpt: 'noisy 3', repeat_count: 1 },
+      { payload_excerpt: 'noisy 4', repeat_count: 1 },
+      { payload_excerpt: 'noisy 5', repeat_count: 2 },
     ]);
     for (let i = 0; i < 3; i++) await reject(repository, '330108', Buffer.from(`other ${i}`));
-    expect((await db.query<{ payload_excerpt: string }>(`SELECT payload_excerpt FROM rejected_message ORDER BY id`)).map((r) => r.payload_excerpt))
-      .toEqual(['noisy 4', 'noisy 5', 'other 0', 'other 1', 'other 2']);
+    expect((await db.query<{ payload_excerpt: string }>(`SELECT payload_excerpt FROM rejected_message ORDER BY id`)).map((r) => r.payload_excerpt)).toEqual([
+      'noisy 4',
+      'noisy 5',
+      'other 0',
+      'other 1',
+      'other 2',
+    ]);
   });
 });

@@ -76,13 +76,21 @@ describe('catalog rules re-applied to replicas', () => {
     }
 
     // The unknown provider is waited for (bounded redeliveries) before it is refused.
-    await eventually(async () => {
-      expect(await childStatus(city.url, '330106')).toMatchObject({ applied: before.applied + 2, rejected: before.rejected + 6, pending: 0 });
-    }, 90_000, 500);
+    await eventually(
+      async () => {
+        expect(await childStatus(city.url, '330106')).toMatchObject({ applied: before.applied + 2, rejected: before.rejected + 6, pending: 0 });
+      },
+      90_000,
+      500,
+    );
     for (const [rule, body] of Object.entries(refused)) {
       const rows = await databases.city.query<{ sender: string; claimed_origin: string; rule: string; article: string; reason: string }>(
-        `SELECT sender, claimed_origin, rule, article, reason FROM rejected_message WHERE payload_excerpt LIKE $1`, [`%${body.id}%`]);
-      expect(rows).toEqual([{ sender: '330106', claimed_origin: '330106', rule, article: expect.stringMatching(/Article/), reason: expect.stringContaining(rule) }]);
+        `SELECT sender, claimed_origin, rule, article, reason FROM rejected_message WHERE payload_excerpt LIKE $1`,
+        [`%${body.id}%`],
+      );
+      expect(rows).toEqual([
+        { sender: '330106', claimed_origin: '330106', rule, article: expect.stringMatching(/Article/), reason: expect.stringContaining(rule) },
+      ]);
     }
 
     await eventually(async () => {
@@ -113,7 +121,8 @@ describe('catalog rules re-applied to replicas', () => {
         `INSERT INTO catalog_entry (id, origin, code, type, name, summary, provider_id, category, grade, share_type, open_type,
            update_cycle, region_scope, status, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'active', 1, now(), now())`,
-        [e.id, e.origin, e.code, e.type, e.name, e.summary, e.providerId, e.category, e.grade, e.shareType, e.openType, e.updateCycle, e.regionScope]);
+        [e.id, e.origin, e.code, e.type, e.name, e.summary, e.providerId, e.category, e.grade, e.shareType, e.openType, e.updateCycle, e.regionScope],
+      );
     }
     const listed = await openCatalogIds(province);
     expect(listed).toContain(template.id);
@@ -126,15 +135,20 @@ describe('catalog rules re-applied to replicas', () => {
     for (let i = 0; i < 100; i++) await injector.publish('330100', '330106', junk);
     // Every delivery is refused once: 100, or more if a slow batch outlived the ack wait and some came again.
     let rejected = 0;
-    await eventually(async () => {
-      const status = await childStatus(city.url, '330106');
-      expect(status.pending).toBe(0);
-      expect(status.rejected).toBeGreaterThanOrEqual(before.rejected + 100);
-      rejected = status.rejected - before.rejected;
-    }, 60_000, 500);
+    await eventually(
+      async () => {
+        const status = await childStatus(city.url, '330106');
+        expect(status.pending).toBe(0);
+        expect(status.rejected).toBeGreaterThanOrEqual(before.rejected + 100);
+        rejected = status.rejected - before.rejected;
+      },
+      60_000,
+      500,
+    );
     const rows = await databases.city.query<{ payload_excerpt: string; payload_bytes: number; repeat_count: number }>(
       `SELECT payload_excerpt, payload_bytes, repeat_count FROM rejected_message WHERE payload_sha256 = $1`,
-      [createHash('sha256').update(junk).digest('hex')]);
+      [createHash('sha256').update(junk).digest('hex')],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ payload_bytes: junk.length, repeat_count: rejected });
     expect(rows[0].payload_excerpt).toHaveLength(2048);

@@ -19,7 +19,11 @@ class CountyWriter {
   private running = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly url: string, private readonly providerId: string, private readonly label: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly providerId: string,
+    private readonly label: string,
+  ) {}
 
   start(): void {
     this.running = true;
@@ -107,14 +111,19 @@ describe('replication under faults', () => {
   /** Waits until the province and the city hold exactly the county's entries, each at the county's version. */
   async function expectConverged(timeoutMs = 60_000): Promise<Map<string, number>> {
     const truth = await versionsIn(databases.county, '330106');
-    await eventually(async () => {
-      const atCounty = await digestFor(county.url, '330106');
-      expect(await digestFor(city.url, '330106')).toEqual(atCounty);
-      expect(await digestFor(province.url, '330106')).toEqual(atCounty);
-    }, timeoutMs, 250);
+    await eventually(
+      async () => {
+        const atCounty = await digestFor(county.url, '330106');
+        expect(await digestFor(city.url, '330106')).toEqual(atCounty);
+        expect(await digestFor(province.url, '330106')).toEqual(atCounty);
+      },
+      timeoutMs,
+      250,
+    );
     for (const tier of ['city', 'province'] as const) {
       const [{ rows, ids }] = await databases[tier].query<{ rows: string; ids: string }>(
-        `SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM catalog_entry WHERE origin = '330106'`);
+        `SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM catalog_entry WHERE origin = '330106'`,
+      );
       expect({ tier, rows: Number(rows), ids: Number(ids) }).toEqual({ tier, rows: truth.size, ids: truth.size });
       expect(await versionsIn(databases[tier], '330106')).toEqual(truth);
     }
@@ -136,12 +145,16 @@ describe('replication under faults', () => {
   /** Where a test counts from: everything converged and both links drained, so that no test depends on what earlier ones did. */
   async function baseline(): Promise<LinkCounts> {
     await expectConverged();
-    const links = await eventually(async () => {
-      const atCity = await childStatus(city.url, '330106');
-      const atProvince = await childStatus(province.url, '330100');
-      expect([atCity.pending, atProvince.pending]).toEqual([0, 0]);
-      return { city: atCity, province: atProvince };
-    }, 60_000, 250);
+    const links = await eventually(
+      async () => {
+        const atCity = await childStatus(city.url, '330106');
+        const atProvince = await childStatus(province.url, '330100');
+        expect([atCity.pending, atProvince.pending]).toEqual([0, 0]);
+        return { city: atCity, province: atProvince };
+      },
+      60_000,
+      250,
+    );
     return { ...links, records: recordsOriginated(await versionsIn(databases.county, '330106')) };
   }
 
@@ -156,20 +169,24 @@ describe('replication under faults', () => {
    * by a newer one, which state transfer makes harmless) at least once. Nothing was rejected.
    */
   async function expectLinksAccountFor(before: LinkCounts, records: number) {
-    return eventually(async () => {
-      const atCity = await childStatus(city.url, '330106');
-      const atProvince = await childStatus(province.url, '330100');
-      expect([atCity.pending, atProvince.pending]).toEqual([0, 0]);
-      const cityLink = since(atCity, before.city);
-      const provinceLink = since(atProvince, before.province);
-      expect([cityLink.rejected, provinceLink.rejected]).toEqual([0, 0]);
-      expect(cityLink.applied).toBeLessThanOrEqual(records);
-      expect(cityLink.applied + cityLink.skipped).toBeGreaterThanOrEqual(records);
-      // At the province: what the city applied and forwarded.
-      expect(provinceLink.applied).toBeLessThanOrEqual(cityLink.applied);
-      expect(provinceLink.applied + provinceLink.skipped).toBeGreaterThanOrEqual(cityLink.applied);
-      return { city: cityLink, province: provinceLink };
-    }, 60_000, 500);
+    return eventually(
+      async () => {
+        const atCity = await childStatus(city.url, '330106');
+        const atProvince = await childStatus(province.url, '330100');
+        expect([atCity.pending, atProvince.pending]).toEqual([0, 0]);
+        const cityLink = since(atCity, before.city);
+        const provinceLink = since(atProvince, before.province);
+        expect([cityLink.rejected, provinceLink.rejected]).toEqual([0, 0]);
+        expect(cityLink.applied).toBeLessThanOrEqual(records);
+        expect(cityLink.applied + cityLink.skipped).toBeGreaterThanOrEqual(records);
+        // At the province: what the city applied and forwarded.
+        expect(provinceLink.applied).toBeLessThanOrEqual(cityLink.applied);
+        expect(provinceLink.applied + provinceLink.skipped).toBeGreaterThanOrEqual(cityLink.applied);
+        return { city: cityLink, province: provinceLink };
+      },
+      60_000,
+      500,
+    );
   }
 
   it('delivers every change exactly once when the city is killed with SIGKILL while the county keeps writing', async () => {
@@ -252,7 +269,10 @@ describe('replication under faults', () => {
     await injector.publish('330100', '330106', v1Bytes);
     await eventually(async () => {
       expect(await childStatus(city.url, '330106')).toMatchObject({
-        applied: cityBefore.applied + 1, skipped: cityBefore.skipped + 2, rejected: cityBefore.rejected, pending: 0,
+        applied: cityBefore.applied + 1,
+        skipped: cityBefore.skipped + 2,
+        rejected: cityBefore.rejected,
+        pending: 0,
       });
     });
     expect((await api(city.url, 'GET', `/api/v1/catalog/entries/${template.id}`)).body).toEqual(template);
@@ -312,12 +332,16 @@ describe('replication under faults', () => {
 
     await eventually(async () => {
       expect(await childStatus(city.url, '330106')).toMatchObject({
-        applied: cityBefore.applied, skipped: cityBefore.skipped, rejected: cityBefore.rejected + 7, pending: 0,
+        applied: cityBefore.applied,
+        skipped: cityBefore.skipped,
+        rejected: cityBefore.rejected + 7,
+        pending: 0,
       });
     });
     const rows = await databases.city.query<{ sender: string; claimed_origin: string | null; reason: string }>(
       `SELECT sender, claimed_origin, reason FROM rejected_message WHERE id <> ALL($1::bigint[]) ORDER BY id`,
-      [rejectedBefore.map((r) => r.id)]);
+      [rejectedBefore.map((r) => r.id)],
+    );
     expect(rows.map((r) => r.sender)).toEqual(Array(7).fill('330106'));
     expect(rows.map((r) => r.claimed_origin)).toEqual(['330106', '330212', '330100', '330106', '330106', null, null]);
     expect(rows[0].reason).toMatch(/signature/);
@@ -373,8 +397,12 @@ describe('replication under faults', () => {
         expect((await api(node.url, 'GET', `/api/v1/catalog/entries/${refused.id}`)).status).toBe(404);
       }
     }
-    const rows = await databases.city.query<{ reason: string }>(
-      `SELECT reason FROM rejected_message WHERE id <> ALL($1::bigint[]) ORDER BY id`, [rejectedBefore.map((r) => r.id)]);
-    expect(rows.map((r) => r.reason)).toEqual([expect.stringMatching(/catalog_entry_origin_code/), expect.stringMatching(/shareType: shareType must be one of/)]);
+    const rows = await databases.city.query<{ reason: string }>(`SELECT reason FROM rejected_message WHERE id <> ALL($1::bigint[]) ORDER BY id`, [
+      rejectedBefore.map((r) => r.id),
+    ]);
+    expect(rows.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/catalog_entry_origin_code/),
+      expect.stringMatching(/shareType: shareType must be one of/),
+    ]);
   });
 });

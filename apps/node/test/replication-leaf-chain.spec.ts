@@ -64,13 +64,17 @@ describe('replication over a leaf-node chain province <- city <- county', () => 
       expect(status.body.parent.outboxBacklog).toBeGreaterThan(0);
     });
     await cityServer.restart();
-    await eventually(async () => {
-      const [atCounty, atProvince] = await Promise.all([
-        api(county.url, 'GET', '/api/v1/federation/digest'),
-        api(province.url, 'GET', '/api/v1/federation/digest'),
-      ]);
-      expect(atProvince.body.origins).toEqual(atCounty.body.origins);
-    }, 60_000, 250);
+    await eventually(
+      async () => {
+        const [atCounty, atProvince] = await Promise.all([
+          api(county.url, 'GET', '/api/v1/federation/digest'),
+          api(province.url, 'GET', '/api/v1/federation/digest'),
+        ]);
+        expect(atProvince.body.origins).toEqual(atCounty.body.origins);
+      },
+      60_000,
+      250,
+    );
     for (const id of written) {
       expect((await api(province.url, 'GET', `/api/v1/catalog/entries/${id}`)).status).toBe(200);
     }

@@ -199,7 +199,10 @@ describe('upward replication province <- city <- counties', () => {
       // The province gets the city's own records, its children's forwarded records, and the two forwarded joins.
       const cityLink = await childStatus(province.url, '330100');
       expect(cityLink).toMatchObject({
-        applied: originated['330100'] + originated['330106'] + originated['330108'] + 2, skipped: 0, rejected: 0, pending: 0,
+        applied: originated['330100'] + originated['330106'] + originated['330108'] + 2,
+        skipped: 0,
+        rejected: 0,
+        pending: 0,
       });
       for (const node of [xihu, binjiang, city]) {
         const status = await api(node.url, 'GET', '/api/v1/federation/status');

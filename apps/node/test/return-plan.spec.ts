@@ -26,9 +26,15 @@ describe('planning a return', () => {
     // Rows straight into dataset_row, without a catalog entry (so without a plan to mask them at
     // rest under): what is tested is the plan of ranges.
     await db.query('ALTER TABLE dataset_row DROP CONSTRAINT dataset_row_entry_id_fkey');
-    await writeSourceRowsUnmaskedAtRest(db, entryId, Array.from({ length: ROWS }, (_, i) => ({
-      key: `r${String(i).padStart(5, '0')}`, region: i % 2 === 0 ? '330106' : '330105', data: { i },
-    })));
+    await writeSourceRowsUnmaskedAtRest(
+      db,
+      entryId,
+      Array.from({ length: ROWS }, (_, i) => ({
+        key: `r${String(i).padStart(5, '0')}`,
+        region: i % 2 === 0 ? '330106' : '330105',
+        data: { i },
+      })),
+    );
   });
 
   afterAll(async () => {
@@ -38,8 +44,10 @@ describe('planning a return', () => {
 
   /** The change sequence of each of a county's rows, in change order, by the test's own query. */
   async function changesOf(region: string): Promise<number[]> {
-    const rows = await db.query<{ change_seq: string }>(
-      'SELECT change_seq FROM dataset_row WHERE entry_id = $1 AND region_code = $2 ORDER BY change_seq', [entryId, region]);
+    const rows = await db.query<{ change_seq: string }>('SELECT change_seq FROM dataset_row WHERE entry_id = $1 AND region_code = $2 ORDER BY change_seq', [
+      entryId,
+      region,
+    ]);
     return rows.map((r) => Number(r.change_seq));
   }
 
@@ -48,7 +56,7 @@ describe('planning a return', () => {
     return datasetRows.planSource(dataSource.manager, entryId, j, 0, head, head, rowsPerRange);
   }
 
-  it('cuts a county\'s changes into ranges of the given size, the last holding the rest', async () => {
+  it("cuts a county's changes into ranges of the given size, the last holding the rest", async () => {
     const changes = await changesOf('330106');
     const byThousand = await plan({ exact: '330106' }, 1000);
     expect(byThousand).toEqual({ bounds: [1000, 2000, 3000].map((n) => changes[n - 1]), total: 3000 });

@@ -34,7 +34,9 @@ describe('writing returned rows', () => {
     const id = randomUUID();
     await db.query(
       `INSERT INTO return_request (id, direction, entry_id, holder, requester, scope, purpose, state, entry, created_at, updated_at)
-       VALUES ($1, 'outgoing', $2, '330000', '330106', 'self', 'test', 'granted', '{}', now(), now())`, [requestId, randomUUID()]);
+       VALUES ($1, 'outgoing', $2, '330000', '330106', 'self', 'test', 'granted', '{}', now(), now())`,
+      [requestId, randomUUID()],
+    );
     await db.query(`INSERT INTO return_job (id, request_id, kind, state) VALUES ($1, $2, $3, 'running')`, [id, requestId, kind]);
     return { id, requestId, kind };
   }
@@ -44,13 +46,17 @@ describe('writing returned rows', () => {
 
   async function state(job: { id: string; requestId: string }) {
     const rows = await db.query<{ row_key: string; data: unknown; source_seq: string }>(
-      'SELECT row_key, data, source_seq FROM returned_row WHERE request_id = $1 ORDER BY row_key', [job.requestId]);
+      'SELECT row_key, data, source_seq FROM returned_row WHERE request_id = $1 ORDER BY row_key',
+      [job.requestId],
+    );
     const [cursor] = await db.query<{ after_seq: string; rows_done: string; upserts: string; deletes: string }>(
-      'SELECT after_seq, rows_done, upserts, deletes FROM return_job WHERE id = $1', [job.id]);
+      'SELECT after_seq, rows_done, upserts, deletes FROM return_job WHERE id = $1',
+      [job.id],
+    );
     return { rows: rows.map((r) => [r.row_key, r.data, Number(r.source_seq)]), cursor: Object.values(cursor).map(Number) };
   }
 
-  it('writes a full job\'s chunks straight in, and a range pulled again after a restart changes only what is newer', async () => {
+  it("writes a full job's chunks straight in, and a range pulled again after a restart changes only what is newer", async () => {
     const job = await newJob('full');
     // (10, 20] commits ahead of the cursor; the node then restarts and forgets it, as the runner does.
     expect(await writer.apply(job, county, chunk(10, 20, [line('a', 12, { v: 1 }), line('b', 17, { v: 1 })]))).toEqual({ upserts: 2, deletes: 0 });
@@ -61,7 +67,11 @@ describe('writing returned rows', () => {
     const again = chunk(10, 20, [line('a', 12, { v: 'a second copy' }), line('b', 19, { v: 2 })]);
     expect(await writer.apply(job, county, again)).toEqual({ upserts: 1, deletes: 0 });
     expect(await state(job)).toEqual({
-      rows: [['a', { v: 1 }, 12], ['b', { v: 2 }, 19], ['c', { v: 1 }, 5]],
+      rows: [
+        ['a', { v: 1 }, 12],
+        ['b', { v: 2 }, 19],
+        ['c', { v: 1 }, 5],
+      ],
       cursor: [20, 3, 2, 0],
     });
   });
@@ -76,7 +86,12 @@ describe('writing returned rows', () => {
       writer.apply(job, county, chunk(0, 10, [line('a', 5, { v: 1 })])),
     ]);
     expect(await state(job)).toEqual({
-      rows: [['a', { v: 1 }, 5], ['b', { v: 1 }, 12], ['c', { v: 1 }, 17], ['d', { v: 1 }, 25]],
+      rows: [
+        ['a', { v: 1 }, 5],
+        ['b', { v: 1 }, 12],
+        ['c', { v: 1 }, 17],
+        ['d', { v: 1 }, 25],
+      ],
       cursor: [30, 4, 4, 0],
     });
     expect(await db.query('SELECT * FROM return_job_range WHERE job_id = $1', [job.id])).toEqual([]);
@@ -86,10 +101,13 @@ describe('writing returned rows', () => {
     const job = await newJob('incremental');
     await writer.apply(job, county, chunk(0, 5, [line('a', 2, { v: 1 }), line('b', 5, { v: 1 })]));
     expect(await writer.apply(job, county, chunk(5, 9, [line('a', 6, null), line('c', 9, { v: 1 })]))).toEqual({ upserts: 1, deletes: 1 });
-    expect((await state(job)).rows).toEqual([['b', { v: 1 }, 5], ['c', { v: 1 }, 9]]);
+    expect((await state(job)).rows).toEqual([
+      ['b', { v: 1 }, 5],
+      ['c', { v: 1 }, 9],
+    ]);
   });
 
-  it('lets no row land without a request: the request column\'s default needs the writer\'s setting', async () => {
+  it("lets no row land without a request: the request column's default needs the writer's setting", async () => {
     const error = await db.query(`INSERT INTO returned_row (row_key, region_code, data, source_seq) VALUES ('x', '330106', '{}', 1)`).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/tdx.returned_row_request/);

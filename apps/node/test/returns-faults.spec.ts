@@ -32,11 +32,20 @@ describe('return transfers under faults', () => {
     county = await NodeProcess.start({ code: '330106', parentCode: '330100', databaseUrl: databases.county.url, natsUrl: nats.url, natsNamespace: namespace });
     const institution = await api(province.url, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
     const entry = await api(province.url, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: 'Enterprise register', summary: 'Enterprises of the province', providerId: institution.body.id,
-      category: 'market-regulation', grade: 'L3', shareType: 'unconditional', openType: 'restricted', updateCycle: 'irregular',
+      type: 'data',
+      name: 'Enterprise register',
+      summary: 'Enterprises of the province',
+      providerId: institution.body.id,
+      category: 'market-regulation',
+      grade: 'L3',
+      shareType: 'unconditional',
+      openType: 'restricted',
+      updateCycle: 'irregular',
       dataItems: [
-        { name: 'uscc', type: 'string', sensitive: false }, { name: 'company', type: 'string', sensitive: false },
-        { name: 'id_card', type: 'string', sensitive: true }, { name: 'capital', type: 'integer', sensitive: false },
+        { name: 'uscc', type: 'string', sensitive: false },
+        { name: 'company', type: 'string', sensitive: false },
+        { name: 'id_card', type: 'string', sensitive: true },
+        { name: 'capital', type: 'integer', sensitive: false },
       ],
     });
     entryId = entry.body.id;
@@ -47,7 +56,9 @@ describe('return transfers under faults', () => {
          jsonb_build_object('uscc', '91330106MA' || lpad(i::text, 8, '0'), 'company', 'Company ' || i,
            'id_card', '330106199001' || lpad(i::text, 6, '0'), 'capital', i),
          false, nextval('dataset_change_seq')
-       FROM generate_series(1, $2) AS i`, [entryId, Math.round(ROWS * 5 / 3)]);
+       FROM generate_series(1, $2) AS i`,
+      [entryId, Math.round((ROWS * 5) / 3)],
+    );
     // Each row with its masked copy at rest, as an upload writes it and a return serves it.
     await maskRowsAtRest(databases.province, entryId);
     await eventually(async () => {
@@ -69,17 +80,23 @@ describe('return transfers under faults', () => {
   async function startTransfer(): Promise<string> {
     const created = await api(county.url, 'POST', '/api/v1/returns/requests', { entryId, holder: '330000', purpose: 'fault test' });
     expect(created.body).toMatchObject({ state: 'granted' });
-    await eventually(async () => {
-      const [job] = await databases.county.query<{ rows_done: string }>(`SELECT rows_done FROM return_job WHERE request_id = $1`, [created.body.id]);
-      expect(Number(job?.rows_done ?? 0)).toBeGreaterThan(5000);
-    }, 30_000, 20);
+    await eventually(
+      async () => {
+        const [job] = await databases.county.query<{ rows_done: string }>(`SELECT rows_done FROM return_job WHERE request_id = $1`, [created.body.id]);
+        expect(Number(job?.rows_done ?? 0)).toBeGreaterThan(5000);
+      },
+      30_000,
+      20,
+    );
     return created.body.id;
   }
 
   /** The county's job, as its database holds it. */
   async function countyJob(requestId: string): Promise<{ state: string; rowsDone: number; lastError: string | null }> {
     const [job] = await databases.county.query<{ state: string; rows_done: string; last_error: string | null }>(
-      `SELECT state, rows_done, last_error FROM return_job WHERE request_id = $1`, [requestId]);
+      `SELECT state, rows_done, last_error FROM return_job WHERE request_id = $1`,
+      [requestId],
+    );
     return { state: job.state, rowsDone: Number(job.rows_done), lastError: job.last_error };
   }
 
@@ -92,11 +109,15 @@ describe('return transfers under faults', () => {
     const struck = await countyJob(requestId);
     expect(struck.state).toBe('running');
     expect(struck.rowsDone).toBeLessThan(ROWS);
-    const felt = await eventually(async () => {
-      const job = await countyJob(requestId);
-      expect(job.lastError).not.toBeNull();
-      return job;
-    }, 60_000, 50);
+    const felt = await eventually(
+      async () => {
+        const job = await countyJob(requestId);
+        expect(job.lastError).not.toBeNull();
+        return job;
+      },
+      60_000,
+      50,
+    );
     expect(felt.state).toBe('running');
     expect(felt.rowsDone).toBeLessThan(ROWS);
   }
@@ -108,10 +129,14 @@ describe('return transfers under faults', () => {
     const [held] = await databases.county.query<{ n: number; keys: number; digest: string }>(
       `SELECT count(*)::int AS n, count(DISTINCT row_key)::int AS keys,
               md5(string_agg(row_key || ':' || source_seq, ',' ORDER BY row_key)) AS digest
-       FROM returned_row WHERE request_id = $1`, [requestId]);
+       FROM returned_row WHERE request_id = $1`,
+      [requestId],
+    );
     const [source] = await databases.province.query<{ n: number; digest: string }>(
       `SELECT count(*)::int AS n, md5(string_agg(row_key || ':' || change_seq, ',' ORDER BY row_key)) AS digest
-       FROM dataset_row WHERE entry_id = $1 AND region_code LIKE '330106%' AND NOT deleted`, [entryId]);
+       FROM dataset_row WHERE entry_id = $1 AND region_code LIKE '330106%' AND NOT deleted`,
+      [entryId],
+    );
     expect(held).toEqual({ n: ROWS, keys: ROWS, digest: source.digest });
     const outside = await databases.county.query(`SELECT 1 FROM returned_row WHERE region_code <> '330106' LIMIT 1`);
     expect(outside).toEqual([]);

@@ -4,8 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers as natsHeaders, Msg, NatsConnection } from '@nats-io/transport-node';
 import {
-  newReturnNonce, openReturnMessage, publicKeyFromBase64url, RETURN_SIG_HEADER, ReturnMessage, sealReturnMessage, SigningKey,
-  signingKeyFromPem, subjectsFor, verifyReturnMessage,
+  newReturnNonce,
+  openReturnMessage,
+  publicKeyFromBase64url,
+  RETURN_SIG_HEADER,
+  ReturnMessage,
+  sealReturnMessage,
+  SigningKey,
+  signingKeyFromPem,
+  subjectsFor,
+  verifyReturnMessage,
 } from '@tdx/contracts';
 import { api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
@@ -37,7 +45,12 @@ describe('return messages crafted by an approved node and sent straight on NATS'
   async function start(code: string, parentCode?: string): Promise<void> {
     databases[code] = await createTestDatabase(`hostile_${code}`);
     nodes[code] = await startInProcessNode({
-      code, parentCode, databaseUrl: databases[code].url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, keyFile: join(keyDir, `${code}.pem`),
+      code,
+      parentCode,
+      databaseUrl: databases[code].url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
+      keyFile: join(keyDir, `${code}.pem`),
     });
   }
 
@@ -70,9 +83,15 @@ describe('return messages crafted by an approved node and sent straight on NATS'
     const province = nodes['330000'].url;
     const institution = await api(province, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
     entryId = (await api(province, 'POST', '/api/v1/catalog/entries', sampleEntry(institution.body.id, { updateCycle: 'irregular' }))).body.id;
-    await writeSourceRows(databases['330000'], entryId, Array.from({ length: 30 }, (_, i) => ({
-      key: `k${i}`, region: '330100', data: { uscc: `91330100MA${String(i).padStart(8, '0')}`, legal_person_id: `33010019900101${String(1000 + i)}` },
-    })));
+    await writeSourceRows(
+      databases['330000'],
+      entryId,
+      Array.from({ length: 30 }, (_, i) => ({
+        key: `k${i}`,
+        region: '330100',
+        data: { uscc: `91330100MA${String(i).padStart(8, '0')}`, legal_person_id: `33010019900101${String(1000 + i)}` },
+      })),
+    );
     await eventually(async () => {
       expect(await databases['330000'].query(`SELECT code FROM known_node WHERE code = '330100' AND status = 'approved'`)).toHaveLength(1);
     });
@@ -106,13 +125,14 @@ describe('return messages crafted by an approved node and sent straight on NATS'
       ['return.pull', { requestId: 'x', after: 0, upto: 10, tombstonesAfter: 0 }, 'body.requestId must be'],
       ['return.pull', { requestId, after: 0, upto: 10, tombstonesAfter: 0, sql: 'DROP TABLE dataset_row' }, 'body has an unknown field "sql"'],
       ['return.state', { id }, 'body.entryId must be'],
-      ['return.error', { kind: 'invalid', message: 'a holder\'s answer', permanent: true }, 'return.error is not a request'],
+      ['return.error', { kind: 'invalid', message: "a holder's answer", permanent: true }, 'return.error is not a request'],
     ];
     for (const [kind, body, problem] of cases) {
       const sealed = seal(kind, body);
       const { message } = await deliver(sealed);
       expect({ kind, answer: message }).toMatchObject({
-        kind, answer: { kind: 'return.error', from: '330000', to: '330100', re: sealed.nonce, body: { kind: 'invalid', permanent: true } },
+        kind,
+        answer: { kind: 'return.error', from: '330000', to: '330100', re: sealed.nonce, body: { kind: 'invalid', permanent: true } },
       });
       expect(message.body).toMatchObject({ message: expect.stringContaining(problem) });
       // The refusal names the problem; it never carries the value back.
@@ -122,7 +142,8 @@ describe('return messages crafted by an approved node and sent straight on NATS'
     // Refused, and on record as refused at the holder.
     await eventually(async () => {
       const refused = await databases['330000'].query(
-        `SELECT 1 FROM audit_record WHERE action = 'return.refused' AND actor = 'node:330100' AND outcome = '400'`);
+        `SELECT 1 FROM audit_record WHERE action = 'return.refused' AND actor = 'node:330100' AND outcome = '400'`,
+      );
       expect(refused.length).toBeGreaterThan(0);
     });
   });
@@ -146,7 +167,9 @@ describe('return messages crafted by an approved node and sent straight on NATS'
     const replayed = await deliver(pull);
     expect(replayed.reply.subject).not.toBe(served.reply.subject);
     expect(replayed.message).toMatchObject({
-      kind: 'return.error', re: pull.nonce, body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('nonce was used before') },
+      kind: 'return.error',
+      re: pull.nonce,
+      body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('nonce was used before') },
     });
     expect((await incomingAtProvince()).find((r) => r.id === requestId)?.rows_sent).toBe(sentBefore);
   });
@@ -156,7 +179,9 @@ describe('return messages crafted by an approved node and sent straight on NATS'
       const sealed = seal('return.status', { id: requestId }, { at: new Date(Date.now() + skew).toISOString() });
       const { message } = await deliver(sealed);
       expect(message).toMatchObject({
-        kind: 'return.error', re: sealed.nonce, body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('more than 120 s from') },
+        kind: 'return.error',
+        re: sealed.nonce,
+        body: { kind: 'forbidden', permanent: false, message: expect.stringContaining('more than 120 s from') },
       });
     }
     const fresh = seal('return.status', { id: requestId }, { at: new Date(Date.now() - 60_000).toISOString() });
@@ -164,7 +189,7 @@ describe('return messages crafted by an approved node and sent straight on NATS'
   });
 
   // Stops the province: last in this file.
-  it('takes no old answer: the province\'s signed answer to an earlier plan, sent back to Hangzhou, does not end its sync', async () => {
+  it("takes no old answer: the province's signed answer to an earlier plan, sent back to Hangzhou, does not end its sync", async () => {
     const [request] = await databases['330100'].query<{ applied_seq: string }>('SELECT applied_seq FROM return_request WHERE id = $1', [requestId]);
     // The answer the province gives to exactly the plan an incremental sync asks for: nothing new.
     const captured = await deliver(seal('return.plan', { requestId, after: Number(request.applied_seq), tombstonesAfter: 0 }));

@@ -19,14 +19,20 @@ const ITEMS = [
 const REGIONS: Record<string, number> = { 330100: 5, 330106: 40, 330108: 25, 330110: 10, 330203: 15, 330212: 20, 330302: 10 };
 
 function sourceRows(): SourceRow[] {
-  return Object.entries(REGIONS).flatMap(([region, count]) => Array.from({ length: count }, (_, i) => ({
-    key: `${region}-${String(i).padStart(4, '0')}`,
-    region,
-    data: {
-      uscc: `91${region}MA${String(i).padStart(8, '0')}`, company: `Company ${region}/${i}`, legal_person: i % 2 ? '张三' : '欧阳小明',
-      id_card: `${region}19900101${String(1000 + i).slice(-4)}`, phone: `138${String(10_000_000 + i).slice(-8)}`, capital: 1000 * i,
-    },
-  })));
+  return Object.entries(REGIONS).flatMap(([region, count]) =>
+    Array.from({ length: count }, (_, i) => ({
+      key: `${region}-${String(i).padStart(4, '0')}`,
+      region,
+      data: {
+        uscc: `91${region}MA${String(i).padStart(8, '0')}`,
+        company: `Company ${region}/${i}`,
+        legal_person: i % 2 ? '张三' : '欧阳小明',
+        id_card: `${region}19900101${String(1000 + i).slice(-4)}`,
+        phone: `138${String(10_000_000 + i).slice(-8)}`,
+        capital: 1000 * i,
+      },
+    })),
+  );
 }
 
 /**
@@ -65,12 +71,21 @@ describe('return of data downward (Article 9)', () => {
   /** Upserts rows at the province through its CSV upload API, as an operator's load would. */
   async function uploadToProvince(rows: SourceRow[]): Promise<void> {
     const columns = ITEMS.map((item) => item.name);
-    const csv = [['row_key', 'region_code', ...columns].join(','), ...rows.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(','))].join('\n');
-    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) }, body: csv });
+    const csv = [
+      ['row_key', 'region_code', ...columns].join(','),
+      ...rows.map((r) => [r.key, r.region, ...columns.map((c) => String(r.data[c]))].join(',')),
+    ].join('\n');
+    const uploaded = await fetch(`${nodes['330000'].url}/api/v1/datasets/${entryId}/rows`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', ...(await authHeaders(nodes['330000'].url)) },
+      body: csv,
+    });
     expect(uploaded.status).toBe(200);
     // The load keeps each row's masked copy, which chunks then serve (migration MaskedAtRest).
     const copies = await databases['330000'].query<{ data: Record<string, unknown>; masked: unknown }>(
-      'SELECT data, masked FROM dataset_row WHERE entry_id = $1 AND row_key = ANY($2)', [entryId, rows.map((r) => r.key)]);
+      'SELECT data, masked FROM dataset_row WHERE entry_id = $1 AND row_key = ANY($2)',
+      [entryId, rows.map((r) => r.key)],
+    );
     expect(copies).toHaveLength(rows.length);
     for (const copy of copies) expect(copy.masked).toEqual(oracleMaskRow(copy.data, plan));
   }
@@ -83,11 +98,20 @@ describe('return of data downward (Article 9)', () => {
     await start('330212', '330200');
     const province = nodes['330000'].url;
     const institution = await api(province, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
-    const entry = (overrides: Record<string, unknown>) => api(province, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: 'Enterprise register', summary: 'Enterprises of the province', providerId: institution.body.id,
-      category: 'market-regulation', grade: 'L2', shareType: 'unconditional', openType: 'restricted', updateCycle: 'irregular',
-      dataItems: ITEMS, ...overrides,
-    });
+    const entry = (overrides: Record<string, unknown>) =>
+      api(province, 'POST', '/api/v1/catalog/entries', {
+        type: 'data',
+        name: 'Enterprise register',
+        summary: 'Enterprises of the province',
+        providerId: institution.body.id,
+        category: 'market-regulation',
+        grade: 'L2',
+        shareType: 'unconditional',
+        openType: 'restricted',
+        updateCycle: 'irregular',
+        dataItems: ITEMS,
+        ...overrides,
+      });
     entryId = (await entry({})).body.id;
     conditionalId = (await entry({ name: 'Licences', shareType: 'conditional', shareCondition: 'for supervision only' })).body.id;
     noneId = (await entry({ name: 'Inspections', shareType: 'none', legalBasis: 'Regulation X, Article 7' })).body.id;
@@ -99,7 +123,10 @@ describe('return of data downward (Article 9)', () => {
       const known = await databases['330000'].query<{ code: string }>('SELECT code FROM known_node ORDER BY code');
       expect(known.map((k) => k.code)).toEqual(['330100', '330106', '330200', '330212']);
     });
-    await awaitTrustLists(Object.values(nodes).map((n) => n.url), ['330000', '330100', '330106', '330200', '330212']);
+    await awaitTrustLists(
+      Object.values(nodes).map((n) => n.url),
+      ['330000', '330100', '330106', '330200', '330212'],
+    );
   });
 
   afterAll(async () => {
@@ -108,7 +135,7 @@ describe('return of data downward (Article 9)', () => {
     await Promise.all(Object.values(databases).map((d) => d.drop()));
   });
 
-  it('returns exactly a county\'s rows, masked, for an unconditional entry', async () => {
+  it("returns exactly a county's rows, masked, for an unconditional entry", async () => {
     const created = await request('330106', { entryId });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ entryId, holder: '330000', requester: '330106', scope: 'self', state: 'granted', reason: null });
@@ -121,7 +148,9 @@ describe('return of data downward (Article 9)', () => {
     const page = await api(nodes['330106'].url, 'GET', `/api/v1/returns/requests/${created.body.id}/rows?limit=2&columns=uscc,id_card,phone,legal_person`);
     expect(page.status).toBe(200);
     expect(page.body.items[0]).toEqual({
-      rowKey: '330106-0000', regionCode: '330106', sourceSeq: expect.any(Number),
+      rowKey: '330106-0000',
+      regionCode: '330106',
+      sourceSeq: expect.any(Number),
       data: { uscc: '91330106MA00000000', id_card: '330106********1000', phone: '138****0000', legal_person: '欧***' },
     });
     const rest = await api(nodes['330106'].url, 'GET', `/api/v1/returns/requests/${created.body.id}/rows?limit=100&cursor=${page.body.nextCursor}`);
@@ -136,7 +165,7 @@ describe('return of data downward (Article 9)', () => {
     expect(incoming.body.items.map((r: { id: string }) => r.id)).toContain(created.body.id);
   });
 
-  it('returns a city\'s whole subtree for scope subtree, and only the city\'s own rows for scope self', async () => {
+  it("returns a city's whole subtree for scope subtree, and only the city's own rows for scope self", async () => {
     const subtree = await request('330100', { entryId, scope: 'subtree' });
     expect(subtree.status).toBe(201);
     await waitForJob(nodes['330100'].url, subtree.body.id);
@@ -148,7 +177,7 @@ describe('return of data downward (Article 9)', () => {
     expect(region.body.items).toHaveLength(25);
   });
 
-  it('gives a county of another city none of Hangzhou\'s rows', async () => {
+  it("gives a county of another city none of Hangzhou's rows", async () => {
     const created = await request('330212', { entryId });
     await waitForJob(nodes['330212'].url, created.body.id);
     expect(await expectExactly('330212', created.body.id, `region_code = '330212'`)).toBe(20);
@@ -203,7 +232,7 @@ describe('return of data downward (Article 9)', () => {
     expect((await request('330106', { entryId: appId })).body).toMatchObject({ statusCode: 422, rule: 'not-a-data-resource' });
     expect((await request('330106', { entryId: 'nope', purpose: '' })).status).toBe(400);
     expect((await request('330106', { entryId, scope: 'everything' })).status).toBe(400);
-    expect((await databases['330106'].query('SELECT count(*)::int AS n FROM return_request'))).toEqual(before);
+    expect(await databases['330106'].query('SELECT count(*)::int AS n FROM return_request')).toEqual(before);
     expect((await api(nodes['330106'].url, 'GET', '/api/v1/returns/requests/00000000-0000-4000-8000-000000000000')).status).toBe(404);
     expect((await api(nodes['330106'].url, 'GET', '/api/v1/returns/jobs/00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
@@ -213,12 +242,20 @@ describe('return of data downward (Article 9)', () => {
     const listed = await api(county, 'GET', `/api/v1/returns/requests?direction=outgoing&state=granted`);
     const id = listed.body.items.find((r: { entryId: string }) => r.entryId === entryId).id;
     const rows = sourceRows();
-    const changed = rows.filter((r) => r.region === '330106').slice(0, 5).map((r) => ({ ...r, data: { ...r.data, capital: 7 } }));
-    const otherCity = rows.filter((r) => r.region === '330203').slice(0, 3).map((r) => ({ ...r, data: { ...r.data, capital: 8 } }));
+    const changed = rows
+      .filter((r) => r.region === '330106')
+      .slice(0, 5)
+      .map((r) => ({ ...r, data: { ...r.data, capital: 7 } }));
+    const otherCity = rows
+      .filter((r) => r.region === '330203')
+      .slice(0, 3)
+      .map((r) => ({ ...r, data: { ...r.data, capital: 8 } }));
     const added: SourceRow[] = [{ key: '330106-9999', region: '330106', data: { ...rows[10].data, company: 'New Co' } }];
     // Through the holder's own upload API: CSV upsert by row key, and deletion as tombstones.
     await uploadToProvince([...changed, ...otherCity, ...added]);
-    const deleted = await api(nodes['330000'].url, 'POST', `/api/v1/datasets/${entryId}/rows/delete`, { rowKeys: ['330106-0010', '330106-0011', '330108-0001'] });
+    const deleted = await api(nodes['330000'].url, 'POST', `/api/v1/datasets/${entryId}/rows/delete`, {
+      rowKeys: ['330106-0010', '330106-0011', '330108-0001'],
+    });
     expect(deleted.status).toBe(200);
 
     const sync = await api(county, 'POST', `/api/v1/returns/requests/${id}/sync`);
@@ -230,15 +267,20 @@ describe('return of data downward (Article 9)', () => {
 
     // Nothing changed since: the next sync transfers nothing.
     const again = await api(county, 'POST', `/api/v1/returns/requests/${id}/sync`);
-    await eventually(async () => expect((await api(county, 'GET', `/api/v1/returns/jobs/${again.body.id}`)).body).toMatchObject({ state: 'done', rowsDone: 0 }));
+    await eventually(async () =>
+      expect((await api(county, 'GET', `/api/v1/returns/jobs/${again.body.id}`)).body).toMatchObject({ state: 'done', rowsDone: 0 }),
+    );
   });
 
   it('withdraws a row that moved out of a jurisdiction, and sends it where it moved', async () => {
-    const grantedAt = async (code: string, scope: string) => (await api(nodes[code].url, 'GET', `/api/v1/returns/requests?direction=outgoing&state=granted`))
-      .body.items.find((r: { entryId: string; scope: string }) => r.entryId === entryId && r.scope === scope).id as string;
+    const grantedAt = async (code: string, scope: string) =>
+      (await api(nodes[code].url, 'GET', `/api/v1/returns/requests?direction=outgoing&state=granted`)).body.items.find(
+        (r: { entryId: string; scope: string }) => r.entryId === entryId && r.scope === scope,
+      ).id as string;
     const [county, city] = [await grantedAt('330106', 'self'), await grantedAt('330100', 'subtree')];
     // Xihu's rows 0001 (to Gongshu, still in Hangzhou) and 0002 (to Yinzhou in Ningbo), through the upload API.
-    const moved = sourceRows().filter((r) => r.key === '330106-0001' || r.key === '330106-0002')
+    const moved = sourceRows()
+      .filter((r) => r.key === '330106-0001' || r.key === '330106-0002')
       .map((r) => ({ ...r, region: r.key.endsWith('1') ? '330108' : '330212' }));
     await uploadToProvince(moved);
 
@@ -254,22 +296,40 @@ describe('return of data downward (Article 9)', () => {
     expect(await expectExactly('330100', city, `region_code LIKE '3301%'`)).toBe(77);
   });
 
-  it('re-syncs on its own by the entry\'s update cycle (realtime: every few seconds)', async () => {
+  it("re-syncs on its own by the entry's update cycle (realtime: every few seconds)", async () => {
     const province = nodes['330000'].url;
     const providerId = (await api(province, 'GET', `/api/v1/catalog/entries/${entryId}`)).body.providerId;
     const realtime = await api(province, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: 'Live register', summary: 'changes all the time', providerId, category: 'market-regulation', grade: 'L2',
-      shareType: 'unconditional', openType: 'restricted', updateCycle: 'realtime', dataItems: ITEMS,
+      type: 'data',
+      name: 'Live register',
+      summary: 'changes all the time',
+      providerId,
+      category: 'market-regulation',
+      grade: 'L2',
+      shareType: 'unconditional',
+      openType: 'restricted',
+      updateCycle: 'realtime',
+      dataItems: ITEMS,
     });
-    await writeSourceRows(databases['330000'], realtime.body.id, sourceRows().filter((r) => r.region === '330106').slice(0, 3));
+    await writeSourceRows(
+      databases['330000'],
+      realtime.body.id,
+      sourceRows()
+        .filter((r) => r.region === '330106')
+        .slice(0, 3),
+    );
     const created = await request('330106', { entryId: realtime.body.id });
     await waitForJob(nodes['330106'].url, created.body.id);
     await writeSourceRows(databases['330000'], realtime.body.id, [{ key: 'live-1', region: '330106', data: { company: 'Arrived by itself' } }]);
-    await eventually(async () => {
-      const rows = await returnedRows(databases['330106'], created.body.id);
-      expect(rows.get('live-1')).toEqual({ region: '330106', data: { company: 'Arrived by itself' } });
-      expect(rows.size).toBe(4);
-    }, 20_000, 200);
+    await eventually(
+      async () => {
+        const rows = await returnedRows(databases['330106'], created.body.id);
+        expect(rows.get('live-1')).toEqual({ region: '330106', data: { company: 'Arrived by itself' } });
+        expect(rows.size).toBe(4);
+      },
+      20_000,
+      200,
+    );
     const jobs = (await api(nodes['330106'].url, 'GET', `/api/v1/returns/jobs?requestId=${created.body.id}`)).body.items;
     expect(jobs.some((j: { kind: string; rowsDone: number }) => j.kind === 'incremental' && j.rowsDone === 1)).toBe(true);
   });

@@ -37,10 +37,7 @@ describe('secrets in logs', () => {
     expect(databaseUrl).toContain(DB_PASSWORD);
     const natsUrl = SHARED_NATS_URL.replace('nats://', `nats://${NATS_USER}:${NATS_PASSWORD}@`);
     env = { LOG_LEVEL: 'debug', ADMIN_PASSWORD, METRICS_TOKEN };
-    node = await NodeProcess.start(
-      { code: '330000', databaseUrl, natsUrl, natsNamespace: namespace, keyFile: join(dir, 'node.pem'), env },
-      { logFile },
-    );
+    node = await NodeProcess.start({ code: '330000', databaseUrl, natsUrl, natsNamespace: namespace, keyFile: join(dir, 'node.pem'), env }, { logFile });
   });
   afterAll(async () => {
     await node?.stop();
@@ -51,7 +48,9 @@ describe('secrets in logs', () => {
 
   async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${node.url}${path}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
@@ -84,19 +83,31 @@ describe('secrets in logs', () => {
     // The log is real: the node started twice at debug level and talked to its database and NATS.
     expect(log.match(/listening on/g)).toHaveLength(2);
     expect(log).toMatch(/connected to NATS/);
-    const privateKey = readFileSync(join(dir, 'node.pem'), 'utf8').split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+    const privateKey = readFileSync(join(dir, 'node.pem'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('-----'))
+      .join('');
     expectNoSecret(log, [DB_PASSWORD, NATS_PASSWORD, `${NATS_USER}:${NATS_PASSWORD}`, ADMIN_PASSWORD, METRICS_TOKEN, privateKey, ...issued]);
   });
 
   it.each([
     ['a bad rate limit', { SIGNIN_RATE_LIMIT: 'lots' }, ['SIGNIN_RATE_LIMIT']],
     ['a bad database URL holding a password', { DATABASE_URL: `mysql://root:${DB_PASSWORD}@db/tdx` }, ['DATABASE_URL']],
-    ['a weak ADMIN_PASSWORD beside a bad CORS list', { ADMIN_PASSWORD: 'admin', CORS_ORIGINS: `https://x.example/${METRICS_TOKEN}` }, ['ADMIN_PASSWORD', 'CORS_ORIGINS']],
+    [
+      'a weak ADMIN_PASSWORD beside a bad CORS list',
+      { ADMIN_PASSWORD: 'admin', CORS_ORIGINS: `https://x.example/${METRICS_TOKEN}` },
+      ['ADMIN_PASSWORD', 'CORS_ORIGINS'],
+    ],
   ])('refuses to start on %s, naming the variable and no secret', async (_label, bad, names) => {
     const environment = {
       ...process.env,
-      NODE_CODE: '330000', PORT: '1', NATS_URL: `nats://${NATS_USER}:${NATS_PASSWORD}@127.0.0.1:4222`,
-      DATABASE_URL: `postgres://postgres:${DB_PASSWORD}@localhost:5432/tdx_none`, ADMIN_PASSWORD, METRICS_TOKEN, LOG_LEVEL: 'debug',
+      NODE_CODE: '330000',
+      PORT: '1',
+      NATS_URL: `nats://${NATS_USER}:${NATS_PASSWORD}@127.0.0.1:4222`,
+      DATABASE_URL: `postgres://postgres:${DB_PASSWORD}@localhost:5432/tdx_none`,
+      ADMIN_PASSWORD,
+      METRICS_TOKEN,
+      LOG_LEVEL: 'debug',
       ...bad,
     };
     const { code, output } = await run(NODE_MAIN, environment);
@@ -109,8 +120,13 @@ describe('secrets in logs', () => {
 
 /** Fails naming the line and which secret it holds (the secret itself is not repeated). */
 function expectNoSecret(text: string, secrets: string[]): void {
-  const found = text.split('\n').flatMap((line, index) =>
-    secrets.flatMap((secret, which) => (line.includes(secret) || line.includes(encodeURIComponent(secret)) ? [`line ${index + 1} holds secret #${which}`] : [])));
+  const found = text
+    .split('\n')
+    .flatMap((line, index) =>
+      secrets.flatMap((secret, which) =>
+        line.includes(secret) || line.includes(encodeURIComponent(secret)) ? [`line ${index + 1} holds secret #${which}`] : [],
+      ),
+    );
   expect(found).toEqual([]);
 }
 

@@ -3,11 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import {
-  encodeEnvelope, generateSigningKey, JoinReply, newNonce, openJoinAnswer, publicKeyFromBase64url, sealRecord, SigningKey, signJoinAnswer,
-  signTrustList, subjectsFor, TrustList,
+  encodeEnvelope,
+  generateSigningKey,
+  JoinReply,
+  newNonce,
+  openJoinAnswer,
+  publicKeyFromBase64url,
+  sealRecord,
+  SigningKey,
+  signJoinAnswer,
+  signTrustList,
+  subjectsFor,
+  TrustList,
 } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import { api, assertEvery, createTestDatabase, deleteNamespaceStreams, eventually, provinceKeyFile, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  api,
+  assertEvery,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  provinceKeyFile,
+  SHARED_NATS_URL,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { LinkInjector, wire } from './support/replication';
 
@@ -28,10 +48,16 @@ describe('chain of trust', () => {
   const operator = { JOIN_APPROVAL: 'operator', TRUST_REFRESH: '1' };
 
   async function start(code: string, parentCode?: string, env: Record<string, string> = operator): Promise<RunningNode> {
-    const db = databases.get(code) ?? await createTestDatabase(`chain_${code}`);
+    const db = databases.get(code) ?? (await createTestDatabase(`chain_${code}`));
     databases.set(code, db);
     const node = await startInProcessNode({
-      code, parentCode, databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, keyFile: join(keyDir, `${code}.pem`), env,
+      code,
+      parentCode,
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
+      keyFile: join(keyDir, `${code}.pem`),
+      env,
     });
     running.set(code, node);
     return node;
@@ -60,10 +86,17 @@ describe('chain of trust', () => {
 
   /** A join record as `code` would send it, self-signed with `key`. */
   function joinOf(code: string, parent: string, key: SigningKey, nonce = newNonce()) {
-    return sealRecord({
-      v: 1, kind: 'node.join', origin: code, seq: 0, at: new Date().toISOString(),
-      body: { code, name: `node ${code}`, level: 'county', parent, publicKey: key.publicKey, nonce },
-    }, key);
+    return sealRecord(
+      {
+        v: 1,
+        kind: 'node.join',
+        origin: code,
+        seq: 0,
+        at: new Date().toISOString(),
+        body: { code, name: `node ${code}`, level: 'county', parent, publicKey: key.publicKey, nonce },
+      },
+      key,
+    );
   }
 
   beforeAll(async () => {
@@ -91,10 +124,23 @@ describe('chain of trust', () => {
     // The attack of the review: a self-signed join of a new county, published on the city's upward subject at the province.
     await injector.publish('330000', '330100', wire(joinOf('330110', '330100', attacker)));
     // And an approval that claims to be the city's, signed by a key the attacker made.
-    await injector.publish('330000', '330100', wire(sealRecord({
-      v: 1, kind: 'node.approval', origin: '330100', seq: 2 ** 40, at: new Date().toISOString(),
-      body: { code: '330110', name: 'forged', level: 'county', parent: '330100', publicKey: attacker.publicKey, approvedAt: new Date().toISOString() },
-    }, attacker)));
+    await injector.publish(
+      '330000',
+      '330100',
+      wire(
+        sealRecord(
+          {
+            v: 1,
+            kind: 'node.approval',
+            origin: '330100',
+            seq: 2 ** 40,
+            at: new Date().toISOString(),
+            body: { code: '330110', name: 'forged', level: 'county', parent: '330100', publicKey: attacker.publicKey, approvedAt: new Date().toISOString() },
+          },
+          attacker,
+        ),
+      ),
+    );
     await eventually(async () => {
       const reasons = (await rejectedAt('330000')).map((r) => r.reason);
       expect(reasons).toContainEqual(expect.stringContaining("only on its parent's signed approval"));
@@ -104,19 +150,46 @@ describe('chain of trust', () => {
     expect(await listedAt('330000')).not.toContain('330110');
     // The genuine grandchild came in on the city's approval, and the province says so.
     const { body } = await api(url('330000'), 'GET', '/api/v1/federation/nodes?status=approved');
-    expect(body.items).toContainEqual(expect.objectContaining({ code: '330106', via: '330100', decidedBy: 'approved at 330100', publicKey: keyOf('330106').publicKey }));
+    expect(body.items).toContainEqual(
+      expect.objectContaining({ code: '330106', via: '330100', decidedBy: 'approved at 330100', publicKey: keyOf('330106').publicKey }),
+    );
   });
 
   it("keeps a revocation made at the province in force against the city's signed word, until an operator there lifts it", async () => {
     expect((await api(url('330000'), 'POST', '/api/v1/federation/nodes/330106/revoke', { reason: 'key suspected stolen' })).status).toBe(200);
     await eventually(async () => expect(await listedAt('330000')).not.toContain('330106'), 20_000);
     // The city's key (in an attacker's hands, or its operator mistaken) approves the revoked key again, with a fresh sequence.
-    await injector.publish('330000', '330100', wire(sealRecord({
-      v: 1, kind: 'node.approval', origin: '330100', seq: 2 ** 41, at: new Date().toISOString(),
-      body: { code: '330106', name: '西湖区', level: 'county', parent: '330100', publicKey: keyOf('330106').publicKey, approvedAt: new Date().toISOString() },
-    }, keyOf('330100'))));
-    await eventually(async () => expect((await rejectedAt('330000')).map((r) => r.reason))
-      .toContainEqual(expect.stringContaining('was revoked at 330000; only an operator here admits it again')), 20_000);
+    await injector.publish(
+      '330000',
+      '330100',
+      wire(
+        sealRecord(
+          {
+            v: 1,
+            kind: 'node.approval',
+            origin: '330100',
+            seq: 2 ** 41,
+            at: new Date().toISOString(),
+            body: {
+              code: '330106',
+              name: '西湖区',
+              level: 'county',
+              parent: '330100',
+              publicKey: keyOf('330106').publicKey,
+              approvedAt: new Date().toISOString(),
+            },
+          },
+          keyOf('330100'),
+        ),
+      ),
+    );
+    await eventually(
+      async () =>
+        expect((await rejectedAt('330000')).map((r) => r.reason)).toContainEqual(
+          expect.stringContaining('was revoked at 330000; only an operator here admits it again'),
+        ),
+      20_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await listedAt('330000')).not.toContain('330106');
     expect((await api(url('330000'), 'GET', '/api/v1/federation/nodes?status=revoked')).body.items.map((n: { code: string }) => n.code)).toContain('330106');
@@ -142,7 +215,11 @@ describe('chain of trust', () => {
       candidates = (await api(url('330100'), 'GET', '/api/v1/federation/nodes?status=pending')).body.items.filter((n: { code: string }) => n.code === '330108');
       expect(candidates.map((c) => c.publicKey).sort()).toEqual([squatter.publicKey, keyOf('330108').publicKey].sort());
     }, 20_000);
-    assertEvery(candidates, (c) => /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/.test(c.fingerprint) && c.source === names.join('330100', '330108'), 'join candidates with a fingerprint and the join subject');
+    assertEvery(
+      candidates,
+      (c) => /^([0-9a-f]{4}:){7}[0-9a-f]{4}$/.test(c.fingerprint) && c.source === names.join('330100', '330108'),
+      'join candidates with a fingerprint and the join subject',
+    );
 
     const ambiguous = await api(url('330100'), 'POST', '/api/v1/federation/nodes/330108/approve', {});
     expect(ambiguous.status).toBe(409);
@@ -154,8 +231,9 @@ describe('chain of trust', () => {
     const rejected = await api(url('330100'), 'POST', '/api/v1/federation/nodes/330108/reject', { reason: 'not ours', publicKey: squatter.publicKey });
     expect(rejected.body).toMatchObject({ status: 'rejected', publicKey: squatter.publicKey });
     await eventually(async () => expect(await listedAt('330000')).toContain('330108'), 20_000);
-    expect((await api(url('330000'), 'GET', '/api/v1/federation/trust-list')).body.nodes)
-      .toContainEqual(expect.objectContaining({ code: '330108', publicKey: keyOf('330108').publicKey }));
+    expect((await api(url('330000'), 'GET', '/api/v1/federation/trust-list')).body.nodes).toContainEqual(
+      expect.objectContaining({ code: '330108', publicKey: keyOf('330108').publicKey }),
+    );
   });
 
   describe('a node whose parent is impersonated', () => {
@@ -176,7 +254,13 @@ describe('chain of trust', () => {
         },
       });
       const lists = nc.subscribe(names.trust('330200'), { callback: (_e, msg) => void msg.respond(JSON.stringify(trustAnswer)) });
-      impostor = { stop: () => { joins.unsubscribe(); lists.unsubscribe(); }, serve: (list) => (trustAnswer = list) };
+      impostor = {
+        stop: () => {
+          joins.unsubscribe();
+          lists.unsubscribe();
+        },
+        serve: (list) => (trustAnswer = list),
+      };
       await start('330212', '330200');
     });
 
@@ -184,15 +268,21 @@ describe('chain of trust', () => {
 
     function forgedList(key: SigningKey, version: number, issuedAt: number): unknown {
       const list: TrustList = {
-        v: 1, issuer: '330000', version, issuedAt: new Date(issuedAt).toISOString(), expiresAt: new Date(issuedAt + 3600_000).toISOString(),
+        v: 1,
+        issuer: '330000',
+        version,
+        issuedAt: new Date(issuedAt).toISOString(),
+        expiresAt: new Date(issuedAt + 3600_000).toISOString(),
         nodes: [{ code: '330000', parent: null, name: '浙江省', publicKey: key.publicKey }],
       };
       return signTrustList(list, key);
     }
 
     it('acts on no answer its anchor does not vouch for, and learns no key from one', async () => {
-      await eventually(async () => expect((await api(url('330212'), 'GET', '/api/v1/federation/status')).body.parent.lastError)
-        .toMatch(/cannot be checked yet/), 20_000);
+      await eventually(
+        async () => expect((await api(url('330212'), 'GET', '/api/v1/federation/status')).body.parent.lastError).toMatch(/cannot be checked yet/),
+        20_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const { body: status } = await api(url('330212'), 'GET', '/api/v1/federation/status');
       expect(status.parent.joined).toBe(false);
@@ -201,7 +291,7 @@ describe('chain of trust', () => {
       expect(await db('330212').query(`SELECT 1 FROM parent_link WHERE parent_public_key IS NOT NULL`)).toEqual([]);
     });
 
-    it("takes a list only in order of issue: one from the future is refused, and an absurd version does not hold off the next", async () => {
+    it('takes a list only in order of issue: one from the future is refused, and an absurd version does not hold off the next', async () => {
       const province = loadOrCreateSigningKey(provinceKeyFile(namespace)).key;
       impostor.serve(forgedList(province, 7, Date.now() + 365 * 86_400_000));
       await new Promise((resolve) => setTimeout(resolve, 3000));

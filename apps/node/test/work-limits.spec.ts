@@ -1,7 +1,20 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { anonymous, api, apiWith, assertEvery, authHeaders, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TEST_ADMIN_PASSWORD, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  anonymous,
+  api,
+  apiWith,
+  assertEvery,
+  authHeaders,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  SHARED_NATS_URL,
+  TEST_ADMIN_PASSWORD,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleInstitution } from './support/samples';
 import { accountWith } from './support/auth';
@@ -26,7 +39,10 @@ describe('long-running work never takes the node from everyone else', () => {
   const namespace = testNamespace();
   const uploadUrl = () => `${node.url}/api/v1/datasets/${entryId}/rows`;
   const csv = (keys: string[]) => Buffer.from(`row_key,region_code,name\n${keys.map((k) => `${k},${NODE},${'x'.repeat(40)}\n`).join('')}`);
-  const spooled = () => readdirSync(spoolDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  const spooled = () =>
+    readdirSync(spoolDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
   const rowCount = async () => (await db.query('SELECT count(*)::int AS n FROM dataset_row'))[0].n as number;
 
   function expectBusy(answer: { status: number; headers: Headers; body: Body }, status: 429 | 503, limit: RegExp): void {
@@ -46,16 +62,31 @@ describe('long-running work never takes the node from everyone else', () => {
     db = await createTestDatabase('work_limits');
     spoolDir = mkdtempSync(join(tmpdir(), 'tdx-spool-test-'));
     node = await startInProcessNode({
-      code: NODE, parentCode: '330100', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace,
+      code: NODE,
+      parentCode: '330100',
+      databaseUrl: db.url,
+      natsUrl: SHARED_NATS_URL,
+      natsNamespace: namespace,
       env: {
-        UPLOAD_CONCURRENCY: '10', UPLOAD_CONCURRENCY_PER_INSTITUTION: '10', HEAVY_READ_CONCURRENCY: '2', HEAVY_READ_CONCURRENCY_PER_INSTITUTION: '1',
+        UPLOAD_CONCURRENCY: '10',
+        UPLOAD_CONCURRENCY_PER_INSTITUTION: '10',
+        HEAVY_READ_CONCURRENCY: '2',
+        HEAVY_READ_CONCURRENCY_PER_INSTITUTION: '1',
         UPLOAD_SPOOL_DIR: spoolDir,
       },
     });
     const institution = await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution());
     const entry = await api(node.url, 'POST', '/api/v1/catalog/entries', {
-      type: 'data', name: 'Enterprise register', summary: 'Registered enterprises', providerId: institution.body.id, category: 'market-regulation',
-      grade: 'L1', shareType: 'unconditional', openType: 'unconditional', updateCycle: 'daily', dataItems: [{ name: 'name', type: 'string', sensitive: false }],
+      type: 'data',
+      name: 'Enterprise register',
+      summary: 'Registered enterprises',
+      providerId: institution.body.id,
+      category: 'market-regulation',
+      grade: 'L1',
+      shareType: 'unconditional',
+      openType: 'unconditional',
+      updateCycle: 'daily',
+      dataItems: [{ name: 'name', type: 'string', sensitive: false }],
     });
     expect(entry.status).toBe(201);
     entryId = entry.body.id;
@@ -98,11 +129,17 @@ describe('long-running work never takes the node from everyone else', () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (output.push(String(chunk)), true));
     try {
-      const cut = slowUpload(uploadUrl(), { 'content-type': 'text/csv', ...(await authHeaders(node.url)) }, csv(['a', 'b', 'c']), { intervalMs: 10, abortAfter: 60 });
+      const cut = slowUpload(uploadUrl(), { 'content-type': 'text/csv', ...(await authHeaders(node.url)) }, csv(['a', 'b', 'c']), {
+        intervalMs: 10,
+        abortAfter: 60,
+      });
       expect(await cut.answer).toEqual({ status: 0, body: undefined });
       // Recorded as what it is (499, the client closed the request), never as a fault of the node (500).
-      await eventually(async () => expect(await db.query(`SELECT outcome FROM audit_record WHERE action = 'POST /api/v1/datasets/:entryId/rows' AND outcome IN ('499', '500')`))
-        .toEqual([{ outcome: '499' }]));
+      await eventually(async () =>
+        expect(await db.query(`SELECT outcome FROM audit_record WHERE action = 'POST /api/v1/datasets/:entryId/rows' AND outcome IN ('499', '500')`)).toEqual([
+          { outcome: '499' },
+        ]),
+      );
       await eventually(() => expect(output.join('')).toMatch(/aborted by the client after \d+ bytes; nothing was loaded/));
     } finally {
       stdout.mockRestore();
@@ -117,10 +154,12 @@ describe('long-running work never takes the node from everyone else', () => {
 
   it('limits heavy reads per account and per node with 429 and Retry-After, while health answers', async () => {
     const headers = await authHeaders(node.url);
-    const answers = await Promise.all(Array.from({ length: 10 }, async () => {
-      const response = await fetch(`${node.url}/api/v1/audit/verify`, { headers });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as Body };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const response = await fetch(`${node.url}/api/v1/audit/verify`, { headers });
+        return { status: response.status, headers: response.headers, body: (await response.json()) as Body };
+      }),
+    );
     expect((await fetch(`${node.url}/health`)).status).toBe(200);
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status !== 200);

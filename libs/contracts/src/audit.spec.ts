@@ -6,8 +6,14 @@ function chain(n: number): AuditRecord[] {
   let prevHash = AUDIT_GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
     const fields: AuditFields = {
-      seq, at: new Date(Date.UTC(2026, 10, 27, 21, 0, seq)).toISOString(), actor: 'user:admin', action: 'POST /api/v1/institutions',
-      target: `id-${seq}`, outcome: '201', details: { method: 'POST', nested: { b: 2, a: [1, 'x'] } }, prevHash,
+      seq,
+      at: new Date(Date.UTC(2026, 10, 27, 21, 0, seq)).toISOString(),
+      actor: 'user:admin',
+      action: 'POST /api/v1/institutions',
+      target: `id-${seq}`,
+      outcome: '201',
+      details: { method: 'POST', nested: { b: 2, a: [1, 'x'] } },
+      prevHash,
     };
     const record = { ...fields, hash: auditHash(fields) };
     records.push(record);
@@ -50,8 +56,15 @@ describe('auditHash', () => {
 
   it('changes when any field changes, prevHash included', () => {
     const changes: Partial<AuditFields>[] = [
-      { seq: 2 }, { at: '2026-11-27T21:00:01.001Z' }, { actor: 'user:mallory' }, { action: 'DELETE /x' }, { target: null },
-      { target: 'id-2' }, { outcome: '200' }, { details: {} }, { details: { method: 'POST', nested: { b: 2, a: [1, 'y'] } } },
+      { seq: 2 },
+      { at: '2026-11-27T21:00:01.001Z' },
+      { actor: 'user:mallory' },
+      { action: 'DELETE /x' },
+      { target: null },
+      { target: 'id-2' },
+      { outcome: '200' },
+      { details: {} },
+      { details: { method: 'POST', nested: { b: 2, a: [1, 'y'] } } },
       { prevHash: 'f'.repeat(64) },
     ];
     for (const change of changes) expect(auditHash({ ...record, ...change })).not.toBe(record.hash);
@@ -77,7 +90,11 @@ describe('AuditChainWalker', () => {
 
   it('names a deleted record (a gap), and a deleted run', () => {
     expect(walk(good.filter((r) => r.seq !== 3)).firstBad).toMatchObject({ seq: 3, kind: 'missing' });
-    expect(walk(good.filter((r) => r.seq !== 3 && r.seq !== 4)).firstBad).toMatchObject({ seq: 3, kind: 'missing', reason: expect.stringContaining('records 3 to 4') });
+    expect(walk(good.filter((r) => r.seq !== 3 && r.seq !== 4)).firstBad).toMatchObject({
+      seq: 3,
+      kind: 'missing',
+      reason: expect.stringContaining('records 3 to 4'),
+    });
     expect(walk(good.slice(1)).firstBad).toMatchObject({ seq: 1, kind: 'missing' });
   });
 
@@ -116,9 +133,22 @@ describe('AuditChainWalker', () => {
 
   it('refuses a record numbered below 1, naming it, even one hashed and linked as a first record', () => {
     for (const seq of [0, -1]) {
-      const fields: AuditFields = { seq, at: '2026-11-27T20:59:59.000Z', actor: 'user:admin', action: 'forged', target: null, outcome: '201', details: {}, prevHash: AUDIT_GENESIS_HASH };
+      const fields: AuditFields = {
+        seq,
+        at: '2026-11-27T20:59:59.000Z',
+        actor: 'user:admin',
+        action: 'forged',
+        target: null,
+        outcome: '201',
+        details: {},
+        prevHash: AUDIT_GENESIS_HASH,
+      };
       const forged = { ...fields, hash: auditHash(fields) };
-      expect(walk([forged, ...good]).firstBad).toMatchObject({ seq, kind: 'malformed', reason: `record ${seq} is not an audit record: seq must be a positive integer` });
+      expect(walk([forged, ...good]).firstBad).toMatchObject({
+        seq,
+        kind: 'malformed',
+        reason: `record ${seq} is not an audit record: seq must be a positive integer`,
+      });
       expect(walk([forged, ...good], 'anywhere').firstBad).toMatchObject({ seq, kind: 'malformed' });
     }
   });

@@ -46,7 +46,9 @@ export function canonicalJson(value: unknown): string {
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
-      const keys = Object.keys(value).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+      const keys = Object.keys(value)
+        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+        .sort();
       return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
     }
     default:
@@ -102,8 +104,15 @@ export function parseAuditRecord(value: unknown): AuditRecord | string {
   if (typeof r.prevHash !== 'string' || !HEX64.test(r.prevHash)) return 'prevHash must be 64 hex digits';
   if (typeof r.hash !== 'string' || !HEX64.test(r.hash)) return 'hash must be 64 hex digits';
   return {
-    seq: r.seq as number, at: r.at, actor: r.actor as string, action: r.action as string, target: r.target as string | null,
-    outcome: r.outcome as string, details: r.details as Record<string, unknown>, prevHash: r.prevHash, hash: r.hash,
+    seq: r.seq as number,
+    at: r.at,
+    actor: r.actor as string,
+    action: r.action as string,
+    target: r.target as string | null,
+    outcome: r.outcome as string,
+    details: r.details as Record<string, unknown>,
+    prevHash: r.prevHash,
+    hash: r.hash,
   };
 }
 
@@ -120,7 +129,10 @@ export class AuditChainWalker {
   private anchorSeen = false;
 
   /** `anchor`: a head kept outside the node earlier; the chain must still hold that very record. */
-  constructor(private readonly from: 'genesis' | 'anywhere' = 'genesis', private readonly anchor?: { seq: number; hash: string }) {}
+  constructor(
+    private readonly from: 'genesis' | 'anywhere' = 'genesis',
+    private readonly anchor?: { seq: number; hash: string },
+  ) {}
 
   get failed(): boolean {
     return this.broken !== undefined;
@@ -149,9 +161,13 @@ export class AuditChainWalker {
     }
     const expectedPrev = this.last ? this.last.hash : this.from === 'genesis' ? AUDIT_GENESIS_HASH : parsed.prevHash;
     if (parsed.prevHash !== expectedPrev) {
-      return this.fail(parsed.seq, 'broken-link', this.last
-        ? `record ${parsed.seq} does not point at record ${this.last.seq}: a record was inserted, replaced or removed before it`
-        : `record ${parsed.seq} does not point at the genesis hash: the start of the log was replaced`);
+      return this.fail(
+        parsed.seq,
+        'broken-link',
+        this.last
+          ? `record ${parsed.seq} does not point at record ${this.last.seq}: a record was inserted, replaced or removed before it`
+          : `record ${parsed.seq} does not point at the genesis hash: the start of the log was replaced`,
+      );
     }
     if (this.anchor && parsed.seq === this.anchor.seq) {
       if (parsed.hash !== this.anchor.hash) {
@@ -171,18 +187,28 @@ export class AuditChainWalker {
   finish(head?: { seq: number; hash: string }): AuditVerification {
     if (!this.broken && this.anchor && !this.anchorSeen && (this.last?.seq ?? 0) < this.anchor.seq) {
       const lastSeq = this.last?.seq ?? 0;
-      this.broken = { seq: lastSeq + 1, kind: 'anchor-mismatch',
-        reason: `the log ends at record ${lastSeq} but record ${this.anchor.seq} was anchored earlier: records after ${lastSeq} were removed` };
+      this.broken = {
+        seq: lastSeq + 1,
+        kind: 'anchor-mismatch',
+        reason: `the log ends at record ${lastSeq} but record ${this.anchor.seq} was anchored earlier: records after ${lastSeq} were removed`,
+      };
     }
     if (!this.broken && head) {
       const lastSeq = this.last?.seq ?? 0;
       if (lastSeq < head.seq) {
-        this.broken = { seq: lastSeq + 1, kind: 'head-mismatch',
-          reason: `the log ends at record ${lastSeq} but its head records ${head.seq}: records after ${lastSeq} were removed` };
+        this.broken = {
+          seq: lastSeq + 1,
+          kind: 'head-mismatch',
+          reason: `the log ends at record ${lastSeq} but its head records ${head.seq}: records after ${lastSeq} were removed`,
+        };
       } else if (lastSeq > head.seq) {
         this.broken = { seq: head.seq + 1, kind: 'head-mismatch', reason: `record ${head.seq + 1} lies after the head (${head.seq}): written outside the log` };
       } else if ((this.last?.hash ?? AUDIT_GENESIS_HASH) !== head.hash) {
-        this.broken = { seq: lastSeq, kind: 'head-mismatch', reason: `record ${lastSeq} is not the record the head was written for: the end of the log was replaced` };
+        this.broken = {
+          seq: lastSeq,
+          kind: 'head-mismatch',
+          reason: `record ${lastSeq} is not the record the head was written for: the end of the log was replaced`,
+        };
       }
     }
     return { ok: !this.broken, records: this.records, last: this.last, ...(this.broken ? { firstBad: this.broken } : {}) };

@@ -2,7 +2,11 @@ import { encodeEnvelope, EnvelopeError, generateSigningKey, openEnvelope, public
 import type { ReplicationRecord } from './records';
 
 const join: ReplicationRecord = {
-  v: 1, kind: 'node.join', origin: '330106', seq: 1, at: '2026-01-01T00:00:00.000Z',
+  v: 1,
+  kind: 'node.join',
+  origin: '330106',
+  seq: 1,
+  at: '2026-01-01T00:00:00.000Z',
   body: { code: '330106', name: 'Xihu', level: 'county', parent: '330100', publicKey: 'x' },
 };
 

@@ -72,9 +72,15 @@ export function openEnvelope(data: Uint8Array): { envelope: Envelope; record: Re
   } catch {
     throw new EnvelopeError('payload is not JSON');
   }
-  if (!isObject(record) || record.v !== 1 || !RECORD_KINDS.includes(record.kind as never) ||
-      !isDivisionCode(record.origin) || !Number.isSafeInteger(record.seq) || typeof record.at !== 'string' ||
-      !isObject(record.body)) {
+  if (
+    !isObject(record) ||
+    record.v !== 1 ||
+    !RECORD_KINDS.includes(record.kind as never) ||
+    !isDivisionCode(record.origin) ||
+    !Number.isSafeInteger(record.seq) ||
+    typeof record.at !== 'string' ||
+    !isObject(record.body)
+  ) {
     throw new EnvelopeError('payload is not a version-1 replication record');
   }
   return { envelope: { payload: envelope.payload, sig: envelope.sig }, record: record as unknown as ReplicationRecord };

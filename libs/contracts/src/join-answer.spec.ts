@@ -31,7 +31,12 @@ describe('join answers', () => {
 describe('trust list succession', () => {
   const at = Date.parse('2026-12-05T08:00:00Z');
   const list = (version: number, issuedAt: number, validity = 86_400_000): TrustList => ({
-    v: 1, issuer: '330000', version, issuedAt: new Date(issuedAt).toISOString(), expiresAt: new Date(issuedAt + validity).toISOString(), nodes: [],
+    v: 1,
+    issuer: '330000',
+    version,
+    issuedAt: new Date(issuedAt).toISOString(),
+    expiresAt: new Date(issuedAt + validity).toISOString(),
+    nodes: [],
   });
 
   it('takes a list issued later, whatever its version, and refuses an older or equal one', () => {

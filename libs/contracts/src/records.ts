@@ -1,6 +1,4 @@
-import type {
-  DataItemType, EntryStatus, EntryType, Grade, InstitutionKind, OpenType, ShareType, UpdateCycle,
-} from './vocabulary';
+import type { DataItemType, EntryStatus, EntryType, Grade, InstitutionKind, OpenType, ShareType, UpdateCycle } from './vocabulary';
 import type { DivisionLevel } from '@tdx/divisions';
 
 /** The whole state of one catalog entry version, as it replicates (state transfer, not deltas). */

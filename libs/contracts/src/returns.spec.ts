@@ -1,13 +1,26 @@
 import { generateSigningKey, publicKeyFromBase64url } from './envelope';
 import {
-  inReturnJurisdiction, newReturnNonce, openReturnMessage, RETURN_TEXT_MAX, returnJurisdiction, ReturnMessage, ReturnMessageError,
-  sealReturnMessage, sha256Hex, verifyReturnMessage,
+  inReturnJurisdiction,
+  newReturnNonce,
+  openReturnMessage,
+  RETURN_TEXT_MAX,
+  returnJurisdiction,
+  ReturnMessage,
+  ReturnMessageError,
+  sealReturnMessage,
+  sha256Hex,
+  verifyReturnMessage,
 } from './returns';
 
 const requestId = '0f8e2c1a-3b4d-4e5f-8a9b-0c1d2e3f4a5b';
 const nonce = newReturnNonce();
 const pull: ReturnMessage = {
-  v: 1, kind: 'return.pull', from: '330106', to: '330000', at: '2026-01-01T00:00:00.000Z', nonce,
+  v: 1,
+  kind: 'return.pull',
+  from: '330106',
+  to: '330000',
+  at: '2026-01-01T00:00:00.000Z',
+  nonce,
   body: { requestId, after: 0, upto: 10, tombstonesAfter: 0 },
 };
 
@@ -15,7 +28,12 @@ describe('return messages', () => {
   it('round-trip with an attachment and verify with the sender key only', () => {
     const key = generateSigningKey();
     const rows = 'k1\t330106\t1\t{"a": "x\\\\ny"}\n';
-    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) }, re: nonce };
+    const chunk: ReturnMessage = {
+      ...pull,
+      kind: 'return.chunk',
+      body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) },
+      re: nonce,
+    };
     const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
     const opened = openReturnMessage(data);
     expect(opened.message).toEqual(chunk);
@@ -30,7 +48,12 @@ describe('return messages', () => {
   it('binds the attachment through the signed header: changed rows no longer match the signed sha256', () => {
     const key = generateSigningKey();
     const rows = 'k1\t330106\t1\t{"a":1}\n';
-    const chunk: ReturnMessage = { ...pull, kind: 'return.chunk', body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) }, re: nonce };
+    const chunk: ReturnMessage = {
+      ...pull,
+      kind: 'return.chunk',
+      body: { requestId, after: 0, upto: 10, through: 10, rows: 1, sha256: sha256Hex(rows) },
+      re: nonce,
+    };
     const { data, sig } = sealReturnMessage(chunk, key, Buffer.from(rows));
     const swapped = Buffer.from(data.toString('utf8').replace('{"a":1}', '{"a":2}'));
     expect(verifyReturnMessage(swapped, sig, publicKeyFromBase64url(key.publicKey))).toBe(true);
@@ -57,7 +80,11 @@ describe('return messages', () => {
   it.each([
     ['return.request', { id: 'nope', entryId: requestId, scope: 'self', purpose: 'p' }, 'body.id must be a string of 36 characters'],
     ['return.request', { id: requestId, entryId: requestId, scope: 'everything', purpose: 'p' }, 'body.scope must be one of self, subtree'],
-    ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: 'x'.repeat(RETURN_TEXT_MAX + 1) }, 'body.purpose must be a string of 1 to 2000'],
+    [
+      'return.request',
+      { id: requestId, entryId: requestId, scope: 'self', purpose: 'x'.repeat(RETURN_TEXT_MAX + 1) },
+      'body.purpose must be a string of 1 to 2000',
+    ],
     ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: { a: 1 } }, 'body.purpose must be a string'],
     ['return.request', { id: requestId, entryId: requestId, scope: 'self', purpose: '  ' }, 'body.purpose must be not blank'],
     ['return.request', null, 'body must be an object'],

@@ -3,9 +3,7 @@ import { isDivisionCode, levelOf } from '@tdx/divisions';
 import { DATA_ITEM_TYPES, DataItemType, Grade, GRADES, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle } from './vocabulary';
 import { EnvelopeError, SigningKey } from './envelope';
 import { REFUSAL_KINDS, RefusalKind } from './refusal';
-import {
-  array, boolean, divisionCode, integer, nullable, object, oneOf, optional, refined, Schema, text, timestamp, uuid,
-} from './schema';
+import { array, boolean, divisionCode, integer, nullable, object, oneOf, optional, refined, Schema, text, timestamp, uuid } from './schema';
 
 /**
  * The return of data downward (Article 9): core NATS request/reply between a requesting
@@ -101,7 +99,14 @@ interface ReturnHeader<K extends string, B> {
 export type ReturnMessageKind = ReturnMessage['kind'];
 type BodyOf<K extends ReturnMessageKind> = Extract<ReturnMessage, { kind: K }>['body'];
 const KINDS = [
-  'return.request', 'return.status', 'return.plan', 'return.pull', 'return.state', 'return.ranges', 'return.chunk', 'return.error',
+  'return.request',
+  'return.status',
+  'return.plan',
+  'return.pull',
+  'return.state',
+  'return.ranges',
+  'return.chunk',
+  'return.error',
 ] as const satisfies readonly ReturnMessageKind[];
 
 /** How far a request's `at` may be from the holder's clock, either way; also how long its nonce is remembered. */
@@ -188,7 +193,14 @@ const SHA256 = text(64, 64, { test: /^[0-9a-f]+$/, means: 'hex' });
 const ANY: Schema<unknown> = () => undefined;
 
 const HEADER = object<Omit<ReturnMessage, 'body' | 'kind'> & { kind: ReturnMessageKind; body: unknown }>({
-  v: oneOf([1] as const), kind: oneOf(KINDS), from: divisionCode, to: divisionCode, at: timestamp, nonce: NONCE, re: optional(NONCE), body: ANY,
+  v: oneOf([1] as const),
+  kind: oneOf(KINDS),
+  from: divisionCode,
+  to: divisionCode,
+  at: timestamp,
+  nonce: NONCE,
+  re: optional(NONCE),
+  body: ANY,
 });
 
 /** One schema per kind: the holder checks requests with them, the receiver the holder's answers. */
@@ -196,28 +208,68 @@ const BODIES: { [K in ReturnMessageKind]: Schema<BodyOf<K>> } = {
   'return.request': object({ id: uuid, entryId: uuid, scope: oneOf(RETURN_SCOPES), purpose: RETURN_TEXT }),
   'return.status': object({ id: uuid }),
   'return.plan': object<ReturnPlanAsk>({ requestId: uuid, after: SEQUENCE, tombstonesAfter: nullable(SEQUENCE) }),
-  'return.pull': refined(object<ReturnPull>({ requestId: uuid, after: SEQUENCE, upto: SEQUENCE, tombstonesAfter: SEQUENCE }),
-    (p) => p.after < p.upto, 'after must be below upto'),
+  'return.pull': refined(
+    object<ReturnPull>({ requestId: uuid, after: SEQUENCE, upto: SEQUENCE, tombstonesAfter: SEQUENCE }),
+    (p) => p.after < p.upto,
+    'after must be below upto',
+  ),
   'return.state': object<ReturnRequestState>({
-    id: uuid, entryId: uuid, holder: divisionCode, requester: divisionCode, scope: oneOf(RETURN_SCOPES), purpose: RETURN_TEXT,
-    state: oneOf(RETURN_STATES), reason: nullable(ANSWER_TEXT),
-    history: array(object<ReturnHistoryEvent>({
-      at: timestamp, state: oneOf([...RETURN_STATES, 'transfer'] as const), by: divisionCode, note: nullable(ANSWER_TEXT),
-    }), 100_000),
+    id: uuid,
+    entryId: uuid,
+    holder: divisionCode,
+    requester: divisionCode,
+    scope: oneOf(RETURN_SCOPES),
+    purpose: RETURN_TEXT,
+    state: oneOf(RETURN_STATES),
+    reason: nullable(ANSWER_TEXT),
+    history: array(
+      object<ReturnHistoryEvent>({
+        at: timestamp,
+        state: oneOf([...RETURN_STATES, 'transfer'] as const),
+        by: divisionCode,
+        note: nullable(ANSWER_TEXT),
+      }),
+      100_000,
+    ),
     entry: object<ReturnEntrySummary>({
-      name: text(1, 200), grade: oneOf(GRADES), shareType: oneOf(SHARE_TYPES), updateCycle: oneOf(UPDATE_CYCLES),
+      name: text(1, 200),
+      grade: oneOf(GRADES),
+      shareType: oneOf(SHARE_TYPES),
+      updateCycle: oneOf(UPDATE_CYCLES),
       dataItems: array(object({ name: text(1, 100), type: oneOf(DATA_ITEM_TYPES), sensitive: boolean }), 500),
     }),
-    createdAt: timestamp, updatedAt: timestamp,
+    createdAt: timestamp,
+    updatedAt: timestamp,
   }),
-  'return.ranges': refined(object<ReturnPlan>({
-    requestId: uuid, after: SEQUENCE, head: SEQUENCE, tombstonesAfter: SEQUENCE, total: SEQUENCE, bounds: array(SEQUENCE, 1_000_000),
-  }), (p) => p.bounds.every((b, i) => b > (i === 0 ? p.after : p.bounds[i - 1])), 'bounds must ascend from after'),
-  'return.chunk': refined(object<ReturnChunk>({
-    requestId: uuid, after: SEQUENCE, upto: SEQUENCE, through: SEQUENCE, rows: SEQUENCE, sha256: SHA256,
-  }), (c) => c.after < c.through && c.through <= c.upto, 'through must lie in (after, upto]'),
+  'return.ranges': refined(
+    object<ReturnPlan>({
+      requestId: uuid,
+      after: SEQUENCE,
+      head: SEQUENCE,
+      tombstonesAfter: SEQUENCE,
+      total: SEQUENCE,
+      bounds: array(SEQUENCE, 1_000_000),
+    }),
+    (p) => p.bounds.every((b, i) => b > (i === 0 ? p.after : p.bounds[i - 1])),
+    'bounds must ascend from after',
+  ),
+  'return.chunk': refined(
+    object<ReturnChunk>({
+      requestId: uuid,
+      after: SEQUENCE,
+      upto: SEQUENCE,
+      through: SEQUENCE,
+      rows: SEQUENCE,
+      sha256: SHA256,
+    }),
+    (c) => c.after < c.through && c.through <= c.upto,
+    'through must lie in (after, upto]',
+  ),
   'return.error': object<ReturnErrorBody>({
-    kind: oneOf(REFUSAL_KINDS), message: ANSWER_TEXT, rule: optional(text(1, 100)), article: optional(text(1, 100)),
+    kind: oneOf(REFUSAL_KINDS),
+    message: ANSWER_TEXT,
+    rule: optional(text(1, 100)),
+    article: optional(text(1, 100)),
     permanent: boolean,
   }),
 };
@@ -261,7 +313,11 @@ function splitMessage(data: Uint8Array): { header: Buffer; attachment: Buffer | 
  * could be read, so the holder can still address its refusal and echo the nonce.
  */
 export class ReturnMessageError extends EnvelopeError {
-  constructor(reason: string, readonly from?: string, readonly nonce?: string) {
+  constructor(
+    reason: string,
+    readonly from?: string,
+    readonly nonce?: string,
+  ) {
     super(reason);
     this.name = 'ReturnMessageError';
   }
@@ -281,8 +337,8 @@ export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; a
     throw new ReturnMessageError('return message header is not JSON');
   }
   const fields = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
-  const from = divisionCode(fields.from, 'from') === undefined ? fields.from as string : undefined;
-  const nonce = NONCE(fields.nonce, 'nonce') === undefined ? fields.nonce as string : undefined;
+  const from = divisionCode(fields.from, 'from') === undefined ? (fields.from as string) : undefined;
+  const nonce = NONCE(fields.nonce, 'nonce') === undefined ? (fields.nonce as string) : undefined;
   const problem = HEADER(message, 'message') ?? BODIES[fields.kind as ReturnMessageKind](fields.body, 'body');
   if (problem) throw new ReturnMessageError(`not a valid version-1 return message: ${problem}`, from, nonce);
   // The signature covers the header only: an attachment anywhere but on a chunk (bound by its sha256) is unsigned.

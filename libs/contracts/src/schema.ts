@@ -46,7 +46,9 @@ export const divisionCode: Schema<string> = schema((value, path) => (isDivisionC
 /** A point in time as `Date.prototype.toISOString` writes it (UTC, milliseconds optional). */
 export const timestamp: Schema<string> = schema((value, path) =>
   typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value) && !Number.isNaN(Date.parse(value))
-    ? undefined : `${path} must be an ISO 8601 UTC timestamp`);
+    ? undefined
+    : `${path} must be an ISO 8601 UTC timestamp`,
+);
 
 export function oneOf<const V extends readonly (string | number)[]>(values: V): Schema<V[number]> {
   return schema((value, path) => (values.includes(value as never) ? undefined : `${path} must be one of ${values.join(', ')}`));
@@ -55,7 +57,8 @@ export function oneOf<const V extends readonly (string | number)[]>(values: V): 
 /** A safe integer in [min, max]. */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): Schema<number> {
   return schema((value, path) =>
-    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? undefined : `${path} must be an integer from ${min} to ${max}`);
+    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? undefined : `${path} must be an integer from ${min} to ${max}`,
+  );
 }
 
 export const boolean: Schema<boolean> = schema((value, path) => (typeof value === 'boolean' ? undefined : `${path} must be true or false`));

@@ -65,9 +65,16 @@ export function openTrustList(signed: unknown, provinceKey: KeyObject, province:
   } catch {
     throw new TrustListError('the trust list is not JSON');
   }
-  if (list.v !== 1 || list.issuer !== province || !Number.isSafeInteger(list.version) || list.version < 1 ||
-      Number.isNaN(Date.parse(list.issuedAt)) || Number.isNaN(Date.parse(list.expiresAt)) || !Array.isArray(list.nodes) ||
-      !list.nodes.every((n) => isDivisionCode(n.code) && typeof n.publicKey === 'string' && (n.parent === null || isDivisionCode(n.parent)))) {
+  if (
+    list.v !== 1 ||
+    list.issuer !== province ||
+    !Number.isSafeInteger(list.version) ||
+    list.version < 1 ||
+    Number.isNaN(Date.parse(list.issuedAt)) ||
+    Number.isNaN(Date.parse(list.expiresAt)) ||
+    !Array.isArray(list.nodes) ||
+    !list.nodes.every((n) => isDivisionCode(n.code) && typeof n.publicKey === 'string' && (n.parent === null || isDivisionCode(n.parent)))
+  ) {
     throw new TrustListError('the trust list is malformed');
   }
   return list;

@@ -33,8 +33,9 @@ describe('division codes', () => {
     expect(findDivision('330106')?.nameEn ?? findDivision('330106')?.name).toBe('西湖区');
     expect(findDivision('330100')?.nameEn).toBe('Hangzhou');
     expect(countiesOf('330100').length).toBe(13);
-    const all = [...['330100', '330200', '330300', '330400', '330500', '330600', '330700', '330800', '330900', '331000', '331100']]
-      .flatMap((c) => countiesOf(c));
+    const all = [...['330100', '330200', '330300', '330400', '330500', '330600', '330700', '330800', '330900', '331000', '331100']].flatMap((c) =>
+      countiesOf(c),
+    );
     expect(all.length).toBe(90);
   });
 });

@@ -40,6 +40,5 @@ export function isDirectChild(child: string, parent: string): boolean {
 
 /** True when `descendant` lies strictly below `ancestor`. */
 export function isStrictlyBelow(descendant: string, ancestor: string): boolean {
-  return descendant !== ancestor && isWithin(descendant, ancestor) &&
-    DEPTH[levelOf(descendant)] > DEPTH[levelOf(ancestor)];
+  return descendant !== ancestor && isWithin(descendant, ancestor) && DEPTH[levelOf(descendant)] > DEPTH[levelOf(ancestor)];
 }

@@ -11,7 +11,11 @@ export interface Answer<T = any> {
 
 /** An answer a caller did not expect (apiOk), or a sign-in that failed. */
 export class ApiError extends KitError {
-  constructor(message: string, readonly status: number, readonly body: unknown) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
     super(message);
   }
   override name = 'ApiError';

@@ -12,8 +12,25 @@ const ROOT = resolve(__dirname, '../../..');
 export const NODE_MAIN = process.env.TDX_NODE_MAIN ? resolve(process.env.TDX_NODE_MAIN) : join(ROOT, 'apps/node/dist/main.js');
 
 /** The node's variables: a node process sees these only as its launcher sets them, never from the caller's environment. */
-const NODE_VARIABLES = ['NODE_CODE', 'PARENT_CODE', 'DATABASE_URL', 'NATS_URL', 'NATS_NAMESPACE', 'PORT', 'NODE_KEY_FILE', 'NODE_NAME', 'LOG_LEVEL',
-  'ADMIN_PASSWORD', 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'METRICS_TOKEN', 'JOIN_APPROVAL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'TRUST_ANCHOR'];
+const NODE_VARIABLES = [
+  'NODE_CODE',
+  'PARENT_CODE',
+  'DATABASE_URL',
+  'NATS_URL',
+  'NATS_NAMESPACE',
+  'PORT',
+  'NODE_KEY_FILE',
+  'NODE_NAME',
+  'LOG_LEVEL',
+  'ADMIN_PASSWORD',
+  'ACCESS_TOKEN_TTL',
+  'REFRESH_TOKEN_TTL',
+  'METRICS_TOKEN',
+  'JOIN_APPROVAL',
+  'TRUST_LIST_TTL',
+  'TRUST_REFRESH',
+  'TRUST_ANCHOR',
+];
 
 /** A test node: its division, parent, database and NATS. */
 export interface NodeSpec {
@@ -45,7 +62,7 @@ export function testNodeEnvironment(spec: NodeSpec, port: number): Record<string
     PORT: String(port),
     NODE_KEY_FILE: province
       ? provinceKeyFile(spec.natsNamespace, spec.keyFile)
-      : spec.keyFile ?? join(mkdtempSync(join(tmpdir(), 'tdx-key-')), `node-${spec.code}.pem`),
+      : (spec.keyFile ?? join(mkdtempSync(join(tmpdir(), 'tdx-key-')), `node-${spec.code}.pem`)),
     ...(province ? {} : { TRUST_ANCHOR: trustAnchorOf(spec.natsNamespace) }),
     LOG_LEVEL: 'warn',
     // The node creates `admin` with this password on first start; api() signs in with it.
@@ -206,7 +223,9 @@ export class NodeProcess {
       lastError = body?.parent?.lastError ?? lastError;
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new KitError(`node ${this.code} did not join its parent ${this.parentCode} within ${timeoutMs / 1000} s${lastError ? `: ${lastError}` : ''}${this.where()}`);
+    throw new KitError(
+      `node ${this.code} did not join its parent ${this.parentCode} within ${timeoutMs / 1000} s${lastError ? `: ${lastError}` : ''}${this.where()}`,
+    );
   }
 
   /** A current access token of the account api() signs in with here (for a `tdx` child process: TDX_TOKEN). */

@@ -143,7 +143,10 @@ export async function auditListCommand(ctx: Context, o: Record<string, string | 
   emit(ctx, page, () => [
     ...(page.items.length === 0
       ? ['no audit records']
-      : table(['seq', 'at', 'actor', 'action', 'target', 'outcome'], page.items.map((r) => [String(r.seq), r.at, r.actor, r.action, r.target ?? '', r.outcome]))),
+      : table(
+          ['seq', 'at', 'actor', 'action', 'target', 'outcome'],
+          page.items.map((r) => [String(r.seq), r.at, r.actor, r.action, r.target ?? '', r.outcome]),
+        )),
     ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
   ]);
 }

@@ -16,7 +16,9 @@ export async function nodeCommand(ctx: Context): Promise<void> {
     const parent = info.parent
       ? `${info.parent.code}${info.parent.name ? ` ${info.parent.name}` : ''}${info.parent.link ? (info.parent.link.joined ? ' (joined)' : ' (not joined)') : ''}`
       : '(none: the province)';
-    const children = (info.children ?? []).map((c) => `${c.code ?? c.child ?? '?'}${c.name ? ` ${c.name}` : ''}${c.lastError ? ` (last error: ${c.lastError})` : ''}`);
+    const children = (info.children ?? []).map(
+      (c) => `${c.code ?? c.child ?? '?'}${c.name ? ` ${c.name}` : ''}${c.lastError ? ` (last error: ${c.lastError})` : ''}`,
+    );
     return [
       `node      ${info.code}${info.name ? ` ${info.name}` : ''} (${info.level})`,
       `url       ${ctx.client.base}`,

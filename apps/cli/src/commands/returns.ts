@@ -87,13 +87,19 @@ export async function rowsCommand(ctx: Context, requestId: string, o: { region?:
   if (o.limit !== undefined && !/^[1-9]\d{0,3}$|^5000$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1 to 5000 (got "${o.limit}")`);
   const query = new URLSearchParams();
   for (const name of ['region', 'columns', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
-  const page = await ctx.client.json<Page<ReturnedRowView>>('GET', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/rows${query.size ? `?${query}` : ''}`);
+  const page = await ctx.client.json<Page<ReturnedRowView>>(
+    'GET',
+    `/api/v1/returns/requests/${encodeURIComponent(requestId)}/rows${query.size ? `?${query}` : ''}`,
+  );
   emit(ctx, page, () => {
     if (page.items.length === 0) return ['no rows'];
     const names = [...new Set(page.items.flatMap((r) => Object.keys(r.data)))];
     const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
     return [
-      ...table(['row_key', 'region_code', ...names], page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data[n]))])),
+      ...table(
+        ['row_key', 'region_code', ...names],
+        page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data[n]))]),
+      ),
       ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
     ];
   });
@@ -107,21 +113,32 @@ export async function jobsCommand(ctx: Context, requestId: string): Promise<void
       ? [`no jobs for request ${requestId}`]
       : table(
           ['id', 'kind', 'state', 'rows', 'started', 'finished', 'last error'],
-          items.map((j) => [j.id, j.kind, j.state, `${formatCount(j.rowsDone)}/${j.rowsTotal === null ? '?' : formatCount(j.rowsTotal)}`, j.startedAt ?? '', j.finishedAt ?? '', j.lastError ?? '']),
+          items.map((j) => [
+            j.id,
+            j.kind,
+            j.state,
+            `${formatCount(j.rowsDone)}/${j.rowsTotal === null ? '?' : formatCount(j.rowsTotal)}`,
+            j.startedAt ?? '',
+            j.finishedAt ?? '',
+            j.lastError ?? '',
+          ]),
         ),
   );
 }
 
 export function jobLine(job: ReturnJob, barWidth: number): string {
   const total = job.rowsTotal ?? null;
-  return `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
-    `  ${job.ratePerSec === null || job.ratePerSec === undefined ? '?' : formatCount(job.ratePerSec)} rows/s  ETA ${job.state === 'done' ? '0:00' : formatDuration(job.etaSeconds)}  ${job.state}`;
+  return (
+    `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
+    `  ${job.ratePerSec === null || job.ratePerSec === undefined ? '?' : formatCount(job.ratePerSec)} rows/s  ETA ${job.state === 'done' ? '0:00' : formatDuration(job.etaSeconds)}  ${job.state}`
+  );
 }
 
 export function parseInterval(value: string | undefined): number {
   if (value === undefined) return 1000;
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new UsageError(`--interval must be a number of seconds between 0 and 3600 (got "${value}")`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new UsageError(`--interval must be a number of seconds between 0 and 3600 (got "${value}")`);
   return seconds * 1000;
 }
 
@@ -153,6 +170,8 @@ export async function watchCommand(ctx: Context, jobId: string, intervalMs: numb
   const finished = job;
   emit(ctx, finished, () => {
     const seconds = finished.startedAt && finished.finishedAt ? (Date.parse(finished.finishedAt) - Date.parse(finished.startedAt)) / 1000 : null;
-    return [`job ${finished.id} done: ${formatCount(finished.rowsDone)} rows${seconds !== null && seconds > 0 ? ` in ${seconds.toFixed(1)} s (${formatCount(finished.rowsDone / seconds)} rows/s)` : ''}`];
+    return [
+      `job ${finished.id} done: ${formatCount(finished.rowsDone)} rows${seconds !== null && seconds > 0 ? ` in ${seconds.toFixed(1)} s (${formatCount(finished.rowsDone / seconds)} rows/s)` : ''}`,
+    ];
   });
 }

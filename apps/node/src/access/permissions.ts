@@ -43,8 +43,24 @@ export const ROLES = [...OPERATOR_ROLES, 'institution-admin', 'institution-user'
 export const INSTITUTION_ROLES = ['institution-admin', 'institution-user'] as const satisfies readonly Role[];
 
 const ALL_PERMISSIONS: Permission[] = [
-  'node:read', 'federation:read', 'federation:administer', 'institutions:read', 'institutions:write', 'catalog:read', 'catalog:write',
-  'datasets:read', 'datasets:write', 'returns:read', 'returns:request', 'returns:decide', 'accounts:manage', 'accounts:roles', 'audit:read', 'audit:prune', 'metrics:read', 'self',
+  'node:read',
+  'federation:read',
+  'federation:administer',
+  'institutions:read',
+  'institutions:write',
+  'catalog:read',
+  'catalog:write',
+  'datasets:read',
+  'datasets:write',
+  'returns:read',
+  'returns:request',
+  'returns:decide',
+  'accounts:manage',
+  'accounts:roles',
+  'audit:read',
+  'audit:prune',
+  'metrics:read',
+  'self',
 ];
 const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'self'];
 

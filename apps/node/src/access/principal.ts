@@ -5,13 +5,7 @@ import type { Request } from 'express';
  * (`request.principal`). Accounts are local to a node, so every role is scoped to this node;
  * institution roles are further scoped to one institution.
  */
-export type Role =
-  | 'province-operator'
-  | 'municipal-admin'
-  | 'county-operator'
-  | 'institution-admin'
-  | 'institution-user'
-  | 'auditor';
+export type Role = 'province-operator' | 'municipal-admin' | 'county-operator' | 'institution-admin' | 'institution-user' | 'auditor';
 
 export interface RoleGrant {
   role: Role;
@@ -21,9 +15,7 @@ export interface RoleGrant {
   institutionId?: string;
 }
 
-export type Principal =
-  | { kind: 'anonymous' }
-  | { kind: 'user'; subject: string; accountId: string; roles: RoleGrant[] };
+export type Principal = { kind: 'anonymous' } | { kind: 'user'; subject: string; accountId: string; roles: RoleGrant[] };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 

@@ -20,7 +20,11 @@ export class AuditAnchor implements OnApplicationBootstrap, BeforeApplicationShu
   private timer: NodeJS.Timeout | undefined;
   private lastLogged: number | undefined;
 
-  constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository, metrics: MetricsRegistry) {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
+    metrics: MetricsRegistry,
+  ) {
     this.headSeq = new Gauge({
       name: 'tdx_audit_head_seq',
       help: 'Number of the newest audit record; it only grows (a decrease means the log was cut)',

@@ -45,7 +45,10 @@ export class AuditLog implements BeforeApplicationShutdown {
   private closing = false;
   private drained: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource, private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
+  ) {}
 
   async append(event: AuditEvent, manager?: EntityManager): Promise<AuditRecord> {
     // A manager outside a transaction would let go of the head lock between reading and inserting.
@@ -81,7 +84,12 @@ export class AuditLog implements BeforeApplicationShutdown {
       while (this.waiting.length > 0) {
         const group = this.waiting.splice(0, MAX_GROUP);
         try {
-          const records = await this.dataSource.transaction((manager) => this.appendAll(manager, group.map((w) => w.event)));
+          const records = await this.dataSource.transaction((manager) =>
+            this.appendAll(
+              manager,
+              group.map((w) => w.event),
+            ),
+          );
           group.forEach((w, i) => w.resolve(records[i]));
         } catch (error) {
           group.forEach((w) => w.reject(error));

@@ -14,7 +14,10 @@ import { ExportAuditQuery, ListAuditQuery, PruneAuditDto, VerifyAuditQuery } fro
 @ApiBearerAuth()
 @Controller('api/v1/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService, private readonly limits: WorkLimits) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly limits: WorkLimits,
+  ) {}
 
   @Get()
   @Policy('audit:read')

@@ -15,8 +15,16 @@ import { AuditInterceptor, HttpAuditTrail } from './http-audit-trail';
  */
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditLog, AuditService, AuditAnchor, ExchangeAudit, AnonymousRefusals, HttpAuditTrail,
-    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [
+    AuditRepository,
+    AuditLog,
+    AuditService,
+    AuditAnchor,
+    ExchangeAudit,
+    AnonymousRefusals,
+    HttpAuditTrail,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+  ],
   exports: [AuditLog, ExchangeAudit, HttpAuditTrail],
 })
 export class AuditModule {}

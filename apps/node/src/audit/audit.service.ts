@@ -41,7 +41,14 @@ export class AuditService {
     const { from, to } = timeRange(q.from, q.to);
     const cursor = q.cursor === undefined ? undefined : cursors.seq(q.cursor);
     const items = await this.repository.list(this.dataSource.manager, {
-      from, to, actor: q.actor, action: q.action, target: q.target, outcome: q.outcome, order: q.order, limit: q.limit,
+      from,
+      to,
+      actor: q.actor,
+      action: q.action,
+      target: q.target,
+      outcome: q.outcome,
+      order: q.order,
+      limit: q.limit,
       ...(cursor === undefined ? {} : q.order === 'asc' ? { afterSeq: cursor } : { beforeSeq: cursor }),
     });
     const last = items[items.length - 1];
@@ -83,24 +90,41 @@ export class AuditService {
       const first = await this.repository.minSeq(manager);
       const refuse = (rule: string, message: string) => DomainRefusal.refused([{ rule, article: 'Articles 7 and 10', message }]);
       if (input.from > input.through) throw DomainRefusal.invalid([{ field: 'from', messages: ['from must not be after through'] }]);
-      if (input.through >= head.seq) throw refuse('audit-prune-keeps-head', `record ${input.through} is not older than the head (${head.seq}): the newest record is never pruned`);
-      if (!record || record.seq !== input.through) throw refuse('audit-prune-exported-only', `record ${input.through} is not in the log (the log holds ${first} to ${head.seq})`);
+      if (input.through >= head.seq)
+        throw refuse('audit-prune-keeps-head', `record ${input.through} is not older than the head (${head.seq}): the newest record is never pruned`);
+      if (!record || record.seq !== input.through)
+        throw refuse('audit-prune-exported-only', `record ${input.through} is not in the log (the log holds ${first} to ${head.seq})`);
       if (record.hash !== input.hash) {
-        throw refuse('audit-prune-exported-only', `record ${input.through} does not have the hash given: prune only through the last record of an export of this log, verified with tdx audit verify --file`);
+        throw refuse(
+          'audit-prune-exported-only',
+          `record ${input.through} does not have the hash given: prune only through the last record of an export of this log, verified with tdx audit verify --file`,
+        );
       }
       if (input.from > first) {
-        throw refuse('audit-prune-exported-only', `the export starts at record ${input.from} but the log still holds records from ${first}: export from ${first} on, so that nothing is pruned unexported`);
+        throw refuse(
+          'audit-prune-exported-only',
+          `the export starts at record ${input.from} but the log still holds records from ${first}: export from ${first} on, so that nothing is pruned unexported`,
+        );
       }
       const retentionDays = this.config.http.auditRetentionDays;
       const youngest = Date.now() - retentionDays * 86_400_000;
       if (new Date(record.at).getTime() > youngest) {
-        throw refuse('audit-retention', `record ${input.through} was written ${record.at}, less than ${retentionDays} days ago (AUDIT_RETENTION_DAYS): it is kept`);
+        throw refuse(
+          'audit-retention',
+          `record ${input.through} was written ${record.at}, less than ${retentionDays} days ago (AUDIT_RETENTION_DAYS): it is kept`,
+        );
       }
       const deleted = await this.repository.prune(manager, input.through);
-      await this.log.append({
-        actor, action: 'audit.prune', target: String(input.through), outcome: 'pruned',
-        details: { from: first, through: input.through, hash: input.hash, records: deleted, retentionDays },
-      }, manager);
+      await this.log.append(
+        {
+          actor,
+          action: 'audit.prune',
+          target: String(input.through),
+          outcome: 'pruned',
+          details: { from: first, through: input.through, hash: input.hash, records: deleted, retentionDays },
+        },
+        manager,
+      );
       return { node: this.config.code, pruned: deleted, anchor: { seq: record.seq, hash: record.hash }, firstRemaining: input.through + 1 };
     });
   }
@@ -119,8 +143,13 @@ export class AuditService {
     await this.walk(this.dataSource.manager, span.first - 1, span.last, EXPORT_BATCH, write);
   }
 
-  private async walk(manager: EntityManager, afterSeq: number | null, toSeq: number, batch: number,
-    visit: (record: AuditRecord) => Promise<unknown> | unknown): Promise<void> {
+  private async walk(
+    manager: EntityManager,
+    afterSeq: number | null,
+    toSeq: number,
+    batch: number,
+    visit: (record: AuditRecord) => Promise<unknown> | unknown,
+  ): Promise<void> {
     let after = afterSeq;
     for (;;) {
       const records = await this.repository.range(manager, after, toSeq, batch);

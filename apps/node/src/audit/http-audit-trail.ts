@@ -32,7 +32,10 @@ export class HttpAuditTrail implements BeforeApplicationShutdown {
   /** Records being written: shutting down waits for them, before the database pool closes under them. */
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly log: AuditLog, private readonly refusals: AnonymousRefusals) {}
+  constructor(
+    private readonly log: AuditLog,
+    private readonly refusals: AnonymousRefusals,
+  ) {}
 
   /** Whether this request gets a record at all, given its status. */
   wants(request: Request, status: number): boolean {
@@ -78,8 +81,8 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
-    const success = (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined)
-      ?? (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    const success =
+      (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
     return next.handle().pipe(
       mergeMap((result: unknown) => {
         if (!this.trail.wants(request, success)) return [result];

@@ -17,7 +17,10 @@ export class PrunedChainWalker {
   private started = false;
   private broken: AuditBreak | undefined;
 
-  constructor(private readonly start: PruneAnchor, anchor?: { seq: number; hash: string }) {
+  constructor(
+    private readonly start: PruneAnchor,
+    anchor?: { seq: number; hash: string },
+  ) {
     this.walker = new AuditChainWalker('anywhere', anchor);
   }
 
@@ -28,10 +31,18 @@ export class PrunedChainWalker {
       const first = parseAuditRecord(value);
       if (typeof first !== 'string') {
         if (first.seq !== this.start.seq + 1) {
-          return this.fail(this.start.seq + 1, 'missing', `the log was pruned through record ${this.start.seq}, but its first record is ${first.seq}: records after the prune were removed`);
+          return this.fail(
+            this.start.seq + 1,
+            'missing',
+            `the log was pruned through record ${this.start.seq}, but its first record is ${first.seq}: records after the prune were removed`,
+          );
         }
         if (first.prevHash !== this.start.hash) {
-          return this.fail(first.seq, 'broken-link', `record ${first.seq} does not point at record ${this.start.seq}, the last one pruned: the start of the log or its prune anchor was replaced`);
+          return this.fail(
+            first.seq,
+            'broken-link',
+            `record ${first.seq} does not point at record ${this.start.seq}, the last one pruned: the start of the log or its prune anchor was replaced`,
+          );
         }
       }
     }

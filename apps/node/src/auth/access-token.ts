@@ -52,8 +52,15 @@ export function verifyAccessToken(token: string, secret: Buffer, issuer: string,
   } catch {
     return undefined;
   }
-  const valid = claims.typ === 'access' && claims.iss === issuer && claims.aud === issuer && typeof claims.sub === 'string' && typeof claims.sid === 'string' &&
-    typeof claims.exp === 'number' && typeof claims.iat === 'number' && claims.exp > nowSeconds;
+  const valid =
+    claims.typ === 'access' &&
+    claims.iss === issuer &&
+    claims.aud === issuer &&
+    typeof claims.sub === 'string' &&
+    typeof claims.sid === 'string' &&
+    typeof claims.exp === 'number' &&
+    typeof claims.iat === 'number' &&
+    claims.exp > nowSeconds;
   return valid ? (claims as AccessClaims) : undefined;
 }
 

@@ -37,16 +37,18 @@ export class AccountsService {
     assertStrong(dto.password, dto.username, 'password');
     const passwordHash = await hashPassword(dto.password);
     const id = randomUUID();
-    return this.dataSource.transaction(async (manager) => {
-      this.assertMayGrant(actor, roles);
-      await this.assertRolesValid(manager, roles);
-      if (await this.accounts.findByUsername(manager, dto.username)) throw this.usernameTaken(dto.username);
-      await this.accounts.insert(manager, { id, username: dto.username, passwordHash, createdBy: actorName(actor), roles });
-      return viewOf((await this.accounts.findById(manager, id)) as AccountRow);
-    }).catch((error: unknown) => {
-      if (isUniqueViolation(error, 'account_username')) throw this.usernameTaken(dto.username);
-      throw error;
-    });
+    return this.dataSource
+      .transaction(async (manager) => {
+        this.assertMayGrant(actor, roles);
+        await this.assertRolesValid(manager, roles);
+        if (await this.accounts.findByUsername(manager, dto.username)) throw this.usernameTaken(dto.username);
+        await this.accounts.insert(manager, { id, username: dto.username, passwordHash, createdBy: actorName(actor), roles });
+        return viewOf((await this.accounts.findById(manager, id)) as AccountRow);
+      })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, 'account_username')) throw this.usernameTaken(dto.username);
+        throw error;
+      });
   }
 
   async list(actor: Principal, query: { limit: number; cursor?: string }): Promise<Page<AccountView>> {
@@ -102,7 +104,9 @@ export class AccountsService {
   }
 
   private normalise(grants: RoleGrantDto[]): AccountRole[] {
-    const unique = new Map(grants.map((g) => [`${g.role}:${g.institutionId?.toLowerCase() ?? ''}`, { role: g.role, institutionId: g.institutionId?.toLowerCase() ?? null }]));
+    const unique = new Map(
+      grants.map((g) => [`${g.role}:${g.institutionId?.toLowerCase() ?? ''}`, { role: g.role, institutionId: g.institutionId?.toLowerCase() ?? null }]),
+    );
     return [...unique.values()];
   }
 
@@ -138,8 +142,11 @@ export class AccountsService {
     const refusals = [];
     for (const r of roles) {
       if (isOperatorRole(r.role) && r.role !== operator) {
-        refusals.push({ rule: 'operator-role-of-this-tier', article: 'Article 9',
-          message: `${r.role} is not the operator role of a ${this.config.level} node (that is ${operator})` });
+        refusals.push({
+          rule: 'operator-role-of-this-tier',
+          article: 'Article 9',
+          message: `${r.role} is not the operator role of a ${this.config.level} node (that is ${operator})`,
+        });
       }
       if (isInstitutionRole(r.role) && r.institutionId === null) {
         refusals.push({ rule: 'institution-role-needs-institution', article: 'Article 6', message: `${r.role} needs institutionId` });
@@ -151,7 +158,11 @@ export class AccountsService {
     const ids = [...new Set(roles.map((r) => r.institutionId).filter((id): id is string => id !== null))];
     const local = await this.institutions.activeLocalIds(manager, this.config.code, ids);
     for (const id of ids.filter((i) => !local.has(i))) {
-      refusals.push({ rule: 'institution-not-local', article: 'Articles 3 and 6', message: `institution ${id} is not an active institution registered at this node` });
+      refusals.push({
+        rule: 'institution-not-local',
+        article: 'Articles 3 and 6',
+        message: `institution ${id} is not an active institution registered at this node`,
+      });
     }
     if (refusals.length > 0) throw DomainRefusal.refused(refusals);
   }
@@ -162,7 +173,9 @@ export class AccountsService {
     if (!account.roles.some((r) => r.role === operator)) return;
     await manager.query(`SELECT pg_advisory_xact_lock(7628920002)`);
     if ((await this.accounts.countEnabledWithRole(manager, operator, account.id)) === 0) {
-      throw DomainRefusal.refused([{ rule: 'last-operator', article: 'Article 9', message: `${account.username} is the last enabled ${operator} of this node` }]);
+      throw DomainRefusal.refused([
+        { rule: 'last-operator', article: 'Article 9', message: `${account.username} is the last enabled ${operator} of this node` },
+      ]);
     }
   }
 

@@ -16,7 +16,10 @@ export class AuthSettingsRepository {
   }
 
   async put(manager: EntityManager, name: string, value: string): Promise<void> {
-    await manager.query(`INSERT INTO auth_setting (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, created_at = now()`, [name, value]);
+    await manager.query(`INSERT INTO auth_setting (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, created_at = now()`, [
+      name,
+      value,
+    ]);
   }
 
   async delete(manager: EntityManager, name: string): Promise<void> {

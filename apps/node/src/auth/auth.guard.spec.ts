@@ -16,7 +16,11 @@ class Handlers {
   undeclared() {}
 }
 
-const config = { code: '330000', level: 'province', auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, metricsToken: 'm'.repeat(40) } } as unknown as NodeRuntimeConfig;
+const config = {
+  code: '330000',
+  level: 'province',
+  auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 3600, metricsToken: 'm'.repeat(40) },
+} as unknown as NodeRuntimeConfig;
 const users: Record<string, Principal> = {
   operator: { kind: 'user', subject: 'admin', accountId: 'a1', roles: [{ role: 'province-operator', node: '330000' }] },
   foreignOperator: { kind: 'user', subject: 'x', accountId: 'a2', roles: [{ role: 'municipal-admin', node: '330000' }] },

@@ -9,7 +9,6 @@ import { POLICY_KEY, RoutePolicy } from '../access/policy.decorator';
 import { ANONYMOUS, RequestWithPrincipal } from '../access/principal';
 import { ACCESS_TOKEN_VERIFIER, AccessTokenVerifier } from './session-tokens';
 
-
 /**
  * The one gate of every HTTP route (registered as APP_GUARD). It attaches `request.principal`
  * (anonymous, or the signed-in account) and enforces the route's declared policy. A route

@@ -144,8 +144,10 @@ export class AuthService implements OnApplicationBootstrap {
     if (outcome === 'created') this.logger.log(`created the administrator account "admin" (${operatorRoleFor(this.config.level)}) from ADMIN_PASSWORD`);
     if (outcome === 'setup-token') {
       // The only time this token is shown; a restart before the setup replaces it with a new one.
-      this.logger.warn(`no account exists and ADMIN_PASSWORD is not set. One-time setup token: ${setupToken} ` +
-        `- create the administrator with POST /api/v1/auth/setup {"setupToken": "...", "password": "..."}`);
+      this.logger.warn(
+        `no account exists and ADMIN_PASSWORD is not set. One-time setup token: ${setupToken} ` +
+          `- create the administrator with POST /api/v1/auth/setup {"setupToken": "...", "password": "..."}`,
+      );
     }
   }
 
@@ -158,7 +160,8 @@ export class AuthService implements OnApplicationBootstrap {
       if ((await this.accounts.count(manager)) > 0) throw DomainRefusal.conflict('this node already has accounts: sign in instead');
       const stored = await this.settings.get(manager, SETUP_SETTING);
       const given = Buffer.from(sha256(setupToken));
-      if (!stored || !timingSafeEqual(given, Buffer.from(stored))) throw new NotSignedInError('the setup token is not valid (the node prints a new one at each start until setup is done)');
+      if (!stored || !timingSafeEqual(given, Buffer.from(stored)))
+        throw new NotSignedInError('the setup token is not valid (the node prints a new one at each start until setup is done)');
       const account = await this.createAdministrator(manager, passwordHash, 'setup-token');
       await this.settings.delete(manager, SETUP_SETTING);
       return viewOf(account);
@@ -167,7 +170,13 @@ export class AuthService implements OnApplicationBootstrap {
 
   private async createAdministrator(manager: EntityManager, passwordHash: string, createdBy: string): Promise<AccountRow> {
     const id = randomUUID();
-    await this.accounts.insert(manager, { id, username: 'admin', passwordHash, createdBy, roles: [{ role: operatorRoleFor(this.config.level), institutionId: null }] });
+    await this.accounts.insert(manager, {
+      id,
+      username: 'admin',
+      passwordHash,
+      createdBy,
+      roles: [{ role: operatorRoleFor(this.config.level), institutionId: null }],
+    });
     return (await this.accounts.findById(manager, id)) as AccountRow;
   }
 }

@@ -23,12 +23,19 @@ export class RefreshTokenRepository {
 
   /** The token with this hash, locked so that two refreshes of one token take turns. */
   async findForUpdate(manager: EntityManager, tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    const rows = await manager.query(
-      `SELECT id, family_id, account_id, expires_at, used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE`, [tokenHash]);
+    const rows = await manager.query(`SELECT id, family_id, account_id, expires_at, used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE`, [
+      tokenHash,
+    ]);
     const row = rows[0];
     return row
-      ? { id: row.id, familyId: row.family_id, accountId: row.account_id, expiresAt: new Date(row.expires_at),
-          usedAt: row.used_at ? new Date(row.used_at) : null, revokedAt: row.revoked_at ? new Date(row.revoked_at) : null }
+      ? {
+          id: row.id,
+          familyId: row.family_id,
+          accountId: row.account_id,
+          expiresAt: new Date(row.expires_at),
+          usedAt: row.used_at ? new Date(row.used_at) : null,
+          revokedAt: row.revoked_at ? new Date(row.revoked_at) : null,
+        }
       : undefined;
   }
 
@@ -46,9 +53,9 @@ export class RefreshTokenRepository {
    * after expiry exceed any ACCESS_TOKEN_TTL), so a family with no rows left has no live access token.
    */
   async familyLive(manager: EntityManager, familyId: string): Promise<boolean> {
-    const [row] = (await manager.query(
-      `SELECT coalesce(bool_and(revoked_at IS NULL), false) AS live FROM refresh_token WHERE family_id = $1`, [familyId],
-    )) as { live: boolean }[];
+    const [row] = (await manager.query(`SELECT coalesce(bool_and(revoked_at IS NULL), false) AS live FROM refresh_token WHERE family_id = $1`, [familyId])) as {
+      live: boolean;
+    }[];
     return row.live;
   }
 

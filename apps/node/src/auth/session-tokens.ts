@@ -67,11 +67,23 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
     const now = Date.now() / 1000;
     const ttl = this.config.auth.accessTokenTtlSeconds;
     const claims: AccessClaims = {
-      sub: account.id, name: account.username, iss: this.issuer, aud: this.issuer, iat: now, exp: now + ttl, jti: randomUUID(), sid: familyId, typ: 'access',
+      sub: account.id,
+      name: account.username,
+      iss: this.issuer,
+      aud: this.issuer,
+      iat: now,
+      exp: now + ttl,
+      jti: randomUUID(),
+      sid: familyId,
+      typ: 'access',
     };
     const refreshToken = `tdxr_${randomBytes(32).toString('base64url')}`;
     await this.refreshTokens.insert(manager, {
-      id: randomUUID(), familyId, accountId: account.id, tokenHash: sha256(refreshToken), ttlSeconds: this.config.auth.refreshTokenTtlSeconds,
+      id: randomUUID(),
+      familyId,
+      accountId: account.id,
+      tokenHash: sha256(refreshToken),
+      ttlSeconds: this.config.auth.refreshTokenTtlSeconds,
     });
     return { accessToken: signAccessToken(claims, this.requireSecret()), refreshToken, tokenType: 'Bearer', expiresIn: ttl };
   }

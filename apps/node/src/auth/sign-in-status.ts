@@ -18,7 +18,10 @@ export class SignInStatus {
   /** Sign-in id -> until when it counts as live (ms), or 'revoked' (a revoked sign-in never comes back). */
   private readonly known = new Map<string, number | 'revoked'>();
 
-  constructor(private readonly dataSource: DataSource, private readonly refreshTokens: RefreshTokenRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly refreshTokens: RefreshTokenRepository,
+  ) {}
 
   async isLive(signInId: string): Promise<boolean> {
     const cached = this.known.get(signInId);

@@ -21,9 +21,27 @@ const ALL_COLUMNS = `id, origin, code, type, name, summary, provider_id, categor
 const INSERT_FROM_JSON = `INSERT INTO catalog_entry (${ALL_COLUMNS})
   SELECT ${ALL_COLUMNS} FROM jsonb_populate_recordset(NULL::catalog_entry, $1::jsonb)`;
 
-const UPDATABLE = ['code', 'name', 'summary', 'provider_id', 'category', 'grade', 'share_type', 'share_condition',
-  'legal_basis', 'open_type', 'update_cycle', 'format', 'region_scope', 'data_items', 'related_resources',
-  'release_date', 'status', 'version', 'updated_at'];
+const UPDATABLE = [
+  'code',
+  'name',
+  'summary',
+  'provider_id',
+  'category',
+  'grade',
+  'share_type',
+  'share_condition',
+  'legal_basis',
+  'open_type',
+  'update_cycle',
+  'format',
+  'region_scope',
+  'data_items',
+  'related_resources',
+  'release_date',
+  'status',
+  'version',
+  'updated_at',
+];
 
 /**
  * What the open catalog lists, decided in SQL whatever a stored row says: opened unconditionally
@@ -55,10 +73,16 @@ export interface OriginDigest {
 @Injectable()
 export class CatalogEntryRepository {
   /** What the dataset rules need to know of an entry; `lock` takes the row lock a load holds (see DatasetRowRepository). */
-  async datasetEntry(manager: EntityManager, id: string, lock = false): Promise<Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'grade' | 'dataItems'> | undefined> {
+  async datasetEntry(
+    manager: EntityManager,
+    id: string,
+    lock = false,
+  ): Promise<Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'grade' | 'dataItems'> | undefined> {
     // FOR NO KEY UPDATE does not block the foreign-key checks of dataset_row, so writers of one dataset queue here only.
     const rows = await manager.query(
-      `SELECT id, origin, type, status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`, [id]);
+      `SELECT id, origin, type, status, grade, data_items AS "dataItems" FROM catalog_entry WHERE id = $1${lock ? ' FOR NO KEY UPDATE' : ''}`,
+      [id],
+    );
     return rows[0];
   }
 
@@ -142,7 +166,11 @@ export class CatalogEntryRepository {
        FROM catalog_entry GROUP BY origin ORDER BY origin`,
     );
     return rows.map((r: Record<string, unknown>) => ({
-      origin: String(r.origin), count: Number(r.count), active: Number(r.active), versionSum: Number(r.version_sum), digest: String(r.digest),
+      origin: String(r.origin),
+      count: Number(r.count),
+      active: Number(r.active),
+      versionSum: Number(r.version_sum),
+      digest: String(r.digest),
     }));
   }
 }
@@ -152,32 +180,85 @@ function escapeLike(text: string): string {
 }
 
 function params(s: EntryState): unknown[] {
-  return [s.id, s.origin, s.code, s.type, s.name, s.summary, s.providerId, s.category, s.grade, s.shareType,
-    s.shareCondition, s.legalBasis, s.openType, s.updateCycle, s.format, s.regionScope, JSON.stringify(s.dataItems),
-    JSON.stringify(s.relatedResources), s.releaseDate, s.status, s.version, s.createdAt, s.updatedAt];
+  return [
+    s.id,
+    s.origin,
+    s.code,
+    s.type,
+    s.name,
+    s.summary,
+    s.providerId,
+    s.category,
+    s.grade,
+    s.shareType,
+    s.shareCondition,
+    s.legalBasis,
+    s.openType,
+    s.updateCycle,
+    s.format,
+    s.regionScope,
+    JSON.stringify(s.dataItems),
+    JSON.stringify(s.relatedResources),
+    s.releaseDate,
+    s.status,
+    s.version,
+    s.createdAt,
+    s.updatedAt,
+  ];
 }
 
 function toRow(s: EntryState): Record<string, unknown> {
   return {
-    id: s.id, origin: s.origin, code: s.code, type: s.type, name: s.name, summary: s.summary, provider_id: s.providerId,
-    category: s.category, grade: s.grade, share_type: s.shareType, share_condition: s.shareCondition,
-    legal_basis: s.legalBasis, open_type: s.openType, update_cycle: s.updateCycle, format: s.format,
-    region_scope: s.regionScope, data_items: s.dataItems, related_resources: s.relatedResources,
-    release_date: s.releaseDate, status: s.status, version: s.version, created_at: s.createdAt, updated_at: s.updatedAt,
+    id: s.id,
+    origin: s.origin,
+    code: s.code,
+    type: s.type,
+    name: s.name,
+    summary: s.summary,
+    provider_id: s.providerId,
+    category: s.category,
+    grade: s.grade,
+    share_type: s.shareType,
+    share_condition: s.shareCondition,
+    legal_basis: s.legalBasis,
+    open_type: s.openType,
+    update_cycle: s.updateCycle,
+    format: s.format,
+    region_scope: s.regionScope,
+    data_items: s.dataItems,
+    related_resources: s.relatedResources,
+    release_date: s.releaseDate,
+    status: s.status,
+    version: s.version,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
   };
 }
 
 function toState(r: Record<string, unknown>): EntryState {
   return {
-    id: String(r.id), origin: String(r.origin), code: String(r.code), type: r.type as EntryState['type'],
-    name: String(r.name), summary: String(r.summary), providerId: String(r.providerId), category: String(r.category),
-    grade: r.grade as EntryState['grade'], shareType: r.shareType as EntryState['shareType'],
-    shareCondition: (r.shareCondition as string | null) ?? null, legalBasis: (r.legalBasis as string | null) ?? null,
-    openType: r.openType as EntryState['openType'], updateCycle: r.updateCycle as EntryState['updateCycle'],
-    format: (r.format as string | null) ?? null, regionScope: String(r.regionScope),
-    dataItems: r.dataItems as EntryState['dataItems'], relatedResources: r.relatedResources as string[],
-    releaseDate: (r.releaseDate as string | null) ?? null, status: r.status as EntryState['status'],
-    version: Number(r.version), createdAt: new Date(r.createdAt as string).toISOString(),
+    id: String(r.id),
+    origin: String(r.origin),
+    code: String(r.code),
+    type: r.type as EntryState['type'],
+    name: String(r.name),
+    summary: String(r.summary),
+    providerId: String(r.providerId),
+    category: String(r.category),
+    grade: r.grade as EntryState['grade'],
+    shareType: r.shareType as EntryState['shareType'],
+    shareCondition: (r.shareCondition as string | null) ?? null,
+    legalBasis: (r.legalBasis as string | null) ?? null,
+    openType: r.openType as EntryState['openType'],
+    updateCycle: r.updateCycle as EntryState['updateCycle'],
+    format: (r.format as string | null) ?? null,
+    regionScope: String(r.regionScope),
+    dataItems: r.dataItems as EntryState['dataItems'],
+    relatedResources: r.relatedResources as string[],
+    releaseDate: (r.releaseDate as string | null) ?? null,
+    status: r.status as EntryState['status'],
+    version: Number(r.version),
+    createdAt: new Date(r.createdAt as string).toISOString(),
     updatedAt: new Date(r.updatedAt as string).toISOString(),
   };
 }

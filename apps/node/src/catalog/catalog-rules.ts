@@ -19,32 +19,45 @@ type Candidate = Pick<EntryState, 'grade' | 'openType' | 'shareType' | 'shareCon
 export function refusalsFor(entry: Candidate, ctx: RuleContext): Refusal[] {
   const refusals: Refusal[] = [];
   if (ctx.stateSecret) {
-    refusals.push({ rule: 'state-secret', article: 'Article 2',
-      message: 'public data involving state secrets is outside these Regulations and cannot be registered (Article 2)' });
+    refusals.push({
+      rule: 'state-secret',
+      article: 'Article 2',
+      message: 'public data involving state secrets is outside these Regulations and cannot be registered (Article 2)',
+    });
   }
   if (entry.grade === 'L4' && entry.openType !== 'prohibited') {
-    refusals.push({ rule: 'l4-never-opened', article: 'Article 4; DB33/T 2351',
-      message: 'an L4 (sensitive) resource is never opened: openType must be prohibited' });
+    refusals.push({
+      rule: 'l4-never-opened',
+      article: 'Article 4; DB33/T 2351',
+      message: 'an L4 (sensitive) resource is never opened: openType must be prohibited',
+    });
   }
   if ((entry.grade === 'L2' || entry.grade === 'L3') && entry.openType === 'unconditional') {
-    refusals.push({ rule: 'l2-l3-restricted-opening', article: 'Article 4; DB33/T 2351',
-      message: `an ${entry.grade} resource opens only as restricted, after approval and desensitisation` });
+    refusals.push({
+      rule: 'l2-l3-restricted-opening',
+      article: 'Article 4; DB33/T 2351',
+      message: `an ${entry.grade} resource opens only as restricted, after approval and desensitisation`,
+    });
   }
   if (entry.shareType === 'conditional' && !entry.shareCondition?.trim()) {
-    refusals.push({ rule: 'share-condition-required', article: 'Article 10',
-      message: 'conditional sharing must state the condition (shareCondition)' });
+    refusals.push({ rule: 'share-condition-required', article: 'Article 10', message: 'conditional sharing must state the condition (shareCondition)' });
   }
   if (entry.shareType === 'none' && !entry.legalBasis?.trim()) {
-    refusals.push({ rule: 'legal-basis-required', article: 'Article 10',
-      message: 'a resource that is not shared must state the legal basis for that (legalBasis)' });
+    refusals.push({
+      rule: 'legal-basis-required',
+      article: 'Article 10',
+      message: 'a resource that is not shared must state the legal basis for that (legalBasis)',
+    });
   }
   if (!ctx.providerIsLocal) {
-    refusals.push({ rule: 'provider-not-local', article: 'Articles 3 and 6',
-      message: 'the provider must be an active institution registered at this node' });
+    refusals.push({ rule: 'provider-not-local', article: 'Articles 3 and 6', message: 'the provider must be an active institution registered at this node' });
   }
   if (!isWithin(entry.regionScope, ctx.nodeCode)) {
-    refusals.push({ rule: 'region-outside-jurisdiction', article: 'Article 9',
-      message: `regionScope ${entry.regionScope} lies outside this node's jurisdiction (${ctx.nodeCode})` });
+    refusals.push({
+      rule: 'region-outside-jurisdiction',
+      article: 'Article 9',
+      message: `regionScope ${entry.regionScope} lies outside this node's jurisdiction (${ctx.nodeCode})`,
+    });
   }
   return refusals;
 }

@@ -26,8 +26,21 @@ const TYPE_LETTER: Record<EntryType, string> = { data: 'D', application: 'A', co
 type RowProblems<T> = { row: number; problems: T[] };
 
 /** Fields every entry has: a PATCH may change them but not clear them (null). */
-const NOT_NULL_FIELDS = ['name', 'summary', 'providerId', 'category', 'grade', 'shareType', 'openType', 'updateCycle',
-  'regionScope', 'dataItems', 'relatedResources', 'stateSecret', 'expectedVersion'] as const;
+const NOT_NULL_FIELDS = [
+  'name',
+  'summary',
+  'providerId',
+  'category',
+  'grade',
+  'shareType',
+  'openType',
+  'updateCycle',
+  'regionScope',
+  'dataItems',
+  'relatedResources',
+  'stateSecret',
+  'expectedVersion',
+] as const;
 
 /** Registration, new versions and retirement of this node's own catalog entries. */
 @Injectable()
@@ -45,7 +58,8 @@ export class CatalogService {
   /** `actor` undefined: the node itself (no institution scope); else institution staff register for their own institution only. */
   async register(dto: CreateEntryDto, actor?: Principal): Promise<EntryState> {
     const [state] = await this.registerAll(
-      [dto], actor,
+      [dto],
+      actor,
       (rows) => DomainRefusal.invalid(rows.flatMap((r) => r.problems)),
       (rows) => DomainRefusal.refused(rows.flatMap((r) => r.problems)),
     );
@@ -55,11 +69,13 @@ export class CatalogService {
   /** All or nothing: one bad row refuses the whole upload, and every bad row is reported by its number (from 1). */
   async registerMany(dtos: CreateEntryDto[], actor?: Principal): Promise<EntryState[]> {
     return this.registerAll(
-      dtos, actor,
-      (rows) => DomainRefusal.invalid(rows.flatMap(({ row, problems }) =>
-        problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages })))),
-      (rows) => DomainRefusal.refused(rows.flatMap(({ row, problems }) =>
-        problems.map((r) => ({ ...r, message: `row ${row}: ${r.message}` })))),
+      dtos,
+      actor,
+      (rows) =>
+        DomainRefusal.invalid(
+          rows.flatMap(({ row, problems }) => problems.map((p) => ({ field: `entries.${row - 1}.${p.field}`, row, messages: p.messages }))),
+        ),
+      (rows) => DomainRefusal.refused(rows.flatMap(({ row, problems }) => problems.map((r) => ({ ...r, message: `row ${row}: ${r.message}` })))),
     );
   }
 
@@ -124,7 +140,12 @@ export class CatalogService {
       return { items: [], nextCursor: null };
     }
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      origin, q: query.q, type: query.type, status: query.status, afterSeq: cursors.seq(query.cursor), limit: query.limit,
+      origin,
+      q: query.q,
+      type: query.type,
+      status: query.status,
+      afterSeq: cursors.seq(query.cursor),
+      limit: query.limit,
     });
     return pageOf(items, query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
@@ -141,47 +162,57 @@ export class CatalogService {
   ): Promise<EntryState[]> {
     this.assertProvidersInScope(dtos, actor);
     const now = new Date().toISOString();
-    const states = await this.dataSource.transaction(async (manager) => {
-      // Whole-upload lookups: a bulk of 1,000 costs a handful of statements, not thousands.
-      const providers = await this.institutions.activeLocalIds(manager, this.config.code,
-        [...new Set(dtos.filter((d) => fieldProblems(d.type, d).length === 0).map((d) => d.providerId.toLowerCase()))]);
-      const chosenCodes = dtos.map((d) => d.code).filter((code): code is string => typeof code === 'string');
-      const taken = await this.entries.takenCodes(manager, this.config.code, chosenCodes);
-      const prepared: EntryState[] = [];
-      const malformed: RowProblems<FieldProblem>[] = [];
-      const refusedRows: RowProblems<Refusal>[] = [];
-      const conflicts: string[] = [];
-      const codes = new Set<string>();
-      for (const [index, dto] of dtos.entries()) {
-        const row = index + 1;
-        const problems = fieldProblems(dto.type, dto);
-        if (problems.length > 0) {
-          malformed.push({ row, problems });
-          continue;
-        }
-        const state = this.newState(dto, now);
-        const refusals = refusalsFor(state, { nodeCode: this.config.code, providerIsLocal: providers.has(state.providerId), stateSecret: dto.stateSecret === true });
-        if (refusals.length > 0) refusedRows.push({ row, problems: refusals });
-        if (dto.code !== undefined && dto.code !== null) {
-          if (codes.has(dto.code) || taken.has(dto.code)) {
-            conflicts.push(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`);
+    const states = await this.dataSource
+      .transaction(async (manager) => {
+        // Whole-upload lookups: a bulk of 1,000 costs a handful of statements, not thousands.
+        const providers = await this.institutions.activeLocalIds(manager, this.config.code, [
+          ...new Set(dtos.filter((d) => fieldProblems(d.type, d).length === 0).map((d) => d.providerId.toLowerCase())),
+        ]);
+        const chosenCodes = dtos.map((d) => d.code).filter((code): code is string => typeof code === 'string');
+        const taken = await this.entries.takenCodes(manager, this.config.code, chosenCodes);
+        const prepared: EntryState[] = [];
+        const malformed: RowProblems<FieldProblem>[] = [];
+        const refusedRows: RowProblems<Refusal>[] = [];
+        const conflicts: string[] = [];
+        const codes = new Set<string>();
+        for (const [index, dto] of dtos.entries()) {
+          const row = index + 1;
+          const problems = fieldProblems(dto.type, dto);
+          if (problems.length > 0) {
+            malformed.push({ row, problems });
+            continue;
           }
-          codes.add(dto.code);
+          const state = this.newState(dto, now);
+          const refusals = refusalsFor(state, {
+            nodeCode: this.config.code,
+            providerIsLocal: providers.has(state.providerId),
+            stateSecret: dto.stateSecret === true,
+          });
+          if (refusals.length > 0) refusedRows.push({ row, problems: refusals });
+          if (dto.code !== undefined && dto.code !== null) {
+            if (codes.has(dto.code) || taken.has(dto.code)) {
+              conflicts.push(`resource code ${dto.code} is already registered at this node${dtos.length > 1 ? ` (row ${row})` : ''}`);
+            }
+            codes.add(dto.code);
+          }
+          prepared.push(state);
         }
-        prepared.push(state);
-      }
-      if (malformed.length > 0) throw badFields(malformed);
-      if (refusedRows.length > 0) throw refused(refusedRows);
-      if (conflicts.length > 0) throw DomainRefusal.conflict(conflicts.join('; '), 'code');
-      await this.assignGeneratedCodes(manager, prepared.filter((state) => !state.code));
-      await this.entries.insertMany(manager, prepared);
-      await this.outbox.appendLocalMany(manager, 'entry.upsert', prepared);
-      return prepared;
-    }).catch((error: unknown) => {
-      // Two requests choosing the same new code at once: the loser's insert meets the unique index.
-      if (isUniqueViolation(error, 'catalog_entry_origin_code')) throw DomainRefusal.conflict('resource code is already registered at this node', 'code');
-      throw error;
-    });
+        if (malformed.length > 0) throw badFields(malformed);
+        if (refusedRows.length > 0) throw refused(refusedRows);
+        if (conflicts.length > 0) throw DomainRefusal.conflict(conflicts.join('; '), 'code');
+        await this.assignGeneratedCodes(
+          manager,
+          prepared.filter((state) => !state.code),
+        );
+        await this.entries.insertMany(manager, prepared);
+        await this.outbox.appendLocalMany(manager, 'entry.upsert', prepared);
+        return prepared;
+      })
+      .catch((error: unknown) => {
+        // Two requests choosing the same new code at once: the loser's insert meets the unique index.
+        if (isUniqueViolation(error, 'catalog_entry_origin_code')) throw DomainRefusal.conflict('resource code is already registered at this node', 'code');
+        throw error;
+      });
     this.signal.notify();
     return states;
   }
@@ -193,18 +224,36 @@ export class CatalogService {
     const outside = dtos.map((d, i) => ({ row: i + 1, provider: String(d.providerId).toLowerCase() })).filter((r) => !allowed.has(r.provider));
     if (outside.length === 0) return;
     const rows = dtos.length > 1 ? ` (rows ${outside.map((r) => r.row).join(', ')})` : '';
-    throw new NotAllowedError(`institution staff register entries of their own institution only; providerId ${outside[0].provider} is another institution${rows}`);
+    throw new NotAllowedError(
+      `institution staff register entries of their own institution only; providerId ${outside[0].provider} is another institution${rows}`,
+    );
   }
 
   private newState(dto: CreateEntryDto, now: string): EntryState {
     return {
-      id: randomUUID(), origin: this.config.code, code: dto.code ?? '', type: dto.type, name: dto.name.trim(),
-      summary: dto.summary, providerId: dto.providerId.toLowerCase(), category: dto.category, grade: dto.grade,
-      shareType: dto.shareType, shareCondition: dto.shareCondition ?? null, legalBasis: dto.legalBasis ?? null,
-      openType: dto.openType, updateCycle: dto.updateCycle, format: dto.format ?? null,
-      regionScope: dto.regionScope ?? this.config.code, dataItems: dto.dataItems?.map(({ name, type, sensitive }) => ({ name, type, sensitive })) ?? [],
-      relatedResources: dto.relatedResources ?? [], releaseDate: dto.releaseDate ?? null,
-      status: 'active', version: 1, createdAt: now, updatedAt: now,
+      id: randomUUID(),
+      origin: this.config.code,
+      code: dto.code ?? '',
+      type: dto.type,
+      name: dto.name.trim(),
+      summary: dto.summary,
+      providerId: dto.providerId.toLowerCase(),
+      category: dto.category,
+      grade: dto.grade,
+      shareType: dto.shareType,
+      shareCondition: dto.shareCondition ?? null,
+      legalBasis: dto.legalBasis ?? null,
+      openType: dto.openType,
+      updateCycle: dto.updateCycle,
+      format: dto.format ?? null,
+      regionScope: dto.regionScope ?? this.config.code,
+      dataItems: dto.dataItems?.map(({ name, type, sensitive }) => ({ name, type, sensitive })) ?? [],
+      relatedResources: dto.relatedResources ?? [],
+      releaseDate: dto.releaseDate ?? null,
+      status: 'active',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
     };
   }
 
@@ -226,8 +275,9 @@ export class CatalogService {
     const current = await this.entries.findById(manager, id, true);
     if (!current) throw DomainRefusal.notFound(`no catalog entry ${id} at this node`);
     if (current.origin !== this.config.code) {
-      throw DomainRefusal.refused([{ rule: 'origin-only', article: 'Article 11',
-        message: `entry ${id} is a replica; only its origin ${current.origin} changes it` }]);
+      throw DomainRefusal.refused([
+        { rule: 'origin-only', article: 'Article 11', message: `entry ${id} is a replica; only its origin ${current.origin} changes it` },
+      ]);
     }
     if (current.status === 'retired' && !allowRetired) {
       throw DomainRefusal.refused([{ rule: 'retired-is-final', article: 'Article 11', message: `entry ${id} is retired and takes no new versions` }]);

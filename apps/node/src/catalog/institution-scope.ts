@@ -32,7 +32,9 @@ export class InstitutionScope {
   assertMayActFor(principal: Principal | undefined, institutionId: string, access: 'read' | 'write'): void {
     const allowed = this.institutionsOf(principal, access);
     if (allowed !== 'all' && !allowed.has(institutionId.toLowerCase())) {
-      throw new NotAllowedError(`institution staff ${access === 'write' ? 'manage' : 'read'} only their own institution's resources; this one is provided by institution ${institutionId}`);
+      throw new NotAllowedError(
+        `institution staff ${access === 'write' ? 'manage' : 'read'} only their own institution's resources; this one is provided by institution ${institutionId}`,
+      );
     }
   }
 

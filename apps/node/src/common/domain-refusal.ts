@@ -33,7 +33,11 @@ export class DomainRefusal extends Error {
   readonly details?: Record<string, unknown>;
   readonly permanent: boolean;
 
-  constructor(readonly kind: RefusalKind, message: string, parts: RefusalParts = {}) {
+  constructor(
+    readonly kind: RefusalKind,
+    message: string,
+    parts: RefusalParts = {},
+  ) {
     super(message);
     this.name = 'DomainRefusal';
     this.refusals = parts.refusals ?? [];
@@ -76,7 +80,10 @@ export class DomainRefusal extends Error {
   /** As the return protocol answers it to another node (`return.error`). */
   toWire(): ReturnErrorBody {
     return {
-      kind: this.kind, message: this.message, ...(this.rule ? { rule: this.rule } : {}), ...(this.article ? { article: this.article } : {}),
+      kind: this.kind,
+      message: this.message,
+      ...(this.rule ? { rule: this.rule } : {}),
+      ...(this.article ? { article: this.article } : {}),
       permanent: this.permanent,
     };
   }

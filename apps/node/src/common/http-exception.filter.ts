@@ -31,7 +31,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.status(status).json({ statusCode: status, error, message: (exception as Error).message });
       return;
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
   }
 }

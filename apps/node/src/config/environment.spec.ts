@@ -101,7 +101,9 @@ describe('loadNodeConfig', () => {
   });
 
   it('names bad hardening variables (limits, CORS, proxy trust) with the others, never their values', () => {
-    const error = configError(env({ PORT: 'x', SIGNIN_RATE_LIMIT: '0', CORS_ORIGINS: 'https://ok.example,https://evil.example/x', TRUST_PROXY: 'true', JSON_BODY_LIMIT: 'huge' }));
+    const error = configError(
+      env({ PORT: 'x', SIGNIN_RATE_LIMIT: '0', CORS_ORIGINS: 'https://ok.example,https://evil.example/x', TRUST_PROXY: 'true', JSON_BODY_LIMIT: 'huge' }),
+    );
     expect(named(error)).toEqual(['CORS_ORIGINS', 'JSON_BODY_LIMIT', 'PORT', 'SIGNIN_RATE_LIMIT', 'TRUST_PROXY']);
     expect(error.message).not.toContain('evil.example');
     expect(error.message).not.toContain('huge');
@@ -128,8 +130,11 @@ describe('loadNodeConfig', () => {
   });
 
   it('sign-in settings: token lifetimes, and a weak ADMIN_PASSWORD named without echoing it', () => {
-    expect(loadNodeConfig(env({ ACCESS_TOKEN_TTL: '60', REFRESH_TOKEN_TTL: '3600', ADMIN_PASSWORD: 'Strong-Passw0rd-1' })).auth)
-      .toEqual({ accessTokenTtlSeconds: 60, refreshTokenTtlSeconds: 3600, adminPassword: 'Strong-Passw0rd-1' });
+    expect(loadNodeConfig(env({ ACCESS_TOKEN_TTL: '60', REFRESH_TOKEN_TTL: '3600', ADMIN_PASSWORD: 'Strong-Passw0rd-1' })).auth).toEqual({
+      accessTokenTtlSeconds: 60,
+      refreshTokenTtlSeconds: 3600,
+      adminPassword: 'Strong-Passw0rd-1',
+    });
     const weak = configError(env({ ADMIN_PASSWORD: 'weakpassword', ACCESS_TOKEN_TTL: '0', REFRESH_TOKEN_TTL: 'soon', METRICS_TOKEN: 'short' }));
     expect(named(weak)).toEqual(['ACCESS_TOKEN_TTL', 'ADMIN_PASSWORD', 'METRICS_TOKEN', 'REFRESH_TOKEN_TTL']);
     expect(weak.message).not.toContain('weakpassword');
@@ -223,8 +228,17 @@ describe('loadOrCreateSigningKey', () => {
     expect(readFileSync(file, 'utf8')).toBe(stored);
 
     // The reloaded key signs what the first key's public half verifies.
-    const envelope = sealRecord({ v: 1, kind: 'node.join', origin: '330106', seq: 0, at: new Date().toISOString(),
-      body: { code: '330106', name: '西湖区', level: 'county', parent: '330100', publicKey: second.key.publicKey } }, second.key);
+    const envelope = sealRecord(
+      {
+        v: 1,
+        kind: 'node.join',
+        origin: '330106',
+        seq: 0,
+        at: new Date().toISOString(),
+        body: { code: '330106', name: '西湖区', level: 'county', parent: '330100', publicKey: second.key.publicKey },
+      },
+      second.key,
+    );
     expect(verifyEnvelope(openEnvelope(encodeEnvelope(envelope)).envelope, publicKeyFromBase64url(first.key.publicKey))).toBe(true);
   });
 

@@ -93,7 +93,7 @@ export class EnvironmentVariables {
    * node checks leads back to it, and it is never learnt from the network.
    */
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'TRUST_ANCHOR must be the province\'s Ed25519 public key: 43 characters of base64url' })
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: "TRUST_ANCHOR must be the province's Ed25519 public key: 43 characters of base64url" })
   TRUST_ANCHOR?: string;
 
   /** A bearer token that may read /metrics only, for a Prometheus scraper that cannot sign in. */
@@ -124,13 +124,15 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   });
   const errors = validateSync(raw, { whitelist: false });
   const problems = errors.flatMap((e) =>
-    Object.values(e.constraints ?? {}).slice(0, 1).map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
+    Object.values(e.constraints ?? {})
+      .slice(0, 1)
+      .map((m) => (m.startsWith(e.property) ? m : `${e.property}: ${m}`)),
   );
   // The checks across variables run whenever the variables they read are valid themselves, so
   // that one message still names every bad variable.
   const bad = new Set(errors.map((e) => e.property));
   const code = raw.NODE_CODE;
-  const name = bad.has('NODE_CODE') ? undefined : findDivision(code)?.name ?? raw.NODE_NAME;
+  const name = bad.has('NODE_CODE') ? undefined : (findDivision(code)?.name ?? raw.NODE_NAME);
   if (!bad.has('NODE_CODE') && !bad.has('PARENT_CODE')) problems.push(...jurisdictionProblems(raw));
   if (!bad.has('NODE_CODE') && !bad.has('TRUST_ANCHOR') && raw.TRUST_ANCHOR === undefined && levelOf(code) !== 'province') {
     problems.push(`TRUST_ANCHOR: required for a ${levelOf(code)} node: the province's public key, as the province shows it at start`);

@@ -33,22 +33,33 @@ describe('loadHardeningConfig', () => {
     expect(loadHardeningConfig({ BULK_DB_CONNECTIONS: String(DATABASE_POOL_SIZE) }).problems).toEqual([
       `BULK_DB_CONNECTIONS must be a whole number from 1 to ${DATABASE_POOL_SIZE - RESERVED_DB_CONNECTIONS}`,
     ]);
-    expect(loadHardeningConfig({ UPLOAD_SPOOL_DIR: '/var/tmp/tdx', UPLOAD_CONCURRENCY: '20', HEAVY_READ_CONCURRENCY_PER_INSTITUTION: '3' }).config).toMatchObject({
-      uploadSpoolDir: '/var/tmp/tdx', uploads: { perNode: 20, perInstitution: 2 }, heavyReads: { perNode: 2, perInstitution: 3 },
+    expect(
+      loadHardeningConfig({ UPLOAD_SPOOL_DIR: '/var/tmp/tdx', UPLOAD_CONCURRENCY: '20', HEAVY_READ_CONCURRENCY_PER_INSTITUTION: '3' }).config,
+    ).toMatchObject({
+      uploadSpoolDir: '/var/tmp/tdx',
+      uploads: { perNode: 20, perInstitution: 2 },
+      heavyReads: { perNode: 2, perInstitution: 3 },
     });
   });
 
   it('reads sizes, lists, proxies and limits', () => {
     const { config, problems } = loadHardeningConfig({
-      JSON_BODY_LIMIT: '512kb', UPLOAD_BODY_LIMIT: '2GB', CORS_ORIGINS: 'https://Portal.example.gov.cn, http://localhost:8080',
-      TRUST_PROXY: '10.0.0.0/8, loopback,::1', SIGNIN_RATE_LIMIT: '5', SIGNIN_RATE_WINDOW_SECONDS: '60', PUBLIC_RATE_LIMIT: '1000',
+      JSON_BODY_LIMIT: '512kb',
+      UPLOAD_BODY_LIMIT: '2GB',
+      CORS_ORIGINS: 'https://Portal.example.gov.cn, http://localhost:8080',
+      TRUST_PROXY: '10.0.0.0/8, loopback,::1',
+      SIGNIN_RATE_LIMIT: '5',
+      SIGNIN_RATE_WINDOW_SECONDS: '60',
+      PUBLIC_RATE_LIMIT: '1000',
     });
     expect(problems).toEqual([]);
     expect(config).toMatchObject({
-      jsonBodyLimitBytes: 512 * 1024, uploadLimitBytes: 2 * 1024 ** 3,
+      jsonBodyLimitBytes: 512 * 1024,
+      uploadLimitBytes: 2 * 1024 ** 3,
       corsOrigins: ['https://portal.example.gov.cn', 'http://localhost:8080'],
       trustProxy: ['10.0.0.0/8', 'loopback', '::1'],
-      signInPerUser: { limit: 5, windowSeconds: 60 }, publicPerAddress: { limit: 1000, windowSeconds: 60 },
+      signInPerUser: { limit: 5, windowSeconds: 60 },
+      publicPerAddress: { limit: 1000, windowSeconds: 60 },
     });
     expect(loadHardeningConfig({ TRUST_PROXY: '2' }).config.trustProxy).toBe(2);
   });

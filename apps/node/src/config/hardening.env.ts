@@ -70,9 +70,14 @@ export function loadHardeningConfig(env: Env): { config: HttpHardeningConfig; pr
 
   const trust = parseTrustProxy(env.TRUST_PROXY);
   if ('problem' in trust) problems.push(trust.problem);
-  const corsOrigins = (blankToUndefined(env.CORS_ORIGINS) ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
+  const corsOrigins = (blankToUndefined(env.CORS_ORIGINS) ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
   if (corsOrigins.some((origin) => !ORIGIN.test(origin))) {
-    problems.push('CORS_ORIGINS must be a comma-separated list of origins such as https://portal.example.gov.cn (scheme, host and optional port; no path, no *)');
+    problems.push(
+      'CORS_ORIGINS must be a comma-separated list of origins such as https://portal.example.gov.cn (scheme, host and optional port; no path, no *)',
+    );
   }
 
   const spoolDir = blankToUndefined(env.UPLOAD_SPOOL_DIR)?.trim();

@@ -7,8 +7,11 @@ import { ConfigError, loadNodeConfig } from './environment';
 /** A valid environment of the province's node (it needs the fewest other variables), with the overrides given. */
 function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
-    NODE_CODE: '330000', DATABASE_URL: 'postgres://tdx@db.internal:5432/tdx_zhejiang',
-    NATS_URL: 'tls://127.0.0.1:4222', PORT: '3100', ...overrides,
+    NODE_CODE: '330000',
+    DATABASE_URL: 'postgres://tdx@db.internal:5432/tdx_zhejiang',
+    NATS_URL: 'tls://127.0.0.1:4222',
+    PORT: '3100',
+    ...overrides,
   };
 }
 

@@ -34,7 +34,9 @@ export function loadNatsTlsConfig(env: Env): { config: NatsTlsFiles | null; prob
   if (typeof key === 'string') problems.push(`NATS_TLS_KEY_FILE: ${key}`);
 
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    problems.push(`${certFile === undefined ? 'NATS_TLS_CERT_FILE' : 'NATS_TLS_KEY_FILE'}: NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together (set both or neither)`);
+    problems.push(
+      `${certFile === undefined ? 'NATS_TLS_CERT_FILE' : 'NATS_TLS_KEY_FILE'}: NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together (set both or neither)`,
+    );
   } else if (cert && key && typeof key !== 'string' && !cert.checkPrivateKey(key)) {
     problems.push('NATS_TLS_KEY_FILE: is not the private key of the certificate in NATS_TLS_CERT_FILE');
   }

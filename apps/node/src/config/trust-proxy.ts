@@ -9,8 +9,9 @@ export type TrustProxy = false | number | string[];
 
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
-const PROBLEM = 'TRUST_PROXY must be false, a hop count from 1 to 10, or a comma-separated list of IP addresses, CIDR ranges, '
-  + 'loopback, linklocal or uniquelocal (true is refused: it would let any client name its own address)';
+const PROBLEM =
+  'TRUST_PROXY must be false, a hop count from 1 to 10, or a comma-separated list of IP addresses, CIDR ranges, ' +
+  'loopback, linklocal or uniquelocal (true is refused: it would let any client name its own address)';
 
 /** Parses TRUST_PROXY; returns a problem message (without the value) when it is not valid. */
 export function parseTrustProxy(text: string | undefined): { value: TrustProxy } | { problem: string } {

@@ -17,7 +17,10 @@ export type Responder = 'join' | 'return' | 'trust-list';
 export class RequestLimits {
   private readonly limiters = new Map<Responder, FixedWindowLimiter>();
 
-  constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig, private readonly metrics: MetricsRegistry) {}
+  constructor(
+    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
+    private readonly metrics: MetricsRegistry,
+  ) {}
 
   /** Undefined when `sender` may be answered; otherwise the refusal to answer with (counted in the metrics). */
   refusal(responder: Responder, sender: string): string | undefined {

@@ -8,7 +8,9 @@ describe('collectMigrations', () => {
     .filter((d) => d.isDirectory())
     .flatMap((d) => {
       try {
-        return readdirSync(join(root, d.name, 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => `${d.name}/migrations/${f}`);
+        return readdirSync(join(root, d.name, 'migrations'))
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => `${d.name}/migrations/${f}`);
       } catch {
         return [];
       }

@@ -16,7 +16,9 @@ export function collectMigrations(sourceRoot = join(__dirname, '..')): Migration
   for (const folder of readdirSync(sourceRoot, { withFileTypes: true }).filter((f) => f.isDirectory())) {
     const dir = join(sourceRoot, folder.name, 'migrations');
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`) && !f.endsWith(`.spec${ext}`)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith(ext) && !f.endsWith(`.d${ext}`) && !f.endsWith(`.spec${ext}`))
+      .sort()) {
       // A plain require: the folder is read at run time, so the files cannot be static imports.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const exported: Record<string, unknown> = require(join(dir, file));

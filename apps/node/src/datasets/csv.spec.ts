@@ -30,7 +30,10 @@ describe('CsvRecordParser (RFC 4180)', () => {
   });
 
   it('skips blank lines', () => {
-    expect(records('a\n\n\r\nb\n')).toEqual([{ fields: ['a'], line: 1 }, { fields: ['b'], line: 4 }]);
+    expect(records('a\n\n\r\nb\n')).toEqual([
+      { fields: ['a'], line: 1 },
+      { fields: ['b'], line: 4 },
+    ]);
   });
 
   it('refuses a quote inside an unquoted field and text after a closing quote, then goes on', () => {
@@ -83,17 +86,26 @@ describe('LineSplitter', () => {
     const splitter = new LineSplitter(sink);
     for (let i = 0; i < bytes.length; i++) splitter.push(bytes.subarray(i, i + 1));
     splitter.end();
-    expect(sink.lines).toEqual([[1, '杭州,1\r'], [2, '西湖,2'], [3, 'last']]);
+    expect(sink.lines).toEqual([
+      [1, '杭州,1\r'],
+      [2, '西湖,2'],
+      [3, 'last'],
+    ]);
     expect(sink.bad).toEqual([]);
   });
 
   it('names the lines that are not UTF-8 (Latin-1, GBK) and passes the others', () => {
     const sink = new Collect();
     const splitter = new LineSplitter(sink);
-    splitter.push(Buffer.concat([Buffer.from('ok\nCaf'), Buffer.from([0xe9]), Buffer.from('\n'), Buffer.from([0xba, 0xbc, 0xd6, 0xdd]), Buffer.from('\nfine\n')]));
+    splitter.push(
+      Buffer.concat([Buffer.from('ok\nCaf'), Buffer.from([0xe9]), Buffer.from('\n'), Buffer.from([0xba, 0xbc, 0xd6, 0xdd]), Buffer.from('\nfine\n')]),
+    );
     splitter.end();
     expect(sink.bad).toEqual([2, 3]);
-    expect(sink.lines).toEqual([[1, 'ok'], [4, 'fine']]);
+    expect(sink.lines).toEqual([
+      [1, 'ok'],
+      [4, 'fine'],
+    ]);
   });
 
   it('refuses an over-long line without holding it, then skips to the next line', () => {
@@ -105,7 +117,10 @@ describe('LineSplitter', () => {
     expect(sink.long).toEqual([2]);
     splitter.push(Buffer.from('xxx\nnext\n'));
     splitter.end();
-    expect(sink.lines).toEqual([[1, 'first'], [3, 'next']]);
+    expect(sink.lines).toEqual([
+      [1, 'first'],
+      [3, 'next'],
+    ]);
     expect(splitter.dropped).toBe(false);
   });
 
@@ -139,9 +154,17 @@ describe('values by data item type', () => {
 
   it('refuses values that do not fit the type', () => {
     for (const [type, text] of [
-      ['integer', '1.0'], ['integer', '9223372036854775808'], ['decimal', '1e5'], ['decimal', '.'], ['boolean', 'yes'],
-      ['date', '2023-02-29'], ['date', '2023-1-1'], ['datetime', '2023-01-01T24:00'], ['datetime', '2023-01-01'],
-      ['binary', 'abc'], ['string', 'nul\u0000'],
+      ['integer', '1.0'],
+      ['integer', '9223372036854775808'],
+      ['decimal', '1e5'],
+      ['decimal', '.'],
+      ['boolean', 'yes'],
+      ['date', '2023-02-29'],
+      ['date', '2023-1-1'],
+      ['datetime', '2023-01-01T24:00'],
+      ['datetime', '2023-01-01'],
+      ['binary', 'abc'],
+      ['string', 'nul\u0000'],
     ] as const) {
       expect(fromText(type, text)).toEqual({ error: expect.any(String) });
     }

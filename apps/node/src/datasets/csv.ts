@@ -6,10 +6,7 @@ export interface CsvRecord {
   line: number;
 }
 
-export type CsvResult =
-  | { kind: 'record'; record: CsvRecord }
-  | { kind: 'error'; line: number; message: string; fatal: boolean }
-  | { kind: 'none' };
+export type CsvResult = { kind: 'record'; record: CsvRecord } | { kind: 'error'; line: number; message: string; fatal: boolean } | { kind: 'none' };
 
 const NONE: CsvResult = { kind: 'none' };
 
@@ -49,8 +46,7 @@ export class CsvRecordParser {
     if (this.recordChars > MAX_LINE_BYTES) {
       const start = this.startLine;
       this.quoted = undefined;
-      return { kind: 'error', line: start, fatal: true,
-        message: `the record starting at line ${start} is longer than 1 MiB (an unterminated quoted field?)` };
+      return { kind: 'error', line: start, fatal: true, message: `the record starting at line ${start} is longer than 1 MiB (an unterminated quoted field?)` };
     }
     return this.scan(text, lineNo);
   }
@@ -59,8 +55,12 @@ export class CsvRecordParser {
   end(): CsvResult {
     if (this.quoted === undefined) return NONE;
     this.quoted = undefined;
-    return { kind: 'error', line: this.startLine, fatal: true,
-      message: `unterminated quoted field: the quote opened at line ${this.startLine} is never closed` };
+    return {
+      kind: 'error',
+      line: this.startLine,
+      fatal: true,
+      message: `unterminated quoted field: the quote opened at line ${this.startLine} is never closed`,
+    };
   }
 
   private scan(text: string, lineNo: number): CsvResult {

@@ -90,4 +90,3 @@ function jurisdictionSql(entryId: string, j: Jurisdiction): string {
         FROM present WHERE present.code IS NOT NULL)
       SELECT code FROM present WHERE code IS NOT NULL))`;
 }
-

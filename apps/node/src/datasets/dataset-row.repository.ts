@@ -40,7 +40,6 @@ export interface DuplicateKey {
   firstLine: number;
 }
 
-
 /**
  * All SQL of dataset content. Row changes of one entry are serialised by a row lock on its
  * catalog entry (FOR NO KEY UPDATE, which the foreign key checks of dataset_row do not conflict
@@ -52,7 +51,10 @@ export interface DuplicateKey {
 export class DatasetRowRepository {
   private readonly logger = new Logger('DatasetRows');
 
-  constructor(private readonly dataSource: DataSource, private readonly entries: CatalogEntryRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entries: CatalogEntryRepository,
+  ) {}
 
   /** Starts an all-or-nothing load: a transaction with an empty staging table. */
   async openLoad(): Promise<DatasetLoad> {
@@ -128,8 +130,15 @@ export class DatasetRowRepository {
    * once. Reads the region index only (change_seq and deleted are in it). Returns each range's
    * upper bound, and the number of rows in all.
    */
-  async planSource(manager: EntityManager, entryId: string, j: Jurisdiction, after: number, tombstonesAfter: number, head: number,
-    rowsPerRange: number): Promise<{ bounds: number[]; total: number }> {
+  async planSource(
+    manager: EntityManager,
+    entryId: string,
+    j: Jurisdiction,
+    after: number,
+    tombstonesAfter: number,
+    head: number,
+    rowsPerRange: number,
+  ): Promise<{ bounds: number[]; total: number }> {
     // Moves out of the jurisdiction count too (they go as deletions; one back inside is counted though not sent).
     const rows: { upto: string; n: string }[] = await manager.query(
       `SELECT change_seq AS upto, n FROM (
@@ -140,7 +149,8 @@ export class DatasetRowRepository {
              AND ($3::text IS NULL OR from_region = $3) AND ($4::text IS NULL OR from_region LIKE $4 || '%')
          ) changes
        ) f WHERE n % $7 = 0 OR n = total ORDER BY change_seq`,
-      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange]);
+      [entryId, after, j.exact ?? null, j.prefix ?? null, tombstonesAfter, head, rowsPerRange],
+    );
     return { bounds: rows.map((r) => Number(r.upto)), total: rows.length === 0 ? 0 : Number(rows[rows.length - 1].n) };
   }
 
@@ -148,7 +158,9 @@ export class DatasetRowRepository {
   async averageRowBytes(manager: EntityManager, entryId: string): Promise<number> {
     const [row] = await manager.query(
       `SELECT coalesce(avg(pg_column_size(data)), 0)::float8 AS bytes FROM
-         (SELECT data FROM dataset_row WHERE entry_id = $1 ORDER BY change_seq DESC LIMIT 200) latest`, [entryId]);
+         (SELECT data FROM dataset_row WHERE entry_id = $1 ORDER BY change_seq DESC LIMIT 200) latest`,
+      [entryId],
+    );
     return Number(row.bytes);
   }
 
@@ -173,7 +185,10 @@ export class DatasetLoad {
   private client!: PoolClient;
   private finished = false;
 
-  constructor(private readonly runner: QueryRunner, private readonly entries: CatalogEntryRepository) {}
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly entries: CatalogEntryRepository,
+  ) {}
 
   async open(): Promise<void> {
     this.client = (await this.runner.connect()) as PoolClient;
@@ -187,7 +202,10 @@ export class DatasetLoad {
   /** Copies a spool file of checked rows (COPY text: line, key, region, data) into the staging table. */
   async copyFile(path: string): Promise<void> {
     // Large reads: the file is local, and fewer, bigger CopyData messages cost the server less.
-    await pipeline(createReadStream(path, { highWaterMark: 1024 * 1024 }), this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN')));
+    await pipeline(
+      createReadStream(path, { highWaterMark: 1024 * 1024 }),
+      this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN')),
+    );
   }
 
   /**

@@ -64,7 +64,10 @@ export class UploadRefusedException extends HttpException {
  */
 export class ClientAbortedException extends HttpException {
   constructor() {
-    super({ statusCode: CLIENT_CLOSED_REQUEST, error: 'Client Closed Request', message: 'the client closed the connection during the upload; nothing was loaded' }, CLIENT_CLOSED_REQUEST);
+    super(
+      { statusCode: CLIENT_CLOSED_REQUEST, error: 'Client Closed Request', message: 'the client closed the connection during the upload; nothing was loaded' },
+      CLIENT_CLOSED_REQUEST,
+    );
   }
 }
 
@@ -134,7 +137,9 @@ export class DatasetsService {
     const entry = await this.contentEntry(this.dataSource.manager, entryId, true);
     const spool = await this.spools.open();
     try {
-      const reader = new UploadReader(format, { items: entry.dataItems, jurisdiction: this.config.code }, (line, key, region, data) => spool.add(line, key, region, data));
+      const reader = new UploadReader(format, { items: entry.dataItems, jurisdiction: this.config.code }, (line, key, region, data) =>
+        spool.add(line, key, region, data),
+      );
       await this.receive(entryId, body, gzip, reader, spool);
       reader.end();
       if (reader.errors.length > 0) throw new UploadRefusedException(reader.errors, reader.truncated);
@@ -187,7 +192,9 @@ export class DatasetsService {
       if (merged === 'duplicates') {
         const duplicates = await load.duplicates(MAX_ERRORS + 1);
         throw new UploadRefusedException(
-          duplicates.slice(0, MAX_ERRORS).map((d) => ({ line: d.line, message: `duplicate row key ${JSON.stringify(d.rowKey)}: already given at line ${d.firstLine}` })),
+          duplicates
+            .slice(0, MAX_ERRORS)
+            .map((d) => ({ line: d.line, message: `duplicate row key ${JSON.stringify(d.rowKey)}: already given at line ${d.firstLine}` })),
           duplicates.length > MAX_ERRORS,
         );
       }
@@ -216,8 +223,9 @@ export class DatasetsService {
       const deleted = new Set(await this.rows.tombstone(manager, entryId, rowKeys));
       if (deleted.size < rowKeys.length) {
         const missing = rowKeys.filter((key) => !deleted.has(key));
-        throw DomainRefusal.notFound(`nothing was deleted: ${missing.length} of the row keys have no row in dataset ${entryId}`,
-          { details: { missing: missing.slice(0, MAX_ERRORS) } });
+        throw DomainRefusal.notFound(`nothing was deleted: ${missing.length} of the row keys have no row in dataset ${entryId}`, {
+          details: { missing: missing.slice(0, MAX_ERRORS) },
+        });
       }
       return { entryId, deleted: deleted.size, lastChangeSeq: await this.rows.lastChangeSeq(manager, entryId) };
     });
@@ -247,21 +255,35 @@ export class DatasetsService {
     const entry = await this.entries.datasetEntry(manager, id, lock);
     if (!entry) throw DomainRefusal.notFound(`no catalog entry ${id} at this node`);
     if (entry.type !== 'data') {
-      throw DomainRefusal.refused([{ rule: 'content-for-data-only', article: 'Article 11',
-        message: `entry ${id} is a${entry.type === 'application' ? 'n' : ''} ${entry.type} resource; only data resources hold dataset content` }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'content-for-data-only',
+          article: 'Article 11',
+          message: `entry ${id} is a${entry.type === 'application' ? 'n' : ''} ${entry.type} resource; only data resources hold dataset content`,
+        },
+      ]);
     }
     if (entry.origin !== this.config.code) {
-      throw DomainRefusal.refused([{ rule: 'content-at-origin', article: 'Articles 9 and 11',
-        message: `entry ${id} is a replica of ${entry.origin}'s entry; its content is held and changed at its origin ${entry.origin}` }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'content-at-origin',
+          article: 'Articles 9 and 11',
+          message: `entry ${id} is a replica of ${entry.origin}'s entry; its content is held and changed at its origin ${entry.origin}`,
+        },
+      ]);
     }
     if (forChange && entry.status !== 'active') {
-      throw DomainRefusal.refused([{ rule: 'retired-is-final', article: 'Article 11',
-        message: `entry ${id} is retired; its content no longer changes` }]);
+      throw DomainRefusal.refused([{ rule: 'retired-is-final', article: 'Article 11', message: `entry ${id} is retired; its content no longer changes` }]);
     }
     const reserved = entry.dataItems.filter((item) => RESERVED_NAMES.has(item.name)).map((item) => item.name);
     if (forChange && reserved.length > 0) {
-      throw DomainRefusal.refused([{ rule: 'reserved-item-name', article: 'Article 11',
-        message: `data item${reserved.length > 1 ? 's' : ''} ${reserved.join(', ')} of entry ${id} clash${reserved.length > 1 ? '' : 'es'} with the key columns of an upload (${[...RESERVED_NAMES].join(', ')}); rename ${reserved.length > 1 ? 'them' : 'it'} in a new version of the entry` }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'reserved-item-name',
+          article: 'Article 11',
+          message: `data item${reserved.length > 1 ? 's' : ''} ${reserved.join(', ')} of entry ${id} clash${reserved.length > 1 ? '' : 'es'} with the key columns of an upload (${[...RESERVED_NAMES].join(', ')}); rename ${reserved.length > 1 ? 'them' : 'it'} in a new version of the entry`,
+        },
+      ]);
     }
     return entry;
   }

@@ -7,7 +7,11 @@ describe('what masking is asked to do', () => {
   });
 
   it('names the sensitive items, in the entry order', () => {
-    const items = [{ name: 'uscc', sensitive: false }, { name: 'legal_person_id', sensitive: true }, { name: 'phone', sensitive: true }];
+    const items = [
+      { name: 'uscc', sensitive: false },
+      { name: 'legal_person_id', sensitive: true },
+      { name: 'phone', sensitive: true },
+    ];
     expect(maskPlan('L3', items)).toEqual({ mode: 'shape', sensitive: ['legal_person_id', 'phone'] });
     expect(maskPlan('L1', [])).toEqual({ mode: 'partial', sensitive: [] });
   });

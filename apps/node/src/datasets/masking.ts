@@ -47,7 +47,10 @@ const MASK_RULES = 'MaskingInSql1764330001000';
  */
 export function maskPlanTag(plan: MaskPlan): string | null {
   if (plan.sensitive.length === 0) return null;
-  return createHash('sha256').update(JSON.stringify([MASK_RULES, plan.mode, plan.sensitive])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([MASK_RULES, plan.mode, plan.sensitive]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -60,8 +63,7 @@ export function maskedDataSql(plan: MaskPlan): string {
   if (!MASK_MODES.includes(plan.mode)) throw new RangeError('maskedDataSql: bad mask mode');
   if (plan.sensitive.length === 0) return 'data';
   const items = plan.sensitive.map(escapeLiteral);
-  const masked = items.reduce((expr, item, i) =>
-    `jsonb_set(${expr}, ARRAY[${item}], tdx_mask_item(item.k${i}, item.t${i}, '${plan.mode}'), false)`, 'data');
+  const masked = items.reduce((expr, item, i) => `jsonb_set(${expr}, ARRAY[${item}], tdx_mask_item(item.k${i}, item.t${i}, '${plan.mode}'), false)`, 'data');
   // Each item's type and text once per row (OFFSET 0 keeps the subquery from being folded back
   // in: an inlined tdx_mask_item would compute its arguments again at every use).
   const parts = items.map((item, i) => `jsonb_typeof(data -> ${item}) AS k${i}, data ->> ${item} AS t${i}`);

@@ -53,7 +53,11 @@ export class UploadReader implements LineSink {
   /** For CSV, after the header: the column of each item, and of row_key and region_code. */
   private columns?: { key: number; region: number; items: number[]; count: number };
 
-  constructor(private readonly format: UploadFormat, private readonly schema: UploadSchema, private readonly sink: RowSink) {
+  constructor(
+    private readonly format: UploadFormat,
+    private readonly schema: UploadSchema,
+    private readonly sink: RowSink,
+  ) {
     this.items = schema.items.map((item) => ({ ...item, prefix: `${JSON.stringify(item.name)}:` }));
     this.itemNames = new Set(schema.items.map((i) => i.name));
     if (format === 'csv') this.csv = new CsvRecordParser();

@@ -31,7 +31,7 @@ describe('UploadSpools', () => {
     await spools.onApplicationShutdown();
   });
 
-  it('removes an unfinished spool, and its own directory at shutdown, leaving other nodes\' alone', async () => {
+  it("removes an unfinished spool, and its own directory at shutdown, leaving other nodes' alone", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tdx-spool-unit-'));
     const [mine, other] = [await spoolsIn(dir), await spoolsIn(dir)];
     const spool = await mine.open();

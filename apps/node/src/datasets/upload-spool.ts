@@ -18,7 +18,10 @@ export class SpooledRows {
   private batch: string[] = [];
   private closed = false;
 
-  constructor(readonly path: string, private readonly file: WriteStream) {
+  constructor(
+    readonly path: string,
+    private readonly file: WriteStream,
+  ) {
     // Errors surface through flush() and close(); keep one between them from being unhandled.
     file.on('error', () => undefined);
   }

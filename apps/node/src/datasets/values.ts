@@ -40,7 +40,9 @@ export function fromText(type: DataItemType, text: string | null): Converted {
       return isDate(text) ? { json: JSON.stringify(text) } : { error: `"${clip(text)}" is not a date (YYYY-MM-DD)` };
     case 'datetime': {
       const normal = text.length > 10 && text[10] === ' ' ? `${text.slice(0, 10)}T${text.slice(11)}` : text;
-      return isDateTime(text) ? { json: JSON.stringify(normal) } : { error: `"${clip(text)}" is not an ISO 8601 date and time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])` };
+      return isDateTime(text)
+        ? { json: JSON.stringify(normal) }
+        : { error: `"${clip(text)}" is not an ISO 8601 date and time (YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM])` };
     }
     case 'binary':
       return BASE64.test(text) ? { json: JSON.stringify(text) } : { error: 'is not base64 (RFC 4648, with padding)' };
@@ -54,7 +56,8 @@ export function fromJson(type: DataItemType, value: unknown): Converted {
     case 'string':
       return typeof value === 'string' ? fromText('string', value) : { error: `must be a string, not ${describe(value)}` };
     case 'integer':
-      if (typeof value === 'number') return Number.isSafeInteger(value) ? { json: String(value) } : { error: `${value} is not an integer (give integers beyond 2^53 as strings)` };
+      if (typeof value === 'number')
+        return Number.isSafeInteger(value) ? { json: String(value) } : { error: `${value} is not an integer (give integers beyond 2^53 as strings)` };
       return typeof value === 'string' ? integer(value) : { error: `must be an integer, not ${describe(value)}` };
     case 'decimal':
       if (typeof value === 'number') return { json: JSON.stringify(value) };

@@ -4,7 +4,14 @@ import type { Msg, Subscription } from '@nats-io/transport-node';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import {
-  EnvelopeError, JoinReply, keyFingerprint, openEnvelope, publicKeyFromBase64url, senderOfSubject, signJoinAnswer, verifyEnvelope,
+  EnvelopeError,
+  JoinReply,
+  keyFingerprint,
+  openEnvelope,
+  publicKeyFromBase64url,
+  senderOfSubject,
+  signJoinAnswer,
+  verifyEnvelope,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { NatsHandles, NatsLink } from '../core/nats-link';
@@ -221,15 +228,18 @@ class ChildLinkWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const messages = await retryWithBackoff(async () => {
-        await this.ensureConsumer(this.handles);
-        const consumer = await this.handles.js.consumers.get(this.handles.names.upStream(this.self), this.handles.names.childConsumer(this.child));
-        return consumer.consume({ max_messages: 1000 });
-      }, {
-        maxMs: 10_000,
-        running: () => this.running,
-        onError: (error, delay) => this.logger.warn(`link from ${this.child}: ${error.message}; resuming in ${delay} ms`),
-      });
+      const messages = await retryWithBackoff(
+        async () => {
+          await this.ensureConsumer(this.handles);
+          const consumer = await this.handles.js.consumers.get(this.handles.names.upStream(this.self), this.handles.names.childConsumer(this.child));
+          return consumer.consume({ max_messages: 1000 });
+        },
+        {
+          maxMs: 10_000,
+          running: () => this.running,
+          onError: (error, delay) => this.logger.warn(`link from ${this.child}: ${error.message}; resuming in ${delay} ms`),
+        },
+      );
       if (!messages) return;
       this.closeCurrent = () => messages.close();
       await this.drain(messages);

@@ -62,30 +62,42 @@ export class FederationStatusService {
       const waiting = pending.get(String(r.code));
       if (waiting !== undefined) this.metrics.childPending.set({ child: String(r.code) }, waiting);
       return {
-        code: String(r.code), name: String(r.name), level: String(r.level), status: String(r.status), joinedAt: iso(r.joinedAt) as string,
-        lastStreamSeq: Number(r.lastStreamSeq), lastOrigin: (r.lastOrigin as string | null) ?? null,
-        lastOriginSeq: r.lastOriginSeq === null ? null : Number(r.lastOriginSeq), lastAppliedAt: iso(r.lastAppliedAt),
-        lastLagSeconds: r.lastAppliedAt && r.lastRecordAt
-          ? Math.max(0, (Date.parse(String(iso(r.lastAppliedAt))) - Date.parse(String(iso(r.lastRecordAt)))) / 1000) : null,
-        applied: Number(r.applied), skipped: Number(r.skipped), rejected: Number(r.rejected),
-        pending: waiting ?? null, lastError: (r.lastError as string | null) ?? null, lastErrorAt: iso(r.lastErrorAt),
+        code: String(r.code),
+        name: String(r.name),
+        level: String(r.level),
+        status: String(r.status),
+        joinedAt: iso(r.joinedAt) as string,
+        lastStreamSeq: Number(r.lastStreamSeq),
+        lastOrigin: (r.lastOrigin as string | null) ?? null,
+        lastOriginSeq: r.lastOriginSeq === null ? null : Number(r.lastOriginSeq),
+        lastAppliedAt: iso(r.lastAppliedAt),
+        lastLagSeconds:
+          r.lastAppliedAt && r.lastRecordAt ? Math.max(0, (Date.parse(String(iso(r.lastAppliedAt))) - Date.parse(String(iso(r.lastRecordAt)))) / 1000) : null,
+        applied: Number(r.applied),
+        skipped: Number(r.skipped),
+        rejected: Number(r.rejected),
+        pending: waiting ?? null,
+        lastError: (r.lastError as string | null) ?? null,
+        lastErrorAt: iso(r.lastErrorAt),
       };
     });
     return {
       node: this.config.code,
-      parent: this.config.parentCode ? {
-        code: this.config.parentCode,
-        name: (parentRow?.name as string | null) ?? null,
-        joined: this.parentLink.joined,
-        joinedAt: iso(parentRow?.joinedAt),
-        outboxBacklog: backlog.count,
-        oldestQueuedAt: backlog.oldestAt,
-        lastPublishedSeq: Number(parentRow?.lastPublishedSeq ?? 0),
-        lastPublishedAt: iso(parentRow?.lastPublishedAt),
-        published: Number(parentRow?.published ?? 0),
-        lastError: (parentRow?.lastError as string | null) ?? null,
-        lastErrorAt: iso(parentRow?.lastErrorAt),
-      } : null,
+      parent: this.config.parentCode
+        ? {
+            code: this.config.parentCode,
+            name: (parentRow?.name as string | null) ?? null,
+            joined: this.parentLink.joined,
+            joinedAt: iso(parentRow?.joinedAt),
+            outboxBacklog: backlog.count,
+            oldestQueuedAt: backlog.oldestAt,
+            lastPublishedSeq: Number(parentRow?.lastPublishedSeq ?? 0),
+            lastPublishedAt: iso(parentRow?.lastPublishedAt),
+            published: Number(parentRow?.published ?? 0),
+            lastError: (parentRow?.lastError as string | null) ?? null,
+            lastErrorAt: iso(parentRow?.lastErrorAt),
+          }
+        : null,
       children,
       trustList: (({ nodes, ...rest }) => ({ ...rest, nodes: nodes.length }))(this.trust.summary()),
     };

@@ -23,8 +23,16 @@ import { ReplicaRules } from './replica-rules';
 @Module({
   imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule],
   controllers: [FederationController, NodeInfoController, KeyRotationController],
-  providers: [LinkStateRepository, RejectedMessageRepository, ReplicaRules, RecordApplier, ParentLinkService, ChildLinksService,
-    FederationStatusService, KeyRotationService],
+  providers: [
+    LinkStateRepository,
+    RejectedMessageRepository,
+    ReplicaRules,
+    RecordApplier,
+    ParentLinkService,
+    ChildLinksService,
+    FederationStatusService,
+    KeyRotationService,
+  ],
   exports: [FederationStatusService],
 })
 export class FederationModule {}

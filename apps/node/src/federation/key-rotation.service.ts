@@ -39,8 +39,13 @@ export class KeyRotationService implements OnApplicationBootstrap {
 
   async rotate(): Promise<{ state: 'announced'; publicKey: string; previousPublicKey: string }> {
     if (!this.config.parentCode) {
-      throw DomainRefusal.refused([{ rule: 'province-key-anchors-trust', article: 'Article 9',
-        message: "the province's key signs the trust list every node checks; it is not rotated through the API" }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'province-key-anchors-trust',
+          article: 'Article 9',
+          message: "the province's key signs the trust list every node checks; it is not rotated through the API",
+        },
+      ]);
     }
     const current = this.config.signingKey;
     // A rotation announced before and not yet in force is announced again with the same new key.

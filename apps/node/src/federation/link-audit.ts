@@ -33,7 +33,10 @@ export function joinAnswered(here: string, request: Uint8Array, answer: Answer):
   }
   const outcome = outcomeOf(answer);
   return {
-    actor: claimed.code ? `node:${claimed.code}` : 'node:unknown', action: 'federation.join', target: here, outcome,
+    actor: claimed.code ? `node:${claimed.code}` : 'node:unknown',
+    action: 'federation.join',
+    target: here,
+    outcome,
     details: { ...(claimed.publicKey ? { publicKey: claimed.publicKey } : {}), ...(answer.ok ? {} : { reason: answer.reason ?? null }) },
     unlessRepeated: { key: `${claimed.code ?? 'unknown'}:${claimed.publicKey ?? ''}`, value: `${outcome}:${answer.reason ?? ''}` },
   };
@@ -43,7 +46,11 @@ export function joinAnswered(here: string, request: Uint8Array, answer: Answer):
 export function joinReplied(here: string, parent: string, answer: Answer): ExchangeRecord {
   const outcome = outcomeOf(answer);
   return {
-    actor: `node:${parent}`, action: 'federation.join.answer', target: here, outcome, details: answer.ok ? {} : { reason: answer.reason ?? null },
+    actor: `node:${parent}`,
+    action: 'federation.join.answer',
+    target: here,
+    outcome,
+    details: answer.ok ? {} : { reason: answer.reason ?? null },
     unlessRepeated: { key: parent, value: `${outcome}:${answer.reason ?? ''}` },
   };
 }
@@ -54,7 +61,9 @@ export function batchReceived(here: string, child: string, streamSeqs: number[],
   const counts = { applied: count('applied'), skipped: count('skipped'), rejected: count('rejected'), retried: count('retry') };
   const reasons = [...new Set(outcomes.filter((o) => o.kind === 'rejected' && o.reason).map((o) => o.reason as string))].slice(0, MAX_REASONS);
   return {
-    actor: `node:${child}`, action: 'replication.batch', target: here,
+    actor: `node:${child}`,
+    action: 'replication.batch',
+    target: here,
     outcome: counts.rejected > 0 ? 'rejected' : counts.retried > 0 ? 'deferred' : 'applied',
     details: { records: outcomes.length, ...counts, streamSeqs: span(streamSeqs), ...(reasons.length ? { reasons } : {}) },
   };
@@ -63,7 +72,10 @@ export function batchReceived(here: string, child: string, streamSeqs: number[],
 /** At the child, inside the transaction that removes them from the outbox: records the parent's stream acknowledged. */
 export function batchSent(here: string, parent: string, outboxSeqs: (number | string)[]): ExchangeRecord {
   return {
-    actor: `node:${here}`, action: 'replication.sent', target: parent, outcome: 'acknowledged',
+    actor: `node:${here}`,
+    action: 'replication.sent',
+    target: parent,
+    outcome: 'acknowledged',
     details: { records: outboxSeqs.length, outboxSeqs: span(outboxSeqs.map(Number)) },
   };
 }

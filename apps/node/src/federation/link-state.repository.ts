@@ -25,7 +25,8 @@ export class LinkStateRepository {
          last_record_at = $5, last_applied_at = now(), applied_count = applied_count + $6,
          skipped_count = skipped_count + $7, rejected_count = rejected_count + $8
        WHERE child_code = $1`,
-      [child, p.streamSeq, p.origin, p.originSeq, p.recordAt, p.applied, p.skipped, p.rejected]);
+      [child, p.streamSeq, p.origin, p.originSeq, p.recordAt, p.applied, p.skipped, p.rejected],
+    );
   }
 
   async recordChildError(manager: EntityManager, child: string, error: string): Promise<void> {
@@ -38,33 +39,40 @@ export class LinkStateRepository {
               c.last_origin AS "lastOrigin", c.last_origin_seq AS "lastOriginSeq", c.last_record_at AS "lastRecordAt",
               c.last_applied_at AS "lastAppliedAt", c.applied_count AS "applied", c.skipped_count AS "skipped",
               c.rejected_count AS "rejected", c.last_error AS "lastError", c.last_error_at AS "lastErrorAt"
-       FROM known_node k JOIN child_link c ON c.child_code = k.code ORDER BY k.code`);
+       FROM known_node k JOIN child_link c ON c.child_code = k.code ORDER BY k.code`,
+    );
   }
 
   async parentJoined(manager: EntityManager, parent: { code: string; name: string; publicKey: string }): Promise<void> {
     await manager.query(
       `INSERT INTO parent_link (parent_code, parent_name, parent_public_key, joined_at) VALUES ($1, $2, $3, now())
        ON CONFLICT (parent_code) DO UPDATE SET parent_name = $2, parent_public_key = $3, joined_at = now(), last_error = NULL`,
-      [parent.code, parent.name, parent.publicKey]);
+      [parent.code, parent.name, parent.publicKey],
+    );
   }
 
   async parentPublished(manager: EntityManager, parentCode: string, lastSeq: string, count: number): Promise<void> {
     await manager.query(
       `UPDATE parent_link SET last_published_seq = GREATEST(last_published_seq, $2::bigint), last_published_at = now(),
-         published_count = published_count + $3 WHERE parent_code = $1`, [parentCode, lastSeq, count]);
+         published_count = published_count + $3 WHERE parent_code = $1`,
+      [parentCode, lastSeq, count],
+    );
   }
 
   async parentError(manager: EntityManager, parentCode: string, error: string): Promise<void> {
     await manager.query(
       `INSERT INTO parent_link (parent_code, last_error, last_error_at) VALUES ($1, $2, now())
-       ON CONFLICT (parent_code) DO UPDATE SET last_error = $2, last_error_at = now()`, [parentCode, error.slice(0, 1000)]);
+       ON CONFLICT (parent_code) DO UPDATE SET last_error = $2, last_error_at = now()`,
+      [parentCode, error.slice(0, 1000)],
+    );
   }
 
   async parentLink(manager: EntityManager): Promise<Record<string, unknown> | undefined> {
     const rows = await manager.query(
       `SELECT parent_code AS "code", parent_name AS "name", joined_at AS "joinedAt", last_published_seq AS "lastPublishedSeq",
               last_published_at AS "lastPublishedAt", published_count AS "published", last_error AS "lastError", last_error_at AS "lastErrorAt"
-       FROM parent_link`);
+       FROM parent_link`,
+    );
     return rows[0];
   }
 }

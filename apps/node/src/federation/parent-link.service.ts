@@ -74,22 +74,25 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async join(handles: NatsHandles, parent: string): Promise<void> {
-    const reply = await retryWithBackoff(async () => {
-      let reply: JoinReply;
-      try {
-        reply = await this.joinOnce(handles, parent);
-      } catch (error) {
-        throw new Error(`join request to ${parent} failed: ${(error as Error).message}`);
-      }
-      if (!reply.ok) throw new Error(reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`);
-      return reply;
-    }, {
-      ...this.retrying,
-      onError: async (error, delay) => {
-        this.logger.warn(`${error.message}; retrying in ${delay} ms`);
-        await this.links.parentError(this.dataSource.manager, parent, error.message).catch(() => undefined);
+    const reply = await retryWithBackoff(
+      async () => {
+        let reply: JoinReply;
+        try {
+          reply = await this.joinOnce(handles, parent);
+        } catch (error) {
+          throw new Error(`join request to ${parent} failed: ${(error as Error).message}`);
+        }
+        if (!reply.ok) throw new Error(reply.pending ? reply.reason : `parent refused the join: ${reply.reason}`);
+        return reply;
       },
-    });
+      {
+        ...this.retrying,
+        onError: async (error, delay) => {
+          this.logger.warn(`${error.message}; retrying in ${delay} ms`);
+          await this.links.parentError(this.dataSource.manager, parent, error.message).catch(() => undefined);
+        },
+      },
+    );
     if (!reply) return;
     this.joined = true;
     this.logger.log(`joined parent ${reply.parent.code} ${reply.parent.name}`);
@@ -110,10 +113,25 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
    */
   async joinOnce(handles: NatsHandles, parent: string, key: SigningKey = this.config.signingKey, rotatedFrom?: JoinBody['rotatedFrom']): Promise<JoinReply> {
     const nonce = newNonce();
-    const join = sealRecord({
-      v: 1, kind: 'node.join', origin: this.config.code, seq: 0, at: new Date().toISOString(),
-      body: { code: this.config.code, name: this.config.name, level: this.config.level, parent, publicKey: key.publicKey, nonce, ...(rotatedFrom ? { rotatedFrom } : {}) },
-    }, key);
+    const join = sealRecord(
+      {
+        v: 1,
+        kind: 'node.join',
+        origin: this.config.code,
+        seq: 0,
+        at: new Date().toISOString(),
+        body: {
+          code: this.config.code,
+          name: this.config.name,
+          level: this.config.level,
+          parent,
+          publicKey: key.publicKey,
+          nonce,
+          ...(rotatedFrom ? { rotatedFrom } : {}),
+        },
+      },
+      key,
+    );
     const answer = await handles.nc.request(handles.names.join(parent, this.config.code), encodeEnvelope(join), { timeout: 5000 });
     const parentKey = this.trust.keysOf(parent);
     if (parentKey.kind !== 'trusted') throw new Error(`the answer of ${parent} cannot be checked yet: ${parentKey.reason}`);
@@ -130,9 +148,12 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     if (rows.length === 0) return 0;
     const subject = names.up(parent, this.config.code);
     const results = await Promise.allSettled(
-      rows.map((row) => js.publish(subject, encodeEnvelope({ payload: row.payload, sig: row.sig }), {
-        msgID: `${this.config.code}:${row.seq}`, timeout: 10_000,
-      })),
+      rows.map((row) =>
+        js.publish(subject, encodeEnvelope({ payload: row.payload, sig: row.sig }), {
+          msgID: `${this.config.code}:${row.seq}`,
+          timeout: 10_000,
+        }),
+      ),
     );
     const acked = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.seq);
     if (acked.length > 0) {

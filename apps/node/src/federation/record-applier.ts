@@ -19,11 +19,7 @@ import { providerNeverArrived, ReplicaRules } from './replica-rules';
 import { RejectedMessageRepository } from './rejected-message.repository';
 import type { Refusal } from '../common/domain-refusal';
 
-type Outcome =
-  | { kind: 'applied' }
-  | { kind: 'skipped' }
-  | { kind: 'rejected'; reason: string }
-  | { kind: 'retry'; reason: string };
+type Outcome = { kind: 'applied' } | { kind: 'skipped' } | { kind: 'rejected'; reason: string } | { kind: 'retry'; reason: string };
 
 type StateKind = 'entry.upsert' | 'institution.upsert';
 
@@ -101,13 +97,22 @@ export class RecordApplier {
       // Records to pass on to this node's parent, by position in the batch; written in that
       // order with one statement, still inside the transaction that applies them.
       const forward = new Map<number, ForwardRecord>();
-      const outcomes = isolate
-        ? await this.applyEachIsolated(manager, child, messages, forward)
-        : await this.applyAllAtOnce(manager, child, messages, forward);
-      await this.outbox.appendForwardMany(manager, [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record));
+      const outcomes = isolate ? await this.applyEachIsolated(manager, child, messages, forward) : await this.applyAllAtOnce(manager, child, messages, forward);
+      await this.outbox.appendForwardMany(
+        manager,
+        [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record),
+      );
       await this.recordProgress(manager, child, messages, outcomes);
       // Last in the transaction (it holds the audit head until commit): one record per batch, atomic with it.
-      await this.audit.record(batchReceived(this.config.code, child, messages.map((m) => m.seq), outcomes), manager);
+      await this.audit.record(
+        batchReceived(
+          this.config.code,
+          child,
+          messages.map((m) => m.seq),
+          outcomes,
+        ),
+        manager,
+      );
       return outcomes;
     });
   }
@@ -127,7 +132,10 @@ export class RecordApplier {
         outcomes.push(await this.applyVerified(manager, checked, index, forward));
       }
     }
-    const applied = await this.entries.applyReplicas(manager, entries.map(({ verified }) => verified.record.body));
+    const applied = await this.entries.applyReplicas(
+      manager,
+      entries.map(({ verified }) => verified.record.body),
+    );
     for (const { index, verified } of entries) {
       // delete(): a copy of the same version later in the batch counts as skipped, not applied twice.
       if (applied.delete(`${verified.record.body.id}:${verified.record.body.version}`)) {
@@ -193,9 +201,10 @@ export class RecordApplier {
     }
     if (record.kind === 'node.approval' || record.kind === 'node.revocation') {
       // Signed by the node's parent with the key the trust list names for it: the word an ancestor admits (or drops) a node on.
-      const outcome = record.kind === 'node.approval'
-        ? await this.admission.applyApproval(manager, child, record.seq, record.body, envelope)
-        : await this.admission.applyRevocation(manager, record.seq, record.body);
+      const outcome =
+        record.kind === 'node.approval'
+          ? await this.admission.applyApproval(manager, child, record.seq, record.body, envelope)
+          : await this.admission.applyRevocation(manager, record.seq, record.body);
       if (outcome.kind === 'rejected') return this.reject(manager, child, record.origin, outcome.reason, message);
       if (outcome.kind === 'applied') {
         forward.set(index, { origin: record.origin, kind: record.kind, envelope });
@@ -215,7 +224,12 @@ export class RecordApplier {
    * an origin can run a broken release). An unknown provider waits like an unknown key: its
    * institution's record comes first in the origin's outbox but may be redelivered later.
    */
-  private async catalogRuleOutcome(manager: EntityManager, child: string, record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>, message: JsMsg): Promise<Outcome | undefined> {
+  private async catalogRuleOutcome(
+    manager: EntityManager,
+    child: string,
+    record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>,
+    message: JsMsg,
+  ): Promise<Outcome | undefined> {
     const verdict = await this.replicaRules.verdict(manager, record.body);
     if (verdict.kind === 'ok') return undefined;
     if (verdict.kind === 'wait' && message.info.deliveryCount < MAX_PROVIDER_WAIT_DELIVERIES) return { kind: 'retry', reason: verdict.reason };
@@ -227,9 +241,10 @@ export class RecordApplier {
   /** Applies one verified record by itself. */
   private async applyVerified(manager: EntityManager, verified: Verified, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome> {
     const { record, envelope } = verified;
-    const applied = record.kind === 'entry.upsert'
-      ? (await this.entries.applyReplicas(manager, [record.body])).size === 1
-      : await this.institutions.applyReplica(manager, record.body);
+    const applied =
+      record.kind === 'entry.upsert'
+        ? (await this.entries.applyReplicas(manager, [record.body])).size === 1
+        : await this.institutions.applyReplica(manager, record.body);
     if (!applied) return { kind: 'skipped' };
     forward.set(index, { origin: record.origin, kind: record.kind, envelope });
     return { kind: 'applied' };
@@ -254,7 +269,10 @@ export class RecordApplier {
     }
     this.metrics.lagSeconds.set({ child }, Math.max(0, (Date.now() - Date.parse(recordAt)) / 1000));
     await this.links.recordBatch(manager, child, {
-      streamSeq: last.seq, origin, originSeq, recordAt,
+      streamSeq: last.seq,
+      origin,
+      originSeq,
+      recordAt,
       applied: outcomes.filter((o) => o.kind === 'applied').length,
       skipped: outcomes.filter((o) => o.kind === 'skipped').length,
       rejected: outcomes.filter((o) => o.kind === 'rejected').length,

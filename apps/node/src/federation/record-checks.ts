@@ -29,8 +29,9 @@ function ownOrigin(body: { origin?: unknown }, origin: string): string | undefin
 
 /** Every field as the origin's API would accept it (types, lengths, vocabularies), the region inside the origin. */
 function entryProblem(body: EntryState, origin: string): string | undefined {
-  return ownOrigin(body, origin) ?? entryShapeProblem(body) ??
-    (isWithin(body.regionScope, origin) ? undefined : `entry region scope lies outside origin ${origin}`);
+  return (
+    ownOrigin(body, origin) ?? entryShapeProblem(body) ?? (isWithin(body.regionScope, origin) ? undefined : `entry region scope lies outside origin ${origin}`)
+  );
 }
 
 function institutionProblem(body: InstitutionState, origin: string): string | undefined {

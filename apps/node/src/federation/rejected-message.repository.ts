@@ -41,25 +41,36 @@ export class RejectedMessageRepository {
   async record(manager: EntityManager, m: RejectedMessage): Promise<void> {
     const payload = Buffer.from(m.payload);
     const sha256 = createHash('sha256').update(payload).digest('hex');
-    const about = [m.claimedOrigin === undefined ? null : text(m.claimedOrigin, 64), text(m.reason, 2000),
-      m.refusal ? text(m.refusal.rule, 200) : null, m.refusal ? text(m.refusal.article, 200) : null];
+    const about = [
+      m.claimedOrigin === undefined ? null : text(m.claimedOrigin, 64),
+      text(m.reason, 2000),
+      m.refusal ? text(m.refusal.rule, 200) : null,
+      m.refusal ? text(m.refusal.article, 200) : null,
+    ];
     // A repeat only counts up. Updating first (rather than INSERT ... ON CONFLICT) takes no id from the
     // sequence, so ids stay dense and the cap in all can be kept by id arithmetic (see prune).
-    const repeated = rowsOf(await manager.query(
-      `UPDATE rejected_message SET repeat_count = LEAST(repeat_count::bigint + 1, 2147483647), last_received_at = now(),
+    const repeated = rowsOf(
+      await manager.query(
+        `UPDATE rejected_message SET repeat_count = LEAST(repeat_count::bigint + 1, 2147483647), last_received_at = now(),
          claimed_origin = $3, reason = $4, rule = $5, article = $6
        WHERE sender = $1 AND payload_sha256 = $2 RETURNING id`,
-      [m.sender, sha256, ...about]));
+        [m.sender, sha256, ...about],
+      ),
+    );
     if (repeated.length > 0) return;
     // Decode no more than the excerpt can use (4 bytes per character at most): a 1 MB payload costs no 1 MB string.
-    const excerpt = payload.subarray(0, this.caps.excerptChars * 4).toString('utf8').slice(0, this.caps.excerptChars);
+    const excerpt = payload
+      .subarray(0, this.caps.excerptChars * 4)
+      .toString('utf8')
+      .slice(0, this.caps.excerptChars);
     // ON CONFLICT only for a race with another transaction of the same sender, which one link's worker never runs.
     const [added] = await manager.query(
       `INSERT INTO rejected_message (sender, payload_sha256, claimed_origin, reason, rule, article, payload_excerpt, payload_bytes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (sender, payload_sha256) DO UPDATE SET repeat_count = LEAST(rejected_message.repeat_count::bigint + 1, 2147483647)
        RETURNING id`,
-      [m.sender, sha256, ...about, text(excerpt, this.caps.excerptChars), payload.length]);
+      [m.sender, sha256, ...about, text(excerpt, this.caps.excerptChars), payload.length],
+    );
     await this.prune(manager, m.sender, Number(added.id));
   }
 
@@ -68,7 +79,8 @@ export class RejectedMessageRepository {
     await manager.query(
       `DELETE FROM rejected_message WHERE sender = $1 AND id <= (
          SELECT id FROM rejected_message WHERE sender = $1 ORDER BY id DESC OFFSET $2 LIMIT 1)`,
-      [sender, this.caps.perSender]);
+      [sender, this.caps.perSender],
+    );
     // Ids are unique and taken only by new rows, so the rows above newest - total are at most `total`:
     // a walk of the primary key, where counting the newest rows on each insert would cost `total` index entries.
     await manager.query(`DELETE FROM rejected_message WHERE id <= $1`, [newestId - this.caps.total]);
@@ -77,5 +89,8 @@ export class RejectedMessageRepository {
 
 /** PostgreSQL text cannot hold NUL: escaped, or a garbage message would fail its batch on every redelivery. */
 function text(value: string, max: number): string {
-  return value.slice(0, max).replace(/\u0000/g, '\\u0000').slice(0, max);
+  return value
+    .slice(0, max)
+    .replace(/\u0000/g, '\\u0000')
+    .slice(0, max);
 }

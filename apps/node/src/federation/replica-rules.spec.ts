@@ -3,11 +3,29 @@ import { attributionProblem } from './record-checks';
 import { replicaVerdict } from './replica-rules';
 
 const entry: EntryState = {
-  id: '0b6f9f4e-6a54-4a6b-9d1c-3f1f3c2a1b00', origin: '330106', code: '330106-D-000001', type: 'data', name: 'Enterprise register',
-  summary: 'Registered enterprises', providerId: '7d2c1e3a-1b2c-4d5e-8f90-a1b2c3d4e5f6', category: 'market-regulation',
-  grade: 'L1', shareType: 'unconditional', shareCondition: null, legalBasis: null, openType: 'unconditional', updateCycle: 'daily',
-  format: 'csv', regionScope: '330106', dataItems: [{ name: 'uscc', type: 'string', sensitive: false }], relatedResources: [],
-  releaseDate: null, status: 'active', version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
+  id: '0b6f9f4e-6a54-4a6b-9d1c-3f1f3c2a1b00',
+  origin: '330106',
+  code: '330106-D-000001',
+  type: 'data',
+  name: 'Enterprise register',
+  summary: 'Registered enterprises',
+  providerId: '7d2c1e3a-1b2c-4d5e-8f90-a1b2c3d4e5f6',
+  category: 'market-regulation',
+  grade: 'L1',
+  shareType: 'unconditional',
+  shareCondition: null,
+  legalBasis: null,
+  openType: 'unconditional',
+  updateCycle: 'daily',
+  format: 'csv',
+  regionScope: '330106',
+  dataItems: [{ name: 'uscc', type: 'string', sensitive: false }],
+  relatedResources: [],
+  releaseDate: null,
+  status: 'active',
+  version: 1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
 };
 const received = (body: object): ReplicationRecord =>
   ({ v: 1, kind: 'entry.upsert', origin: '330106', seq: 1, at: entry.updatedAt, body }) as ReplicationRecord;

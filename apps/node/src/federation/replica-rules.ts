@@ -25,8 +25,11 @@ type ReceivedEntry = EntryState & { stateSecret?: boolean };
 export function replicaVerdict(entry: ReceivedEntry, providerOrigin: string | undefined): ReplicaVerdict {
   const refusals = refusalsFor(entry, { nodeCode: entry.origin, providerIsLocal: true, stateSecret: entry.stateSecret === true });
   if (providerOrigin !== undefined && providerOrigin !== entry.origin) {
-    refusals.push({ rule: 'provider-not-local', article: 'Articles 3 and 6',
-      message: `provider ${entry.providerId} is an institution of ${providerOrigin}, not of the entry's origin ${entry.origin}` });
+    refusals.push({
+      rule: 'provider-not-local',
+      article: 'Articles 3 and 6',
+      message: `provider ${entry.providerId} is an institution of ${providerOrigin}, not of the entry's origin ${entry.origin}`,
+    });
   }
   if (refusals.length > 0) return { kind: 'refused', refusals };
   if (providerOrigin === undefined) return { kind: 'wait', reason: `provider ${entry.providerId} of entry ${entry.id} is not known here (yet)` };
@@ -35,8 +38,11 @@ export function replicaVerdict(entry: ReceivedEntry, providerOrigin: string | un
 
 /** The refusal recorded when a provider never arrived. */
 export function providerNeverArrived(entry: EntryState): Refusal {
-  return { rule: 'provider-not-local', article: 'Articles 3 and 6',
-    message: `provider ${entry.providerId} is not an institution registered at the entry's origin ${entry.origin}` };
+  return {
+    rule: 'provider-not-local',
+    article: 'Articles 3 and 6',
+    message: `provider ${entry.providerId} is not an institution registered at the entry's origin ${entry.origin}`,
+  };
 }
 
 /** Looks up providers for `replicaVerdict`, once per transaction and provider. */

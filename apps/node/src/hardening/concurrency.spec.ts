@@ -33,14 +33,15 @@ describe('Semaphore', () => {
     let running = 0;
     let most = 0;
     const gates: (() => void)[] = [];
-    const job = (name: string, fail = false) => semaphore.run(async () => {
-      running++;
-      most = Math.max(most, running);
-      events.push(name);
-      await new Promise<void>((resolve) => gates.push(resolve));
-      running--;
-      if (fail) throw new Error(name);
-    });
+    const job = (name: string, fail = false) =>
+      semaphore.run(async () => {
+        running++;
+        most = Math.max(most, running);
+        events.push(name);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        if (fail) throw new Error(name);
+      });
     const jobs = [job('a', true), job('b'), job('c'), job('d')].map((p) => p.catch((e: Error) => `failed ${e.message}`));
     await new Promise((resolve) => setImmediate(resolve));
     expect(events).toEqual(['a', 'b']);

@@ -9,7 +9,10 @@ import { Redactor } from './redaction';
 export class RedactingLogger extends ConsoleLogger {
   private readonly redactor: Redactor;
 
-  constructor(private readonly secrets: string[], logLevels: LogLevel[]) {
+  constructor(
+    private readonly secrets: string[],
+    logLevels: LogLevel[],
+  ) {
     super({ logLevels });
     this.redactor = new Redactor(secrets);
   }
@@ -27,7 +30,12 @@ export class RedactingLogger extends ConsoleLogger {
   }
 
   protected override formatMessage(
-    logLevel: LogLevel, message: unknown, pidMessage: string, formattedLogLevel: string, contextMessage: string, timestampDiff: string,
+    logLevel: LogLevel,
+    message: unknown,
+    pidMessage: string,
+    formattedLogLevel: string,
+    contextMessage: string,
+    timestampDiff: string,
   ): string {
     return this.redactor.redact(super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff));
   }

@@ -36,7 +36,8 @@ describe('secretsOf', () => {
     const secrets = secretsOf({ databaseUrl: 'postgres://postgres@localhost:5432/tdx_330106', natsUrl: 'nats://localhost:4222' });
     expect(secrets).toEqual([]);
     expect(secretsOf({ databaseUrl: 'postgres://postgres:@localhost/tdx' })).toEqual([]);
-    const stack = 'QueryFailedError: relation "x" does not exist\n    at PostgresQueryRunner.query (node_modules/typeorm/driver/postgres/PostgresQueryRunner.js:1:1)';
+    const stack =
+      'QueryFailedError: relation "x" does not exist\n    at PostgresQueryRunner.query (node_modules/typeorm/driver/postgres/PostgresQueryRunner.js:1:1)';
     expect(new Redactor(secrets).redact(stack)).toBe(stack);
     // With a password, the password goes and the user name stays.
     const withPassword = new Redactor(secretsOf({ databaseUrl: 'postgres://postgres:pg-pass-9@db/tdx' }));
@@ -48,7 +49,8 @@ describe('RedactingLogger', () => {
   it('redacts messages and stack traces before they are written', () => {
     const written: string[] = [];
     const spies = [process.stdout, process.stderr].map((stream) =>
-      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0));
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0),
+    );
     try {
       const logger = new RedactingLogger(['hunter2-secret'], ['log', 'error', 'debug']);
       logger.log('connecting with hunter2-secret', 'Database');

@@ -8,10 +8,12 @@ import { formatByteSize } from '../config/byte-size';
 export function urlLengthLimit(maxLength: number): RequestHandler {
   return (request, _response, next) => {
     if (request.originalUrl.length <= maxLength) return next();
-    next(new HttpException(
-      { statusCode: HttpStatus.URI_TOO_LONG, error: 'URI Too Long', message: `the URL is longer than ${maxLength} characters (MAX_URL_LENGTH)` },
-      HttpStatus.URI_TOO_LONG,
-    ));
+    next(
+      new HttpException(
+        { statusCode: HttpStatus.URI_TOO_LONG, error: 'URI Too Long', message: `the URL is longer than ${maxLength} characters (MAX_URL_LENGTH)` },
+        HttpStatus.URI_TOO_LONG,
+      ),
+    );
   };
 }
 
@@ -19,11 +21,13 @@ export function urlLengthLimit(maxLength: number): RequestHandler {
 export function jsonBodyTooLarge(limitBytes: number): ErrorRequestHandler {
   return (error: unknown, _request, _response, next) => {
     if ((error as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(error);
-    next(new PayloadTooLargeException({
-      statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
-      error: 'Payload Too Large',
-      message: `the JSON body is larger than ${formatByteSize(limitBytes)} (JSON_BODY_LIMIT); nothing was changed`,
-    }));
+    next(
+      new PayloadTooLargeException({
+        statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
+        error: 'Payload Too Large',
+        message: `the JSON body is larger than ${formatByteSize(limitBytes)} (JSON_BODY_LIMIT); nothing was changed`,
+      }),
+    );
   };
 }
 
@@ -91,9 +95,10 @@ export function refuseDeclaredOversize(request: Request, limitBytes: number): vo
  */
 export async function* limitBytes(source: AsyncIterable<Buffer>, request: object, limitBytes: number): AsyncGenerator<Buffer> {
   let seen = 0;
-  const chunks = 'iterator' in source && typeof source.iterator === 'function'
-    ? (source.iterator as (options: { destroyOnReturn: boolean }) => AsyncIterable<Buffer>)({ destroyOnReturn: false })
-    : source;
+  const chunks =
+    'iterator' in source && typeof source.iterator === 'function'
+      ? (source.iterator as (options: { destroyOnReturn: boolean }) => AsyncIterable<Buffer>)({ destroyOnReturn: false })
+      : source;
   for await (const chunk of chunks) {
     seen += chunk.length;
     if (seen > limitBytes) {

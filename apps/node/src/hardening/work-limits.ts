@@ -13,14 +13,23 @@ const RETRY_AFTER_SECONDS = 10;
 
 const DESCRIBED: Record<WorkKind, { what: string; perNode: string; perInstitution: string }> = {
   uploads: { what: 'dataset uploads', perNode: 'UPLOAD_CONCURRENCY', perInstitution: 'UPLOAD_CONCURRENCY_PER_INSTITUTION' },
-  heavyReads: { what: 'audit verifications, audit exports and dataset summaries', perNode: 'HEAVY_READ_CONCURRENCY', perInstitution: 'HEAVY_READ_CONCURRENCY_PER_INSTITUTION' },
+  heavyReads: {
+    what: 'audit verifications, audit exports and dataset summaries',
+    perNode: 'HEAVY_READ_CONCURRENCY',
+    perInstitution: 'HEAVY_READ_CONCURRENCY_PER_INSTITUTION',
+  },
 };
 
 /** 429 (the asker's own share is used up) or 503 (the node's), with Retry-After set by the caller. */
 export class BusyException extends HttpException {
   constructor(status: HttpStatus.TOO_MANY_REQUESTS | HttpStatus.SERVICE_UNAVAILABLE, message: string) {
     super(
-      { statusCode: status, error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable', message, retryAfterSeconds: RETRY_AFTER_SECONDS },
+      {
+        statusCode: status,
+        error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable',
+        message,
+        retryAfterSeconds: RETRY_AFTER_SECONDS,
+      },
       status,
     );
   }
@@ -75,11 +84,15 @@ export class WorkLimits {
     this.refused.inc({ kind, limit: outcome === 'key-full' ? 'institution' : 'node' });
     response.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     if (outcome === 'key-full') {
-      throw new BusyException(HttpStatus.TOO_MANY_REQUESTS,
-        `too many ${described.what} in progress for this institution (${described.perInstitution}); try again in ${RETRY_AFTER_SECONDS} s`);
+      throw new BusyException(
+        HttpStatus.TOO_MANY_REQUESTS,
+        `too many ${described.what} in progress for this institution (${described.perInstitution}); try again in ${RETRY_AFTER_SECONDS} s`,
+      );
     }
-    throw new BusyException(HttpStatus.SERVICE_UNAVAILABLE,
-      `the node has as many ${described.what} in progress as it takes (${described.perNode}); try again in ${RETRY_AFTER_SECONDS} s`);
+    throw new BusyException(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      `the node has as many ${described.what} in progress as it takes (${described.perNode}); try again in ${RETRY_AFTER_SECONDS} s`,
+    );
   }
 }
 

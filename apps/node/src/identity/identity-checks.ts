@@ -25,7 +25,8 @@ export function joinRequestProblem(body: JoinBody, origin: string, here: string,
   if (problem) return problem;
   if (!text(body.name, MAX_NAME) || body.level !== levelOf(body.code)) return 'the join names no valid name or level';
   if (body.nonce !== undefined && !text(body.nonce, 64)) return 'the join nonce is malformed';
-  if (!(Math.abs(now - Date.parse(at)) <= JOIN_FRESHNESS_MS)) return `the join was signed at ${String(at).slice(0, 40)}, not within ${JOIN_FRESHNESS_MS / 60_000} minutes of now`;
+  if (!(Math.abs(now - Date.parse(at)) <= JOIN_FRESHNESS_MS))
+    return `the join was signed at ${String(at).slice(0, 40)}, not within ${JOIN_FRESHNESS_MS / 60_000} minutes of now`;
   return undefined;
 }
 

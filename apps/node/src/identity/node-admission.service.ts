@@ -92,10 +92,24 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
       // Every other join is a candidate: kept per code and key, so that a squatter's join never blocks the genuine node's.
       const candidate = await this.registry.recordCandidate(manager, body, joinText, subject);
       if (revoked) {
-        return { reply: { ok: false, reason: `key ${fingerprint} of ${body.code} was revoked at ${here}${revoked.reason ? `: ${revoked.reason}` : ''}; an operator at ${here} must approve it again` }, admitted: false, changed: false };
+        return {
+          reply: {
+            ok: false,
+            reason: `key ${fingerprint} of ${body.code} was revoked at ${here}${revoked.reason ? `: ${revoked.reason}` : ''}; an operator at ${here} must approve it again`,
+          },
+          admitted: false,
+          changed: false,
+        };
       }
       if (candidate.status === 'rejected') {
-        return { reply: { ok: false, reason: `the join of ${body.code} with key ${fingerprint} was rejected at ${here}${candidate.reason ? `: ${candidate.reason}` : ''}` }, admitted: false, changed: false };
+        return {
+          reply: {
+            ok: false,
+            reason: `the join of ${body.code} with key ${fingerprint} was rejected at ${here}${candidate.reason ? `: ${candidate.reason}` : ''}`,
+          },
+          admitted: false,
+          changed: false,
+        };
       }
       const why = known
         ? `${body.code} presents key ${fingerprint}, not the key recorded for it; it waits for an operator at ${here}`
@@ -117,7 +131,8 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
       if (!isDirectChild(code, this.config.code)) return this.reinstate(manager, code, known, by, publicKey);
       const candidates = (await this.registry.candidates(manager, code)).filter((c) => !publicKey || c.publicKey === publicKey);
       if (candidates.length === 0) {
-        if (!known || (publicKey && known.publicKey !== publicKey)) throw DomainRefusal.notFound(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} waits at ${this.config.code}`);
+        if (!known || (publicKey && known.publicKey !== publicKey))
+          throw DomainRefusal.notFound(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} waits at ${this.config.code}`);
         if (known.status === 'approved') throw DomainRefusal.conflict(`${code} is approved already`);
         await this.admitAndAnnounce(manager, { code, name: known.name, level: known.level, parent: this.config.code, publicKey: known.publicKey }, by);
         return;
@@ -127,9 +142,17 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
       if (known?.status === 'approved' && known.publicKey !== candidate.publicKey) {
         // The operator replaces the node's key: the old one is revoked here, for good.
         await this.registry.revoke(manager, code, known.publicKey, by, `replaced by key ${keyFingerprint(candidate.publicKey)}`, true);
-        await this.outbox.appendLocal(manager, 'node.revocation', this.revocationOf(code, known.publicKey, `replaced by key ${keyFingerprint(candidate.publicKey)}`));
+        await this.outbox.appendLocal(
+          manager,
+          'node.revocation',
+          this.revocationOf(code, known.publicKey, `replaced by key ${keyFingerprint(candidate.publicKey)}`),
+        );
       }
-      await this.admitAndAnnounce(manager, { code, name: candidate.name, level: candidate.level, parent: this.config.code, publicKey: candidate.publicKey }, by);
+      await this.admitAndAnnounce(
+        manager,
+        { code, name: candidate.name, level: candidate.level, parent: this.config.code, publicKey: candidate.publicKey },
+        by,
+      );
       await this.registry.removeCandidate(manager, code, candidate.publicKey);
     });
     this.afterChange(code, false);
@@ -143,7 +166,8 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   async reject(code: string, by: string, reason: string, publicKey?: string): Promise<JoinCandidate> {
     return this.dataSource.transaction(async (manager) => {
       const pending = (await this.registry.candidates(manager, code, 'pending')).filter((c) => !publicKey || c.publicKey === publicKey);
-      if (pending.length === 0) throw DomainRefusal.conflict(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} is pending at ${this.config.code}`);
+      if (pending.length === 0)
+        throw DomainRefusal.conflict(`no join of ${code}${publicKey ? ` with key ${keyFingerprint(publicKey)}` : ''} is pending at ${this.config.code}`);
       if (pending.length > 1) throw this.choose(code, pending);
       await this.registry.rejectCandidate(manager, code, pending[0].publicKey, by, reason);
       this.logger.warn(`join of ${code} with key ${keyFingerprint(pending[0].publicKey)} rejected by ${by}: ${reason}`);
@@ -176,7 +200,10 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
     if (seq <= (await this.registry.lastParentDecision(manager, body.code))) return { kind: 'skipped' };
     const revoked = await this.registry.revokedKey(manager, body.code, body.publicKey);
     if (revoked?.decidedHere) {
-      return { kind: 'rejected', reason: `key ${keyFingerprint(body.publicKey)} of ${body.code} was revoked at ${this.config.code}; only an operator here admits it again` };
+      return {
+        kind: 'rejected',
+        reason: `key ${keyFingerprint(body.publicKey)} of ${body.code} was revoked at ${this.config.code}; only an operator here admits it again`,
+      };
     }
     const known = await this.registry.knownNode(manager, body.code, true);
     const rotation = known?.status === 'approved' && body.previousPublicKey === known.publicKey;
@@ -184,7 +211,10 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
       // The parent replaced the node's key: the old one is no longer the node's.
       await this.registry.revoke(manager, body.code, known.publicKey, `replaced at ${body.parent}`, 'the parent approved another key', false, seq);
     }
-    await this.registry.admit(manager, { ...body, previousPublicKey: rotation ? body.previousPublicKey : null }, via, `approved at ${body.parent}`, { envelope, seq });
+    await this.registry.admit(manager, { ...body, previousPublicKey: rotation ? body.previousPublicKey : null }, via, `approved at ${body.parent}`, {
+      envelope,
+      seq,
+    });
     this.refused.delete(body.code);
     return { kind: 'applied' };
   }
@@ -212,20 +242,38 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
     if (publicKey && publicKey !== known.publicKey) throw DomainRefusal.notFound(`${code}'s recorded key is not ${keyFingerprint(publicKey)}`);
     const revoked = await this.registry.revokedKey(manager, code, known.publicKey);
     if (!revoked?.decidedHere || !known.approvalEnvelope) {
-      throw DomainRefusal.refused([{ rule: 'not-a-direct-child', article: 'Article 9',
-        message: `${code} was admitted on the word of ${known.parentCode}; its key is approved or revoked there` }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'not-a-direct-child',
+          article: 'Article 9',
+          message: `${code} was admitted on the word of ${known.parentCode}; its key is approved or revoked there`,
+        },
+      ]);
     }
     // Lifts this node's own revocation; the node's parent still vouches for the key (its approval is kept).
-    await this.registry.admit(manager, { code, name: known.name, level: known.level, parent: known.parentCode, publicKey: known.publicKey,
-      previousPublicKey: known.previousPublicKey }, known.via, by, null);
+    await this.registry.admit(
+      manager,
+      { code, name: known.name, level: known.level, parent: known.parentCode, publicKey: known.publicKey, previousPublicKey: known.previousPublicKey },
+      known.via,
+      by,
+      null,
+    );
   }
 
-  private async admitAndAnnounce(manager: EntityManager, node: { code: string; name: string; level: string; parent: string; publicKey: string; previousPublicKey?: string | null },
-    by: string): Promise<void> {
+  private async admitAndAnnounce(
+    manager: EntityManager,
+    node: { code: string; name: string; level: string; parent: string; publicKey: string; previousPublicKey?: string | null },
+    by: string,
+  ): Promise<void> {
     await this.registry.admit(manager, node, node.code, by, null);
     const approval: NodeApprovalBody = {
-      code: node.code, name: node.name, level: node.level as NodeApprovalBody['level'], parent: this.config.code, publicKey: node.publicKey,
-      ...(node.previousPublicKey ? { previousPublicKey: node.previousPublicKey } : {}), approvedAt: new Date().toISOString(),
+      code: node.code,
+      name: node.name,
+      level: node.level as NodeApprovalBody['level'],
+      parent: this.config.code,
+      publicKey: node.publicKey,
+      ...(node.previousPublicKey ? { previousPublicKey: node.previousPublicKey } : {}),
+      approvedAt: new Date().toISOString(),
     };
     await this.outbox.appendLocal(manager, 'node.approval', approval);
   }
@@ -239,7 +287,10 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   }
 
   private choose(code: string, candidates: JoinCandidate[]): DomainRefusal {
-    return DomainRefusal.conflict(`${candidates.length} keys ask to join as ${code}; name the one to decide with publicKey: ${candidates
-      .map((c) => `${keyFingerprint(c.publicKey)} (${c.publicKey}, ${c.attempts} attempts, last ${new Date(c.lastSeen).toISOString()})`).join('; ')}`);
+    return DomainRefusal.conflict(
+      `${candidates.length} keys ask to join as ${code}; name the one to decide with publicKey: ${candidates
+        .map((c) => `${keyFingerprint(c.publicKey)} (${c.publicKey}, ${c.attempts} attempts, last ${new Date(c.lastSeen).toISOString()})`)
+        .join('; ')}`,
+    );
   }
 }

@@ -51,16 +51,39 @@ function iso(value: string | null): string | null {
 
 function knownView(n: KnownNode) {
   return {
-    code: n.code, name: n.name, level: n.level, parentCode: n.parentCode, via: n.via, publicKey: n.publicKey,
-    fingerprint: keyFingerprint(n.publicKey), previousPublicKey: n.previousPublicKey, status: n.status,
-    joinedAt: iso(n.joinedAt), decidedAt: iso(n.decidedAt), decidedBy: n.decidedBy, reason: n.reason,
+    code: n.code,
+    name: n.name,
+    level: n.level,
+    parentCode: n.parentCode,
+    via: n.via,
+    publicKey: n.publicKey,
+    fingerprint: keyFingerprint(n.publicKey),
+    previousPublicKey: n.previousPublicKey,
+    status: n.status,
+    joinedAt: iso(n.joinedAt),
+    decidedAt: iso(n.decidedAt),
+    decidedBy: n.decidedBy,
+    reason: n.reason,
   };
 }
 
 function candidateView(c: JoinCandidate) {
   return {
-    code: c.code, name: c.name, level: c.level, parentCode: null, via: c.code, publicKey: c.publicKey, fingerprint: keyFingerprint(c.publicKey),
-    previousPublicKey: null, status: c.status, joinedAt: iso(c.firstSeen), decidedAt: iso(c.decidedAt), decidedBy: c.decidedBy, reason: c.reason,
-    lastSeen: iso(c.lastSeen), attempts: c.attempts, source: c.subject,
+    code: c.code,
+    name: c.name,
+    level: c.level,
+    parentCode: null,
+    via: c.code,
+    publicKey: c.publicKey,
+    fingerprint: keyFingerprint(c.publicKey),
+    previousPublicKey: null,
+    status: c.status,
+    joinedAt: iso(c.firstSeen),
+    decidedAt: iso(c.decidedAt),
+    decidedBy: c.decidedBy,
+    reason: c.reason,
+    lastSeen: iso(c.lastSeen),
+    attempts: c.attempts,
+    source: c.subject,
   };
 }

@@ -78,9 +78,13 @@ export class NodeRegistryRepository {
   async approvedNodes(manager: EntityManager): Promise<TrustedNode[]> {
     const rows: { code: string; parent: string; name: string; publicKey: string; previousPublicKey: string | null }[] = await manager.query(
       `SELECT code, parent_code AS parent, name, public_key AS "publicKey", previous_public_key AS "previousPublicKey"
-       FROM known_node WHERE status = 'approved' ORDER BY code`);
+       FROM known_node WHERE status = 'approved' ORDER BY code`,
+    );
     return rows.map((r) => ({
-      code: r.code.trim(), parent: r.parent.trim(), name: r.name, publicKey: r.publicKey,
+      code: r.code.trim(),
+      parent: r.parent.trim(),
+      name: r.name,
+      publicKey: r.publicKey,
       ...(r.previousPublicKey ? { previousPublicKey: r.previousPublicKey } : {}),
     }));
   }
@@ -93,8 +97,13 @@ export class NodeRegistryRepository {
    * Admits `node` with `publicKey` (approved): a first admission, a re-approval, a replaced key or
    * a rotation (`previousPublicKey`). `via` is the direct child it is reached through.
    */
-  async admit(manager: EntityManager, node: { code: string; name: string; level: string; parent: string; publicKey: string; previousPublicKey?: string | null },
-    via: string, decidedBy: string, approval: { envelope: Envelope; seq: number } | null): Promise<void> {
+  async admit(
+    manager: EntityManager,
+    node: { code: string; name: string; level: string; parent: string; publicKey: string; previousPublicKey?: string | null },
+    via: string,
+    decidedBy: string,
+    approval: { envelope: Envelope; seq: number } | null,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO known_node (code, name, level, parent_code, public_key, previous_public_key, via, status, decided_at, decided_by, reason,
          approval_envelope, parent_decision_seq, rotated_at)
@@ -103,37 +112,62 @@ export class NodeRegistryRepository {
          public_key = EXCLUDED.public_key, previous_public_key = EXCLUDED.previous_public_key, via = EXCLUDED.via, status = 'approved',
          decided_at = now(), decided_by = EXCLUDED.decided_by, reason = NULL, approval_envelope = EXCLUDED.approval_envelope,
          parent_decision_seq = coalesce(EXCLUDED.parent_decision_seq, known_node.parent_decision_seq), rotated_at = EXCLUDED.rotated_at`,
-      [node.code, node.name, node.level, node.parent, node.publicKey, node.previousPublicKey ?? null, via, decidedBy,
-        approval ? JSON.stringify(approval.envelope) : null, approval?.seq ?? null]);
+      [
+        node.code,
+        node.name,
+        node.level,
+        node.parent,
+        node.publicKey,
+        node.previousPublicKey ?? null,
+        via,
+        decidedBy,
+        approval ? JSON.stringify(approval.envelope) : null,
+        approval?.seq ?? null,
+      ],
+    );
     await manager.query(`DELETE FROM revoked_key WHERE code = $1 AND public_key = $2`, [node.code, node.publicKey]);
   }
 
   /** Revokes `code`'s key `publicKey`: the node when that is its current key, and the key for good either way. */
-  async revoke(manager: EntityManager, code: string, publicKey: string, by: string, reason: string, decidedHere: boolean, parentSeq: number | null = null): Promise<void> {
+  async revoke(
+    manager: EntityManager,
+    code: string,
+    publicKey: string,
+    by: string,
+    reason: string,
+    decidedHere: boolean,
+    parentSeq: number | null = null,
+  ): Promise<void> {
     await manager.query(
       `UPDATE known_node SET status = 'revoked', decided_at = now(), decided_by = $3, reason = $4,
          parent_decision_seq = coalesce($5, parent_decision_seq) WHERE code = $1 AND public_key = $2`,
-      [code, publicKey, by, reason, parentSeq]);
+      [code, publicKey, by, reason, parentSeq],
+    );
     await manager.query(
       `INSERT INTO revoked_key (code, public_key, revoked_by, reason, decided_here, parent_decision_seq) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (code, public_key) DO UPDATE SET revoked_at = now(), revoked_by = $3, reason = $4,
          decided_here = revoked_key.decided_here OR EXCLUDED.decided_here,
          parent_decision_seq = coalesce(EXCLUDED.parent_decision_seq, revoked_key.parent_decision_seq)`,
-      [code, publicKey, by, reason, decidedHere, parentSeq]);
+      [code, publicKey, by, reason, decidedHere, parentSeq],
+    );
   }
 
   /** The highest record sequence of the parent's decisions about `code` applied here (0 when none). */
   async lastParentDecision(manager: EntityManager, code: string): Promise<number> {
     const [row] = await manager.query(
       `SELECT greatest((SELECT max(parent_decision_seq) FROM known_node WHERE code = $1),
-                       (SELECT max(parent_decision_seq) FROM revoked_key WHERE code = $1))::float8 AS seq`, [code]);
+                       (SELECT max(parent_decision_seq) FROM revoked_key WHERE code = $1))::float8 AS seq`,
+      [code],
+    );
     return Number(row?.seq ?? 0);
   }
 
   async revokedKey(manager: EntityManager, code: string, publicKey: string): Promise<RevokedKey | undefined> {
     const rows = await manager.query(
       `SELECT trim(code) AS code, public_key AS "publicKey", revoked_at AS "revokedAt", revoked_by AS "revokedBy", reason, decided_here AS "decidedHere"
-       FROM revoked_key WHERE code = $1 AND public_key = $2`, [code, publicKey]);
+       FROM revoked_key WHERE code = $1 AND public_key = $2`,
+      [code, publicKey],
+    );
     return rows[0];
   }
 
@@ -142,29 +176,38 @@ export class NodeRegistryRepository {
    * MAX_CANDIDATES_PER_CODE pending keys for one code, the one seen least recently is dropped.
    */
   async recordCandidate(manager: EntityManager, body: JoinBody, joinEnvelope: string, subject: string): Promise<JoinCandidate> {
-    const [candidate] = rowsOf(await manager.query(
-      `INSERT INTO join_candidate (code, public_key, name, level, join_envelope, subject) VALUES ($1, $2, $3, $4, $5, $6)
+    const [candidate] = rowsOf(
+      await manager.query(
+        `INSERT INTO join_candidate (code, public_key, name, level, join_envelope, subject) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (code, public_key) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, join_envelope = EXCLUDED.join_envelope,
          subject = EXCLUDED.subject, last_seen = now(), attempts = join_candidate.attempts + 1
        RETURNING ${CANDIDATE_COLUMNS}`,
-      [body.code, body.publicKey, body.name, body.level, joinEnvelope, subject]));
+        [body.code, body.publicKey, body.name, body.level, joinEnvelope, subject],
+      ),
+    );
     await manager.query(
       `DELETE FROM join_candidate WHERE code = $1 AND status = 'pending' AND public_key IN (
          SELECT public_key FROM join_candidate WHERE code = $1 AND status = 'pending' ORDER BY last_seen DESC OFFSET $2)`,
-      [body.code, MAX_CANDIDATES_PER_CODE]);
+      [body.code, MAX_CANDIDATES_PER_CODE],
+    );
     return candidate as JoinCandidate;
   }
 
   async candidates(manager: EntityManager, code?: string, status?: JoinCandidate['status']): Promise<JoinCandidate[]> {
     return manager.query(
       `SELECT ${CANDIDATE_COLUMNS} FROM join_candidate WHERE ($1::text IS NULL OR code = $1) AND ($2::text IS NULL OR status = $2)
-       ORDER BY code, last_seen DESC`, [code ?? null, status ?? null]);
+       ORDER BY code, last_seen DESC`,
+      [code ?? null, status ?? null],
+    );
   }
 
   async rejectCandidate(manager: EntityManager, code: string, publicKey: string, by: string, reason: string): Promise<void> {
-    await manager.query(
-      `UPDATE join_candidate SET status = 'rejected', decided_by = $3, decided_at = now(), reason = $4 WHERE code = $1 AND public_key = $2`,
-      [code, publicKey, by, reason]);
+    await manager.query(`UPDATE join_candidate SET status = 'rejected', decided_by = $3, decided_at = now(), reason = $4 WHERE code = $1 AND public_key = $2`, [
+      code,
+      publicKey,
+      by,
+      reason,
+    ]);
   }
 
   async removeCandidate(manager: EntityManager, code: string, publicKey: string): Promise<void> {

@@ -23,7 +23,8 @@ export class TrustListRepository {
          expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, sig = EXCLUDED.sig, received_at = now()
          WHERE (trust_list.issued_at, trust_list.version) < (EXCLUDED.issued_at, EXCLUDED.version)
        RETURNING version`,
-      [list.issuer, list.version, list.issuedAt, list.expiresAt, signed.payload, signed.sig]);
+      [list.issuer, list.version, list.issuedAt, list.expiresAt, signed.payload, signed.sig],
+    );
     return rows.length === 1;
   }
 

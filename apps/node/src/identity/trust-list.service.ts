@@ -3,7 +3,14 @@ import { DataSource } from 'typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import {
-  keyFingerprint, openTrustList, provinceOf, publicKeyFromBase64url, SignedTrustList, signTrustList, TrustList, trustListSuccessionProblem,
+  keyFingerprint,
+  openTrustList,
+  provinceOf,
+  publicKeyFromBase64url,
+  SignedTrustList,
+  signTrustList,
+  TrustList,
+  trustListSuccessionProblem,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -68,9 +75,11 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.logger.log(this.isProvince
-      ? `this province's key is the federation's trust anchor: TRUST_ANCHOR=${this.config.signingKey.publicKey} (fingerprint ${keyFingerprint(this.config.signingKey.publicKey)}); install it on every node`
-      : `trust anchor: province ${this.province}, key fingerprint ${keyFingerprint(this.anchor)}`);
+    this.logger.log(
+      this.isProvince
+        ? `this province's key is the federation's trust anchor: TRUST_ANCHOR=${this.config.signingKey.publicKey} (fingerprint ${keyFingerprint(this.config.signingKey.publicKey)}); install it on every node`
+        : `trust anchor: province ${this.province}, key fingerprint ${keyFingerprint(this.anchor)}`,
+    );
     const stored = await this.lists.stored(this.dataSource.manager);
     if (stored) {
       try {
@@ -88,17 +97,20 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       if (!this.running) return;
       // Children ask this node for its copy; any copy will do, since each carries the province's
       // signature. A county has no children (and NATS lets it answer nothing).
-      if (this.config.level !== 'county') this.subscriptions.push(nc.subscribe(names.trust(this.config.code), {
-        callback: (error, msg) => {
-          if (error) return;
-          const tooMany = this.requestLimits.refusal('trust-list', senderOfReply(msg.reply));
-          if (tooMany) return void msg.respond(JSON.stringify({ error: tooMany }));
-          void this.lists.stored(this.dataSource.manager).then(
-            (signed) => msg.respond(JSON.stringify(signed ?? { error: `${this.config.code} holds no trust list yet` })),
-            () => msg.respond(JSON.stringify({ error: 'the trust list could not be read' })),
-          );
-        },
-      }));
+      if (this.config.level !== 'county')
+        this.subscriptions.push(
+          nc.subscribe(names.trust(this.config.code), {
+            callback: (error, msg) => {
+              if (error) return;
+              const tooMany = this.requestLimits.refusal('trust-list', senderOfReply(msg.reply));
+              if (tooMany) return void msg.respond(JSON.stringify({ error: tooMany }));
+              void this.lists.stored(this.dataSource.manager).then(
+                (signed) => msg.respond(JSON.stringify(signed ?? { error: `${this.config.code} holds no trust list yet` })),
+                () => msg.respond(JSON.stringify({ error: 'the trust list could not be read' })),
+              );
+            },
+          }),
+        );
       if (this.config.parentCode) {
         this.subscriptions.push(nc.subscribe(names.trustUpdated(this.config.parentCode), { callback: () => this.wakeup.signal() }));
       }
@@ -133,7 +145,10 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   keyOf(code: string): TrustedKey {
     const state = this.state();
     if (state !== 'valid') {
-      return { kind: 'untrusted', reason: state === 'missing' ? 'this node holds no trust list yet' : `the trust list expired at ${this.current?.list.expiresAt}` };
+      return {
+        kind: 'untrusted',
+        reason: state === 'missing' ? 'this node holds no trust list yet' : `the trust list expired at ${this.current?.list.expiresAt}`,
+      };
     }
     const keys = this.current?.keys.get(code);
     if (keys) return { kind: 'trusted', keys };
@@ -153,8 +168,13 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     const list = this.current?.list;
     const left = list ? Date.parse(list.expiresAt) - Date.now() : null;
     return {
-      state: this.state(), issuer: this.province, version: list?.version ?? null, issuedAt: list?.issuedAt ?? null, expiresAt: list?.expiresAt ?? null,
-      expiresInSeconds: left === null ? null : Math.round(left / 1000), alarm: list ? this.nearExpiry(list) : true,
+      state: this.state(),
+      issuer: this.province,
+      version: list?.version ?? null,
+      issuedAt: list?.issuedAt ?? null,
+      expiresAt: list?.expiresAt ?? null,
+      expiresInSeconds: left === null ? null : Math.round(left / 1000),
+      alarm: list ? this.nearExpiry(list) : true,
       nodes: list?.nodes ?? [],
     };
   }
@@ -214,8 +234,11 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     const manager = this.dataSource.manager;
     const now = Date.now();
     const list: TrustList = {
-      v: 1, issuer: this.config.code, version: (await this.lists.storedVersion(manager)) + 1,
-      issuedAt: new Date(now).toISOString(), expiresAt: new Date(now + this.config.identity.trustListTtlSeconds * 1000).toISOString(),
+      v: 1,
+      issuer: this.config.code,
+      version: (await this.lists.storedVersion(manager)) + 1,
+      issuedAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + this.config.identity.trustListTtlSeconds * 1000).toISOString(),
       nodes: [
         { code: this.config.code, parent: null, name: this.config.name, publicKey: this.config.signingKey.publicKey },
         ...(await this.registry.approvedNodes(manager)),
@@ -244,7 +267,8 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     const problem = trustListSuccessionProblem(list, this.current?.list);
     if (problem) {
       // An older list (a replay, or a parent behind this node) is nothing to worry about; a list from the future is.
-      if (!this.current || Date.parse(list.issuedAt) > Date.parse(this.current.list.issuedAt)) this.logger.warn(`refused a trust list from ${parent}: ${problem}`);
+      if (!this.current || Date.parse(list.issuedAt) > Date.parse(this.current.list.issuedAt))
+        this.logger.warn(`refused a trust list from ${parent}: ${problem}`);
       return;
     }
     await this.lists.store(this.dataSource.manager, list, answer as SignedTrustList);
@@ -298,8 +322,10 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     const list = this.current?.list;
     if (!list || !this.nearExpiry(list) || Date.now() - this.alarmed < 60_000) return;
     this.alarmed = Date.now();
-    this.logger.warn(Date.parse(list.expiresAt) <= Date.now()
-      ? `trust list version ${list.version} EXPIRED at ${list.expiresAt}: records and returns signed by other nodes are refused until a newer list arrives`
-      : `trust list version ${list.version} expires at ${list.expiresAt} and no newer one has arrived`);
+    this.logger.warn(
+      Date.parse(list.expiresAt) <= Date.now()
+        ? `trust list version ${list.version} EXPIRED at ${list.expiresAt}: records and returns signed by other nodes are refused until a newer list arrives`
+        : `trust list version ${list.version} expires at ${list.expiresAt} and no newer one has arrived`,
+    );
   }
 }

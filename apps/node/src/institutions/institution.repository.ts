@@ -42,8 +42,10 @@ export class InstitutionRepository {
   /** Which of `ids` are active institutions registered under `origin`. */
   async activeLocalIds(manager: EntityManager, origin: string, ids: string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const rows: { id: string }[] = await manager.query(
-      `SELECT id FROM institution WHERE origin = $1 AND status = 'active' AND id = ANY($2::uuid[])`, [origin, ids]);
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM institution WHERE origin = $1 AND status = 'active' AND id = ANY($2::uuid[])`, [
+      origin,
+      ids,
+    ]);
     return new Set(rows.map((r) => r.id));
   }
 
@@ -52,7 +54,10 @@ export class InstitutionRepository {
     return rows.length > 0;
   }
 
-  async list(manager: EntityManager, filter: { origin?: string; afterSeq: number; limit: number }): Promise<{ items: InstitutionState[]; lastSeq: number | null }> {
+  async list(
+    manager: EntityManager,
+    filter: { origin?: string; afterSeq: number; limit: number },
+  ): Promise<{ items: InstitutionState[]; lastSeq: number | null }> {
     const rows = await manager.query(
       `SELECT ${COLUMNS}, row_seq FROM institution
        WHERE row_seq > $1 AND ($2::text IS NULL OR origin = $2)

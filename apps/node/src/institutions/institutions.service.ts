@@ -25,20 +25,29 @@ export class InstitutionsService {
   async register(dto: CreateInstitutionDto): Promise<InstitutionState> {
     const now = new Date().toISOString();
     const state: InstitutionState = {
-      id: randomUUID(), origin: this.config.code, name: dto.name.trim(), kind: dto.kind,
-      creditCode: dto.creditCode ?? null, status: 'active', version: 1, createdAt: now, updatedAt: now,
+      id: randomUUID(),
+      origin: this.config.code,
+      name: dto.name.trim(),
+      kind: dto.kind,
+      creditCode: dto.creditCode ?? null,
+      status: 'active',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
     };
-    await this.dataSource.transaction(async (manager) => {
-      if (state.creditCode && (await this.institutions.creditCodeTaken(manager, state.origin, state.creditCode))) {
-        throw this.creditCodeTaken(state.creditCode);
-      }
-      await this.institutions.insert(manager, state);
-      await this.outbox.appendLocal(manager, 'institution.upsert', state);
-    }).catch((error: unknown) => {
-      // A concurrent registration of the same code won between our check and our insert.
-      if (isUniqueViolation(error, 'institution_origin_credit_code')) throw this.creditCodeTaken(state.creditCode);
-      throw error;
-    });
+    await this.dataSource
+      .transaction(async (manager) => {
+        if (state.creditCode && (await this.institutions.creditCodeTaken(manager, state.origin, state.creditCode))) {
+          throw this.creditCodeTaken(state.creditCode);
+        }
+        await this.institutions.insert(manager, state);
+        await this.outbox.appendLocal(manager, 'institution.upsert', state);
+      })
+      .catch((error: unknown) => {
+        // A concurrent registration of the same code won between our check and our insert.
+        if (isUniqueViolation(error, 'institution_origin_credit_code')) throw this.creditCodeTaken(state.creditCode);
+        throw error;
+      });
     this.signal.notify();
     return state;
   }

@@ -9,8 +9,24 @@ import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
 
 /** What the public sees of an entry: no provider id, no sharing conditions, no internal fields. */
-export type OpenEntry = Pick<EntryState, 'id' | 'origin' | 'code' | 'type' | 'name' | 'summary' | 'category' | 'grade' | 'openType' |
-  'updateCycle' | 'format' | 'regionScope' | 'releaseDate' | 'version' | 'updatedAt'> & { dataItems: { name: string; type: string }[] };
+export type OpenEntry = Pick<
+  EntryState,
+  | 'id'
+  | 'origin'
+  | 'code'
+  | 'type'
+  | 'name'
+  | 'summary'
+  | 'category'
+  | 'grade'
+  | 'openType'
+  | 'updateCycle'
+  | 'format'
+  | 'regionScope'
+  | 'releaseDate'
+  | 'version'
+  | 'updatedAt'
+> & { dataItems: { name: string; type: string }[] };
 
 /**
  * The public's door (Article 10: open data leaves through the same channel): the active entries
@@ -19,13 +35,21 @@ export type OpenEntry = Pick<EntryState, 'id' | 'origin' | 'code' | 'type' | 'na
 @ApiTags('open data')
 @Controller('api/v1/open')
 export class OpenDataController {
-  constructor(private readonly dataSource: DataSource, private readonly entries: CatalogEntryRepository) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly entries: CatalogEntryRepository,
+  ) {}
 
   @Get('catalog')
   @Public()
   async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntry>> {
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      q: query.q, type: query.type, status: 'active', openToPublic: true, afterSeq: cursors.seq(query.cursor), limit: query.limit,
+      q: query.q,
+      type: query.type,
+      status: 'active',
+      openToPublic: true,
+      afterSeq: cursors.seq(query.cursor),
+      limit: query.limit,
     });
     return pageOf(items.map(openView), query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq));
   }
@@ -33,8 +57,21 @@ export class OpenDataController {
 
 function openView(e: EntryState): OpenEntry {
   return {
-    id: e.id, origin: e.origin, code: e.code, type: e.type, name: e.name, summary: e.summary, category: e.category, grade: e.grade,
-    openType: e.openType, updateCycle: e.updateCycle, format: e.format, regionScope: e.regionScope, releaseDate: e.releaseDate,
-    version: e.version, updatedAt: e.updatedAt, dataItems: e.dataItems.map(({ name, type }) => ({ name, type })),
+    id: e.id,
+    origin: e.origin,
+    code: e.code,
+    type: e.type,
+    name: e.name,
+    summary: e.summary,
+    category: e.category,
+    grade: e.grade,
+    openType: e.openType,
+    updateCycle: e.updateCycle,
+    format: e.format,
+    regionScope: e.regionScope,
+    releaseDate: e.releaseDate,
+    version: e.version,
+    updatedAt: e.updatedAt,
+    dataItems: e.dataItems.map(({ name, type }) => ({ name, type })),
   };
 }

@@ -40,10 +40,13 @@ export class OutboxRepository {
     const rows: { seq: string }[] = await manager.query(`SELECT nextval('record_seq') AS seq FROM generate_series(1, $1)`, [bodies.length]);
     const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
     const at = new Date().toISOString();
-    await this.appendForwardMany(manager, bodies.map((body, i) => {
-      const record = { v: 1, kind, origin: this.config.code, seq: seqs[i], at, body } as ReplicationRecord;
-      return { origin: this.config.code, kind, envelope: sealRecord(record, this.config.signingKey) };
-    }));
+    await this.appendForwardMany(
+      manager,
+      bodies.map((body, i) => {
+        const record = { v: 1, kind, origin: this.config.code, seq: seqs[i], at, body } as ReplicationRecord;
+        return { origin: this.config.code, kind, envelope: sealRecord(record, this.config.signingKey) };
+      }),
+    );
   }
 
   /** Queues a descendant's record, exactly as its origin signed it, for this node's parent. */
@@ -60,8 +63,10 @@ export class OutboxRepository {
     for (let start = 0; start < records.length; start += FORWARD_ROWS_PER_STATEMENT) {
       const chunk = records.slice(start, start + FORWARD_ROWS_PER_STATEMENT);
       const values = chunk.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ');
-      await manager.query(`INSERT INTO outbox (origin, kind, payload, sig) VALUES ${values}`,
-        chunk.flatMap((r) => [r.origin, r.kind, r.envelope.payload, r.envelope.sig]));
+      await manager.query(
+        `INSERT INTO outbox (origin, kind, payload, sig) VALUES ${values}`,
+        chunk.flatMap((r) => [r.origin, r.kind, r.envelope.payload, r.envelope.sig]),
+      );
     }
   }
 

@@ -5,9 +5,15 @@ import type { ExchangeRecord } from '../audit/exchange-audit.service';
 type Chunk = { rows: number; after: number; through: number };
 
 /** At the holder, inside the transaction that stores it: a return request received and how it was decided (Article 10). */
-export function returnRequestReceived(requester: string, request: { id: string; entryId: string; scope: string; state: string; reason?: string | null }): ExchangeRecord {
+export function returnRequestReceived(
+  requester: string,
+  request: { id: string; entryId: string; scope: string; state: string; reason?: string | null },
+): ExchangeRecord {
   return {
-    actor: `node:${requester}`, action: 'return.request', target: request.id, outcome: request.state,
+    actor: `node:${requester}`,
+    action: 'return.request',
+    target: request.id,
+    outcome: request.state,
     details: { entryId: request.entryId, scope: request.scope, ...(request.reason ? { reason: request.reason } : {}) },
   };
 }
@@ -18,13 +24,25 @@ export function returnRequestReceived(requester: string, request: { id: string; 
  */
 export function returnChunkServed(requester: string, requestId: string, chunk: Chunk): ExchangeRecord | undefined {
   if (chunk.rows === 0) return undefined;
-  return { actor: `node:${requester}`, action: 'return.chunk.served', target: requestId, outcome: 'sent', details: { rows: chunk.rows, after: chunk.after, through: chunk.through } };
+  return {
+    actor: `node:${requester}`,
+    action: 'return.chunk.served',
+    target: requestId,
+    outcome: 'sent',
+    details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
+  };
 }
 
 /** At the receiver, right after the transaction that applied them: rows received from the holder. */
 export function returnChunkReceived(holder: string, requestId: string, chunk: Chunk): ExchangeRecord | undefined {
   if (chunk.rows === 0) return undefined;
-  return { actor: `node:${holder}`, action: 'return.chunk.received', target: requestId, outcome: 'applied', details: { rows: chunk.rows, after: chunk.after, through: chunk.through } };
+  return {
+    actor: `node:${holder}`,
+    action: 'return.chunk.received',
+    target: requestId,
+    outcome: 'applied',
+    details: { rows: chunk.rows, after: chunk.after, through: chunk.through },
+  };
 }
 
 /** At the requester: the holder's decision on a request, recorded when the mirrored state changes. */
@@ -41,7 +59,11 @@ export function returnRefused(here: string, from: string | undefined, kind: stri
   if (status >= 500) return undefined;
   const sender = from ?? 'unknown';
   return {
-    actor: `node:${sender}`, action: 'return.refused', target: here, outcome: String(status), details: { kind: kind ?? null, message },
+    actor: `node:${sender}`,
+    action: 'return.refused',
+    target: here,
+    outcome: String(status),
+    details: { kind: kind ?? null, message },
     unlessRepeated: { key: sender, value: `${kind}:${status}:${message}` },
   };
 }

@@ -59,7 +59,10 @@ function seqOfLastLine(text: Buffer): number {
 
 /** A verified chunk whose rows cannot be applied; `permanent` when retrying cannot help (rows outside the jurisdiction). */
 export class ChunkRefused extends Error {
-  constructor(message: string, readonly permanent: boolean) {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
     super(message);
   }
 }

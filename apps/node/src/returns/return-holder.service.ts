@@ -4,9 +4,24 @@ import type { PoolClient } from 'pg';
 import { headers as natsHeaders, Msg, Subscription } from '@nats-io/transport-node';
 import { isDivisionCode, isStrictlyBelow, levelOf } from '@tdx/divisions';
 import {
-  EntryState, newReturnNonce, openReturnMessage, RETURN_MAX_AGE_MS, RETURN_SIG_HEADER, ReturnChunk,
-  ReturnHistoryEvent, ReturnMessage, ReturnMessageError, ReturnPlan, ReturnPlanAsk, ReturnPull, returnJurisdiction,
-  ReturnRequestState, sealReturnMessage, senderOfSubject, sha256Hex, verifyReturnMessage,
+  EntryState,
+  newReturnNonce,
+  openReturnMessage,
+  RETURN_MAX_AGE_MS,
+  RETURN_SIG_HEADER,
+  ReturnChunk,
+  ReturnHistoryEvent,
+  ReturnMessage,
+  ReturnMessageError,
+  ReturnPlan,
+  ReturnPlanAsk,
+  ReturnPull,
+  returnJurisdiction,
+  ReturnRequestState,
+  sealReturnMessage,
+  senderOfSubject,
+  sha256Hex,
+  verifyReturnMessage,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
@@ -166,11 +181,19 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  private reply<K extends ReturnMessage['kind']>(msg: Msg, to: string, re: string | undefined, kind: K,
-    body: Extract<ReturnMessage, { kind: K }>['body'], attachment?: Buffer): void {
+  private reply<K extends ReturnMessage['kind']>(
+    msg: Msg,
+    to: string,
+    re: string | undefined,
+    kind: K,
+    body: Extract<ReturnMessage, { kind: K }>['body'],
+    attachment?: Buffer,
+  ): void {
     const { data, sig } = sealReturnMessage(
       { v: 1, kind, from: this.config.code, to, at: new Date().toISOString(), nonce: newReturnNonce(), re, body } as ReturnMessage,
-      this.config.signingKey, attachment);
+      this.config.signingKey,
+      attachment,
+    );
     const h = natsHeaders();
     h.set(RETURN_SIG_HEADER, sig);
     msg.respond(data, { headers: h });
@@ -179,8 +202,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
   /** Decides a new request by the entry's share type (Article 10); idempotent by request id. */
   private async receiveRequest(requester: string, body: Extract<ReturnMessage, { kind: 'return.request' }>['body']): Promise<ReturnRequestState> {
     if (body.scope === 'subtree' && levelOf(requester) !== 'city') {
-      throw DomainRefusal.refused([{ rule: 'subtree-only-from-city', article: 'Article 9',
-        message: 'only a city may ask for the return of its whole subtree' }]);
+      throw DomainRefusal.refused([
+        { rule: 'subtree-only-from-city', article: 'Article 9', message: 'only a city may ask for the return of its whole subtree' },
+      ]);
     }
     return this.dataSource.transaction(async (manager) => {
       const existing = await this.requests.findRequest(manager, body.id);
@@ -204,9 +228,18 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         history.push({ at: now, state, by: this.config.code, note: 'unconditional sharing: granted at once' });
       }
       const request: ReturnRequestState = {
-        id: body.id, entryId: entry.id, holder: this.config.code, requester, scope: body.scope, purpose: body.purpose, state, reason,
-        history, entry: { name: entry.name, grade: entry.grade, shareType: entry.shareType, updateCycle: entry.updateCycle, dataItems: entry.dataItems },
-        createdAt: now, updatedAt: now,
+        id: body.id,
+        entryId: entry.id,
+        holder: this.config.code,
+        requester,
+        scope: body.scope,
+        purpose: body.purpose,
+        state,
+        reason,
+        history,
+        entry: { name: entry.name, grade: entry.grade, shareType: entry.shareType, updateCycle: entry.updateCycle, dataItems: entry.dataItems },
+        createdAt: now,
+        updatedAt: now,
       };
       await this.requests.insertRequest(manager, 'incoming', request);
       this.logger.log(`return request ${request.id} from ${requester} for entry ${entry.id} (${body.scope}): ${state}`);
@@ -245,7 +278,12 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
       return {
-        requestId: request.id, after: p.after, head, tombstonesAfter, total, bounds,
+        requestId: request.id,
+        after: p.after,
+        head,
+        tombstonesAfter,
+        total,
+        bounds,
       };
     });
   }
@@ -261,7 +299,14 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     const budget = await this.payloadBudget(MAX_SHARE);
     const manager = this.dataSource.manager;
     const entry = await this.heldDataEntry(manager, request.entryId, true);
-    const source = { entryId: entry.id, jurisdiction, after: p.after, upto: p.upto, tombstonesAfter: p.tombstonesAfter, mask: maskPlan(entry.grade, entry.dataItems) };
+    const source = {
+      entryId: entry.id,
+      jurisdiction,
+      after: p.after,
+      upto: p.upto,
+      tombstonesAfter: p.tombstonesAfter,
+      mask: maskPlan(entry.grade, entry.dataItems),
+    };
     const built = await readChunk((ordered, limit) => this.readRange({ ...source, ordered, limit }), budget, CHUNK_ROWS);
     const through = built.cut && built.lastSeq !== null ? built.lastSeq : p.upto;
     // What crossed the boundary: the request's counters and the audit record, in one commit.
@@ -271,7 +316,12 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     });
     if (built.rows > 0) this.logger.debug(`return ${request.id}: sent ${built.rows} rows to ${requester} up to change ${through}`);
     const chunk: ReturnChunk = {
-      requestId: request.id, after: p.after, upto: p.upto, through, rows: built.rows, sha256: sha256Hex(built.text),
+      requestId: request.id,
+      after: p.after,
+      upto: p.upto,
+      through,
+      rows: built.rows,
+      sha256: sha256Hex(built.text),
     };
     return { chunk, attachment: built.text };
   }
@@ -306,8 +356,10 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       throw DomainRefusal.notFound(`entry ${id} is not held at ${this.config.code}`, { permanent });
     }
     if (entry.type !== 'data') {
-      throw DomainRefusal.refused([{ rule: 'not-a-data-resource', article: 'Article 9',
-        message: `entry ${id} is a ${entry.type} resource; only data resources are returned` }], { permanent });
+      throw DomainRefusal.refused(
+        [{ rule: 'not-a-data-resource', article: 'Article 9', message: `entry ${id} is a ${entry.type} resource; only data resources are returned` }],
+        { permanent },
+      );
     }
     if (entry.status !== 'active') {
       throw DomainRefusal.refused([{ rule: 'entry-retired', article: 'Article 11', message: `entry ${id} is retired` }], { permanent });

@@ -35,10 +35,12 @@ export class ReturnJobRepository {
     await manager.query(
       `INSERT INTO return_job (id, request_id, kind, state, after_seq, tombstones_after) VALUES ($1, $2, $3, 'queued', $4, $5)
        ON CONFLICT (request_id) WHERE state IN ('queued', 'running') DO NOTHING`,
-      [id, requestId, kind, afterSeq, tombstonesAfter]);
+      [id, requestId, kind, afterSeq, tombstonesAfter],
+    );
     const rows = await manager.query(
       `SELECT ${JOB_COLUMNS} FROM return_job WHERE request_id = $1 AND (id = $2 OR state IN ('queued', 'running')) ORDER BY row_seq DESC LIMIT 1`,
-      [requestId, id]);
+      [requestId, id],
+    );
     return toJob(rows[0]);
   }
 
@@ -48,9 +50,10 @@ export class ReturnJobRepository {
   }
 
   async listJobs(manager: EntityManager, requestId: string | undefined, limit: number): Promise<JobRow[]> {
-    const rows = await manager.query(
-      `SELECT ${JOB_COLUMNS} FROM return_job WHERE ($1::uuid IS NULL OR request_id = $1) ORDER BY row_seq DESC LIMIT $2`,
-      [requestId ?? null, limit]);
+    const rows = await manager.query(`SELECT ${JOB_COLUMNS} FROM return_job WHERE ($1::uuid IS NULL OR request_id = $1) ORDER BY row_seq DESC LIMIT $2`, [
+      requestId ?? null,
+      limit,
+    ]);
     return rows.map(toJob);
   }
 
@@ -60,7 +63,9 @@ export class ReturnJobRepository {
   }
 
   async startJob(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE return_job SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND state IN ('queued', 'running')`, [id]);
+    await manager.query(`UPDATE return_job SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND state IN ('queued', 'running')`, [
+      id,
+    ]);
   }
 
   /**
@@ -68,9 +73,11 @@ export class ReturnJobRepository {
    * the rest of the job), and the rows still to come make the total shown to the operator.
    */
   async recordPlan(manager: EntityManager, id: string, tombstonesAfter: number, remaining: number): Promise<void> {
-    await manager.query(
-      `UPDATE return_job SET tombstones_after = coalesce(tombstones_after, $2), rows_total = rows_done + $3::bigint WHERE id = $1`,
-      [id, tombstonesAfter, remaining]);
+    await manager.query(`UPDATE return_job SET tombstones_after = coalesce(tombstones_after, $2), rows_total = rows_done + $3::bigint WHERE id = $1`, [
+      id,
+      tombstonesAfter,
+      remaining,
+    ]);
   }
 
   /** Moves the cursor over changes that hold nothing for the job (every range before it written). */
@@ -80,9 +87,13 @@ export class ReturnJobRepository {
 
   /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
   async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
-    const rows = rowsOf(await manager.query(
-      `UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
-      [id, state, error?.slice(0, 1000) ?? null]));
+    const rows = rowsOf(
+      await manager.query(`UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`, [
+        id,
+        state,
+        error?.slice(0, 1000) ?? null,
+      ]),
+    );
     const job = toJob(rows[0]);
     if (state === 'done') {
       await manager.query(`UPDATE return_request SET applied_seq = GREATEST(applied_seq, $2) WHERE id = $1`, [job.requestId, job.afterSeq]);
@@ -98,9 +109,19 @@ export class ReturnJobRepository {
 function toJob(r: Record<string, unknown>): JobRow {
   const date = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
   return {
-    id: String(r.id), requestId: String(r.requestId), kind: r.kind as JobKind, state: r.state as JobState, afterSeq: Number(r.afterSeq),
-    tombstonesAfter: r.tombstonesAfter === null ? null : Number(r.tombstonesAfter), rowsDone: Number(r.rowsDone),
-    rowsTotal: r.rowsTotal === null ? null : Number(r.rowsTotal), upserts: Number(r.upserts), deletes: Number(r.deletes),
-    lastError: (r.lastError as string | null) ?? null, createdAt: date(r.createdAt) as string, startedAt: date(r.startedAt), finishedAt: date(r.finishedAt),
+    id: String(r.id),
+    requestId: String(r.requestId),
+    kind: r.kind as JobKind,
+    state: r.state as JobState,
+    afterSeq: Number(r.afterSeq),
+    tombstonesAfter: r.tombstonesAfter === null ? null : Number(r.tombstonesAfter),
+    rowsDone: Number(r.rowsDone),
+    rowsTotal: r.rowsTotal === null ? null : Number(r.rowsTotal),
+    upserts: Number(r.upserts),
+    deletes: Number(r.deletes),
+    lastError: (r.lastError as string | null) ?? null,
+    createdAt: date(r.createdAt) as string,
+    startedAt: date(r.startedAt),
+    finishedAt: date(r.finishedAt),
   };
 }

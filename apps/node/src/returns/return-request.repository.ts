@@ -23,18 +23,35 @@ export class ReturnRequestRepository {
     const rows = await manager.query(
       `INSERT INTO return_request (id, direction, entry_id, holder, requester, scope, purpose, state, reason, history, entry, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id`,
-      [s.id, direction, s.entryId, s.holder, s.requester, s.scope, s.purpose, s.state, s.reason, JSON.stringify(s.history),
-        JSON.stringify(s.entry), s.createdAt, s.updatedAt]);
+      [
+        s.id,
+        direction,
+        s.entryId,
+        s.holder,
+        s.requester,
+        s.scope,
+        s.purpose,
+        s.state,
+        s.reason,
+        JSON.stringify(s.history),
+        JSON.stringify(s.entry),
+        s.createdAt,
+        s.updatedAt,
+      ],
+    );
     return rows.length === 1;
   }
 
   /** At the requester: takes over the holder's view of the request. Returns the state held before. */
   async mirror(manager: EntityManager, s: ReturnRequestState): Promise<ReturnState | undefined> {
-    const rows: { before: ReturnState }[] = rowsOf(await manager.query(
-      `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
+    const rows: { before: ReturnState }[] = rowsOf(
+      await manager.query(
+        `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
        FROM (SELECT id, state AS before FROM return_request WHERE id = $1 AND direction = 'outgoing' FOR UPDATE) old
        WHERE r.id = old.id RETURNING old.before`,
-      [s.id, s.state, s.reason, JSON.stringify(s.history), JSON.stringify(s.entry), s.updatedAt]));
+        [s.id, s.state, s.reason, JSON.stringify(s.history), JSON.stringify(s.entry), s.updatedAt],
+      ),
+    );
     return rows[0]?.before;
   }
 
@@ -48,15 +65,20 @@ export class ReturnRequestRepository {
       `SELECT ${REQUEST_COLUMNS} FROM return_request
        WHERE row_seq > $1 AND ($2::text IS NULL OR direction = $2) AND ($3::text IS NULL OR state = $3)
        ORDER BY row_seq LIMIT $4`,
-      [f.afterSeq, f.direction ?? null, f.state ?? null, f.limit]);
+      [f.afterSeq, f.direction ?? null, f.state ?? null, f.limit],
+    );
     return rows.map(toRequest);
   }
 
   /** At the holder: a decision, appended to the history. */
   async decide(manager: EntityManager, id: string, state: ReturnState, reason: string | null, event: ReturnHistoryEvent): Promise<void> {
-    await manager.query(
-      `UPDATE return_request SET state = $2, reason = $3, history = history || $4::jsonb, updated_at = $5 WHERE id = $1`,
-      [id, state, reason, JSON.stringify([event]), event.at]);
+    await manager.query(`UPDATE return_request SET state = $2, reason = $3, history = history || $4::jsonb, updated_at = $5 WHERE id = $1`, [
+      id,
+      state,
+      reason,
+      JSON.stringify([event]),
+      event.at,
+    ]);
   }
 
   async appendLocalEvent(manager: EntityManager, id: string, event: ReturnHistoryEvent): Promise<void> {
@@ -78,7 +100,8 @@ export class ReturnRequestRepository {
            ELSE history END,
          updated_at = CASE WHEN $4::boolean AND pass_rows + $2::bigint > 0 THEN now() ELSE updated_at END
        WHERE id = $1`,
-      [id, rows, lastSeq, passEnded, by]);
+      [id, rows, lastSeq, passEnded, by],
+    );
   }
 
   async pendingOutgoing(manager: EntityManager): Promise<{ id: string; holder: string }[]> {
@@ -93,10 +116,13 @@ export class ReturnRequestRepository {
               EXISTS (SELECT 1 FROM return_job j WHERE j.request_id = r.id AND j.kind = 'full' AND j.state = 'done') AS "fullDone"
        FROM return_request r
        WHERE r.direction = 'outgoing' AND r.state = 'granted'
-         AND NOT EXISTS (SELECT 1 FROM return_job j WHERE j.request_id = r.id AND j.state IN ('queued', 'running'))`);
+         AND NOT EXISTS (SELECT 1 FROM return_job j WHERE j.request_id = r.id AND j.state IN ('queued', 'running'))`,
+    );
     return rows.map((r: Record<string, unknown>) => ({
-      id: String(r.id), updateCycle: String(r.updateCycle),
-      lastFinishedAt: r.lastFinishedAt ? new Date(r.lastFinishedAt as string).toISOString() : null, fullDone: Boolean(r.fullDone),
+      id: String(r.id),
+      updateCycle: String(r.updateCycle),
+      lastFinishedAt: r.lastFinishedAt ? new Date(r.lastFinishedAt as string).toISOString() : null,
+      fullDone: Boolean(r.fullDone),
     }));
   }
 }
@@ -105,18 +131,40 @@ export class ReturnRequestRepository {
 export function requestView(r: RequestRow): ReturnRequestView {
   const history = [...r.history, ...r.localEvents].sort((a, b) => a.at.localeCompare(b.at));
   return {
-    id: r.id, direction: r.direction, entryId: r.entryId, holder: r.holder, requester: r.requester, scope: r.scope, purpose: r.purpose,
-    state: r.state, reason: r.reason, history, entry: r.entry, createdAt: r.createdAt, updatedAt: r.updatedAt,
+    id: r.id,
+    direction: r.direction,
+    entryId: r.entryId,
+    holder: r.holder,
+    requester: r.requester,
+    scope: r.scope,
+    purpose: r.purpose,
+    state: r.state,
+    reason: r.reason,
+    history,
+    entry: r.entry,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
 function toRequest(r: Record<string, unknown>): RequestRow {
   return {
-    id: String(r.id), direction: r.direction as Direction, entryId: String(r.entryId), holder: String(r.holder).trim(),
-    requester: String(r.requester).trim(), scope: r.scope as ReturnScope, purpose: String(r.purpose), state: r.state as ReturnState,
-    reason: (r.reason as string | null) ?? null, history: r.history as ReturnHistoryEvent[], localEvents: r.localEvents as ReturnHistoryEvent[],
-    entry: r.entry as ReturnEntrySummary, appliedSeq: Number(r.appliedSeq), rowsSent: Number(r.rowsSent),
-    createdAt: new Date(r.createdAt as string).toISOString(), updatedAt: new Date(r.updatedAt as string).toISOString(), rowSeq: Number(r.rowSeq),
+    id: String(r.id),
+    direction: r.direction as Direction,
+    entryId: String(r.entryId),
+    holder: String(r.holder).trim(),
+    requester: String(r.requester).trim(),
+    scope: r.scope as ReturnScope,
+    purpose: String(r.purpose),
+    state: r.state as ReturnState,
+    reason: (r.reason as string | null) ?? null,
+    history: r.history as ReturnHistoryEvent[],
+    localEvents: r.localEvents as ReturnHistoryEvent[],
+    entry: r.entry as ReturnEntrySummary,
+    appliedSeq: Number(r.appliedSeq),
+    rowsSent: Number(r.rowsSent),
+    createdAt: new Date(r.createdAt as string).toISOString(),
+    updatedAt: new Date(r.updatedAt as string).toISOString(),
+    rowSeq: Number(r.rowSeq),
   };
 }
-

@@ -45,7 +45,6 @@ export const RESYNC_INTERVAL_MS: Record<UpdateCycle, number | null> = {
 /** The holder refused in a way retrying cannot change (grant gone, entry retired): the job fails. */
 export class PermanentRefusal extends Error {}
 
-
 /**
  * The receiving side: learns the holder's decisions, runs transfer jobs (pulling signed chunks,
  * verifying and applying each in one transaction with the job's cursor), and schedules re-syncs.
@@ -218,8 +217,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       // The next pass is planned once this one's last range has arrived, while its rows are still
       // being written: that round trip no longer waits for the writes.
       let nextPlan: Promise<ReturnPlan> | undefined;
-      await this.pullRanges(job, request, after, plan.bounds, tombstonesAfter,
-        () => (nextPlan = settledLater(this.plan(request, last, tombstonesAfter))));
+      await this.pullRanges(job, request, after, plan.bounds, tombstonesAfter, () => (nextPlan = settledLater(this.plan(request, last, tombstonesAfter))));
       if (!this.running) return;
       after = last;
       plan = await (nextPlan ?? planFromCursor());
@@ -232,7 +230,9 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       const finished = await this.jobs.finishJob(manager, job.id, 'done', null);
       if (finished.kind === 'full' || finished.upserts + finished.deletes > 0) {
         await this.requests.appendLocalEvent(manager, request.id, {
-          at: new Date().toISOString(), state: 'transfer', by: this.config.code,
+          at: new Date().toISOString(),
+          state: 'transfer',
+          by: this.config.code,
           note: `${finished.kind} transfer done: received ${finished.rowsDone} rows (${finished.upserts} written, ${finished.deletes} deleted) up to change ${after}`,
         });
       }
@@ -248,8 +248,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
    * `allPulled` once the last range has arrived. Returns once every range has been written, or with
    * the first failure once nothing is in flight any more.
    */
-  private async pullRanges(job: JobRow, request: RequestRow, after: number, bounds: number[], tombstonesAfter: number,
-    allPulled: () => void): Promise<void> {
+  private async pullRanges(job: JobRow, request: RequestRow, after: number, bounds: number[], tombstonesAfter: number, allPulled: () => void): Promise<void> {
     const pulls: Promise<PulledChunk[]>[] = [];
     const writes: Promise<void>[] = [];
     let next = 0;
@@ -281,8 +280,9 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private async apply(job: JobRow, request: RequestRow, chunk: PulledChunk): Promise<void> {
     try {
       // The chunk's audit record commits with its rows.
-      await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk,
-        (manager) => this.audit.record(returnChunkReceived(request.holder, request.id, chunk), manager));
+      await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk, (manager) =>
+        this.audit.record(returnChunkReceived(request.holder, request.id, chunk), manager),
+      );
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);
@@ -314,7 +314,12 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
 
   /** One chunk, its signature verified (by the wire) and its checksum checked; its rows are checked as they are applied. */
   private async pull(request: RequestRow, after: number, upto: number, tombstonesAfter: number): Promise<PulledChunk> {
-    const { message, attachment } = await this.wire.ask(request.holder, 'return.pull', { requestId: request.id, after, upto, tombstonesAfter }, PULL_TIMEOUT_MS);
+    const { message, attachment } = await this.wire.ask(
+      request.holder,
+      'return.pull',
+      { requestId: request.id, after, upto, tombstonesAfter },
+      PULL_TIMEOUT_MS,
+    );
     this.refusedBy(request, message);
     if (message.kind !== 'return.chunk' || attachment === undefined) throw new WireError('the answer to a pull is not a chunk');
     const chunk: ReturnChunk = message.body;

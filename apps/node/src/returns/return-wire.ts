@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { headers as natsHeaders, Msg } from '@nats-io/transport-node';
 import {
-  newReturnNonce, openReturnMessage, RETURN_SIG_HEADER, ReturnMessage, ReturnMessageError, sealReturnMessage, verifyReturnMessage,
+  newReturnNonce,
+  openReturnMessage,
+  RETURN_SIG_HEADER,
+  ReturnMessage,
+  ReturnMessageError,
+  sealReturnMessage,
+  verifyReturnMessage,
 } from '@tdx/contracts';
 import type { KeyObject } from 'node:crypto';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
@@ -33,7 +39,9 @@ export class ReturnWire {
     const { nc, names } = await this.nats.ready();
     const nonce = newReturnNonce();
     const { data, sig } = sealReturnMessage(
-      { v: 1, kind, from: this.config.code, to: holder, at: new Date().toISOString(), nonce, body } as ReturnMessage, this.config.signingKey);
+      { v: 1, kind, from: this.config.code, to: holder, at: new Date().toISOString(), nonce, body } as ReturnMessage,
+      this.config.signingKey,
+    );
     const h = natsHeaders();
     h.set(RETURN_SIG_HEADER, sig);
     let reply: Msg;

@@ -9,7 +9,8 @@ export class ReturnedRowRepository {
       `SELECT row_key AS "rowKey", region_code AS "regionCode", data, source_seq AS "sourceSeq" FROM returned_row
        WHERE request_id = $1 AND ($2::text IS NULL OR region_code LIKE $2 || '%') AND ($3::text IS NULL OR row_key > $3)
        ORDER BY row_key LIMIT $4`,
-      [requestId, region ?? null, afterKey ?? null, limit]);
+      [requestId, region ?? null, afterKey ?? null, limit],
+    );
     return rows.map((r) => ({ ...r, sourceSeq: Number(r.sourceSeq) }));
   }
 }

@@ -42,8 +42,12 @@ export class ReturnedRowsWriter {
   }
 
   /** `lastly`: more writes of the same transaction, after the rows and the range (the audit record of the chunk). */
-  async apply(job: { id: string; requestId: string; kind: 'full' | 'incremental' }, jurisdiction: Jurisdiction, chunk: ChunkToApply,
-    lastly?: (manager: EntityManager) => Promise<void>): Promise<{ upserts: number; deletes: number }> {
+  async apply(
+    job: { id: string; requestId: string; kind: 'full' | 'incremental' },
+    jurisdiction: Jurisdiction,
+    chunk: ChunkToApply,
+    lastly?: (manager: EntityManager) => Promise<void>,
+  ): Promise<{ upserts: number; deletes: number }> {
     const { deletions } = checkChunk(chunk.attachment, { ...chunk, jurisdiction });
     const runner = this.dataSource.createQueryRunner();
     const client = (await runner.connect()) as PoolClient;
@@ -53,15 +57,22 @@ export class ReturnedRowsWriter {
       // pull that chunk again: there is nothing to gain from waiting for the WAL flush. The request
       // is the default of returned_row.request_id for a COPY straight in (migration ReturnedRowRequestDefault).
       await runner.query(`SELECT set_config('synchronous_commit', 'off', true), set_config('tdx.returned_row_request', $1, true)`, [job.requestId]);
-      const counts = chunk.rows === 0 ? { upserts: 0, deletes: 0 }
-        : (job.kind === 'full' && deletions === 0 && await this.copyStraightIn(runner, client, chunk))
-          || await this.stageAndMerge(runner, client, job.requestId, chunk, deletions);
+      const counts =
+        chunk.rows === 0
+          ? { upserts: 0, deletes: 0 }
+          : (job.kind === 'full' && deletions === 0 && (await this.copyStraightIn(runner, client, chunk))) ||
+            (await this.stageAndMerge(runner, client, job.requestId, chunk, deletions));
       // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
       const [current] = await runner.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
       if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
-      await runner.query(
-        `INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [job.id, chunk.after, chunk.through, chunk.rows, counts.upserts, counts.deletes]);
+      await runner.query(`INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        job.id,
+        chunk.after,
+        chunk.through,
+        chunk.rows,
+        counts.upserts,
+        counts.deletes,
+      ]);
       await runner.query(
         `WITH RECURSIVE chain AS (
            SELECT r.after_seq, r.through_seq FROM return_job_range r WHERE r.job_id = $1 AND r.after_seq = $2
@@ -75,7 +86,8 @@ export class ReturnedRowsWriter {
            deletes = j.deletes + f.deletes, state = 'running', last_error = NULL
          FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
          WHERE j.id = $1 AND f.through IS NOT NULL`,
-        [job.id, Number(current.after_seq)]);
+        [job.id, Number(current.after_seq)],
+      );
       await lastly?.(runner.manager);
       await runner.commitTransaction();
       return counts;
@@ -103,7 +115,13 @@ export class ReturnedRowsWriter {
     }
   }
 
-  private async stageAndMerge(runner: QueryRunner, client: PoolClient, requestId: string, chunk: ChunkToApply, deletions: number): Promise<{ upserts: number; deletes: number }> {
+  private async stageAndMerge(
+    runner: QueryRunner,
+    client: PoolClient,
+    requestId: string,
+    chunk: ChunkToApply,
+    deletions: number,
+  ): Promise<{ upserts: number; deletes: number }> {
     // Temporary, so never WAL-logged; emptied at every commit or rollback.
     await runner.query(`CREATE TEMP TABLE IF NOT EXISTS return_stage
       (row_key text NOT NULL, region_code text NOT NULL, source_seq bigint NOT NULL, data jsonb) ON COMMIT DELETE ROWS`);
@@ -125,7 +143,8 @@ export class ReturnedRowsWriter {
          RETURNING 1
        )
        SELECT (SELECT count(*) FROM up)::int AS upserts, (SELECT count(*) FROM del)::int AS deletes`,
-      [requestId, deletions > 0]) as Promise<{ upserts: number; deletes: number }[]>;
+      [requestId, deletions > 0],
+    ) as Promise<{ upserts: number; deletes: number }[]>;
     try {
       return (await merged)[0];
     } catch (error) {

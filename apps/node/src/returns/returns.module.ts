@@ -17,6 +17,15 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
 @Module({
   imports: [IdentityModule, CatalogModule, DatasetsModule, AuditModule],
   controllers: [ReturnsController],
-  providers: [ReturnRequestRepository, ReturnJobRepository, ReturnedRowRepository, ReturnWire, ReturnHolderService, ReturnTransferService, ReturnedRowsWriter, ReturnsService],
+  providers: [
+    ReturnRequestRepository,
+    ReturnJobRepository,
+    ReturnedRowRepository,
+    ReturnWire,
+    ReturnHolderService,
+    ReturnTransferService,
+    ReturnedRowsWriter,
+    ReturnsService,
+  ],
 })
 export class ReturnsModule {}

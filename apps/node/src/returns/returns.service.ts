@@ -34,16 +34,23 @@ export class ReturnsService {
   /** At the requester: asks the holder, which decides at once by share type; both ends then hold the request. */
   async request(dto: CreateReturnRequestDto): Promise<ReturnRequestView> {
     if (!isStrictlyBelow(this.config.code, dto.holder)) {
-      throw DomainRefusal.refused([{ rule: 'holder-not-ancestor', article: 'Article 9',
-        message: `${dto.holder} is not an ancestor of ${this.config.code}: data is returned downward only, from a higher tier` }]);
+      throw DomainRefusal.refused([
+        {
+          rule: 'holder-not-ancestor',
+          article: 'Article 9',
+          message: `${dto.holder} is not an ancestor of ${this.config.code}: data is returned downward only, from a higher tier`,
+        },
+      ]);
     }
     if (dto.scope === 'subtree' && levelOf(this.config.code) !== 'city') {
-      throw DomainRefusal.refused([{ rule: 'subtree-only-from-city', article: 'Article 9',
-        message: 'only a city may ask for the return of its whole subtree' }]);
+      throw DomainRefusal.refused([
+        { rule: 'subtree-only-from-city', article: 'Article 9', message: 'only a city may ask for the return of its whole subtree' },
+      ]);
     }
     const id = randomUUID();
-    const answer = await this.askHolder(() => this.wire.ask(dto.holder, 'return.request',
-      { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000));
+    const answer = await this.askHolder(() =>
+      this.wire.ask(dto.holder, 'return.request', { id, entryId: dto.entryId, scope: dto.scope, purpose: dto.purpose.trim() }, 10_000),
+    );
     if (answer.message.kind === 'return.error') throw DomainRefusal.fromWire(answer.message.body);
     if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
     await this.requests.insertRequest(this.dataSource.manager, 'outgoing', answer.message.body);
@@ -51,16 +58,27 @@ export class ReturnsService {
     if (answer.message.body.state === 'granted') {
       // Granted at once (unconditional sharing): the transfer starts now rather than at the next tick,
       // which would also start it should this fail.
-      await this.transfer.startGranted(answer.message.body).catch((error) => this.logger.warn(`return request ${id}: the transfer will start at the next tick: ${(error as Error).message}`));
+      await this.transfer
+        .startGranted(answer.message.body)
+        .catch((error) => this.logger.warn(`return request ${id}: the transfer will start at the next tick: ${(error as Error).message}`));
     }
     this.transfer.poke();
     return this.view(await this.mustFind(id));
   }
 
   async list(q: ListRequestsQuery): Promise<Page<ReturnRequestView>> {
-    const items = await this.requests.listRequests(this.dataSource.manager, { direction: q.direction, state: q.state, afterSeq: cursors.seq(q.cursor), limit: q.limit });
+    const items = await this.requests.listRequests(this.dataSource.manager, {
+      direction: q.direction,
+      state: q.state,
+      afterSeq: cursors.seq(q.cursor),
+      limit: q.limit,
+    });
     const last = items[items.length - 1];
-    return pageOf(items.map((r) => this.view(r)), q.limit, last && cursors.ofSeq(last.rowSeq));
+    return pageOf(
+      items.map((r) => this.view(r)),
+      q.limit,
+      last && cursors.ofSeq(last.rowSeq),
+    );
   }
 
   /** Read at the requester: the holder is asked first (briefly), so a decision shows at once. */
@@ -122,7 +140,8 @@ export class ReturnsService {
     const afterKey = cursors.key(q.cursor);
     const rows = await this.returnedRows.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
     const items = rows.map((r) => ({
-      ...r, data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
+      ...r,
+      data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
     }));
     const last = rows[rows.length - 1];
     return pageOf(items, q.limit, last && cursors.ofKey(last.rowKey));
@@ -178,9 +197,19 @@ export function jobView(job: JobRow): ReturnJobView {
   const remaining = job.rowsTotal === null ? null : Math.max(job.rowsTotal - job.rowsDone, 0);
   const etaSeconds = job.state === 'done' ? 0 : remaining === null || !ratePerSec ? null : Math.ceil(remaining / ratePerSec);
   return {
-    id: job.id, requestId: job.requestId, kind: job.kind, state: job.state, rowsDone: job.rowsDone, rowsTotal: job.rowsTotal,
-    upserts: job.upserts, deletes: job.deletes, ratePerSec, etaSeconds, lastError: job.lastError, createdAt: job.createdAt,
-    startedAt: job.startedAt, finishedAt: job.finishedAt,
+    id: job.id,
+    requestId: job.requestId,
+    kind: job.kind,
+    state: job.state,
+    rowsDone: job.rowsDone,
+    rowsTotal: job.rowsTotal,
+    upserts: job.upserts,
+    deletes: job.deletes,
+    ratePerSec,
+    etaSeconds,
+    lastError: job.lastError,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
   };
 }
-

@@ -10,7 +10,9 @@ export function routesOf(app: INestApplication): string[] {
     const route = layer.route;
     if (!route) return [];
     const paths = Array.isArray(route.path) ? route.path : [route.path];
-    return Object.keys(route.methods).filter((m) => m !== '_all').flatMap((m) => paths.map((path) => `${m.toUpperCase()} ${path}`));
+    return Object.keys(route.methods)
+      .filter((m) => m !== '_all')
+      .flatMap((m) => paths.map((path) => `${m.toUpperCase()} ${path}`));
   });
   return [...new Set(routes)].sort();
 }
@@ -20,7 +22,11 @@ interface Layer {
 }
 
 /** Creates an account at `base` (as its admin) and signs in as it; returns its id and access token. */
-export async function accountWith(base: string, username: string, roles: { role: string; institutionId?: string }[]): Promise<{ id: string; token: string; refreshToken: string }> {
+export async function accountWith(
+  base: string,
+  username: string,
+  roles: { role: string; institutionId?: string }[],
+): Promise<{ id: string; token: string; refreshToken: string }> {
   const password = `Pw-${username.length}-Secret-9`;
   const created = await api(base, 'POST', '/api/v1/accounts', { username, password, roles });
   if (created.status !== 201) throw new Error(`creating account ${username} answered ${created.status}: ${JSON.stringify(created.body)}`);

@@ -12,7 +12,12 @@ export class LeafServer {
   private process: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'tdx-leaf-'));
 
-  private constructor(readonly name: string, readonly clientPort: number, readonly leafPort: number, private readonly hubLeafPort?: number) {}
+  private constructor(
+    readonly name: string,
+    readonly clientPort: number,
+    readonly leafPort: number,
+    private readonly hubLeafPort?: number,
+  ) {}
 
   static async start(name: string, hub?: LeafServer): Promise<LeafServer> {
     const server = new LeafServer(name, await freePort(), await freePort(), hub?.leafPort);
@@ -27,12 +32,15 @@ export class LeafServer {
   async restart(): Promise<void> {
     const remotes = this.hubLeafPort ? `remotes: [ { url: "nats-leaf://127.0.0.1:${this.hubLeafPort}" } ]` : '';
     const config = join(this.dir, 'server.conf');
-    writeFileSync(config, [
-      `server_name: ${this.name}`,
-      `listen: 127.0.0.1:${this.clientPort}`,
-      `jetstream { store_dir: "${join(this.dir, 'js')}", domain: ${this.name} }`,
-      `leafnodes { listen: 127.0.0.1:${this.leafPort}, reconnect: 1, ${remotes} }`,
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `server_name: ${this.name}`,
+        `listen: 127.0.0.1:${this.clientPort}`,
+        `jetstream { store_dir: "${join(this.dir, 'js')}", domain: ${this.name} }`,
+        `leafnodes { listen: 127.0.0.1:${this.leafPort}, reconnect: 1, ${remotes} }`,
+      ].join('\n'),
+    );
     this.process = spawn(NATS_BIN, ['-c', config], { stdio: 'ignore' });
     await waitForPort(this.clientPort);
   }

@@ -52,7 +52,10 @@ export async function versionsIn(db: TestDatabase, origin: string): Promise<Map<
 
 /** A raw JetStream publisher for crafted records, as a misbehaving or replaying child would send them. */
 export class LinkInjector {
-  private constructor(private readonly nc: NatsConnection, private readonly namespace: string) {}
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly namespace: string,
+  ) {}
 
   static async connect(natsUrl: string, namespace: string): Promise<LinkInjector> {
     return new LinkInjector(await connect({ servers: natsUrl }), namespace);

@@ -47,7 +47,11 @@ export class DeployedNatsServer {
   /** What the configuration reads from /etc/tdx/nats/tls/: ca.pem, server-*.pem, and leaf-*.pem for its leaf link. */
   readonly tlsDir = join(this.dir, 'tls');
 
-  private constructor(readonly file: string, readonly clientPort: number, readonly leafPort: number) {}
+  private constructor(
+    readonly file: string,
+    readonly clientPort: number,
+    readonly leafPort: number,
+  ) {}
 
   static async start(file: string, options: DeployedServerOptions): Promise<DeployedNatsServer> {
     const clientPort = await freePort();
@@ -70,12 +74,14 @@ export class DeployedNatsServer {
     const server = new DeployedNatsServer(file, clientPort, leafPort);
     const parent = options.parent;
     if (parent) {
-      writeFileSync(join(server.dir, 'parent-leaf.conf'),
-        `PARENT_LEAF_URL: "nats-leaf://${parent.user}:${parent.password}@127.0.0.1:${parent.server.leafPort}"\n`, { mode: 0o600 });
+      writeFileSync(
+        join(server.dir, 'parent-leaf.conf'),
+        `PARENT_LEAF_URL: "nats-leaf://${parent.user}:${parent.password}@127.0.0.1:${parent.server.leafPort}"\n`,
+        { mode: 0o600 },
+      );
     }
     server.issueTlsFiles(options.ca);
-    writeFileSync(join(server.dir, file), text.replace('"STORE"', `"${join(server.dir, 'js')}"`)
-      .replace(/"\/etc\/tdx\/nats\/tls\//g, `"${server.tlsDir}/`));
+    writeFileSync(join(server.dir, file), text.replace('"STORE"', `"${join(server.dir, 'js')}"`).replace(/"\/etc\/tdx\/nats\/tls\//g, `"${server.tlsDir}/`));
     await server.restart();
     return server;
   }
@@ -126,13 +132,17 @@ export class RogueLeafServer {
     const server = new RogueLeafServer(await freePort());
     const config = join(server.dir, 'rogue.conf');
     const tlsBlock = Object.entries({ ca_file: tls.caFile, cert_file: tls.certFile, key_file: tls.keyFile })
-      .flatMap(([option, path]) => (path ? [`${option}: "${path}"`] : [])).join(', ');
-    writeFileSync(config, [
-      'server_name: rogue',
-      `listen: 127.0.0.1:${server.clientPort}`,
-      `jetstream { store_dir: "${join(server.dir, 'js')}", domain: rogue }`,
-      `leafnodes { remotes: [ { url: "nats-leaf://${user}:${password}@127.0.0.1:${hub.leafPort}", tls { ${tlsBlock} } } ] }`,
-    ].join('\n'));
+      .flatMap(([option, path]) => (path ? [`${option}: "${path}"`] : []))
+      .join(', ');
+    writeFileSync(
+      config,
+      [
+        'server_name: rogue',
+        `listen: 127.0.0.1:${server.clientPort}`,
+        `jetstream { store_dir: "${join(server.dir, 'js')}", domain: rogue }`,
+        `leafnodes { remotes: [ { url: "nats-leaf://${user}:${password}@127.0.0.1:${hub.leafPort}", tls { ${tlsBlock} } } ] }`,
+      ].join('\n'),
+    );
     server.process = spawn(NATS_BIN, ['-c', config], { stdio: 'ignore' });
     await waitForPort(server.clientPort);
     return server;
@@ -205,7 +215,8 @@ export function speakNats(port: number, connectFields: Record<string, unknown>, 
         return;
       }
       const secure = tlsConnect({
-        socket: raw, servername: 'localhost',
+        socket: raw,
+        servername: 'localhost',
         ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
         ...(tls.certFile && tls.keyFile ? { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } : {}),
       });

@@ -20,7 +20,9 @@ export function slowUpload(url: string, headers: Record<string, string>, body: B
       response.on('data', (part: string) => (text += part));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
     });
-    request.on('error', (error: NodeJS.ErrnoException) => (request.destroyed && options.abortAfter !== undefined ? resolve({ status: 0, body: undefined }) : reject(error)));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      request.destroyed && options.abortAfter !== undefined ? resolve({ status: 0, body: undefined }) : reject(error),
+    );
     const next = (): void => {
       if (request.destroyed) return;
       if (options.abortAfter !== undefined && state.sent >= options.abortAfter) {

@@ -28,8 +28,23 @@ export class TestCa {
   static create(dir: string, name: string): TestCa {
     mkdirSync(dir, { recursive: true });
     const ca = new TestCa(dir);
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', ca.caKeyFile, '-out', ca.caFile, '-days', '2', '-subj', `/CN=${name}`);
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      ca.caKeyFile,
+      '-out',
+      ca.caFile,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    );
     return ca;
   }
 
@@ -40,13 +55,9 @@ export class TestCa {
     const request = `${prefix}.csr`;
     const extensions = `${prefix}.ext`;
     mkdirSync(dirname(prefix), { recursive: true });
-    writeFileSync(extensions, use === 'server'
-      ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n'
-      : 'extendedKeyUsage=clientAuth\n');
-    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-      '-keyout', keyFile, '-out', request, '-subj', `/CN=${name}`);
-    openssl('x509', '-req', '-in', request, '-CA', this.caFile, '-CAkey', this.caKeyFile,
-      '-days', '2', '-extfile', extensions, '-out', certFile);
+    writeFileSync(extensions, use === 'server' ? 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' : 'extendedKeyUsage=clientAuth\n');
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', request, '-subj', `/CN=${name}`);
+    openssl('x509', '-req', '-in', request, '-CA', this.caFile, '-CAkey', this.caKeyFile, '-days', '2', '-extfile', extensions, '-out', certFile);
     chmodSync(keyFile, 0o600);
     rmSync(request);
     rmSync(extensions);

@@ -33,8 +33,12 @@ export class AuditPrune1764400600000 implements MigrationInterface {
         RETURN NEW;
       END $$`);
     await q.query(`CREATE TRIGGER audit_prune_anchor_check BEFORE INSERT ON audit_prune_anchor FOR EACH ROW EXECUTE FUNCTION audit_prune_anchor_check()`);
-    await q.query(`CREATE TRIGGER audit_prune_anchor_append_only BEFORE UPDATE OR DELETE ON audit_prune_anchor FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`);
-    await q.query(`CREATE TRIGGER audit_prune_anchor_no_truncate BEFORE TRUNCATE ON audit_prune_anchor FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`);
+    await q.query(
+      `CREATE TRIGGER audit_prune_anchor_append_only BEFORE UPDATE OR DELETE ON audit_prune_anchor FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()`,
+    );
+    await q.query(
+      `CREATE TRIGGER audit_prune_anchor_no_truncate BEFORE TRUNCATE ON audit_prune_anchor FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change()`,
+    );
 
     // Records stay append-only, but for a prefix that audit_prune is deleting behind its anchor.
     await q.query(`

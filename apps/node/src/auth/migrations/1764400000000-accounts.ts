@@ -29,7 +29,9 @@ export class Accounts1764400000000 implements MigrationInterface {
         institution_id uuid REFERENCES institution (id),
         CHECK ((role IN ('institution-admin', 'institution-user')) = (institution_id IS NOT NULL))
       )`);
-    await q.query(`CREATE UNIQUE INDEX account_role_unique ON account_role (account_id, role, COALESCE(institution_id, '00000000-0000-0000-0000-000000000000'))`);
+    await q.query(
+      `CREATE UNIQUE INDEX account_role_unique ON account_role (account_id, role, COALESCE(institution_id, '00000000-0000-0000-0000-000000000000'))`,
+    );
     await q.query(`CREATE INDEX account_role_institution ON account_role (institution_id) WHERE institution_id IS NOT NULL`);
 
     // Refresh tokens are stored as SHA-256 hashes only. A family is one sign-in and its rotations:

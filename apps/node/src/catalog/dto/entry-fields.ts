@@ -1,10 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsISO8601, IsOptional, IsString, Length, Matches, ValidateNested,
-} from 'class-validator';
-import {
-  DATA_ITEM_TYPES, DataItemType, EntryType, GRADES, Grade, OPEN_TYPES, OpenType, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle,
+  DATA_ITEM_TYPES,
+  DataItemType,
+  EntryType,
+  GRADES,
+  Grade,
+  OPEN_TYPES,
+  OpenType,
+  SHARE_TYPES,
+  ShareType,
+  UPDATE_CYCLES,
+  UpdateCycle,
 } from '@tdx/contracts';
 import { EachObject } from '../../common/validation';
 

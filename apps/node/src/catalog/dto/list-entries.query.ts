@@ -17,5 +17,4 @@ export class ListEntriesQuery extends CatalogSearchQuery {
   @IsOptional()
   @IsIn(['active', 'retired', 'all'])
   status: 'active' | 'retired' | 'all' = 'active';
-
 }

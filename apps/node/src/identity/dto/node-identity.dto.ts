@@ -14,7 +14,7 @@ export class ListNodesQuery {
 }
 
 export class NodeApprovalDto {
-  @ApiPropertyOptional({ description: 'the key to approve, when several keys ask to join as this code (see the listing\'s fingerprints)' })
+  @ApiPropertyOptional({ description: "the key to approve, when several keys ask to join as this code (see the listing's fingerprints)" })
   @IsOptional()
   @Matches(PUBLIC_KEY, { message: 'publicKey must be an Ed25519 public key: 43 characters of base64url' })
   publicKey?: string;

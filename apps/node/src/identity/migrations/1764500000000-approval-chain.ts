@@ -58,7 +58,9 @@ export class ApprovalChain1764500000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE TABLE ancestor_node (code char(6) PRIMARY KEY, name text NOT NULL, public_key text NOT NULL, learned_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query(
+      `CREATE TABLE ancestor_node (code char(6) PRIMARY KEY, name text NOT NULL, public_key text NOT NULL, learned_at timestamptz NOT NULL DEFAULT now())`,
+    );
     await q.query(`ALTER TABLE known_node DROP COLUMN approval_envelope, DROP COLUMN parent_decision_seq`);
     await q.query(`DROP TABLE revoked_key`);
     await q.query(`DROP TABLE join_candidate`);

@@ -12,5 +12,4 @@ export class ListInstitutionsQuery extends PageQuery {
   @IsOptional()
   @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
   origin?: string;
-
 }

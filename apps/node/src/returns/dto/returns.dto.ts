@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import {
-  RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState, UUID_PATTERN as UUID,
-} from '@tdx/contracts';
+import { RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState, UUID_PATTERN as UUID } from '@tdx/contracts';
 import { PageQuery } from '../../common/page.query';
 import { PAGE_LIMITS, PageLimit } from '../../common/paging';
 import { Satisfies } from '../../common/validation';
@@ -49,7 +47,6 @@ export class ListRequestsQuery extends PageQuery {
   @IsOptional()
   @IsIn(RETURN_STATES)
   state?: ReturnState;
-
 }
 
 export class ListJobsQuery {
