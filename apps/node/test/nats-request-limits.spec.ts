@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, NatsConnection } from '@nats-io/transport-node';
 import { generateSigningKey, newReturnNonce, openReturnMessage, ReturnErrorBody, sealReturnMessage, subjectsFor } from '@tdx/contracts';
-import { api, createTestDatabase, deleteNamespaceStreams, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 
 const LIMIT = 5;
@@ -34,6 +34,10 @@ describe('per-sender limits on core-NATS requests', () => {
       natsNamespace: namespace,
       env: { NATS_REQUEST_RATE_LIMIT: String(LIMIT), NATS_REQUEST_RATE_WINDOW_SECONDS: '3600' },
     });
+    // The join responder subscribes once the inbound stream exists, a moment after the node listens:
+    // wait until it answers, asking as a sender the tests do not use (each sender has its own budget).
+    const probe = await clientOf('330300');
+    await eventually(async () => expect((await probe.request(names.join('330000', '330300'), '{}', { timeout: 2000 })).string()).toContain('ok'));
   });
 
   afterAll(async () => {
