@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjectsFor } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import { api, createTestDatabase, deleteNamespaceStreams, eventually, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
-import { RunningNode, startInProcessNode } from './support/nodes';
+import { api, deleteNamespaceStreams, eventually, SHARED_NATS_URL, testNamespace } from '@tdx/testing';
+import { inProcessFederation, RunningNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 import { LinkInjector, sealedEntry, wire } from './support/replication';
 
@@ -15,25 +15,8 @@ import { LinkInjector, sealedEntry, wire } from './support/replication';
 describe('node identity', () => {
   const namespace = testNamespace();
   const keyDir = mkdtempSync(join(tmpdir(), 'tdx-identity-'));
-  const databases = new Map<string, TestDatabase>();
-  const running = new Map<string, RunningNode>();
+  const { databases, running, start } = inProcessFederation(namespace, 'id', keyDir);
   let injector: LinkInjector;
-
-  async function start(code: string, parentCode: string | undefined, env: Record<string, string>): Promise<RunningNode> {
-    const db = databases.get(code) ?? (await createTestDatabase(`id_${code}`));
-    databases.set(code, db);
-    const node = await startInProcessNode({
-      code,
-      parentCode,
-      databaseUrl: db.url,
-      natsUrl: SHARED_NATS_URL,
-      natsNamespace: namespace,
-      keyFile: join(keyDir, `${code}.pem`),
-      env,
-    });
-    running.set(code, node);
-    return node;
-  }
 
   const node = (code: string) => running.get(code) as RunningNode;
   const operator = { JOIN_APPROVAL: 'operator', TRUST_REFRESH: '1' };

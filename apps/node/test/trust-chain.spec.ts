@@ -17,18 +17,8 @@ import {
   TrustList,
 } from '@tdx/contracts';
 import { loadOrCreateSigningKey } from '../src/config/signing-key.store';
-import {
-  api,
-  assertEvery,
-  createTestDatabase,
-  deleteNamespaceStreams,
-  eventually,
-  provinceKeyFile,
-  SHARED_NATS_URL,
-  TestDatabase,
-  testNamespace,
-} from '@tdx/testing';
-import { RunningNode, startInProcessNode } from './support/nodes';
+import { api, assertEvery, deleteNamespaceStreams, eventually, provinceKeyFile, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import { inProcessFederation, RunningNode } from './support/nodes';
 import { LinkInjector, wire } from './support/replication';
 
 /**
@@ -41,27 +31,13 @@ describe('chain of trust', () => {
   const namespace = testNamespace();
   const names = subjectsFor(namespace);
   const keyDir = mkdtempSync(join(tmpdir(), 'tdx-chain-'));
-  const databases = new Map<string, TestDatabase>();
-  const running = new Map<string, RunningNode>();
+  const federation = inProcessFederation(namespace, 'chain', keyDir);
+  const { databases, running } = federation;
   let injector: LinkInjector;
   let nc: NatsConnection;
   const operator = { JOIN_APPROVAL: 'operator', TRUST_REFRESH: '1' };
 
-  async function start(code: string, parentCode?: string, env: Record<string, string> = operator): Promise<RunningNode> {
-    const db = databases.get(code) ?? (await createTestDatabase(`chain_${code}`));
-    databases.set(code, db);
-    const node = await startInProcessNode({
-      code,
-      parentCode,
-      databaseUrl: db.url,
-      natsUrl: SHARED_NATS_URL,
-      natsNamespace: namespace,
-      keyFile: join(keyDir, `${code}.pem`),
-      env,
-    });
-    running.set(code, node);
-    return node;
-  }
+  const start = (code: string, parentCode?: string, env: Record<string, string> = operator) => federation.start(code, parentCode, env);
   const url = (code: string) => (running.get(code) as RunningNode).url;
   const keyOf = (code: string): SigningKey => loadOrCreateSigningKey(join(keyDir, `${code}.pem`)).key;
   const db = (code: string) => databases.get(code) as TestDatabase;
