@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
+import { queryReturning } from '../common/returning';
 
 const COLUMNS = `id, origin, code, type, name, summary, provider_id AS "providerId", category, grade,
   share_type AS "shareType", share_condition AS "shareCondition", legal_basis AS "legalBasis", open_type AS "openType",
@@ -112,7 +113,8 @@ export class CatalogEntryRepository {
     }
     if (newest.size === 0) return new Set();
     const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
-    const rows: { id: string; version: number }[] = await manager.query(
+    const rows = await queryReturning<{ id: string; version: number }>(
+      manager,
       `${INSERT_FROM_JSON} ON CONFLICT (id) DO UPDATE SET ${sets}
        WHERE catalog_entry.version < EXCLUDED.version AND catalog_entry.origin = EXCLUDED.origin
        RETURNING id, version`,

@@ -7,6 +7,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
+import { queryReturning } from '../common/returning';
 import { copyOut } from '../database/copy';
 import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
@@ -97,13 +98,11 @@ export class DatasetRowRepository {
 
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
   async tombstone(manager: EntityManager, entryId: string, rowKeys: string[]): Promise<string[]> {
-    // Wrapped in a SELECT: TypeORM answers a bare UPDATE ... RETURNING with [rows, count], not rows.
-    const rows: { row_key: string }[] = await manager.query(
-      `WITH gone AS (
-         UPDATE dataset_row SET deleted = true, data = NULL, masked = NULL, masked_under = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
-         WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
-         RETURNING row_key
-       ) SELECT row_key FROM gone`,
+    const rows = await queryReturning<{ row_key: string }>(
+      manager,
+      `UPDATE dataset_row SET deleted = true, data = NULL, masked = NULL, masked_under = NULL, change_seq = nextval('dataset_change_seq'), updated_at = now()
+       WHERE entry_id = $1 AND row_key = ANY($2::text[]) AND NOT deleted
+       RETURNING row_key`,
       [entryId, rowKeys],
     );
     return rows.map((r) => r.row_key);

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { Refusal } from '../common/domain-refusal';
-import { rowsOf } from '../database/returned-rows';
+import { queryReturning } from '../common/returning';
 
 /** How much of the refused messages a node keeps. */
 export interface RejectedMessageCaps {
@@ -49,13 +49,12 @@ export class RejectedMessageRepository {
     ];
     // A repeat only counts up. Updating first (rather than INSERT ... ON CONFLICT) takes no id from the
     // sequence, so ids stay dense and the cap in all can be kept by id arithmetic (see prune).
-    const repeated = rowsOf(
-      await manager.query(
-        `UPDATE rejected_message SET repeat_count = LEAST(repeat_count::bigint + 1, 2147483647), last_received_at = now(),
+    const repeated = await queryReturning<{ id: string }>(
+      manager,
+      `UPDATE rejected_message SET repeat_count = LEAST(repeat_count::bigint + 1, 2147483647), last_received_at = now(),
          claimed_origin = $3, reason = $4, rule = $5, article = $6
        WHERE sender = $1 AND payload_sha256 = $2 RETURNING id`,
-        [m.sender, sha256, ...about],
-      ),
+      [m.sender, sha256, ...about],
     );
     if (repeated.length > 0) return;
     // Decode no more than the excerpt can use (4 bytes per character at most): a 1 MB payload costs no 1 MB string.
@@ -64,7 +63,8 @@ export class RejectedMessageRepository {
       .toString('utf8')
       .slice(0, this.caps.excerptChars);
     // ON CONFLICT only for a race with another transaction of the same sender, which one link's worker never runs.
-    const [added] = await manager.query(
+    const [added] = await queryReturning<{ id: string }>(
+      manager,
       `INSERT INTO rejected_message (sender, payload_sha256, claimed_origin, reason, rule, article, payload_excerpt, payload_bytes)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (sender, payload_sha256) DO UPDATE SET repeat_count = LEAST(rejected_message.repeat_count::bigint + 1, 2147483647)

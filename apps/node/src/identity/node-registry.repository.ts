@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Envelope, JoinBody, TrustedNode } from '@tdx/contracts';
-import { rowsOf } from '../database/returned-rows';
+import { queryReturning } from '../common/returning';
 
 /** A decided identity: a node admitted here (approved) or refused from now on (revoked). */
 export type NodeStatus = 'approved' | 'revoked';
@@ -176,21 +176,20 @@ export class NodeRegistryRepository {
    * MAX_CANDIDATES_PER_CODE pending keys for one code, the one seen least recently is dropped.
    */
   async recordCandidate(manager: EntityManager, body: JoinBody, joinEnvelope: string, subject: string): Promise<JoinCandidate> {
-    const [candidate] = rowsOf(
-      await manager.query(
-        `INSERT INTO join_candidate (code, public_key, name, level, join_envelope, subject) VALUES ($1, $2, $3, $4, $5, $6)
+    const [candidate] = await queryReturning<JoinCandidate>(
+      manager,
+      `INSERT INTO join_candidate (code, public_key, name, level, join_envelope, subject) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (code, public_key) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, join_envelope = EXCLUDED.join_envelope,
          subject = EXCLUDED.subject, last_seen = now(), attempts = join_candidate.attempts + 1
        RETURNING ${CANDIDATE_COLUMNS}`,
-        [body.code, body.publicKey, body.name, body.level, joinEnvelope, subject],
-      ),
+      [body.code, body.publicKey, body.name, body.level, joinEnvelope, subject],
     );
     await manager.query(
       `DELETE FROM join_candidate WHERE code = $1 AND status = 'pending' AND public_key IN (
          SELECT public_key FROM join_candidate WHERE code = $1 AND status = 'pending' ORDER BY last_seen DESC OFFSET $2)`,
       [body.code, MAX_CANDIDATES_PER_CODE],
     );
-    return candidate as JoinCandidate;
+    return candidate;
   }
 
   async candidates(manager: EntityManager, code?: string, status?: JoinCandidate['status']): Promise<JoinCandidate[]> {

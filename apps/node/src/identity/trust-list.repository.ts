@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { SignedTrustList, TrustList } from '@tdx/contracts';
+import { queryReturning } from '../common/returning';
 
 /** Table trust_list: the newest verified trust list this node holds. */
 @Injectable()
@@ -17,7 +18,8 @@ export class TrustListRepository {
 
   /** Keeps `list` unless a list issued later (or as late, with a higher version) is stored already; true when kept. */
   async store(manager: EntityManager, list: TrustList, signed: SignedTrustList): Promise<boolean> {
-    const rows = await manager.query(
+    const rows = await queryReturning<{ version: number }>(
+      manager,
       `INSERT INTO trust_list (id, issuer, version, issued_at, expires_at, payload, sig) VALUES (1, $1, $2, $3, $4, $5, $6)
        ON CONFLICT (id) DO UPDATE SET issuer = EXCLUDED.issuer, version = EXCLUDED.version, issued_at = EXCLUDED.issued_at,
          expires_at = EXCLUDED.expires_at, payload = EXCLUDED.payload, sig = EXCLUDED.sig, received_at = now()

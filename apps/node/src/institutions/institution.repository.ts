@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { InstitutionState } from '@tdx/contracts';
+import { queryReturning } from '../common/returning';
 
 const COLUMNS = `id, origin, name, kind, credit_code AS "creditCode", status, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
 
@@ -16,7 +17,8 @@ export class InstitutionRepository {
 
   /** Applies a replicated version; true when it was newer than what this node held. */
   async applyReplica(manager: EntityManager, s: InstitutionState): Promise<boolean> {
-    const result: unknown[] = await manager.query(
+    const result = await queryReturning<{ id: string }>(
+      manager,
       `INSERT INTO institution (id, origin, name, kind, credit_code, status, version, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, credit_code = EXCLUDED.credit_code,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { rowsOf } from '../database/returned-rows';
+import { queryReturning } from '../common/returning';
 import type { ReturnJobView } from '@tdx/contracts';
 
 export type JobKind = ReturnJobView['kind'];
@@ -87,12 +87,10 @@ export class ReturnJobRepository {
 
   /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
   async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
-    const rows = rowsOf(
-      await manager.query(`UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`, [
-        id,
-        state,
-        error?.slice(0, 1000) ?? null,
-      ]),
+    const rows = await queryReturning<Record<string, unknown>>(
+      manager,
+      `UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
+      [id, state, error?.slice(0, 1000) ?? null],
     );
     const job = toJob(rows[0]);
     if (state === 'done') {

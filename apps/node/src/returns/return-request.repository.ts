@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { rowsOf } from '../database/returned-rows';
+import { queryReturning } from '../common/returning';
 import type { ReturnDirection, ReturnEntrySummary, ReturnHistoryEvent, ReturnRequestState, ReturnRequestView, ReturnScope, ReturnState } from '@tdx/contracts';
 
 export type Direction = ReturnDirection;
@@ -20,7 +20,8 @@ const REQUEST_COLUMNS = `id, direction, entry_id AS "entryId", holder, requester
 @Injectable()
 export class ReturnRequestRepository {
   async insertRequest(manager: EntityManager, direction: Direction, s: ReturnRequestState): Promise<boolean> {
-    const rows = await manager.query(
+    const rows = await queryReturning<{ id: string }>(
+      manager,
       `INSERT INTO return_request (id, direction, entry_id, holder, requester, scope, purpose, state, reason, history, entry, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) DO NOTHING RETURNING id`,
       [
@@ -44,13 +45,12 @@ export class ReturnRequestRepository {
 
   /** At the requester: takes over the holder's view of the request. Returns the state held before. */
   async mirror(manager: EntityManager, s: ReturnRequestState): Promise<ReturnState | undefined> {
-    const rows: { before: ReturnState }[] = rowsOf(
-      await manager.query(
-        `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
+    const rows = await queryReturning<{ before: ReturnState }>(
+      manager,
+      `UPDATE return_request r SET state = $2, reason = $3, history = $4, entry = $5, updated_at = $6
        FROM (SELECT id, state AS before FROM return_request WHERE id = $1 AND direction = 'outgoing' FOR UPDATE) old
        WHERE r.id = old.id RETURNING old.before`,
-        [s.id, s.state, s.reason, JSON.stringify(s.history), JSON.stringify(s.entry), s.updatedAt],
-      ),
+      [s.id, s.state, s.reason, JSON.stringify(s.history), JSON.stringify(s.entry), s.updatedAt],
     );
     return rows[0]?.before;
   }
