@@ -1,7 +1,7 @@
 import { api, createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
-import { LeafServer } from './support/leaf-chain';
+import { LeafServer, startLeafServer } from './support/leaf-chain';
 
 /**
  * The production topology: each node on its own nats-server, each server a
@@ -17,9 +17,9 @@ describe('replication over a leaf-node chain province <- city <- county', () => 
   let cityServer: LeafServer;
 
   beforeAll(async () => {
-    const provinceServer = await LeafServer.start('p330000');
-    cityServer = await LeafServer.start('c330100', provinceServer);
-    const countyServer = await LeafServer.start('x330106', cityServer);
+    const provinceServer = await startLeafServer('p330000');
+    cityServer = await startLeafServer('c330100', provinceServer);
+    const countyServer = await startLeafServer('x330106', cityServer);
     servers.push(provinceServer, cityServer, countyServer);
     const db = async (label: string) => {
       const d = await createTestDatabase(label);

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -27,15 +27,27 @@ export async function deleteNamespaceStreams(natsUrl: string, namespace: string)
   }
 }
 
-/** A test-owned nats-server with JetStream on its own port and store, which a test can kill and restart. */
+/**
+ * The text of a nats-server configuration file for a test server: it must listen for clients on
+ * 127.0.0.1:`port`, and may keep files under `storeDir` (the server's own, removed at stop).
+ */
+export type NatsServerConfig = (server: { port: number; storeDir: string }) => string;
+
+/**
+ * A test-owned nats-server on its own port and store, which a test can kill and restart: JetStream
+ * with the defaults, or as `config` writes it (a leaf node of another test server, say).
+ */
 export class TestNatsServer {
   private process: ChildProcess | undefined;
   readonly storeDir = mkdtempSync(join(tmpdir(), 'tdx-nats-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly config?: NatsServerConfig,
+  ) {}
 
-  static async start(): Promise<TestNatsServer> {
-    const server = new TestNatsServer(await freePort());
+  static async start(config?: NatsServerConfig): Promise<TestNatsServer> {
+    const server = new TestNatsServer(await freePort(), config);
     await server.restart();
     return server;
   }
@@ -45,7 +57,13 @@ export class TestNatsServer {
   }
 
   async restart(): Promise<void> {
-    this.process = spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: 'ignore' });
+    let args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    if (this.config) {
+      const file = join(this.storeDir, 'server.conf');
+      writeFileSync(file, this.config({ port: this.port, storeDir: this.storeDir }));
+      args = ['-c', file];
+    }
+    this.process = spawn(NATS_BIN, args, { stdio: 'ignore' });
     await waitForPort(this.port);
   }
 
