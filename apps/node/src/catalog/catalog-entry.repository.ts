@@ -3,46 +3,63 @@ import { EntityManager } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
 import { queryReturning } from '../common/returning';
 
-const COLUMNS = `id, origin, code, type, name, summary, provider_id AS "providerId", category, grade,
-  share_type AS "shareType", share_condition AS "shareCondition", legal_basis AS "legalBasis", open_type AS "openType",
-  update_cycle AS "updateCycle", format, region_scope AS "regionScope", data_items AS "dataItems",
-  related_resources AS "relatedResources", to_char(release_date, 'YYYY-MM-DD') AS "releaseDate", status, version,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
+/**
+ * Each field of an entry and its column in `catalog_entry`: the one list every statement below is
+ * derived from, checked by the compiler against EntryState (a field added there must be added here).
+ */
+const COLUMN_OF = {
+  id: 'id',
+  origin: 'origin',
+  code: 'code',
+  type: 'type',
+  name: 'name',
+  summary: 'summary',
+  providerId: 'provider_id',
+  category: 'category',
+  grade: 'grade',
+  shareType: 'share_type',
+  shareCondition: 'share_condition',
+  legalBasis: 'legal_basis',
+  openType: 'open_type',
+  updateCycle: 'update_cycle',
+  format: 'format',
+  regionScope: 'region_scope',
+  dataItems: 'data_items',
+  relatedResources: 'related_resources',
+  releaseDate: 'release_date',
+  status: 'status',
+  version: 'version',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+} as const satisfies Record<keyof EntryState, string>;
 
-const INSERT = `INSERT INTO catalog_entry (id, origin, code, type, name, summary, provider_id, category, grade, share_type,
-    share_condition, legal_basis, open_type, update_cycle, format, region_scope, data_items, related_resources,
-    release_date, status, version, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`;
+type Field = keyof typeof COLUMN_OF;
+const FIELDS = Object.keys(COLUMN_OF) as Field[];
 
-const ALL_COLUMNS = `id, origin, code, type, name, summary, provider_id, category, grade, share_type, share_condition,
-  legal_basis, open_type, update_cycle, format, region_scope, data_items, related_resources, release_date, status, version,
-  created_at, updated_at`;
+/** Set at registration and never changed by an update or a newer replica. */
+const FIXED: readonly Field[] = ['id', 'origin', 'type', 'createdAt'];
+/** Passed as JSON text in a parameter, for the jsonb columns. */
+const JSON_FIELDS: readonly Field[] = ['dataItems', 'relatedResources'];
+/** How a field is read where the column alone would not do (a date as text, not a Date at midnight in the server's zone). */
+const READ_AS: Partial<Record<Field, string>> = { releaseDate: "to_char(release_date, 'YYYY-MM-DD')" };
+
+const ALL_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+
+const COLUMNS = FIELDS.map((f) => {
+  const read = READ_AS[f] ?? COLUMN_OF[f];
+  return read === f ? f : `${read} AS "${f}"`;
+}).join(', ');
+
+const INSERT = `INSERT INTO catalog_entry (${ALL_COLUMNS}) VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')})`;
 
 // Many rows in one statement with one parameter: a JSON array of rows shaped like the table.
 const INSERT_FROM_JSON = `INSERT INTO catalog_entry (${ALL_COLUMNS})
   SELECT ${ALL_COLUMNS} FROM jsonb_populate_recordset(NULL::catalog_entry, $1::jsonb)`;
 
-const UPDATABLE = [
-  'code',
-  'name',
-  'summary',
-  'provider_id',
-  'category',
-  'grade',
-  'share_type',
-  'share_condition',
-  'legal_basis',
-  'open_type',
-  'update_cycle',
-  'format',
-  'region_scope',
-  'data_items',
-  'related_resources',
-  'release_date',
-  'status',
-  'version',
-  'updated_at',
-];
+/** On conflict with a stored row: every column but the fixed ones takes the offered value. */
+const UPDATE_FROM_EXCLUDED = FIELDS.filter((f) => !FIXED.includes(f))
+  .map((f) => `${COLUMN_OF[f]} = EXCLUDED.${COLUMN_OF[f]}`)
+  .join(', ');
 
 /**
  * What the open catalog lists, decided in SQL whatever a stored row says: opened unconditionally
@@ -92,8 +109,7 @@ export class CatalogEntryRepository {
   }
 
   async update(manager: EntityManager, s: EntryState): Promise<void> {
-    const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
-    await manager.query(`${INSERT} ON CONFLICT (id) DO UPDATE SET ${sets}`, params(s));
+    await manager.query(`${INSERT} ON CONFLICT (id) DO UPDATE SET ${UPDATE_FROM_EXCLUDED}`, params(s));
   }
 
   async insertMany(manager: EntityManager, states: EntryState[]): Promise<void> {
@@ -112,10 +128,9 @@ export class CatalogEntryRepository {
       if (!held || held.version < state.version) newest.set(state.id, state);
     }
     if (newest.size === 0) return new Set();
-    const sets = UPDATABLE.map((column) => `${column} = EXCLUDED.${column}`).join(', ');
     const rows = await queryReturning<{ id: string; version: number }>(
       manager,
-      `${INSERT_FROM_JSON} ON CONFLICT (id) DO UPDATE SET ${sets}
+      `${INSERT_FROM_JSON} ON CONFLICT (id) DO UPDATE SET ${UPDATE_FROM_EXCLUDED}
        WHERE catalog_entry.version < EXCLUDED.version AND catalog_entry.origin = EXCLUDED.origin
        RETURNING id, version`,
       [JSON.stringify([...newest.values()].map(toRow))],
@@ -182,85 +197,18 @@ function escapeLike(text: string): string {
 }
 
 function params(s: EntryState): unknown[] {
-  return [
-    s.id,
-    s.origin,
-    s.code,
-    s.type,
-    s.name,
-    s.summary,
-    s.providerId,
-    s.category,
-    s.grade,
-    s.shareType,
-    s.shareCondition,
-    s.legalBasis,
-    s.openType,
-    s.updateCycle,
-    s.format,
-    s.regionScope,
-    JSON.stringify(s.dataItems),
-    JSON.stringify(s.relatedResources),
-    s.releaseDate,
-    s.status,
-    s.version,
-    s.createdAt,
-    s.updatedAt,
-  ];
+  return FIELDS.map((f) => (JSON_FIELDS.includes(f) ? JSON.stringify(s[f]) : s[f]));
 }
 
 function toRow(s: EntryState): Record<string, unknown> {
-  return {
-    id: s.id,
-    origin: s.origin,
-    code: s.code,
-    type: s.type,
-    name: s.name,
-    summary: s.summary,
-    provider_id: s.providerId,
-    category: s.category,
-    grade: s.grade,
-    share_type: s.shareType,
-    share_condition: s.shareCondition,
-    legal_basis: s.legalBasis,
-    open_type: s.openType,
-    update_cycle: s.updateCycle,
-    format: s.format,
-    region_scope: s.regionScope,
-    data_items: s.dataItems,
-    related_resources: s.relatedResources,
-    release_date: s.releaseDate,
-    status: s.status,
-    version: s.version,
-    created_at: s.createdAt,
-    updated_at: s.updatedAt,
-  };
+  return Object.fromEntries(FIELDS.map((f) => [COLUMN_OF[f], s[f]]));
 }
 
+/** A row read with COLUMNS (and perhaps more, such as row_seq) as an entry: its fields only, in their JSON forms. */
 function toState(r: Record<string, unknown>): EntryState {
-  return {
-    id: String(r.id),
-    origin: String(r.origin),
-    code: String(r.code),
-    type: r.type as EntryState['type'],
-    name: String(r.name),
-    summary: String(r.summary),
-    providerId: String(r.providerId),
-    category: String(r.category),
-    grade: r.grade as EntryState['grade'],
-    shareType: r.shareType as EntryState['shareType'],
-    shareCondition: (r.shareCondition as string | null) ?? null,
-    legalBasis: (r.legalBasis as string | null) ?? null,
-    openType: r.openType as EntryState['openType'],
-    updateCycle: r.updateCycle as EntryState['updateCycle'],
-    format: (r.format as string | null) ?? null,
-    regionScope: String(r.regionScope),
-    dataItems: r.dataItems as EntryState['dataItems'],
-    relatedResources: r.relatedResources as string[],
-    releaseDate: (r.releaseDate as string | null) ?? null,
-    status: r.status as EntryState['status'],
-    version: Number(r.version),
-    createdAt: new Date(r.createdAt as string).toISOString(),
-    updatedAt: new Date(r.updatedAt as string).toISOString(),
-  };
+  const state = Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])) as unknown as EntryState;
+  state.version = Number(r.version);
+  state.createdAt = new Date(r.createdAt as string).toISOString();
+  state.updatedAt = new Date(r.updatedAt as string).toISOString();
+  return state;
 }
