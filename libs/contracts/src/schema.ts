@@ -21,7 +21,13 @@ export function fits<T>(s: Schema<T>, value: unknown): value is T {
   return s(value, 'value') === undefined;
 }
 
+/** A UUID of any version, in either case (PostgreSQL's uuid type takes both). */
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `value` is a UUID (UUID_PATTERN): the one check of ids outside the DTOs (wire, SQL, path parameters). */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID_PATTERN.test(value);
+}
 
 /**
  * A string of `min`..`max` UTF-16 code units (JavaScript's `length`, the unit the HTTP DTOs use

@@ -5,10 +5,20 @@
 
 export type DivisionLevel = 'province' | 'city' | 'county';
 
-const SIX_DIGITS = /^\d{6}$/;
+/**
+ * The written form of a division code: six digits. The API refuses any other form (400); whether
+ * a code of this form is a division at all, or one in reach, is a rule checked after (isDivisionCode).
+ */
+export const DIVISION_CODE_FORM = /^\d{6}$/;
 
+/** Whether `value` is written as a division code (six digits); see DIVISION_CODE_FORM. */
+export function hasDivisionCodeForm(value: unknown): value is string {
+  return typeof value === 'string' && DIVISION_CODE_FORM.test(value);
+}
+
+/** A division code: six digits, not starting 00 (no province has code 00). */
 export function isDivisionCode(code: unknown): code is string {
-  return typeof code === 'string' && SIX_DIGITS.test(code) && code.slice(0, 2) !== '00';
+  return hasDivisionCodeForm(code) && code.slice(0, 2) !== '00';
 }
 
 /** Province `PP0000`, city `PPCC00`, county `PPCCXX`. */

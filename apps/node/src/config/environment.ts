@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
-import { findDivision, isDirectChild, levelOf } from '@tdx/divisions';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
+import { findDivision, isDirectChild, isDivisionCode, levelOf } from '@tdx/divisions';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN } from '@tdx/contracts';
 import type { NodeConfig } from './node-config';
 import { loadHardeningConfig } from './hardening.env';
@@ -8,16 +8,18 @@ import { passwordProblem } from '../common/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
 
-// Six digits, not starting 00 (no division code does; see isDivisionCode).
-const DIVISION_CODE = /^(?!00)\d{6}$/;
+/** A division code (isDivisionCode: six digits, not starting 00). */
+function IsDivisionCode(message: string): PropertyDecorator {
+  return ValidateBy({ name: 'isDivisionCode', validator: { validate: isDivisionCode } }, { message });
+}
 
 /** The environment variables a node reads. Names are the operator's contract: see README. */
 export class EnvironmentVariables {
-  @Matches(DIVISION_CODE, { message: 'NODE_CODE must be a six-digit division code' })
+  @IsDivisionCode('NODE_CODE must be a six-digit division code')
   NODE_CODE!: string;
 
   @IsOptional()
-  @Matches(DIVISION_CODE, { message: 'PARENT_CODE must be a six-digit division code (omit it for a province)' })
+  @IsDivisionCode('PARENT_CODE must be a six-digit division code (omit it for a province)')
   PARENT_CODE?: string;
 
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })

@@ -1,3 +1,4 @@
+import { isUuid } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, MASK_MODES, type MaskPlan } from './masking';
 
 /** Rows of a jurisdiction, as the holder selects them: `exact` region code or a `prefix`. */
@@ -26,7 +27,6 @@ export interface ChunkSource {
   ordered: boolean;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIGITS = /^[0-9]{1,6}$/;
 
 /**
@@ -44,7 +44,7 @@ const DIGITS = /^[0-9]{1,6}$/;
  */
 export function chunkCopySql(s: ChunkSource): string {
   const counts = [s.after, s.upto, s.tombstonesAfter, s.limit];
-  if (!UUID.test(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
+  if (!isUuid(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
     throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
   }
   const code = s.jurisdiction.exact ?? s.jurisdiction.prefix;

@@ -1,5 +1,5 @@
 import type { DataItemType } from '@tdx/contracts';
-import { isWithin } from '@tdx/divisions';
+import { hasDivisionCodeForm, isWithin } from '@tdx/divisions';
 import { CsvRecordParser, CsvResult } from './csv';
 import { LineSink, LineSplitter } from './lines';
 import { clip, Converted, fromJson, fromText, hasUnstorable } from './values';
@@ -33,8 +33,6 @@ interface Item {
   /** `"name":` as JSON, ready to prefix a value. */
   prefix: string;
 }
-
-const SIX_DIGITS = /^\d{6}$/;
 
 /**
  * Turns the bytes of a CSV or NDJSON upload into checked rows for `sink`, collecting errors by
@@ -201,7 +199,7 @@ export class UploadReader implements LineSink {
 
   private region(value: unknown, problems: string[], name: string): string {
     if (value === null || value === undefined || value === '') problems.push(`${name} is empty`);
-    else if (typeof value !== 'string' || !SIX_DIGITS.test(value)) problems.push(`${name} ${clip(JSON.stringify(value))} is not a six-digit division code`);
+    else if (!hasDivisionCodeForm(value)) problems.push(`${name} ${clip(JSON.stringify(value))} is not a six-digit division code`);
     else if (!isWithin(value, this.schema.jurisdiction)) {
       problems.push(`region code ${value} lies outside this node's jurisdiction (${this.schema.jurisdiction}) (Article 9)`);
     } else return value;

@@ -3,12 +3,11 @@ import { ENTRY_STATUSES, ENTRY_TYPES, EntryStatus, EntryType } from '@tdx/contra
 import { DataItemDto, EntryFieldsDto, fieldProblems } from '../catalog/dto/entry-fields';
 import { RESOURCE_CODE } from '../catalog/dto/create-entry.dto';
 import { CreateInstitutionDto } from '../institutions/dto/create-institution.dto';
+import { IsDivisionCodeField, IsUuidField } from '../common/id-fields';
 import { fieldsOf } from '../common/validation';
 
 /** Optional for a registration (the node fills them in), present in every stored version. */
 const FILLED_IN = ['regionScope', 'dataItems', 'relatedResources'] as const;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /*
  * A received version is held to the limits of the API that made it at its origin: these classes
@@ -16,53 +15,41 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * changes here too. Unknown fields are refused, as the API refuses them.
  */
 
-class ReplicatedEntry extends EntryFieldsDto {
-  @Matches(UUID, { message: 'id must be a lower-case UUID' })
-  id!: string;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base must be any constructor (TS2545)
+function Versioned<Base extends new (...args: any[]) => object>(base: Base) {
+  /** The fields every stored version carries, entry or institution alike. */
+  class StoredVersion extends base {
+    @IsUuidField({ lowerCase: true })
+    id!: string;
 
-  @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
-  origin!: string;
+    @IsDivisionCodeField()
+    origin!: string;
 
+    @IsIn(ENTRY_STATUSES)
+    status!: EntryStatus;
+
+    @IsInt()
+    @Min(1)
+    version!: number;
+
+    @IsISO8601({ strict: true })
+    createdAt!: string;
+
+    @IsISO8601({ strict: true })
+    updatedAt!: string;
+  }
+  return StoredVersion;
+}
+
+class ReplicatedEntry extends Versioned(EntryFieldsDto) {
   @Matches(RESOURCE_CODE, { message: 'code must be 1-64 letters, digits, dots, slashes, underscores or hyphens' })
   code!: string;
 
   @IsIn(ENTRY_TYPES)
   type!: EntryType;
-
-  @IsIn(ENTRY_STATUSES)
-  status!: EntryStatus;
-
-  @IsInt()
-  @Min(1)
-  version!: number;
-
-  @IsISO8601({ strict: true })
-  createdAt!: string;
-
-  @IsISO8601({ strict: true })
-  updatedAt!: string;
 }
 
-class ReplicatedInstitution extends CreateInstitutionDto {
-  @Matches(UUID, { message: 'id must be a lower-case UUID' })
-  id!: string;
-
-  @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
-  origin!: string;
-
-  @IsIn(ENTRY_STATUSES)
-  status!: EntryStatus;
-
-  @IsInt()
-  @Min(1)
-  version!: number;
-
-  @IsISO8601({ strict: true })
-  createdAt!: string;
-
-  @IsISO8601({ strict: true })
-  updatedAt!: string;
-}
+class ReplicatedInstitution extends Versioned(CreateInstitutionDto) {}
 
 /** What is wrong with a received entry version's fields ("grade: grade must be one of ..."), or undefined. */
 export function entryShapeProblem(body: object): string | undefined {

@@ -3,13 +3,12 @@ import { ApiTags } from '@nestjs/swagger';
 import { actorOf, Principal } from '../access/principal';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
 import { Policy } from '../access/policy.decorator';
-import { DomainRefusal } from '../common/domain-refusal';
+import { divisionCodeParam } from '../common/id-fields';
 import { ListNodesQuery, NodeApprovalDto, NodeDecisionDto, NodeRejectionDto } from './dto/node-identity.dto';
 import { NodeIdentityService } from './node-identity.service';
 
 function divisionCode(code: string): string {
-  if (!/^\d{6}$/.test(code)) throw DomainRefusal.invalid([{ field: 'code', messages: ['code must be a six-digit division code'] }]);
-  return code;
+  return divisionCodeParam(code, 'code');
 }
 
 /** Node identity (docs/protocol.md, "Node identity"): joins waiting for approval, rejection, revocation, and the trust list this node holds. */

@@ -1,9 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { ROLES } from '../../access/permissions';
 import type { Role } from '../../access/principal';
 import { PASSWORD_MAX } from '../../common/password-policy';
+import { IsUuidField } from '../../common/id-fields';
 import { EachObject } from '../../common/validation';
 
 export const USERNAME = /^[a-z0-9][a-z0-9._-]{2,63}$/;
@@ -13,9 +14,7 @@ export class RoleGrantDto {
   @IsIn(ROLES)
   role!: Role;
 
-  @ApiPropertyOptional({ description: 'required for institution-admin and institution-user, refused for the others' })
-  @IsOptional()
-  @IsUUID('all', { message: 'institutionId must be a UUID' })
+  @IsUuidField({ optional: true, description: 'required for institution-admin and institution-user, refused for the others' })
   institutionId?: string;
 }
 

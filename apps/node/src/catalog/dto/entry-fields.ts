@@ -14,6 +14,7 @@ import {
   UPDATE_CYCLES,
   UpdateCycle,
 } from '@tdx/contracts';
+import { IsDivisionCodeField, IsUuidField } from '../../common/id-fields';
 import { EachObject } from '../../common/validation';
 
 export class DataItemDto {
@@ -45,8 +46,7 @@ export class EntryFieldsDto {
   @Length(1, 4000)
   summary!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'an active institution registered at this node' })
-  @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'providerId must be a UUID' })
+  @IsUuidField({ description: 'an active institution registered at this node' })
   providerId!: string;
 
   @ApiProperty({ example: 'market-regulation' })
@@ -88,9 +88,7 @@ export class EntryFieldsDto {
   @Length(1, 50)
   format?: string;
 
-  @ApiPropertyOptional({ description: "a division code inside this node's jurisdiction; defaults to the node's own" })
-  @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'regionScope must be a six-digit division code' })
+  @IsDivisionCodeField({ optional: true, description: "a division code inside this node's jurisdiction; defaults to the node's own" })
   regionScope?: string;
 
   @ApiPropertyOptional({ type: [DataItemDto], description: 'required (at least one) for data resources' })

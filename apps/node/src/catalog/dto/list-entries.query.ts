@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsDivisionCodeField } from '../../common/id-fields';
 import { CatalogSearchQuery } from './catalog-search.query';
 
 export class ListEntriesQuery extends CatalogSearchQuery {
@@ -8,9 +9,7 @@ export class ListEntriesQuery extends CatalogSearchQuery {
   @IsIn(['local', 'subtree'])
   scope: 'local' | 'subtree' = 'subtree';
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
+  @IsDivisionCodeField({ optional: true })
   origin?: string;
 
   @ApiPropertyOptional({ enum: ['active', 'retired', 'all'], default: 'active' })

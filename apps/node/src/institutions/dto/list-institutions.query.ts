@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { IsDivisionCodeField } from '../../common/id-fields';
 import { PageQuery } from '../../common/page.query';
 
 export class ListInstitutionsQuery extends PageQuery {
@@ -8,8 +9,6 @@ export class ListInstitutionsQuery extends PageQuery {
   @IsIn(['local', 'subtree'])
   scope: 'local' | 'subtree' = 'subtree';
 
-  @ApiPropertyOptional({ description: 'only institutions registered at this node code' })
-  @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'origin must be a six-digit division code' })
+  @IsDivisionCodeField({ optional: true, description: 'only institutions registered at this node code' })
   origin?: string;
 }

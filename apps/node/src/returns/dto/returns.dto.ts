@@ -1,17 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState, UUID_PATTERN as UUID } from '@tdx/contracts';
+import { RETURN_NOTE, RETURN_SCOPES, RETURN_STATES, RETURN_TEXT, RETURN_TEXT_MAX, ReturnScope, ReturnState } from '@tdx/contracts';
+import { IsDivisionCodeField, IsUuidField } from '../../common/id-fields';
 import { PageQuery } from '../../common/page.query';
 import { PAGE_LIMITS, PageLimit } from '../../common/paging';
 import { Satisfies } from '../../common/validation';
 
 export class CreateReturnRequestDto {
-  @ApiProperty({ format: 'uuid', description: 'a data entry registered at the holder' })
-  @Matches(UUID, { message: 'entryId must be a UUID' })
+  @IsUuidField({ description: 'a data entry registered at the holder' })
   entryId!: string;
 
-  @ApiProperty({ example: '330000', description: 'the ancestor holding the entry' })
-  @Matches(/^\d{6}$/, { message: 'holder must be a six-digit division code' })
+  @IsDivisionCodeField({ example: '330000', description: 'the ancestor holding the entry' })
   holder!: string;
 
   @ApiPropertyOptional({ enum: RETURN_SCOPES, default: 'self', description: 'subtree: a city asking for all its counties too' })
@@ -50,9 +49,7 @@ export class ListRequestsQuery extends PageQuery {
 }
 
 export class ListJobsQuery {
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @Matches(UUID, { message: 'requestId must be a UUID' })
+  @IsUuidField({ optional: true })
   requestId?: string;
 
   @PageLimit(PAGE_LIMITS.list)
@@ -61,9 +58,7 @@ export class ListJobsQuery {
 
 /** The rows a return brought, at the receiver (not a dataset's own rows: ListDatasetRowsQuery). */
 export class ListReturnedRowsQuery {
-  @ApiPropertyOptional({ description: 'a division code: rows inside its jurisdiction (330106: that county; 330100: all of Hangzhou)' })
-  @IsOptional()
-  @Matches(/^\d{6}$/, { message: 'region must be a six-digit division code' })
+  @IsDivisionCodeField({ optional: true, description: 'a division code: rows inside its jurisdiction (330106: that county; 330100: all of Hangzhou)' })
   region?: string;
 
   @ApiPropertyOptional({ description: 'comma-separated data item names; all when absent' })
