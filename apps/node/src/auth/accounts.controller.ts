@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DomainRefusal } from '../common/domain-refusal';
+import { uuidParam } from '../common/id-fields';
 import { PageQuery } from '../common/page.query';
 import { AccountsService } from './accounts.service';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
@@ -8,7 +8,7 @@ import { CreateAccountDto, ResetPasswordDto, RolesDto } from './dto/accounts.dto
 import { Policy } from '../access/policy.decorator';
 import type { Principal } from '../access/principal';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = uuidParam('id');
 
 /** Accounts of this node: the operator manages all, an institution admin its institution's users. */
 @ApiTags('accounts')

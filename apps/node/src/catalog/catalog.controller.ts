@@ -1,17 +1,17 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CatalogService } from './catalog.service';
 import { CreateEntryDto } from './dto/create-entry.dto';
 import { UpdateEntryDto } from './dto/update-entry.dto';
 import { ListEntriesQuery } from './dto/list-entries.query';
 import { BulkCreateEntriesDto } from './dto/bulk-create.dto';
-import { DomainRefusal } from '../common/domain-refusal';
+import { uuidParam } from '../common/id-fields';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
 import type { Principal } from '../access/principal';
 import { Policy } from '../access/policy.decorator';
 
 // A malformed id is answered like any malformed input: 400 naming the field.
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = uuidParam('id');
 
 @ApiTags('catalog')
 @Controller('api/v1/catalog/entries')

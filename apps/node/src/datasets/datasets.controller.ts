@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { DomainRefusal } from '../common/domain-refusal';
+import { uuidParam } from '../common/id-fields';
 import { DatasetsService, uploadFormatOf } from './datasets.service';
 import { DeleteRowsDto } from './dto/delete-rows.dto';
 import { ListDatasetRowsQuery } from './dto/list-rows.query';
@@ -14,7 +15,7 @@ import { InstitutionScope } from '../catalog/institution-scope';
 import type { Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'entryId', messages: ['entryId must be a UUID'] }]) });
+const uuid = uuidParam('entryId');
 
 @ApiTags('datasets')
 @Controller('api/v1/datasets')

@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { DomainRefusal } from '../common/domain-refusal';
+import { uuidParam } from '../common/id-fields';
 import { ReturnsService } from './returns.service';
 import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery, RejectDto } from './dto/returns.dto';
 import { Policy } from '../access/policy.decorator';
 import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
 
-const uuid = new ParseUUIDPipe({ exceptionFactory: () => DomainRefusal.invalid([{ field: 'id', messages: ['id must be a UUID'] }]) });
+const uuid = uuidParam('id');
 
 /** Return of data downward (Article 9): requests at both ends, decisions at the holder, jobs and rows at the receiver. */
 @ApiTags('returns')
