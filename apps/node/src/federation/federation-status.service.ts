@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
+import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
 import { TrustListService } from '../identity/trust-list.service';
@@ -44,6 +45,7 @@ export class FederationStatusService {
     private readonly parentLink: ParentLinkService,
     private readonly metrics: MetricsRegistry,
     private readonly trust: TrustListService,
+    private readonly registry: NodeRegistryRepository,
   ) {
     // The backlog and pending gauges come from the database and the consumers: read them at each scrape.
     metrics.beforeScrape(() => this.status());
@@ -54,7 +56,7 @@ export class FederationStatusService {
     const [parentRow, backlog, childRows, pending] = await Promise.all([
       this.config.parentCode ? this.links.parentLink(manager) : undefined,
       this.outbox.backlog(manager),
-      this.links.childLinks(manager),
+      this.childLinkRows(manager),
       this.childLinks.pendingByChild(),
     ]);
     this.metrics.outboxBacklog.set(backlog.count);
@@ -105,6 +107,23 @@ export class FederationStatusService {
 
   async digest(): Promise<{ node: string; origins: OriginDigest[] }> {
     return { node: this.config.code, origins: await this.entries.digests(this.dataSource.manager) };
+  }
+
+  /** Each child link's progress with who the child is, from identity (which owns known_node); a link's child is always known (foreign key). */
+  private async childLinkRows(manager: EntityManager): Promise<Record<string, unknown>[]> {
+    const links = await this.links.childLinks(manager);
+    const known = new Map(
+      (
+        await this.registry.knownNodes(
+          manager,
+          links.map((l) => String(l.code)),
+        )
+      ).map((k) => [k.code, k]),
+    );
+    return links.flatMap((link) => {
+      const child = known.get(String(link.code));
+      return child ? [{ ...link, name: child.name, level: child.level, status: child.status, joinedAt: child.joinedAt }] : [];
+    });
   }
 }
 

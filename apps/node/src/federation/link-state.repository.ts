@@ -33,13 +33,13 @@ export class LinkStateRepository {
     await manager.query(`UPDATE child_link SET last_error = $2, last_error_at = now() WHERE child_code = $1`, [child, error.slice(0, 1000)]);
   }
 
+  /** Each child link's progress, by code; who the child is (name, level, status) is identity's, in NodeRegistryRepository. */
   async childLinks(manager: EntityManager): Promise<Record<string, unknown>[]> {
     return manager.query(
-      `SELECT k.code, k.name, k.level, k.status, k.joined_at AS "joinedAt", c.last_stream_seq AS "lastStreamSeq",
-              c.last_origin AS "lastOrigin", c.last_origin_seq AS "lastOriginSeq", c.last_record_at AS "lastRecordAt",
-              c.last_applied_at AS "lastAppliedAt", c.applied_count AS "applied", c.skipped_count AS "skipped",
-              c.rejected_count AS "rejected", c.last_error AS "lastError", c.last_error_at AS "lastErrorAt"
-       FROM known_node k JOIN child_link c ON c.child_code = k.code ORDER BY k.code`,
+      `SELECT child_code AS code, last_stream_seq AS "lastStreamSeq", last_origin AS "lastOrigin", last_origin_seq AS "lastOriginSeq",
+              last_record_at AS "lastRecordAt", last_applied_at AS "lastAppliedAt", applied_count AS "applied", skipped_count AS "skipped",
+              rejected_count AS "rejected", last_error AS "lastError", last_error_at AS "lastErrorAt"
+       FROM child_link ORDER BY child_code`,
     );
   }
 

@@ -89,6 +89,11 @@ export class NodeRegistryRepository {
     }));
   }
 
+  /** The known nodes among `codes` (admitted or revoked), by code. */
+  async knownNodes(manager: EntityManager, codes: string[]): Promise<KnownNode[]> {
+    return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE code = ANY($1::bpchar[]) ORDER BY code`, [codes]);
+  }
+
   async listKnown(manager: EntityManager, status?: NodeStatus): Promise<KnownNode[]> {
     return manager.query(`SELECT ${KNOWN_COLUMNS} FROM known_node WHERE ($1::text IS NULL OR status = $1) ORDER BY code`, [status ?? null]);
   }
