@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeRuntimeConfig } from '../config/node-config';
@@ -43,5 +45,41 @@ describe('UploadSpools', () => {
     expect(readdirSync(dir)).toHaveLength(1);
     await other.onApplicationShutdown();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("removes at start the spool a killed process left (kill -9), and leaves running processes' spools alone", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tdx-spool-unit-'));
+    const idle = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const spoolOf = (code: string, pid: number) => {
+      const dir = join(root, `tdx-uploads-${code}-${pid}-aB3xYz`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'rows.copy'), 'sensitive rows');
+      return dir;
+    };
+    const [killed, running] = [idle(), idle()];
+    try {
+      const leftover = spoolOf('330106', killed.pid as number);
+      const alive = spoolOf('330100', running.pid as number);
+      // Of an earlier process with this one's pid (a restarted container), made before this process started.
+      const earlier = spoolOf('330106', process.pid);
+      utimesSync(earlier, new Date(0), new Date(0));
+      const unrelated = join(root, 'tdx-uploads-notes');
+      mkdirSync(unrelated);
+      killed.kill('SIGKILL');
+      await once(killed, 'exit');
+
+      const spools = await spoolsIn(root);
+      expect(existsSync(leftover)).toBe(false);
+      expect(existsSync(earlier)).toBe(false);
+      expect(existsSync(alive)).toBe(true);
+      expect(existsSync(unrelated)).toBe(true);
+      // This process's own new directory is no leftover for a second node started in it.
+      const second = await spoolsIn(root);
+      expect(readdirSync(root).filter((name) => name.includes(`-${process.pid}-`))).toHaveLength(2);
+      await spools.onApplicationShutdown();
+      await second.onApplicationShutdown();
+    } finally {
+      running.kill('SIGKILL');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { copyJsonField, copyTextField } from '../common/copy-text';
@@ -71,7 +71,9 @@ async function waitFor(stream: WriteStream, event: 'drain' | 'finish'): Promise<
 
 /**
  * This node's spool directory: a fresh one inside UPLOAD_SPOOL_DIR at start (several nodes in
- * one process never share one), removed with everything in it at shutdown.
+ * one process never share one), removed with everything in it at shutdown. Its name carries the
+ * process id, so that the directories a killed process left (kill -9 runs no shutdown) are known
+ * as leftovers and removed at the next start.
  */
 @Injectable()
 export class UploadSpools implements OnModuleInit, OnApplicationShutdown {
@@ -80,7 +82,9 @@ export class UploadSpools implements OnModuleInit, OnApplicationShutdown {
   constructor(@Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig) {}
 
   async onModuleInit(): Promise<void> {
-    this.dir = await mkdtemp(join(this.config.http.uploadSpoolDir, `tdx-uploads-${this.config.code}-`));
+    const root = this.config.http.uploadSpoolDir;
+    await removeLeftoverSpools(root);
+    this.dir = await mkdtemp(join(root, `${SPOOL_PREFIX}${this.config.code}-${process.pid}-`));
   }
 
   async open(): Promise<SpooledRows> {
@@ -94,5 +98,41 @@ export class UploadSpools implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+const SPOOL_PREFIX = 'tdx-uploads-';
+// tdx-uploads-<node code>-<process id>-<random>, as onModuleInit names them.
+const SPOOL_NAME = /^tdx-uploads-[^-]+-(\d+)-[^-]+$/;
+
+/**
+ * Removes from `root` the spool directories of processes that ended without their shutdown (a
+ * kill -9, a crash): those of a process no longer running, and those of an earlier process that had
+ * this one's id (a container restarts with the same pid) made before this process started. Another
+ * running node's directory, or one of this process's own nodes, is left alone. Returns the names removed.
+ */
+export async function removeLeftoverSpools(root: string): Promise<string[]> {
+  const started = Date.now() - process.uptime() * 1000;
+  const removed: string[] = [];
+  for (const name of await readdir(root).catch(() => [])) {
+    const match = SPOOL_NAME.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    const path = join(root, name);
+    const leftover = pid === process.pid ? ((await stat(path).catch(() => undefined))?.mtimeMs ?? Infinity) < started : !isRunning(pid);
+    if (!leftover) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
