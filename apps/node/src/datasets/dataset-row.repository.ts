@@ -201,10 +201,25 @@ export class DatasetLoad {
 
   /** Copies a spool file of checked rows (COPY text: line, key, region, data) into the staging table. */
   async copyFile(path: string): Promise<void> {
+    await this.copyInto('dataset_stage', path);
+  }
+
+  /**
+   * The repeated row keys of the spool file of an upload that will be refused (its rows after the
+   * first error carry their key only), so that they are reported with its other errors. The rows
+   * go to a table of their own, never merged; the caller abandons the load.
+   */
+  async duplicatesInFile(path: string, limit: number): Promise<DuplicateKey[]> {
+    await this.runner.query(`CREATE TEMP TABLE dataset_keys (line bigint NOT NULL, row_key text NOT NULL, region_code text, data text) ON COMMIT DROP`);
+    await this.copyInto('dataset_keys', path);
+    return this.repeatedKeys('dataset_keys', limit);
+  }
+
+  private async copyInto(table: 'dataset_stage' | 'dataset_keys', path: string): Promise<void> {
     // Large reads: the file is local, and fewer, bigger CopyData messages cost the server less.
     await pipeline(
       createReadStream(path, { highWaterMark: 1024 * 1024 }),
-      this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN')),
+      this.client.query(copyFrom(`COPY ${table} (line, row_key, region_code, data) FROM STDIN`)),
     );
   }
 
@@ -251,9 +266,13 @@ export class DatasetLoad {
 
   /** The repeated row keys of the staged upload, by the line they are repeated on. */
   async duplicates(limit: number): Promise<DuplicateKey[]> {
+    return this.repeatedKeys('dataset_stage', limit);
+  }
+
+  private async repeatedKeys(table: 'dataset_stage' | 'dataset_keys', limit: number): Promise<DuplicateKey[]> {
     const rows: { line: string; row_key: string; first_line: string }[] = await this.runner.query(
       `SELECT line, row_key, first_line FROM (
-         SELECT line, row_key, min(line) OVER (PARTITION BY row_key) AS first_line FROM dataset_stage
+         SELECT line, row_key, min(line) OVER (PARTITION BY row_key) AS first_line FROM ${table}
        ) s WHERE line > first_line ORDER BY line LIMIT $1`,
       [limit],
     );
