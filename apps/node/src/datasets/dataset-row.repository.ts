@@ -8,6 +8,7 @@ import type { EntryState } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { copyOut } from '../database/copy';
+import { rowData } from './row-values';
 import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
 /** What the dataset rules need to know of a catalog entry. */
@@ -82,17 +83,32 @@ export class DatasetRowRepository {
     };
   }
 
-  /** Live rows in row key order after `afterKey`, optionally under a region code prefix; one more than `limit` tells if a next page exists. */
-  async listRows(manager: EntityManager, entryId: string, regionPrefix: string | null, afterKey: string | null, limit: number): Promise<RowView[]> {
-    const rows: { row_key: string; region_code: string; data: Record<string, unknown>; change_seq: string }[] = await manager.query(
-      `SELECT row_key, region_code, data, change_seq FROM dataset_row
+  /**
+   * Live rows in row key order after `afterKey`, optionally under a region code prefix; one more
+   * than `limit` tells if a next page exists. Data is read as jsonb text and given by the items'
+   * types (rowData), so numbers keep every digit as loaded.
+   */
+  async listRows(
+    manager: EntityManager,
+    entry: Pick<DatasetEntry, 'id' | 'dataItems'>,
+    regionPrefix: string | null,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<RowView[]> {
+    const rows: { row_key: string; region_code: string; data: string; change_seq: string }[] = await manager.query(
+      `SELECT row_key, region_code, data::text AS data, change_seq FROM dataset_row
        WHERE entry_id = $1 AND NOT deleted
          AND ($2::text IS NULL OR region_code LIKE $2 || '%')
          AND ($3::text IS NULL OR row_key > $3)
        ORDER BY row_key LIMIT $4`,
-      [entryId, regionPrefix, afterKey, limit],
+      [entry.id, regionPrefix, afterKey, limit],
     );
-    return rows.map((r) => ({ rowKey: r.row_key, regionCode: r.region_code, data: r.data, changeSeq: Number(r.change_seq) }));
+    return rows.map((r) => ({
+      rowKey: r.row_key,
+      regionCode: r.region_code,
+      data: rowData(r.data, entry.dataItems) ?? {},
+      changeSeq: Number(r.change_seq),
+    }));
   }
 
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */

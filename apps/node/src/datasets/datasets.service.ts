@@ -250,9 +250,9 @@ export class DatasetsService {
 
   async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
     const manager = this.dataSource.manager;
-    await this.contentEntry(manager, entryId, false);
+    const entry = await this.contentEntry(manager, entryId, false);
     const limit = query.limit ?? PAGE_LIMITS.datasetRows.default;
-    const items = await this.rows.listRows(manager, entryId, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
+    const items = await this.rows.listRows(manager, entry, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
     const last = items[items.length - 1];
     return pageOf(items, limit, last && cursors.ofKey(last.rowKey));
   }

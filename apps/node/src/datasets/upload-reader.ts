@@ -3,6 +3,7 @@ import { isWithin } from '@tdx/divisions';
 import { CsvRecordParser, CsvResult } from './csv';
 import { LineSink, LineSplitter } from './lines';
 import { clip, Converted, fromJson, fromText, hasUnstorable } from './values';
+import { markNumbers, numberText } from './row-values';
 
 export type UploadFormat = 'csv' | 'ndjson';
 
@@ -180,9 +181,18 @@ export class UploadReader implements LineSink {
     this.rowsRead++;
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch (error) {
-      this.error(lineNo, `invalid JSON: ${(error as Error).message}`);
+      // Numbers kept as their text (values.ts). A line that escapes NUL is parsed plainly: its
+      // strings could look like kept numbers, and NUL is refused anyway.
+      value = JSON.parse(/\\u0000/i.test(text) ? text : markNumbers(text));
+    } catch {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        // The message of the line as sent, its positions right.
+        this.error(lineNo, `invalid JSON: ${(error as Error).message}`);
+        return;
+      }
+      this.error(lineNo, 'invalid JSON');
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -193,9 +203,11 @@ export class UploadReader implements LineSink {
     const problems: string[] = [];
     const unknown = Object.keys(object).filter((key) => key !== 'rowKey' && key !== 'regionCode' && !this.itemNames.has(key));
     if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${list(unknown)}`);
-    const keyValue = object.rowKey;
+    const keyNumber = numberText(object.rowKey);
+    const keyValue = keyNumber === undefined ? object.rowKey : Number(keyNumber);
     const rowKey = this.rowKey(typeof keyValue === 'number' && Number.isSafeInteger(keyValue) ? String(keyValue) : keyValue, problems, 'rowKey');
-    const region = this.region(object.regionCode, problems, 'regionCode');
+    const regionNumber = numberText(object.regionCode);
+    const region = this.region(regionNumber === undefined ? object.regionCode : Number(regionNumber), problems, 'regionCode');
     let data = '{';
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i];
