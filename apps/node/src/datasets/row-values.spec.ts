@@ -41,3 +41,14 @@ describe('row values come back as loaded', () => {
     expect(fromJson('string', number('12'))).toEqual({ error: 'must be a string, not number 12' });
   });
 });
+
+describe('markNumbers', () => {
+  it('tells escaped quotes from closing ones', () => {
+    expect(JSON.parse(markNumbers('{"a": "x\\\\", "b": 1, "c": "q\\"2\\\\\\"3", "d": -0.5e-3}'))).toEqual({
+      a: 'x\\',
+      b: '\u00001',
+      c: 'q"2\\"3',
+      d: '\u0000-0.5e-3',
+    });
+  });
+});

@@ -26,24 +26,39 @@ export function markNumbers(json: string): string {
   while (i < n) {
     const c = json.charCodeAt(i);
     if (c === 0x22) {
-      // Skip a string, escapes included.
-      i++;
-      while (i < n) {
-        const d = json.charCodeAt(i);
-        if (d === 0x5c) i += 2;
-        else if (d === 0x22) break;
-        else i++;
-      }
-      i++;
-    } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      i = stringEnd(json, i + 1);
+    } else if (c === 0x2d || isDigit(c)) {
       let end = i + 1;
-      while (end < n && /[0-9.eE+-]/.test(json[end])) end++;
+      while (end < n && isNumberChar(json.charCodeAt(end))) end++;
       out += `${json.slice(from, i)}"\\u0000${json.slice(i, end)}"`;
       from = end;
       i = end;
     } else i++;
   }
   return from === 0 ? json : out + json.slice(from);
+}
+
+/** The index after the closing quote of the string whose content starts at `from` (n when it never closes). */
+function stringEnd(json: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const quote = json.indexOf('"', i);
+    if (quote < 0) return json.length;
+    // A quote after an odd number of backslashes is escaped.
+    let slashes = 0;
+    while (json.charCodeAt(quote - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return quote + 1;
+    i = quote + 1;
+  }
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+/** Digits, `.`, `e`, `E`, `+`, `-`. */
+function isNumberChar(c: number): boolean {
+  return isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
 }
 
 /** The number text of a value parsed from markNumbers' output, or undefined when it is no number. */
