@@ -343,18 +343,33 @@ describe('accounts and institution scope', () => {
     expect((await me(elsewhere.accessToken)).status).toBe(401);
   });
 
-  it("changing one's own password needs the current one and ends the other sessions", async () => {
+  it("changing one's own password needs the current one, keeps the session that made it and ends the other sessions", async () => {
     const me = await accountWith(node.url, 'self.service', [{ role: 'auditor' }]);
+    const current = `Pw-${'self.service'.length}-Secret-9`;
+    const whoami = (token: string) => apiWith(token, node.url, 'GET', '/api/v1/auth/me');
+    const [changer, other] = [await login(node.url, 'self.service', current), await login(node.url, 'self.service', current)];
     expect(await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: 'wrong', newPassword: 'Brand-New-Passw0rd' })).toMatchObject({
       status: 400,
       body: { fields: [{ field: 'currentPassword' }] },
     });
-    const current = `Pw-${'self.service'.length}-Secret-9`;
     expect((await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'weak' })).status).toBe(400);
-    expect((await apiWith(me.token, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'Brand-New-Passw0rd' })).status).toBe(
-      204,
-    );
+    expect([(await whoami(changer.accessToken)).status, (await whoami(other.accessToken)).status]).toEqual([200, 200]);
+    expect(
+      (await apiWith(changer.accessToken, node.url, 'POST', '/api/v1/auth/password', { currentPassword: current, newPassword: 'Brand-New-Passw0rd' })).status,
+    ).toBe(204);
+
+    // The session that changed it goes on: its access token at once, and its refresh token.
+    expect((await whoami(changer.accessToken)).status).toBe(200);
+    const rotated = await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: changer.refreshToken });
+    expect(rotated.status).toBe(200);
+    expect((await whoami(rotated.body.accessToken)).status).toBe(200);
+    // Every other session ends at once: access tokens and refresh tokens.
+    expect((await whoami(other.accessToken)).status).toBe(401);
+    expect((await whoami(me.token)).status).toBe(401);
+    expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(401);
     expect((await anonymous(node.url, 'POST', '/api/v1/auth/refresh', { refreshToken: me.refreshToken })).status).toBe(401);
+    // The old password no longer signs in; the new one does.
+    await expect(login(node.url, 'self.service', current)).rejects.toThrow(/401/);
     expect((await login(node.url, 'self.service', 'Brand-New-Passw0rd')).accessToken).toBeTruthy();
   });
 

@@ -320,6 +320,10 @@ describe(`dataset content at county ${NODE}`, () => {
         { line: 5, message: expect.stringContaining('unexpected text after a closing quote') },
         { line: 7, message: expect.stringContaining('unterminated quoted field: the quote opened at line 7') },
       ]);
+      // The quote swallowed line 8 as text, so it was never checked: more errors may exist.
+      expect(body.truncated).toBe(true);
+      // A file whose errors were all checked says so.
+      expect((await refused(400, [HEADER, 'M1,330106,a,,,,,', 'M2,330106,"ok",,,,,,'].join('\n'))).truncated).toBe(false);
     });
 
     it('an over-long line: refused without reading it whole (CSV stops there, NDJSON goes on)', async () => {
@@ -406,6 +410,44 @@ describe(`dataset content at county ${NODE}`, () => {
       expect(errorsOf(body)).toEqual([
         { line: 4, message: 'duplicate row key "D1": already given at line 2' },
         { line: 6, message: 'duplicate row key "D1": already given at line 2' },
+      ]);
+    });
+
+    it('reports duplicate row keys together with every other error of the upload, by line', async () => {
+      const body = await refused(
+        400,
+        [
+          HEADER,
+          'K1,330106,a,,,,,,',
+          'K2,330108,outside,,,,,,', // line 3: region outside
+          'K1,330106,again,,,,,,', // line 4: duplicate of line 2
+          'K3,330106,x,not-an-int,,,,,', // line 5: bad value
+          'K2,330106,again,,,,,,', // line 6: duplicate of a bad row's key
+          'K3,330106,x,zz,,,,,', // line 7: bad value and duplicate
+          'K4,330106,short,,', // line 8: wrong field count
+          'K4,330106,again,,,,,,', // line 9: duplicate of a short row's key
+        ].join('\n'),
+      );
+      expect(errorsOf(body)).toEqual([
+        { line: 3, message: expect.stringContaining('region code 330108 lies outside') },
+        { line: 4, message: 'duplicate row key "K1": already given at line 2' },
+        { line: 5, message: 'capital: "not-an-int" is not an integer' },
+        { line: 6, message: 'duplicate row key "K2": already given at line 3' },
+        { line: 7, message: 'capital: "zz" is not an integer; duplicate row key "K3": already given at line 5' },
+        { line: 8, message: 'expected 9 fields as in the header, found 5' },
+        { line: 9, message: 'duplicate row key "K4": already given at line 8' },
+      ]);
+      expect(body.truncated).toBe(false);
+      expect(body.message).toMatch(/^upload refused, nothing was loaded: 7 errors, the first at line 3/);
+      // NDJSON alike.
+      const ndjson = await refused(
+        400,
+        [JSON.stringify({ rowKey: 'N1', regionCode: '330106', capital: 'x' }), JSON.stringify({ rowKey: 'N1', regionCode: '330106' })].join('\n'),
+        'application/x-ndjson',
+      );
+      expect(errorsOf(ndjson)).toEqual([
+        { line: 1, message: 'capital: "x" is not an integer' },
+        { line: 2, message: 'duplicate row key "N1": already given at line 1' },
       ]);
     });
 

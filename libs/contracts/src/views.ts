@@ -44,5 +44,6 @@ export interface ReturnedRowView {
   rowKey: string;
   regionCode: string;
   sourceSeq: number;
+  /** Values as the holder loaded them: decimals, and integers beyond 2^53, as JSON strings of their exact text (operator guide, "Values come back as loaded"). */
   data: Record<string, unknown>;
 }

@@ -15,7 +15,16 @@ export interface RoleGrant {
   institutionId?: string;
 }
 
-export type Principal = { kind: 'anonymous' } | { kind: 'user'; subject: string; accountId: string; roles: RoleGrant[] };
+export type Principal =
+  | { kind: 'anonymous' }
+  | {
+      kind: 'user';
+      subject: string;
+      accountId: string;
+      roles: RoleGrant[];
+      /** The sign-in (refresh-token family) the access token belongs to; absent for tokens of another issuer (OIDC). */
+      signInId?: string;
+    };
 
 export const ANONYMOUS: Principal = { kind: 'anonymous' };
 

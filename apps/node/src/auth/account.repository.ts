@@ -73,11 +73,16 @@ export class AccountRepository {
   }
 
   /**
-   * A new password ends every session of the account: access tokens issued before now are refused.
-   * "Now" is the node's clock, the one that stamps the tokens, not the database server's.
+   * A new password. With `endSessions` (a reset by an administrator) every session of the account
+   * ends: access tokens issued before now are refused. "Now" is the node's clock, the one that
+   * stamps the tokens, not the database server's. Without it (one's own change) the caller ends
+   * the other sessions by their refresh tokens, so that the current one goes on.
    */
-  async setPassword(manager: EntityManager, id: string, passwordHash: string): Promise<void> {
-    await manager.query(`UPDATE account SET password_hash = $2, sessions_valid_after = $3, updated_at = now() WHERE id = $1`, [id, passwordHash, new Date()]);
+  async setPassword(manager: EntityManager, id: string, passwordHash: string, endSessions = true): Promise<void> {
+    await manager.query(
+      `UPDATE account SET password_hash = $2, sessions_valid_after = CASE WHEN $4 THEN $3 ELSE sessions_valid_after END, updated_at = now() WHERE id = $1`,
+      [id, passwordHash, new Date(), endSessions],
+    );
   }
 
   async setDisabled(manager: EntityManager, id: string, disabled: boolean): Promise<void> {

@@ -50,7 +50,7 @@ export class AuthController {
     return this.auth.me(principal);
   }
 
-  /** Changes one's own password; every other session of the account ends. */
+  /** Changes one's own password; the current session goes on and every other session of the account ends. */
   @Post('password')
   @HttpCode(204)
   @ApiBearerAuth()

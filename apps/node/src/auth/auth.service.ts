@@ -116,10 +116,20 @@ export class AuthService implements OnApplicationBootstrap {
     }
     assertStrong(newPassword, account.username, 'newPassword');
     const passwordHash = await hashPassword(newPassword);
-    await this.dataSource.transaction(async (manager) => {
-      await this.accounts.setPassword(manager, account.id, passwordHash);
-      await this.refreshTokens.revokeAccount(manager, account.id);
+    const keep = principal.signInId;
+    const ended = await this.dataSource.transaction(async (manager) => {
+      // The sign-in that made the change goes on (its access and refresh tokens); the others end.
+      // A token without a sign-in of this node (another issuer) cannot be kept apart: all end.
+      await this.accounts.setPassword(manager, account.id, passwordHash, keep === undefined);
+      if (keep === undefined) {
+        await this.refreshTokens.revokeAccount(manager, account.id);
+        return [];
+      }
+      return this.refreshTokens.revokeAccountExcept(manager, account.id, keep);
     });
+    // After commit: their access tokens fail from the next request here (at other instances of
+    // this node within SignInStatus's few seconds, as after a sign-out).
+    for (const signIn of ended) this.signIns.revoked(signIn);
   }
 
   /**

@@ -63,6 +63,17 @@ export class RefreshTokenRepository {
     await manager.query(`UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL`, [accountId]);
   }
 
+  /** Revokes every sign-in of the account but `keepFamilyId`; returns the sign-ins it ended. */
+  async revokeAccountExcept(manager: EntityManager, accountId: string, keepFamilyId: string): Promise<string[]> {
+    const rows: { family_id: string }[] = await manager.query(
+      `WITH gone AS (
+         UPDATE refresh_token SET revoked_at = now() WHERE account_id = $1 AND family_id <> $2 AND revoked_at IS NULL RETURNING family_id
+       ) SELECT DISTINCT family_id FROM gone`,
+      [accountId, keepFamilyId],
+    );
+    return rows.map((r) => r.family_id);
+  }
+
   /** Forgets tokens that expired a day ago: they can neither be used nor tell anything. */
   async deleteExpired(manager: EntityManager): Promise<void> {
     await manager.query(`DELETE FROM refresh_token WHERE expires_at < now() - interval '1 day'`);

@@ -101,6 +101,7 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
       kind: 'user',
       subject: account.username,
       accountId: account.id,
+      signInId: claims.sid,
       roles: account.roles.map((r) => ({ role: r.role, node: this.config.code, ...(r.institutionId ? { institutionId: r.institutionId } : {}) })),
     };
   }

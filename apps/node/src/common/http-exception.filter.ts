@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { DomainRefusal } from './domain-refusal';
 import { httpAnswerOf } from './http-answer';
@@ -27,13 +28,31 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const status = clientErrorStatus(exception);
     if (status) {
-      const error = status === HttpStatus.PAYLOAD_TOO_LARGE ? 'Payload Too Large' : 'Bad Request';
-      response.status(status).json({ statusCode: status, error, message: (exception as Error).message });
+      // Express's and the body parser's errors (bad JSON 400, 413, another charset or encoding 415).
+      const error = STATUS_CODES[status] ?? 'Bad Request';
+      response.status(status).json({ statusCode: status, error, message: clientErrorMessage(exception as Error & { type?: unknown }, error) });
       return;
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     response.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
   }
+}
+
+/** What the body parser's errors mean for the client; some carry only their status's name. */
+function clientErrorMessage(exception: Error & { type?: unknown }, statusName: string): string {
+  switch (exception.type) {
+    case 'charset.unsupported':
+      return `${exception.message}: send JSON bodies as UTF-8`;
+    case 'encoding.unsupported':
+      return `${exception.message}: send the JSON body as is, or gzip-, deflate- or br-compressed`;
+    case 'request.aborted':
+      return 'the client closed the connection before the body was complete';
+    case 'request.size.invalid':
+      return 'the body is shorter or longer than its Content-Length';
+  }
+  return exception.message && exception.message !== statusName
+    ? exception.message
+    : 'the request body could not be read: it does not match its Content-Encoding, or it ended early';
 }
 
 function clientErrorStatus(exception: unknown): number | undefined {

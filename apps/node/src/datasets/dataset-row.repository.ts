@@ -9,6 +9,7 @@ import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { queryReturning } from '../common/returning';
 import { copyOut } from '../database/copy';
+import { rowData } from './row-values';
 import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './dataset-changes.sql';
 
 /** What the dataset rules need to know of a catalog entry. */
@@ -83,17 +84,32 @@ export class DatasetRowRepository {
     };
   }
 
-  /** Live rows in row key order after `afterKey`, optionally under a region code prefix; one more than `limit` tells if a next page exists. */
-  async listRows(manager: EntityManager, entryId: string, regionPrefix: string | null, afterKey: string | null, limit: number): Promise<RowView[]> {
-    const rows: { row_key: string; region_code: string; data: Record<string, unknown>; change_seq: string }[] = await manager.query(
-      `SELECT row_key, region_code, data, change_seq FROM dataset_row
+  /**
+   * Live rows in row key order after `afterKey`, optionally under a region code prefix; one more
+   * than `limit` tells if a next page exists. Data is read as jsonb text and given by the items'
+   * types (rowData), so numbers keep every digit as loaded.
+   */
+  async listRows(
+    manager: EntityManager,
+    entry: Pick<DatasetEntry, 'id' | 'dataItems'>,
+    regionPrefix: string | null,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<RowView[]> {
+    const rows: { row_key: string; region_code: string; data: string; change_seq: string }[] = await manager.query(
+      `SELECT row_key, region_code, data::text AS data, change_seq FROM dataset_row
        WHERE entry_id = $1 AND NOT deleted
          AND ($2::text IS NULL OR region_code LIKE $2 || '%')
          AND ($3::text IS NULL OR row_key > $3)
        ORDER BY row_key LIMIT $4`,
-      [entryId, regionPrefix, afterKey, limit],
+      [entry.id, regionPrefix, afterKey, limit],
     );
-    return rows.map((r) => ({ rowKey: r.row_key, regionCode: r.region_code, data: r.data, changeSeq: Number(r.change_seq) }));
+    return rows.map((r) => ({
+      rowKey: r.row_key,
+      regionCode: r.region_code,
+      data: rowData(r.data, entry.dataItems) ?? {},
+      changeSeq: Number(r.change_seq),
+    }));
   }
 
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
@@ -200,10 +216,25 @@ export class DatasetLoad {
 
   /** Copies a spool file of checked rows (COPY text: line, key, region, data) into the staging table. */
   async copyFile(path: string): Promise<void> {
+    await this.copyInto('dataset_stage', path);
+  }
+
+  /**
+   * The repeated row keys of the spool file of an upload that will be refused (its rows after the
+   * first error carry their key only), so that they are reported with its other errors. The rows
+   * go to a table of their own, never merged; the caller abandons the load.
+   */
+  async duplicatesInFile(path: string, limit: number): Promise<DuplicateKey[]> {
+    await this.runner.query(`CREATE TEMP TABLE dataset_keys (line bigint NOT NULL, row_key text NOT NULL, region_code text, data text) ON COMMIT DROP`);
+    await this.copyInto('dataset_keys', path);
+    return this.repeatedKeys('dataset_keys', limit);
+  }
+
+  private async copyInto(table: 'dataset_stage' | 'dataset_keys', path: string): Promise<void> {
     // Large reads: the file is local, and fewer, bigger CopyData messages cost the server less.
     await pipeline(
       createReadStream(path, { highWaterMark: 1024 * 1024 }),
-      this.client.query(copyFrom('COPY dataset_stage (line, row_key, region_code, data) FROM STDIN')),
+      this.client.query(copyFrom(`COPY ${table} (line, row_key, region_code, data) FROM STDIN`)),
     );
   }
 
@@ -250,9 +281,13 @@ export class DatasetLoad {
 
   /** The repeated row keys of the staged upload, by the line they are repeated on. */
   async duplicates(limit: number): Promise<DuplicateKey[]> {
+    return this.repeatedKeys('dataset_stage', limit);
+  }
+
+  private async repeatedKeys(table: 'dataset_stage' | 'dataset_keys', limit: number): Promise<DuplicateKey[]> {
     const rows: { line: string; row_key: string; first_line: string }[] = await this.runner.query(
       `SELECT line, row_key, first_line FROM (
-         SELECT line, row_key, min(line) OVER (PARTITION BY row_key) AS first_line FROM dataset_stage
+         SELECT line, row_key, min(line) OVER (PARTITION BY row_key) AS first_line FROM ${table}
        ) s WHERE line > first_line ORDER BY line LIMIT $1`,
       [limit],
     );

@@ -7,7 +7,7 @@ import { DomainRefusal } from '../common/domain-refusal';
 import { cursors } from '../common/cursor';
 import { Page, PAGE_LIMITS, pageOf } from '../common/paging';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { DatasetEntry, DatasetRowRepository, DatasetSummary, RowView } from './dataset-row.repository';
+import { DatasetEntry, DatasetRowRepository, DatasetSummary, DuplicateKey, RowView } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
 import { maskPlan } from './masking';
@@ -142,8 +142,13 @@ export class DatasetsService {
       );
       await this.receive(entryId, body, gzip, reader, spool);
       reader.end();
-      if (reader.errors.length > 0) throw new UploadRefusedException(reader.errors, reader.truncated);
       await spool.close();
+      if (reader.errors.length > 0) {
+        // Every error in one answer: keys given twice too, which only the spooled keys can tell.
+        const duplicates = await this.limits.bulkDb.run(() => this.spooledDuplicates(spool.path));
+        const { errors, truncated } = mergeErrors(reader.errors, duplicates.errors);
+        throw new UploadRefusedException(errors, truncated || reader.truncated || duplicates.more);
+      }
       return await this.limits.bulkDb.run(() => this.loadSpooled(entry, spool.path, reader.rowsRead));
     } finally {
       await spool.remove();
@@ -190,18 +195,23 @@ export class DatasetsService {
       // The grade is read under the lock: rows are masked at rest under the entry's plan of now.
       const merged = await load.merge(entryId, maskPlan(current.grade, current.dataItems));
       if (merged === 'duplicates') {
-        const duplicates = await load.duplicates(MAX_ERRORS + 1);
-        throw new UploadRefusedException(
-          duplicates
-            .slice(0, MAX_ERRORS)
-            .map((d) => ({ line: d.line, message: `duplicate row key ${JSON.stringify(d.rowKey)}: already given at line ${d.firstLine}` })),
-          duplicates.length > MAX_ERRORS,
-        );
+        const duplicates = duplicateErrors(await load.duplicates(MAX_ERRORS + 1));
+        throw new UploadRefusedException(duplicates.errors, duplicates.more);
       }
       await load.commit();
       const { inserted, updated, lastChangeSeq } = merged;
       if (inserted + updated >= RESTATISTICS_AFTER_ROWS) await this.rows.refreshStatistics();
       return { entryId, rowsRead, inserted, updated, unchanged: rowsRead - inserted - updated, lastChangeSeq };
+    } finally {
+      await load.abandon();
+    }
+  }
+
+  /** The keys given twice in the spool file of an upload that is refused anyway. */
+  private async spooledDuplicates(path: string): Promise<{ errors: LineError[]; more: boolean }> {
+    const load = await this.rows.openLoad();
+    try {
+      return duplicateErrors(await load.duplicatesInFile(path, MAX_ERRORS + 1));
     } finally {
       await load.abandon();
     }
@@ -240,9 +250,9 @@ export class DatasetsService {
 
   async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
     const manager = this.dataSource.manager;
-    await this.contentEntry(manager, entryId, false);
+    const entry = await this.contentEntry(manager, entryId, false);
     const limit = query.limit ?? PAGE_LIMITS.datasetRows.default;
-    const items = await this.rows.listRows(manager, entryId, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
+    const items = await this.rows.listRows(manager, entry, query.region ?? null, cursors.key(query.cursor) ?? null, limit);
     const last = items[items.length - 1];
     return pageOf(items, limit, last && cursors.ofKey(last.rowKey));
   }
@@ -287,6 +297,23 @@ export class DatasetsService {
     }
     return entry;
   }
+}
+
+function duplicateErrors(duplicates: DuplicateKey[]): { errors: LineError[]; more: boolean } {
+  return {
+    errors: duplicates
+      .slice(0, MAX_ERRORS)
+      .map((d) => ({ line: d.line, message: `duplicate row key ${JSON.stringify(d.rowKey)}: already given at line ${d.firstLine}` })),
+    more: duplicates.length > MAX_ERRORS,
+  };
+}
+
+/** The reader's errors and the duplicate keys, by line (one entry per line), at most MAX_ERRORS. */
+export function mergeErrors(read: LineError[], duplicates: LineError[]): { errors: LineError[]; truncated: boolean } {
+  const byLine = new Map<number, string[]>();
+  for (const e of [...read, ...duplicates]) byLine.set(e.line, [...(byLine.get(e.line) ?? []), e.message]);
+  const errors = [...byLine.entries()].sort(([a], [b]) => a - b).map(([line, messages]) => ({ line, message: messages.join('; ') }));
+  return { errors: errors.slice(0, MAX_ERRORS), truncated: errors.length > MAX_ERRORS };
 }
 
 function sameItems(a: DatasetEntry['dataItems'], b: DatasetEntry['dataItems']): boolean {

@@ -3,6 +3,7 @@ import { hasDivisionCodeForm, isWithin } from '@tdx/divisions';
 import { CsvRecordParser, CsvResult } from './csv';
 import { LineSink, LineSplitter } from './lines';
 import { clip, Converted, fromJson, fromText, hasUnstorable } from './values';
+import { markNumbers, numberText } from './row-values';
 
 export type UploadFormat = 'csv' | 'ndjson';
 
@@ -24,8 +25,12 @@ export interface UploadSchema {
   jurisdiction: string;
 }
 
-/** Receives each valid row, in order; `data` is the JSON text of the row's data object. */
-export type RowSink = (line: number, rowKey: string, regionCode: string, data: string) => void;
+/**
+ * Receives each row with a well-formed key, in order; `data` is the JSON text of the row's data
+ * object. Once the upload has an error it will be refused, and rows come with their key only
+ * (region and data null): enough to find keys given twice, so that every error is reported.
+ */
+export type RowSink = (line: number, rowKey: string, regionCode: string | null, data: string | null) => void;
 
 interface Item {
   name: string;
@@ -36,14 +41,17 @@ interface Item {
 
 /**
  * Turns the bytes of a CSV or NDJSON upload into checked rows for `sink`, collecting errors by
- * line. Push chunks as they arrive, then call `end()`. After the first error no rows reach the
- * sink (the load will be refused anyway), but reading goes on to report up to MAX_ERRORS errors.
+ * line. Push chunks as they arrive, then call `end()`. After the first error rows reach the sink
+ * with their key only (the load will be refused anyway), and reading goes on to report up to
+ * MAX_ERRORS errors. Keys given twice are found from the spooled keys (DatasetRowRepository).
  */
 export class UploadReader implements LineSink {
   readonly errors: LineError[] = [];
   /** Data rows read (valid or not). */
   rowsRead = 0;
   private fatal = false;
+  /** Part of the upload was read without being checked (the inside of an unterminated quote). */
+  private unchecked = false;
   private readonly splitter = new LineSplitter(this);
   private readonly items: Item[];
   private readonly itemNames: Set<string>;
@@ -65,9 +73,13 @@ export class UploadReader implements LineSink {
     return this.fatal || this.errors.length >= MAX_ERRORS;
   }
 
-  /** True when reading stopped before the end of the upload, so more errors may exist. */
+  /**
+   * True when some of the upload was never checked, so more errors may exist: reading stopped
+   * before its end, or a CSV quote that never closes (or a record over 1 MiB) swallowed the lines
+   * after it as one field's text.
+   */
   get truncated(): boolean {
-    return this.stopped && this.splitter.dropped;
+    return this.unchecked || (this.stopped && this.splitter.dropped);
   }
 
   push(chunk: Buffer): void {
@@ -105,8 +117,10 @@ export class UploadReader implements LineSink {
   // CSV
 
   private handle(result: CsvResult): void {
-    if (result.kind === 'error') this.error(result.line, result.message, result.fatal);
-    else if (result.kind === 'record') {
+    if (result.kind === 'error') {
+      if (result.fatal) this.unchecked = true;
+      this.error(result.line, result.message, result.fatal);
+    } else if (result.kind === 'record') {
       if (this.columns) this.csvRow(result.record.fields, result.record.line);
       else this.header(result.record.fields);
     }
@@ -142,6 +156,9 @@ export class UploadReader implements LineSink {
     this.rowsRead++;
     if (fields.length !== columns.count) {
       this.error(lineNo, `expected ${columns.count} fields as in the header, found ${fields.length}`);
+      // A key can still be told when the row has at least its column: a repeat of it is reported too.
+      const key = fields[columns.key];
+      if (key && key.length <= MAX_ROW_KEY && !hasUnstorable(key)) this.sink(lineNo, key, null, null);
       return;
     }
     const problems: string[] = [];
@@ -162,9 +179,18 @@ export class UploadReader implements LineSink {
     this.rowsRead++;
     let value: unknown;
     try {
-      value = JSON.parse(text);
-    } catch (error) {
-      this.error(lineNo, `invalid JSON: ${(error as Error).message}`);
+      // Numbers kept as their text (values.ts). A line that escapes NUL is parsed plainly: its
+      // strings could look like kept numbers, and NUL is refused anyway.
+      value = JSON.parse(/\\u0000/i.test(text) ? text : markNumbers(text));
+    } catch {
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        // The message of the line as sent, its positions right.
+        this.error(lineNo, `invalid JSON: ${(error as Error).message}`);
+        return;
+      }
+      this.error(lineNo, 'invalid JSON');
       return;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -175,9 +201,11 @@ export class UploadReader implements LineSink {
     const problems: string[] = [];
     const unknown = Object.keys(object).filter((key) => key !== 'rowKey' && key !== 'regionCode' && !this.itemNames.has(key));
     if (unknown.length > 0) problems.push(`unknown field${unknown.length > 1 ? 's' : ''} ${list(unknown)}`);
-    const keyValue = object.rowKey;
+    const keyNumber = numberText(object.rowKey);
+    const keyValue = keyNumber === undefined ? object.rowKey : Number(keyNumber);
     const rowKey = this.rowKey(typeof keyValue === 'number' && Number.isSafeInteger(keyValue) ? String(keyValue) : keyValue, problems, 'rowKey');
-    const region = this.region(object.regionCode, problems, 'regionCode');
+    const regionNumber = numberText(object.regionCode);
+    const region = this.region(regionNumber === undefined ? object.regionCode : Number(regionNumber), problems, 'regionCode');
     let data = '{';
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i];
@@ -216,7 +244,9 @@ export class UploadReader implements LineSink {
 
   private accept(lineNo: number, rowKey: string, region: string, data: string, problems: string[]): void {
     if (problems.length > 0) this.error(lineNo, problems.join('; '));
-    else if (this.errors.length === 0) this.sink(lineNo, rowKey, region, data);
+    if (this.errors.length === 0) this.sink(lineNo, rowKey, region, data);
+    // The key alone (rowKey() gives '' for a bad one): a repeated key is an error to report too.
+    else if (rowKey !== '') this.sink(lineNo, rowKey, null, null);
   }
 
   private error(line: number, message: string, fatal = false): void {

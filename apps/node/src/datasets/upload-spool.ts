@@ -26,8 +26,10 @@ export class SpooledRows {
     file.on('error', () => undefined);
   }
 
-  add(line: number, rowKey: string, regionCode: string, data: string): void {
-    this.batch.push(`${line}\t${copyTextField(rowKey)}\t${regionCode}\t${copyJsonField(data)}\n`);
+  /** A checked row; or, with region and data null, the key of a row of an upload that will be refused. */
+  add(line: number, rowKey: string, regionCode: string | null, data: string | null): void {
+    const rest = regionCode === null || data === null ? '\\N\t\\N' : `${regionCode}\t${copyJsonField(data)}`;
+    this.batch.push(`${line}\t${copyTextField(rowKey)}\t${rest}\n`);
   }
 
   /** Writes the queued rows, waiting while the disk is behind (so memory stays bounded). */

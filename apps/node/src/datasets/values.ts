@@ -1,4 +1,5 @@
 import type { DataItemType } from '@tdx/contracts';
+import { numberText } from './row-values';
 
 /**
  * Checks one value against its data item type and gives it as JSON text for the `data` object.
@@ -10,6 +11,8 @@ export type Converted = { json: string } | { error: string };
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const INTEGER = /^[+-]?\d{1,19}$/;
+/** A JSON number with an exponent: sign, digits, fraction, exponent. */
+const EXPONENT = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d+)$/;
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):?(\d{2}))?$/;
@@ -49,9 +52,16 @@ export function fromText(type: DataItemType, text: string | null): Converted {
   }
 }
 
-/** A value of an NDJSON object as JSON text of the item's type. */
-export function fromJson(type: DataItemType, value: unknown): Converted {
-  if (value === null || value === undefined) return NULL_JSON;
+/**
+ * A value of an NDJSON object as JSON text of the item's type. The line is parsed with its numbers
+ * kept as text (markNumbers), so that a number's digits reach the database exactly as sent.
+ */
+export function fromJson(type: DataItemType, parsed: unknown): Converted {
+  if (parsed === null || parsed === undefined) return NULL_JSON;
+  const number = numberText(parsed);
+  if (number !== undefined && type === 'integer') return /^-?\d+$/.test(number) ? integer(number) : { error: `${clip(number)} is not an integer` };
+  if (number !== undefined && type === 'decimal') return decimal(plainDecimal(number) ?? number);
+  const value = number === undefined ? parsed : Number(number);
   switch (type) {
     case 'string':
       return typeof value === 'string' ? fromText('string', value) : { error: `must be a string, not ${describe(value)}` };
@@ -87,6 +97,23 @@ function decimal(text: string): Converted {
   const whole = m[2].replace(/^0+(?=\d)/, '') || '0';
   const fraction = m[3] ? `.${m[3]}` : '';
   return { json: `${m[1] === '-' ? '-' : ''}${whole}${fraction}` };
+}
+
+/** A JSON number with an exponent in plain notation (1.5e3 is 1500), or undefined; at most 100 characters. */
+function plainDecimal(text: string): string | undefined {
+  const m = EXPONENT.exec(text);
+  if (!m) return undefined;
+  const exponent = Number(m[4]);
+  const digits = `${m[2]}${m[3] ?? ''}`;
+  const point = m[2].length + exponent;
+  if (Math.abs(exponent) > 100) return undefined;
+  const plain =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? `${digits}${'0'.repeat(point - digits.length)}`
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return `${m[1]}${plain}`;
 }
 
 export function isDate(text: string): boolean {

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Express } from 'express';
 import type { Server } from 'node:http';
+import { answerClientErrors } from './client-errors';
 import { corsOptions } from './cors';
 import type { HttpHardeningConfig } from '../config/http-hardening.config';
 import { PUBLIC_PATH_PREFIX, publicRateLimit, SIGN_IN_PATHS, signInRateLimit } from './rate-limit.middleware';
@@ -26,6 +27,8 @@ export function applyHttpHardening(app: NestExpressApplication, config: HttpHard
   // never have longer than the whole request.
   server.requestTimeout = config.requestTimeoutSeconds * 1000;
   server.headersTimeout = Math.min(60_000, server.requestTimeout);
+  // What Node's parser refuses (a raw non-ASCII URL, a malformed head) is answered as JSON too.
+  answerClientErrors(server, config);
   app.use(urlLengthLimit(config.maxUrlLength));
   app.use(securityHeaders());
   app.enableCors(corsOptions(config.corsOrigins));

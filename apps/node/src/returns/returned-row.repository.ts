@@ -1,16 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { DataItemType } from '@tdx/contracts';
+import { rowData } from '../datasets/row-values';
 
 /** Table returned_row, as the API reads it (ReturnedRowsWriter writes it, by COPY, as chunks arrive). */
 @Injectable()
 export class ReturnedRowRepository {
-  async listRows(manager: EntityManager, requestId: string, region: string | undefined, afterKey: string | undefined, limit: number) {
-    const rows: { rowKey: string; regionCode: string; data: Record<string, unknown>; sourceSeq: string }[] = await manager.query(
-      `SELECT row_key AS "rowKey", region_code AS "regionCode", data, source_seq AS "sourceSeq" FROM returned_row
+  /** `items`: the entry's data items, by whose types values are given exactly as the holder loaded them (rowData). */
+  async listRows(
+    manager: EntityManager,
+    requestId: string,
+    items: readonly { name: string; type: DataItemType }[],
+    region: string | undefined,
+    afterKey: string | undefined,
+    limit: number,
+  ) {
+    const rows: { rowKey: string; regionCode: string; data: string; sourceSeq: string }[] = await manager.query(
+      `SELECT row_key AS "rowKey", region_code AS "regionCode", data::text AS data, source_seq AS "sourceSeq" FROM returned_row
        WHERE request_id = $1 AND ($2::text IS NULL OR region_code LIKE $2 || '%') AND ($3::text IS NULL OR row_key > $3)
        ORDER BY row_key LIMIT $4`,
       [requestId, region ?? null, afterKey ?? null, limit],
     );
-    return rows.map((r) => ({ ...r, sourceSeq: Number(r.sourceSeq) }));
+    return rows.map((r) => ({ ...r, data: rowData(r.data, items) ?? {}, sourceSeq: Number(r.sourceSeq) }));
   }
 }

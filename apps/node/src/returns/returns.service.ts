@@ -138,7 +138,7 @@ export class ReturnsService {
       }
     }
     const afterKey = cursors.key(q.cursor);
-    const rows = await this.returnedRows.listRows(this.dataSource.manager, id, region, afterKey, q.limit);
+    const rows = await this.returnedRows.listRows(this.dataSource.manager, id, request.entry.dataItems, region, afterKey, q.limit);
     const items = rows.map((r) => ({
       ...r,
       data: columns ? Object.fromEntries(columns.map((c) => [c, r.data[c] ?? null])) : r.data,
