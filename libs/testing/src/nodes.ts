@@ -30,6 +30,7 @@ const NODE_VARIABLES = [
   'TRUST_LIST_TTL',
   'TRUST_REFRESH',
   'TRUST_ANCHOR',
+  'HEARTBEAT_INTERVAL',
 ];
 
 /** A test node: its division, parent, database and NATS. */
