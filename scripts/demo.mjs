@@ -28,6 +28,7 @@ import {
   table,
   withPg,
 } from './lib/local-federation.mjs';
+import { DATASET_ENTRIES, DATASET_INSTITUTIONS, loadSampleRows, SAMPLE_REGIONS } from './demo-rows.mjs';
 
 const args = process.argv.slice(2);
 const ONCE = args.includes('--once') || process.env.DEMO_ONCE === '1';
@@ -74,6 +75,7 @@ const SAMPLE = {
       data: { name: '浙江省数据局', kind: 'government', prefix: '11' },
       market: { name: '浙江省市场监督管理局', kind: 'government', prefix: '11' },
       tax: { name: '国家税务总局浙江省税务局', kind: 'state-department', prefix: '11' },
+      ...DATASET_INSTITUTIONS,
     },
     entries: [
       {
@@ -381,6 +383,9 @@ const SAMPLE = {
   },
 };
 
+// The province's entries with sample rows (scripts/demo-rows.mjs), ready for a return downward.
+SAMPLE['330000'].entries.push(...DATASET_ENTRIES.map((d) => d.entry));
+
 // The county changes shown travelling up: a new version of one entry, and the retirement of another.
 const UPDATE_AT = { node: '330106', code: '330106-SCJG-D002' };
 const RETIRE_AT = { node: '330106', code: '330106-SCJG-D003' };
@@ -619,6 +624,29 @@ function agreementTable({ rows }, names) {
   );
 }
 
+/** The commands that try a return at once: Xihu asks the province for its rows of the sample datasets. */
+function returnInstructions(entriesByCode) {
+  const county = nodes.get('330106').url;
+  const province = nodes.get('330000').url;
+  const [plain, l2, l3] = DATASET_ENTRIES.map(({ entry }) => entriesByCode.get(`330000/${entry.code}`));
+  const tdx = (node, command) => `  npm run --silent tdx -- --node ${node} ${command}`;
+  return [
+    '\ntry a return (Article 9): 西湖区 330106 asks the province for its own rows, masked by grade',
+    tdx(county, `login --username admin < ${shown(passwordFile('330106'))}`),
+    tdx(county, `return request --entry ${l2.id} --holder 330000 --scope self --purpose "基层治理：辖区流动人口服务"`),
+    `    (${l2.code}, ${l2.grade}, shared unconditionally: granted at once; names, ID and phone numbers come back partly masked)`,
+    tdx(county, 'return list --direction outgoing'),
+    tdx(county, 'return jobs REQUEST_ID'),
+    tdx(county, 'return rows REQUEST_ID --limit 5'),
+    `  the same for ${plain.code} (${plain.grade}) with --entry ${plain.id}; a conditional one (${l3.code}, ${l3.grade}) waits for the province:`,
+    tdx(county, `return request --entry ${l3.id} --holder 330000 --scope self --purpose "公共卫生监测"`),
+    tdx(province, `login --username admin < ${shown(passwordFile('330000'))}`),
+    tdx(province, 'return list --direction incoming --state pending'),
+    tdx(province, 'return approve REQUEST_ID --note "监测用途已核实"'),
+    `  a city asks for all its counties with --scope subtree (宁波市 ${nodes.get('330200').url}, password in ${shown(passwordFile('330200'))})`,
+  ].join('\n');
+}
+
 async function stopAll() {
   stopping = true;
   const running = [...nodes.values()].filter((n) => n.running);
@@ -648,6 +676,14 @@ async function main() {
   log('\nloading sample institutions and catalog entries at every tier');
   const started = Date.now();
   const entriesByCode = await loadSampleData();
+  log('\nloading sample dataset rows at the province, for returns to try');
+  for (const { entry } of DATASET_ENTRIES) {
+    const loaded = await loadSampleRows(nodes.get('330000').url, entriesByCode.get(`330000/${entry.code}`));
+    log(
+      `  ${entry.code} ${entry.name} (${entry.grade}, ${entry.shareType}): ${loaded.rowsRead} rows read, ` +
+        `${loaded.inserted} inserted, ${loaded.unchanged} unchanged; regions ${SAMPLE_REGIONS.join(' ')}`,
+    );
+  }
   log('\nchanging entries at the county');
   const { updated, retired } = await changeAtCounty(entriesByCode);
   const lastWrite = Date.now();
@@ -687,6 +723,7 @@ async function main() {
   log(`  npm run tdx -- whoami --node ${nodes.get('330000').url}`);
   log(`  curl -s -X POST ${nodes.get('330000').url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'`);
   log(`the public sees open data without signing in: ${nodes.get('330000').url}/api/v1/open/catalog`);
+  log(returnInstructions(entriesByCode));
 
   if (ONCE) {
     await stopAll();

@@ -86,6 +86,7 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       env: {
         NATS_NKEY_SEED_FILE: credentials[code].seedFile,
         JOIN_APPROVAL: 'auto',
+        HEARTBEAT_INTERVAL: '1',
         NATS_TLS_CA_FILE: nodeTls[code].caFile,
         NATS_TLS_CERT_FILE: nodeTls[code].certFile,
         NATS_TLS_KEY_FILE: nodeTls[code].keyFile,
@@ -189,6 +190,23 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       expect(held.size).toBe(expected);
       assertEvery([...held.values()], (r) => r.region === code, `rows returned to ${code}, of its own region`);
     }
+  });
+
+  it("carries each node's heartbeat to its parent under the committed permissions, across leaf links too", async () => {
+    const seen = async (parent: string, child: string) => {
+      const { body } = await api(nodes[parent].url, 'GET', '/api/v1/federation/status');
+      return (body.children as { code: string; health: string; lastHeartbeatAt: string | null }[]).find((c) => c.code === child);
+    };
+    await eventually(async () => {
+      // The county on its own server (over its leaf link), the hosted county, and the city over its leaf link to the province.
+      for (const [parent, child] of [
+        ['330100', '330106'],
+        ['330100', '330108'],
+        ['330000', '330100'],
+      ]) {
+        expect(await seen(parent, child)).toMatchObject({ code: child, health: 'healthy', lastHeartbeatAt: expect.any(String) });
+      }
+    }, 30_000);
   });
 
   it("refuses a county's own credentials every subject but its own, with the server's permission violation", async () => {

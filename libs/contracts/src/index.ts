@@ -6,6 +6,7 @@ export * from './returns';
 export * from './audit';
 export * from './trust';
 export * from './join-answer';
+export * from './heartbeat';
 export * from './schema';
 export * from './refusal';
 export * from './views';

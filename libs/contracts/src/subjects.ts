@@ -22,6 +22,10 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     join: (parent: string, child: string) => `${namespace}.join.${parent}.${child}`,
     /** What a parent answers: joins from any of its children. */
     joinWildcard: (parent: string) => `${namespace}.join.${parent}.*`,
+    /** Core NATS: a child's signed heartbeat to its parent; the last token names the sender. */
+    heartbeat: (parent: string, sender: string) => `${namespace}.heartbeat.${parent}.${sender}`,
+    /** What a parent listens to: heartbeats from any of its children. */
+    heartbeatWildcard: (parent: string) => `${namespace}.heartbeat.${parent}.*`,
     /** Core NATS request/reply: return requests and chunk pulls addressed to a holding ancestor, sent as `requester`. */
     return: (holder: string, requester: string) => `${namespace}.return.${holder}.${requester}`,
     /** What a holder answers: return messages from any node below it. */

@@ -30,6 +30,7 @@ const NODE_VARIABLES = [
   'TRUST_LIST_TTL',
   'TRUST_REFRESH',
   'TRUST_ANCHOR',
+  'HEARTBEAT_INTERVAL',
 ];
 
 /** A test node: its division, parent, database and NATS. */
@@ -134,7 +135,8 @@ export class NodeProcess {
   launch({ append = true }: { append?: boolean } = {}): this {
     // The node's variables come from `env` only: none leaks in from the caller's environment.
     const env: Record<string, string | undefined> = Object.fromEntries(Object.entries(process.env).filter(([name]) => !NODE_VARIABLES.includes(name)));
-    Object.assign(env, this.env, { NO_COLOR: '1' });
+    // No NO_COLOR: the node itself writes no colours to a file or a pipe (its log-colour test relies on that).
+    Object.assign(env, this.env);
     let child: ChildProcess;
     if (this.logFile) {
       mkdirSync(dirname(this.logFile), { recursive: true });

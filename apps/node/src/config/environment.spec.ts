@@ -68,6 +68,7 @@ describe('loadNodeConfig', () => {
       http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
       identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
+      heartbeatSeconds: 10,
     });
   });
 

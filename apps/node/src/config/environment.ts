@@ -90,6 +90,13 @@ export class EnvironmentVariables {
   @Max(3600, { message: 'TRUST_REFRESH must be between 1 and 3600 seconds' })
   TRUST_REFRESH?: number;
 
+  /** How often a node sends its parent a signed heartbeat; the parent calls a child stale after three silent intervals. */
+  @IsOptional()
+  @IsInt({ message: 'HEARTBEAT_INTERVAL must be a whole number of seconds' })
+  @Min(1, { message: 'HEARTBEAT_INTERVAL must be between 1 and 300 seconds' })
+  @Max(300, { message: 'HEARTBEAT_INTERVAL must be between 1 and 300 seconds' })
+  HEARTBEAT_INTERVAL?: number;
+
   /**
    * The province's public key, installed out of band like a root certificate: every signature a
    * node checks leads back to it, and it is never learnt from the network.
@@ -118,7 +125,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number(env.PORT),
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
     NATS_NKEY_SEED_FILE: env.NATS_NKEY_SEED_FILE === '' ? undefined : env.NATS_NKEY_SEED_FILE,
-    ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH'),
+    ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'HEARTBEAT_INTERVAL'),
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
     METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
@@ -170,6 +177,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       trustRefreshSeconds: raw.TRUST_REFRESH ?? 30,
       trustAnchor: raw.TRUST_ANCHOR ?? null,
     },
+    heartbeatSeconds: raw.HEARTBEAT_INTERVAL ?? 10,
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,

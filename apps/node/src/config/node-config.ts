@@ -24,6 +24,8 @@ export interface NodeConfig {
   http: HttpHardeningConfig;
   auth: AuthConfig;
   identity: IdentityConfig;
+  /** HEARTBEAT_INTERVAL: seconds between this node's heartbeats to its parent (docs/protocol.md, "Heartbeats"). */
+  heartbeatSeconds: number;
 }
 
 /** Node identity (see README: JOIN_APPROVAL, TRUST_LIST_TTL, TRUST_REFRESH). */

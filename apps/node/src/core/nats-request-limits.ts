@@ -4,7 +4,7 @@ import { FixedWindowLimiter } from '../hardening/fixed-window-limiter';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 
 /** The core-NATS responders of a node. */
-export type Responder = 'join' | 'return' | 'trust-list';
+export type Responder = 'join' | 'return' | 'trust-list' | 'heartbeat';
 
 /**
  * Per-sender budgets for the requests a node answers over core NATS. A JetStream link is bounded

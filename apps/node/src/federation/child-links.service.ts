@@ -163,6 +163,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
       }
       if (decision.changed) this.logger.log(`${body.code} admitted (key ${keyFingerprint(body.publicKey)})`);
       await this.ensureConsumer(handles, body.code);
+      await this.links.sawChild(this.dataSource.manager, body.code);
       this.startWorker(handles, body.code);
       reply(decision.reply);
     } catch (error) {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { keyFingerprint } from '@tdx/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.repository';
@@ -9,19 +10,30 @@ import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
 import { TrustListService } from '../identity/trust-list.service';
+import { DOWN_AFTER_INTERVALS, LINK_HEALTH_STATES, LinkHealth, linkHealth, STALE_AFTER_INTERVALS } from './link-health';
 
 export interface ChildLinkStatus {
   code: string;
   name: string;
   level: string;
-  /** pending: waits for an operator's approval; rejected, revoked: nothing from it is applied. */
+  /** approved; pending: its join waits for an operator here; revoked: nothing from it is applied. */
   status: string;
+  /** healthy, stale, down, pending-approval or revoked (see link-health.ts). */
+  health: LinkHealth;
+  /** When the child was last seen: its heartbeat, its join, or the stream storing its record (a pending child: its last join). */
+  lastSeenAt: string | null;
+  secondsSinceSeen: number | null;
+  lastHeartbeatAt: string | null;
+  /** The heartbeat interval the child runs with, as its last heartbeat said (else this node's own). */
+  heartbeatIntervalSeconds: number;
+  /** The child's outbox backlog towards this node, as its last heartbeat reported it. */
+  reportedOutboxBacklog: number | null;
   joinedAt: string;
   lastStreamSeq: number;
   lastOrigin: string | null;
   lastOriginSeq: number | null;
   lastAppliedAt: string | null;
-  /** Seconds from the origin's commit of the last applied record to its apply here. */
+  /** Seconds from the origin's commit of the last applied record to its apply here (null for a child waiting for approval). */
   lastLagSeconds: number | null;
   applied: number;
   skipped: number;
@@ -53,38 +65,52 @@ export class FederationStatusService {
 
   async status() {
     const manager = this.dataSource.manager;
-    const [parentRow, backlog, childRows, pending] = await Promise.all([
+    const now = Date.now();
+    const [parentRow, backlog, childRows, pending, candidates, reported] = await Promise.all([
       this.config.parentCode ? this.links.parentLink(manager) : undefined,
       this.outbox.backlog(manager),
       this.childLinkRows(manager),
       this.childLinks.pendingByChild(),
+      this.registry.candidates(manager, undefined, 'pending'),
+      this.links.reportedPendingJoins(manager),
     ]);
-    this.metrics.outboxBacklog.set(backlog.count);
-    const children: ChildLinkStatus[] = childRows.map((r) => {
-      const waiting = pending.get(String(r.code));
-      if (waiting !== undefined) this.metrics.childPending.set({ child: String(r.code) }, waiting);
-      return {
-        code: String(r.code),
-        name: String(r.name),
-        level: String(r.level),
-        status: String(r.status),
-        joinedAt: iso(r.joinedAt) as string,
-        lastStreamSeq: Number(r.lastStreamSeq),
-        lastOrigin: (r.lastOrigin as string | null) ?? null,
-        lastOriginSeq: r.lastOriginSeq === null ? null : Number(r.lastOriginSeq),
-        lastAppliedAt: iso(r.lastAppliedAt),
-        lastLagSeconds:
-          r.lastAppliedAt && r.lastRecordAt ? Math.max(0, (Date.parse(String(iso(r.lastAppliedAt))) - Date.parse(String(iso(r.lastRecordAt)))) / 1000) : null,
-        applied: Number(r.applied),
-        skipped: Number(r.skipped),
-        rejected: Number(r.rejected),
-        pending: waiting ?? null,
-        lastError: (r.lastError as string | null) ?? null,
-        lastErrorAt: iso(r.lastErrorAt),
-      };
-    });
+    const linked = childRows.map((r) => this.childStatus(r, pending.get(String(r.code)), now));
+    // A direct child whose join waits here: a link in the making, seen through its joins; nothing of it is applied, so it has no lag.
+    const waiting = candidates
+      .filter((c) => !linked.some((l) => l.code === c.code && l.status === 'approved'))
+      .filter((c, i, all) => all.findIndex((o) => o.code === c.code) === i)
+      .map((c) => this.candidateStatus(c.code, c.name, c.level, iso(c.firstSeen) as string, iso(c.lastSeen), now));
+    const children = [...linked, ...waiting].sort((a, b) => a.code.localeCompare(b.code));
+    const pendingJoins = [
+      ...candidates.map((c) => ({
+        code: c.code,
+        name: c.name,
+        publicKey: c.publicKey,
+        fingerprint: keyFingerprint(c.publicKey),
+        waitsAt: this.config.code,
+        firstSeen: iso(c.firstSeen),
+        lastSeen: iso(c.lastSeen),
+        attempts: c.attempts,
+        reportedVia: null as string | null,
+        reportedAt: null as string | null,
+      })),
+      ...reported.flatMap((r) =>
+        r.joins.map((j) => ({
+          ...j,
+          fingerprint: keyFingerprint(j.publicKey),
+          reportedVia: r.via as string | null,
+          reportedAt: r.reportedAt as string | null,
+        })),
+      ),
+    ];
+    this.exportMetrics(children, backlog, pendingJoins, now);
     return {
       node: this.config.code,
+      heartbeat: {
+        intervalSeconds: this.config.heartbeatSeconds,
+        staleAfterIntervals: STALE_AFTER_INTERVALS,
+        downAfterIntervals: DOWN_AFTER_INTERVALS,
+      },
       parent: this.config.parentCode
         ? {
             code: this.config.parentCode,
@@ -101,8 +127,95 @@ export class FederationStatusService {
           }
         : null,
       children,
+      /** Joins waiting for an operator here or anywhere below, with the node that holds each (waitsAt). */
+      pendingJoins,
       trustList: (({ nodes, ...rest }) => ({ ...rest, nodes: nodes.length }))(this.trust.summary()),
     };
+  }
+
+  private childStatus(r: Record<string, unknown>, waiting: number | undefined, now: number): ChildLinkStatus {
+    const status = String(r.status);
+    const intervalSeconds = r.heartbeatInterval === null || r.heartbeatInterval === undefined ? this.config.heartbeatSeconds : Number(r.heartbeatInterval);
+    const lastSeenAt = iso(r.lastSeenAt);
+    return {
+      code: String(r.code),
+      name: String(r.name),
+      level: String(r.level),
+      status,
+      health: linkHealth({ status, lastSeenAt, intervalSeconds }, now),
+      lastSeenAt,
+      secondsSinceSeen: secondsSince(lastSeenAt, now),
+      lastHeartbeatAt: iso(r.lastHeartbeatAt),
+      heartbeatIntervalSeconds: intervalSeconds,
+      reportedOutboxBacklog: r.reportedBacklog === null || r.reportedBacklog === undefined ? null : Number(r.reportedBacklog),
+      joinedAt: iso(r.joinedAt) as string,
+      lastStreamSeq: Number(r.lastStreamSeq),
+      lastOrigin: (r.lastOrigin as string | null) ?? null,
+      lastOriginSeq: r.lastOriginSeq === null ? null : Number(r.lastOriginSeq),
+      lastAppliedAt: iso(r.lastAppliedAt),
+      lastLagSeconds:
+        r.lastAppliedAt && r.lastRecordAt ? Math.max(0, (Date.parse(String(iso(r.lastAppliedAt))) - Date.parse(String(iso(r.lastRecordAt)))) / 1000) : null,
+      applied: Number(r.applied),
+      skipped: Number(r.skipped),
+      rejected: Number(r.rejected),
+      pending: waiting ?? null,
+      lastError: (r.lastError as string | null) ?? null,
+      lastErrorAt: iso(r.lastErrorAt),
+    };
+  }
+
+  private candidateStatus(code: string, name: string, level: string, firstSeen: string, lastSeen: string | null, now: number): ChildLinkStatus {
+    return {
+      code,
+      name,
+      level,
+      status: 'pending',
+      health: 'pending-approval',
+      lastSeenAt: lastSeen,
+      secondsSinceSeen: secondsSince(lastSeen, now),
+      lastHeartbeatAt: null,
+      heartbeatIntervalSeconds: this.config.heartbeatSeconds,
+      reportedOutboxBacklog: null,
+      joinedAt: firstSeen,
+      lastStreamSeq: 0,
+      lastOrigin: null,
+      lastOriginSeq: null,
+      lastAppliedAt: null,
+      lastLagSeconds: null,
+      applied: 0,
+      skipped: 0,
+      rejected: 0,
+      pending: null,
+      lastError: null,
+      lastErrorAt: null,
+    };
+  }
+
+  /** The gauges an operator alerts on, set afresh from this status (a child that left the list leaves the metrics too). */
+  private exportMetrics(
+    children: ChildLinkStatus[],
+    backlog: { count: number; oldestAt: string | null },
+    pendingJoins: { waitsAt: string }[],
+    now: number,
+  ): void {
+    const m = this.metrics;
+    m.outboxBacklog.set(backlog.count);
+    m.outboxOldestAge.set(backlog.oldestAt ? Math.max(0, (now - Date.parse(backlog.oldestAt)) / 1000) : 0);
+    if (this.config.parentCode) m.parentJoined.set(this.parentLink.joined ? 1 : 0);
+    m.childHealth.reset();
+    m.childLastSeen.reset();
+    m.childPending.reset();
+    for (const child of children) {
+      for (const state of LINK_HEALTH_STATES) m.childHealth.set({ child: child.code, state }, child.health === state ? 1 : 0);
+      if (child.status === 'approved' && child.secondsSinceSeen !== null) m.childLastSeen.set({ child: child.code }, child.secondsSinceSeen);
+      if (child.pending !== null) m.childPending.set({ child: child.code }, child.pending);
+      // Lag is a property of records applied; a child waiting for approval has none, and a revoked one no longer has one.
+      if (child.status !== 'approved') m.lagSeconds.remove({ child: child.code });
+    }
+    m.joinsPending.reset();
+    const byNode = new Map<string, number>();
+    for (const join of pendingJoins) byNode.set(join.waitsAt, (byNode.get(join.waitsAt) ?? 0) + 1);
+    for (const [waitsAt, count] of byNode) m.joinsPending.set({ waits_at: waitsAt }, count);
   }
 
   async digest(): Promise<{ node: string; origins: OriginDigest[] }> {
@@ -125,6 +238,10 @@ export class FederationStatusService {
       return child ? [{ ...link, name: child.name, level: child.level, status: child.status, joinedAt: child.joinedAt }] : [];
     });
   }
+}
+
+function secondsSince(at: string | null, now: number): number | null {
+  return at === null ? null : Math.max(0, Math.round((now - Date.parse(at)) / 100) / 10);
 }
 
 function iso(value: unknown): string | null {

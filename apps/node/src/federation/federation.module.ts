@@ -7,6 +7,8 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { ChildLinksService } from './child-links.service';
 import { FederationController } from './federation.controller';
 import { FederationStatusService } from './federation-status.service';
+import { HeartbeatReceiverService } from './heartbeat-receiver.service';
+import { HeartbeatSenderService } from './heartbeat-sender.service';
 import { KeyRotationController } from './key-rotation.controller';
 import { KeyRotationService } from './key-rotation.service';
 import { LinkStateRepository } from './link-state.repository';
@@ -18,7 +20,7 @@ import { ReplicaRules } from './replica-rules';
 
 /**
  * The links of the tree: replication upward (the relay to the parent, a worker per child link that
- * verifies, re-checks and applies), link state and digests, and rotating this node's key over the link.
+ * verifies, re-checks and applies), heartbeats and link health, link state and digests, and rotating this node's key over the link.
  */
 @Module({
   imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule],
@@ -32,6 +34,8 @@ import { ReplicaRules } from './replica-rules';
     ChildLinksService,
     FederationStatusService,
     KeyRotationService,
+    HeartbeatSenderService,
+    HeartbeatReceiverService,
   ],
   exports: [FederationStatusService],
 })

@@ -270,6 +270,7 @@ export class RecordApplier {
     this.metrics.lagSeconds.set({ child }, Math.max(0, (Date.now() - Date.parse(recordAt)) / 1000));
     await this.links.recordBatch(manager, child, {
       streamSeq: last.seq,
+      storedAt: storedAt(last),
       origin,
       originSeq,
       recordAt,
@@ -301,6 +302,12 @@ export class RecordApplier {
 function refusedByDatabase(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/** When the stream stored `message` (the child published it then); now if the server did not say. */
+function storedAt(message: JsMsg): string {
+  const at = Date.parse(message.timestamp);
+  return new Date(Number.isNaN(at) ? Date.now() : at).toISOString();
 }
 
 function claimedOrigin(message: JsMsg): string | undefined {

@@ -12,8 +12,9 @@ export class RedactingLogger extends ConsoleLogger {
   constructor(
     private readonly secrets: string[],
     logLevels: LogLevel[],
+    colors = coloursWanted(process.stdout, process.stderr, process.env),
   ) {
-    super({ logLevels });
+    super({ logLevels, colors });
     this.redactor = new Redactor(secrets);
   }
 
@@ -44,4 +45,13 @@ export class RedactingLogger extends ConsoleLogger {
   protected override printStackTrace(stack: string | undefined): void {
     super.printStackTrace(typeof stack === 'string' ? this.redactor.redact(stack) : (stack as unknown as string));
   }
+}
+
+/**
+ * Terminal colours only when both streams the logger writes to (stdout for log lines, stderr for
+ * warnings and errors) are terminals and NO_COLOR is unset: a log written to a file, a pipe or the
+ * journal carries no escape codes that grep and log shippers would have to strip.
+ */
+export function coloursWanted(stdout: { isTTY?: boolean }, stderr: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+  return stdout.isTTY === true && stderr.isTTY === true && !env.NO_COLOR;
 }

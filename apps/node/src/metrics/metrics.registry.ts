@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 
+export const HEARTBEAT_REFUSALS = ['malformed', 'misaddressed', 'unknown-sender', 'signature', 'stale', 'replay', 'rate'] as const;
+
 /** One Prometheus registry per node instance (never the process-wide default registry). */
 @Injectable()
 export class MetricsRegistry {
@@ -16,6 +18,11 @@ export class MetricsRegistry {
   async scrape(): Promise<string> {
     await Promise.all(this.refreshers.map((refresh) => refresh().catch(() => undefined)));
     return this.registry.metrics();
+  }
+
+  constructor() {
+    // Counters an alert takes the increase() of exist at 0 from the start, so the first refusal is an increase.
+    for (const reason of HEARTBEAT_REFUSALS) this.heartbeatsRefused.inc({ reason }, 0);
   }
 
   readonly records = new Counter({
@@ -61,6 +68,46 @@ export class MetricsRegistry {
     name: 'tdx_child_link_pending',
     help: "Records waiting in this node's stream for each child link",
     labelNames: ['child'],
+    registers: [this.registry],
+  });
+
+  readonly childHealth = new Gauge({
+    name: 'tdx_child_link_health',
+    help: 'Each child link: 1 for its state (healthy, stale, down, pending-approval, revoked), 0 for the others',
+    labelNames: ['child', 'state'],
+    registers: [this.registry],
+  });
+
+  readonly childLastSeen = new Gauge({
+    name: 'tdx_child_link_last_seen_seconds',
+    help: 'Seconds since each approved child was last seen (its heartbeat, or its record stored in the stream); absent when never seen',
+    labelNames: ['child'],
+    registers: [this.registry],
+  });
+
+  readonly joinsPending = new Gauge({
+    name: 'tdx_joins_pending',
+    help: 'Joins waiting for an operator at this node or below it, by the node that holds them (waits_at)',
+    labelNames: ['waits_at'],
+    registers: [this.registry],
+  });
+
+  readonly heartbeatsRefused = new Counter({
+    name: 'tdx_heartbeats_refused_total',
+    help: 'Heartbeats refused on receipt, by reason (malformed, misaddressed, unknown-sender, signature, stale, replay, rate)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
+  readonly outboxOldestAge = new Gauge({
+    name: 'tdx_outbox_oldest_age_seconds',
+    help: 'Age of the oldest record queued for the parent (0 when the outbox is empty)',
+    registers: [this.registry],
+  });
+
+  readonly parentJoined = new Gauge({
+    name: 'tdx_parent_link_joined',
+    help: 'Whether the parent has admitted this node (1) or its join is still pending or refused (0); absent at the province',
     registers: [this.registry],
   });
 }
