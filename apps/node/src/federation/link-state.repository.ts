@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { Heartbeat, PendingJoinReport } from '@tdx/contracts';
-import { rowsOf } from '../database/returned-rows';
+import { queryReturning } from '../common/returning';
 
 export interface BatchProgress {
   streamSeq: number;
@@ -40,13 +40,12 @@ export class LinkStateRepository {
    * replay, or no link for the child.
    */
   async recordHeartbeat(manager: EntityManager, child: string, heartbeat: Heartbeat): Promise<boolean> {
-    const rows = rowsOf(
-      await manager.query(
-        `UPDATE child_link SET last_seen_at = now(), last_heartbeat_at = now(), heartbeat_signed_at = $2, heartbeat_interval_seconds = $3,
+    const rows = await queryReturning(
+      manager,
+      `UPDATE child_link SET last_seen_at = now(), last_heartbeat_at = now(), heartbeat_signed_at = $2, heartbeat_interval_seconds = $3,
            reported_backlog = $4, reported_pending_joins = $5::jsonb
          WHERE child_code = $1 AND (heartbeat_signed_at IS NULL OR heartbeat_signed_at < $2::timestamptz) RETURNING 1`,
-        [child, heartbeat.at, heartbeat.intervalSeconds, heartbeat.outboxBacklog, JSON.stringify(heartbeat.pendingJoins)],
-      ),
+      [child, heartbeat.at, heartbeat.intervalSeconds, heartbeat.outboxBacklog, JSON.stringify(heartbeat.pendingJoins)],
     );
     return rows.length > 0;
   }
