@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { rowsOf } from '../database/returned-rows';
 
 /** Table returned_row, as the API reads it (ReturnedRowsWriter writes it, by COPY, as chunks arrive). */
 @Injectable()
@@ -12,5 +13,18 @@ export class ReturnedRowRepository {
       [requestId, region ?? null, afterKey ?? null, limit],
     );
     return rows.map((r) => ({ ...r, sourceSeq: Number(r.sourceSeq) }));
+  }
+
+  /** Removes what a request brought (its grant was revoked); the number of rows removed. */
+  async removeAll(manager: EntityManager, requestId: string): Promise<number> {
+    const [row] = rowsOf(
+      await manager.query(`WITH gone AS (DELETE FROM returned_row WHERE request_id = $1 RETURNING 1) SELECT count(*)::bigint AS n FROM gone`, [requestId]),
+    );
+    return Number(row.n);
+  }
+
+  async count(manager: EntityManager, requestId: string): Promise<number> {
+    const [row] = await manager.query(`SELECT count(*)::bigint AS n FROM returned_row WHERE request_id = $1`, [requestId]);
+    return Number(row.n);
   }
 }
