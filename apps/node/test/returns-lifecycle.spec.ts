@@ -225,6 +225,28 @@ describe('the lifecycle of return requests (Article 9)', () => {
     expect((await api(url('330106'), 'POST', `/api/v1/returns/requests/${granted}/withdraw`, {})).body).toMatchObject({ rule: 'request-ended' });
   });
 
+  it('ends a grant at the receiver when the holder refuses for good without saying it ended', async () => {
+    const entryId = await provinceEntry({ updateCycle: 'irregular', name: 'Forgotten register' });
+    const id = await requestFrom('330106', entryId);
+    await waitForJob(url('330106'), id);
+    // The province no longer knows the request as Xihu's (as after restoring an older backup).
+    await db('330000').query(`DELETE FROM return_request WHERE id = $1`, [id]);
+    const sync = await api(url('330106'), 'POST', `/api/v1/returns/requests/${id}/sync`);
+    expect(sync.status).toBe(201);
+    const ended = await eventually(async () => {
+      const r = await requestAt('330106', id);
+      expect(r).toMatchObject({ state: 'ended', reason: expect.stringContaining(`330000 refused for good`) });
+      return r;
+    });
+    expect(ended.reason).toContain(`no return request ${id} from 330106`);
+    expect(ended.history.filter((h: Event) => h.state === 'ended')).toEqual([expect.objectContaining({ by: '330106' })]);
+    expect((await returnedRows(db('330106'), id)).size).toBe(12);
+    expect((await api(url('330106'), 'GET', `/api/v1/returns/jobs/${sync.body.id}`)).body).toMatchObject({ state: 'failed' });
+    expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="permanent"}')).toBeGreaterThanOrEqual(1);
+    await sleep(2500);
+    expect(await jobsOf('330106', id)).toHaveLength(2);
+  });
+
   it("shows Hangzhou its county's requests at the province, read-only, and no other city's", async () => {
     const entryId = await provinceEntry({ updateCycle: 'irregular', name: 'Subtree register' });
     const fromCounty = await requestFrom('330106', entryId);

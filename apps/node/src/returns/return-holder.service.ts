@@ -146,7 +146,7 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       await this.audit.record(returnEnded(request.requester, id, state, by, reason), manager);
       return true;
     });
-    if (done) this.logger.log(`return request ${id} from ${by === this.config.code ? 'this node' : by}: ${state}${reason ? `: ${reason}` : ''}`);
+    if (done) this.logger.log(`return request ${id} ${state} by ${by}${reason ? `: ${reason}` : ''}`);
     return done;
   }
 

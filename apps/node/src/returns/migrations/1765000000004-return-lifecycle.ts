@@ -17,6 +17,10 @@ export class ReturnLifecycle1765000000004 implements MigrationInterface {
     // Requests received before: their last finished transfer is their last sync.
     await q.query(`UPDATE return_request r SET last_sync_at = j.at, last_checked_at = j.at
       FROM (SELECT request_id, max(finished_at) AS at FROM return_job WHERE state = 'done' GROUP BY request_id) j WHERE j.request_id = r.id`);
+    // The zero-row re-syncs that realtime grants left every 5 s say nothing the request's
+    // last_checked_at (set just above) does not: the job list keeps the jobs that moved rows.
+    await q.query(`DELETE FROM return_job j WHERE kind = 'incremental' AND state = 'done' AND rows_done = 0
+      AND NOT EXISTS (SELECT 1 FROM return_job_range r WHERE r.job_id = j.id)`);
     await q.query(`ALTER TABLE return_job DROP CONSTRAINT return_job_state_check`);
     await q.query(`ALTER TABLE return_job ADD CONSTRAINT return_job_state_check CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled'))`);
     await q.query(`ALTER TABLE return_job ADD COLUMN attempts integer NOT NULL DEFAULT 0, ADD COLUMN next_attempt_at timestamptz`);
