@@ -314,8 +314,10 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
           await this.endAfterRefusal(request, message).catch((e) => this.logger.warn(`ending request ${request?.id}: ${(e as Error).message}`));
           return;
         }
-        this.metrics.jobFailures.inc({ holder, kind: 'transient' });
         const now = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
+        // Cancelled under it (its request ended): the refused write was the end, not a failure.
+        if (now && now.state !== 'queued' && now.state !== 'running') return;
+        this.metrics.jobFailures.inc({ holder, kind: 'transient' });
         if (now && now.rowsDone > rowsBefore) backoff.reset();
         const delay = backoff.next();
         this.logger.warn(`return job ${jobId}: ${message}; retrying in ${delay} ms`);
