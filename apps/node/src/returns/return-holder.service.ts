@@ -364,7 +364,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       const { bounds, total } = await this.datasetRows.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
       if (bounds.length === 0) {
         await this.requests.recordSent(manager, request.id, 0, head, true, this.config.code);
-        this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
+        // A realtime grant asks every 5 s: a line each time would bury the log.
+        this.logger.debug(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
       return {
         requestId: request.id,
