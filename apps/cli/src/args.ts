@@ -1,3 +1,4 @@
+import { RETURN_STATES } from '@tdx/contracts';
 import { Command, Option } from 'commander';
 import { DEFAULT_NODE_URL } from './client';
 import { UsageError } from './errors';
@@ -70,11 +71,34 @@ const COMMANDS: CommandSpec[] = [
     args: [],
     options: {
       direction: { type: 'string', choices: ['outgoing', 'incoming'], value: 'outgoing|incoming', help: 'requests this node made, or received' },
-      state: { type: 'string', choices: ['pending', 'granted', 'rejected', 'refused'], value: 'STATE', help: 'pending, granted, rejected or refused' },
+      state: {
+        type: 'string',
+        choices: [...RETURN_STATES],
+        value: 'STATE',
+        help: 'pending, granted, rejected, refused, withdrawn, revoked or ended',
+      },
     },
     summary: 'list return requests',
   },
   { name: 'return show', args: [{ name: 'ID', help: 'the request' }], options: {}, summary: 'one request with its history' },
+  {
+    name: 'return withdraw',
+    args: [{ name: 'ID', help: 'a pending or granted request this node made' }],
+    options: { reason: { type: 'string', value: 'TEXT', help: 'why, kept in the history at both ends' } },
+    summary: 'withdraw a request (at the requester): transfers stop, the rows already returned are kept',
+  },
+  {
+    name: 'return revoke',
+    args: [{ name: 'ID', help: 'a granted incoming request' }],
+    options: { reason: { type: 'string', required: true, value: 'TEXT', help: 'why, told to the requester' } },
+    summary: "revoke a grant (at the holding node): the receiver's next pull is refused and it removes the rows",
+  },
+  {
+    name: 'return subtree',
+    args: [],
+    options: { cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' } },
+    summary: "at a city: its counties' return requests to the province, read-only",
+  },
   {
     name: 'return sync',
     args: [{ name: 'REQUEST_ID', help: 'an approved request' }],

@@ -17,7 +17,10 @@ import {
   rowsCommand,
   parseInterval,
   requestCommand,
+  revokeCommand,
   showCommand,
+  subtreeCommand,
+  withdrawCommand,
   syncCommand,
   watchCommand,
 } from './commands/returns';
@@ -82,6 +85,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
         break;
       case 'return list':
         await listCommand(ctx, o.direction, o.state);
+        break;
+      case 'return withdraw':
+        await withdrawCommand(ctx, inv.args.ID, o.reason);
+        break;
+      case 'return revoke':
+        await revokeCommand(ctx, inv.args.ID, o.reason as string);
+        break;
+      case 'return subtree':
+        await subtreeCommand(ctx, o.cursor);
         break;
       case 'return show':
         await showCommand(ctx, inv.args.ID);

@@ -41,6 +41,8 @@ describe('progress rendering', () => {
       ratePerSec: 51_234.4,
       etaSeconds: 14.6,
       lastError: null,
+      attempts: 0,
+      nextAttemptAt: null,
       createdAt: '2026-01-01T00:00:00.000Z',
       startedAt: null,
       finishedAt: null,

@@ -292,6 +292,40 @@ describe('tdx return', () => {
     expect(result.stderr).toContain('Statistics Law, Article 9');
   });
 
+  it('withdraw at the requester and revoke at the holder: --json, history, exit 1 once ended', async () => {
+    const ask = async (purpose: string) =>
+      JSON.parse((await tdx(['return', 'request', '--entry', unconditional, '--holder', '330000', '--purpose', purpose, '--json', '--node', city.url])).stdout);
+    const toWithdraw = await ask('withdrawn soon');
+    const withdrawn = await tdx(['return', 'withdraw', toWithdraw.id, '--reason', 'no longer needed', '--json', '--node', city.url]);
+    expect(withdrawn).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(withdrawn.stdout)).toMatchObject({ id: toWithdraw.id, state: 'withdrawn', reason: 'no longer needed' });
+    const shown = await tdx(['return', 'show', toWithdraw.id, '--node', province.url]);
+    expect(shown.stdout).toMatch(/^state {5}withdrawn \(no longer needed\)/m);
+    expect(shown.stdout).toMatch(/ withdrawn by 330100: no longer needed$/m);
+    const again = await tdx(['return', 'withdraw', toWithdraw.id, '--node', city.url]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/was withdrawn on .* by 330100: no longer needed/);
+
+    const toRevoke = await ask('revoked soon');
+    const noReason = await tdx(['return', 'revoke', toRevoke.id, '--node', province.url]);
+    expect(noReason.code).toBe(2);
+    const revoked = await tdx(['return', 'revoke', toRevoke.id, '--reason', 'purpose lapsed', '--node', province.url]);
+    expect(revoked).toMatchObject({ code: 0, stderr: '' });
+    expect(revoked.stdout).toMatch(/^state {5}revoked \(purpose lapsed\)/m);
+    const rejectLate = await tdx(['return', 'reject', toRevoke.id, '--reason', 'too late', '--json', '--node', province.url]);
+    expect(rejectLate.code).toBe(1);
+    expect(JSON.parse(rejectLate.stdout).error).toMatchObject({ exitCode: 1 });
+    expect(rejectLate.stderr).toMatch(/was revoked on .* by 330000: purpose lapsed/);
+    const listed = await tdx(['return', 'list', '--state', 'revoked', '--json', '--node', province.url]);
+    expect(JSON.parse(listed.stdout).items.map((r: { id: string }) => r.id)).toEqual([toRevoke.id]);
+
+    // The city has no county below it in this federation: its subtree view is empty, the province has none.
+    const subtree = await tdx(['return', 'subtree', '--json', '--node', city.url]);
+    expect(subtree).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(subtree.stdout)).toEqual({ items: [], nextCursor: null });
+    expect((await tdx(['return', 'subtree', '--node', province.url])).code).toBe(1);
+  });
+
   it('an unknown job: exit 1', async () => {
     const result = await tdx(['return', 'watch', '00000000-0000-4000-8000-000000000000', '--node', city.url]);
     expect(result.code).toBe(1);

@@ -125,6 +125,11 @@ describe('return messages crafted by an approved node and sent straight on NATS'
       ['return.pull', { requestId: 'x', after: 0, upto: 10, tombstonesAfter: 0 }, 'body.requestId must be'],
       ['return.pull', { requestId, after: 0, upto: 10, tombstonesAfter: 0, sql: 'DROP TABLE dataset_row' }, 'body has an unknown field "sql"'],
       ['return.state', { id }, 'body.entryId must be'],
+      ['return.withdraw', { id: requestId, reason: '   ' }, 'body.reason must be not blank'],
+      ['return.withdraw', { id: requestId }, 'body.reason must be a string'],
+      ['return.subtree', { cursor: "0' OR 1=1", limit: 10 }, 'body.cursor must be a cursor'],
+      ['return.subtree', { cursor: null, limit: 100_000 }, 'body.limit must be an integer from 1 to 100'],
+      ['return.requests', { items: [], nextCursor: null }, 'return.requests is not a request'],
       ['return.error', { kind: 'invalid', message: "a holder's answer", permanent: true }, 'return.error is not a request'],
     ];
     for (const [kind, body, problem] of cases) {

@@ -124,4 +124,28 @@ describe('return messages', () => {
     expect(inReturnJurisdiction('330212', '330100', 'subtree')).toBe(false);
     expect(inReturnJurisdiction('330108', '330106', 'self')).toBe(false);
   });
+
+  it('checks every request of a subtree page against the request schema, and the ended states', () => {
+    const key = generateSigningKey();
+    const state = {
+      id: requestId,
+      entryId: requestId,
+      holder: '330000',
+      requester: '330106',
+      scope: 'self',
+      purpose: 'supervision',
+      state: 'revoked',
+      reason: 'purpose lapsed',
+      history: [{ at: '2026-01-01T00:00:00.000Z', state: 'revoked', by: '330000', note: 'purpose lapsed' }],
+      entry: { name: 'Register', grade: 'L2', shareType: 'unconditional', updateCycle: 'daily', dataItems: [] },
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    };
+    const page = (items: unknown[]) =>
+      sealReturnMessage({ ...pull, from: '330000', to: '330100', kind: 'return.requests', body: { items, nextCursor: '42' } } as ReturnMessage, key).data;
+    expect(openReturnMessage(page([state, { ...state, state: 'ended' }, { ...state, state: 'withdrawn' }])).message.body).toMatchObject({ nextCursor: '42' });
+    expect(() => openReturnMessage(page([state, { ...state, state: 'cancelled' }]))).toThrow(/body\.items\.1\.state must be one of/);
+    expect(() => openReturnMessage(page([{ ...state, lastCheckedAt: null }]))).toThrow(/unknown field "lastCheckedAt"/);
+    expect(() => openReturnMessage(page(Array.from({ length: 101 }, () => state)))).toThrow(/at most 100 items/);
+  });
 });

@@ -20,8 +20,16 @@ export const RETURN_SIG_HEADER = 'Tdx-Sig';
 export const RETURN_SCOPES = ['self', 'subtree'] as const;
 export type ReturnScope = (typeof RETURN_SCOPES)[number];
 
-export const RETURN_STATES = ['pending', 'granted', 'rejected', 'refused'] as const;
+/**
+ * pending → granted | rejected | refused (the holder's decision); then a request ends, for good:
+ * `withdrawn` by its requester (pending or granted), `revoked` by an operator at the holder (a
+ * grant, with a reason), `ended` by the holder when the entry is retired or no longer shared.
+ */
+export const RETURN_STATES = ['pending', 'granted', 'rejected', 'refused', 'withdrawn', 'revoked', 'ended'] as const;
 export type ReturnState = (typeof RETURN_STATES)[number];
+
+/** States after which nothing more is transferred and nothing more can be decided. */
+export const RETURN_FINAL_STATES: readonly ReturnState[] = ['rejected', 'refused', 'withdrawn', 'revoked', 'ended'];
 
 export interface ReturnHistoryEvent {
   at: string;
@@ -69,7 +77,10 @@ export type ReturnMessage =
   | ReturnHeader<'return.status', { id: string }>
   | ReturnHeader<'return.plan', ReturnPlanAsk>
   | ReturnHeader<'return.pull', ReturnPull>
+  | ReturnHeader<'return.withdraw', { id: string; reason: string | null }>
+  | ReturnHeader<'return.subtree', ReturnSubtreeAsk>
   | ReturnHeader<'return.state', ReturnRequestState>
+  | ReturnHeader<'return.requests', ReturnSubtreePage>
   | ReturnHeader<'return.ranges', ReturnPlan>
   | ReturnHeader<'return.chunk', ReturnChunk>
   | ReturnHeader<'return.error', ReturnErrorBody>;
@@ -103,7 +114,10 @@ const KINDS = [
   'return.status',
   'return.plan',
   'return.pull',
+  'return.withdraw',
+  'return.subtree',
   'return.state',
+  'return.requests',
   'return.ranges',
   'return.chunk',
   'return.error',
@@ -167,6 +181,24 @@ export interface ReturnChunk {
   sha256: string;
 }
 
+/**
+ * A city asks an ancestor for the return requests of the nodes below it (Article 9: the middle tier
+ * sees its subtree's requests, read-only). Keyset-paged by the holder's `cursor`.
+ */
+export interface ReturnSubtreeAsk {
+  cursor: string | null;
+  limit: number;
+}
+
+/** The requests at the holder whose requester lies strictly below the asking city, oldest first. */
+export interface ReturnSubtreePage {
+  items: ReturnRequestState[];
+  nextCursor: string | null;
+}
+
+/** Requests in one `return.requests` answer at most. */
+export const RETURN_SUBTREE_PAGE_MAX = 100;
+
 /** A holder's refusal, by kind (the same kinds as the HTTP API's refusals; no HTTP status on the wire). */
 export interface ReturnErrorBody {
   kind: RefusalKind;
@@ -203,44 +235,55 @@ const HEADER = object<Omit<ReturnMessage, 'body' | 'kind'> & { kind: ReturnMessa
   body: ANY,
 });
 
+const REQUEST_STATE: Schema<ReturnRequestState> = object<ReturnRequestState>({
+  id: uuid,
+  entryId: uuid,
+  holder: divisionCode,
+  requester: divisionCode,
+  scope: oneOf(RETURN_SCOPES),
+  purpose: RETURN_TEXT,
+  state: oneOf(RETURN_STATES),
+  reason: nullable(ANSWER_TEXT),
+  history: array(
+    object<ReturnHistoryEvent>({
+      at: timestamp,
+      state: oneOf([...RETURN_STATES, 'transfer'] as const),
+      by: divisionCode,
+      note: nullable(ANSWER_TEXT),
+    }),
+    100_000,
+  ),
+  entry: object<ReturnEntrySummary>({
+    name: text(1, 200),
+    grade: oneOf(GRADES),
+    shareType: oneOf(SHARE_TYPES),
+    updateCycle: oneOf(UPDATE_CYCLES),
+    dataItems: array(object({ name: text(1, 100), type: oneOf(DATA_ITEM_TYPES), sensitive: boolean }), 500),
+  }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
 /** One schema per kind: the holder checks requests with them, the receiver the holder's answers. */
 const BODIES: { [K in ReturnMessageKind]: Schema<BodyOf<K>> } = {
   'return.request': object({ id: uuid, entryId: uuid, scope: oneOf(RETURN_SCOPES), purpose: RETURN_TEXT }),
   'return.status': object({ id: uuid }),
+  'return.withdraw': object({ id: uuid, reason: nullable(RETURN_TEXT) }),
+  'return.subtree': object<ReturnSubtreeAsk>({
+    cursor: nullable(text(1, 40, { test: /^\d+$/, means: 'a cursor' })),
+    limit: integer(1, RETURN_SUBTREE_PAGE_MAX),
+  }),
+  'return.requests': object<ReturnSubtreePage>({
+    items: array(REQUEST_STATE, RETURN_SUBTREE_PAGE_MAX),
+    nextCursor: nullable(text(1, 40, { test: /^\d+$/, means: 'a cursor' })),
+  }),
   'return.plan': object<ReturnPlanAsk>({ requestId: uuid, after: SEQUENCE, tombstonesAfter: nullable(SEQUENCE) }),
   'return.pull': refined(
     object<ReturnPull>({ requestId: uuid, after: SEQUENCE, upto: SEQUENCE, tombstonesAfter: SEQUENCE }),
     (p) => p.after < p.upto,
     'after must be below upto',
   ),
-  'return.state': object<ReturnRequestState>({
-    id: uuid,
-    entryId: uuid,
-    holder: divisionCode,
-    requester: divisionCode,
-    scope: oneOf(RETURN_SCOPES),
-    purpose: RETURN_TEXT,
-    state: oneOf(RETURN_STATES),
-    reason: nullable(ANSWER_TEXT),
-    history: array(
-      object<ReturnHistoryEvent>({
-        at: timestamp,
-        state: oneOf([...RETURN_STATES, 'transfer'] as const),
-        by: divisionCode,
-        note: nullable(ANSWER_TEXT),
-      }),
-      100_000,
-    ),
-    entry: object<ReturnEntrySummary>({
-      name: text(1, 200),
-      grade: oneOf(GRADES),
-      shareType: oneOf(SHARE_TYPES),
-      updateCycle: oneOf(UPDATE_CYCLES),
-      dataItems: array(object({ name: text(1, 100), type: oneOf(DATA_ITEM_TYPES), sensitive: boolean }), 500),
-    }),
-    createdAt: timestamp,
-    updatedAt: timestamp,
-  }),
+  'return.state': REQUEST_STATE,
   'return.ranges': refined(
     object<ReturnPlan>({
       requestId: uuid,

@@ -16,10 +16,15 @@ export type ReturnDirection = 'outgoing' | 'incoming';
 /** A return request as either end shows it; `direction` says which end this is. */
 export interface ReturnRequestView extends ReturnRequestState {
   direction: ReturnDirection;
+  /** At the receiver: when it last asked the holder for changes (a re-sync that found none leaves no job); null at the holder. */
+  lastCheckedAt: string | null;
+  /** At the receiver: when a transfer last finished; null at the holder and before the first. */
+  lastSyncAt: string | null;
 }
 
 export const RETURN_JOB_KINDS = ['full', 'incremental'] as const;
-export const RETURN_JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
+/** `cancelled`: the request ended (withdrawn, revoked, ended) while the job was in flight. */
+export const RETURN_JOB_STATES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
 
 /** A transfer job at the receiver, with its progress. */
 export interface ReturnJobView {
@@ -34,6 +39,10 @@ export interface ReturnJobView {
   ratePerSec: number | null;
   etaSeconds: number | null;
   lastError: string | null;
+  /** Failed attempts in a row (0 once an attempt gets through); each waits twice as long as the one before, up to a cap. */
+  attempts: number;
+  /** While failing: when the next attempt starts. */
+  nextAttemptAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;

@@ -1,4 +1,4 @@
-import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
+import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestState, ReturnRequestView } from '@tdx/contracts';
 import { type Context, emit, table } from '../context';
 import { OperationFailed, UnreachableError, UsageError } from '../errors';
 import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
@@ -16,6 +16,7 @@ function describeRequest(r: ReturnRequest): string[] {
     `entry     ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
     `purpose   ${r.purpose}`,
   ];
+  if (r.lastCheckedAt) lines.push(`checked   ${r.lastCheckedAt}${r.lastSyncAt ? `, last transfer ${r.lastSyncAt}` : ''}`);
   for (const h of r.history) {
     lines.push(`  ${h.at}  ${h.state}${h.by ? ` by ${h.by}` : ''}${h.note ? `: ${h.note}` : ''}`);
   }
@@ -38,6 +39,34 @@ export async function decideCommand(ctx: Context, id: string, decision: 'approve
   const body = decision === 'approve' ? (text ? { note: text } : {}) : { reason: text };
   const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
   emit(ctx, request, () => describeRequest(request));
+}
+
+/** `tdx return withdraw ID [--reason]`: at the requester. */
+export async function withdrawCommand(ctx: Context, id: string, reason: string | undefined): Promise<void> {
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/withdraw`, reason ? { reason } : {});
+  emit(ctx, request, () => describeRequest(request));
+}
+
+/** `tdx return revoke ID --reason`: at the holder. */
+export async function revokeCommand(ctx: Context, id: string, reason: string): Promise<void> {
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/revoke`, { reason });
+  emit(ctx, request, () => [...describeRequest(request), `the receiver stops at its next pull and removes the rows it was returned`]);
+}
+
+/** `tdx return subtree`: at a city, its counties' requests as the province holds them (one page). */
+export async function subtreeCommand(ctx: Context, cursor: string | undefined): Promise<void> {
+  const query = new URLSearchParams({ limit: '100' });
+  if (cursor) query.set('cursor', cursor);
+  const page = await ctx.client.json<Page<ReturnRequestState>>('GET', `/api/v1/returns/subtree-requests?${query}`);
+  emit(ctx, page, () => [
+    ...(page.items.length === 0
+      ? ['no return requests below this node']
+      : table(
+          ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
+          page.items.map((r) => [r.id, r.state, r.entry.name, r.holder, r.requester, r.scope, r.updatedAt]),
+        )),
+    ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
+  ]);
 }
 
 export async function showCommand(ctx: Context, id: string): Promise<void> {
@@ -112,7 +141,7 @@ export async function jobsCommand(ctx: Context, requestId: string): Promise<void
     items.length === 0
       ? [`no jobs for request ${requestId}`]
       : table(
-          ['id', 'kind', 'state', 'rows', 'started', 'finished', 'last error'],
+          ['id', 'kind', 'state', 'rows', 'started', 'finished', 'attempts', 'next attempt', 'last error'],
           items.map((j) => [
             j.id,
             j.kind,
@@ -120,6 +149,8 @@ export async function jobsCommand(ctx: Context, requestId: string): Promise<void
             `${formatCount(j.rowsDone)}/${j.rowsTotal === null ? '?' : formatCount(j.rowsTotal)}`,
             j.startedAt ?? '',
             j.finishedAt ?? '',
+            String(j.attempts),
+            j.nextAttemptAt ?? '',
             j.lastError ?? '',
           ]),
         ),
@@ -161,12 +192,13 @@ export async function watchCommand(ctx: Context, jobId: string, intervalMs: numb
       if (ctx.now() - unreachableSince > UNREACHABLE_GRACE_MS) throw error;
       if (!ctx.json && !progress.tty) ctx.out.write(`node not answering (${error.code ?? 'no answer'}), still trying\n`);
     }
-    if (job && (job.state === 'done' || job.state === 'failed')) break;
+    if (job && (job.state === 'done' || job.state === 'failed' || job.state === 'cancelled')) break;
     if (!ctx.json) progress.update();
     await ctx.sleep(intervalMs);
   }
   if (!ctx.json) progress.finish();
-  if (job.state === 'failed') throw new OperationFailed(`job ${job.id} failed${job.lastError ? `: ${job.lastError}` : ''}`, job);
+  if (job.state === 'failed' || job.state === 'cancelled')
+    throw new OperationFailed(`job ${job.id} ${job.state}${job.lastError ? `: ${job.lastError}` : ''}`, job);
   const finished = job;
   emit(ctx, finished, () => {
     const seconds = finished.startedAt && finished.finishedAt ? (Date.parse(finished.finishedAt) - Date.parse(finished.startedAt)) / 1000 : null;

@@ -67,3 +67,28 @@ export function returnRefused(here: string, from: string | undefined, kind: stri
     unlessRepeated: { key: sender, value: `${kind}:${status}:${message}` },
   };
 }
+
+/**
+ * At the holder, in the transaction that ends it: a request withdrawn by its requester, revoked by
+ * an operator here, or ended because its entry was retired or is no longer shared.
+ */
+export function returnEnded(requester: string, requestId: string, state: string, by: string, reason: string | null): ExchangeRecord {
+  return {
+    actor: `node:${by}`,
+    action: 'return.ended',
+    target: requestId,
+    outcome: state,
+    details: { requester, ...(reason ? { reason } : {}) },
+  };
+}
+
+/** At the requester, when it learns that a request ended (or ends it after a permanent refusal), with what it did to the rows held. */
+export function returnEndLearnt(
+  holder: string,
+  requestId: string,
+  state: string,
+  reason: string | null,
+  rows: { kept?: number; removed?: number },
+): ExchangeRecord {
+  return { actor: `node:${holder}`, action: 'return.ended', target: requestId, outcome: state, details: { ...(reason ? { reason } : {}), ...rows } };
+}

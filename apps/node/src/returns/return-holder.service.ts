@@ -18,6 +18,9 @@ import {
   ReturnPull,
   returnJurisdiction,
   ReturnRequestState,
+  ReturnState,
+  ReturnSubtreeAsk,
+  ReturnSubtreePage,
   sealReturnMessage,
   senderOfSubject,
   sha256Hex,
@@ -32,11 +35,12 @@ import { ReplayGuard } from '../common/replay-guard';
 import { RequestLimits } from '../core/nats-request-limits';
 import { maskPlan } from '../datasets/masking';
 import { readChunk } from './return-chunk';
-import { RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
+import { OPEN_STATES, RequestRow, ReturnRequestRepository, wireState } from './return-request.repository';
 import type { ChunkSource } from '../datasets/dataset-changes.sql';
 import { DatasetRowRepository } from '../datasets/dataset-row.repository';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { returnChunkServed, returnRefused, returnRequestReceived } from './return-audit';
+import { returnChunkServed, returnEnded, returnRefused, returnRequestReceived } from './return-audit';
+import { unshareableReason } from './return-lifecycle';
 import { DomainRefusal } from '../common/domain-refusal';
 import { httpAnswerOf } from '../common/http-answer';
 
@@ -53,6 +57,11 @@ const ROW_OVERHEAD_BYTES = 48;
  * retry (503) rather than have a nonce forgotten.
  */
 const NONCES_PER_NODE = 20_000;
+/**
+ * How often the holder looks for requests whose entry was retired or stopped being shared, and
+ * ends them. A receiver's next contact ends them too, at once: this is for the holder's own view.
+ */
+const SWEEP_MS = 10_000;
 
 /**
  * The holding side: answers return requests, status queries and chunk pulls addressed to this
@@ -63,6 +72,7 @@ const NONCES_PER_NODE = 20_000;
 export class ReturnHolderService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ReturnHolder');
   private subscription: Subscription | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly replays = new ReplayGuard(RETURN_MAX_AGE_MS, NONCES_PER_NODE);
 
@@ -89,11 +99,55 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         },
       });
     });
+    this.sweeper = setInterval(() => {
+      this.endUnshareable().catch((error) => this.logger.warn(`ending requests of retired entries: ${(error as Error).message}`));
+    }, SWEEP_MS);
+    this.sweeper.unref();
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
+    clearInterval(this.sweeper);
     this.subscription?.unsubscribe();
+  }
+
+  /**
+   * Ends every pending or granted request whose entry is no longer an active, shared data entry of
+   * this node (retired, share type changed to `none`, gone): state `ended`, the reason in the
+   * history, an audit record. Returns how many ended.
+   */
+  async endUnshareable(): Promise<number> {
+    let ended = 0;
+    for (const { entryId, ids } of await this.requests.openIncomingByEntry(this.dataSource.manager)) {
+      const reason = unshareableReason(await this.entries.findById(this.dataSource.manager, entryId), this.config.code, entryId);
+      if (!reason) continue;
+      for (const id of ids) if (await this.endIncoming(id, 'ended', reason, this.config.code, OPEN_STATES)) ended++;
+    }
+    return ended;
+  }
+
+  /**
+   * At the holder: a pending or granted request ends (`from`: the states it may end from), with
+   * its reason in the history and the audit log, in one transaction. False when it was not in
+   * one of those states (ended already, or decided otherwise meanwhile).
+   */
+  async endIncoming(
+    id: string,
+    state: Extract<ReturnState, 'ended' | 'revoked' | 'withdrawn'>,
+    reason: string | null,
+    by: string,
+    from: readonly ReturnState[],
+  ): Promise<boolean> {
+    const done = await this.dataSource.transaction(async (manager) => {
+      const request = await this.requests.findRequest(manager, id, true);
+      if (!request || request.direction !== 'incoming' || !from.includes(request.state)) return false;
+      const event: ReturnHistoryEvent = { at: new Date().toISOString(), state, by, note: reason };
+      await this.requests.decide(manager, id, state, reason, event);
+      await this.audit.record(returnEnded(request.requester, id, state, by, reason), manager);
+      return true;
+    });
+    if (done) this.logger.log(`return request ${id} ${state} by ${by}${reason ? `: ${reason}` : ''}`);
+    return done;
   }
 
   /**
@@ -119,6 +173,10 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
           return this.reply(msg, requester, nonce, 'return.state', await this.receiveRequest(requester, message.body));
         case 'return.status':
           return this.reply(msg, requester, nonce, 'return.state', wireState(await this.status(requester, message.body.id)));
+        case 'return.withdraw':
+          return this.reply(msg, requester, nonce, 'return.state', wireState(await this.withdraw(requester, message.body)));
+        case 'return.subtree':
+          return this.reply(msg, requester, nonce, 'return.requests', await this.subtree(requester, message.body));
         case 'return.plan':
           return this.reply(msg, requester, nonce, 'return.ranges', await this.plan(requester, message.body));
         case 'return.pull': {
@@ -248,12 +306,43 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     });
   }
 
+  /**
+   * The request as it stands, from `requester` only. A pending or granted request whose entry was
+   * retired or stopped being shared ends now, so the requester learns it on any contact.
+   */
   private async status(requester: string, id: string): Promise<RequestRow> {
     const request = await this.requests.findRequest(this.dataSource.manager, id);
     if (!request || request.direction !== 'incoming' || request.requester !== requester) {
-      throw DomainRefusal.notFound(`no return request ${id} from ${requester}`);
+      throw DomainRefusal.notFound(`no return request ${id} from ${requester}`, { permanent: true });
     }
-    return request;
+    if (!OPEN_STATES.includes(request.state)) return request;
+    const reason = unshareableReason(await this.entries.findById(this.dataSource.manager, request.entryId), this.config.code, request.entryId);
+    if (!reason || !(await this.endIncoming(id, 'ended', reason, this.config.code, OPEN_STATES))) return request;
+    return (await this.requests.findRequest(this.dataSource.manager, id)) as RequestRow;
+  }
+
+  /** The requester withdraws its request, pending or granted; an ended one is answered as it stands. */
+  private async withdraw(requester: string, body: { id: string; reason: string | null }): Promise<RequestRow> {
+    const request = await this.status(requester, body.id);
+    if (OPEN_STATES.includes(request.state)) {
+      await this.endIncoming(request.id, 'withdrawn', body.reason ?? 'withdrawn by the requester', requester, OPEN_STATES);
+    }
+    return this.status(requester, body.id);
+  }
+
+  /**
+   * Article 9's middle tier: a city sees, read-only, the requests that the nodes below it made
+   * here. Only a city asks (a county has nothing below it); only requests from strictly below it.
+   */
+  private async subtree(requester: string, ask: ReturnSubtreeAsk): Promise<ReturnSubtreePage> {
+    if (levelOf(requester) !== 'city') {
+      throw DomainRefusal.refused([{ rule: 'subtree-view-at-city', article: 'Article 9', message: "only a city sees its subtree's return requests" }], {
+        permanent: true,
+      });
+    }
+    const rows = await this.requests.listBelow(this.dataSource.manager, requester, ask.cursor === null ? 0 : Number(ask.cursor), ask.limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map(wireState), nextCursor: rows.length === ask.limit && last ? String(last.rowSeq) : null };
   }
 
   /**
@@ -275,7 +364,8 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
       const { bounds, total } = await this.datasetRows.planSource(manager, entry.id, jurisdiction, p.after, tombstonesAfter, head, rowsPerRange);
       if (bounds.length === 0) {
         await this.requests.recordSent(manager, request.id, 0, head, true, this.config.code);
-        this.logger.log(`return ${request.id}: ${requester} is up to date at change ${head}`);
+        // A realtime grant asks every 5 s: a line each time would bury the log.
+        this.logger.debug(`return ${request.id}: ${requester} is up to date at change ${head}`);
       }
       return {
         requestId: request.id,
@@ -336,10 +426,16 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
+  /** Plans and pulls need a grant in force: anything else is refused for good, saying why (`grant-ended`). */
   private async grantedRequest(requester: string, id: string): Promise<RequestRow> {
     const request = await this.status(requester, id);
     if (request.state !== 'granted') {
-      throw DomainRefusal.forbidden(`request ${request.id} is ${request.state}, not granted`, { permanent: true });
+      const why = request.reason ? `: ${request.reason}` : '';
+      throw DomainRefusal.forbidden(`request ${request.id} is ${request.state}, not granted${why}`, {
+        permanent: true,
+        rule: 'grant-ended',
+        article: 'Article 9',
+      });
     }
     return request;
   }
@@ -366,10 +462,4 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     }
     return entry;
   }
-}
-
-/** The request as the requester mirrors it: no bookkeeping columns of this end. */
-function wireState(r: RequestRow): ReturnRequestState {
-  const { direction: _direction, ...state } = requestView(r);
-  return state;
 }

@@ -18,13 +18,16 @@ export interface JobRow {
   upserts: number;
   deletes: number;
   lastError: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
 }
 
 const JOB_COLUMNS = `id, request_id AS "requestId", kind, state, after_seq AS "afterSeq", tombstones_after AS "tombstonesAfter",
-  rows_done AS "rowsDone", rows_total AS "rowsTotal", upserts, deletes, last_error AS "lastError", created_at AS "createdAt",
+  rows_done AS "rowsDone", rows_total AS "rowsTotal", upserts, deletes, last_error AS "lastError", attempts,
+  next_attempt_at AS "nextAttemptAt", created_at AS "createdAt",
   started_at AS "startedAt", finished_at AS "finishedAt"`;
 
 /** Tables return_job and return_job_range: the receiver's transfer jobs, their cursor and the ranges written ahead of it. */
@@ -63,9 +66,10 @@ export class ReturnJobRepository {
   }
 
   async startJob(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`UPDATE return_job SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND state IN ('queued', 'running')`, [
-      id,
-    ]);
+    await manager.query(
+      `UPDATE return_job SET state = 'running', started_at = coalesce(started_at, now()), next_attempt_at = NULL WHERE id = $1 AND state IN ('queued', 'running')`,
+      [id],
+    );
   }
 
   /**
@@ -85,22 +89,52 @@ export class ReturnJobRepository {
     await manager.query(`UPDATE return_job SET after_seq = GREATEST(after_seq, $2) WHERE id = $1`, [id, through]);
   }
 
-  /** Ends a job; a finished job's cursor becomes the request's applied sequence (where the next incremental starts). */
+  /**
+   * Ends a job; a finished job's cursor becomes the request's applied sequence (where the next
+   * incremental starts), and its end the request's last sync.
+   */
   async finishJob(manager: EntityManager, id: string, state: 'done' | 'failed', error: string | null): Promise<JobRow> {
     const rows = await queryReturning<Record<string, unknown>>(
       manager,
-      `UPDATE return_job SET state = $2, last_error = $3, finished_at = now() WHERE id = $1 RETURNING ${JOB_COLUMNS}`,
+      `UPDATE return_job SET state = $2, last_error = $3, finished_at = now(), next_attempt_at = NULL
+       WHERE id = $1 AND state IN ('queued', 'running') RETURNING ${JOB_COLUMNS}`,
       [id, state, error?.slice(0, 1000) ?? null],
     );
+    // Cancelled meanwhile (the request ended): it stays cancelled.
+    if (rows.length === 0) return (await this.findJob(manager, id)) as JobRow;
     const job = toJob(rows[0]);
     if (state === 'done') {
-      await manager.query(`UPDATE return_request SET applied_seq = GREATEST(applied_seq, $2) WHERE id = $1`, [job.requestId, job.afterSeq]);
+      await manager.query(`UPDATE return_request SET applied_seq = GREATEST(applied_seq, $2), last_sync_at = now(), last_checked_at = now() WHERE id = $1`, [
+        job.requestId,
+        job.afterSeq,
+      ]);
     }
     return job;
   }
 
-  async jobError(manager: EntityManager, id: string, error: string): Promise<void> {
-    await manager.query(`UPDATE return_job SET last_error = $2 WHERE id = $1`, [id, error.slice(0, 1000)]);
+  /** A failed attempt: one more in a row, why, and when the next starts. */
+  async jobError(manager: EntityManager, id: string, error: string, nextAttemptAt: Date): Promise<void> {
+    await manager.query(
+      `UPDATE return_job SET last_error = $2, attempts = attempts + 1, next_attempt_at = $3 WHERE id = $1 AND state IN ('queued', 'running')`,
+      [id, error.slice(0, 1000), nextAttemptAt],
+    );
+  }
+
+  /** The request ended: its job in flight, if any, stops for good, saying why. */
+  async cancelActive(manager: EntityManager, requestId: string, why: string): Promise<number> {
+    const rows = await queryReturning(
+      manager,
+      `UPDATE return_job SET state = 'cancelled', last_error = $2, finished_at = now(), next_attempt_at = NULL
+         WHERE request_id = $1 AND state IN ('queued', 'running') RETURNING id`,
+      [requestId, why.slice(0, 1000)],
+    );
+    return rows.length;
+  }
+
+  /** Jobs in flight that failed their last attempt and wait for the next (a gauge). */
+  async backingOff(manager: EntityManager): Promise<number> {
+    const [row] = await manager.query(`SELECT count(*)::int AS n FROM return_job WHERE state IN ('queued', 'running') AND attempts > 0`);
+    return Number(row.n);
   }
 }
 
@@ -118,6 +152,8 @@ function toJob(r: Record<string, unknown>): JobRow {
     upserts: Number(r.upserts),
     deletes: Number(r.deletes),
     lastError: (r.lastError as string | null) ?? null,
+    attempts: Number(r.attempts),
+    nextAttemptAt: date(r.nextAttemptAt),
     createdAt: date(r.createdAt) as string,
     startedAt: date(r.startedAt),
     finishedAt: date(r.finishedAt),

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { ReturnChunk, ReturnErrorBody, ReturnPlan, returnJurisdiction, ReturnRequestState, sha256Hex, UpdateCycle } from '@tdx/contracts';
+import { RETURN_FINAL_STATES, ReturnChunk, ReturnErrorBody, ReturnPlan, returnJurisdiction, ReturnRequestState, sha256Hex, UpdateCycle } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { retryWithBackoff } from '../common/backoff';
+import { Backoff } from '../common/backoff';
+import { sleep } from '../common/sleep';
 import { Wakeup } from '../common/wakeup';
 import { RequestRow, ReturnRequestRepository } from './return-request.repository';
 import { JobRow, ReturnJobRepository } from './return-job.repository';
@@ -11,12 +12,20 @@ import { ReturnWire, WireError } from './return-wire';
 import { ChunkRefused } from './return-chunk';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { returnChunkReceived, returnDecisionLearnt } from './return-audit';
+import { returnChunkReceived, returnDecisionLearnt, returnEndLearnt } from './return-audit';
+import { ReturnedRowRepository } from './returned-row.repository';
+import { ReturnMetrics } from './return-metrics';
 import { DomainRefusal } from '../common/domain-refusal';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
-const MAX_BACKOFF_MS = 5000;
+/**
+ * A failing job waits 500 ms, then twice as long after each failure in a row, up to 5 minutes; an
+ * attempt that landed rows before failing starts the doubling over. A holder that is away for a
+ * day costs its receivers a few hundred attempts, not one a second.
+ */
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 300_000;
 /**
  * Ranges pulled ahead of the one being written: the holder reads and masks the next while its
  * last answer waits for its audit record's commit and the receiver writes. More is slower on two
@@ -59,6 +68,8 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private running = false;
   private loop: Promise<void> | undefined;
   private lastStatusPoll = 0;
+  /** Requests whose scheduled check for changes is under way (a check runs beside the tick, not in it). */
+  private readonly checking = new Set<string>();
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
@@ -68,6 +79,8 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     private readonly wire: ReturnWire,
     private readonly writer: ReturnedRowsWriter,
     private readonly audit: ExchangeAudit,
+    private readonly returnedRows: ReturnedRowRepository,
+    private readonly metrics: ReturnMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -94,13 +107,75 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     // The holder's refusal, answered to the operator as the holder gave it.
     if (message.kind === 'return.error') throw DomainRefusal.fromWire(message.body);
     if (message.kind !== 'return.state' || message.body.id !== request.id) throw new WireError('unexpected answer to a status query');
-    const before = await this.requests.mirror(this.dataSource.manager, message.body);
-    if (before !== message.body.state) {
-      this.logger.log(`return request ${request.id} at ${request.holder} is now ${message.body.state}`);
-      this.audit.detach(returnDecisionLearnt(request.holder, request.id, message.body.state, message.body.reason));
-      this.poke();
-    }
+    await this.settle(request, message.body);
     return message.body;
+  }
+
+  /**
+   * Takes over the holder's answer about a request. When it says the request ended (withdrawn,
+   * revoked, ended), its job in flight is cancelled and nothing more is scheduled; the rows held
+   * stay, except after a revocation, which removes them (docs/operator-guide.md, "Ending a return").
+   */
+  async settle(request: Pick<RequestRow, 'id' | 'holder'>, state: ReturnRequestState): Promise<void> {
+    const before = await this.requests.mirror(this.dataSource.manager, state);
+    if (before === undefined || before === state.state) return;
+    this.logger.log(`return request ${request.id} at ${request.holder} is now ${state.state}${state.reason ? `: ${state.reason}` : ''}`);
+    if (RETURN_FINAL_STATES.includes(state.state) && state.state !== 'rejected' && state.state !== 'refused') {
+      await this.afterEnd(request, state.state, state.reason);
+    } else {
+      this.audit.detach(returnDecisionLearnt(request.holder, request.id, state.state, state.reason));
+    }
+    this.poke();
+  }
+
+  /**
+   * At the receiver, once a request has ended: its job stops, and its rows are removed (revoked) or
+   * kept as they are (withdrawn, ended), said in the request's history and the audit log. A chunk
+   * being written meanwhile finds its job cancelled and rolls back (the writer checks the job under
+   * its lock); a deadlock with such a write is retried.
+   */
+  private async afterEnd(request: Pick<RequestRow, 'id' | 'holder'>, state: string, reason: string | null): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rows = await this.dataSource.transaction(async (manager) => {
+          await this.jobs.cancelActive(manager, request.id, `the request was ${state}${reason ? `: ${reason}` : ''}`);
+          const held =
+            state === 'revoked'
+              ? { removed: await this.returnedRows.removeAll(manager, request.id) }
+              : { kept: await this.returnedRows.count(manager, request.id) };
+          const fresh = await this.requests.findRequest(manager, request.id);
+          const note =
+            held.removed !== undefined
+              ? `the grant was revoked: the ${held.removed} rows returned were removed`
+              : `${held.kept} rows returned are kept as they were at change ${fresh?.appliedSeq ?? 0}, no longer updated`;
+          await this.requests.appendLocalEvent(manager, request.id, { at: new Date().toISOString(), state: 'transfer', by: this.config.code, note });
+          await this.audit.record(returnEndLearnt(request.holder, request.id, state, reason, held), manager);
+          return held;
+        });
+        this.metrics.requestsEnded.inc({ state });
+        this.logger.log(`return request ${request.id} ${state}: ${rows.removed !== undefined ? `${rows.removed} rows removed` : `${rows.kept} rows kept`}`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  /**
+   * The holder refused a job's request for good. It is asked how the request stands (it says why
+   * it ended); should it not say that it ended, the request ends here, so that nothing retries it.
+   */
+  private async endAfterRefusal(request: Pick<RequestRow, 'id' | 'holder'>, refusal: string): Promise<void> {
+    const state = await this.refresh(request).catch(() => undefined);
+    if (state && RETURN_FINAL_STATES.includes(state.state)) return;
+    const reason = `${request.holder} refused for good: ${refusal.slice(0, 1000)}`;
+    const ended = await this.requests.endHere(this.dataSource.manager, request.id, reason, {
+      at: new Date().toISOString(),
+      state: 'ended',
+      by: this.config.code,
+      note: reason,
+    });
+    if (ended) await this.afterEnd(request, 'ended', reason);
   }
 
   private async run(): Promise<void> {
@@ -123,18 +198,47 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       }
     }
     // A grant starts the full transfer; afterwards the entry's update cycle schedules re-syncs,
-    // counted from the last finished job (so the schedule survives restarts).
+    // counted from the last time the holder was asked (kept in the database: the schedule survives restarts).
     for (const r of await this.requests.idleGranted(manager)) {
       if (!r.fullDone) {
         await this.createJob(r.id, 'full');
         continue;
       }
       const interval = RESYNC_INTERVAL_MS[r.updateCycle as UpdateCycle] ?? null;
-      if (interval !== null && (r.lastFinishedAt === null || Date.parse(r.lastFinishedAt) + interval <= Date.now())) {
-        await this.createJob(r.id, 'incremental');
-      }
+      if (interval !== null && (r.lastCheckedAt === null || Date.parse(r.lastCheckedAt) + interval <= Date.now())) this.startCheck(r);
     }
     for (const job of await this.jobs.activeJobs(manager)) this.startRunner(job);
+  }
+
+  /**
+   * A scheduled re-sync asks the holder for a plan first: when there is nothing new, the request
+   * only notes the check (`lastCheckedAt`) and no job is recorded, so a realtime grant does not
+   * leave a job every 5 s. Changes, or a failure, make a job (a failure then backs off in it, one
+   * job per outage); a permanent refusal ends the request.
+   */
+  private startCheck(r: { id: string; holder: string }): void {
+    if (!this.running || this.checking.has(r.id)) return;
+    this.checking.add(r.id);
+    const check = async () => {
+      const request = await this.requests.findRequest(this.dataSource.manager, r.id);
+      if (!request || request.state !== 'granted') return;
+      let plan: ReturnPlan;
+      try {
+        plan = await this.plan(request, request.appliedSeq, 0);
+      } catch (error) {
+        if (error instanceof PermanentRefusal) {
+          this.metrics.jobFailures.inc({ holder: request.holder, kind: 'permanent' });
+          return this.endAfterRefusal(request, error.message);
+        }
+        await this.createJob(r.id, 'incremental');
+        return;
+      }
+      if (plan.bounds.length === 0) await this.requests.markChecked(this.dataSource.manager, r.id, plan.head);
+      else await this.createJob(r.id, 'incremental', Promise.resolve(plan));
+    };
+    void check()
+      .catch((error) => this.logger.warn(`re-sync check of ${r.id}: ${(error as Error).message}`))
+      .finally(() => this.checking.delete(r.id));
   }
 
   /**
@@ -167,37 +271,75 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     this.runners.set(job.id, runner);
   }
 
-  /** `firstPlan`: the plan from 0 already asked for a new full job (startGranted); used on the first attempt only. */
+  /**
+   * `firstPlan`: a plan already asked for the job's cursor (a new grant's, or a re-sync check's);
+   * used on the first attempt only. Failures are retried with back-off (see FIRST_BACKOFF_MS), each
+   * recorded in the job (`attempts`, `lastError`, `nextAttemptAt`) and counted in
+   * `tdx_return_job_failures_total`; a permanent refusal by the holder fails the job and ends the request.
+   */
   private async runJob(jobId: string, firstPlan?: Promise<ReturnPlan>): Promise<void> {
-    const attempt = async (): Promise<void> => {
+    const backoff = new Backoff(MAX_BACKOFF_MS, FIRST_BACKOFF_MS);
+    let holder = 'unknown';
+    let first = true;
+    while (this.running) {
       const job = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
       if (job && job.state !== 'queued' && job.state !== 'running') return;
-      if (!job) throw new Error('job not readable (database?)');
-      const request = await this.requests.findRequest(this.dataSource.manager, job.requestId);
-      if (!request) throw new Error(`request ${job.requestId} is gone`);
-      await this.jobs.startJob(this.dataSource.manager, job.id);
-      await this.writer.forgetRangesAhead(job.id);
-      const fresh = job.kind === 'full' && job.afterSeq === 0 && job.tombstonesAfter === null;
-      const prefetched = fresh ? firstPlan : undefined;
-      firstPlan = undefined;
-      await this.transfer(job, request, prefetched);
-    };
-    try {
-      await retryWithBackoff(attempt, {
-        maxMs: MAX_BACKOFF_MS,
-        running: () => this.running,
-        permanent: (error) => error instanceof PermanentRefusal,
-        onError: async (error, delay) => {
-          this.logger.warn(`return job ${jobId}: ${error.message}; retrying in ${delay} ms`);
-          await this.jobs.jobError(this.dataSource.manager, jobId, error.message).catch(() => undefined);
-        },
-      });
-    } catch (error) {
-      // Only a permanent refusal comes out of the retrying: the job fails for good.
-      const message = (error as Error).message;
-      await this.jobs.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
-      this.logger.warn(`return job ${jobId} failed: ${message}`);
+      // After a restart, a job that was backing off keeps to its next attempt's time.
+      if (first && job?.nextAttemptAt && Date.parse(job.nextAttemptAt) > Date.now()) {
+        first = false;
+        if (!(await this.waitUnlessEnded(jobId, Date.parse(job.nextAttemptAt) - Date.now()))) return;
+        continue;
+      }
+      first = false;
+      const rowsBefore = job?.rowsDone ?? 0;
+      let request: RequestRow | undefined;
+      try {
+        if (!job) throw new Error('job not readable (database?)');
+        request = await this.requests.findRequest(this.dataSource.manager, job.requestId);
+        if (!request) throw new Error(`request ${job.requestId} is gone`);
+        holder = request.holder;
+        await this.jobs.startJob(this.dataSource.manager, job.id);
+        await this.writer.forgetRangesAhead(job.id);
+        const prefetched = firstPlan;
+        firstPlan = undefined;
+        await this.transfer(job, request, prefetched);
+        return;
+      } catch (error) {
+        if (!this.running) return;
+        const message = (error as Error).message;
+        if (error instanceof PermanentRefusal && request) {
+          this.metrics.jobFailures.inc({ holder, kind: 'permanent' });
+          await this.jobs.finishJob(this.dataSource.manager, jobId, 'failed', message).catch(() => undefined);
+          this.logger.warn(`return job ${jobId} failed: ${message}`);
+          await this.endAfterRefusal(request, message).catch((e) => this.logger.warn(`ending request ${request?.id}: ${(e as Error).message}`));
+          return;
+        }
+        const now = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
+        // Cancelled under it (its request ended): the refused write was the end, not a failure.
+        if (now && now.state !== 'queued' && now.state !== 'running') return;
+        this.metrics.jobFailures.inc({ holder, kind: 'transient' });
+        if (now && now.rowsDone > rowsBefore) backoff.reset();
+        const delay = backoff.next();
+        this.logger.warn(`return job ${jobId}: ${message}; retrying in ${delay} ms`);
+        await this.jobs.jobError(this.dataSource.manager, jobId, message, new Date(Date.now() + delay)).catch(() => undefined);
+        if (!(await this.waitUnlessEnded(jobId, delay))) return;
+      }
     }
+  }
+
+  /** Waits `ms`, in short steps, unless the node stops or the job is no longer in flight (cancelled): false then. */
+  private async waitUnlessEnded(jobId: string, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    let step = 0;
+    while (this.running && Date.now() < until) {
+      await sleep(Math.min(200, until - Date.now()));
+      // Each second: has the job been cancelled meanwhile (its request ended)?
+      if (++step % 5 === 0) {
+        const job = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
+        if (job && job.state !== 'queued' && job.state !== 'running') return false;
+      }
+    }
+    return this.running;
   }
 
   /**
@@ -208,7 +350,9 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     let after = job.afterSeq;
     let tombstonesAfter = job.tombstonesAfter ?? (job.kind === 'incremental' ? 0 : null);
     const planFromCursor = () => this.plan(request, after, tombstonesAfter);
-    let plan = await (firstPlan?.catch(planFromCursor) ?? planFromCursor());
+    // A plan asked before the job (at its cursor) is used only if it starts where the job does.
+    const fitting = (p: ReturnPlan) => (p.after === after && (tombstonesAfter === null || p.tombstonesAfter === tombstonesAfter) ? p : planFromCursor());
+    let plan = await (firstPlan?.then(fitting, planFromCursor) ?? planFromCursor());
     for (;;) {
       tombstonesAfter = plan.tombstonesAfter;
       if (plan.bounds.length === 0) break;
@@ -228,7 +372,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       await this.jobs.recordPlan(manager, job.id, plan.tombstonesAfter, plan.total);
       await this.jobs.advanceCursor(manager, job.id, after);
       const finished = await this.jobs.finishJob(manager, job.id, 'done', null);
-      if (finished.kind === 'full' || finished.upserts + finished.deletes > 0) {
+      if (finished.state === 'done' && (finished.kind === 'full' || finished.upserts + finished.deletes > 0)) {
         await this.requests.appendLocalEvent(manager, request.id, {
           at: new Date().toISOString(),
           state: 'transfer',

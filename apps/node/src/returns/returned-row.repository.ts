@@ -23,4 +23,17 @@ export class ReturnedRowRepository {
     );
     return rows.map((r) => ({ ...r, data: rowData(r.data, items) ?? {}, sourceSeq: Number(r.sourceSeq) }));
   }
+
+  /** Removes what a request brought (its grant was revoked); the number of rows removed. */
+  async removeAll(manager: EntityManager, requestId: string): Promise<number> {
+    const [row] = await manager.query(`WITH gone AS (DELETE FROM returned_row WHERE request_id = $1 RETURNING 1) SELECT count(*)::bigint AS n FROM gone`, [
+      requestId,
+    ]);
+    return Number(row.n);
+  }
+
+  async count(manager: EntityManager, requestId: string): Promise<number> {
+    const [row] = await manager.query(`SELECT count(*)::bigint AS n FROM returned_row WHERE request_id = $1`, [requestId]);
+    return Number(row.n);
+  }
 }

@@ -1,10 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { uuidParam } from '../common/id-fields';
 import { ReturnsService } from './returns.service';
-import { ApproveDto, CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery, RejectDto } from './dto/returns.dto';
+import {
+  ApproveDto,
+  CreateReturnRequestDto,
+  ListJobsQuery,
+  ListRequestsQuery,
+  ListReturnedRowsQuery,
+  ListSubtreeQuery,
+  RejectDto,
+  RevokeDto,
+  WithdrawDto,
+} from './dto/returns.dto';
 import { Policy } from '../access/policy.decorator';
-import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
+import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestState, ReturnRequestView } from '@tdx/contracts';
 
 const uuid = uuidParam('id');
 
@@ -44,6 +54,29 @@ export class ReturnsController {
   @HttpCode(200)
   reject(@Param('id', uuid) id: string, @Body() dto: RejectDto): Promise<ReturnRequestView> {
     return this.returns.reject(id, dto.reason);
+  }
+
+  @Post('requests/:id/withdraw')
+  @Policy('returns:request')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Withdraw a pending or granted return request (at the requester); the holder is told, the rows held are kept' })
+  withdraw(@Param('id', uuid) id: string, @Body() dto: WithdrawDto): Promise<ReturnRequestView> {
+    return this.returns.withdraw(id, dto.reason);
+  }
+
+  @Post('requests/:id/revoke')
+  @Policy('returns:decide')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Revoke a grant with a reason (at the holder); the receiver's next pull is refused and it removes the rows" })
+  revoke(@Param('id', uuid) id: string, @Body() dto: RevokeDto): Promise<ReturnRequestView> {
+    return this.returns.revoke(id, dto.reason);
+  }
+
+  @Get('subtree-requests')
+  @Policy('returns:read')
+  @ApiOperation({ summary: "At a city: its counties' return requests to the province, read-only, as the province holds them" })
+  subtree(@Query() query: ListSubtreeQuery): Promise<Page<ReturnRequestState>> {
+    return this.returns.subtree(query);
   }
 
   @Post('requests/:id/sync')

@@ -12,6 +12,7 @@ import { ReturnHolderService } from './return-holder.service';
 import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
 import { ReturnedRowsWriter } from './returned-rows.writer';
+import { ReturnMetrics } from './return-metrics';
 
 /** Return of data downward (Article 9): requests and decisions, the holder's answers, transfer jobs. */
 @Module({
@@ -25,6 +26,7 @@ import { ReturnedRowsWriter } from './returned-rows.writer';
     ReturnHolderService,
     ReturnTransferService,
     ReturnedRowsWriter,
+    ReturnMetrics,
     ReturnsService,
   ],
 })

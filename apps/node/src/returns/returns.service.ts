@@ -2,19 +2,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { isStrictlyBelow, jurisdictionPrefix, levelOf } from '@tdx/divisions';
-import type { Page, ReturnedRowView, ReturnHistoryEvent, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
+import { RETURN_FINAL_STATES, RETURN_SUBTREE_PAGE_MAX } from '@tdx/contracts';
+import type { Page, ReturnedRowView, ReturnHistoryEvent, ReturnJobView, ReturnRequestState, ReturnRequestView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import { cursors } from '../common/cursor';
 import { pageOf } from '../common/paging';
-import { RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
+import { OPEN_STATES, RequestRow, requestView, ReturnRequestRepository } from './return-request.repository';
+import { ReturnHolderService } from './return-holder.service';
 import type { JobRow } from './return-job.repository';
 import { ReturnJobRepository } from './return-job.repository';
 import { ReturnedRowRepository } from './returned-row.repository';
 import { WireError } from './return-wire';
 import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
-import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery } from './dto/returns.dto';
+import type { CreateReturnRequestDto, ListJobsQuery, ListRequestsQuery, ListReturnedRowsQuery, ListSubtreeQuery } from './dto/returns.dto';
 
 /** Requests, decisions, jobs and returned rows, as the operator API sees them. */
 @Injectable()
@@ -29,6 +31,7 @@ export class ReturnsService {
     private readonly returnedRows: ReturnedRowRepository,
     private readonly wire: ReturnWire,
     private readonly transfer: ReturnTransferService,
+    private readonly holder: ReturnHolderService,
   ) {}
 
   /** At the requester: asks the holder, which decides at once by share type; both ends then hold the request. */
@@ -67,6 +70,8 @@ export class ReturnsService {
   }
 
   async list(q: ListRequestsQuery): Promise<Page<ReturnRequestView>> {
+    // The holder's own view: requests whose entry was retired or stopped being shared show as ended.
+    if (q.direction !== 'outgoing') await this.holder.endUnshareable();
     const items = await this.requests.listRequests(this.dataSource.manager, {
       direction: q.direction,
       state: q.state,
@@ -88,6 +93,7 @@ export class ReturnsService {
       await this.transfer.refresh(request, 2000).catch((error) => this.logger.debug(`refresh of ${id}: ${(error as Error).message}`));
       return this.view(await this.mustFind(id));
     }
+    if (OPEN_STATES.includes(request.state) && (await this.holder.endUnshareable()) > 0) return this.view(await this.mustFind(id));
     return this.view(request);
   }
 
@@ -97,6 +103,66 @@ export class ReturnsService {
 
   async reject(id: string, reason: string): Promise<ReturnRequestView> {
     return this.decide(id, 'rejected', reason.trim(), reason.trim());
+  }
+
+  /**
+   * At the requester: withdraws a pending or granted request. The holder is told first (503 when it
+   * cannot be reached: nothing changes); both ends then show it `withdrawn`, its job stops, and the
+   * rows already returned are kept, no longer updated.
+   */
+  async withdraw(id: string, reason: string | undefined): Promise<ReturnRequestView> {
+    const request = await this.mustFind(id);
+    if (request.direction !== 'outgoing') {
+      throw notHere('withdrawn-by-requester', `request ${id} is withdrawn by its requester ${request.requester}; the holder revokes a grant`);
+    }
+    if (!OPEN_STATES.includes(request.state)) throw hasEnded(request);
+    const answer = await this.askHolder(() => this.wire.ask(request.holder, 'return.withdraw', { id, reason: reason?.trim() || null }, 10_000));
+    if (answer.message.kind === 'return.error') throw DomainRefusal.fromWire(answer.message.body);
+    if (answer.message.kind !== 'return.state' || answer.message.body.id !== id) throw unavailable('the holder gave an unexpected answer');
+    await this.transfer.settle(request, answer.message.body);
+    return this.view(await this.mustFind(id));
+  }
+
+  /**
+   * At the holder: ends a grant, with a reason both ends see. The receiver learns it at its next
+   * contact (its next pull is refused for good), stops, and removes the rows it was returned.
+   */
+  async revoke(id: string, reason: string): Promise<ReturnRequestView> {
+    const request = await this.mustFind(id);
+    if (request.direction !== 'incoming') throw notHere('revoked-by-holder', `request ${id} is revoked by its holder ${request.holder}; withdraw it instead`);
+    if (request.state === 'pending') {
+      throw DomainRefusal.refused([{ rule: 'not-granted', article: 'Article 10', message: `request ${id} is pending, not granted: reject it instead` }]);
+    }
+    if (request.state !== 'granted' || !(await this.holder.endIncoming(id, 'revoked', reason.trim(), this.config.code, ['granted']))) {
+      throw hasEnded(await this.mustFind(id));
+    }
+    return this.view(await this.mustFind(id));
+  }
+
+  /**
+   * At a city: the return requests that the nodes below it made to its ancestor (Article 9's middle
+   * tier sees its subtree's requests), asked of the province as they stand there: read-only.
+   */
+  async subtree(q: ListSubtreeQuery): Promise<Page<ReturnRequestState>> {
+    const ancestor = this.config.parentCode;
+    if (levelOf(this.config.code) !== 'city' || !ancestor) {
+      throw DomainRefusal.refused([
+        {
+          rule: 'subtree-view-at-city',
+          article: 'Article 9',
+          message: "only a city sees its subtree's requests to the province; a province holds them itself",
+        },
+      ]);
+    }
+    if (q.cursor !== undefined && !/^\d{1,18}$/.test(q.cursor))
+      throw DomainRefusal.invalid([{ field: 'cursor', messages: ['cursor is not one this API gave'] }]);
+    const answer = await this.askHolder(() =>
+      this.wire.ask(ancestor, 'return.subtree', { cursor: q.cursor ?? null, limit: Math.min(q.limit, RETURN_SUBTREE_PAGE_MAX) }, 10_000),
+    );
+    if (answer.message.kind === 'return.error') throw DomainRefusal.fromWire(answer.message.body);
+    if (answer.message.kind !== 'return.requests') throw unavailable('the province gave an unexpected answer');
+    const below = answer.message.body.items.filter((r) => isStrictlyBelow(r.requester, this.config.code));
+    return { items: below, nextCursor: answer.message.body.nextCursor };
   }
 
   async sync(id: string): Promise<ReturnJobView> {
@@ -152,6 +218,12 @@ export class ReturnsService {
       const request = await this.requests.findRequest(manager, id, true);
       if (!request) throw DomainRefusal.notFound(`no return request ${id}`);
       if (request.direction !== 'incoming') throw notHere('decided-by-holder', `request ${id} is decided by its holder ${request.holder}`);
+      if (request.state === 'granted' && state === 'rejected') {
+        throw DomainRefusal.refused([
+          { rule: 'already-decided', article: 'Article 10', message: `request ${id} is already granted: end a grant with revoke (POST …/revoke {reason})` },
+        ]);
+      }
+      if (RETURN_FINAL_STATES.includes(request.state)) throw hasEnded(request);
       if (request.state !== 'pending') {
         throw DomainRefusal.refused([{ rule: 'already-decided', article: 'Article 10', message: `request ${id} is already ${request.state}` }]);
       }
@@ -186,6 +258,19 @@ function unavailable(message: string): DomainRefusal {
   return DomainRefusal.unavailable(message);
 }
 
+/** A request that has ended (or was refused or rejected): nothing more can be decided on it. */
+function hasEnded(r: RequestRow): DomainRefusal {
+  const last = [...r.history].reverse().find((h) => h.state === r.state);
+  const when = last ? ` on ${last.at}${last.by ? ` by ${last.by}` : ''}` : '';
+  return DomainRefusal.refused([
+    {
+      rule: 'request-ended',
+      article: 'Article 9',
+      message: `request ${r.id} was ${r.state}${when}${r.reason ? `: ${r.reason}` : ''}; nothing more can be decided on it`,
+    },
+  ]);
+}
+
 function notHere(rule: string, message: string): DomainRefusal {
   return DomainRefusal.refused([{ rule, article: 'Article 9', message }]);
 }
@@ -208,6 +293,8 @@ export function jobView(job: JobRow): ReturnJobView {
     ratePerSec,
     etaSeconds,
     lastError: job.lastError,
+    attempts: job.attempts,
+    nextAttemptAt: job.nextAttemptAt,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
     finishedAt: job.finishedAt,

@@ -36,6 +36,22 @@ export class RejectDto {
   reason!: string;
 }
 
+export class WithdrawDto {
+  @ApiPropertyOptional({ description: 'why; kept in the history at both ends', maxLength: RETURN_TEXT_MAX })
+  @IsOptional()
+  @Satisfies(RETURN_TEXT)
+  reason?: string;
+}
+
+export class RevokeDto {
+  @ApiProperty({ description: 'why the grant ends; shown at both ends', maxLength: RETURN_TEXT_MAX })
+  @Satisfies(RETURN_TEXT)
+  reason!: string;
+}
+
+/** A city's view of its subtree's requests at the province: paged by the province's cursor. */
+export class ListSubtreeQuery extends PageQuery {}
+
 export class ListRequestsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['outgoing', 'incoming'] })
   @IsOptional()
