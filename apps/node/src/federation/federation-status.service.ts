@@ -1,35 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ChildLinkView, FederationDigestView, FederationNodeState, FederationStatusView } from '@tdx/contracts';
+import type { DivisionLevel } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.repository';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
 import { TrustListService } from '../identity/trust-list.service';
-
-export interface ChildLinkStatus {
-  code: string;
-  name: string;
-  level: string;
-  /** pending: waits for an operator's approval; rejected, revoked: nothing from it is applied. */
-  status: string;
-  joinedAt: string;
-  lastStreamSeq: number;
-  lastOrigin: string | null;
-  lastOriginSeq: number | null;
-  lastAppliedAt: string | null;
-  /** Seconds from the origin's commit of the last applied record to its apply here. */
-  lastLagSeconds: number | null;
-  applied: number;
-  skipped: number;
-  rejected: number;
-  /** Records waiting in this node's stream for this link (null while NATS is unreachable). */
-  pending: number | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-}
 
 /** Per link: where it stands, what waits, and the last thing that went wrong, so a stalled or broken link is visible, never silent. */
 @Injectable()
@@ -49,7 +29,7 @@ export class FederationStatusService {
     metrics.beforeScrape(() => this.status());
   }
 
-  async status() {
+  async status(): Promise<FederationStatusView> {
     const manager = this.dataSource.manager;
     const [parentRow, backlog, childRows, pending] = await Promise.all([
       this.config.parentCode ? this.links.parentLink(manager) : undefined,
@@ -58,14 +38,14 @@ export class FederationStatusService {
       this.childLinks.pendingByChild(),
     ]);
     this.metrics.outboxBacklog.set(backlog.count);
-    const children: ChildLinkStatus[] = childRows.map((r) => {
+    const children: ChildLinkView[] = childRows.map((r) => {
       const waiting = pending.get(String(r.code));
       if (waiting !== undefined) this.metrics.childPending.set({ child: String(r.code) }, waiting);
       return {
         code: String(r.code),
         name: String(r.name),
-        level: String(r.level),
-        status: String(r.status),
+        level: String(r.level) as DivisionLevel,
+        status: String(r.status) as FederationNodeState,
         joinedAt: iso(r.joinedAt) as string,
         lastStreamSeq: Number(r.lastStreamSeq),
         lastOrigin: (r.lastOrigin as string | null) ?? null,
@@ -103,7 +83,7 @@ export class FederationStatusService {
     };
   }
 
-  async digest(): Promise<{ node: string; origins: OriginDigest[] }> {
+  async digest(): Promise<FederationDigestView> {
     return { node: this.config.code, origins: await this.entries.digests(this.dataSource.manager) };
   }
 }

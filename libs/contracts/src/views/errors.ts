@@ -2,7 +2,8 @@ import type { FieldProblem, RuleRefusal } from '../refusal';
 
 /**
  * The body of every refusal (4xx, 503) of the HTTP API: a 400 names its `fields`, a 409 the `field`
- * in conflict, a 422 its `rule`, `article` and every rule in `refusals`.
+ * in conflict, a 422 its `rule`, `article` and every rule in `refusals`. Other members are
+ * named here too (the answer holds nothing that is not).
  */
 export interface ErrorView {
   statusCode: number;
@@ -13,4 +14,6 @@ export interface ErrorView {
   rule?: string;
   article?: string;
   refusals?: RuleRefusal[];
+  /** 404 of a bulk row deletion: the row keys that have no row (up to the error cap). */
+  missing?: string[];
 }
