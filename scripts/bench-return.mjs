@@ -320,7 +320,8 @@ async function returnTo({ receiver, scope }, entryId, expected) {
       scope,
       purpose: '市场监管：本辖区市场主体登记信息回流（基准测试）',
     });
-    if (request.state !== 'granted' && request.state !== 'approved') {
+    // RETURN_STATES of libs/contracts: an unconditional entry is granted at once (there is no 'approved').
+    if (request.state !== 'granted') {
       throw new ScriptError(
         `the return request to ${receiver} is ${request.state}${request.reason ? ` (${request.reason})` : ''}, expected granted (unconditional sharing)`,
       );

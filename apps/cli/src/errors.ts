@@ -1,3 +1,5 @@
+import type { ErrorView, UploadRefusalView } from '@tdx/contracts';
+
 /** Exit codes of `tdx` (documented in docs/operator-guide.md, "The tdx command"). */
 export const EXIT = {
   ok: 0,
@@ -59,19 +61,13 @@ export class UnreachableError extends CliError {
   }
 }
 
-/** The body shapes the node answers errors with (all optional: proxies answer with anything). */
-export interface ApiErrorBody {
-  statusCode?: number;
-  error?: string;
-  message?: string | string[];
-  rule?: string;
-  article?: string;
-  refusals?: { rule?: string; article?: string; message?: string }[];
-  fields?: { field?: string; row?: number; messages?: string[] }[];
-  errors?: { line?: number; message?: string }[];
-  truncated?: boolean;
-  field?: string;
-}
+type Loose<T> = T extends (infer I)[] ? Loose<I>[] : T extends object ? { [K in keyof T]?: Loose<T[K]> } : T;
+
+/**
+ * The refusal bodies of libs/contracts (ErrorView, and an upload's errors by line), every member
+ * optional at every depth: a proxy in between may answer with anything.
+ */
+export type ApiErrorBody = Loose<ErrorView & Pick<UploadRefusalView, 'errors' | 'truncated'>>;
 
 /** A non-2xx answer from the node. */
 export class ApiError extends CliError {

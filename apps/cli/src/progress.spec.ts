@@ -1,5 +1,6 @@
 import { formatBytes, formatDuration, type Output, percent, ProgressLine, renderBar } from './progress';
-import { jobLine, type ReturnJob } from './commands/returns';
+import type { ReturnJobView } from '@tdx/contracts';
+import { jobLine } from './commands/returns';
 
 class FakeOutput implements Output {
   text = '';
@@ -29,7 +30,7 @@ describe('progress rendering', () => {
   });
 
   it('shows a job as rows done of total, rate and ETA', () => {
-    const job: ReturnJob = {
+    const job: ReturnJobView = {
       id: 'j',
       requestId: 'r',
       kind: 'full',

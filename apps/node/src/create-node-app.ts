@@ -1,7 +1,7 @@
 import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { NodeConfig, NodeRuntimeConfig } from './config/node-config';
 import { loadOrCreateSigningKey } from './config/signing-key.store';
 import { ConfigError } from './config/environment';
@@ -9,6 +9,7 @@ import { keyFingerprint } from '@tdx/contracts';
 import { AllExceptionsFilter } from './common/http-exception.filter';
 import { strictValidationPipe } from './common/validation';
 import { NodeModule } from './node.module';
+import { openApiDocument } from './openapi';
 import { applyHttpHardening } from './hardening/apply-hardening';
 import { RedactingLogger } from './hardening/redacting-logger';
 import { secretsOf } from './hardening/node-secrets';
@@ -41,17 +42,6 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(`tdx node ${config.code} ${config.name}`)
-      .setDescription('Operator API of one tdx node: catalog registration, upward replication, federation status.')
-      .setVersion('1')
-      // Sign in with POST /api/v1/auth/login and send the access token as a bearer token.
-      .addBearerAuth()
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, openApiDocument(app, config), { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

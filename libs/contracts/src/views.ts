@@ -56,3 +56,12 @@ export interface ReturnedRowView {
   /** Values as the holder loaded them: decimals, and integers beyond 2^53, as JSON strings of their exact text (operator guide, "Values come back as loaded"). */
   data: Record<string, unknown>;
 }
+
+// The other answers, one module per feature of the API.
+export * from './views/catalog';
+export * from './views/accounts';
+export * from './views/audit';
+export * from './views/datasets';
+export * from './views/federation';
+export * from './views/health';
+export * from './views/errors';

@@ -3,7 +3,8 @@
  * node's jurisdiction when it shares the node's prefix (2 digits for a province, 4 for a city, 6 for a county).
  */
 
-export type DivisionLevel = 'province' | 'city' | 'county';
+export const DIVISION_LEVELS = ['province', 'city', 'county'] as const;
+export type DivisionLevel = (typeof DIVISION_LEVELS)[number];
 
 /**
  * The written form of a division code: six digits. The API refuses any other form (400); whether

@@ -1,15 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { AuditChainWalker, AuditRecord, AuditVerification, Page, parseAuditAnchor } from '@tdx/contracts';
+import { AuditChainWalker, AuditPruneView, AuditRecordView, AuditVerification, AuditVerificationView, Page, parseAuditAnchor } from '@tdx/contracts';
 import { type Context, emit, table } from '../context';
 import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
 import type { Output } from '../progress';
-
-interface NodeVerification extends AuditVerification {
-  node: string;
-  head: { seq: number; hash: string };
-}
 
 function anchorOf(text: string | undefined): { seq: number; hash: string } | undefined {
   if (text === undefined) return undefined;
@@ -31,7 +26,7 @@ export async function auditVerifyCommand(ctx: Context, o: { file?: string; ancho
   const anchor = anchorOf(o.anchor);
   if (o.file !== undefined) return verifyFile(ctx, o.file, anchor);
   const query = anchor ? `?anchor=${anchor.seq}:${anchor.hash}` : '';
-  const result = await ctx.client.json<NodeVerification>('GET', `/api/v1/audit/verify${query}`);
+  const result = await ctx.client.json<AuditVerificationView>('GET', `/api/v1/audit/verify${query}`);
   const lines = verdict(`audit log of ${result.node}`, result, result.head);
   if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
   emit(ctx, result, () => lines);
@@ -80,13 +75,6 @@ async function checkFile(file: string, anchor: { seq: number; hash: string } | u
   return { result: (walker ?? new AuditChainWalker('anywhere', anchor)).finish(), first };
 }
 
-interface PruneResult {
-  node: string;
-  pruned: number;
-  anchor: { seq: number; hash: string };
-  firstRemaining: number;
-}
-
 /**
  * `tdx audit prune --file EXPORT`: checks the export offline, then has the node prune its log
  * through the export's last record. The node refuses unless that record's hash is the one it
@@ -98,7 +86,7 @@ export async function auditPruneCommand(ctx: Context, o: { file?: string }): Pro
   const { result, first } = await checkFile(o.file, undefined);
   if (!result.ok) throw new AuditTamperedError(verdict(o.file, result).slice(-1)[0], result);
   if (!result.last || first === undefined) throw new UsageError(`${o.file} holds no record: nothing to prune`);
-  const pruned = await ctx.client.json<PruneResult>('POST', '/api/v1/audit/prune', { from: first, through: result.last.seq, hash: result.last.hash });
+  const pruned = await ctx.client.json<AuditPruneView>('POST', '/api/v1/audit/prune', { from: first, through: result.last.seq, hash: result.last.hash });
   emit(ctx, pruned, () => [
     `pruned ${pruned.pruned} records of ${pruned.node}'s audit log, through ${pruned.anchor.seq}; it now starts at ${pruned.firstRemaining}`,
     `anchor ${pruned.anchor.seq}:${pruned.anchor.hash}`,
@@ -139,7 +127,7 @@ export async function auditListCommand(ctx: Context, o: Record<string, string | 
   for (const name of ['from', 'to', 'actor', 'action', 'target', 'outcome', 'order', 'limit', 'cursor']) {
     if (o[name] !== undefined) query.set(name, o[name] as string);
   }
-  const page = await ctx.client.json<Page<AuditRecord>>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
+  const page = await ctx.client.json<Page<AuditRecordView>>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
   emit(ctx, page, () => [
     ...(page.items.length === 0
       ? ['no audit records']

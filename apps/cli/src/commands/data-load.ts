@@ -1,17 +1,9 @@
 import { createReadStream, statSync } from 'node:fs';
+import type { DatasetLoadView } from '@tdx/contracts';
 import { Transform } from 'node:stream';
 import { type Context, emit } from '../context';
 import { UsageError } from '../errors';
 import { formatBytes, formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
-
-export interface LoadResult {
-  entryId: string;
-  rowsRead: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  lastChangeSeq: number | string | null;
-}
 
 const CONTENT_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson' } as const;
 
@@ -72,10 +64,10 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
     progress.update(true);
   }
 
-  let result: LoadResult;
+  let result: DatasetLoadView;
   try {
     const body = createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(meter);
-    result = await ctx.client.upload<LoadResult>(`/api/v1/datasets/${encodeURIComponent(entryId)}/rows`, body, {
+    result = await ctx.client.upload<DatasetLoadView>(`/api/v1/datasets/${encodeURIComponent(entryId)}/rows`, body, {
       'content-type': CONTENT_TYPES[format],
       'content-length': String(size),
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
@@ -88,6 +80,6 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
   emit(ctx, result, () => [
     `loaded ${formatCount(result.rowsRead)} rows in ${seconds.toFixed(1)} s (${formatCount(result.rowsRead / Math.max(0.001, seconds))} rows/s): ` +
       `${formatCount(result.inserted)} inserted, ${formatCount(result.updated)} updated, ${formatCount(result.unchanged)} unchanged; ` +
-      `change sequence now ${result.lastChangeSeq ?? '-'}`,
+      `change sequence now ${result.lastChangeSeq}`,
   ]);
 }

@@ -3,13 +3,9 @@ import { type Context, emit, table } from '../context';
 import { OperationFailed, UnreachableError, UsageError } from '../errors';
 import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
-/** The node's answers, as libs/contracts defines them for the node's handlers. */
-export type ReturnRequest = ReturnRequestView;
-export type ReturnJob = ReturnJobView;
+const REFUSED_STATES: ReadonlySet<ReturnRequestView['state']> = new Set(['rejected', 'refused']);
 
-const REFUSED_STATES: ReadonlySet<ReturnRequest['state']> = new Set(['rejected', 'refused']);
-
-function describeRequest(r: ReturnRequest): string[] {
+function describeRequest(r: ReturnRequestView): string[] {
   const lines = [
     `request   ${r.id}`,
     `state     ${r.state}${r.reason ? ` (${r.reason})` : ''}`,
@@ -24,7 +20,7 @@ function describeRequest(r: ReturnRequest): string[] {
 }
 
 export async function requestCommand(ctx: Context, body: { entryId: string; holder: string; scope: string; purpose: string }): Promise<void> {
-  const request = await ctx.client.json<ReturnRequest>('POST', '/api/v1/returns/requests', body);
+  const request = await ctx.client.json<ReturnRequestView>('POST', '/api/v1/returns/requests', body);
   // A request the holder refuses outright (share type `none`) is recorded, and the command fails.
   if (REFUSED_STATES.has(request.state)) {
     throw new OperationFailed(`the request was ${request.state}${request.reason ? `: ${request.reason}` : ''} (request ${request.id})`, request);
@@ -37,19 +33,19 @@ export async function requestCommand(ctx: Context, body: { entryId: string; hold
 
 export async function decideCommand(ctx: Context, id: string, decision: 'approve' | 'reject', text: string | undefined): Promise<void> {
   const body = decision === 'approve' ? (text ? { note: text } : {}) : { reason: text };
-  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
+  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
   emit(ctx, request, () => describeRequest(request));
 }
 
 /** `tdx return withdraw ID [--reason]`: at the requester. */
 export async function withdrawCommand(ctx: Context, id: string, reason: string | undefined): Promise<void> {
-  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/withdraw`, reason ? { reason } : {});
+  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/withdraw`, reason ? { reason } : {});
   emit(ctx, request, () => describeRequest(request));
 }
 
 /** `tdx return revoke ID --reason`: at the holder. */
 export async function revokeCommand(ctx: Context, id: string, reason: string): Promise<void> {
-  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/revoke`, { reason });
+  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/revoke`, { reason });
   emit(ctx, request, () => [...describeRequest(request), `the receiver stops at its next pull and removes the rows it was returned`]);
 }
 
@@ -70,7 +66,7 @@ export async function subtreeCommand(ctx: Context, cursor: string | undefined): 
 }
 
 export async function showCommand(ctx: Context, id: string): Promise<void> {
-  const request = await ctx.client.json<ReturnRequest>('GET', `/api/v1/returns/requests/${encodeURIComponent(id)}`);
+  const request = await ctx.client.json<ReturnRequestView>('GET', `/api/v1/returns/requests/${encodeURIComponent(id)}`);
   emit(ctx, request, () => describeRequest(request));
 }
 
@@ -78,7 +74,7 @@ export async function showCommand(ctx: Context, id: string): Promise<void> {
 const MAX_PAGES = 20;
 
 export async function listCommand(ctx: Context, direction: string | undefined, state: string | undefined): Promise<void> {
-  const items: ReturnRequest[] = [];
+  const items: ReturnRequestView[] = [];
   let cursor: string | null = null;
   let more = false;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -86,7 +82,7 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
     if (direction) query.set('direction', direction);
     if (state) query.set('state', state);
     if (cursor) query.set('cursor', cursor);
-    const answer = await ctx.client.json<Page<ReturnRequest>>('GET', `/api/v1/returns/requests?${query}`);
+    const answer = await ctx.client.json<Page<ReturnRequestView>>('GET', `/api/v1/returns/requests?${query}`);
     items.push(...answer.items);
     cursor = answer.nextCursor;
     more = cursor !== null;
@@ -104,7 +100,7 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
 }
 
 export async function syncCommand(ctx: Context, requestId: string, watch: boolean, intervalMs: number): Promise<void> {
-  const job = await ctx.client.json<ReturnJob>('POST', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/sync`);
+  const job = await ctx.client.json<ReturnJobView>('POST', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/sync`);
   if (watch) {
     if (!ctx.json) ctx.out.write(`job ${job.id} (${job.kind}) started for request ${requestId}\n`);
     return watchCommand(ctx, job.id, intervalMs);
@@ -135,7 +131,7 @@ export async function rowsCommand(ctx: Context, requestId: string, o: { region?:
 }
 
 export async function jobsCommand(ctx: Context, requestId: string): Promise<void> {
-  const answer = await ctx.client.json<Page<ReturnJob>>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
+  const answer = await ctx.client.json<Page<ReturnJobView>>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
   const { items } = answer;
   emit(ctx, answer, () =>
     items.length === 0
@@ -157,7 +153,7 @@ export async function jobsCommand(ctx: Context, requestId: string): Promise<void
   );
 }
 
-export function jobLine(job: ReturnJob, barWidth: number): string {
+export function jobLine(job: ReturnJobView, barWidth: number): string {
   const total = job.rowsTotal ?? null;
   return (
     `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
@@ -178,12 +174,12 @@ export const UNREACHABLE_GRACE_MS = 60_000;
 
 /** `tdx return watch JOB`: polls the job until it is done (exit 0) or failed (exit 1). */
 export async function watchCommand(ctx: Context, jobId: string, intervalMs: number): Promise<void> {
-  let job: ReturnJob | undefined;
+  let job: ReturnJobView | undefined;
   let unreachableSince: number | undefined;
   const progress = new ProgressLine(ctx.out, (w) => (job ? jobLine(job, w) : 'waiting for the node...'), { redrawMs: 0 });
   for (;;) {
     try {
-      job = await ctx.client.json<ReturnJob>('GET', `/api/v1/returns/jobs/${encodeURIComponent(jobId)}`);
+      job = await ctx.client.json<ReturnJobView>('GET', `/api/v1/returns/jobs/${encodeURIComponent(jobId)}`);
       unreachableSince = undefined;
     } catch (error) {
       // A node restarting mid-transfer is expected (the job resumes): keep watching for a while.

@@ -1,11 +1,12 @@
 import type { Request } from 'express';
+import type { AccountRoleName } from '@tdx/contracts';
 
 /**
  * Who is making a request, as the authentication guard attaches it to the HTTP request
  * (`request.principal`). Accounts are local to a node, so every role is scoped to this node;
  * institution roles are further scoped to one institution.
  */
-export type Role = 'province-operator' | 'municipal-admin' | 'county-operator' | 'institution-admin' | 'institution-user' | 'auditor';
+export type Role = AccountRoleName;
 
 export interface RoleGrant {
   role: Role;

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { AuditPruneView, AuditRecordView, AuditVerificationView, Page } from '@tdx/contracts';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { Policy } from '../access/policy.decorator';
@@ -8,10 +9,12 @@ import { CurrentPrincipal } from '../access/current-principal.decorator';
 import { actorOf, type Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
 import { ExportAuditQuery, ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
+import { AuditPruneViewDto, AuditRecordPageDto, AuditRecordViewDto, AuditVerificationViewDto } from './dto/audit.view';
+import { ApiRefusals } from '../common/api-docs';
 
 /** The audit log of this node: read, verify, export (the node's operator and its auditors), and prune its exported oldest part (the operator). */
 @ApiTags('audit')
-@ApiBearerAuth()
+@ApiRefusals('invalid')
 @Controller('api/v1/audit')
 export class AuditController {
   constructor(
@@ -21,7 +24,9 @@ export class AuditController {
 
   @Get()
   @Policy('audit:read')
-  list(@Query() query: ListAuditQuery) {
+  @ApiOperation({ summary: 'List audit records, filtered' })
+  @ApiOkResponse({ type: AuditRecordPageDto })
+  list(@Query() query: ListAuditQuery): Promise<Page<AuditRecordView>> {
     return this.audit.list(query);
   }
 
@@ -29,13 +34,23 @@ export class AuditController {
   @Post('prune')
   @Policy('audit:prune')
   @HttpCode(200)
-  prune(@Body() body: PruneAuditDto, @CurrentPrincipal() actor: Principal) {
+  @ApiOperation({ summary: 'Prune the oldest records through the last record of a verified export' })
+  @ApiOkResponse({ type: AuditPruneViewDto })
+  @ApiRefusals('refused')
+  prune(@Body() body: PruneAuditDto, @CurrentPrincipal() actor: Principal): Promise<AuditPruneView> {
     return this.audit.prune(body, actorOf(actor));
   }
 
   @Get('verify')
   @Policy('audit:read')
-  async verify(@Query() query: VerifyAuditQuery, @CurrentPrincipal() actor: Principal, @Res({ passthrough: true }) response: Response) {
+  @ApiOperation({ summary: 'Verify the whole hash chain of the audit log' })
+  @ApiOkResponse({ type: AuditVerificationViewDto })
+  @ApiRefusals('busy', 'unavailable')
+  async verify(
+    @Query() query: VerifyAuditQuery,
+    @CurrentPrincipal() actor: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<AuditVerificationView> {
     const release = this.limits.admit('heavyReads', actor, response);
     try {
       // One long transaction over the whole log: on one of the bulk connections.
@@ -51,7 +66,13 @@ export class AuditController {
    */
   @Get('export')
   @Policy('audit:read')
-  @ApiProduces('application/x-ndjson')
+  @ApiOperation({ summary: 'Export audit records as NDJSON, one record a line' })
+  @ApiExtraModels(AuditRecordViewDto)
+  @ApiOkResponse({
+    description: 'One audit record (AuditRecordViewDto) a line; the header tdx-audit-head is the head at the start of the export.',
+    content: { 'application/x-ndjson': { schema: { $ref: getSchemaPath(AuditRecordViewDto) } } },
+  })
+  @ApiRefusals('busy', 'unavailable')
   async export(@Query() query: ExportAuditQuery, @CurrentPrincipal() actor: Principal, @Res() response: Response): Promise<void> {
     // Each batch takes a connection only while it is read, never while the client is slow to take it.
     const release = this.limits.admit('heavyReads', actor, response);

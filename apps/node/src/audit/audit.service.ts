@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { AuditChainWalker, AuditRecord, AuditVerification, parseAuditAnchor } from '@tdx/contracts';
+import { AuditChainWalker, AuditPruneView, AuditRecord, AuditVerificationView, parseAuditAnchor } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { cursors } from '../common/cursor';
 import { Page, pageOf } from '../common/paging';
@@ -11,21 +11,6 @@ import { AuditHead, AuditRepository } from './audit.repository';
 import type { ListAuditQuery, PruneAuditDto, VerifyAuditQuery } from './dto/audit.query';
 
 const EXPORT_BATCH = 1000;
-
-export interface PruneResult {
-  node: string;
-  /** Records deleted. */
-  pruned: number;
-  /** The last pruned record, kept as the anchor the remaining log starts from. */
-  anchor: { seq: number; hash: string };
-  firstRemaining: number;
-}
-
-export interface AuditVerificationResult extends AuditVerification {
-  node: string;
-  /** Where the node's stored head says the chain ends. */
-  head: AuditHead;
-}
 
 /** Reading the log: the list, the verification of the whole chain, and exports of a range. */
 @Injectable()
@@ -59,7 +44,7 @@ export class AuditService {
    * Walks the whole chain from the genesis in batches (memory holds one batch), in one snapshot so
    * that the head and the records agree while appends go on, and compares its end with the head.
    */
-  async verify(q: VerifyAuditQuery): Promise<AuditVerificationResult> {
+  async verify(q: VerifyAuditQuery): Promise<AuditVerificationView> {
     const anchor = q.anchor === undefined ? undefined : parseAuditAnchor(q.anchor);
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       const head = await this.repository.head(manager);
@@ -83,7 +68,7 @@ export class AuditService {
    * still held, and the record must be older than AUDIT_RETENTION_DAYS. The prune and a record of
    * it commit together; the anchor it leaves keeps the rest verifiable.
    */
-  async prune(input: PruneAuditDto, actor: string): Promise<PruneResult> {
+  async prune(input: PruneAuditDto, actor: string): Promise<AuditPruneView> {
     return this.dataSource.transaction(async (manager) => {
       const head = await this.repository.lockHead(manager);
       const [record] = await this.repository.range(manager, input.through - 1, input.through, 1);

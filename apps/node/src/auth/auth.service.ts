@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { AccountView, SessionView, TokenPairView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import { NotSignedInError } from '../access/access-errors';
@@ -11,23 +12,13 @@ import { passwordProblem } from '../common/password-policy';
 import { operatorRoleFor } from '../access/permissions';
 import type { Principal } from '../access/principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
-import { sha256, SessionTokens, TokenPair } from './session-tokens';
+import { sha256, SessionTokens } from './session-tokens';
 import { SignInStatus } from './sign-in-status';
 
 const SETUP_SETTING = 'setup-token-hash';
 const WRONG_CREDENTIALS = 'wrong user name or password';
 // Serialises the first administrator's creation between instances of one node starting together.
 const BOOTSTRAP_LOCK = 7_628_920_001;
-
-export interface AccountView {
-  id: string;
-  username: string;
-  disabled: boolean;
-  roles: { role: string; institutionId: string | null }[];
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export function viewOf(account: AccountRow): AccountView {
   const { id, username, disabled, roles, createdBy, createdAt, updatedAt } = account;
@@ -55,7 +46,7 @@ export class AuthService implements OnApplicationBootstrap {
     return this.ensureFirstAdministrator();
   }
 
-  async login(username: string, password: string): Promise<TokenPair> {
+  async login(username: string, password: string): Promise<TokenPairView> {
     const account = await this.accounts.findByUsername(this.dataSource.manager, username.trim().toLowerCase());
     const ok = await verifyPassword(account?.passwordHash ?? (await this.decoyHash), password);
     if (!account || !ok || account.disabled) throw new NotSignedInError(WRONG_CREDENTIALS);
@@ -69,7 +60,7 @@ export class AuthService implements OnApplicationBootstrap {
    * Rotates a refresh token: the presented one is used up and a new one of the same family comes
    * back. A token presented a second time was stolen or replayed: its whole family is revoked.
    */
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string): Promise<TokenPairView> {
     const outcome = await this.dataSource.transaction(async (manager) => {
       const token = await this.refreshTokens.findForUpdate(manager, sha256(refreshToken));
       if (!token || token.revokedAt) return { refused: 'the refresh token is not valid: sign in again' };
@@ -101,7 +92,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (signIn) this.signIns.revoked(signIn);
   }
 
-  async me(principal: Principal): Promise<AccountView & { node: string }> {
+  async me(principal: Principal): Promise<SessionView> {
     if (principal.kind !== 'user') throw new NotSignedInError('sign in first');
     const account = await this.accounts.findById(this.dataSource.manager, principal.accountId);
     if (!account) throw new NotSignedInError('sign in first');

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import type { TokenPairView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { AccessClaims, signAccessToken, verifyAccessToken } from './access-token';
 import { AccountRepository, AccountRow } from './account.repository';
@@ -8,14 +9,6 @@ import { AuthSettingsRepository } from './auth-settings.repository';
 import type { Principal } from '../access/principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { SignInStatus } from './sign-in-status';
-
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  tokenType: 'Bearer';
-  /** Seconds until the access token expires. */
-  expiresIn: number;
-}
 
 /**
  * Turns a bearer token into the principal it stands for, or undefined. The global guard needs
@@ -62,7 +55,7 @@ export class SessionTokens implements AccessTokenVerifier, OnModuleInit {
   }
 
   /** A new access token and a refresh token of `familyId` (a new family for a new sign-in). */
-  async issue(manager: EntityManager, account: AccountRow, familyId: string = randomUUID()): Promise<TokenPair> {
+  async issue(manager: EntityManager, account: AccountRow, familyId: string = randomUUID()): Promise<TokenPairView> {
     // NumericDate may have a fraction (RFC 7519): milliseconds, so that a reset a moment later still voids this token.
     const now = Date.now() / 1000;
     const ttl = this.config.auth.accessTokenTtlSeconds;

@@ -1,7 +1,8 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainRefusal, RefusalKind } from './domain-refusal';
 
-const HTTP: Record<RefusalKind, { status: number; error: string }> = {
+/** The HTTP status of each kind of refusal, said once (also for the OpenAPI document). */
+export const HTTP_OF_REFUSAL: Record<RefusalKind, { status: number; error: string }> = {
   invalid: { status: HttpStatus.BAD_REQUEST, error: 'Bad Request' },
   forbidden: { status: HttpStatus.FORBIDDEN, error: 'Forbidden' },
   'not-found': { status: HttpStatus.NOT_FOUND, error: 'Not Found' },
@@ -15,7 +16,7 @@ const HTTP: Record<RefusalKind, { status: number; error: string }> = {
  * names its fields, a 409 the field in conflict, a 422 its rule, article and every refusal.
  */
 export function httpAnswerOf(refusal: DomainRefusal): { status: number; body: Record<string, unknown> } {
-  const { status, error } = HTTP[refusal.kind];
+  const { status, error } = HTTP_OF_REFUSAL[refusal.kind];
   const body: Record<string, unknown> = { statusCode: status, error, message: refusal.message };
   switch (refusal.kind) {
     case 'invalid':

@@ -16,7 +16,7 @@ export const PAGE_LIMITS = {
 /** The `limit` query parameter: a whole number from 1 to the kind's maximum. */
 export function PageLimit(limits: { default: number; max: number }): PropertyDecorator {
   return applyDecorators(
-    ApiPropertyOptional({ default: limits.default, minimum: 1, maximum: limits.max }),
+    ApiPropertyOptional({ type: 'integer', default: limits.default, minimum: 1, maximum: limits.max }),
     IsOptional(),
     Type(() => Number),
     IsInt(),

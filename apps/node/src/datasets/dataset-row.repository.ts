@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import type { EntryState } from '@tdx/contracts';
+import type { DatasetRowView, DatasetSummaryView, EntryState } from '@tdx/contracts';
 import { maskedDataSql, maskPlanTag, type MaskPlan } from './masking';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { queryReturning } from '../common/returning';
@@ -15,19 +15,8 @@ import { ChunkSource, chunkCopySql, Jurisdiction, SOURCE_FILTER } from './datase
 /** What the dataset rules need to know of a catalog entry. */
 export type DatasetEntry = Pick<EntryState, 'id' | 'origin' | 'type' | 'status' | 'dataItems'>;
 
-export interface RowView {
-  rowKey: string;
-  regionCode: string;
-  data: Record<string, unknown>;
-  changeSeq: number;
-}
-
-export interface DatasetSummary {
-  rows: number;
-  deletedRows: number;
-  lastChangeSeq: number;
-  regions: { regionCode: string; rows: number }[];
-}
+/** What a dataset holds (the API's view, less the entry id the service adds). */
+export type DatasetSummary = Omit<DatasetSummaryView, 'entryId'>;
 
 export interface MergeCounts {
   inserted: number;
@@ -95,7 +84,7 @@ export class DatasetRowRepository {
     regionPrefix: string | null,
     afterKey: string | null,
     limit: number,
-  ): Promise<RowView[]> {
+  ): Promise<DatasetRowView[]> {
     const rows: { row_key: string; region_code: string; data: string; change_seq: string }[] = await manager.query(
       `SELECT row_key, region_code, data::text AS data, change_seq FROM dataset_row
        WHERE entry_id = $1 AND NOT deleted

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { DatasetDeleteView, DatasetLoadView, DatasetRowView, DatasetSummaryView, Page } from '@tdx/contracts';
 import type { Request, Response } from 'express';
 import { DomainRefusal } from '../common/domain-refusal';
 import { uuidParam } from '../common/id-fields';
@@ -14,10 +15,13 @@ import { CurrentPrincipal } from '../access/current-principal.decorator';
 import { InstitutionScope } from '../catalog/institution-scope';
 import type { Principal } from '../access/principal';
 import { WorkLimits } from '../hardening/work-limits';
+import { ApiRefusals, ErrorViewDto } from '../common/api-docs';
+import { DatasetDeleteViewDto, DatasetLoadViewDto, DatasetRowPageDto, DatasetSummaryViewDto, UploadRefusalViewDto } from './dto/dataset.view';
 
 const uuid = uuidParam('entryId');
 
 @ApiTags('datasets')
+@ApiRefusals('invalid', 'not-found')
 @Controller('api/v1/datasets')
 export class DatasetsController {
   private readonly uploadLimitBytes: number;
@@ -41,6 +45,17 @@ export class DatasetsController {
   @HttpCode(200)
   @ApiConsumes('text/csv', 'application/x-ndjson')
   @ApiBody({ description: 'CSV with the header row_key,region_code,<data items>; or NDJSON objects {"rowKey", "regionCode", <data items>}' })
+  @ApiOperation({ summary: "Load rows into an entry's dataset from CSV or NDJSON, all or nothing" })
+  @ApiOkResponse({ type: DatasetLoadViewDto })
+  @ApiExtraModels(UploadRefusalViewDto)
+  @ApiResponse({
+    status: 400,
+    description: "A malformed parameter (fields), or the upload's content: every problem by line up to the cap (errors, truncated); nothing was loaded.",
+    schema: { anyOf: [{ $ref: getSchemaPath(ErrorViewDto) }, { $ref: getSchemaPath(UploadRefusalViewDto) }] },
+  })
+  @ApiResponse({ status: 413, description: 'The upload is larger than the node accepts.', type: ErrorViewDto })
+  @ApiResponse({ status: 415, description: 'Not CSV or NDJSON (or a charset or encoding not accepted).', type: ErrorViewDto })
+  @ApiRefusals('conflict', 'refused', 'busy', 'unavailable')
   async load(
     @Param('entryId', uuid) entryId: string,
     @Headers('content-type') contentType: string | undefined,
@@ -48,7 +63,7 @@ export class DatasetsController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
     @CurrentPrincipal() actor: Principal,
-  ) {
+  ): Promise<DatasetLoadView> {
     const { format, gzip } = uploadFormatOf(contentType, contentEncoding);
     refuseDeclaredOversize(request, this.uploadLimitBytes);
     // Institution staff load only their own institution's datasets (checked before a byte is read).
@@ -72,14 +87,20 @@ export class DatasetsController {
   @Post(':entryId/rows/delete')
   @Policy('datasets:write')
   @HttpCode(200)
-  async deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto, @CurrentPrincipal() actor: Principal) {
+  @ApiOperation({ summary: 'Delete many rows (tombstones), all or nothing' })
+  @ApiOkResponse({ type: DatasetDeleteViewDto })
+  @ApiRefusals('refused')
+  async deleteMany(@Param('entryId', uuid) entryId: string, @Body() dto: DeleteRowsDto, @CurrentPrincipal() actor: Principal): Promise<DatasetDeleteView> {
     await this.scope.assertMayActForEntry(actor, entryId, 'write');
     return this.datasets.deleteRows(entryId, dto.rowKeys);
   }
 
   @Delete(':entryId/rows/:rowKey')
   @Policy('datasets:write')
-  async deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string, @CurrentPrincipal() actor: Principal) {
+  @ApiOperation({ summary: 'Delete one row (a tombstone)' })
+  @ApiOkResponse({ type: DatasetDeleteViewDto })
+  @ApiRefusals('refused')
+  async deleteOne(@Param('entryId', uuid) entryId: string, @Param('rowKey') rowKey: string, @CurrentPrincipal() actor: Principal): Promise<DatasetDeleteView> {
     if (rowKey.length > MAX_ROW_KEY || rowKey.includes('\u0000')) {
       throw DomainRefusal.invalid([{ field: 'rowKey', messages: [`rowKey must be 1 to ${MAX_ROW_KEY} characters without NUL`] }]);
     }
@@ -89,7 +110,14 @@ export class DatasetsController {
 
   @Get(':entryId')
   @Policy('datasets:read')
-  async summary(@Param('entryId', uuid) entryId: string, @CurrentPrincipal() actor: Principal, @Res({ passthrough: true }) response: Response) {
+  @ApiOperation({ summary: 'What a dataset holds: rows, deleted rows, rows per region' })
+  @ApiOkResponse({ type: DatasetSummaryViewDto })
+  @ApiRefusals('refused', 'busy', 'unavailable')
+  async summary(
+    @Param('entryId', uuid) entryId: string,
+    @CurrentPrincipal() actor: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<DatasetSummaryView> {
     await this.scope.assertMayActForEntry(actor, entryId, 'read');
     const release = this.limits.admit('heavyReads', actor, response);
     try {
@@ -101,7 +129,14 @@ export class DatasetsController {
 
   @Get(':entryId/rows')
   @Policy('datasets:read')
-  async list(@Param('entryId', uuid) entryId: string, @Query() query: ListDatasetRowsQuery, @CurrentPrincipal() actor: Principal) {
+  @ApiOperation({ summary: "List a dataset's live rows" })
+  @ApiOkResponse({ type: DatasetRowPageDto })
+  @ApiRefusals('refused')
+  async list(
+    @Param('entryId', uuid) entryId: string,
+    @Query() query: ListDatasetRowsQuery,
+    @CurrentPrincipal() actor: Principal,
+  ): Promise<Page<DatasetRowView>> {
     await this.scope.assertMayActForEntry(actor, entryId, 'read');
     return this.datasets.listRows(entryId, query);
   }

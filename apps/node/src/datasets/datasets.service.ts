@@ -2,12 +2,13 @@ import { HttpException, HttpStatus, Inject, Injectable, Logger } from '@nestjs/c
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DataSource, EntityManager } from 'typeorm';
+import type { DatasetDeleteView, DatasetLoadView, DatasetRowView, DatasetSummaryView, UploadRefusalView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import { cursors } from '../common/cursor';
 import { Page, PAGE_LIMITS, pageOf } from '../common/paging';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
-import { DatasetEntry, DatasetRowRepository, DatasetSummary, DuplicateKey, RowView } from './dataset-row.repository';
+import { DatasetEntry, DatasetRowRepository, DuplicateKey } from './dataset-row.repository';
 import { KEY_COLUMNS, LineError, MAX_ERRORS, UploadFormat, UploadReader } from './upload-reader';
 import { limitBytes } from '../hardening/request-limits';
 import { maskPlan } from './masking';
@@ -21,40 +22,18 @@ import { SpooledRows, UploadSpools } from './upload-spool';
  */
 const RESTATISTICS_AFTER_ROWS = 10_000;
 
-export interface LoadResult {
-  entryId: string;
-  /** Data rows in the upload (the CSV header is not one). */
-  rowsRead: number;
-  /** Keys that had no live row: new ones and former tombstones. */
-  inserted: number;
-  /** Live rows whose region or data changed. */
-  updated: number;
-  /** Rows identical to what was held; they keep their change sequence. */
-  unchanged: number;
-  /** The highest change sequence of the dataset after the load (0 when it holds nothing). */
-  lastChangeSeq: number;
-}
-
-export interface DeleteResult {
-  entryId: string;
-  deleted: number;
-  lastChangeSeq: number;
-}
-
 /** An upload refused for its content: every problem by line, nothing loaded. */
 export class UploadRefusedException extends HttpException {
   constructor(errors: LineError[], truncated: boolean) {
     const first = errors[0];
-    super(
-      {
-        statusCode: HttpStatus.BAD_REQUEST,
-        error: 'Bad Request',
-        message: `upload refused, nothing was loaded: ${errors.length}${truncated ? '+' : ''} error${errors.length === 1 ? '' : 's'}, the first at line ${first.line}: ${first.message}`,
-        errors,
-        truncated,
-      },
-      HttpStatus.BAD_REQUEST,
-    );
+    const body: UploadRefusalView = {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `upload refused, nothing was loaded: ${errors.length}${truncated ? '+' : ''} error${errors.length === 1 ? '' : 's'}, the first at line ${first.line}: ${first.message}`,
+      errors,
+      truncated,
+    };
+    super(body, HttpStatus.BAD_REQUEST);
   }
 }
 
@@ -133,7 +112,7 @@ export class DatasetsService {
    * node's bulk connections copies the file into a staging table and merges it into
    * dataset_row, in one transaction. The file is removed in every case.
    */
-  async load(entryId: string, body: Readable, format: UploadFormat, gzip: boolean): Promise<LoadResult> {
+  async load(entryId: string, body: Readable, format: UploadFormat, gzip: boolean): Promise<DatasetLoadView> {
     const entry = await this.contentEntry(this.dataSource.manager, entryId, true);
     const spool = await this.spools.open();
     try {
@@ -183,7 +162,7 @@ export class DatasetsService {
   }
 
   /** Copies a checked spool file into the dataset, all or nothing, on one connection. */
-  private async loadSpooled(entry: DatasetEntry, path: string, rowsRead: number): Promise<LoadResult> {
+  private async loadSpooled(entry: DatasetEntry, path: string, rowsRead: number): Promise<DatasetLoadView> {
     const entryId = entry.id;
     const load = await this.rows.openLoad();
     try {
@@ -217,7 +196,7 @@ export class DatasetsService {
     }
   }
 
-  async deleteRow(entryId: string, rowKey: string): Promise<DeleteResult> {
+  async deleteRow(entryId: string, rowKey: string): Promise<DatasetDeleteView> {
     return this.dataSource.transaction(async (manager) => {
       await this.contentEntry(manager, entryId, true, true);
       const deleted = await this.rows.tombstone(manager, entryId, [rowKey]);
@@ -227,7 +206,7 @@ export class DatasetsService {
   }
 
   /** All or nothing: when any key has no live row, nothing is deleted and the missing keys are named. */
-  async deleteRows(entryId: string, rowKeys: string[]): Promise<DeleteResult> {
+  async deleteRows(entryId: string, rowKeys: string[]): Promise<DatasetDeleteView> {
     return this.dataSource.transaction(async (manager) => {
       await this.contentEntry(manager, entryId, true, true);
       const deleted = new Set(await this.rows.tombstone(manager, entryId, rowKeys));
@@ -241,14 +220,14 @@ export class DatasetsService {
     });
   }
 
-  async summary(entryId: string): Promise<{ entryId: string } & DatasetSummary> {
+  async summary(entryId: string): Promise<DatasetSummaryView> {
     const manager = this.dataSource.manager;
     await this.contentEntry(manager, entryId, false);
     // Counts every row of the dataset: one of the bulk connections, not one the node's other work needs.
     return { entryId, ...(await this.limits.bulkDb.run(() => this.rows.summary(manager, entryId))) };
   }
 
-  async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<RowView>> {
+  async listRows(entryId: string, query: { region?: string; limit?: number; cursor?: string }): Promise<Page<DatasetRowView>> {
     const manager = this.dataSource.manager;
     const entry = await this.contentEntry(manager, entryId, false);
     const limit = query.limit ?? PAGE_LIMITS.datasetRows.default;

@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { keyFingerprint } from '@tdx/contracts';
+import type { ChildLinkView, FederationDigestView, FederationNodeState, FederationStatusView, PendingJoinView } from '@tdx/contracts';
+import type { DivisionLevel } from '@tdx/divisions';
 import { DataSource, EntityManager } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
-import { CatalogEntryRepository, OriginDigest } from '../catalog/catalog-entry.repository';
+import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { ChildLinksService } from './child-links.service';
 import { LinkStateRepository } from './link-state.repository';
@@ -10,39 +12,7 @@ import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
 import { TrustListService } from '../identity/trust-list.service';
-import { DOWN_AFTER_INTERVALS, LINK_HEALTH_STATES, LinkHealth, linkHealth, STALE_AFTER_INTERVALS } from './link-health';
-
-export interface ChildLinkStatus {
-  code: string;
-  name: string;
-  level: string;
-  /** approved; pending: its join waits for an operator here; revoked: nothing from it is applied. */
-  status: string;
-  /** healthy, stale, down, pending-approval or revoked (see link-health.ts). */
-  health: LinkHealth;
-  /** When the child was last seen: its heartbeat, its join, or the stream storing its record (a pending child: its last join). */
-  lastSeenAt: string | null;
-  secondsSinceSeen: number | null;
-  lastHeartbeatAt: string | null;
-  /** The heartbeat interval the child runs with, as its last heartbeat said (else this node's own). */
-  heartbeatIntervalSeconds: number;
-  /** The child's outbox backlog towards this node, as its last heartbeat reported it. */
-  reportedOutboxBacklog: number | null;
-  joinedAt: string;
-  lastStreamSeq: number;
-  lastOrigin: string | null;
-  lastOriginSeq: number | null;
-  lastAppliedAt: string | null;
-  /** Seconds from the origin's commit of the last applied record to its apply here (null for a child waiting for approval). */
-  lastLagSeconds: number | null;
-  applied: number;
-  skipped: number;
-  rejected: number;
-  /** Records waiting in this node's stream for this link (null while NATS is unreachable). */
-  pending: number | null;
-  lastError: string | null;
-  lastErrorAt: string | null;
-}
+import { DOWN_AFTER_INTERVALS, LINK_HEALTH_STATES, linkHealth, STALE_AFTER_INTERVALS } from './link-health';
 
 /** Per link: where it stands, what waits, and the last thing that went wrong, so a stalled or broken link is visible, never silent. */
 @Injectable()
@@ -63,7 +33,7 @@ export class FederationStatusService {
     metrics.beforeScrape(() => this.status());
   }
 
-  async status() {
+  async status(): Promise<FederationStatusView> {
     const manager = this.dataSource.manager;
     const now = Date.now();
     const [parentRow, backlog, childRows, pending, candidates, reported] = await Promise.all([
@@ -79,9 +49,9 @@ export class FederationStatusService {
     const waiting = candidates
       .filter((c) => !linked.some((l) => l.code === c.code && l.status === 'approved'))
       .filter((c, i, all) => all.findIndex((o) => o.code === c.code) === i)
-      .map((c) => this.candidateStatus(c.code, c.name, c.level, iso(c.firstSeen) as string, iso(c.lastSeen), now));
+      .map((c) => this.candidateStatus(c.code, c.name, c.level as DivisionLevel, iso(c.firstSeen) as string, iso(c.lastSeen), now));
     const children = [...linked, ...waiting].sort((a, b) => a.code.localeCompare(b.code));
-    const pendingJoins = [
+    const pendingJoins: PendingJoinView[] = [
       ...candidates.map((c) => ({
         code: c.code,
         name: c.name,
@@ -133,15 +103,15 @@ export class FederationStatusService {
     };
   }
 
-  private childStatus(r: Record<string, unknown>, waiting: number | undefined, now: number): ChildLinkStatus {
+  private childStatus(r: Record<string, unknown>, waiting: number | undefined, now: number): ChildLinkView {
     const status = String(r.status);
     const intervalSeconds = r.heartbeatInterval === null || r.heartbeatInterval === undefined ? this.config.heartbeatSeconds : Number(r.heartbeatInterval);
     const lastSeenAt = iso(r.lastSeenAt);
     return {
       code: String(r.code),
       name: String(r.name),
-      level: String(r.level),
-      status,
+      level: String(r.level) as DivisionLevel,
+      status: status as FederationNodeState,
       health: linkHealth({ status, lastSeenAt, intervalSeconds }, now),
       lastSeenAt,
       secondsSinceSeen: secondsSince(lastSeenAt, now),
@@ -164,7 +134,7 @@ export class FederationStatusService {
     };
   }
 
-  private candidateStatus(code: string, name: string, level: string, firstSeen: string, lastSeen: string | null, now: number): ChildLinkStatus {
+  private candidateStatus(code: string, name: string, level: DivisionLevel, firstSeen: string, lastSeen: string | null, now: number): ChildLinkView {
     return {
       code,
       name,
@@ -193,7 +163,7 @@ export class FederationStatusService {
 
   /** The gauges an operator alerts on, set afresh from this status (a child that left the list leaves the metrics too). */
   private exportMetrics(
-    children: ChildLinkStatus[],
+    children: ChildLinkView[],
     backlog: { count: number; oldestAt: string | null },
     pendingJoins: { waitsAt: string }[],
     now: number,
@@ -218,7 +188,7 @@ export class FederationStatusService {
     for (const [waitsAt, count] of byNode) m.joinsPending.set({ waits_at: waitsAt }, count);
   }
 
-  async digest(): Promise<{ node: string; origins: OriginDigest[] }> {
+  async digest(): Promise<FederationDigestView> {
     return { node: this.config.code, origins: await this.entries.digests(this.dataSource.manager) };
   }
 

@@ -1,7 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FederationDigestView, FederationStatusView } from '@tdx/contracts';
 import { FederationStatusService } from './federation-status.service';
 import { Policy } from '../access/policy.decorator';
+import { FederationDigestViewDto, FederationStatusViewDto } from './dto/federation.view';
 
 @ApiTags('federation')
 @Controller('api/v1/federation')
@@ -11,14 +13,18 @@ export class FederationController {
   /** Per link: last applied position, outbox backlog, lag, last error. */
   @Get('status')
   @Policy('federation:read')
-  status() {
+  @ApiOperation({ summary: 'State of the links to the parent and the children, and of the trust list' })
+  @ApiOkResponse({ type: FederationStatusViewDto })
+  status(): Promise<FederationStatusView> {
     return this.federation.status();
   }
 
   /** Per origin: entry count and a digest over (id, version, status), equal at every tier that holds that origin. */
   @Get('digest')
   @Policy('federation:read')
-  digest() {
+  @ApiOperation({ summary: 'Per origin: entry count and a digest to compare between tiers' })
+  @ApiOkResponse({ type: FederationDigestViewDto })
+  digest(): Promise<FederationDigestView> {
     return this.federation.digest();
   }
 }

@@ -1,5 +1,8 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Post } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { KeyRotationView } from '@tdx/contracts';
+import { ApiRefusals, ErrorViewDto } from '../common/api-docs';
+import { KeyRotationViewDto } from './dto/federation.view';
 import { Policy } from '../access/policy.decorator';
 import { KeyRotationService, RotationFailed } from './key-rotation.service';
 
@@ -12,7 +15,11 @@ export class KeyRotationController {
   @Post('key/rotate')
   @Policy('federation:administer')
   @HttpCode(202)
-  async rotate() {
+  @ApiOperation({ summary: "Rotate this node's signing key (announced to the parent)" })
+  @ApiAcceptedResponse({ type: KeyRotationViewDto, description: 'Announced; in force once the trust list names the new key.' })
+  @ApiRefusals('refused')
+  @ApiResponse({ status: 502, description: 'The parent did not take the rotation.', type: ErrorViewDto })
+  async rotate(): Promise<KeyRotationView> {
     try {
       return await this.rotation.rotate();
     } catch (error) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { JoinReply, signingKeyFromPem, signingKeyToPem, signRotation, TrustList } from '@tdx/contracts';
+import { JoinReply, KeyRotationView, signingKeyFromPem, signingKeyToPem, signRotation, TrustList } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { loadOrCreateSigningKey } from '../config/signing-key.store';
 import { DomainRefusal } from '../common/domain-refusal';
@@ -37,7 +37,7 @@ export class KeyRotationService implements OnApplicationBootstrap {
     return `${this.config.keyFile}.next`;
   }
 
-  async rotate(): Promise<{ state: 'announced'; publicKey: string; previousPublicKey: string }> {
+  async rotate(): Promise<KeyRotationView> {
     if (!this.config.parentCode) {
       throw DomainRefusal.refused([
         {

@@ -1,11 +1,11 @@
+import type { LinkHealth } from '@tdx/contracts';
 /**
  * How a child link looks to an on-call operator (docs/operator-guide.md, "Federation health"): a
  * child is seen when its signed heartbeat arrives or the stream stores one of its records. Silent
  * for more than STALE_AFTER_INTERVALS heartbeat intervals it is stale (a missed beat or two is a
  * restart or a network blip, three is not); for more than DOWN_AFTER_INTERVALS, or never seen, down.
  */
-export const LINK_HEALTH_STATES = ['healthy', 'stale', 'down', 'pending-approval', 'revoked'] as const;
-export type LinkHealth = (typeof LINK_HEALTH_STATES)[number];
+export { LINK_HEALTH_STATES, type LinkHealth } from '@tdx/contracts';
 
 export const STALE_AFTER_INTERVALS = 3;
 export const DOWN_AFTER_INTERVALS = 12;

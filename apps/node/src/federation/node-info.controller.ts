@@ -1,5 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { NodeInfoView } from '@tdx/contracts';
+import { NodeInfoViewDto } from './dto/federation.view';
 import { findDivision } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { FederationStatusService } from './federation-status.service';
@@ -16,7 +18,9 @@ export class NodeInfoController {
   /** Who this node is, its parent, and its children with the state of each link. */
   @Get()
   @Policy('node:read')
-  async describe() {
+  @ApiOperation({ summary: 'Who this node is, its parent, and its children' })
+  @ApiOkResponse({ type: NodeInfoViewDto })
+  async describe(): Promise<NodeInfoView> {
     const status = await this.federation.status();
     return {
       code: this.config.code,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { keyFingerprint } from '@tdx/contracts';
+import { type FederationNodeListView, type FederationNodeView, keyFingerprint, type TrustListView } from '@tdx/contracts';
+import type { DivisionLevel } from '@tdx/divisions';
 import { JoinCandidate, KnownNode, NodeRegistryRepository } from './node-registry.repository';
 import { NodeAdmissionService } from './node-admission.service';
 import { TrustListService } from './trust-list.service';
@@ -17,30 +18,30 @@ export class NodeIdentityService {
   ) {}
 
   /** Admitted and revoked nodes, and the joins waiting for a decision (one row per key that asks). */
-  async list(status?: NodeListStatus) {
+  async list(status?: NodeListStatus): Promise<FederationNodeListView> {
     const manager = this.dataSource.manager;
     const known = status === 'pending' || status === 'rejected' ? [] : await this.registry.listKnown(manager, status);
     const candidates = status === 'approved' || status === 'revoked' ? [] : await this.registry.candidates(manager, undefined, status);
     return { items: [...known.map(knownView), ...candidates.map(candidateView)].sort((a, b) => a.code.localeCompare(b.code)) };
   }
 
-  async approve(code: string, by: string, publicKey?: string) {
+  async approve(code: string, by: string, publicKey?: string): Promise<FederationNodeView> {
     return knownView(await this.admission.approve(code, by, publicKey));
   }
 
-  async reject(code: string, by: string, reason: string, publicKey?: string) {
+  async reject(code: string, by: string, reason: string, publicKey?: string): Promise<FederationNodeView> {
     return candidateView(await this.admission.reject(code, by, reason, publicKey));
   }
 
-  async revoke(code: string, by: string, reason: string) {
+  async revoke(code: string, by: string, reason: string): Promise<FederationNodeView> {
     return knownView(await this.admission.revoke(code, by, reason));
   }
 
-  trustList() {
+  trustList(): TrustListView {
     return this.trust.summary();
   }
 
-  resetTrustList(by: string, reason: string) {
+  resetTrustList(by: string, reason: string): Promise<TrustListView> {
     return this.trust.reset(by, reason);
   }
 }
@@ -49,11 +50,11 @@ function iso(value: string | null): string | null {
   return value ? new Date(value).toISOString() : null;
 }
 
-function knownView(n: KnownNode) {
+function knownView(n: KnownNode): FederationNodeView {
   return {
     code: n.code,
     name: n.name,
-    level: n.level,
+    level: n.level as DivisionLevel,
     parentCode: n.parentCode,
     via: n.via,
     publicKey: n.publicKey,
@@ -67,11 +68,11 @@ function knownView(n: KnownNode) {
   };
 }
 
-function candidateView(c: JoinCandidate) {
+function candidateView(c: JoinCandidate): FederationNodeView {
   return {
     code: c.code,
     name: c.name,
-    level: c.level,
+    level: c.level as DivisionLevel,
     parentCode: null,
     via: c.code,
     publicKey: c.publicKey,

@@ -11,6 +11,8 @@ import {
   signTrustList,
   TrustList,
   trustListSuccessionProblem,
+  type TrustListState,
+  type TrustListView,
 } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -34,7 +36,7 @@ export type TrustedKey =
   /** No valid list at all: nothing is trusted (fail closed). */
   | { kind: 'untrusted'; reason: string };
 
-export type TrustState = 'valid' | 'expired' | 'missing';
+export type TrustState = TrustListState;
 
 const MAX_BACKOFF_MS = 30_000;
 const QUIET_FAILURE_MS = 30_000;
@@ -133,7 +135,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
    * An operator drops the list this node holds (one it should not hold, say) and fetches its
    * parent's anew: until then nothing is trusted (fail closed). At the province a new list is issued.
    */
-  async reset(by: string, reason: string) {
+  async reset(by: string, reason: string): Promise<TrustListView> {
     await this.lists.clear(this.dataSource.manager);
     this.current = undefined;
     this.logger.warn(`trust list dropped by ${by}: ${reason}; fetching a new one`);
@@ -164,7 +166,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** For the status page and the API. */
-  summary() {
+  summary(): TrustListView {
     const list = this.current?.list;
     const left = list ? Date.parse(list.expiresAt) - Date.now() : null;
     return {

@@ -1,32 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import type { EntryState } from '@tdx/contracts';
+import type { EntryState, OpenEntryView } from '@tdx/contracts';
 import { Public } from '../access/policy.decorator';
 import { cursors } from '../common/cursor';
 import { Page, pageOf } from '../common/paging';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
-
-/** What the public sees of an entry: no provider id, no sharing conditions, no internal fields. */
-export type OpenEntry = Pick<
-  EntryState,
-  | 'id'
-  | 'origin'
-  | 'code'
-  | 'type'
-  | 'name'
-  | 'summary'
-  | 'category'
-  | 'grade'
-  | 'openType'
-  | 'updateCycle'
-  | 'format'
-  | 'regionScope'
-  | 'releaseDate'
-  | 'version'
-  | 'updatedAt'
-> & { dataItems: { name: string; type: string }[] };
+import { ApiRefusals } from '../common/api-docs';
+import { OpenEntryPageDto } from './dto/open-entry.view';
 
 /**
  * The public's door (Article 10: open data leaves through the same channel): the active entries
@@ -42,7 +24,10 @@ export class OpenDataController {
 
   @Get('catalog')
   @Public()
-  async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntry>> {
+  @ApiOperation({ summary: 'Search the open catalog (no sign-in)' })
+  @ApiOkResponse({ type: OpenEntryPageDto })
+  @ApiRefusals('invalid')
+  async catalog(@Query() query: CatalogSearchQuery): Promise<Page<OpenEntryView>> {
     const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
       q: query.q,
       type: query.type,
@@ -55,7 +40,7 @@ export class OpenDataController {
   }
 }
 
-function openView(e: EntryState): OpenEntry {
+function openView(e: EntryState): OpenEntryView {
   return {
     id: e.id,
     origin: e.origin,

@@ -61,23 +61,23 @@ export class VerifyAuditQuery {
   @Matches(/^\d{1,15}:[0-9a-f]{64}$/, { message: 'anchor must be SEQ:HASH (a record number and its 64 hex digit hash)' })
   anchor?: string;
 
-  @ApiPropertyOptional({ description: 'records read per batch (memory bound)', default: 1000 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 10000, description: 'records read per batch (memory bound)', default: 1000 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(10000)
-  batch = 1000;
+  batch: number = 1000;
 }
 
 /** What `tdx audit prune` sends: the span of a verified export, whose last record is pruned through. */
 export class PruneAuditDto {
-  @ApiProperty({ description: 'the first record of the export', example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'the first record of the export', example: 1 })
   @IsInt()
   @Min(1)
   from!: number;
 
-  @ApiProperty({ description: 'the last record of the export: it and every record before it are pruned', example: 120000 })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'the last record of the export: it and every record before it are pruned', example: 120000 })
   @IsInt()
   @Min(1)
   through!: number;

@@ -1,0 +1,279 @@
+import {
+  type ChildLinkView,
+  FEDERATION_NODE_STATES,
+  type FederationDigestView,
+  type FederationStatusView,
+  type HeartbeatSettingsView,
+  LINK_HEALTH_STATES,
+  type PendingJoinView,
+  type KeyRotationView,
+  type NodeInfoView,
+  type OriginDigestView,
+  type ParentLinkView,
+  TRUST_LIST_STATES,
+} from '@tdx/contracts';
+import { DIVISION_LEVELS } from '@tdx/divisions';
+import { View } from '../../common/api-docs';
+
+export class ChildLinkViewDto implements ChildLinkView {
+  @View.text()
+  code!: string;
+
+  @View.text()
+  name!: string;
+
+  @View.oneOf(DIVISION_LEVELS)
+  level!: ChildLinkView['level'];
+
+  @View.oneOf(FEDERATION_NODE_STATES, { description: 'pending: its join waits for an operator here' })
+  status!: ChildLinkView['status'];
+
+  @View.oneOf(LINK_HEALTH_STATES, { description: 'stale after 3 silent heartbeat intervals, down after 12 or never seen' })
+  health!: ChildLinkView['health'];
+
+  @View.timeOrNull({ description: 'its heartbeat, its join, or the stream storing its record' })
+  lastSeenAt!: string | null;
+
+  @View.numberOrNull()
+  secondsSinceSeen!: number | null;
+
+  @View.timeOrNull()
+  lastHeartbeatAt!: string | null;
+
+  @View.int({ description: "the interval the child last said it runs with, else this node's own" })
+  heartbeatIntervalSeconds!: number;
+
+  @View.intOrNull({ description: "the child's outbox backlog towards this node, as its last heartbeat reported it" })
+  reportedOutboxBacklog!: number | null;
+
+  @View.time({ description: 'for a pending child: its first join' })
+  joinedAt!: string;
+
+  @View.int()
+  lastStreamSeq!: number;
+
+  @View.textOrNull()
+  lastOrigin!: string | null;
+
+  @View.intOrNull()
+  lastOriginSeq!: number | null;
+
+  @View.timeOrNull()
+  lastAppliedAt!: string | null;
+
+  @View.numberOrNull({ description: "seconds from the origin's commit of the last applied record to its apply here" })
+  lastLagSeconds!: number | null;
+
+  @View.int()
+  applied!: number;
+
+  @View.int()
+  skipped!: number;
+
+  @View.int()
+  rejected!: number;
+
+  @View.intOrNull({ description: "records waiting in this node's stream for this link (null while NATS is unreachable)" })
+  pending!: number | null;
+
+  @View.textOrNull()
+  lastError!: string | null;
+
+  @View.timeOrNull()
+  lastErrorAt!: string | null;
+}
+
+export class ParentLinkViewDto implements ParentLinkView {
+  @View.text()
+  code!: string;
+
+  @View.textOrNull()
+  name!: string | null;
+
+  @View.bool()
+  joined!: boolean;
+
+  @View.timeOrNull()
+  joinedAt!: string | null;
+
+  @View.int({ description: 'records of this node waiting to be published upward' })
+  outboxBacklog!: number;
+
+  @View.timeOrNull()
+  oldestQueuedAt!: string | null;
+
+  @View.int()
+  lastPublishedSeq!: number;
+
+  @View.timeOrNull()
+  lastPublishedAt!: string | null;
+
+  @View.int()
+  published!: number;
+
+  @View.textOrNull()
+  lastError!: string | null;
+
+  @View.timeOrNull()
+  lastErrorAt!: string | null;
+}
+
+type TrustSummary = FederationStatusView['trustList'];
+
+class TrustSummaryViewDto implements TrustSummary {
+  @View.oneOf(TRUST_LIST_STATES, { description: 'missing or expired: nothing is trusted (fail closed)' })
+  state!: TrustSummary['state'];
+
+  @View.text({ description: 'the province that signs the list' })
+  issuer!: string;
+
+  @View.intOrNull()
+  version!: number | null;
+
+  @View.timeOrNull()
+  issuedAt!: string | null;
+
+  @View.timeOrNull()
+  expiresAt!: string | null;
+
+  @View.intOrNull()
+  expiresInSeconds!: number | null;
+
+  @View.bool({ description: 'near expiry, or no list' })
+  alarm!: boolean;
+
+  @View.int({ description: 'nodes the list names' })
+  nodes!: number;
+}
+
+class PendingJoinViewDto implements PendingJoinView {
+  @View.text()
+  code!: string;
+
+  @View.text()
+  name!: string;
+
+  @View.text()
+  publicKey!: string;
+
+  @View.text()
+  fingerprint!: string;
+
+  @View.text({ description: "the node that holds the join (the joining node's parent)" })
+  waitsAt!: string;
+
+  @View.timeOrNull()
+  firstSeen!: string | null;
+
+  @View.timeOrNull()
+  lastSeen!: string | null;
+
+  @View.int()
+  attempts!: number;
+
+  @View.textOrNull({ description: 'the child whose heartbeat reported it; null for a join waiting here' })
+  reportedVia!: string | null;
+
+  @View.timeOrNull()
+  reportedAt!: string | null;
+}
+
+class HeartbeatSettingsViewDto implements HeartbeatSettingsView {
+  @View.int()
+  intervalSeconds!: number;
+
+  @View.int()
+  staleAfterIntervals!: number;
+
+  @View.int()
+  downAfterIntervals!: number;
+}
+
+export class FederationStatusViewDto implements FederationStatusView {
+  @View.text()
+  node!: string;
+
+  @View.of(HeartbeatSettingsViewDto)
+  heartbeat!: HeartbeatSettingsView;
+
+  @View.of(ParentLinkViewDto, { nullable: true, description: 'null at the province' })
+  parent!: ParentLinkView | null;
+
+  @View.of([ChildLinkViewDto])
+  children!: ChildLinkView[];
+
+  @View.of([PendingJoinViewDto], { description: 'joins waiting for an operator here or anywhere below' })
+  pendingJoins!: PendingJoinView[];
+
+  @View.of(TrustSummaryViewDto)
+  trustList!: TrustSummary;
+}
+
+class OriginDigestViewDto implements OriginDigestView {
+  @View.text()
+  origin!: string;
+
+  @View.int()
+  count!: number;
+
+  @View.int()
+  active!: number;
+
+  @View.int()
+  versionSum!: number;
+
+  @View.text()
+  digest!: string;
+}
+
+export class FederationDigestViewDto implements FederationDigestView {
+  @View.text()
+  node!: string;
+
+  @View.of([OriginDigestViewDto])
+  origins!: OriginDigestView[];
+}
+
+export class KeyRotationViewDto implements KeyRotationView {
+  @View.oneOf(['announced'])
+  state!: 'announced';
+
+  @View.text()
+  publicKey!: string;
+
+  @View.text()
+  previousPublicKey!: string;
+}
+
+type NodeParent = NonNullable<NodeInfoView['parent']>;
+
+class NodeParentViewDto implements NodeParent {
+  @View.text()
+  code!: string;
+
+  @View.textOrNull()
+  name!: string | null;
+
+  @View.of(ParentLinkViewDto, { nullable: true })
+  link!: ParentLinkView | null;
+}
+
+export class NodeInfoViewDto implements NodeInfoView {
+  @View.text()
+  code!: string;
+
+  @View.text()
+  name!: string;
+
+  @View.oneOf(DIVISION_LEVELS)
+  level!: NodeInfoView['level'];
+
+  @View.text({ description: 'Ed25519, base64url of the raw 32 bytes' })
+  publicKey!: string;
+
+  @View.of(NodeParentViewDto, { nullable: true, description: 'null at the province' })
+  parent!: NodeParent | null;
+
+  @View.of([ChildLinkViewDto])
+  children!: ChildLinkView[];
+}
