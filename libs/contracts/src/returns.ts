@@ -34,6 +34,8 @@ export interface ReturnHistoryEvent {
 /** What the requester needs to know of the entry to schedule re-syncs and show columns. */
 export interface ReturnEntrySummary {
   name: string;
+  /** The entry's resource code; absent in requests recorded before it was sent. */
+  code?: string;
   grade: Grade;
   shareType: ShareType;
   updateCycle: UpdateCycle;
@@ -233,6 +235,7 @@ const BODIES: { [K in ReturnMessageKind]: Schema<BodyOf<K>> } = {
     ),
     entry: object<ReturnEntrySummary>({
       name: text(1, 200),
+      code: optional(text(1, 64)),
       grade: oneOf(GRADES),
       shareType: oneOf(SHARE_TYPES),
       updateCycle: oneOf(UPDATE_CYCLES),
