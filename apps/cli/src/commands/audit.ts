@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { AuditChainWalker, AuditRecord, AuditVerification, Page, parseAuditAnchor } from '@tdx/contracts';
+import type { CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
 import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
 import type { Output } from '../progress';
@@ -150,3 +151,56 @@ export async function auditListCommand(ctx: Context, o: Record<string, string | 
     ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
   ]);
 }
+
+export const auditCommands: CommandSpec[] = [
+  {
+    name: 'audit verify',
+    args: [],
+    options: {
+      file: { type: 'string', value: 'FILE', help: 'check an export (tdx audit export) offline instead of asking the node' },
+      anchor: { type: 'string', value: 'SEQ:HASH', help: 'a head kept earlier (printed by tdx audit export, logged by the node): the log must still hold it' },
+    },
+    summary: "check the audit log's hash chain: exit 0 intact, 5 tampered (naming the first bad record)",
+    run: (ctx, { o }) => auditVerifyCommand(ctx, { file: o.file, anchor: o.anchor }),
+  },
+  {
+    name: 'audit export',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'records written at or after this ISO 8601 time (2026-11-01T00:00:00Z)' },
+      to: { type: 'string', value: 'TIME', help: 'records written before this time' },
+    },
+    summary: 'write the audit log (or a time range of it) as NDJSON to standard output, for archiving',
+    run: (ctx, { o }) => auditExportCommand(ctx, { from: o.from, to: o.to }),
+  },
+  {
+    name: 'audit prune',
+    args: [],
+    options: {
+      file: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the export (tdx audit export) of the oldest records, kept as their archive; the log is pruned through its last record',
+      },
+    },
+    summary: 'delete the oldest, exported records of the audit log behind a kept anchor (the node refuses records younger than AUDIT_RETENTION_DAYS)',
+    run: (ctx, { o }) => auditPruneCommand(ctx, { file: o.file }),
+  },
+  {
+    name: 'audit list',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'at or after this ISO 8601 time' },
+      to: { type: 'string', value: 'TIME', help: 'before this time' },
+      actor: { type: 'string', value: 'ACTOR', help: 'user:NAME, anonymous or node:CODE' },
+      action: { type: 'string', value: 'ACTION', help: 'exact, or a prefix ending in * (replication.*)' },
+      target: { type: 'string', value: 'ID', help: 'the id or code acted on' },
+      outcome: { type: 'string', value: 'OUTCOME', help: 'an HTTP status (403) or an exchange outcome (rejected)' },
+      order: { type: 'string', choices: ['asc', 'desc'], value: 'asc|desc', help: 'oldest (default) or newest first' },
+      limit: { type: 'string', value: 'N', help: 'records per page, 1 to 500 (default 50)' },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'a page of audit records, filtered',
+    run: (ctx, { o }) => auditListCommand(ctx, o),
+  },
+];

@@ -1,6 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
+import { check, type CommandSpec } from '../command';
 import { type Context, emit } from '../context';
+import { resolveEntry } from '../entries';
 import { UsageError } from '../errors';
 import { formatBytes, formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
@@ -40,8 +42,8 @@ class Meter extends Transform {
   }
 }
 
-/** `tdx data load FILE --entry ID`: streams the file to the node with a progress bar by bytes sent. */
-export async function dataLoadCommand(ctx: Context, file: string, entryId: string, formatOption: string | undefined): Promise<void> {
+/** `tdx data load FILE --entry ID|CODE`: streams the file to the node with a progress bar by bytes sent. */
+export async function dataLoadCommand(ctx: Context, file: string, entry: string, formatOption: string | undefined): Promise<void> {
   const format = formatOf(file, formatOption);
   let size: number;
   try {
@@ -52,6 +54,8 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 
+  // The file is checked above and the entry resolved here, both before a byte is sent.
+  const entryId = await resolveEntry(ctx, entry);
   const gzip = isGzip(file);
   const meter = new Meter();
   const started = ctx.now();
@@ -91,3 +95,27 @@ export async function dataLoadCommand(ctx: Context, file: string, entryId: strin
       `change sequence now ${result.lastChangeSeq ?? '-'}`,
   ]);
 }
+
+export const dataCommands: CommandSpec[] = [
+  {
+    name: 'data load',
+    args: [{ name: 'FILE', help: 'a CSV (with a header line) or NDJSON file' }],
+    options: {
+      entry: {
+        type: 'string',
+        required: true,
+        value: 'ID|CODE',
+        help: 'the data entry whose content this is: its UUID or its resource code',
+        check: check.entry,
+      },
+      format: {
+        type: 'string',
+        choices: ['csv', 'ndjson'],
+        value: 'csv|ndjson',
+        help: 'default: from the file name (.csv; .ndjson, .jsonl; each also .gz, sent compressed)',
+      },
+    },
+    summary: "stream a file into a data entry's content, with a progress bar",
+    run: (ctx, { inv, o }) => dataLoadCommand(ctx, inv.args.FILE, o.entry as string, o.format),
+  },
+];

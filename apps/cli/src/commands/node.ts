@@ -1,3 +1,4 @@
+import type { CommandSpec } from '../command';
 import { type Context, emit } from '../context';
 
 interface NodeInfo {
@@ -28,3 +29,7 @@ export async function nodeCommand(ctx: Context): Promise<void> {
     ];
   });
 }
+
+export const nodeCommands: CommandSpec[] = [
+  { name: 'node', args: [], options: {}, summary: 'show the node this command talks to (code, name, level, parent, children)', run: (ctx) => nodeCommand(ctx) },
+];

@@ -1,5 +1,7 @@
 import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestView } from '@tdx/contracts';
+import { check, type CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
+import { resolveEntry } from '../entries';
 import { OperationFailed, UnreachableError, UsageError } from '../errors';
 import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
@@ -9,11 +11,16 @@ export type ReturnJob = ReturnJobView;
 
 const REFUSED_STATES: ReadonlySet<ReturnRequest['state']> = new Set(['rejected', 'refused']);
 
+/** The entry's name and resource code (requests recorded before the code was sent lack it). */
+function entryLabel(r: ReturnRequest): string {
+  return `${r.entry.name}${r.entry.code ? ` (${r.entry.code})` : ''}`;
+}
+
 function describeRequest(r: ReturnRequest): string[] {
   const lines = [
     `request   ${r.id}`,
     `state     ${r.state}${r.reason ? ` (${r.reason})` : ''}`,
-    `entry     ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
+    `entry     ${entryLabel(r)} ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
     `purpose   ${r.purpose}`,
   ];
   for (const h of r.history) {
@@ -22,7 +29,8 @@ function describeRequest(r: ReturnRequest): string[] {
   return lines;
 }
 
-export async function requestCommand(ctx: Context, body: { entryId: string; holder: string; scope: string; purpose: string }): Promise<void> {
+export async function requestCommand(ctx: Context, given: { entry: string; holder: string; scope: string; purpose: string }): Promise<void> {
+  const body = { entryId: await resolveEntry(ctx, given.entry), holder: given.holder, scope: given.scope, purpose: given.purpose };
   const request = await ctx.client.json<ReturnRequest>('POST', '/api/v1/returns/requests', body);
   // A request the holder refuses outright (share type `none`) is recorded, and the command fails.
   if (REFUSED_STATES.has(request.state)) {
@@ -67,8 +75,8 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
     ...(items.length === 0
       ? ['no return requests']
       : table(
-          ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
-          items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt]),
+          ['id', 'state', 'entry', 'code', 'holder', 'requester', 'scope', 'updated'],
+          items.map((r) => [r.id, r.state, r.entry.name, r.entry.code ?? '-', r.holder, r.requester, r.scope, r.updatedAt]),
         )),
     ...(more ? [`(more than ${items.length}: narrow with --direction or --state)`] : []),
   ]);
@@ -84,7 +92,6 @@ export async function syncCommand(ctx: Context, requestId: string, watch: boolea
 }
 
 export async function rowsCommand(ctx: Context, requestId: string, o: { region?: string; columns?: string; limit?: string; cursor?: string }): Promise<void> {
-  if (o.limit !== undefined && !/^[1-9]\d{0,3}$|^5000$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1 to 5000 (got "${o.limit}")`);
   const query = new URLSearchParams();
   for (const name of ['region', 'columns', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
   const page = await ctx.client.json<Page<ReturnedRowView>>(
@@ -134,6 +141,11 @@ export function jobLine(job: ReturnJob, barWidth: number): string {
   );
 }
 
+function intervalFault(value: string): string | undefined {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= 3600 ? undefined : `--interval must be a number of seconds between 0 and 3600 (got "${value}")`;
+}
+
 export function parseInterval(value: string | undefined): number {
   if (value === undefined) return 1000;
   const seconds = Number(value);
@@ -175,3 +187,90 @@ export async function watchCommand(ctx: Context, jobId: string, intervalMs: numb
     ];
   });
 }
+
+const REQUEST_ID = { name: 'REQUEST_ID', help: 'the request' };
+
+export const returnCommands: CommandSpec[] = [
+  {
+    name: 'return request',
+    args: [],
+    options: {
+      entry: {
+        type: 'string',
+        required: true,
+        value: 'ID|CODE',
+        help: "the data entry held by an ancestor: its UUID (or a code this node's catalog knows)",
+        check: check.entry,
+      },
+      holder: { type: 'string', required: true, value: 'CODE', help: 'the division code of the node holding it', check: check.division('--holder') },
+      scope: { type: 'string', choices: ['self', 'subtree'], value: 'self|subtree', help: 'this node only, or (a city) its whole subtree; default self' },
+      purpose: { type: 'string', required: true, value: 'TEXT', help: 'what the data is for', check: check.nonBlank('--purpose') },
+    },
+    summary: 'ask an ancestor to return a data resource to this node (Article 9)',
+    run: (ctx, { o }) => requestCommand(ctx, { entry: o.entry as string, holder: o.holder as string, scope: o.scope ?? 'self', purpose: o.purpose as string }),
+  },
+  {
+    name: 'return approve',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { note: { type: 'string', value: 'TEXT', help: 'a note kept in the history' } },
+    summary: 'approve an incoming request (at the holding node)',
+    run: (ctx, { inv, o }) => decideCommand(ctx, inv.args.ID, 'approve', o.note),
+  },
+  {
+    name: 'return reject',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { reason: { type: 'string', required: true, value: 'TEXT', help: 'why, told to the requester', check: check.nonBlank('--reason') } },
+    summary: 'reject an incoming request (at the holding node)',
+    run: (ctx, { inv, o }) => decideCommand(ctx, inv.args.ID, 'reject', o.reason),
+  },
+  {
+    name: 'return list',
+    args: [],
+    options: {
+      direction: { type: 'string', choices: ['outgoing', 'incoming'], value: 'outgoing|incoming', help: 'requests this node made, or received' },
+      state: { type: 'string', choices: ['pending', 'granted', 'rejected', 'refused'], value: 'STATE', help: 'pending, granted, rejected or refused' },
+    },
+    summary: 'list return requests, with the name and code of each entry',
+    run: (ctx, { o }) => listCommand(ctx, o.direction, o.state),
+  },
+  {
+    name: 'return show',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: {},
+    summary: 'one request with its history',
+    run: (ctx, { inv }) => showCommand(ctx, inv.args.ID),
+  },
+  {
+    name: 'return sync',
+    args: [{ ...REQUEST_ID, help: 'an approved request' }],
+    options: { watch: { type: 'boolean', help: 'follow the job it starts, as `tdx return watch`' } },
+    summary: 'start a transfer (or an incremental re-sync) now',
+    run: (ctx, { inv }) => syncCommand(ctx, inv.args.REQUEST_ID, inv.options.watch === true, 1000),
+  },
+  {
+    name: 'return rows',
+    args: [{ ...REQUEST_ID, help: 'a request this node made' }],
+    options: {
+      region: { type: 'string', value: 'CODE', help: 'only rows inside this division (330106; 330100 for all of Hangzhou)' },
+      columns: { type: 'string', value: 'A,B', help: 'only these data items' },
+      limit: { type: 'string', value: 'N', help: 'rows per page, 1 to 5000 (default 100)', check: check.limit(5000) },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'the rows returned to this node for a request (at the receiver)',
+    run: (ctx, { inv, o }) => rowsCommand(ctx, inv.args.REQUEST_ID, o),
+  },
+  {
+    name: 'return jobs',
+    args: [REQUEST_ID],
+    options: {},
+    summary: "a request's transfer jobs, newest first",
+    run: (ctx, { inv }) => jobsCommand(ctx, inv.args.REQUEST_ID),
+  },
+  {
+    name: 'return watch',
+    args: [{ name: 'JOB', help: 'the job id' }],
+    options: { interval: { type: 'string', value: 'SECONDS', help: 'polling period (default 1)', check: intervalFault } },
+    summary: 'follow a transfer job until it ends: exit 0 when done, 1 when failed',
+    run: async (ctx, { inv, o }) => watchCommand(ctx, inv.args.JOB, parseInterval(o.interval)),
+  },
+];
