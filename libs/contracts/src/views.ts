@@ -46,3 +46,12 @@ export interface ReturnedRowView {
   sourceSeq: number;
   data: Record<string, unknown>;
 }
+
+// The other answers, one module per feature of the API.
+export * from './views/catalog';
+export * from './views/accounts';
+export * from './views/audit';
+export * from './views/datasets';
+export * from './views/federation';
+export * from './views/health';
+export * from './views/errors';

@@ -1,0 +1,129 @@
+import type { DivisionLevel } from '@tdx/divisions';
+import type { TrustedNode } from '../trust';
+
+/** A decided node identity (approved, revoked) or a join waiting for or refused a decision (pending, rejected). */
+export const FEDERATION_NODE_STATES = ['approved', 'revoked', 'pending', 'rejected'] as const;
+export type FederationNodeState = (typeof FEDERATION_NODE_STATES)[number];
+
+/** The link to a direct child, as its parent sees it. */
+export interface ChildLinkView {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  status: FederationNodeState;
+  joinedAt: string;
+  lastStreamSeq: number;
+  lastOrigin: string | null;
+  lastOriginSeq: number | null;
+  lastAppliedAt: string | null;
+  /** Seconds from the origin's commit of the last applied record to its apply here. */
+  lastLagSeconds: number | null;
+  applied: number;
+  skipped: number;
+  rejected: number;
+  /** Records waiting in this node's stream for this link (null while NATS is unreachable). */
+  pending: number | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+/** The link to the parent, as the child sees it. */
+export interface ParentLinkView {
+  code: string;
+  name: string | null;
+  joined: boolean;
+  joinedAt: string | null;
+  /** Records of this node waiting to be published upward. */
+  outboxBacklog: number;
+  oldestQueuedAt: string | null;
+  lastPublishedSeq: number;
+  lastPublishedAt: string | null;
+  published: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
+
+export const TRUST_LIST_STATES = ['valid', 'expired', 'missing'] as const;
+export type TrustListState = (typeof TRUST_LIST_STATES)[number];
+
+/** The trust list this node holds: `missing` or `expired` trusts nothing (fail closed); `alarm` near expiry. */
+export interface TrustListView {
+  state: TrustListState;
+  /** The province that signs the list. */
+  issuer: string;
+  version: number | null;
+  issuedAt: string | null;
+  expiresAt: string | null;
+  expiresInSeconds: number | null;
+  alarm: boolean;
+  nodes: TrustedNode[];
+}
+
+/** Per link: where it stands, what waits, the last error; and the trust list (its nodes counted). */
+export interface FederationStatusView {
+  node: string;
+  parent: ParentLinkView | null;
+  children: ChildLinkView[];
+  trustList: Omit<TrustListView, 'nodes'> & { nodes: number };
+}
+
+/** Per origin: entry count and a digest over (id, version, status), equal at every tier that holds that origin. */
+export interface OriginDigestView {
+  origin: string;
+  count: number;
+  active: number;
+  versionSum: number;
+  digest: string;
+}
+
+export interface FederationDigestView {
+  node: string;
+  origins: OriginDigestView[];
+}
+
+/**
+ * A node this node knows (approved, revoked) or a join waiting here (pending, rejected); one row
+ * per key that asks. `lastSeen`, `attempts` and `source` only for joins.
+ */
+export interface FederationNodeView {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  parentCode: string | null;
+  /** The direct child through which it joined (itself for a direct child). */
+  via: string;
+  publicKey: string;
+  fingerprint: string;
+  previousPublicKey: string | null;
+  status: FederationNodeState;
+  joinedAt: string | null;
+  decidedAt: string | null;
+  decidedBy: string | null;
+  reason: string | null;
+  lastSeen?: string | null;
+  attempts?: number;
+  /** The NATS subject the join came in on. */
+  source?: string;
+}
+
+/** The nodes and pending joins (`GET /federation/nodes`), sorted by code; not paged (a subtree is small). */
+export interface FederationNodeListView {
+  items: FederationNodeView[];
+}
+
+/** A key rotation announced to the parent; in force once the trust list names the new key. */
+export interface KeyRotationView {
+  state: 'announced';
+  publicKey: string;
+  previousPublicKey: string;
+}
+
+/** Who this node is, its parent, and its children with the state of each link. */
+export interface NodeInfoView {
+  code: string;
+  name: string;
+  level: DivisionLevel;
+  publicKey: string;
+  parent: { code: string; name: string | null; link: ParentLinkView | null } | null;
+  children: ChildLinkView[];
+}
