@@ -1,4 +1,4 @@
-import type { EntryState, Page } from '@tdx/contracts';
+import type { CatalogEntryView, Page } from '@tdx/contracts';
 import { isUuid } from './command';
 import type { Context } from './context';
 import { OperationFailed, UsageError } from './errors';
@@ -13,12 +13,12 @@ const MAX_PAGES = 10;
  */
 export async function resolveEntry(ctx: Context, value: string, option = '--entry'): Promise<string> {
   if (isUuid(value)) return value;
-  const matches: EntryState[] = [];
+  const matches: CatalogEntryView[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
     const query = new URLSearchParams({ q: value, status: 'all', limit: '500' });
     if (cursor) query.set('cursor', cursor);
-    const answer: Page<EntryState> = await ctx.client.json<Page<EntryState>>('GET', `/api/v1/catalog/entries?${query}`);
+    const answer: Page<CatalogEntryView> = await ctx.client.json<Page<CatalogEntryView>>('GET', `/api/v1/catalog/entries?${query}`);
     matches.push(...answer.items.filter((e) => e.code === value));
     cursor = answer.nextCursor;
     if (!cursor) break;

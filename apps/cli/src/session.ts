@@ -1,12 +1,9 @@
+import type { TokenPairView } from '@tdx/contracts';
 import type { CredentialStore, StoredSession } from './credentials';
 import { NotSignedInError, UnreachableError } from './errors';
 
 /** What the node answers to a sign-in or a refresh. */
-export interface TokenPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
+export type TokenPair = Pick<TokenPairView, 'accessToken' | 'refreshToken' | 'expiresIn'>;
 
 // Refresh a little before expiry, so a token does not run out between the check and the request.
 const MARGIN_MS = 30_000;

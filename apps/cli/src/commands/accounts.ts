@@ -1,24 +1,13 @@
-import type { Page } from '@tdx/contracts';
+import { ACCOUNT_ROLES, type AccountView, type Page } from '@tdx/contracts';
 import { type CommandSpec, isUuid, pageOptions, queryOf, type Run } from '../command';
 import { type Context, emit, table } from '../context';
 import { OperationFailed, UsageError } from '../errors';
 
-/** An account as the node shows it (never a password). */
-export interface AccountView {
-  id: string;
-  username: string;
-  disabled: boolean;
-  roles: { role: string; institutionId: string | null }[];
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const ROLE = /^([a-z-]+)(?:@([0-9a-f-]{36}))?$/i;
+const ROLE = new RegExp(`^(${ACCOUNT_ROLES.join('|')})(?:@([0-9a-f-]{36}))?$`, 'i');
 
 function rolesFault(value: string): string | undefined {
   const bad = value.split(',').find((part) => !ROLE.test(part.trim()));
-  return bad === undefined ? undefined : `--roles: "${bad}" is not ROLE or ROLE@INSTITUTION_ID (county-operator, institution-admin@<uuid>)`;
+  return bad === undefined ? undefined : `--roles: "${bad}" is not ROLE or ROLE@INSTITUTION_ID, ROLE one of ${ACCOUNT_ROLES.join(', ')}`;
 }
 
 function parseRoles(value: string): { role: string; institutionId?: string }[] {

@@ -1,16 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { AuditChainWalker, AuditRecord, AuditVerification, Page, parseAuditAnchor } from '@tdx/contracts';
+import { AuditChainWalker, type AuditPruneView, AuditRecord, AuditVerification, type AuditVerificationView, Page, parseAuditAnchor } from '@tdx/contracts';
 import type { CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
 import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
 import type { Output } from '../progress';
 
-interface NodeVerification extends AuditVerification {
-  node: string;
-  head: { seq: number; hash: string };
-}
+type NodeVerification = AuditVerificationView;
 
 function anchorOf(text: string | undefined): { seq: number; hash: string } | undefined {
   if (text === undefined) return undefined;
@@ -81,12 +78,7 @@ async function checkFile(file: string, anchor: { seq: number; hash: string } | u
   return { result: (walker ?? new AuditChainWalker('anywhere', anchor)).finish(), first };
 }
 
-interface PruneResult {
-  node: string;
-  pruned: number;
-  anchor: { seq: number; hash: string };
-  firstRemaining: number;
-}
+type PruneResult = AuditPruneView;
 
 /**
  * `tdx audit prune --file EXPORT`: checks the export offline, then has the node prune its log

@@ -1,3 +1,4 @@
+import type { SessionView } from '@tdx/contracts';
 import { NodeClient } from '../client';
 import { type Context, emit } from '../context';
 import type { CredentialStore } from '../credentials';
@@ -5,12 +6,8 @@ import { UsageError } from '../errors';
 import { sessionOf, type TokenPair } from '../session';
 import type { CommandSpec } from '../command';
 
-export interface AccountInfo {
-  id: string;
-  username: string;
-  node: string;
-  roles: { role: string; institutionId: string | null }[];
-}
+/** The account a session is of (`GET /auth/me`). */
+export type AccountInfo = SessionView;
 
 /** `tdx login --username NAME`: asks for the password (or reads it from standard input) and keeps the session. */
 export async function loginCommand(ctx: Context, store: CredentialStore, username: string, readSecret: (prompt: string) => Promise<string>): Promise<void> {

@@ -1,5 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { type AuditRecord, DATA_ITEM_TYPES, ENTRY_TYPES, type EntryState, GRADES, OPEN_TYPES, type Page, SHARE_TYPES, UPDATE_CYCLES } from '@tdx/contracts';
+import {
+  type AuditRecordView,
+  type CatalogBulkView,
+  DATA_ITEM_TYPES,
+  ENTRY_TYPES,
+  type CatalogEntryView,
+  GRADES,
+  OPEN_TYPES,
+  type Page,
+  SHARE_TYPES,
+  UPDATE_CYCLES,
+} from '@tdx/contracts';
 import { check, type CommandSpec, type OptionSpec, pageOptions, queryOf } from '../command';
 import { type Context, emit, table } from '../context';
 import { resolveEntry } from '../entries';
@@ -75,7 +86,7 @@ function bodyOf(o: Record<string, string | undefined>): Record<string, unknown> 
   return body;
 }
 
-function describe(e: EntryState): string[] {
+function describe(e: CatalogEntryView): string[] {
   return [
     `entry     ${e.id}`,
     `code      ${e.code}`,
@@ -95,7 +106,7 @@ async function registerCommand(ctx: Context, o: Record<string, string | undefine
   const body = bodyOf(o);
   if (o.type !== undefined) body.type = o.type;
   if (o.code !== undefined) body.code = o.code;
-  const created = await ctx.client.json<EntryState>('POST', '/api/v1/catalog/entries', body);
+  const created = await ctx.client.json<CatalogEntryView>('POST', '/api/v1/catalog/entries', body);
   emit(ctx, created, () => describe(created));
 }
 
@@ -104,13 +115,13 @@ async function editCommand(ctx: Context, entry: string, o: Record<string, string
   if (o['expected-version'] !== undefined) body.expectedVersion = Number(o['expected-version']);
   if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --file or at least one field option (tdx catalog edit --help)');
   const id = await resolveEntry(ctx, entry, 'ENTRY');
-  const updated = await ctx.client.json<EntryState>('PATCH', `/api/v1/catalog/entries/${id}`, body);
+  const updated = await ctx.client.json<CatalogEntryView>('PATCH', `/api/v1/catalog/entries/${id}`, body);
   emit(ctx, updated, () => describe(updated));
 }
 
 async function retireCommand(ctx: Context, entry: string): Promise<void> {
   const id = await resolveEntry(ctx, entry, 'ENTRY');
-  const retired = await ctx.client.json<EntryState>('DELETE', `/api/v1/catalog/entries/${id}`);
+  const retired = await ctx.client.json<CatalogEntryView>('DELETE', `/api/v1/catalog/entries/${id}`);
   emit(ctx, retired, () => [`retired ${retired.code} ${retired.name} (version ${retired.version})`]);
 }
 
@@ -123,7 +134,7 @@ async function importCommand(ctx: Context, file: string): Promise<void> {
     throw new UsageError(`cannot read ${file} as JSON: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   if (!Array.isArray(entries) || entries.length < 1 || entries.length > 1000) throw new UsageError(`${file} must hold a JSON array of 1 to 1,000 entries`);
-  const answer = await ctx.client.json<{ count: number; items: EntryState[] }>('POST', '/api/v1/catalog/entries/bulk', { entries });
+  const answer = await ctx.client.json<CatalogBulkView>('POST', '/api/v1/catalog/entries/bulk', { entries });
   emit(ctx, answer, () => [
     `registered ${answer.count} entries`,
     ...table(
@@ -136,7 +147,7 @@ async function importCommand(ctx: Context, file: string): Promise<void> {
 const LIST_QUERY = { q: 'q', type: 'type', scope: 'scope', origin: 'origin', status: 'status', limit: 'limit', cursor: 'cursor' };
 
 async function listCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
-  const page = await ctx.client.json<Page<EntryState>>('GET', `/api/v1/catalog/entries${queryOf(o, LIST_QUERY)}`);
+  const page = await ctx.client.json<Page<CatalogEntryView>>('GET', `/api/v1/catalog/entries${queryOf(o, LIST_QUERY)}`);
   emit(ctx, page, () => [
     ...(page.items.length === 0
       ? ['no entries']
@@ -156,7 +167,7 @@ interface EntryChange {
   outcome: string;
 }
 
-function changeOf(r: AuditRecord): EntryChange {
+function changeOf(r: AuditRecordView): EntryChange {
   const method = r.action.split(' ')[0];
   const change = method === 'POST' ? 'registered' : method === 'PATCH' ? 'new version' : method === 'DELETE' ? 'retired' : r.action;
   return { at: r.at, actor: r.actor, change, outcome: r.outcome };
@@ -165,7 +176,7 @@ function changeOf(r: AuditRecord): EntryChange {
 /** The entry's changes from the audit log, oldest first; null when this account may not read the log. */
 async function changesOf(ctx: Context, id: string): Promise<EntryChange[] | null> {
   try {
-    const page = await ctx.client.json<Page<AuditRecord>>('GET', `/api/v1/audit?target=${id}&limit=500`);
+    const page = await ctx.client.json<Page<AuditRecordView>>('GET', `/api/v1/audit?target=${id}&limit=500`);
     return page.items.filter((r) => /^(POST|PATCH|DELETE) \/api\/v1\/catalog\/entries/.test(r.action) && /^2\d\d$/.test(r.outcome)).map(changeOf);
   } catch (error) {
     if (error instanceof ApiError && error.status === 403) return null;
@@ -175,7 +186,7 @@ async function changesOf(ctx: Context, id: string): Promise<EntryChange[] | null
 
 async function showCommand(ctx: Context, entry: string): Promise<void> {
   const id = await resolveEntry(ctx, entry, 'ENTRY');
-  const found = await ctx.client.json<EntryState>('GET', `/api/v1/catalog/entries/${id}`);
+  const found = await ctx.client.json<CatalogEntryView>('GET', `/api/v1/catalog/entries/${id}`);
   const changes = await changesOf(ctx, id);
   emit(ctx, { entry: found, changes }, () => [
     ...describe(found),

@@ -1,3 +1,4 @@
+import type { DatasetLoadView } from '@tdx/contracts';
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { check, type CommandSpec } from '../command';
@@ -6,14 +7,7 @@ import { resolveEntry } from '../entries';
 import { UsageError } from '../errors';
 import { formatBytes, formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
-export interface LoadResult {
-  entryId: string;
-  rowsRead: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  lastChangeSeq: number | string | null;
-}
+export type LoadResult = DatasetLoadView;
 
 const CONTENT_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson' } as const;
 

@@ -1,64 +1,6 @@
+import type { FederationDigestView, FederationNodeListView, FederationNodeView, FederationStatusView, KeyRotationView, TrustListView } from '@tdx/contracts';
 import { check, type CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
-
-/** The node's answers for federation (see docs/operator-guide.md, "Watching replication" and "Approving nodes"). */
-export interface ChildLinkView {
-  code: string;
-  name: string;
-  level: string;
-  status: string;
-  lastAppliedAt: string | null;
-  lastLagSeconds: number | null;
-  applied: number;
-  rejected: number;
-  pending: number | null;
-  lastError: string | null;
-}
-export interface TrustListSummary {
-  state: string;
-  issuer: string;
-  version: number | null;
-  issuedAt: string | null;
-  expiresAt: string | null;
-  expiresInSeconds: number | null;
-  alarm: boolean;
-}
-export interface FederationStatusView {
-  node: string;
-  parent: {
-    code: string;
-    name: string | null;
-    joined: boolean;
-    outboxBacklog: number;
-    oldestQueuedAt: string | null;
-    lastPublishedAt: string | null;
-    lastError: string | null;
-  } | null;
-  children: ChildLinkView[];
-  trustList: TrustListSummary & { nodes: number };
-}
-export interface DigestView {
-  node: string;
-  origins: { origin: string; count: number; active: number; versionSum: number; digest: string }[];
-}
-export interface NodeView {
-  code: string;
-  name: string | null;
-  level: string;
-  via: string;
-  fingerprint: string;
-  publicKey: string;
-  status: string;
-  joinedAt: string | null;
-  decidedAt: string | null;
-  decidedBy: string | null;
-  reason: string | null;
-}
-export interface RotationView {
-  state: string;
-  publicKey: string;
-  previousPublicKey: string;
-}
 
 const cell = (v: string | number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
 
@@ -90,7 +32,7 @@ async function statusCommand(ctx: Context): Promise<void> {
 }
 
 async function digestCommand(ctx: Context): Promise<void> {
-  const d = await ctx.client.json<DigestView>('GET', '/api/v1/federation/digest');
+  const d = await ctx.client.json<FederationDigestView>('GET', '/api/v1/federation/digest');
   emit(ctx, d, () => [
     `catalog digests at ${d.node} (compare with the same origin at another tier: equal digests, equal catalogs)`,
     ...table(
@@ -100,7 +42,7 @@ async function digestCommand(ctx: Context): Promise<void> {
   ]);
 }
 
-function describeNode(n: NodeView): string[] {
+function describeNode(n: FederationNodeView): string[] {
   return [
     `node     ${n.code}${n.name ? ` ${n.name}` : ''} (${n.level}), via ${n.via}`,
     `status   ${n.status}${n.reason ? ` (${n.reason})` : ''}${n.decidedBy ? `, by ${n.decidedBy} at ${n.decidedAt}` : ''}`,
@@ -109,7 +51,7 @@ function describeNode(n: NodeView): string[] {
 }
 
 async function nodesCommand(ctx: Context, status: string | undefined): Promise<void> {
-  const answer = await ctx.client.json<{ items: NodeView[] }>('GET', `/api/v1/federation/nodes${status ? `?status=${status}` : ''}`);
+  const answer = await ctx.client.json<FederationNodeListView>('GET', `/api/v1/federation/nodes${status ? `?status=${status}` : ''}`);
   emit(ctx, answer, () =>
     answer.items.length === 0
       ? [`no ${status ?? 'known'} nodes`]
@@ -122,12 +64,12 @@ async function nodesCommand(ctx: Context, status: string | undefined): Promise<v
 
 async function decideCommand(ctx: Context, code: string, decision: 'approve' | 'reject' | 'revoke', o: Record<string, string | undefined>): Promise<void> {
   const body = { ...(o.reason !== undefined ? { reason: o.reason } : {}), ...(o.key !== undefined ? { publicKey: o.key } : {}) };
-  const node = await ctx.client.json<NodeView>('POST', `/api/v1/federation/nodes/${code}/${decision}`, body);
+  const node = await ctx.client.json<FederationNodeView>('POST', `/api/v1/federation/nodes/${code}/${decision}`, body);
   emit(ctx, node, () => describeNode(node));
 }
 
-function describeTrust(t: TrustListSummary & { nodes: unknown[] | number }): string[] {
-  const nodes = Array.isArray(t.nodes) ? t.nodes.length : t.nodes;
+function describeTrust(t: TrustListView): string[] {
+  const nodes = t.nodes.length;
   return [
     `trust list  ${t.state}${t.alarm ? ' (ALARM)' : ''}`,
     `issuer      ${t.issuer}`,
@@ -137,7 +79,7 @@ function describeTrust(t: TrustListSummary & { nodes: unknown[] | number }): str
 }
 
 async function trustListCommand(ctx: Context): Promise<void> {
-  const t = await ctx.client.json<TrustListSummary & { nodes: { code: string; publicKey: string }[] }>('GET', '/api/v1/federation/trust-list');
+  const t = await ctx.client.json<TrustListView>('GET', '/api/v1/federation/trust-list');
   emit(ctx, t, () => [
     ...describeTrust(t),
     ...(t.nodes.length
@@ -150,12 +92,12 @@ async function trustListCommand(ctx: Context): Promise<void> {
 }
 
 async function trustResetCommand(ctx: Context, reason: string): Promise<void> {
-  const t = await ctx.client.json<TrustListSummary & { nodes: unknown[] }>('POST', '/api/v1/federation/trust-list/reset', { reason });
+  const t = await ctx.client.json<TrustListView>('POST', '/api/v1/federation/trust-list/reset', { reason });
   emit(ctx, t, () => [...describeTrust(t), "the list is dropped; the node fetches the parent's list anew and trusts no other node until it arrives"]);
 }
 
 async function rotateKeyCommand(ctx: Context): Promise<void> {
-  const r = await ctx.client.json<RotationView>('POST', '/api/v1/federation/key/rotate');
+  const r = await ctx.client.json<KeyRotationView>('POST', '/api/v1/federation/key/rotate');
   emit(ctx, r, () => [
     `new key ${r.publicKey} ${r.state} to the parent (previous ${r.previousPublicKey})`,
     'it is in force once the trust list names it: tdx federation trust-list',

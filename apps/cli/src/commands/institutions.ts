@@ -1,8 +1,8 @@
-import { INSTITUTION_KINDS, type InstitutionState, type Page } from '@tdx/contracts';
+import { INSTITUTION_KINDS, type InstitutionView, type Page } from '@tdx/contracts';
 import { check, type CommandSpec, pageOptions, queryOf } from '../command';
 import { type Context, emit, table } from '../context';
 
-function describe(i: InstitutionState): string[] {
+function describe(i: InstitutionView): string[] {
   return [
     `institution  ${i.id}`,
     `name         ${i.name}`,
@@ -14,12 +14,12 @@ function describe(i: InstitutionState): string[] {
 
 async function registerCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
   const body = { name: o.name, kind: o.kind, ...(o['credit-code'] ? { creditCode: o['credit-code'] } : {}) };
-  const created = await ctx.client.json<InstitutionState>('POST', '/api/v1/institutions', body);
+  const created = await ctx.client.json<InstitutionView>('POST', '/api/v1/institutions', body);
   emit(ctx, created, () => describe(created));
 }
 
 async function listCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
-  const page = await ctx.client.json<Page<InstitutionState>>(
+  const page = await ctx.client.json<Page<InstitutionView>>(
     'GET',
     `/api/v1/institutions${queryOf(o, { scope: 'scope', origin: 'origin', limit: 'limit', cursor: 'cursor' })}`,
   );

@@ -1,25 +1,15 @@
+import type { NodeInfoView } from '@tdx/contracts';
 import type { CommandSpec } from '../command';
 import { type Context, emit } from '../context';
 
-interface NodeInfo {
-  code: string;
-  name: string | null;
-  level: string;
-  publicKey: string;
-  parent: { code: string; name: string | null; link?: { joined?: boolean; lastError?: string | null } } | null;
-  children: { code?: string; child?: string; name?: string | null; lastError?: string | null }[];
-}
-
 /** `tdx node`: who am I talking to. */
 export async function nodeCommand(ctx: Context): Promise<void> {
-  const info = await ctx.client.json<NodeInfo>('GET', '/api/v1/node');
+  const info = await ctx.client.json<NodeInfoView>('GET', '/api/v1/node');
   emit(ctx, info, () => {
     const parent = info.parent
       ? `${info.parent.code}${info.parent.name ? ` ${info.parent.name}` : ''}${info.parent.link ? (info.parent.link.joined ? ' (joined)' : ' (not joined)') : ''}`
       : '(none: the province)';
-    const children = (info.children ?? []).map(
-      (c) => `${c.code ?? c.child ?? '?'}${c.name ? ` ${c.name}` : ''}${c.lastError ? ` (last error: ${c.lastError})` : ''}`,
-    );
+    const children = (info.children ?? []).map((c) => `${c.code}${c.name ? ` ${c.name}` : ''}${c.lastError ? ` (last error: ${c.lastError})` : ''}`);
     return [
       `node      ${info.code}${info.name ? ` ${info.name}` : ''} (${info.level})`,
       `url       ${ctx.client.base}`,
