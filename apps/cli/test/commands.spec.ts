@@ -159,6 +159,14 @@ describe('tdx catalog', () => {
     expect(unknown.stderr).toContain('no catalog entry has the code "ZJ-NOPE-404"');
     // No upload began: no "loading" line, no progress bar.
     expect(unknown.stdout).toBe('');
+
+    // The content by the entry's code: summary, rows, deletion.
+    expect(json((await tdx(['data', 'show', 'ZJ-MKT-002', '--json', '--node', province.url])).stdout)).toMatchObject({ rows: 2, deletedRows: 0 });
+    const rows = await tdx(['data', 'rows', 'ZJ-MKT-002', '--region', '3301', '--node', province.url]);
+    expect(rows.stdout).toMatch(/^k1\s+330106\s+Alpha$/m);
+    expect(rows.stdout).not.toMatch(/^k2/m);
+    expect((await tdx(['data', 'delete', 'ZJ-MKT-002', '--keys', 'k1', '--node', province.url])).code).toBe(0);
+    expect((await api(province.url, 'GET', `/api/v1/datasets/${entry.body.id}`)).body).toMatchObject({ rows: 1, deletedRows: 1 });
   });
 });
 

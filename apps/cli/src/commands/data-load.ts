@@ -1,8 +1,8 @@
-import type { DatasetLoadView } from '@tdx/contracts';
+import type { DatasetDeleteView, DatasetLoadView, DatasetRowView, DatasetSummaryView, Page } from '@tdx/contracts';
 import { createReadStream, statSync } from 'node:fs';
 import { Transform } from 'node:stream';
-import { check, type CommandSpec } from '../command';
-import { type Context, emit } from '../context';
+import { check, type CommandSpec, pageOptions, queryOf } from '../command';
+import { type Context, emit, table } from '../context';
 import { resolveEntry } from '../entries';
 import { UsageError } from '../errors';
 import { formatBytes, formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
@@ -90,6 +90,55 @@ export async function dataLoadCommand(ctx: Context, file: string, entry: string,
   ]);
 }
 
+/** `tdx data show ENTRY`: what the dataset holds, live rows per region. */
+async function showCommand(ctx: Context, entry: string): Promise<void> {
+  const id = await resolveEntry(ctx, entry, 'ENTRY');
+  const s = await ctx.client.json<DatasetSummaryView>('GET', `/api/v1/datasets/${id}`);
+  emit(ctx, s, () => [
+    `dataset ${s.entryId}: ${formatCount(s.rows)} live rows, ${formatCount(s.deletedRows)} deleted, change sequence ${s.lastChangeSeq}`,
+    ...(s.regions.length
+      ? table(
+          ['region', 'rows'],
+          s.regions.map((r) => [r.regionCode, formatCount(r.rows)]),
+        )
+      : []),
+  ]);
+}
+
+/** `tdx data rows ENTRY`: a page of the dataset's live rows, in row key order. */
+async function rowsCommand(ctx: Context, entry: string, o: Record<string, string | undefined>): Promise<void> {
+  const id = await resolveEntry(ctx, entry, 'ENTRY');
+  const page = await ctx.client.json<Page<DatasetRowView>>(
+    'GET',
+    `/api/v1/datasets/${id}/rows${queryOf(o, { region: 'region', limit: 'limit', cursor: 'cursor' })}`,
+  );
+  emit(ctx, page, () => {
+    if (page.items.length === 0) return ['no rows'];
+    const names = [...new Set(page.items.flatMap((r) => Object.keys(r.data)))];
+    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    return [
+      ...table(
+        ['row_key', 'region_code', ...names],
+        page.items.map((r) => [r.rowKey, r.regionCode, ...names.map((n) => cell(r.data[n]))]),
+      ),
+      ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
+    ];
+  });
+}
+
+/** `tdx data delete ENTRY --keys K1,K2`: tombstones for the rows named, all or nothing (one key: the single-row call). */
+async function deleteCommand(ctx: Context, entry: string, keys: string): Promise<void> {
+  const rowKeys = keys.split(',');
+  const id = await resolveEntry(ctx, entry, 'ENTRY');
+  const answer =
+    rowKeys.length === 1
+      ? await ctx.client.json<DatasetDeleteView>('DELETE', `/api/v1/datasets/${id}/rows/${encodeURIComponent(rowKeys[0])}`)
+      : await ctx.client.json<DatasetDeleteView>('POST', `/api/v1/datasets/${id}/rows/delete`, { rowKeys });
+  emit(ctx, answer, () => [`deleted ${formatCount(answer.deleted)} rows; change sequence now ${answer.lastChangeSeq}`]);
+}
+
+const ENTRY_ARG = { name: 'ENTRY', help: "the data entry's UUID or resource code", check: check.entry };
+
 export const dataCommands: CommandSpec[] = [
   {
     name: 'data load',
@@ -111,5 +160,45 @@ export const dataCommands: CommandSpec[] = [
     },
     summary: "stream a file into a data entry's content, with a progress bar",
     run: (ctx, { inv, o }) => dataLoadCommand(ctx, inv.args.FILE, o.entry as string, o.format),
+  },
+  {
+    name: 'data show',
+    args: [ENTRY_ARG],
+    options: {},
+    summary: "what a data entry's content holds: rows, deleted rows, rows per region",
+    run: (ctx, { inv }) => showCommand(ctx, inv.args.ENTRY),
+  },
+  {
+    name: 'data rows',
+    args: [ENTRY_ARG],
+    options: {
+      region: {
+        type: 'string',
+        value: 'CODE',
+        help: 'a division code or its 2- or 4-digit prefix',
+        check: (v) => (/^\d{2}(\d{2}(\d{2})?)?$/.test(v) ? undefined : `--region must be 2, 4 or 6 digits (got "${v}")`),
+      },
+      ...pageOptions('rows', 1000, 100),
+    },
+    summary: "a page of a data entry's live rows, in row key order",
+    run: (ctx, { inv, o }) => rowsCommand(ctx, inv.args.ENTRY, o),
+  },
+  {
+    name: 'data delete',
+    args: [ENTRY_ARG],
+    options: {
+      keys: {
+        type: 'string',
+        required: true,
+        value: 'K1,K2',
+        help: 'the row keys to delete, comma-separated (up to 10,000)',
+        check: (v) =>
+          v.split(',').every((k) => k.length > 0) && v.split(',').length <= 10_000
+            ? undefined
+            : '--keys must be 1 to 10,000 non-empty row keys, comma-separated',
+      },
+    },
+    summary: 'delete rows of a data entry (tombstones that replicate to returns), all or nothing',
+    run: (ctx, { inv, o }) => deleteCommand(ctx, inv.args.ENTRY, o.keys as string),
   },
 ];
