@@ -719,8 +719,8 @@ async function main() {
     ),
   );
   log(`\nsign in as each node's administrator "admin"; its random password is in ${shown(join(DEMO_DIR, 'passwords'))}/<code> (readable by you only):`);
-  log(`  npm run tdx -- login --node ${nodes.get('330000').url} --username admin < ${shown(passwordFile('330000'))}`);
-  log(`  npm run tdx -- whoami --node ${nodes.get('330000').url}`);
+  log(`  npx tdx login --node ${nodes.get('330000').url} --username admin < ${shown(passwordFile('330000'))}`);
+  log(`  npx tdx whoami --node ${nodes.get('330000').url}`);
   log(`  curl -s -X POST ${nodes.get('330000').url}/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"..."}'`);
   log(`the public sees open data without signing in: ${nodes.get('330000').url}/api/v1/open/catalog`);
   log(returnInstructions(entriesByCode));

@@ -70,6 +70,21 @@ describe('parseCommandLine', () => {
     const group = parseCommandLine(['help', 'return'], env);
     expect(group.kind === 'help' && group.text).toMatch(/usage: tdx return watch JOB/);
     const one = parseCommandLine(['data', 'load', '-h'], env);
-    expect(one.kind === 'help' && one.text).toMatch(/^usage: tdx data load FILE --entry ID \[options\]/);
+    expect(one.kind === 'help' && one.text).toMatch(/^usage: tdx data load FILE --entry ID\|CODE \[options\]/);
+  });
+
+  it('checks values before any request: entry ids and codes, division codes, limits, enumerations', () => {
+    expect(usageError('data load f.csv --entry a b')).toMatch(/unexpected argument "b"/);
+    expect(usageError('data load f.csv --entry has space')).toMatch(/unexpected argument/);
+    expect(usageError('data load f.csv --entry @!')).toBe('"@!" is neither an entry\'s UUID nor a resource code');
+    expect(run('data load f.csv --entry 330106-D-000001').options.entry).toBe('330106-D-000001');
+    expect(usageError('return request --entry e --holder 33 --purpose p')).toBe('--holder must be a six-digit division code (got "33")');
+    expect(usageError('catalog list --limit 501')).toBe('--limit must be a whole number from 1 to 500 (got "501")');
+    expect(usageError('catalog register --grade L5')).toMatch(/--grade must be one of L1, L2, L3, L4/);
+    expect(usageError('catalog register --items name:text')).toMatch(/--items: "name:text" is not NAME:TYPE/);
+    expect(usageError('account create --username A --roles county-operator')).toMatch(/--username must be 3 to 64/);
+    expect(usageError('federation approve 3301')).toBe('CODE must be a six-digit division code (got "3301")');
+    expect(usageError('federation reject 330100')).toBe('--reason is required');
+    expect(run('catalog edit E-1 --share-type conditional --share-condition x').options).toMatchObject({ 'share-type': 'conditional', 'share-condition': 'x' });
   });
 });

@@ -6,6 +6,9 @@ import { run } from './cli';
 import { ApiError, exitCodeOf, OperationFailed, UnreachableError, UsageError } from './errors';
 import { type Answer, answerJson, startStandInNode } from '../test/support/stand-in-node';
 
+/** A data entry's UUID (a code would be looked up in the catalog first). */
+const ENTRY = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
 /** A stand-in node over real HTTP: each test says what it answers. */
 let handler: Answer;
 let server: Awaited<ReturnType<typeof startStandInNode>>;
@@ -76,11 +79,11 @@ describe('tdx against a stand-in node', () => {
 
   it('a 422 refusal: exit 1, the message, rule and article', async () => {
     handler = reply(422, { statusCode: 422, error: 'Unprocessable Entity', message: 'sharing is refused by law', rule: 'share-none', article: 'Article 10' });
-    const r = await tdx('return', 'request', '--entry', 'e1', '--holder', '330000', '--purpose', 'audit');
+    const r = await tdx('return', 'request', '--entry', ENTRY, '--holder', '330000', '--purpose', 'audit');
     expect(r.code).toBe(1);
     expect(r.err).toContain('tdx: the node refused (422 Unprocessable Entity): sharing is refused by law');
     expect(r.err).toContain('rule share-none (Article 10)');
-    expect(JSON.parse(seen[0].body)).toEqual({ entryId: 'e1', holder: '330000', scope: 'self', purpose: 'audit' });
+    expect(JSON.parse(seen[0].body)).toEqual({ entryId: ENTRY, holder: '330000', scope: 'self', purpose: 'audit' });
   });
 
   it('a 400 with fields names each field', async () => {
@@ -90,7 +93,7 @@ describe('tdx against a stand-in node', () => {
       message: 'invalid body',
       fields: [{ field: 'holder', messages: ['must be a division code'] }],
     });
-    const r = await tdx('return', 'request', '--entry', 'e1', '--holder', 'x', '--purpose', 'p');
+    const r = await tdx('return', 'request', '--entry', ENTRY, '--holder', '330000', '--purpose', 'p');
     expect(r.code).toBe(1);
     expect(r.err).toContain('holder: must be a division code');
   });
@@ -133,7 +136,7 @@ describe('tdx against a stand-in node', () => {
       reason: 'legal basis: none',
       history: [],
     });
-    const r = await tdx('return', 'request', '--entry', 'e', '--holder', '330000', '--purpose', 'p');
+    const r = await tdx('return', 'request', '--entry', ENTRY, '--holder', '330000', '--purpose', 'p');
     expect(r.code).toBe(1);
     expect(r.err).toContain('the request was rejected: legal basis: none');
   });
@@ -142,12 +145,12 @@ describe('tdx against a stand-in node', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-'));
     const file = join(dir, 'rows.csv');
     writeFileSync(file, 'row_key,region_code\na,330106\nb,330106\n');
-    handler = reply(200, { entryId: 'e1', rowsRead: 2, inserted: 2, updated: 0, unchanged: 0, lastChangeSeq: 2 });
-    const r = await tdx('data', 'load', file, '--entry', 'e1');
+    handler = reply(200, { entryId: ENTRY, rowsRead: 2, inserted: 2, updated: 0, unchanged: 0, lastChangeSeq: 2 });
+    const r = await tdx('data', 'load', file, '--entry', ENTRY);
     expect(r.code).toBe(0);
     expect(seen[0]).toMatchObject({
       method: 'POST',
-      url: '/api/v1/datasets/e1/rows',
+      url: `/api/v1/datasets/${ENTRY}/rows`,
       body: 'row_key,region_code\na,330106\nb,330106\n',
       contentType: 'text/csv',
     });
@@ -169,7 +172,7 @@ describe('tdx against a stand-in node', () => {
       ],
       truncated: true,
     });
-    const r = await tdx('data', 'load', file, '--entry', 'e1');
+    const r = await tdx('data', 'load', file, '--entry', ENTRY);
     expect(r.code).toBe(1);
     expect(seen[0].contentType).toBe('application/x-ndjson');
     expect(r.err).toContain('line 2: region 310101 is outside 330000\n  line 5: unterminated quote\n  ... and maybe more: the node stopped looking here');
@@ -182,19 +185,40 @@ describe('tdx against a stand-in node', () => {
     let encoding: string | undefined;
     handler = (req, body, res) => {
       encoding = req.headers['content-encoding'];
-      reply(200, { entryId: 'e1', rowsRead: 1, inserted: 1, updated: 0, unchanged: 0, lastChangeSeq: 1 })(req, body, res);
+      reply(200, { entryId: ENTRY, rowsRead: 1, inserted: 1, updated: 0, unchanged: 0, lastChangeSeq: 1 })(req, body, res);
     };
-    const r = await tdx('data', 'load', file, '--entry', 'e1');
+    const r = await tdx('data', 'load', file, '--entry', ENTRY);
     expect(r.code).toBe(0);
     expect(encoding).toBe('gzip');
     expect(seen[0].contentType).toBe('application/x-ndjson');
     expect(r.out).toContain('(ndjson, gzip, ');
   });
 
+  it('data load --entry CODE looks the code up before sending a byte, and an unknown code fails at once', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tdx-code-')), 'rows.csv');
+    writeFileSync(file, 'row_key,region_code,name\nk1,330106,a\n');
+    handler = reply(200, { items: [{ id: ENTRY, code: 'E-10', origin: '330000' }], nextCursor: null });
+    const unknown = await tdx('data', 'load', file, '--entry', 'E-1');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no catalog entry has the code "E-1"');
+    // One catalog search (its near miss E-10 is no match), and no upload.
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /api/v1/catalog/entries?q=E-1&status=all&limit=500']);
+
+    seen.length = 0;
+    handler = (req, _body, res) =>
+      req.method === 'GET'
+        ? answerJson(res, 200, { items: [{ id: ENTRY, code: 'E-10', origin: '330000' }], nextCursor: null })
+        : answerJson(res, 200, { entryId: ENTRY, rowsRead: 1, inserted: 1, updated: 0, unchanged: 0, lastChangeSeq: 1 });
+    const known = await tdx('data', 'load', file, '--entry', 'E-10');
+    expect(known.code).toBe(0);
+    expect(seen.map((s) => `${s.method} ${s.url}`)).toEqual(['GET /api/v1/catalog/entries?q=E-10&status=all&limit=500', `POST /api/v1/datasets/${ENTRY}/rows`]);
+  });
+
   it('return list follows the pages and shows a table', async () => {
     const request = (id: string) => ({
       id,
-      entryId: 'e',
+      entryId: ENTRY,
+      entry: { name: 'Enterprise register', code: 'E-1' },
       holder: '330000',
       requester: '330106',
       scope: 'self',
@@ -215,10 +239,10 @@ describe('tdx against a stand-in node', () => {
       '/api/v1/returns/requests?limit=500&direction=incoming&state=pending&cursor=c1',
     ]);
     expect(r.out.split('\n').slice(0, 4)).toEqual([
-      'id  state    entry  holder  requester  scope  updated',
-      '--  -------  -----  ------  ---------  -----  -------',
-      'r1  pending  e      330000  330106     self   t',
-      'r2  pending  e      330000  330106     self   t',
+      'id  state    entry                code  holder  requester  scope  updated',
+      '--  -------  -------------------  ----  ------  ---------  -----  -------',
+      'r1  pending  Enterprise register  E-1   330000  330106     self   t',
+      'r2  pending  Enterprise register  E-1   330000  330106     self   t',
     ]);
   });
 
@@ -234,8 +258,8 @@ describe('tdx against a stand-in node', () => {
   });
 
   it('data load of a missing file or an unknown format is a usage error', async () => {
-    expect((await tdx('data', 'load', '/nonexistent/rows.csv', '--entry', 'e1')).code).toBe(2);
-    const r = await tdx('data', 'load', 'rows.txt', '--entry', 'e1');
+    expect((await tdx('data', 'load', '/nonexistent/rows.csv', '--entry', ENTRY)).code).toBe(2);
+    const r = await tdx('data', 'load', 'rows.txt', '--entry', ENTRY);
     expect(r).toMatchObject({ code: 2 });
     expect(r.err).toContain('give --format csv or --format ndjson');
   });

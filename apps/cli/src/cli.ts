@@ -2,28 +2,10 @@ import { parseCommandLine } from './args';
 import { NodeClient } from './client';
 import { CredentialStore, credentialsPath } from './credentials';
 import { Session } from './session';
-import { readSecret } from './secret-input';
-import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth';
+import { readSecret, readSecrets } from './secret-input';
 import type { Context } from './context';
 import { describeError, EXIT, exitCodeOf, CliError } from './errors';
 import type { Output } from './progress';
-import { auditExportCommand, auditListCommand, auditPruneCommand, auditVerifyCommand } from './commands/audit';
-import { dataLoadCommand } from './commands/data-load';
-import { nodeCommand } from './commands/node';
-import {
-  decideCommand,
-  jobsCommand,
-  listCommand,
-  rowsCommand,
-  parseInterval,
-  requestCommand,
-  revokeCommand,
-  showCommand,
-  subtreeCommand,
-  withdrawCommand,
-  syncCommand,
-  watchCommand,
-} from './commands/returns';
 
 export interface Io {
   out: Output;
@@ -57,74 +39,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
       now,
       sleep: io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     };
-    const o = inv.options as Record<string, string | undefined>;
-    switch (inv.command) {
-      case 'login':
-        await loginCommand(ctx, store, o.username as string, io.readSecret ?? ((prompt) => readSecret(prompt)));
-        break;
-      case 'logout':
-        await logoutCommand(ctx, store);
-        break;
-      case 'whoami':
-        await whoamiCommand(ctx);
-        break;
-      case 'node':
-        await nodeCommand(ctx);
-        break;
-      case 'data load':
-        await dataLoadCommand(ctx, inv.args.FILE, o.entry as string, o.format);
-        break;
-      case 'return request':
-        await requestCommand(ctx, { entryId: o.entry as string, holder: o.holder as string, scope: o.scope ?? 'self', purpose: o.purpose as string });
-        break;
-      case 'return approve':
-        await decideCommand(ctx, inv.args.ID, 'approve', o.note);
-        break;
-      case 'return reject':
-        await decideCommand(ctx, inv.args.ID, 'reject', o.reason);
-        break;
-      case 'return list':
-        await listCommand(ctx, o.direction, o.state);
-        break;
-      case 'return withdraw':
-        await withdrawCommand(ctx, inv.args.ID, o.reason);
-        break;
-      case 'return revoke':
-        await revokeCommand(ctx, inv.args.ID, o.reason as string);
-        break;
-      case 'return subtree':
-        await subtreeCommand(ctx, o.cursor);
-        break;
-      case 'return show':
-        await showCommand(ctx, inv.args.ID);
-        break;
-      case 'return sync':
-        await syncCommand(ctx, inv.args.REQUEST_ID, inv.options.watch === true, 1000);
-        break;
-      case 'return rows':
-        await rowsCommand(ctx, inv.args.REQUEST_ID, o);
-        break;
-      case 'return jobs':
-        await jobsCommand(ctx, inv.args.REQUEST_ID);
-        break;
-      case 'audit verify':
-        await auditVerifyCommand(ctx, { file: o.file, anchor: o.anchor });
-        break;
-      case 'audit export':
-        await auditExportCommand(ctx, { from: o.from, to: o.to });
-        break;
-      case 'audit prune':
-        await auditPruneCommand(ctx, { file: o.file });
-        break;
-      case 'audit list':
-        await auditListCommand(ctx, o);
-        break;
-      case 'return watch':
-        await watchCommand(ctx, inv.args.JOB, parseInterval(o.interval));
-        break;
-      default:
-        throw new Error(`command ${inv.command} has no handler`);
-    }
+    const o = Object.fromEntries(Object.entries(inv.options).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+    const given = io.readSecret;
+    await parsed.spec.run(ctx, {
+      inv,
+      o,
+      store,
+      readSecret: given ?? ((prompt) => readSecret(prompt)),
+      readSecrets: given
+        ? async (prompts) => {
+            const answers: string[] = [];
+            for (const prompt of prompts) answers.push(await given(prompt));
+            return answers;
+          }
+        : (prompts) => readSecrets(prompts),
+    });
     return EXIT.ok;
   } catch (error) {
     const code = exitCodeOf(error);

@@ -52,3 +52,35 @@ function readFromTerminal(prompt: string, stdin: NodeJS.ReadStream, err: NodeJS.
     stdin.on('data', onData);
   });
 }
+
+/**
+ * Reads several secrets in turn: at a terminal each at its own prompt without echo, else one line
+ * of standard input each (for scripts: `printf '%s\n%s\n' "$old" "$new" | tdx password`).
+ */
+export async function readSecrets(prompts: string[], stdin: NodeJS.ReadStream = process.stdin, err: NodeJS.WriteStream = process.stderr): Promise<string[]> {
+  if (stdin.isTTY) {
+    const answers: string[] = [];
+    for (const prompt of prompts) answers.push(await readFromTerminal(prompt, stdin, err));
+    return answers;
+  }
+  const lines = await readLines(stdin, prompts.length);
+  return prompts.map((_, i) => lines[i] ?? '');
+}
+
+function readLines(stdin: NodeJS.ReadStream, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.pause();
+      resolve(text.split(/\r?\n/).slice(0, count));
+    };
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      if (text.split('\n').length > count) done();
+    };
+    stdin.on('data', onData);
+    stdin.once('end', done);
+    stdin.once('error', reject);
+  });
+}

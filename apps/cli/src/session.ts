@@ -2,6 +2,9 @@ import type { TokenPairView } from '@tdx/contracts';
 import type { CredentialStore, StoredSession } from './credentials';
 import { NotSignedInError, UnreachableError } from './errors';
 
+/** What the node answers to a sign-in or a refresh. */
+export type TokenPair = Pick<TokenPairView, 'accessToken' | 'refreshToken' | 'expiresIn'>;
+
 // Refresh a little before expiry, so a token does not run out between the check and the request.
 const MARGIN_MS = 30_000;
 
@@ -59,13 +62,13 @@ export class Session {
         this.nodeUrl,
       );
     }
-    const pair = (await response.json()) as TokenPairView;
+    const pair = (await response.json()) as TokenPair;
     const renewed = { username: stored.username, ...sessionOf(pair, this.now()) };
     this.store.put(this.nodeUrl, renewed);
     return renewed;
   }
 }
 
-export function sessionOf(pair: TokenPairView, now: number): Omit<StoredSession, 'username'> {
+export function sessionOf(pair: TokenPair, now: number): Omit<StoredSession, 'username'> {
   return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresAt: now + pair.expiresIn * 1000 };
 }

@@ -257,7 +257,11 @@ describe('tdx return', () => {
 
     const listed = await tdx(['return', 'list', '--direction', 'outgoing', '--node', city.url]);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`^${request.id}\\s+granted\\s+${unconditional}\\s+330000\\s+330100\\s+subtree`, 'm'));
+    // The entry by its name and code (the holder sends them), not only its UUID.
+    const code = (await api(province.url, 'GET', `/api/v1/catalog/entries/${unconditional}`)).body.code;
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${request.id}\\s+granted\\s+Enterprise register \\(unconditional\\)\\s+${code}\\s+330000\\s+330100\\s+subtree`, 'm'),
+    );
     const incoming = await tdx(['return', 'list', '--direction', 'incoming', '--json', '--node', province.url]);
     expect(incoming.code).toBe(0);
     expect(JSON.parse(incoming.stdout).items.map((r: { id: string }) => r.id)).toContain(request.id);

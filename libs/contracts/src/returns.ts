@@ -42,6 +42,8 @@ export interface ReturnHistoryEvent {
 /** What the requester needs to know of the entry to schedule re-syncs and show columns. */
 export interface ReturnEntrySummary {
   name: string;
+  /** The entry's resource code; absent in requests recorded before it was sent. */
+  code?: string;
   grade: Grade;
   shareType: ShareType;
   updateCycle: UpdateCycle;
@@ -255,6 +257,7 @@ const REQUEST_STATE: Schema<ReturnRequestState> = object<ReturnRequestState>({
   ),
   entry: object<ReturnEntrySummary>({
     name: text(1, 200),
+    code: optional(text(1, 64)),
     grade: oneOf(GRADES),
     shareType: oneOf(SHARE_TYPES),
     updateCycle: oneOf(UPDATE_CYCLES),

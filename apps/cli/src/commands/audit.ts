@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { AuditChainWalker, AuditPruneView, AuditRecordView, AuditVerification, AuditVerificationView, Page, parseAuditAnchor } from '@tdx/contracts';
+import { AuditChainWalker, type AuditPruneView, AuditRecord, AuditVerification, type AuditVerificationView, Page, parseAuditAnchor } from '@tdx/contracts';
+import type { CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
 import { AuditTamperedError, OperationFailed, UsageError } from '../errors';
 import type { Output } from '../progress';
+
+type NodeVerification = AuditVerificationView;
 
 function anchorOf(text: string | undefined): { seq: number; hash: string } | undefined {
   if (text === undefined) return undefined;
@@ -26,7 +29,7 @@ export async function auditVerifyCommand(ctx: Context, o: { file?: string; ancho
   const anchor = anchorOf(o.anchor);
   if (o.file !== undefined) return verifyFile(ctx, o.file, anchor);
   const query = anchor ? `?anchor=${anchor.seq}:${anchor.hash}` : '';
-  const result = await ctx.client.json<AuditVerificationView>('GET', `/api/v1/audit/verify${query}`);
+  const result = await ctx.client.json<NodeVerification>('GET', `/api/v1/audit/verify${query}`);
   const lines = verdict(`audit log of ${result.node}`, result, result.head);
   if (!result.ok) throw new AuditTamperedError(lines.slice(-1)[0], result);
   emit(ctx, result, () => lines);
@@ -75,6 +78,8 @@ async function checkFile(file: string, anchor: { seq: number; hash: string } | u
   return { result: (walker ?? new AuditChainWalker('anywhere', anchor)).finish(), first };
 }
 
+type PruneResult = AuditPruneView;
+
 /**
  * `tdx audit prune --file EXPORT`: checks the export offline, then has the node prune its log
  * through the export's last record. The node refuses unless that record's hash is the one it
@@ -86,7 +91,7 @@ export async function auditPruneCommand(ctx: Context, o: { file?: string }): Pro
   const { result, first } = await checkFile(o.file, undefined);
   if (!result.ok) throw new AuditTamperedError(verdict(o.file, result).slice(-1)[0], result);
   if (!result.last || first === undefined) throw new UsageError(`${o.file} holds no record: nothing to prune`);
-  const pruned = await ctx.client.json<AuditPruneView>('POST', '/api/v1/audit/prune', { from: first, through: result.last.seq, hash: result.last.hash });
+  const pruned = await ctx.client.json<PruneResult>('POST', '/api/v1/audit/prune', { from: first, through: result.last.seq, hash: result.last.hash });
   emit(ctx, pruned, () => [
     `pruned ${pruned.pruned} records of ${pruned.node}'s audit log, through ${pruned.anchor.seq}; it now starts at ${pruned.firstRemaining}`,
     `anchor ${pruned.anchor.seq}:${pruned.anchor.hash}`,
@@ -127,7 +132,7 @@ export async function auditListCommand(ctx: Context, o: Record<string, string | 
   for (const name of ['from', 'to', 'actor', 'action', 'target', 'outcome', 'order', 'limit', 'cursor']) {
     if (o[name] !== undefined) query.set(name, o[name] as string);
   }
-  const page = await ctx.client.json<Page<AuditRecordView>>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
+  const page = await ctx.client.json<Page<AuditRecord>>('GET', `/api/v1/audit${query.size ? `?${query}` : ''}`);
   emit(ctx, page, () => [
     ...(page.items.length === 0
       ? ['no audit records']
@@ -138,3 +143,56 @@ export async function auditListCommand(ctx: Context, o: Record<string, string | 
     ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
   ]);
 }
+
+export const auditCommands: CommandSpec[] = [
+  {
+    name: 'audit verify',
+    args: [],
+    options: {
+      file: { type: 'string', value: 'FILE', help: 'check an export (tdx audit export) offline instead of asking the node' },
+      anchor: { type: 'string', value: 'SEQ:HASH', help: 'a head kept earlier (printed by tdx audit export, logged by the node): the log must still hold it' },
+    },
+    summary: "check the audit log's hash chain: exit 0 intact, 5 tampered (naming the first bad record)",
+    run: (ctx, { o }) => auditVerifyCommand(ctx, { file: o.file, anchor: o.anchor }),
+  },
+  {
+    name: 'audit export',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'records written at or after this ISO 8601 time (2026-11-01T00:00:00Z)' },
+      to: { type: 'string', value: 'TIME', help: 'records written before this time' },
+    },
+    summary: 'write the audit log (or a time range of it) as NDJSON to standard output, for archiving',
+    run: (ctx, { o }) => auditExportCommand(ctx, { from: o.from, to: o.to }),
+  },
+  {
+    name: 'audit prune',
+    args: [],
+    options: {
+      file: {
+        type: 'string',
+        value: 'FILE',
+        help: 'the export (tdx audit export) of the oldest records, kept as their archive; the log is pruned through its last record',
+      },
+    },
+    summary: 'delete the oldest, exported records of the audit log behind a kept anchor (the node refuses records younger than AUDIT_RETENTION_DAYS)',
+    run: (ctx, { o }) => auditPruneCommand(ctx, { file: o.file }),
+  },
+  {
+    name: 'audit list',
+    args: [],
+    options: {
+      from: { type: 'string', value: 'TIME', help: 'at or after this ISO 8601 time' },
+      to: { type: 'string', value: 'TIME', help: 'before this time' },
+      actor: { type: 'string', value: 'ACTOR', help: 'user:NAME, anonymous or node:CODE' },
+      action: { type: 'string', value: 'ACTION', help: 'exact, or a prefix ending in * (replication.*)' },
+      target: { type: 'string', value: 'ID', help: 'the id or code acted on' },
+      outcome: { type: 'string', value: 'OUTCOME', help: 'an HTTP status (403) or an exchange outcome (rejected)' },
+      order: { type: 'string', choices: ['asc', 'desc'], value: 'asc|desc', help: 'oldest (default) or newest first' },
+      limit: { type: 'string', value: 'N', help: 'records per page, 1 to 500 (default 50)' },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'a page of audit records, filtered',
+    run: (ctx, { o }) => auditListCommand(ctx, o),
+  },
+];

@@ -1,15 +1,26 @@
-import type { Page, ReturnedRowView, ReturnJobView, ReturnRequestState, ReturnRequestView } from '@tdx/contracts';
+import { RETURN_STATES, type Page, type ReturnedRowView, type ReturnJobView, type ReturnRequestState, type ReturnRequestView } from '@tdx/contracts';
+import { check, type CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
+import { resolveEntry } from '../entries';
 import { OperationFailed, UnreachableError, UsageError } from '../errors';
 import { formatCount, formatDuration, percent, ProgressLine, renderBar } from '../progress';
 
-const REFUSED_STATES: ReadonlySet<ReturnRequestView['state']> = new Set(['rejected', 'refused']);
+/** The node's answers, as libs/contracts defines them for the node's handlers. */
+export type ReturnRequest = ReturnRequestView;
+export type ReturnJob = ReturnJobView;
 
-function describeRequest(r: ReturnRequestView): string[] {
+const REFUSED_STATES: ReadonlySet<ReturnRequest['state']> = new Set(['rejected', 'refused']);
+
+/** The entry's name and resource code (requests recorded before the code was sent lack it). */
+function entryLabel(r: ReturnRequest): string {
+  return `${r.entry.name}${r.entry.code ? ` (${r.entry.code})` : ''}`;
+}
+
+function describeRequest(r: ReturnRequest): string[] {
   const lines = [
     `request   ${r.id}`,
     `state     ${r.state}${r.reason ? ` (${r.reason})` : ''}`,
-    `entry     ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
+    `entry     ${entryLabel(r)} ${r.entryId}, held by ${r.holder}, for ${r.requester} (${r.scope})`,
     `purpose   ${r.purpose}`,
   ];
   if (r.lastCheckedAt) lines.push(`checked   ${r.lastCheckedAt}${r.lastSyncAt ? `, last transfer ${r.lastSyncAt}` : ''}`);
@@ -19,8 +30,9 @@ function describeRequest(r: ReturnRequestView): string[] {
   return lines;
 }
 
-export async function requestCommand(ctx: Context, body: { entryId: string; holder: string; scope: string; purpose: string }): Promise<void> {
-  const request = await ctx.client.json<ReturnRequestView>('POST', '/api/v1/returns/requests', body);
+export async function requestCommand(ctx: Context, given: { entry: string; holder: string; scope: string; purpose: string }): Promise<void> {
+  const body = { entryId: await resolveEntry(ctx, given.entry), holder: given.holder, scope: given.scope, purpose: given.purpose };
+  const request = await ctx.client.json<ReturnRequest>('POST', '/api/v1/returns/requests', body);
   // A request the holder refuses outright (share type `none`) is recorded, and the command fails.
   if (REFUSED_STATES.has(request.state)) {
     throw new OperationFailed(`the request was ${request.state}${request.reason ? `: ${request.reason}` : ''} (request ${request.id})`, request);
@@ -33,19 +45,19 @@ export async function requestCommand(ctx: Context, body: { entryId: string; hold
 
 export async function decideCommand(ctx: Context, id: string, decision: 'approve' | 'reject', text: string | undefined): Promise<void> {
   const body = decision === 'approve' ? (text ? { note: text } : {}) : { reason: text };
-  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/${decision}`, body);
   emit(ctx, request, () => describeRequest(request));
 }
 
 /** `tdx return withdraw ID [--reason]`: at the requester. */
 export async function withdrawCommand(ctx: Context, id: string, reason: string | undefined): Promise<void> {
-  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/withdraw`, reason ? { reason } : {});
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/withdraw`, reason ? { reason } : {});
   emit(ctx, request, () => describeRequest(request));
 }
 
 /** `tdx return revoke ID --reason`: at the holder. */
 export async function revokeCommand(ctx: Context, id: string, reason: string): Promise<void> {
-  const request = await ctx.client.json<ReturnRequestView>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/revoke`, { reason });
+  const request = await ctx.client.json<ReturnRequest>('POST', `/api/v1/returns/requests/${encodeURIComponent(id)}/revoke`, { reason });
   emit(ctx, request, () => [...describeRequest(request), `the receiver stops at its next pull and removes the rows it was returned`]);
 }
 
@@ -59,14 +71,14 @@ export async function subtreeCommand(ctx: Context, cursor: string | undefined): 
       ? ['no return requests below this node']
       : table(
           ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
-          page.items.map((r) => [r.id, r.state, r.entry.name, r.holder, r.requester, r.scope, r.updatedAt]),
+          page.items.map((r) => [r.id, r.state, `${r.entry.name}${r.entry.code ? ` (${r.entry.code})` : ''}`, r.holder, r.requester, r.scope, r.updatedAt]),
         )),
     ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
   ]);
 }
 
 export async function showCommand(ctx: Context, id: string): Promise<void> {
-  const request = await ctx.client.json<ReturnRequestView>('GET', `/api/v1/returns/requests/${encodeURIComponent(id)}`);
+  const request = await ctx.client.json<ReturnRequest>('GET', `/api/v1/returns/requests/${encodeURIComponent(id)}`);
   emit(ctx, request, () => describeRequest(request));
 }
 
@@ -74,7 +86,7 @@ export async function showCommand(ctx: Context, id: string): Promise<void> {
 const MAX_PAGES = 20;
 
 export async function listCommand(ctx: Context, direction: string | undefined, state: string | undefined): Promise<void> {
-  const items: ReturnRequestView[] = [];
+  const items: ReturnRequest[] = [];
   let cursor: string | null = null;
   let more = false;
   for (let page = 0; page < MAX_PAGES; page++) {
@@ -82,7 +94,7 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
     if (direction) query.set('direction', direction);
     if (state) query.set('state', state);
     if (cursor) query.set('cursor', cursor);
-    const answer = await ctx.client.json<Page<ReturnRequestView>>('GET', `/api/v1/returns/requests?${query}`);
+    const answer = await ctx.client.json<Page<ReturnRequest>>('GET', `/api/v1/returns/requests?${query}`);
     items.push(...answer.items);
     cursor = answer.nextCursor;
     more = cursor !== null;
@@ -92,15 +104,15 @@ export async function listCommand(ctx: Context, direction: string | undefined, s
     ...(items.length === 0
       ? ['no return requests']
       : table(
-          ['id', 'state', 'entry', 'holder', 'requester', 'scope', 'updated'],
-          items.map((r) => [r.id, r.state, r.entryId, r.holder, r.requester, r.scope, r.updatedAt]),
+          ['id', 'state', 'entry', 'code', 'holder', 'requester', 'scope', 'updated'],
+          items.map((r) => [r.id, r.state, r.entry.name, r.entry.code ?? '-', r.holder, r.requester, r.scope, r.updatedAt]),
         )),
     ...(more ? [`(more than ${items.length}: narrow with --direction or --state)`] : []),
   ]);
 }
 
 export async function syncCommand(ctx: Context, requestId: string, watch: boolean, intervalMs: number): Promise<void> {
-  const job = await ctx.client.json<ReturnJobView>('POST', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/sync`);
+  const job = await ctx.client.json<ReturnJob>('POST', `/api/v1/returns/requests/${encodeURIComponent(requestId)}/sync`);
   if (watch) {
     if (!ctx.json) ctx.out.write(`job ${job.id} (${job.kind}) started for request ${requestId}\n`);
     return watchCommand(ctx, job.id, intervalMs);
@@ -109,7 +121,6 @@ export async function syncCommand(ctx: Context, requestId: string, watch: boolea
 }
 
 export async function rowsCommand(ctx: Context, requestId: string, o: { region?: string; columns?: string; limit?: string; cursor?: string }): Promise<void> {
-  if (o.limit !== undefined && !/^[1-9]\d{0,3}$|^5000$/.test(o.limit)) throw new UsageError(`--limit must be a whole number from 1 to 5000 (got "${o.limit}")`);
   const query = new URLSearchParams();
   for (const name of ['region', 'columns', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
   const page = await ctx.client.json<Page<ReturnedRowView>>(
@@ -131,7 +142,7 @@ export async function rowsCommand(ctx: Context, requestId: string, o: { region?:
 }
 
 export async function jobsCommand(ctx: Context, requestId: string): Promise<void> {
-  const answer = await ctx.client.json<Page<ReturnJobView>>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
+  const answer = await ctx.client.json<Page<ReturnJob>>('GET', `/api/v1/returns/jobs?requestId=${encodeURIComponent(requestId)}`);
   const { items } = answer;
   emit(ctx, answer, () =>
     items.length === 0
@@ -153,12 +164,17 @@ export async function jobsCommand(ctx: Context, requestId: string): Promise<void
   );
 }
 
-export function jobLine(job: ReturnJobView, barWidth: number): string {
+export function jobLine(job: ReturnJob, barWidth: number): string {
   const total = job.rowsTotal ?? null;
   return (
     `${renderBar(job.rowsDone, total, barWidth)} ${percent(job.rowsDone, total)} ${formatCount(job.rowsDone)}/${total === null ? '?' : formatCount(total)} rows` +
     `  ${job.ratePerSec === null || job.ratePerSec === undefined ? '?' : formatCount(job.ratePerSec)} rows/s  ETA ${job.state === 'done' ? '0:00' : formatDuration(job.etaSeconds)}  ${job.state}`
   );
+}
+
+function intervalFault(value: string): string | undefined {
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= 3600 ? undefined : `--interval must be a number of seconds between 0 and 3600 (got "${value}")`;
 }
 
 export function parseInterval(value: string | undefined): number {
@@ -174,12 +190,12 @@ export const UNREACHABLE_GRACE_MS = 60_000;
 
 /** `tdx return watch JOB`: polls the job until it is done (exit 0) or failed (exit 1). */
 export async function watchCommand(ctx: Context, jobId: string, intervalMs: number): Promise<void> {
-  let job: ReturnJobView | undefined;
+  let job: ReturnJob | undefined;
   let unreachableSince: number | undefined;
   const progress = new ProgressLine(ctx.out, (w) => (job ? jobLine(job, w) : 'waiting for the node...'), { redrawMs: 0 });
   for (;;) {
     try {
-      job = await ctx.client.json<ReturnJobView>('GET', `/api/v1/returns/jobs/${encodeURIComponent(jobId)}`);
+      job = await ctx.client.json<ReturnJob>('GET', `/api/v1/returns/jobs/${encodeURIComponent(jobId)}`);
       unreachableSince = undefined;
     } catch (error) {
       // A node restarting mid-transfer is expected (the job resumes): keep watching for a while.
@@ -203,3 +219,111 @@ export async function watchCommand(ctx: Context, jobId: string, intervalMs: numb
     ];
   });
 }
+
+const REQUEST_ID = { name: 'REQUEST_ID', help: 'the request' };
+
+export const returnCommands: CommandSpec[] = [
+  {
+    name: 'return request',
+    args: [],
+    options: {
+      entry: {
+        type: 'string',
+        required: true,
+        value: 'ID|CODE',
+        help: "the data entry held by an ancestor: its UUID (or a code this node's catalog knows)",
+        check: check.entry,
+      },
+      holder: { type: 'string', required: true, value: 'CODE', help: 'the division code of the node holding it', check: check.division('--holder') },
+      scope: { type: 'string', choices: ['self', 'subtree'], value: 'self|subtree', help: 'this node only, or (a city) its whole subtree; default self' },
+      purpose: { type: 'string', required: true, value: 'TEXT', help: 'what the data is for', check: check.nonBlank('--purpose') },
+    },
+    summary: 'ask an ancestor to return a data resource to this node (Article 9)',
+    run: (ctx, { o }) => requestCommand(ctx, { entry: o.entry as string, holder: o.holder as string, scope: o.scope ?? 'self', purpose: o.purpose as string }),
+  },
+  {
+    name: 'return approve',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { note: { type: 'string', value: 'TEXT', help: 'a note kept in the history' } },
+    summary: 'approve an incoming request (at the holding node)',
+    run: (ctx, { inv, o }) => decideCommand(ctx, inv.args.ID, 'approve', o.note),
+  },
+  {
+    name: 'return reject',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: { reason: { type: 'string', required: true, value: 'TEXT', help: 'why, told to the requester', check: check.nonBlank('--reason') } },
+    summary: 'reject an incoming request (at the holding node)',
+    run: (ctx, { inv, o }) => decideCommand(ctx, inv.args.ID, 'reject', o.reason),
+  },
+  {
+    name: 'return list',
+    args: [],
+    options: {
+      direction: { type: 'string', choices: ['outgoing', 'incoming'], value: 'outgoing|incoming', help: 'requests this node made, or received' },
+      state: { type: 'string', choices: [...RETURN_STATES], value: 'STATE', help: RETURN_STATES.join(', ') },
+    },
+    summary: 'list return requests, with the name and code of each entry',
+    run: (ctx, { o }) => listCommand(ctx, o.direction, o.state),
+  },
+  {
+    name: 'return show',
+    args: [{ name: 'ID', help: 'the request' }],
+    options: {},
+    summary: 'one request with its history',
+    run: (ctx, { inv }) => showCommand(ctx, inv.args.ID),
+  },
+  {
+    name: 'return withdraw',
+    args: [{ ...REQUEST_ID, help: 'a pending or granted request this node made' }],
+    options: { reason: { type: 'string', value: 'TEXT', help: 'why, kept in the history at both ends' } },
+    summary: 'withdraw a request (at the requester): transfers stop, the rows already returned are kept',
+    run: (ctx, { inv, o }) => withdrawCommand(ctx, inv.args.REQUEST_ID, o.reason),
+  },
+  {
+    name: 'return revoke',
+    args: [{ ...REQUEST_ID, help: 'a granted incoming request' }],
+    options: { reason: { type: 'string', required: true, value: 'TEXT', help: 'why, told to the requester', check: check.nonBlank('--reason') } },
+    summary: "revoke a grant (at the holding node): the receiver's next pull is refused and it removes the rows",
+    run: (ctx, { inv, o }) => revokeCommand(ctx, inv.args.REQUEST_ID, o.reason as string),
+  },
+  {
+    name: 'return subtree',
+    args: [],
+    options: { cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' } },
+    summary: "at a city: its counties' return requests to the province, read-only",
+    run: (ctx, { o }) => subtreeCommand(ctx, o.cursor),
+  },
+  {
+    name: 'return sync',
+    args: [{ ...REQUEST_ID, help: 'an approved request' }],
+    options: { watch: { type: 'boolean', help: 'follow the job it starts, as `tdx return watch`' } },
+    summary: 'start a transfer (or an incremental re-sync) now',
+    run: (ctx, { inv }) => syncCommand(ctx, inv.args.REQUEST_ID, inv.options.watch === true, 1000),
+  },
+  {
+    name: 'return rows',
+    args: [{ ...REQUEST_ID, help: 'a request this node made' }],
+    options: {
+      region: { type: 'string', value: 'CODE', help: 'only rows inside this division (330106; 330100 for all of Hangzhou)' },
+      columns: { type: 'string', value: 'A,B', help: 'only these data items' },
+      limit: { type: 'string', value: 'N', help: 'rows per page, 1 to 5000 (default 100)', check: check.limit(5000) },
+      cursor: { type: 'string', value: 'C', help: 'the next page, as printed after the previous one' },
+    },
+    summary: 'the rows returned to this node for a request (at the receiver)',
+    run: (ctx, { inv, o }) => rowsCommand(ctx, inv.args.REQUEST_ID, o),
+  },
+  {
+    name: 'return jobs',
+    args: [REQUEST_ID],
+    options: {},
+    summary: "a request's transfer jobs, newest first",
+    run: (ctx, { inv }) => jobsCommand(ctx, inv.args.REQUEST_ID),
+  },
+  {
+    name: 'return watch',
+    args: [{ name: 'JOB', help: 'the job id' }],
+    options: { interval: { type: 'string', value: 'SECONDS', help: 'polling period (default 1)', check: intervalFault } },
+    summary: 'follow a transfer job until it ends: exit 0 when done, 1 when failed',
+    run: async (ctx, { inv, o }) => watchCommand(ctx, inv.args.JOB, parseInterval(o.interval)),
+  },
+];

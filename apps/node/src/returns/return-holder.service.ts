@@ -295,7 +295,14 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
         state,
         reason,
         history,
-        entry: { name: entry.name, grade: entry.grade, shareType: entry.shareType, updateCycle: entry.updateCycle, dataItems: entry.dataItems },
+        entry: {
+          name: entry.name,
+          code: entry.code,
+          grade: entry.grade,
+          shareType: entry.shareType,
+          updateCycle: entry.updateCycle,
+          dataItems: entry.dataItems,
+        },
         createdAt: now,
         updatedAt: now,
       };

@@ -1,0 +1,23 @@
+import type { CommandSpec } from '../command';
+import { accountCommands } from './accounts';
+import { auditCommands } from './audit';
+import { authCommands } from './auth';
+import { catalogCommands } from './catalog';
+import { dataCommands } from './data-load';
+import { federationCommands } from './federation';
+import { institutionCommands } from './institutions';
+import { nodeCommands } from './node';
+import { returnCommands } from './returns';
+
+/** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
+export const COMMANDS: CommandSpec[] = [
+  ...authCommands,
+  ...nodeCommands,
+  ...institutionCommands,
+  ...catalogCommands,
+  ...dataCommands,
+  ...returnCommands,
+  ...accountCommands,
+  ...federationCommands,
+  ...auditCommands,
+];
