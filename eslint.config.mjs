@@ -51,7 +51,7 @@ export default [
     plugins: { tdx: tdxRules },
     rules: {
       'tdx/route-policy': 'error',
-      // Nest's FileTypeValidator loads file-type 22, which needs Node 22; tdx runs on Node 20 (README, "Dependency majors").
+      // Nest's FileTypeValidator loads file-type 22, which needs Node 22; tdx runs on Node 20 (docs/architecture.md, "Dependency majors").
       'no-restricted-imports': [
         'error',
         {
