@@ -49,7 +49,22 @@ export default [
     // Every route handler declares its access policy; see tools/lint/route-policy.cjs.
     files: ['apps/*/src/**/*.ts'],
     plugins: { tdx: tdxRules },
-    rules: { 'tdx/route-policy': 'error' },
+    rules: {
+      'tdx/route-policy': 'error',
+      // Nest's FileTypeValidator loads file-type 22, which needs Node 22; tdx runs on Node 20 (docs/architecture.md, "Dependency majors").
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['FileTypeValidator', 'ParseFilePipeBuilder'],
+              message: 'FileTypeValidator (also behind ParseFilePipeBuilder.addFileTypeValidator) loads file-type, which needs Node 22.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // Plain CommonJS, run by node as it is (the lint rules and checks in tools/lint).

@@ -2,7 +2,9 @@
 // libraries' sources, so `npm test` needs no build for unit tests; integration tests spawn the built node.
 const swc = ['@swc/jest', { ...JSON.parse(require('fs').readFileSync(`${__dirname}/.swcrc`, 'utf8')), swcrc: false }];
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
+  // NestJS 12 ships ES modules only; jest's CommonJS runtime needs them compiled (node itself loads them with require(esm)).
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: { '^@tdx/(contracts|divisions|testing)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
 };

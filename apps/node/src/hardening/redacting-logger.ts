@@ -7,7 +7,7 @@ import { Redactor } from './redaction';
  * secrets) and any URL password are replaced before they are written.
  */
 export class RedactingLogger extends ConsoleLogger {
-  private readonly redactor: Redactor;
+  private readonly secretRedactor: Redactor;
 
   constructor(
     private readonly secrets: string[],
@@ -15,7 +15,7 @@ export class RedactingLogger extends ConsoleLogger {
     colors = coloursWanted(process.stdout, process.stderr, process.env),
   ) {
     super({ logLevels, colors });
-    this.redactor = new Redactor(secrets);
+    this.secretRedactor = new Redactor(secrets);
   }
 
   /**
@@ -38,12 +38,12 @@ export class RedactingLogger extends ConsoleLogger {
     contextMessage: string,
     timestampDiff: string,
   ): string {
-    return this.redactor.redact(super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff));
+    return this.secretRedactor.redact(super.formatMessage(logLevel, message, pidMessage, formattedLogLevel, contextMessage, timestampDiff));
   }
 
   // Nest calls this with whatever was passed as the stack, often nothing; a logger must never throw.
   protected override printStackTrace(stack: string | undefined): void {
-    super.printStackTrace(typeof stack === 'string' ? this.redactor.redact(stack) : (stack as unknown as string));
+    super.printStackTrace(typeof stack === 'string' ? this.secretRedactor.redact(stack) : (stack as unknown as string));
   }
 }
 
