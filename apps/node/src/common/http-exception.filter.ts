@@ -14,7 +14,10 @@ import { httpAnswerOf } from './http-answer';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpErrors');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    // Nest 12 wraps the body parser's errors in an HttpException; answer from the parser's own error, which says what was wrong.
+    const cause = thrown instanceof HttpException ? thrown.cause : undefined;
+    const exception = cause !== undefined && !(cause instanceof HttpException) && clientErrorStatus(cause) ? cause : thrown;
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DomainRefusal) {
       const { status, body } = httpAnswerOf(exception);
@@ -22,8 +25,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (exception instanceof HttpException) {
+      const status = exception.getStatus();
       const body = exception.getResponse();
-      response.status(exception.getStatus()).json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      // Nest 12 turns some body-parser errors into HttpExceptions with no `error`: every refusal names its status.
+      const error = STATUS_CODES[status] ?? 'Error';
+      response.status(status).json(typeof body === 'string' ? { statusCode: status, error, message: body } : { error, ...body });
       return;
     }
     const status = clientErrorStatus(exception);

@@ -10,10 +10,11 @@ import {
   type NodeInfoView,
   type OriginDigestView,
   type ParentLinkView,
-  TRUST_LIST_STATES,
 } from '@tdx/contracts';
 import { DIVISION_LEVELS } from '@tdx/divisions';
+import { OmitType } from '@nestjs/swagger';
 import { View } from '../../common/api-docs';
+import { TrustListViewDto } from '../../identity/dto/node-identity.view';
 
 export class ChildLinkViewDto implements ChildLinkView {
   @View.text()
@@ -120,28 +121,8 @@ export class ParentLinkViewDto implements ParentLinkView {
 
 type TrustSummary = FederationStatusView['trustList'];
 
-class TrustSummaryViewDto implements TrustSummary {
-  @View.oneOf(TRUST_LIST_STATES, { description: 'missing or expired: nothing is trusted (fail closed)' })
-  state!: TrustSummary['state'];
-
-  @View.text({ description: 'the province that signs the list' })
-  issuer!: string;
-
-  @View.intOrNull()
-  version!: number | null;
-
-  @View.timeOrNull()
-  issuedAt!: string | null;
-
-  @View.timeOrNull()
-  expiresAt!: string | null;
-
-  @View.intOrNull()
-  expiresInSeconds!: number | null;
-
-  @View.bool({ description: 'near expiry, or no list' })
-  alarm!: boolean;
-
+/** The trust list as the status shows it: the list's own fields, its nodes counted. */
+class TrustSummaryViewDto extends OmitType(TrustListViewDto, ['nodes'] as const) implements TrustSummary {
   @View.int({ description: 'nodes the list names' })
   nodes!: number;
 }
