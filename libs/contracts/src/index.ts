@@ -9,4 +9,5 @@ export * from './join-answer';
 export * from './heartbeat';
 export * from './schema';
 export * from './refusal';
+export * from './shares';
 export * from './views';

@@ -7,6 +7,7 @@ import { loadHardeningConfig } from './hardening.env';
 import { passwordProblem } from '../common/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
+import { WorkingCalendar } from '@tdx/calendar';
 
 /** A division code (isDivisionCode: six digits, not starting 00). */
 function IsDivisionCode(message: string): PropertyDecorator {
@@ -109,6 +110,25 @@ export class EnvironmentVariables {
   @IsOptional()
   @Matches(/^[\x21-\x7e]{32,256}$/, { message: 'METRICS_TOKEN must be 32 to 256 printable characters without spaces' })
   METRICS_TOKEN?: string;
+
+  /** Working days the provider has to decide a share request of an `unconditional` entry when it is not granted at once (Article 10). */
+  @IsOptional()
+  @IsInt({ message: 'SHARE_DEADLINE_DAYS_UNCONDITIONAL must be a whole number of working days' })
+  @Min(0, { message: 'SHARE_DEADLINE_DAYS_UNCONDITIONAL must be between 0 and 60 working days' })
+  @Max(60, { message: 'SHARE_DEADLINE_DAYS_UNCONDITIONAL must be between 0 and 60 working days' })
+  SHARE_DEADLINE_DAYS_UNCONDITIONAL?: number;
+
+  /** Working days the provider has to decide a share request of a `conditional` entry. */
+  @IsOptional()
+  @IsInt({ message: 'SHARE_DEADLINE_DAYS_CONDITIONAL must be a whole number of working days' })
+  @Min(0, { message: 'SHARE_DEADLINE_DAYS_CONDITIONAL must be between 0 and 60 working days' })
+  @Max(60, { message: 'SHARE_DEADLINE_DAYS_CONDITIONAL must be between 0 and 60 working days' })
+  SHARE_DEADLINE_DAYS_CONDITIONAL?: number;
+
+  /** The operator's calendar file: public holidays and adjusted working days added to the shipped ones. */
+  @IsOptional()
+  @IsString()
+  CALENDAR_FILE?: string;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +146,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
     NATS_NKEY_SEED_FILE: env.NATS_NKEY_SEED_FILE === '' ? undefined : env.NATS_NKEY_SEED_FILE,
     ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'HEARTBEAT_INTERVAL'),
+    ...secondsOf(env, 'SHARE_DEADLINE_DAYS_UNCONDITIONAL', 'SHARE_DEADLINE_DAYS_CONDITIONAL'),
+    CALENDAR_FILE: env.CALENDAR_FILE === '' ? undefined : env.CALENDAR_FILE,
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
     METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
@@ -155,6 +177,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   if (seedProblem) problems.push(seedProblem);
   const natsTls = loadNatsTlsConfig(env);
   problems.push(...natsTls.problems);
+  const calendar = calendarProblem(raw.CALENDAR_FILE);
+  if (calendar) problems.push(calendar);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -178,6 +202,10 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       trustAnchor: raw.TRUST_ANCHOR ?? null,
     },
     heartbeatSeconds: raw.HEARTBEAT_INTERVAL ?? 10,
+    sharing: {
+      deadlineDays: { unconditional: raw.SHARE_DEADLINE_DAYS_UNCONDITIONAL ?? 1, conditional: raw.SHARE_DEADLINE_DAYS_CONDITIONAL ?? 10 },
+      calendarFile: raw.CALENDAR_FILE ?? null,
+    },
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,
@@ -185,6 +213,17 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       ...(raw.METRICS_TOKEN !== undefined ? { metricsToken: raw.METRICS_TOKEN } : {}),
     },
   };
+}
+
+/** The operator's calendar file must read (a bad file would otherwise surface at the first deadline). */
+function calendarProblem(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    WorkingCalendar.fromFile(file);
+    return undefined;
+  } catch (error) {
+    return `CALENDAR_FILE: ${(error as Error).message}`;
+  }
 }
 
 /** Numbers of seconds as numbers, so that a non-number is named by its own check. */

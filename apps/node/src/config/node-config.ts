@@ -26,6 +26,15 @@ export interface NodeConfig {
   identity: IdentityConfig;
   /** HEARTBEAT_INTERVAL: seconds between this node's heartbeats to its parent (docs/protocol.md, "Heartbeats"). */
   heartbeatSeconds: number;
+  sharing: SharingConfig;
+}
+
+/** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */
+export interface SharingConfig {
+  /** Working days the provider has to decide, by the entry's share type. */
+  deadlineDays: { unconditional: number; conditional: number };
+  /** The operator's calendar file on top of the shipped calendar; null: the shipped one only. */
+  calendarFile: string | null;
 }
 
 /** Node identity (see README: JOIN_APPROVAL, TRUST_LIST_TTL, TRUST_REFRESH). */

@@ -101,6 +101,38 @@ export class DatasetRowRepository {
     }));
   }
 
+  /**
+   * Live rows served through a share grant (Article 10): inside the region prefixes, matching the
+   * equality filters (item -> value, compared as the item's JSON text), in row key order after
+   * `afterKey`, masked by the entry's plan exactly as a return chunk is (the copy kept at rest when
+   * it was masked under the current plan, else masked here), only the `fields` asked.
+   */
+  async sharedRows(
+    manager: EntityManager,
+    entry: Pick<DatasetEntry, 'id' | 'dataItems'>,
+    q: { mask: MaskPlan; regionPrefixes: string[]; filters: [string, string][]; fields: string[]; afterKey: string | null; limit: number },
+  ): Promise<{ rowKey: string; regionCode: string; data: Record<string, unknown> }[]> {
+    const tag = maskPlanTag(q.mask);
+    // The tag is 16 hex digits of this node's own hash (maskPlanTag), written in as chunkCopySql does.
+    const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(q.mask)} END`;
+    const params: unknown[] = [entry.id, q.regionPrefixes.map((p) => `${p}%`), q.afterKey, q.limit];
+    const filters = q.filters.map(([item, value]) => {
+      params.push(item, value);
+      return `AND data ->> $${params.length - 1}::text = $${params.length}::text`;
+    });
+    const rows: { row_key: string; region_code: string; data: string }[] = await manager.query(
+      `SELECT row_key, region_code, (${data})::text AS data FROM dataset_row
+       WHERE entry_id = $1 AND NOT deleted AND region_code LIKE ANY($2::text[])
+         AND ($3::text IS NULL OR row_key > $3) ${filters.join(' ')}
+       ORDER BY row_key LIMIT $4`,
+      params,
+    );
+    return rows.map((r) => {
+      const all = rowData(r.data, entry.dataItems) ?? {};
+      return { rowKey: r.row_key, regionCode: r.region_code, data: Object.fromEntries(q.fields.map((f) => [f, all[f] ?? null])) };
+    });
+  }
+
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
   async tombstone(manager: EntityManager, entryId: string, rowKeys: string[]): Promise<string[]> {
     const rows = await queryReturning<{ row_key: string }>(
