@@ -12,6 +12,7 @@ import { FederationModule } from './federation/federation.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { ReturnsModule } from './returns/returns.module';
 import { ChannelModule } from './channel/channel.module';
+import { SharingModule } from './sharing/sharing.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -36,6 +37,7 @@ export class NodeModule {
         FederationModule,
         DatasetsModule,
         ReturnsModule,
+        SharingModule,
       ],
     };
   }

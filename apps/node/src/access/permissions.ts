@@ -26,6 +26,14 @@ export type Permission =
   | 'returns:request'
   /** Approve or reject a request made to this node. */
   | 'returns:decide'
+  /** Share requests and grants held here (institution staff: their own institution's). */
+  | 'shares:read'
+  /** Ask any institution of the province for data (Article 10), and withdraw the request. */
+  | 'shares:request'
+  /** Decide, and revoke, requests for this node's entries (institution admins: their own institution's entries). */
+  | 'shares:decide'
+  /** Query rows through a grant of the principal's institution. */
+  | 'shares:query'
   /** Accounts of this node (institution admins: institution users of their own institution). */
   | 'accounts:manage'
   /** Change an account's roles: the operator only, so that nobody promotes anyone to their own level. */
@@ -55,6 +63,10 @@ const ALL_PERMISSIONS: Permission[] = [
   'returns:read',
   'returns:request',
   'returns:decide',
+  'shares:read',
+  'shares:request',
+  'shares:decide',
+  'shares:query',
   'accounts:manage',
   'accounts:roles',
   'audit:read',
@@ -62,7 +74,7 @@ const ALL_PERMISSIONS: Permission[] = [
   'metrics:read',
   'self',
 ];
-const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'self'];
+const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'shares:read', 'shares:request', 'shares:query', 'self'];
 
 /**
  * Role -> permissions. The operator of a node does everything at that node, reading the audit log
@@ -73,7 +85,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   'province-operator': new Set(ALL_PERMISSIONS),
   'municipal-admin': new Set(ALL_PERMISSIONS),
   'county-operator': new Set(ALL_PERMISSIONS),
-  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'accounts:manage']),
+  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'shares:decide', 'accounts:manage']),
   'institution-user': new Set(INSTITUTION_USER),
   auditor: new Set<Permission>(['audit:read', 'self']),
 };

@@ -18,7 +18,7 @@ export function shareQueried(
   actor: string,
   id: string,
   outcome: 'served' | 'refused',
-  details: { consumer: string; provider: string; fields: string[]; regions: string[] | null; rows?: number; status?: number; rule?: string; message?: string },
+  details: { consumer: string; provider: string; fields: string[]; regions: string[] | null; rows?: number; user?: string; rule?: string; message?: string },
 ): ExchangeRecord {
   return { actor, action: 'share.query', target: id, outcome, details };
 }

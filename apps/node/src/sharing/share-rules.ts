@@ -43,7 +43,7 @@ export function entryRefusal(entry: Pick<EntryState, 'id' | 'type' | 'status' | 
 export function requestRefusals(entry: EntryState, ask: ShareAsk, now: Date): Refusal[] {
   const refusal = entryRefusal(entry);
   if (refusal) return [refusal];
-  return [...itemRefusals(entry, ask.items), ...regionRefusals(ask.regions), ...expiryRefusals(ask.expiresAt, now)];
+  return [...itemRefusals(entry, ask.items), ...regionRefusals(ask.regions, entry.origin), ...expiryRefusals(ask.expiresAt, now)];
 }
 
 export function itemRefusals(entry: Pick<EntryState, 'id' | 'grade' | 'dataItems'>, items: string[]): Refusal[] {
@@ -62,10 +62,14 @@ export function itemRefusals(entry: Pick<EntryState, 'id' | 'grade' | 'dataItems
   return refusals;
 }
 
-export function regionRefusals(regions: string[]): Refusal[] {
+/** Regions are division codes of the provider's province: its rows carry no others. */
+export function regionRefusals(regions: string[], origin: string): Refusal[] {
   if (regions.length === 0) return [{ rule: 'regions-required', article: ARTICLE, message: 'a request names at least one region (a division code) whose rows it needs' }];
-  const bad = regions.filter((r) => !isDivisionCode(r));
-  return bad.length > 0 ? [{ rule: 'region-not-a-division', article: ARTICLE, message: `not division codes: ${bad.join(', ')}` }] : [];
+  const province = origin.slice(0, 2);
+  const bad = regions.filter((r) => !isDivisionCode(r) || !r.startsWith(province));
+  return bad.length > 0
+    ? [{ rule: 'region-not-in-province', article: ARTICLE, message: `not division codes of the province ${province}0000: ${bad.join(', ')}` }]
+    : [];
 }
 
 export function expiryRefusals(expiresAt: string, now: Date): Refusal[] {

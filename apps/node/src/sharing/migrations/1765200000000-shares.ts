@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * consumer made, `consumer` at the node that asked, `provider` at the entry's origin (the authority
  * on its state). A node asking for its own entry holds both rows.
  */
-export class Shares1765100000000 implements MigrationInterface {
-  name = 'Shares1765100000000';
+export class Shares1765200000000 implements MigrationInterface {
+  name = 'Shares1765200000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { DatasetsModule } from '../datasets/datasets.module';
+import { SharesController } from './shares.controller';
+import { SharesService } from './shares.service';
+import { ShareMessages } from './share-messages.service';
+import { ShareRequestRepository } from './share-request.repository';
+import { ShareEntries } from './share-entries';
+import { ShareClock, ShareDeadlines } from './share-clock';
+import { ShareMetrics } from './share-metrics';
+
+/**
+ * Sharing between institutions anywhere in the province (Article 10): requests and grants at both
+ * ends, decisions by share type within working-day deadlines, and queries through the channel
+ * (global, ChannelModule), the grant checked by the provider on every call.
+ */
+@Module({
+  imports: [CatalogModule, DatasetsModule, AuditModule],
+  controllers: [SharesController],
+  providers: [ShareRequestRepository, ShareEntries, ShareClock, ShareDeadlines, ShareMetrics, SharesService, ShareMessages],
+})
+export class SharingModule {}
