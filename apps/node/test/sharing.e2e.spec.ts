@@ -62,7 +62,13 @@ describe('sharing between institutions (Article 10)', () => {
   const X = () => nodes['330106'].url;
   const Y = () => nodes['330212'].url;
   const ask = (body: Record<string, unknown>) =>
-    apiWith(staff, X(), 'POST', '/api/v1/shares', { items: ['uscc', 'company', 'phone'], regions: ['330212'], purpose: 'licence checks in the district', expiresAt: YEAR_AHEAD, ...body });
+    apiWith(staff, X(), 'POST', '/api/v1/shares', {
+      items: ['uscc', 'company', 'phone'],
+      regions: ['330212'],
+      purpose: 'licence checks in the district',
+      expiresAt: YEAR_AHEAD,
+      ...body,
+    });
   const query = (id: string, body: Record<string, unknown>) => apiWith(staff, X(), 'POST', `/api/v1/shares/${id}/query`, body);
   const countAt = async (code: string) => Number((await databases[code].query<{ n: string }>('SELECT count(*) AS n FROM share_request'))[0].n);
   const audit = (code: string, id: string) =>
@@ -128,9 +134,19 @@ describe('sharing between institutions (Article 10)', () => {
   it('a conditional resource: requested at Xihu, approved by the admin at Yinzhou, queried within the grant, refused outside it and after revocation', async () => {
     const created = await ask({ entryId: entries.conditional });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ side: 'consumer', provider: '330212', consumer: '330106', state: 'requested', consumerInstitution: xihuInstitution, overdue: false });
+    expect(created.body).toMatchObject({
+      side: 'consumer',
+      provider: '330212',
+      consumer: '330106',
+      state: 'requested',
+      consumerInstitution: xihuInstitution,
+      overdue: false,
+    });
     const id = created.body.id as string;
-    await eventually(async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body).toMatchObject({ side: 'provider', state: 'requested' }), 20_000);
+    await eventually(
+      async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body).toMatchObject({ side: 'provider', state: 'requested' }),
+      20_000,
+    );
     // Not yet granted: the provider refuses every query.
     expect((await query(id, { fields: ['uscc'] })).status).toBe(403);
     // Decided at the provider only, with a reason.
@@ -190,7 +206,10 @@ describe('sharing between institutions (Article 10)', () => {
       const queries = consumer.filter((r) => r.action === 'share.query');
       expect(queries.filter((r) => r.outcome === 'served').length).toBeGreaterThanOrEqual(5);
       expect(queries.filter((r) => r.outcome === 'refused').length).toBeGreaterThanOrEqual(5);
-      expect(queries.find((r) => r.outcome === 'served')).toMatchObject({ actor: 'user:xihu.staff', details: { fields: ['uscc', 'phone'], regions: ['330212'], rows: 7 } });
+      expect(queries.find((r) => r.outcome === 'served')).toMatchObject({
+        actor: 'user:xihu.staff',
+        details: { fields: ['uscc', 'phone'], regions: ['330212'], rows: 7 },
+      });
       const provider = await audit('330212', id);
       expect(provider.filter((r) => r.action === 'share.state').map((r) => r.outcome)).toEqual(['requested', 'granted', 'revoked']);
       const providerQueries = provider.filter((r) => r.action === 'share.query');
@@ -243,7 +262,15 @@ describe('sharing between institutions (Article 10)', () => {
     await granted(created.body.id);
     const ningbo = nodes['330200'].app.get(Channel, { strict: false });
     await expect(
-      ningbo.ask('330212', 'share.query', { id: created.body.id, actor: 'user:intruder', fields: ['uscc'], regions: null, filters: null, cursor: null, limit: 10 }),
+      ningbo.ask('330212', 'share.query', {
+        id: created.body.id,
+        actor: 'user:intruder',
+        fields: ['uscc'],
+        regions: null,
+        filters: null,
+        cursor: null,
+        limit: 10,
+      }),
     ).rejects.toMatchObject({ kind: 'forbidden', rule: 'grant-not-in-force' });
     await expect(ningbo.ask('330212', 'share.query', { id: created.body.id, fields: ['uscc'] })).rejects.toMatchObject({ kind: 'invalid' });
   }, 60_000);

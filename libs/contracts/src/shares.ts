@@ -152,9 +152,9 @@ export const SHARE_DECISION_BODY: Schema<ShareDecisionBody> = object<ShareDecisi
 export const SHARE_END_BODY: Schema<ShareEndBody> = object<ShareEndBody>({ id: uuid, event: EVENT });
 
 const FILTER_VALUE: Schema<string | number | boolean> = ((value: unknown, path: string) =>
-  typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
-    ? undefined
-    : text(0, 1000)(value, path)) as Schema<string | number | boolean>;
+  typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) ? undefined : text(0, 1000)(value, path)) as Schema<
+  string | number | boolean
+>;
 
 const FILTERS: Schema<ShareFilters> = ((value: unknown, path: string) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} must be an object`;
@@ -181,10 +181,7 @@ export const SHARE_QUERY_ANSWER: Schema<ShareQueryAnswer> = object<ShareQueryAns
   id: uuid,
   fields: array(ITEM_NAME, SHARE_ITEMS_MAX),
   regions: array(divisionCode, SHARE_REGIONS_MAX),
-  items: array(
-    object<SharedRow>({ rowKey: text(1, 400), regionCode: text(6, 6), data: PLAIN_OBJECT }),
-    SHARE_QUERY_LIMIT_MAX,
-  ),
+  items: array(object<SharedRow>({ rowKey: text(1, 400), regionCode: text(6, 6), data: PLAIN_OBJECT }), SHARE_QUERY_LIMIT_MAX),
   nextCursor: nullable(text(1, 400)),
 });
 

@@ -74,7 +74,18 @@ const ALL_PERMISSIONS: Permission[] = [
   'metrics:read',
   'self',
 ];
-const INSTITUTION_USER: Permission[] = ['node:read', 'institutions:read', 'catalog:read', 'datasets:read', 'returns:read', 'returns:request', 'shares:read', 'shares:request', 'shares:query', 'self'];
+const INSTITUTION_USER: Permission[] = [
+  'node:read',
+  'institutions:read',
+  'catalog:read',
+  'datasets:read',
+  'returns:read',
+  'returns:request',
+  'shares:read',
+  'shares:request',
+  'shares:query',
+  'self',
+];
 
 /**
  * Role -> permissions. The operator of a node does everything at that node, reading the audit log

@@ -25,5 +25,12 @@ export function shareQueried(
 
 /** A message of the sharing protocol refused on receipt (bad body, wrong sender): nothing applied. */
 export function shareMessageRefused(from: string, kind: string, message: string): ExchangeRecord {
-  return { actor: `node:${from}`, action: 'share.refused', target: kind, outcome: 'refused', details: { message }, unlessRepeated: { key: from, value: `${kind}:${message}` } };
+  return {
+    actor: `node:${from}`,
+    action: 'share.refused',
+    target: kind,
+    outcome: 'refused',
+    details: { message },
+    unlessRepeated: { key: from, value: `${kind}:${message}` },
+  };
 }

@@ -73,7 +73,8 @@ export class ShareMessages implements OnModuleInit {
   /** At the provider: stored once; decided at once unless a person must decide (conditional). */
   private async receiveRequest(manager: EntityManager, call: ChannelCall<ShareRequestBody>): Promise<void> {
     const b = call.body;
-    if (b.requested.by !== call.from) throw this.refusedMessage(call.from, 'share.request', `the request is signed by ${call.from} but names ${b.requested.by}`);
+    if (b.requested.by !== call.from)
+      throw this.refusedMessage(call.from, 'share.request', `the request is signed by ${call.from} but names ${b.requested.by}`);
     if (await this.requests.find(manager, b.id, 'provider')) return;
     const entry = await this.entries.findById(manager, b.entryId);
     const now = this.clock.now();
@@ -95,7 +96,15 @@ export class ShareMessages implements OnModuleInit {
     if (!entry || entry.origin !== this.config.code) {
       // Nothing to keep a row about: the consumer is told the request was rejected.
       const event = this.event(at, 'rejected', `entry ${b.entryId} is not registered at ${this.config.code}`);
-      return this.decideBack(manager, call.from, b.entryId, { id: b.id, state: 'rejected', reason: event.note, rule: 'entry-not-here', expiresAt: b.expiresAt, deadline: null, events: [event] });
+      return this.decideBack(manager, call.from, b.entryId, {
+        id: b.id,
+        state: 'rejected',
+        reason: event.note,
+        rule: 'entry-not-here',
+        expiresAt: b.expiresAt,
+        deadline: null,
+        events: [event],
+      });
     }
     // Re-validated here, the authority; the expiry is checked against the time the consumer asked, so a delivery delayed by an outage is not refused for it.
     const refusals = requestRefusals(entry, b, new Date(Math.min(now.getTime(), Date.parse(b.createdAt))));
@@ -114,7 +123,10 @@ export class ShareMessages implements OnModuleInit {
     }
     const deadline = state === 'requested' ? (this.deadlines.deadline(entry.shareType, new Date(b.createdAt))?.toISOString() ?? null) : null;
     await this.requests.insert(manager, { ...base, state, reason, rule, deadline, history: events, entry: entrySummary(entry) });
-    await this.audit.record(shareStateChanged(`node:${call.from}`, b.id, 'requested', { entryId: b.entryId, provider: this.config.code, consumer: call.from }), manager);
+    await this.audit.record(
+      shareStateChanged(`node:${call.from}`, b.id, 'requested', { entryId: b.entryId, provider: this.config.code, consumer: call.from }),
+      manager,
+    );
     if (state !== 'requested') {
       await this.decideBack(manager, call.from, b.entryId, { id: b.id, state, reason, rule, expiresAt: b.expiresAt, deadline: null, events: events.slice(1) });
     }
@@ -123,7 +135,16 @@ export class ShareMessages implements OnModuleInit {
 
   private async decideBack(manager: EntityManager, consumer: string, entryId: string, body: ShareDecisionBody): Promise<void> {
     await this.channel.enqueue(manager, consumer, 'share.decision', body);
-    await this.audit.record(shareStateChanged(`node:${this.config.code}`, body.id, body.state, { entryId, provider: this.config.code, consumer, reason: body.reason, rule: body.rule }), manager);
+    await this.audit.record(
+      shareStateChanged(`node:${this.config.code}`, body.id, body.state, {
+        entryId,
+        provider: this.config.code,
+        consumer,
+        reason: body.reason,
+        rule: body.rule,
+      }),
+      manager,
+    );
   }
 
   /** At the consumer: the provider's decision, from the provider only; a final state is never left. */
@@ -132,7 +153,16 @@ export class ShareMessages implements OnModuleInit {
     const row = await this.requests.find(manager, b.id, 'consumer', true);
     if (!row || row.provider !== call.from) throw this.refusedMessage(call.from, 'share.decision', `no share request ${b.id} made here to ${call.from}`);
     // When this node is the provider too, the provider's row is already in the decided state.
-    if (await this.requests.transition(manager, b.id, 'consumer', { state: b.state, reason: b.reason, rule: b.rule, expiresAt: b.expiresAt, deadline: null, events: b.events })) {
+    if (
+      await this.requests.transition(manager, b.id, 'consumer', {
+        state: b.state,
+        reason: b.reason,
+        rule: b.rule,
+        expiresAt: b.expiresAt,
+        deadline: null,
+        events: b.events,
+      })
+    ) {
       await this.audit.record(shareStateChanged(`node:${call.from}`, b.id, b.state, { ...parties(row), reason: b.reason, rule: b.rule }), manager);
     }
   }
@@ -172,7 +202,8 @@ export class ShareMessages implements OnModuleInit {
     if (notInForce || !grant) return refuse(DomainRefusal.forbidden(notInForce ?? 'no grant', { rule: 'grant-not-in-force', article: 'Article 10' }));
     const entry = await this.entries.findById(manager, grant.entryId);
     const gone = entry ? entryRefusal(entry) : { rule: 'entry-gone', article: 'Article 10', message: `entry ${grant.entryId} is no longer held here` };
-    if (gone || !entry) return refuse(DomainRefusal.forbidden(`grant ${q.id} no longer serves: ${gone?.message}`, { rule: gone?.rule, article: gone?.article }));
+    if (gone || !entry)
+      return refuse(DomainRefusal.forbidden(`grant ${q.id} no longer serves: ${gone?.message}`, { rule: gone?.rule, article: gone?.article }));
     const outside = queryOutsideGrant(grant, entry, q);
     if (outside.length > 0) return refuse(DomainRefusal.refused(outside));
     let afterKey: string | null;

@@ -24,7 +24,11 @@ export function entryRefusal(entry: Pick<EntryState, 'id' | 'type' | 'status' | 
     return { rule: 'entry-retired', article: 'Article 11', message: `entry ${entry.id} is retired: a retired resource is no longer shared` };
   }
   if (entry.type !== 'data') {
-    return { rule: 'not-a-data-resource', article: ARTICLE, message: `entry ${entry.id} is a ${entry.type} resource; only data resources are shared through the channel` };
+    return {
+      rule: 'not-a-data-resource',
+      article: ARTICLE,
+      message: `entry ${entry.id} is a ${entry.type} resource; only data resources are shared through the channel`,
+    };
   }
   if (entry.shareType === 'none') {
     return {
@@ -56,7 +60,11 @@ export function itemRefusals(entry: Pick<EntryState, 'id' | 'grade' | 'dataItems
   }
   const l4 = entry.grade === 'L4' ? items.filter((name) => byName.get(name)?.sensitive) : [];
   if (l4.length > 0) {
-    refusals.push({ rule: 'l4-never-shared', article: 'Article 10 (DB33/T 2351)', message: `sensitive items of an L4 resource are never shared: ${l4.join(', ')}` });
+    refusals.push({
+      rule: 'l4-never-shared',
+      article: 'Article 10 (DB33/T 2351)',
+      message: `sensitive items of an L4 resource are never shared: ${l4.join(', ')}`,
+    });
   }
   if (new Set(items).size !== items.length) refusals.push({ rule: 'items-repeated', article: ARTICLE, message: 'a data item is named more than once' });
   return refusals;
@@ -64,7 +72,8 @@ export function itemRefusals(entry: Pick<EntryState, 'id' | 'grade' | 'dataItems
 
 /** Regions are division codes of the provider's province: its rows carry no others. */
 export function regionRefusals(regions: string[], origin: string): Refusal[] {
-  if (regions.length === 0) return [{ rule: 'regions-required', article: ARTICLE, message: 'a request names at least one region (a division code) whose rows it needs' }];
+  if (regions.length === 0)
+    return [{ rule: 'regions-required', article: ARTICLE, message: 'a request names at least one region (a division code) whose rows it needs' }];
   const province = origin.slice(0, 2);
   const bad = regions.filter((r) => !isDivisionCode(r) || !r.startsWith(province));
   return bad.length > 0
@@ -78,7 +87,9 @@ export function expiryRefusals(expiresAt: string, now: Date): Refusal[] {
   const limit = new Date(now);
   limit.setUTCFullYear(limit.getUTCFullYear() + SHARE_MAX_YEARS);
   if (at > limit.getTime()) {
-    return [{ rule: 'expiry-too-far', article: ARTICLE, message: `a grant runs at most ${SHARE_MAX_YEARS} years; expiresAt must be before ${limit.toISOString()}` }];
+    return [
+      { rule: 'expiry-too-far', article: ARTICLE, message: `a grant runs at most ${SHARE_MAX_YEARS} years; expiresAt must be before ${limit.toISOString()}` },
+    ];
   }
   return [];
 }
@@ -129,7 +140,12 @@ export function queryOutsideGrant(grant: GrantInForce, entry: Pick<EntryState, '
   const sensitive = new Set(entry.dataItems.filter((i) => i.sensitive).map((i) => i.name));
   if (entry.grade === 'L4') {
     const l4 = ask.fields.filter((f) => sensitive.has(f));
-    if (l4.length > 0) refusals.push({ rule: 'l4-never-shared', article: 'Article 10 (DB33/T 2351)', message: `sensitive items of an L4 resource are never shared: ${l4.join(', ')}` });
+    if (l4.length > 0)
+      refusals.push({
+        rule: 'l4-never-shared',
+        article: 'Article 10 (DB33/T 2351)',
+        message: `sensitive items of an L4 resource are never shared: ${l4.join(', ')}`,
+      });
   }
   const regionsOutside = (ask.regions ?? []).filter((r) => !regionWithin(r, grant.regions));
   if (regionsOutside.length > 0) {
@@ -143,7 +159,11 @@ export function queryOutsideGrant(grant: GrantInForce, entry: Pick<EntryState, '
     if (!ask.fields.includes(name)) {
       refusals.push({ rule: 'filter-outside-fields', article: ARTICLE, message: `filter on ${name}, which is not among the fields asked` });
     } else if (sensitive.has(name)) {
-      refusals.push({ rule: 'filter-on-sensitive-item', article: ARTICLE, message: `filter on ${name}: a sensitive item is served masked and cannot be filtered on` });
+      refusals.push({
+        rule: 'filter-on-sensitive-item',
+        article: ARTICLE,
+        message: `filter on ${name}: a sensitive item is served masked and cannot be filtered on`,
+      });
     }
   }
   return refusals;

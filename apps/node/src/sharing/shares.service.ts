@@ -1,7 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import type { Page, ShareDecisionBody, ShareEndBody, ShareHistoryEvent, ShareQueryAnswer, ShareQueryBody, ShareRequestBody, ShareRowsView, ShareView } from '@tdx/contracts';
+import type {
+  Page,
+  ShareDecisionBody,
+  ShareEndBody,
+  ShareHistoryEvent,
+  ShareQueryAnswer,
+  ShareQueryBody,
+  ShareRequestBody,
+  ShareRowsView,
+  ShareView,
+} from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import { cursors } from '../common/cursor';
@@ -156,7 +166,13 @@ export class SharesService {
     await this.dataSource.transaction(async (manager) => {
       const row = await this.providerRow(manager, id, principal);
       if (row.state !== 'granted') throw notInState(row, 'granted', 'revoke ends a grant in force; reject a request still waiting');
-      const event: ShareHistoryEvent = { at: this.clock.now().toISOString(), state: 'revoked', by: this.config.code, actor: actorOf(principal), note: reason.trim() };
+      const event: ShareHistoryEvent = {
+        at: this.clock.now().toISOString(),
+        state: 'revoked',
+        by: this.config.code,
+        actor: actorOf(principal),
+        note: reason.trim(),
+      };
       await this.requests.transition(manager, id, 'provider', { state: 'revoked', reason: reason.trim(), deadline: null, events: [event] });
       const body: ShareEndBody = { id, event };
       await this.channel.enqueue(manager, row.consumer, 'share.revoke', body);
@@ -172,7 +188,13 @@ export class SharesService {
       const row = await this.requests.find(manager, id, 'consumer', true);
       if (!row || !this.mayRead(row, principal)) throw DomainRefusal.notFound(`no share request ${id} made at ${this.config.code}`);
       if (!OPEN_SHARE_STATES.includes(row.state)) throw notInState(row, 'open', 'nothing left to withdraw');
-      const event: ShareHistoryEvent = { at: this.clock.now().toISOString(), state: 'withdrawn', by: this.config.code, actor: actorOf(principal), note: reason.trim() };
+      const event: ShareHistoryEvent = {
+        at: this.clock.now().toISOString(),
+        state: 'withdrawn',
+        by: this.config.code,
+        actor: actorOf(principal),
+        note: reason.trim(),
+      };
       await this.requests.transition(manager, id, 'consumer', { state: 'withdrawn', reason: reason.trim(), deadline: null, events: [event] });
       await this.channel.enqueue(manager, row.provider, 'share.withdraw', { id, event } satisfies ShareEndBody);
       await this.audit.record(shareStateChanged(event.actor, id, 'withdrawn', { ...parties(row), reason: event.note }), manager);
@@ -214,7 +236,13 @@ export class SharesService {
       await this.dataSource.transaction(async (m) => {
         const row = await this.requests.find(m, id, side, true);
         if (!row || !OPEN_SHARE_STATES.includes(row.state) || Date.parse(row.expiresAt) > now.getTime()) return;
-        const event: ShareHistoryEvent = { at: now.toISOString(), state: 'expired', by: this.config.code, actor: `node:${this.config.code}`, note: `expired at ${row.expiresAt}` };
+        const event: ShareHistoryEvent = {
+          at: now.toISOString(),
+          state: 'expired',
+          by: this.config.code,
+          actor: `node:${this.config.code}`,
+          note: `expired at ${row.expiresAt}`,
+        };
         await this.requests.transition(m, id, side, { state: 'expired', deadline: null, events: [event] });
         await this.audit.record(shareStateChanged(event.actor, id, 'expired', parties(row)), m);
       });
@@ -232,7 +260,15 @@ export class SharesService {
       if (row.state !== 'requested') throw notInState(row, 'requested', 'it has been decided already');
       const d = await decision(row, this.clock.now());
       await this.requests.transition(manager, id, 'provider', { state: d.state, reason: d.reason, expiresAt: d.expiresAt, deadline: null, events: d.events });
-      const body: ShareDecisionBody = { id, state: d.state, reason: d.reason, rule: null, expiresAt: d.expiresAt ?? row.expiresAt, deadline: null, events: d.events };
+      const body: ShareDecisionBody = {
+        id,
+        state: d.state,
+        reason: d.reason,
+        rule: null,
+        expiresAt: d.expiresAt ?? row.expiresAt,
+        deadline: null,
+        events: d.events,
+      };
       await this.channel.enqueue(manager, row.consumer, 'share.decision', body);
       await this.audit.record(shareStateChanged(actorOf(principal), id, d.state, { ...parties(row), reason: d.reason }), manager);
     });
@@ -245,7 +281,9 @@ export class SharesService {
     if (!row) {
       const here = await this.requests.find(manager, id, 'consumer');
       if (here && this.mayRead(here, principal)) {
-        throw DomainRefusal.refused([{ rule: 'decided-by-provider', article: 'Article 10', message: `share request ${id} is decided at its provider ${here.provider}` }]);
+        throw DomainRefusal.refused([
+          { rule: 'decided-by-provider', article: 'Article 10', message: `share request ${id} is decided at its provider ${here.provider}` },
+        ]);
       }
       throw DomainRefusal.notFound(`no share request ${id} for an entry of ${this.config.code}`);
     }
@@ -287,6 +325,10 @@ export function parties(row: ShareRow): { entryId: string; provider: string; con
 
 function notInState(row: ShareRow, wanted: string, why: string): DomainRefusal {
   return DomainRefusal.refused([
-    { rule: 'share-state', article: 'Article 10', message: `share request ${row.id} is ${row.state}, not ${wanted}: ${why}${row.reason ? ` (${row.reason})` : ''}` },
+    {
+      rule: 'share-state',
+      article: 'Article 10',
+      message: `share request ${row.id} is ${row.state}, not ${wanted}: ${why}${row.reason ? ` (${row.reason})` : ''}`,
+    },
   ]);
 }

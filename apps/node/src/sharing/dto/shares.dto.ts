@@ -56,7 +56,10 @@ export class ShareReasonDto {
 }
 
 export class ListSharesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['incoming', 'outgoing'], description: 'incoming: requests for entries of this node (provider); outgoing: requests made here (consumer)' })
+  @ApiPropertyOptional({
+    enum: ['incoming', 'outgoing'],
+    description: 'incoming: requests for entries of this node (provider); outgoing: requests made here (consumer)',
+  })
   @IsOptional()
   @IsIn(['incoming', 'outgoing'])
   direction?: 'incoming' | 'outgoing';
@@ -94,7 +97,11 @@ export class QueryShareDto {
   @MaxLength(6, { each: true })
   regions?: string[];
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'equality filters: item name → value (non-sensitive items among the fields)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'equality filters: item name → value (non-sensitive items among the fields)',
+  })
   @IsOptional()
   @IsObject()
   filters?: ShareFilters;
