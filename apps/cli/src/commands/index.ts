@@ -8,6 +8,7 @@ import { federationCommands } from './federation';
 import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
 import { returnCommands } from './returns';
+import { shareCommands } from './share';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: CommandSpec[] = [
   ...catalogCommands,
   ...dataCommands,
   ...returnCommands,
+  ...shareCommands,
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,
