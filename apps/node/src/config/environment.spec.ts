@@ -69,7 +69,21 @@ describe('loadNodeConfig', () => {
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
       identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
       heartbeatSeconds: 10,
+      sharing: { deadlineDays: { unconditional: 1, conditional: 10 }, calendarFile: null },
     });
+  });
+
+  it('reads the sharing deadlines and the calendar file, naming a bad one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tdx-calendar-'));
+    const file = join(dir, 'calendar.json');
+    writeFileSync(file, JSON.stringify({ holidays: ['2027-02-09'], workdays: ['2027-02-14'] }));
+    expect(loadNodeConfig(env({ SHARE_DEADLINE_DAYS_CONDITIONAL: '15', SHARE_DEADLINE_DAYS_UNCONDITIONAL: '0', CALENDAR_FILE: file })).sharing).toEqual({
+      deadlineDays: { unconditional: 0, conditional: 15 },
+      calendarFile: file,
+    });
+    writeFileSync(file, JSON.stringify({ holidays: ['2027-02-30'] }));
+    const error = configError(env({ SHARE_DEADLINE_DAYS_CONDITIONAL: 'ten', SHARE_DEADLINE_DAYS_UNCONDITIONAL: '61', CALENDAR_FILE: file }));
+    expect(named(error)).toEqual(['CALENDAR_FILE', 'SHARE_DEADLINE_DAYS_CONDITIONAL', 'SHARE_DEADLINE_DAYS_UNCONDITIONAL']);
   });
 
   it('applies defaults for the optional variables', () => {
