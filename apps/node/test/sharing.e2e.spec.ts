@@ -235,6 +235,25 @@ describe('sharing between institutions (Article 10)', () => {
     expect(await countAt('330106')).toBe(before);
   }, 60_000);
 
+  it("only the provider's institution admin (or the operator) decides; the consumer may withdraw, and the provider learns it", async () => {
+    const other = await api(Y(), 'POST', '/api/v1/institutions', sampleInstitution('Yinzhou Water Company'));
+    const otherAdmin = (await accountWith(Y(), 'water.admin', [{ role: 'institution-admin', institutionId: other.body.id }])).token;
+    const created = await ask({ entryId: entries.conditional });
+    const id = created.body.id as string;
+    await eventually(async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).status).toBe(200), 20_000);
+    // Another institution's admin neither sees nor decides it; the consumer's node cannot decide it.
+    expect((await apiWith(otherAdmin, Y(), 'GET', `/api/v1/shares/${id}`)).status).toBe(404);
+    expect((await apiWith(otherAdmin, Y(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'not mine' })).status).toBe(403);
+    expect((await apiWith(otherAdmin, Y(), 'GET', '/api/v1/shares')).body.items).toEqual([]);
+    expect((await api(X(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'at the wrong end' })).body).toMatchObject({ statusCode: 422, rule: 'decided-by-provider' });
+    expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body.state).toBe('requested');
+
+    const withdrawn = await apiWith(staff, X(), 'POST', `/api/v1/shares/${id}/withdraw`, { reason: 'no longer needed' });
+    expect(withdrawn).toMatchObject({ status: 200, body: { state: 'withdrawn' } });
+    await eventually(async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body).toMatchObject({ state: 'withdrawn', reason: 'no longer needed' }), 20_000);
+    expect((await apiWith(admin, Y(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'too late' })).body).toMatchObject({ statusCode: 422, rule: 'share-state' });
+  }, 60_000);
+
   it('hostile bodies on the API: 400, 404 or 422, nothing stored', async () => {
     const before = await countAt('330106');
     expect((await ask({ entryId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
