@@ -9,6 +9,7 @@ import { oracleMaskRow } from './support/masking-oracle';
 import { maskPlan } from '../src/datasets/masking';
 import { ShareClock } from '../src/sharing/share-clock';
 import { Channel } from '../src/channel/channel';
+import { DataSource } from 'typeorm';
 
 const ITEMS = [
   { name: 'uscc', type: 'string', sensitive: false },
@@ -245,13 +246,22 @@ describe('sharing between institutions (Article 10)', () => {
     expect((await apiWith(otherAdmin, Y(), 'GET', `/api/v1/shares/${id}`)).status).toBe(404);
     expect((await apiWith(otherAdmin, Y(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'not mine' })).status).toBe(403);
     expect((await apiWith(otherAdmin, Y(), 'GET', '/api/v1/shares')).body.items).toEqual([]);
-    expect((await api(X(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'at the wrong end' })).body).toMatchObject({ statusCode: 422, rule: 'decided-by-provider' });
+    expect((await api(X(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'at the wrong end' })).body).toMatchObject({
+      statusCode: 422,
+      rule: 'decided-by-provider',
+    });
     expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body.state).toBe('requested');
 
     const withdrawn = await apiWith(staff, X(), 'POST', `/api/v1/shares/${id}/withdraw`, { reason: 'no longer needed' });
     expect(withdrawn).toMatchObject({ status: 200, body: { state: 'withdrawn' } });
-    await eventually(async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body).toMatchObject({ state: 'withdrawn', reason: 'no longer needed' }), 20_000);
-    expect((await apiWith(admin, Y(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'too late' })).body).toMatchObject({ statusCode: 422, rule: 'share-state' });
+    await eventually(
+      async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body).toMatchObject({ state: 'withdrawn', reason: 'no longer needed' }),
+      20_000,
+    );
+    expect((await apiWith(admin, Y(), 'POST', `/api/v1/shares/${id}/approve`, { reason: 'too late' })).body).toMatchObject({
+      statusCode: 422,
+      rule: 'share-state',
+    });
   }, 60_000);
 
   it('hostile bodies on the API: 400, 404 or 422, nothing stored', async () => {
@@ -276,7 +286,7 @@ describe('sharing between institutions (Article 10)', () => {
     expect(await countAt('330212')).toBeLessThanOrEqual(before);
   }, 60_000);
 
-  it('a share.query crafted by a node that holds no grant is refused at the provider', async () => {
+  it('a share.query, decision or revocation crafted by a node that holds no grant is refused, nothing applied', async () => {
     const created = await ask({ entryId: entries.unconditional });
     await granted(created.body.id);
     const ningbo = nodes['330200'].app.get(Channel, { strict: false });
@@ -292,6 +302,31 @@ describe('sharing between institutions (Article 10)', () => {
       }),
     ).rejects.toMatchObject({ kind: 'forbidden', rule: 'grant-not-in-force' });
     await expect(ningbo.ask('330212', 'share.query', { id: created.body.id, fields: ['uscc'] })).rejects.toMatchObject({ kind: 'invalid' });
+    // A durable decision or revocation from a node that is not the provider: refused, nothing applied at the consumer.
+    const ningboData = nodes['330200'].app.get(DataSource, { strict: false });
+    const at = new Date().toISOString();
+    await ningboData.transaction(async (m) => {
+      await ningbo.enqueue(m, '330106', 'share.revoke', {
+        id: created.body.id,
+        event: { at, state: 'revoked', by: '330200', actor: 'user:intruder', note: 'forged' },
+      });
+      await ningbo.enqueue(m, '330106', 'share.decision', {
+        id: created.body.id,
+        state: 'rejected',
+        reason: 'forged',
+        rule: null,
+        expiresAt: at,
+        deadline: null,
+        events: [{ at, state: 'rejected', by: '330200', actor: 'user:intruder', note: 'forged' }],
+      });
+    });
+    await eventually(async () => {
+      const refused = await databases['330106'].query<{ target: string }>(
+        `SELECT target FROM audit_record WHERE action = 'share.refused' AND actor = 'node:330200'`,
+      );
+      expect(refused.map((r) => r.target).sort()).toEqual(['share.decision', 'share.revoke']);
+    }, 20_000);
+    expect((await apiWith(staff, X(), 'GET', `/api/v1/shares/${created.body.id}`)).body.state).toBe('granted');
   }, 60_000);
 
   it('an overdue conditional request is flagged, its deadline counted in working days across the holidays', async () => {
