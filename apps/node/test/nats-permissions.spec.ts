@@ -67,7 +67,11 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
   const ca = TestCa.create(join(keyDir, 'ca'), 'tdx federation test CA');
   const nodeTls = Object.fromEntries(Object.keys(credentials).map((code) => [code, ca.issue(`node ${code}`, 'client', join(keyDir, `node-${code}`))]));
   const clientTls = ca.issue('test client', 'client', join(keyDir, 'client'));
-  const leafPasswords = { 330100: randomBytes(18).toString('base64url'), 330106: randomBytes(18).toString('base64url') };
+  const leafPasswords = {
+    330100: randomBytes(18).toString('base64url'),
+    330106: randomBytes(18).toString('base64url'),
+    330200: randomBytes(18).toString('base64url'),
+  };
   const databases: Record<string, TestDatabase> = {};
   const nodes: Record<string, RunningNode> = {};
   const clients: RawClient[] = [];
@@ -278,6 +282,47 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     const jsm = await jetstreamManager(city.nc, { checkAPI: false });
     expect((await jsm.consumers.info('TDX_UP_330100', 'child_330106')).name).toBe('child_330106');
     expect((await jsm.consumers.info('TDX_UP_330100', 'child_330108')).name).toBe('child_330108');
+  });
+
+  it('carries the channel (Article 10) across the leaf links between any two nodes, each sending as itself', async () => {
+    // Xihu on its own server, Binjiang hosted on the city's server, the province on its own: every direction.
+    for (const [from, to] of [
+      ['330106', '330108'],
+      ['330108', '330106'],
+      ['330106', '330000'],
+      ['330000', '330106'],
+      ['330108', '330000'],
+    ] as const) {
+      const ping = await api(nodes[from].url, 'GET', `/api/v1/federation/channel/${to}/ping`);
+      expect({ from, to, status: ping.status, node: ping.body.node, message: ping.body.message }).toEqual({
+        from,
+        to,
+        status: 200,
+        node: to,
+        message: undefined,
+      });
+    }
+    // A county's credentials may neither send on the channel as another node nor read another's channel.
+    for (const [code, server, other] of [
+      ['330106', countyServer, '330108'],
+      ['330108', cityServer, '330106'],
+    ] as const) {
+      const county = await client(server.url, { credential: credentials[code], inboxOf: code });
+      county.nc.publish(names.channel('330000', other), 'forged');
+      county.nc.publish(names.channel(other, '330100'), 'forged');
+      county.nc.subscribe(names.channelWildcard(other));
+      county.nc.subscribe(names.channelWildcard('330000'));
+      await eventually(() =>
+        expect(county.violations).toEqual(
+          expect.arrayContaining([
+            `publish ${names.channel('330000', other)}`,
+            `publish ${names.channel(other, '330100')}`,
+            `subscription ${names.channelWildcard(other)}`,
+            `subscription ${names.channelWildcard('330000')}`,
+          ]),
+        ),
+      );
+    }
   });
 
   it("refuses a node any JetStream API but its own stream's, and a parent no delete or purge even of that", async () => {
