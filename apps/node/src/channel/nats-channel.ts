@@ -200,7 +200,16 @@ export class NatsChannel extends Channel implements OnApplicationBootstrap, OnAp
       }, timeoutMs);
       this.pending.set(nonce, { to, resolve, reject, timer });
     });
-    nc.publish(names.channel(to, this.config.code), data, { headers: h });
+    try {
+      nc.publish(names.channel(to, this.config.code), data, { headers: h });
+    } catch (error) {
+      // The connection closed after the check above: nobody will answer, so stop waiting now.
+      const waiting = this.pending.get(nonce);
+      if (waiting) clearTimeout(waiting.timer);
+      this.pending.delete(nonce);
+      answered.catch(() => undefined);
+      throw new ChannelUnreachable(to, `publishing failed: ${(error as Error).message}`);
+    }
     return answered;
   }
 
