@@ -16,7 +16,7 @@ import {
   subjectsFor,
 } from '@tdx/contracts';
 import { api, eventually, SHARED_NATS_URL, testNamespace } from '@tdx/testing';
-import { Channel, ChannelCall, DurableCall } from '../src/channel/channel';
+import { Channel, ChannelCall, DurableCall, RefusedDelivery } from '../src/channel/channel';
 import { DomainRefusal } from '../src/common/domain-refusal';
 import { inProcessFederation } from './support/nodes';
 import { awaitTrustLists } from './support/replication';
@@ -36,6 +36,7 @@ describe('the channel between any two nodes of the federation', () => {
   const env = { CHANNEL_TIMEOUT_MS: String(TIMEOUT_MS) };
   const calls: { node: string; kind: string; call: ChannelCall }[] = [];
   const applied: { node: string; call: DurableCall }[] = [];
+  const vetoed: RefusedDelivery[] = [];
   let nc: NatsConnection;
   let xihuKey: SigningKey;
 
@@ -56,6 +57,13 @@ describe('the channel between any two nodes of the federation', () => {
     channel.receive('test.note', async (manager, call) => {
       await manager.query('SELECT 1');
       applied.push({ node: code, call });
+    });
+    channel.receive('test.veto', async () => {
+      throw DomainRefusal.refused([{ rule: 'entry-retired', article: 'Article 10', message: 'the entry was retired' }], { permanent: true });
+    });
+    channel.refused('test.veto', async (manager, delivery) => {
+      await manager.query('SELECT 1');
+      vetoed.push(delivery);
     });
   }
 
@@ -198,6 +206,24 @@ describe('the channel between any two nodes of the federation', () => {
       await eventually(() => expect(applied.filter((a) => a.node === '330200').map((a) => a.call.body)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]), 60_000);
       expect(applied.filter((a) => a.node === '330200').map((a) => a.call.id)).toEqual(ids);
       await eventually(async () => expect(await xihu.query(`SELECT count(*)::int AS n FROM channel_outbox WHERE delivered_at IS NULL`)).toEqual([{ n: 0 }]));
+    });
+    it('ends the delivery of one its receiver refuses for good, and tells the sending feature why', async () => {
+      const xihu = federation.databases.get('330106')!;
+      const id = await appOf('330106')
+        .get(DataSource)
+        .transaction((manager) => channelOf('330106').enqueue(manager, '330200', 'test.veto', { entry: 'retired' }));
+      await eventually(() => expect(vetoed.map((v) => v.id)).toEqual([id]));
+      expect(vetoed[0]).toMatchObject({
+        to: '330200',
+        kind: 'test.veto',
+        body: { entry: 'retired' },
+        refusal: { kind: 'refused', rule: 'entry-retired', permanent: true },
+      });
+      const [row] = await xihu.query<{ delivered: boolean; refused: boolean }>(
+        `SELECT delivered_at IS NOT NULL AS delivered, refused_at IS NOT NULL AS refused FROM channel_outbox WHERE id = $1`,
+        [id],
+      );
+      expect(row).toEqual({ delivered: false, refused: true });
     });
   });
 

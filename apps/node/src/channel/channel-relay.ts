@@ -28,6 +28,7 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
   private running = false;
   private loop: Promise<void> | undefined;
   private prunedAt = 0;
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,8 +58,20 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const peers = await this.outbox.duePeers(this.dataSource.manager);
-        await Promise.all(peers.map((peer) => this.deliverTo(peer)));
+        // Each peer on its own: a node that does not answer (its timeout) holds up no other.
+        for (const peer of await this.outbox.duePeers(this.dataSource.manager)) {
+          if (this.inFlight.has(peer)) continue;
+          const delivery = this.deliverTo(peer)
+            .catch((error) => {
+              if (this.running) this.logger.warn(`delivering to ${peer} failed: ${(error as Error).message}`);
+            })
+            .finally(() => {
+              this.inFlight.delete(peer);
+              // What was written meanwhile, or is due now, goes at once.
+              this.wakeup.signal();
+            });
+          this.inFlight.set(peer, delivery);
+        }
         if (Date.now() - this.prunedAt > PRUNE_EVERY_MS) {
           this.prunedAt = Date.now();
           await this.outbox.prune(this.dataSource.manager);
@@ -68,6 +81,7 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
       }
       if (this.running) await this.wakeup.sleep(POLL_MS);
     }
+    await Promise.all(this.inFlight.values());
   }
 
   private async deliverTo(peer: string): Promise<void> {

@@ -62,7 +62,7 @@ export class NatsChannel extends Channel implements OnApplicationBootstrap, OnAp
   private readonly replays = new ReplayGuard(CHANNEL_MAX_AGE_MS, NONCES_PER_NODE);
   private readonly droppedLoggedAt = new Map<string, number>();
   private readonly enqueueListeners: (() => void)[] = [];
-  private subscription: Subscription | undefined;
+  private readonly subscriptions = new Map<string, Subscription>();
   private stopped = false;
 
   constructor(
@@ -78,20 +78,35 @@ export class NatsChannel extends Channel implements OnApplicationBootstrap, OnAp
     this.answer('channel.ping', async () => ({ node: this.config.code }));
   }
 
+  /**
+   * One subscription per sending node of the trust list (`channel.<self>.<sender>`), added as
+   * lists arrive, rather than one wildcard: a leaf link passes a node's interest on only for
+   * subjects its permissions let the far side publish, which are literal per sender
+   * (docs/protocol.md, "The channel").
+   */
   onApplicationBootstrap(): void {
     void this.nats.ready().then(({ nc, names }) => {
-      if (this.stopped) return;
-      this.subscription = nc.subscribe(names.channelWildcard(this.config.code), {
-        callback: (error, msg) => {
-          if (!error) void this.onMessage(msg);
-        },
+      this.trust.onAdopted((list) => {
+        if (this.stopped) return;
+        for (const { code } of list.nodes) {
+          if (code === this.config.code || this.subscriptions.has(code)) continue;
+          this.subscriptions.set(
+            code,
+            nc.subscribe(names.channel(this.config.code, code), {
+              callback: (error, msg) => {
+                if (!error) void this.onMessage(msg);
+              },
+            }),
+          );
+        }
       });
     });
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
-    this.subscription?.unsubscribe();
+    for (const subscription of this.subscriptions.values()) subscription.unsubscribe();
+    this.subscriptions.clear();
     for (const [nonce, ask] of this.pending) {
       clearTimeout(ask.timer);
       ask.reject(new ChannelUnreachable(ask.to, 'this node is stopping'));
@@ -185,7 +200,16 @@ export class NatsChannel extends Channel implements OnApplicationBootstrap, OnAp
       }, timeoutMs);
       this.pending.set(nonce, { to, resolve, reject, timer });
     });
-    nc.publish(names.channel(to, this.config.code), data, { headers: h });
+    try {
+      nc.publish(names.channel(to, this.config.code), data, { headers: h });
+    } catch (error) {
+      // The connection closed after the check above: nobody will answer, so stop waiting now.
+      const waiting = this.pending.get(nonce);
+      if (waiting) clearTimeout(waiting.timer);
+      this.pending.delete(nonce);
+      answered.catch(() => undefined);
+      throw new ChannelUnreachable(to, `publishing failed: ${(error as Error).message}`);
+    }
     return answered;
   }
 
