@@ -252,6 +252,32 @@ describe('sharing between institutions (Article 10)', () => {
     });
     expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${id}`)).body.state).toBe('requested');
 
+    // An entry retired since the request: it can no longer be granted, only rejected.
+    const mine = (await apiWith(admin, Y(), 'GET', `/api/v1/catalog/entries/${entries.conditional}`)).body;
+    const retiring = await apiWith(admin, Y(), 'POST', '/api/v1/catalog/entries', {
+      type: 'data',
+      name: 'Old licences',
+      summary: 'Licences before 2020',
+      providerId: mine.providerId,
+      category: 'market-regulation',
+      grade: 'L2',
+      shareType: 'conditional',
+      shareCondition: 'for market supervision only',
+      openType: 'restricted',
+      updateCycle: 'daily',
+      dataItems: ITEMS,
+    });
+    expect(retiring.status).toBe(201);
+    await eventually(async () => expect((await api(nodes['330000'].url, 'GET', `/api/v1/catalog/entries/${retiring.body.id}`)).status).toBe(200), 20_000);
+    const second = await ask({ entryId: retiring.body.id, items: ['uscc'] });
+    await eventually(async () => expect((await apiWith(admin, Y(), 'GET', `/api/v1/shares/${second.body.id}`)).status).toBe(200), 20_000);
+    expect((await apiWith(admin, Y(), 'DELETE', `/api/v1/catalog/entries/${retiring.body.id}`)).status).toBeLessThan(300);
+    expect((await apiWith(admin, Y(), 'POST', `/api/v1/shares/${second.body.id}/approve`, { reason: 'ok' })).body).toMatchObject({
+      statusCode: 422,
+      rule: 'entry-retired',
+    });
+    expect((await apiWith(admin, Y(), 'POST', `/api/v1/shares/${second.body.id}/reject`, { reason: 'retired' })).body).toMatchObject({ state: 'rejected' });
+
     const withdrawn = await apiWith(staff, X(), 'POST', `/api/v1/shares/${id}/withdraw`, { reason: 'no longer needed' });
     expect(withdrawn).toMatchObject({ status: 200, body: { state: 'withdrawn' } });
     await eventually(

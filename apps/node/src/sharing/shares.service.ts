@@ -23,7 +23,7 @@ import { Channel } from '../channel/channel';
 import { ShareEntries } from './share-entries';
 import { ShareClock, ShareDeadlines } from './share-clock';
 import { OPEN_SHARE_STATES, ShareRequestRepository, ShareRow } from './share-request.repository';
-import { expiryRefusals, requestRefusals } from './share-rules';
+import { entryRefusal, expiryRefusals, requestRefusals } from './share-rules';
 import { shareQueried, shareStateChanged } from './share-audit';
 import { entrySummary, shareView } from './share-views';
 import { sideOf, type ApproveShareDto, type CreateShareDto, type ListSharesQuery, type QueryShareDto } from './dto/shares.dto';
@@ -134,6 +134,10 @@ export class SharesService {
   /** At the provider: grants a request waiting for a decision (approved, then in force: granted). */
   async approve(id: string, dto: ApproveShareDto, principal: Principal): Promise<ShareView> {
     return this.decide(id, principal, async (row, now) => {
+      // The entry may have been retired, or stopped being shared, since the request arrived.
+      const entry = await this.entries.entry(row.entryId);
+      const gone = entry ? entryRefusal(entry) : { rule: 'entry-gone', article: 'Article 10', message: `entry ${row.entryId} is no longer held here` };
+      if (gone) throw DomainRefusal.refused([{ ...gone, message: `${gone.message}; reject the request instead` }]);
       const asked = Date.parse(row.expiresAt);
       const expiresAt = dto.expiresAt ? new Date(dto.expiresAt).toISOString() : row.expiresAt;
       if (dto.expiresAt) {
