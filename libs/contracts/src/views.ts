@@ -65,3 +65,4 @@ export * from './views/datasets';
 export * from './views/federation';
 export * from './views/health';
 export * from './views/errors';
+export * from './views/open-data';

@@ -26,6 +26,8 @@ export type Permission =
   | 'returns:request'
   /** Approve or reject a request made to this node. */
   | 'returns:decide'
+  /** Decide applications for this node's restricted open data (institution admins: their own institution's entries). */
+  | 'open:decide'
   /** Accounts of this node (institution admins: institution users of their own institution). */
   | 'accounts:manage'
   /** Change an account's roles: the operator only, so that nobody promotes anyone to their own level. */
@@ -55,6 +57,7 @@ const ALL_PERMISSIONS: Permission[] = [
   'returns:read',
   'returns:request',
   'returns:decide',
+  'open:decide',
   'accounts:manage',
   'accounts:roles',
   'audit:read',
@@ -73,7 +76,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   'province-operator': new Set(ALL_PERMISSIONS),
   'municipal-admin': new Set(ALL_PERMISSIONS),
   'county-operator': new Set(ALL_PERMISSIONS),
-  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'accounts:manage']),
+  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'open:decide', 'accounts:manage']),
   'institution-user': new Set(INSTITUTION_USER),
   auditor: new Set<Permission>(['audit:read', 'self']),
 };
