@@ -63,11 +63,12 @@ const UPDATE_FROM_EXCLUDED = FIELDS.filter((f) => !FIXED.includes(f))
 
 /**
  * What the open catalog lists, decided in SQL whatever a stored row says: opened unconditionally
- * and graded L1. L4 is never opened and L2/L3 open only as restricted, after approval, so never
- * to the anonymous public. The catalog rules refuse any other combination at registration and on
- * receipt of a replica; this condition holds even for a row that got in some other way.
+ * and graded L1, or opened as restricted (the public sees it to apply for it) and not L4. L4 is
+ * never opened and L2/L3 open only as restricted, after approval. The catalog rules refuse any
+ * other combination at registration and on receipt of a replica; this condition holds even for a
+ * row that got in some other way (and open-data/open-rules.ts checks each entry again).
  */
-const OPEN_TO_PUBLIC = `open_type = 'unconditional' AND grade = 'L1'`;
+const OPEN_TO_PUBLIC = `((open_type = 'unconditional' AND grade = 'L1') OR (open_type = 'restricted' AND grade <> 'L4'))`;
 
 export interface EntryFilter {
   origin?: string;
