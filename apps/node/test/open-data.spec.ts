@@ -167,7 +167,7 @@ describe('open data at any node', () => {
     expect(approved).toMatchObject({ status: 200, body: { state: 'approved' } });
     expect((await api(url('330200'), 'POST', `/api/v1/open-applications/${made.id}/reject`, { reason: 'again' })).status).toBe(409);
     await eventually(async () => {
-      const seen = await (await get(url('330000'), `/api/v1/open/applications/${made.id}`, token)).json();
+      const seen = (await (await get(url("330000"), `/api/v1/open/applications/${made.id}`, token)).json()) as { expiresAt?: string };
       expect(seen).toMatchObject({ state: 'approved' });
       expect(seen.expiresAt).toBeTruthy();
     });

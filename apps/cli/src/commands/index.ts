@@ -7,6 +7,7 @@ import { dataCommands } from './data-load';
 import { federationCommands } from './federation';
 import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
+import { openCommands } from './open';
 import { returnCommands } from './returns';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
@@ -17,6 +18,7 @@ export const COMMANDS: CommandSpec[] = [
   ...catalogCommands,
   ...dataCommands,
   ...returnCommands,
+  ...openCommands,
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,
