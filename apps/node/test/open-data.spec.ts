@@ -35,7 +35,7 @@ describe('open data at any node', () => {
   }
 
   beforeAll(async () => {
-    await federation.start('330000', undefined, { PUBLIC_RATE_LIMIT: '100000' });
+    await federation.start('330000', undefined, { PUBLIC_RATE_LIMIT: '100000', CHANNEL_TIMEOUT_MS: '1500' });
     await federation.start('330100', '330000', { PUBLIC_RATE_LIMIT: '3', PUBLIC_RATE_WINDOW_SECONDS: '600' });
     await federation.start('330200', '330000', { PUBLIC_RATE_LIMIT: '100000' });
     await awaitTrustLists(CODES.map(url), CODES);
@@ -216,6 +216,16 @@ describe('open data at any node', () => {
     for (let i = 0; i < 5; i++) statuses.push((await get(url('330100'), `/api/v1/open/entries/${entries.open.id}`)).status);
     expect(statuses.slice(0, 3).every((s) => s !== 429)).toBe(true);
     expect(statuses.slice(3)).toEqual([429, 429]);
+  });
+
+  // Last: it stops Ningbo.
+  it("answers 503 naming the origin when the origin cannot be reached, within the channel's timeout", async () => {
+    await federation.running.get('330200')!.stop();
+    const started = Date.now();
+    const answer = await get(url('330000'), `/api/v1/open/entries/${entries.open.id}/rows`);
+    expect(answer.status).toBe(503);
+    expect(await answer.json()).toMatchObject({ node: '330200', message: expect.stringContaining('330200') });
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   function application(entryId: string) {
