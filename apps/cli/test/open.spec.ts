@@ -36,7 +36,9 @@ beforeAll(async () => {
   });
   openId = (await api(node.url, 'POST', '/api/v1/catalog/entries', entry({ name: '开放企业登记' }))).body.id;
   restrictedId = (await api(node.url, 'POST', '/api/v1/catalog/entries', entry({ name: 'Restricted register', grade: 'L2', openType: 'restricted' }))).body.id;
-  const csv = ['row_key,region_code,uscc,phone', ...Array.from({ length: ROWS }, (_, i) => `K${String(i).padStart(5, '0')},330106,U${i},13812345678`)].join('\n');
+  const csv = ['row_key,region_code,uscc,phone', ...Array.from({ length: ROWS }, (_, i) => `K${String(i).padStart(5, '0')},330106,U${i},13812345678`)].join(
+    '\n',
+  );
   const uploaded = await fetch(`${node.url}/api/v1/datasets/${openId}/rows`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv', ...(await authHeaders(node.url)) },

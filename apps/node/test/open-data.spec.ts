@@ -51,7 +51,10 @@ describe('open data at any node', () => {
       const rows = Array.from({ length: 2500 }, (_, i) => ({
         key: `k${String(i).padStart(5, '0')}`,
         region: i % 2 ? '330203' : '330212',
-        data: { uscc: i === 7 ? '=HYPERLINK("http://x","y")' : `91330200MA${i}, "co"`, legal_person_id: `33020319900101${String(1000 + (i % 9000)).slice(-4)}` },
+        data: {
+          uscc: i === 7 ? '=HYPERLINK("http://x","y")' : `91330200MA${i}, "co"`,
+          legal_person_id: `33020319900101${String(1000 + (i % 9000)).slice(-4)}`,
+        },
       }));
       await writeSourceRows(db('330200'), e.id, rows);
     }
@@ -97,7 +100,10 @@ describe('open data at any node', () => {
     expect(['province', 'subtree']).toContain(listed.body.scope);
     expect(listed.body.items[0]).not.toHaveProperty('providerId');
     expect((await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.open.id}`)).body).toMatchObject({ id: entries.open.id, origin: '330200' });
-    expect(await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.prohibited.id}`)).toMatchObject({ status: 422, body: { rule: 'open-prohibited' } });
+    expect(await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.prohibited.id}`)).toMatchObject({
+      status: 422,
+      body: { rule: 'open-prohibited' },
+    });
     expect(await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.l4.id}`)).toMatchObject({ status: 422, body: { rule: 'open-l4-never' } });
   });
 
@@ -118,7 +124,9 @@ describe('open data at any node', () => {
     expect(csv.status).toBe(200);
     const records = parseCsv(await csv.text());
     expect(records[0]).toEqual(['rowKey', 'regionCode', 'uscc', 'legal_person_id']);
-    const back = records.slice(1).map(([rowKey, regionCode, uscc, id]) => ({ rowKey, regionCode, data: { uscc: uscc.replace(/^'(?=[=+\-@])/, ''), legal_person_id: id } }));
+    const back = records
+      .slice(1)
+      .map(([rowKey, regionCode, uscc, id]) => ({ rowKey, regionCode, data: { uscc: uscc.replace(/^'(?=[=+\-@])/, ''), legal_person_id: id } }));
     expect(back).toEqual(expected);
     expect(records[8][2]).toBe(`'=HYPERLINK("http://x","y")`);
   });
@@ -147,7 +155,9 @@ describe('open data at any node', () => {
       kind: 'forbidden',
       rule: 'open-restricted-needs-approval',
     });
-    await expect(channel.ask('330200', 'open.rows', { entryId: entries.restricted.id, limit: 10_000_000, extra: 1 })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(channel.ask('330200', 'open.rows', { entryId: entries.restricted.id, limit: 10_000_000, extra: 1 })).rejects.toMatchObject({
+      kind: 'invalid',
+    });
   });
 
   it('takes an anonymous application at the province, delivers it to Ningbo, and serves restricted data once approved', async () => {
@@ -167,7 +177,7 @@ describe('open data at any node', () => {
     expect(approved).toMatchObject({ status: 200, body: { state: 'approved' } });
     expect((await api(url('330200'), 'POST', `/api/v1/open-applications/${made.id}/reject`, { reason: 'again' })).status).toBe(409);
     await eventually(async () => {
-      const seen = (await (await get(url("330000"), `/api/v1/open/applications/${made.id}`, token)).json()) as { expiresAt?: string };
+      const seen = (await (await get(url('330000'), `/api/v1/open/applications/${made.id}`, token)).json()) as { expiresAt?: string };
       expect(seen).toMatchObject({ state: 'approved' });
       expect(seen.expiresAt).toBeTruthy();
     });
@@ -229,7 +239,13 @@ describe('open data at any node', () => {
   });
 
   function application(entryId: string) {
-    return { entryId, applicantName: '张三', organisation: 'Zhejiang University', contact: 'zhang@example.org', purpose: 'research on enterprise registration' };
+    return {
+      entryId,
+      applicantName: '张三',
+      organisation: 'Zhejiang University',
+      contact: 'zhang@example.org',
+      purpose: 'research on enterprise registration',
+    };
   }
 
   async function applicationCount(): Promise<number> {

@@ -28,7 +28,10 @@ function describe(e: OpenEntryView): string[] {
 }
 
 async function listCommand(ctx: Context, o: Record<string, string | undefined>): Promise<void> {
-  const page = await ctx.client.json<OpenCatalogPageView>('GET', `/api/v1/open/catalog${queryOf(o, { q: 'q', type: 'type', limit: 'limit', cursor: 'cursor' })}`);
+  const page = await ctx.client.json<OpenCatalogPageView>(
+    'GET',
+    `/api/v1/open/catalog${queryOf(o, { q: 'q', type: 'type', limit: 'limit', cursor: 'cursor' })}`,
+  );
   emit(ctx, page, () => [
     ...(page.scope === 'subtree' ? ["the province could not be reached: this node's and its subtree's open entries only"] : []),
     ...(page.items.length === 0
@@ -49,7 +52,10 @@ async function showCommand(ctx: Context, id: string): Promise<void> {
 /** Streams the download to the file or standard output, writing no faster than it drains. */
 async function getCommand(ctx: Context, id: string, o: Record<string, string | undefined>): Promise<void> {
   const format = o.format ?? 'csv';
-  const response = await ctx.client.download(`/api/v1/open/entries/${id}/download?format=${format}`, o['open-token'] ? { 'x-open-token': o['open-token'] } : {});
+  const response = await ctx.client.download(
+    `/api/v1/open/entries/${id}/download?format=${format}`,
+    o['open-token'] ? { 'x-open-token': o['open-token'] } : {},
+  );
   const file: WriteStream | undefined = o.output ? createWriteStream(o.output) : undefined;
   const out = file ?? ctx.out;
   let bytes = 0;

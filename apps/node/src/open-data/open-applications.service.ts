@@ -101,7 +101,13 @@ export class OpenApplicationsService implements OnModuleInit {
   }
 
   async reject(principal: Principal, id: string, reason: string): Promise<OpenApplicationView> {
-    return this.decide(principal, id, (decidedAt) => ({ state: 'rejected', reason, decidedBy: actorOf(principal), decidedAt: decidedAt.toISOString(), expiresAt: null }));
+    return this.decide(principal, id, (decidedAt) => ({
+      state: 'rejected',
+      reason,
+      decidedBy: actorOf(principal),
+      decidedAt: decidedAt.toISOString(),
+      expiresAt: null,
+    }));
   }
 
   /** At the origin: the provider's admin (or the operator) decides a pending application; the decision goes back durably. */
@@ -147,12 +153,22 @@ export class OpenApplicationsService implements OnModuleInit {
     const entry = await this.entries.findById(manager, application.entryId);
     const refusals = !entry || entry.origin !== this.config.code ? null : openRefusals(entry, 'apply');
     const refusal =
-      refusals === null ? `node ${this.config.code} registered no entry ${application.entryId}` : refusals.length > 0 ? `${refusals[0].rule}: ${refusals[0].message}` : null;
+      refusals === null
+        ? `node ${this.config.code} registered no entry ${application.entryId}`
+        : refusals.length > 0
+          ? `${refusals[0].rule}: ${refusals[0].message}`
+          : null;
     if (refusal === null) {
       await this.applications.insert(manager, application);
       return;
     }
-    const decision: OpenDecision = { state: 'rejected', reason: refusal, decidedBy: `node:${this.config.code}`, decidedAt: new Date().toISOString(), expiresAt: null };
+    const decision: OpenDecision = {
+      state: 'rejected',
+      reason: refusal,
+      decidedBy: `node:${this.config.code}`,
+      decidedAt: new Date().toISOString(),
+      expiresAt: null,
+    };
     if (await this.applications.insert(manager, application, decision)) await this.sendDecision(manager, application, decision);
   }
 
@@ -208,4 +224,3 @@ function isTime(v: unknown): v is string {
 function sameHash(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
-

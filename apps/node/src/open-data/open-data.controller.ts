@@ -70,7 +70,12 @@ export class OpenDataController {
   @ApiOperation({ summary: "All of an open entry's rows as CSV or JSON, streamed (no sign-in; restricted data with a token)" })
   @ApiOkResponse({ description: 'CSV (header rowKey, regionCode, the data items) or a JSON array of rows' })
   @ApiRefusals('not-found', 'refused', 'forbidden', 'unavailable')
-  async download(@Param('id', uuid) id: string, @Query() query: OpenDownloadQuery, @Res() response: Response, @Headers(TOKEN_HEADER) token?: string): Promise<void> {
+  async download(
+    @Param('id', uuid) id: string,
+    @Query() query: OpenDownloadQuery,
+    @Res() response: Response,
+    @Headers(TOKEN_HEADER) token?: string,
+  ): Promise<void> {
     const entry = await this.entries.openEntry(id, 'rows');
     const ask = { entryId: id, limit: DOWNLOAD_PAGE, ...tokenOf(token) };
     const first = await this.rows.page(entry.origin, ask);

@@ -103,7 +103,8 @@ export function checkedAsk(body: unknown): OpenRowsAsk {
   if (typeof b.limit !== 'number' || !Number.isInteger(b.limit) || b.limit < 1 || b.limit > PAGE_LIMITS.datasetRows.max) {
     bad('limit', `limit must be a whole number from 1 to ${PAGE_LIMITS.datasetRows.max}`);
   }
-  if (b.token !== undefined && (typeof b.token !== 'string' || b.token.length < 1 || b.token.length > MAX_TOKEN)) bad('token', 'token must be a token of an application');
+  if (b.token !== undefined && (typeof b.token !== 'string' || b.token.length < 1 || b.token.length > MAX_TOKEN))
+    bad('token', 'token must be a token of an application');
   if (problems.length > 0) throw DomainRefusal.invalid(problems);
   return { entryId: b.entryId as string, cursor: b.cursor as string | undefined, limit: b.limit as number, token: b.token as string | undefined };
 }
