@@ -5,7 +5,7 @@ const common = {
   transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
   // NestJS 12 ships ES modules only; jest's CommonJS runtime needs them compiled (node itself loads them with require(esm)).
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
-  moduleNameMapper: { '^@tdx/(contracts|divisions|testing)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@tdx/(calendar|contracts|divisions|testing)$': '<rootDir>/libs/$1/src/index.ts' },
   testEnvironment: 'node',
 };
 

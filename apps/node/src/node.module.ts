@@ -11,6 +11,7 @@ import { IdentityModule } from './identity/identity.module';
 import { FederationModule } from './federation/federation.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { ReturnsModule } from './returns/returns.module';
+import { ChannelModule } from './channel/channel.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -31,6 +32,7 @@ export class NodeModule {
         CatalogModule,
         OpenDataModule,
         IdentityModule,
+        ChannelModule,
         FederationModule,
         DatasetsModule,
         ReturnsModule,

@@ -36,6 +36,7 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'POST /api/v1/federation/nodes/:code/reject': OPERATOR,
   'POST /api/v1/federation/nodes/:code/revoke': OPERATOR,
   'GET /api/v1/federation/trust-list': OPERATOR,
+  'GET /api/v1/federation/channel/:node/ping': OPERATOR,
   'POST /api/v1/federation/trust-list/reset': OPERATOR,
   'POST /api/v1/federation/key/rotate': OPERATOR,
   'POST /api/v1/institutions': OPERATOR,
@@ -85,6 +86,7 @@ function concrete(route: string): { method: string; path: string; body?: unknown
   const path = template
     .replace(/:rowKey/g, 'k1')
     .replace(/:code/g, '330199')
+    .replace(/:node/g, '330199')
     .replace(/:[A-Za-z]+/g, () => randomUUID());
   return { method, path, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined };
 }

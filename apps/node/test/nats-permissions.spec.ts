@@ -63,17 +63,27 @@ async function rawClient(url: string, tls: TlsFiles | null, as?: { credential?: 
  */
 describe('NATS permissions: every node publishes only as itself (deploy/nats on real servers)', () => {
   const keyDir = mkdtempSync(join(tmpdir(), 'tdx-nats-creds-'));
-  const credentials = Object.fromEntries(['330000', '330100', '330106', '330108'].map((code) => [code, issueCredential(code, keyDir)]));
+  const credentials = Object.fromEntries(
+    ['330000', '330100', '330106', '330108', '330200', '330203', '330212'].map((code) => [code, issueCredential(code, keyDir)]),
+  );
   const ca = TestCa.create(join(keyDir, 'ca'), 'tdx federation test CA');
   const nodeTls = Object.fromEntries(Object.keys(credentials).map((code) => [code, ca.issue(`node ${code}`, 'client', join(keyDir, `node-${code}`))]));
   const clientTls = ca.issue('test client', 'client', join(keyDir, 'client'));
-  const leafPasswords = { 330100: randomBytes(18).toString('base64url'), 330106: randomBytes(18).toString('base64url') };
+  const leafPasswords = {
+    330100: randomBytes(18).toString('base64url'),
+    330106: randomBytes(18).toString('base64url'),
+    330200: randomBytes(18).toString('base64url'),
+    330212: randomBytes(18).toString('base64url'),
+  };
   const databases: Record<string, TestDatabase> = {};
   const nodes: Record<string, RunningNode> = {};
   const clients: RawClient[] = [];
   let provinceServer: DeployedNatsServer;
   let cityServer: DeployedNatsServer;
   let countyServer: DeployedNatsServer;
+  // Ningbo and its county Yinzhou, on servers made from city.conf and county.conf as an operator copies them.
+  let ningboServer: DeployedNatsServer;
+  let yinzhouServer: DeployedNatsServer;
   let rogueServer: RogueLeafServer | undefined;
 
   async function start(code: string, server: DeployedNatsServer, parentCode?: string): Promise<void> {
@@ -114,23 +124,39 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
       ca,
       parent: { server: cityServer, user: 'leaf-330106', password: leafPasswords[330106] },
     });
+    const ningbo = { '330100': '330200', '330106': '330212', '330108': '330203' };
+    ningboServer = await DeployedNatsServer.start('city.conf', {
+      credentials: all,
+      leafPasswords,
+      ca,
+      divisions: ningbo,
+      parent: { server: provinceServer, user: 'leaf-330200', password: leafPasswords[330200] },
+    });
+    yinzhouServer = await DeployedNatsServer.start('county.conf', {
+      credentials: all,
+      ca,
+      divisions: ningbo,
+      parent: { server: ningboServer, user: 'leaf-330212', password: leafPasswords[330212] },
+    });
     await start('330000', provinceServer);
     await start('330100', cityServer, '330000');
     await start('330106', countyServer, '330100');
     await start('330108', cityServer, '330100');
+    await start('330200', ningboServer, '330000');
+    await start('330212', yinzhouServer, '330200');
     // Every node has joined: the province knows every key below it.
     await eventually(async () => {
       const known = await databases['330000'].query<{ code: string }>('SELECT code FROM known_node ORDER BY code');
-      expect(known.map((k) => k.code)).toEqual(['330100', '330106', '330108']);
+      expect(known.map((k) => k.code)).toEqual(['330100', '330106', '330108', '330200', '330212']);
     }, 30_000);
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.nc.close().catch(() => undefined)));
     // Leaves first, as in production a tier goes down under a running parent.
-    for (const code of ['330108', '330106', '330100', '330000']) await nodes[code]?.stop().catch(() => undefined);
+    for (const code of ['330212', '330200', '330108', '330106', '330100', '330000']) await nodes[code]?.stop().catch(() => undefined);
     await rogueServer?.stop();
-    for (const server of [countyServer, cityServer, provinceServer]) await server?.stop();
+    for (const server of [yinzhouServer, ningboServer, countyServer, cityServer, provinceServer]) await server?.stop();
     await Promise.all(Object.values(databases).map((d) => d.drop()));
     rmSync(keyDir, { recursive: true, force: true });
   });
@@ -278,6 +304,55 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     const jsm = await jetstreamManager(city.nc, { checkAPI: false });
     expect((await jsm.consumers.info('TDX_UP_330100', 'child_330106')).name).toBe('child_330106');
     expect((await jsm.consumers.info('TDX_UP_330100', 'child_330108')).name).toBe('child_330108');
+  });
+
+  it('carries the channel (Article 10) across the leaf links between any two nodes, each sending as itself', async () => {
+    // Xihu on its own server, Binjiang hosted on the city's server, the province on its own, and
+    // across the province to Ningbo and to Yinzhou on its own server under Ningbo's: every direction.
+    await eventually(async () => {
+      const { body } = await api(nodes['330106'].url, 'GET', '/api/v1/federation/trust-list');
+      expect(body.nodes.map((n: { code: string }) => n.code)).toEqual(expect.arrayContaining(['330200', '330212']));
+    }, 30_000);
+    for (const [from, to] of [
+      ['330106', '330212'],
+      ['330212', '330106'],
+      ['330108', '330200'],
+      ['330106', '330108'],
+      ['330108', '330106'],
+      ['330106', '330000'],
+      ['330000', '330106'],
+      ['330108', '330000'],
+    ] as const) {
+      const ping = await api(nodes[from].url, 'GET', `/api/v1/federation/channel/${to}/ping`);
+      expect({ from, to, status: ping.status, node: ping.body.node, message: ping.body.message }).toEqual({
+        from,
+        to,
+        status: 200,
+        node: to,
+        message: undefined,
+      });
+    }
+    // A county's credentials may neither send on the channel as another node nor read another's channel.
+    for (const [code, server, other] of [
+      ['330106', countyServer, '330108'],
+      ['330108', cityServer, '330106'],
+    ] as const) {
+      const county = await client(server.url, { credential: credentials[code], inboxOf: code });
+      county.nc.publish(names.channel('330000', other), 'forged');
+      county.nc.publish(names.channel(other, '330100'), 'forged');
+      county.nc.subscribe(names.channelWildcard(other));
+      county.nc.subscribe(names.channelWildcard('330000'));
+      await eventually(() =>
+        expect(county.violations).toEqual(
+          expect.arrayContaining([
+            `publish ${names.channel('330000', other)}`,
+            `publish ${names.channel(other, '330100')}`,
+            `subscription ${names.channelWildcard(other)}`,
+            `subscription ${names.channelWildcard('330000')}`,
+          ]),
+        ),
+      );
+    }
   });
 
   it("refuses a node any JetStream API but its own stream's, and a parent no delete or purge even of that", async () => {

@@ -3,6 +3,7 @@ export * from './records';
 export * from './subjects';
 export * from './envelope';
 export * from './returns';
+export * from './channel';
 export * from './audit';
 export * from './trust';
 export * from './join-answer';

@@ -36,6 +36,14 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
      * its own replies: `<prefix>.>`.
      */
     inboxPrefix: (node: string) => `_INBOX_${namespace}_${node}`,
+    /**
+     * Core NATS: the one channel of Article 10, from any node to any other. A node publishes only
+     * on `channel.<to>.<itself>` and reads only `channel.<itself>.*`; an answer travels the same
+     * way back (no reply inbox crosses the tree). The last token names the sender.
+     */
+    channel: (to: string, sender: string) => `${namespace}.channel.${to}.${sender}`,
+    /** What a node reads: channel messages to it from any node. */
+    channelWildcard: (node: string) => `${namespace}.channel.${node}.*`,
     /** Core NATS request/reply: a node hands out its copy of the signed trust list. */
     trust: (node: string) => `${namespace}.trust.${node}`,
     /** Core NATS: a node announces that it holds a newer trust list; its children then fetch it. */

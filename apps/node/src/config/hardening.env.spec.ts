@@ -18,6 +18,8 @@ describe('loadHardeningConfig', () => {
       signInPerAddress: { limit: HARDENING_DEFAULTS.SIGNIN_RATE_LIMIT_PER_ADDRESS, windowSeconds: 900 },
       publicPerAddress: { limit: 300, windowSeconds: 60 },
       natsRequestsPerSender: { limit: 1000, windowSeconds: 10 },
+      channelRequestsPerSender: { limit: 20_000, windowSeconds: 10 },
+      channelTimeoutMs: 5000,
       rateLimitMaxKeys: 100_000,
       uploadSpoolDir: tmpdir(),
       uploads: { perNode: 8, perInstitution: 2 },

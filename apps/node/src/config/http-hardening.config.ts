@@ -33,6 +33,10 @@ export interface HttpHardeningConfig {
   publicPerAddress: RateBudget;
   /** Core-NATS requests (joins, returns, trust-list copies) per sender and responder: see federation/request-limits.ts. */
   natsRequestsPerSender: RateBudget;
+  /** Channel messages (Article 10) per sending node: a query through the channel is a message, so its budget is larger. */
+  channelRequestsPerSender: RateBudget;
+  /** How long a node waits for another's answer through the channel before answering 503 naming it. */
+  channelTimeoutMs: number;
   /** Keys each rate limiter remembers at most; the oldest are forgotten first. */
   rateLimitMaxKeys: number;
   /** Where uploads are spooled before they are loaded (a directory of this node's own is made inside). */

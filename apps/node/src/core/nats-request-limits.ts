@@ -4,7 +4,7 @@ import { FixedWindowLimiter } from '../hardening/fixed-window-limiter';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 
 /** The core-NATS responders of a node. */
-export type Responder = 'join' | 'return' | 'trust-list' | 'heartbeat';
+export type Responder = 'join' | 'return' | 'trust-list' | 'heartbeat' | 'channel';
 
 /**
  * Per-sender budgets for the requests a node answers over core NATS. A JetStream link is bounded
@@ -26,7 +26,8 @@ export class RequestLimits {
   refusal(responder: Responder, sender: string): string | undefined {
     let limiter = this.limiters.get(responder);
     if (!limiter) {
-      limiter = new FixedWindowLimiter(this.config.http.natsRequestsPerSender, this.config.http.rateLimitMaxKeys);
+      const budget = responder === 'channel' ? this.config.http.channelRequestsPerSender : this.config.http.natsRequestsPerSender;
+      limiter = new FixedWindowLimiter(budget, this.config.http.rateLimitMaxKeys);
       this.limiters.set(responder, limiter);
     }
     const name = sender.slice(0, 64);

@@ -33,6 +33,11 @@ export interface DeployedServerOptions {
   parent?: { server: DeployedNatsServer; user: string; password: string };
   /** The federation's CA: it issues the files the configuration names in /etc/tdx/nats/tls/. */
   ca: TestCa;
+  /**
+   * The file made over for other divisions, as an operator copies the example of a tier for another
+   * node (Hangzhou's city.conf for Ningbo: 330100 → 330200, and so on); every occurrence changes.
+   */
+  divisions?: Record<string, string>;
 }
 
 /**
@@ -56,7 +61,9 @@ export class DeployedNatsServer {
   static async start(file: string, options: DeployedServerOptions): Promise<DeployedNatsServer> {
     const clientPort = await freePort();
     const leafPort = await freePort();
-    let text = readFileSync(join(DEPLOY_NATS, file), 'utf8')
+    const divisions = Object.entries(options.divisions ?? {});
+    let text = divisions
+      .reduce((t, [from, to]) => t.replaceAll(from, to), readFileSync(join(DEPLOY_NATS, file), 'utf8'))
       .replace(/^listen: 127\.0\.0\.1:4222$/m, `listen: 127.0.0.1:${clientPort}`)
       .replace(/^(\s*)listen: 0\.0\.0\.0:7422$/m, `$1listen: 127.0.0.1:${leafPort}`)
       .replace(/^(\s*)store_dir: \/var\/lib\/tdx\/nats$/m, '$1store_dir: "STORE"');

@@ -164,3 +164,9 @@ export interface NodeInfoView {
   parent: { code: string; name: string | null; link: ParentLinkView | null } | null;
   children: ChildLinkView[];
 }
+
+/** A round trip through the channel (Article 10) to another node: it answered, and how fast. */
+export interface ChannelPingView {
+  node: string;
+  roundTripMs: number;
+}
