@@ -12,6 +12,7 @@ import { FederationModule } from './federation/federation.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { ReturnsModule } from './returns/returns.module';
 import { ChannelModule } from './channel/channel.module';
+import { SearchModule } from './search/search.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -33,6 +34,7 @@ export class NodeModule {
         OpenDataModule,
         IdentityModule,
         ChannelModule,
+        SearchModule,
         FederationModule,
         DatasetsModule,
         ReturnsModule,

@@ -43,12 +43,15 @@ const JSON_FIELDS: readonly Field[] = ['dataItems', 'relatedResources'];
 /** How a field is read where the column alone would not do (a date as text, not a Date at midnight in the server's zone). */
 const READ_AS: Partial<Record<Field, string>> = { releaseDate: "to_char(release_date, 'YYYY-MM-DD')" };
 
-const ALL_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
-
-const COLUMNS = FIELDS.map((f) => {
+/** Every field as read (COLUMNS): for other repositories reading entries, such as search. */
+export const ENTRY_COLUMNS = FIELDS.map((f) => {
   const read = READ_AS[f] ?? COLUMN_OF[f];
   return read === f ? f : `${read} AS "${f}"`;
 }).join(', ');
+
+const ALL_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+
+const COLUMNS = ENTRY_COLUMNS;
 
 const INSERT = `INSERT INTO catalog_entry (${ALL_COLUMNS}) VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')})`;
 
@@ -206,7 +209,7 @@ function toRow(s: EntryState): Record<string, unknown> {
 }
 
 /** A row read with COLUMNS (and perhaps more, such as row_seq) as an entry: its fields only, in their JSON forms. */
-function toState(r: Record<string, unknown>): EntryState {
+export function toState(r: Record<string, unknown>): EntryState {
   const state = Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])) as unknown as EntryState;
   state.version = Number(r.version);
   state.createdAt = new Date(r.createdAt as string).toISOString();
