@@ -11,15 +11,15 @@ import { awaitTrustLists } from './support/replication';
 import { sourceRowsIn, writeSourceRows } from './support/returns';
 import { sampleEntry, sampleInstitution } from './support/samples';
 
-const CODES = ['330000', '330100', '330200'];
+const CODES = ['330000', '330100', '330200', '330106'];
 const ITEMS = [
   { name: 'uscc', type: 'string', sensitive: false },
   { name: 'legal_person_id', type: 'string', sensitive: true },
 ];
 
 /**
- * Open data (Article 10) registered at Ningbo and served to the anonymous public at another node
- * (the province), its rows fetched from Ningbo through the channel: masked, as CSV and JSON, and
+ * Open data (Article 10) registered at Ningbo and served to the anonymous public at other nodes
+ * (Xihu, a county of Hangzhou, and the province), its rows fetched from Ningbo through the channel: masked, as CSV and JSON, and
  * never for prohibited or L4 entries; restricted data only with an approved application.
  */
 describe('open data at any node', () => {
@@ -38,6 +38,7 @@ describe('open data at any node', () => {
     await federation.start('330000', undefined, { PUBLIC_RATE_LIMIT: '100000', CHANNEL_TIMEOUT_MS: '1500' });
     await federation.start('330100', '330000', { PUBLIC_RATE_LIMIT: '3', PUBLIC_RATE_WINDOW_SECONDS: '600' });
     await federation.start('330200', '330000', { PUBLIC_RATE_LIMIT: '100000' });
+    await federation.start('330106', '330100', { PUBLIC_RATE_LIMIT: '100000', CHANNEL_TIMEOUT_MS: '1500' });
     await awaitTrustLists(CODES.map(url), CODES);
     const ningbo = url('330200');
     const inst = (await apiOk(ningbo, 'POST', '/api/v1/institutions', sampleInstitution())).body.id;
@@ -99,6 +100,15 @@ describe('open data at any node', () => {
     expect(ids).not.toContain(entries.l4.id);
     expect(['province', 'subtree']).toContain(listed.body.scope);
     expect(listed.body.items[0]).not.toHaveProperty('providerId');
+    // At a county of another city: the whole province's open catalog, through the province.
+    const atXihu = await anonymous(url('330106'), 'GET', '/api/v1/open/catalog?limit=500');
+    expect(atXihu).toMatchObject({ status: 200, body: { scope: 'province' } });
+    const xihuIds = atXihu.body.items.map((e: { id: string }) => e.id);
+    expect(xihuIds).toEqual(expect.arrayContaining([entries.open.id, entries.restricted.id]));
+    expect(xihuIds).not.toContain(entries.prohibited.id);
+    expect(xihuIds).not.toContain(entries.l4.id);
+    expect((await anonymous(url('330106'), 'GET', `/api/v1/open/entries/${entries.open.id}`)).body).toMatchObject({ id: entries.open.id, origin: '330200' });
+    expect(await anonymous(url('330106'), 'GET', `/api/v1/open/entries/${entries.l4.id}`)).toMatchObject({ status: 422, body: { rule: 'open-l4-never' } });
     expect((await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.open.id}`)).body).toMatchObject({ id: entries.open.id, origin: '330200' });
     expect(await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.prohibited.id}`)).toMatchObject({
       status: 422,
@@ -107,16 +117,17 @@ describe('open data at any node', () => {
     expect(await anonymous(url('330000'), 'GET', `/api/v1/open/entries/${entries.l4.id}`)).toMatchObject({ status: 422, body: { rule: 'open-l4-never' } });
   });
 
-  it("serves an unconditional entry's rows at the province, fetched from Ningbo, masked exactly as the oracle says", async () => {
+  it("serves an unconditional entry's rows at Xihu and the province, fetched from Ningbo, masked exactly as the oracle says", async () => {
     const expected = await expectedRows(entries.open.id, 'L1');
     expect(expected).toHaveLength(2500);
+    expect(await allPages(url('330106'), entries.open.id)).toEqual(expected);
     expect(await allPages(url('330000'), entries.open.id)).toEqual(expected);
     expect(await allPages(url('330200'), entries.open.id)).toEqual(expected);
   });
 
   it('streams JSON and CSV downloads that parse back to the same rows, formula cells defused', async () => {
     const expected = await expectedRows(entries.open.id, 'L1');
-    const json = await get(url('330000'), `/api/v1/open/entries/${entries.open.id}/download?format=json`);
+    const json = await get(url('330106'), `/api/v1/open/entries/${entries.open.id}/download?format=json`);
     expect(json.status).toBe(200);
     expect(json.headers.get('content-type')).toMatch(/application\/json/);
     expect(JSON.parse(await json.text())).toEqual(expected);
@@ -134,7 +145,7 @@ describe('open data at any node', () => {
   it('never serves prohibited or L4 data by any path, nor takes applications for them', async () => {
     for (const e of [entries.prohibited, entries.l4]) {
       for (const path of [`/api/v1/open/entries/${e.id}/rows`, `/api/v1/open/entries/${e.id}/download?format=json`]) {
-        for (const node of ['330000', '330200']) expect((await get(url(node), path)).status).toBe(422);
+        for (const node of ['330106', '330000', '330200']) expect((await get(url(node), path)).status).toBe(422);
       }
       const applied = await anonymous(url('330000'), 'POST', '/api/v1/open/applications', application(e.id));
       expect(applied.status).toBe(422);
@@ -183,6 +194,8 @@ describe('open data at any node', () => {
     });
     expect((await get(url('330000'), `/api/v1/open/applications/${made.id}`, 'wrong')).status).toBe(404);
     expect(await allPages(url('330000'), entries.restricted.id, token)).toEqual(await expectedRows(entries.restricted.id, 'L2'));
+    // The token opens the data at any node, for this entry only.
+    expect(await allPages(url('330106'), entries.restricted.id, token)).toEqual(await expectedRows(entries.restricted.id, 'L2'));
     // The token opens this entry only.
     await expect(
       (federation.running.get('330000') as unknown as { app: INestApplication }).app
@@ -232,7 +245,7 @@ describe('open data at any node', () => {
   it("answers 503 naming the origin when the origin cannot be reached, within the channel's timeout", async () => {
     await federation.running.get('330200')!.stop();
     const started = Date.now();
-    const answer = await get(url('330000'), `/api/v1/open/entries/${entries.open.id}/rows`);
+    const answer = await get(url('330106'), `/api/v1/open/entries/${entries.open.id}/rows`);
     expect(answer.status).toBe(503);
     expect(await answer.json()).toMatchObject({ node: '330200', message: expect.stringContaining('330200') });
     expect(Date.now() - started).toBeLessThan(30_000);

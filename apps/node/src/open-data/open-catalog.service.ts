@@ -1,42 +1,25 @@
-import { Injectable, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import type { EntryState, OpenCatalogPageView, OpenEntryView } from '@tdx/contracts';
-import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import type { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
-import { cursors } from '../common/cursor';
-import { pageOf } from '../common/paging';
 import { ProvinceSearch, ProvinceCatalog } from '../search/province-catalog';
+import { unreachable } from './open-entries';
 import { isOpenToPublic } from './open-rules';
 
 /**
- * The province's open catalog at any node: through the province catalog (scope 'province'), or,
- * when it is unreachable or this node has none, this node's and its subtree's entries ('subtree').
+ * The province's open catalog at any node, through the province catalog: the province's answer
+ * (scope 'province') or, while it is unreachable, this node's and its subtree's ('subtree').
  * Whatever the source answers, only what openRefusals lets the public see is shown.
  */
 @Injectable()
 export class OpenCatalogService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly entries: CatalogEntryRepository,
-    @Optional() private readonly province?: ProvinceCatalog,
-  ) {}
+  constructor(private readonly province: ProvinceCatalog) {}
 
   async search(query: CatalogSearchQuery): Promise<OpenCatalogPageView> {
-    if (this.province) {
-      const search: ProvinceSearch = { q: query.q, type: query.type, openToPublic: true, cursor: query.cursor, limit: query.limit };
-      const page = await this.province.search(search);
-      return { items: page.items.filter(isOpenToPublic).map(openView), nextCursor: page.nextCursor ?? null, scope: page.scope };
-    }
-    const { items, lastSeq } = await this.entries.list(this.dataSource.manager, {
-      q: query.q,
-      type: query.type,
-      status: 'active',
-      openToPublic: true,
-      afterSeq: cursors.seq(query.cursor),
-      limit: query.limit,
+    const search: ProvinceSearch = { q: query.q, type: query.type, openToPublic: true, cursor: query.cursor, limit: query.limit };
+    const page = await this.province.search(search).catch((error: unknown) => {
+      throw unreachable(error);
     });
-    const page = pageOf(items.filter(isOpenToPublic).map(openView), query.limit, lastSeq === null ? undefined : cursors.ofSeq(lastSeq), items.length);
-    return { ...page, scope: 'subtree' };
+    return { items: page.items.filter(isOpenToPublic).map(openView), nextCursor: page.nextCursor ?? null, scope: page.scope };
   }
 }
 

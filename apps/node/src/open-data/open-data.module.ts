@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetsModule } from '../datasets/datasets.module';
+import { SearchModule } from '../search/search.module';
 import { OpenApplicationRepository } from './open-application.repository';
 import { OpenApplicationsController } from './open-applications.controller';
 import { OpenApplicationsService } from './open-applications.service';
@@ -12,10 +13,10 @@ import { OpenRowsService } from './open-rows.service';
 /**
  * What the public reaches without an account (Article 10): the province's open catalog, open
  * rows and downloads, applications for restricted data; and the provider's decisions on them.
- * Needs the channel (global) and, when the node has it, the province catalog.
+ * Needs the channel (global) and the province catalog.
  */
 @Module({
-  imports: [CatalogModule, DatasetsModule],
+  imports: [CatalogModule, DatasetsModule, SearchModule],
   controllers: [OpenDataController, OpenApplicationsController],
   providers: [OpenApplicationRepository, OpenApplicationsService, OpenCatalogService, OpenEntries, OpenRowsService],
 })

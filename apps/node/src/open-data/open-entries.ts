@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntryState } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
@@ -20,7 +20,7 @@ export class OpenEntries {
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly entries: CatalogEntryRepository,
-    @Optional() private readonly province?: ProvinceCatalog,
+    private readonly province: ProvinceCatalog,
   ) {}
 
   get nodeCode(): string {
@@ -38,7 +38,7 @@ export class OpenEntries {
 
   private async find(id: string): Promise<EntryState | undefined> {
     const local = await this.entries.findById(this.dataSource.manager, id);
-    if (local || !this.province) return local;
+    if (local) return local;
     try {
       return (await this.province.entry(id)) ?? undefined;
     } catch (error) {
