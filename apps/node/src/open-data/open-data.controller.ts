@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { OpenApplicationCreatedView, OpenApplicationView, OpenCatalogPageView, OpenEntryView, OpenRowsPageView } from '@tdx/contracts';
 import { Public } from '../access/policy.decorator';
@@ -7,7 +7,14 @@ import { ApiRefusals } from '../common/api-docs';
 import { uuidParam } from '../common/id-fields';
 import { CatalogSearchQuery } from '../catalog/dto/catalog-search.query';
 import { CreateOpenApplicationDto, OpenDownloadQuery, OpenRowsQuery } from './dto/open-data.dto';
-import { OpenApplicationCreatedDto, OpenApplicationViewDto, OpenCatalogPageDto, OpenEntryViewDto, OpenRowsPageDto } from './dto/open-entry.view';
+import {
+  OpenApplicationCreatedDto,
+  OpenApplicationViewDto,
+  OpenCatalogPageDto,
+  OpenEntryViewDto,
+  OpenRowsPageDto,
+  OpenRowViewDto,
+} from './dto/open-entry.view';
 import { OpenApplicationsService } from './open-applications.service';
 import { OpenCatalogService, openView } from './open-catalog.service';
 import { OpenEntries } from './open-entries';
@@ -66,9 +73,15 @@ export class OpenDataController {
   @Get('entries/:id/download')
   @Public()
   @ApiHeader(TOKEN_DOC)
-  @ApiProduces('text/csv', 'application/json')
   @ApiOperation({ summary: "All of an open entry's rows as CSV or JSON, streamed (no sign-in; restricted data with a token)" })
-  @ApiOkResponse({ description: 'CSV (header rowKey, regionCode, the data items) or a JSON array of rows' })
+  @ApiOkResponse({
+    description: 'CSV (header rowKey, regionCode, the data items; RFC 4180) or a JSON array of rows, by `format`',
+    content: {
+      'text/csv': { schema: { type: 'string' } },
+      'application/json': { schema: { type: 'array', items: { $ref: getSchemaPath(OpenRowViewDto) } } },
+    },
+  })
+  @ApiExtraModels(OpenRowViewDto)
   @ApiRefusals('not-found', 'refused', 'forbidden', 'unavailable')
   async download(
     @Param('id', uuid) id: string,

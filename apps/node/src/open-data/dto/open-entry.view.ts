@@ -83,7 +83,7 @@ export class OpenCatalogPageDto extends PageViewOf(OpenEntryViewDto) implements 
   scope!: OpenCatalogPageView['scope'];
 }
 
-class OpenRowViewDto implements OpenRowView {
+export class OpenRowViewDto implements OpenRowView {
   @View.text()
   rowKey!: string;
 
