@@ -123,6 +123,18 @@ describe('open data at any node', () => {
     expect(await allPages(url('330106'), entries.open.id)).toEqual(expected);
     expect(await allPages(url('330000'), entries.open.id)).toEqual(expected);
     expect(await allPages(url('330200'), entries.open.id)).toEqual(expected);
+    // Each page that crossed is in the audit log at both ends.
+    await eventually(async () => {
+      const atOrigin = await db('330200').query<{ n: string }>(
+        `SELECT count(*) AS n FROM audit_record WHERE action = 'open.rows' AND actor = 'node:330000' AND target = $1 AND outcome = 'served'`,
+        [entries.open.id],
+      );
+      expect(Number(atOrigin[0].n)).toBeGreaterThanOrEqual(3);
+      const atAsker = await db('330000').query<{ n: string }>(`SELECT count(*) AS n FROM audit_record WHERE action = 'open.rows to 330200' AND target = $1`, [
+        entries.open.id,
+      ]);
+      expect(Number(atAsker[0].n)).toBeGreaterThanOrEqual(3);
+    });
   });
 
   it('streams JSON and CSV downloads that parse back to the same rows, formula cells defused', async () => {

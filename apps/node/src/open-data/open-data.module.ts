@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { SearchModule } from '../search/search.module';
@@ -16,7 +17,7 @@ import { OpenRowsService } from './open-rows.service';
  * Needs the channel (global) and the province catalog.
  */
 @Module({
-  imports: [CatalogModule, DatasetsModule, SearchModule],
+  imports: [AuditModule, CatalogModule, DatasetsModule, SearchModule],
   controllers: [OpenDataController, OpenApplicationsController],
   providers: [OpenApplicationRepository, OpenApplicationsService, OpenCatalogService, OpenEntries, OpenRowsService],
 })

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { isUuid, type OpenRowsPageView } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
+import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { Channel, type ChannelCall } from '../channel/channel';
 import { cursors } from '../common/cursor';
@@ -47,6 +48,7 @@ export class OpenRowsService implements OnModuleInit {
     private readonly rows: DatasetRowRepository,
     private readonly applications: OpenApplicationRepository,
     private readonly channel: Channel,
+    private readonly audit: ExchangeAudit,
   ) {}
 
   onModuleInit(): void {
@@ -57,15 +59,35 @@ export class OpenRowsService implements OnModuleInit {
   async page(origin: string, ask: OpenRowsAsk): Promise<OpenRowsPageView> {
     if (origin === this.config.code) return this.serve(ask);
     try {
-      return await this.channel.ask<OpenRowsPageView>(origin, OPEN_ROWS_KIND, ask);
+      const page = await this.channel.ask<OpenRowsPageView>(origin, OPEN_ROWS_KIND, ask);
+      this.recordExchange(`${OPEN_ROWS_KIND} to ${origin}`, 'anonymous', ask, 'served', page.items.length);
+      return page;
     } catch (error) {
+      this.recordExchange(`${OPEN_ROWS_KIND} to ${origin}`, 'anonymous', ask, outcomeOf(error), 0);
       throw unreachable(error);
     }
   }
 
+  /**
+   * One audit record per page that crosses a node boundary, at both ends: who asked, which entry,
+   * whether a token was given (never the token), the outcome and how many rows.
+   */
+  private recordExchange(action: string, actor: string, ask: OpenRowsAsk, outcome: string, rows: number): void {
+    this.audit.detach({ actor, action, target: isUuid(ask.entryId) ? ask.entryId : null, outcome, details: { rows, withToken: ask.token !== undefined } });
+  }
+
   /** The origin's answer to another node: the body is hostile input until checked. */
-  private answer(call: ChannelCall): Promise<OpenRowsPageView> {
-    return this.serve(checkedAsk(call.body));
+  private async answer(call: ChannelCall): Promise<OpenRowsPageView> {
+    const body = (typeof call.body === 'object' && call.body !== null ? call.body : {}) as Partial<OpenRowsAsk>;
+    const asked = { entryId: String(body.entryId ?? ''), limit: 0, ...(body.token !== undefined ? { token: '' } : {}) };
+    try {
+      const page = await this.serve(checkedAsk(call.body));
+      this.recordExchange(OPEN_ROWS_KIND, `node:${call.from}`, asked, 'served', page.items.length);
+      return page;
+    } catch (error) {
+      this.recordExchange(OPEN_ROWS_KIND, `node:${call.from}`, asked, outcomeOf(error), 0);
+      throw error;
+    }
   }
 
   /** At the origin: the rules, the token of restricted data, then the masked page. */
@@ -89,6 +111,11 @@ export class OpenRowsService implements OnModuleInit {
     const last = items[items.length - 1];
     return { entryId: entry.id, items, nextCursor: items.length === ask.limit && last ? cursors.ofKey(last.rowKey) : null };
   }
+}
+
+function outcomeOf(error: unknown): string {
+  if (error instanceof DomainRefusal) return `refused: ${error.rule ?? error.kind}`;
+  return error instanceof Error ? `failed: ${error.name}` : 'failed';
 }
 
 /** The body of an `open.rows` call, checked field by field: 400-kind refusal naming the fields at fault. */
