@@ -56,13 +56,13 @@ export class NodeClient {
    * A GET whose answer is read as a stream (an export of any length): the time limit covers the
    * wait for the answer to begin, not the reading of it. Errors as json().
    */
-  async download(path: string): Promise<Response> {
+  async download(path: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
     const url = `${this.base}${path}`;
     const attempt = async (token: string | undefined): Promise<Response> => {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), this.timeoutMs);
       try {
-        return await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: controller.signal });
+        return await fetch(url, { headers: { ...extraHeaders, ...(token ? { authorization: `Bearer ${token}` } : {}) }, signal: controller.signal });
       } catch (error) {
         const code = controller.signal.aborted ? 'timed out' : networkCode(error);
         throw new UnreachableError(this.base, code, error);

@@ -13,6 +13,7 @@ import { DatasetsModule } from './datasets/datasets.module';
 import { ReturnsModule } from './returns/returns.module';
 import { ChannelModule } from './channel/channel.module';
 import { SharingModule } from './sharing/sharing.module';
+import { SearchModule } from './search/search.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -34,6 +35,7 @@ export class NodeModule {
         OpenDataModule,
         IdentityModule,
         ChannelModule,
+        SearchModule,
         FederationModule,
         DatasetsModule,
         ReturnsModule,

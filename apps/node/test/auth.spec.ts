@@ -411,7 +411,7 @@ describe('accounts and institution scope', () => {
     expect(await authTables(db)).toEqual(before);
   });
 
-  it('the public open-data catalog lists only active, unconditionally open entries', async () => {
+  it('the public open-data catalog lists only active entries opened unconditionally or as restricted', async () => {
     const open = (await api(node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(instA, { name: 'Open list' }))).body;
     await api(node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(instA, { name: 'Restricted list', grade: 'L2', openType: 'restricted' }));
     const retired = (await api(node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(instA, { name: 'Old open list' }))).body;
@@ -420,7 +420,8 @@ describe('accounts and institution scope', () => {
     expect(listed.status).toBe(200);
     const names = listed.body.items.map((e: { name: string }) => e.name);
     expect(names).toContain('Open list');
-    expect(names).not.toContain('Restricted list');
+    // Restricted entries are listed (the public applies for them); their rows need an approved application.
+    expect(names).toContain('Restricted list');
     expect(names).not.toContain('Old open list');
     expect(listed.body.items.find((e: { id: string }) => e.id === open.id)).not.toHaveProperty('providerId');
     expect((await anonymous(node.url, 'GET', '/api/v1/open/catalog?limit=0')).status).toBe(400);

@@ -108,11 +108,12 @@ describe('catalog rules re-applied to replicas', () => {
     expect(await databases.province.query(`SELECT id FROM rejected_message`)).toEqual([]);
   });
 
-  it('never opens L4, prohibited, or L2/L3 entries to the public, whatever a stored row says', async () => {
+  it('never opens L4, prohibited, or unconditional L2/L3 entries to the public, whatever a stored row says', async () => {
     const smuggled = [
       crafted({ grade: 'L4', openType: 'unconditional' }),
       crafted({ grade: 'L3', openType: 'unconditional' }),
-      crafted({ grade: 'L2', openType: 'restricted' }),
+      crafted({ grade: 'L4', openType: 'restricted' }),
+      crafted({ grade: 'L2', openType: 'unconditional' }),
       crafted({ openType: 'prohibited' }),
     ];
     // As if a row got in by some other way than the rules (an old release, a hand edit): straight into the table.

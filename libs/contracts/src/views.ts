@@ -66,3 +66,4 @@ export * from './views/federation';
 export * from './views/health';
 export * from './views/errors';
 export * from './views/shares';
+export * from './views/open-data';

@@ -7,6 +7,7 @@ import { dataCommands } from './data-load';
 import { federationCommands } from './federation';
 import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
+import { openCommands } from './open';
 import { returnCommands } from './returns';
 import { shareCommands } from './share';
 
@@ -19,6 +20,7 @@ export const COMMANDS: CommandSpec[] = [
   ...dataCommands,
   ...returnCommands,
   ...shareCommands,
+  ...openCommands,
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,

@@ -34,6 +34,8 @@ export type Permission =
   | 'shares:decide'
   /** Query rows through a grant of the principal's institution. */
   | 'shares:query'
+  /** Decide applications for this node's restricted open data (institution admins: their own institution's entries). */
+  | 'open:decide'
   /** Accounts of this node (institution admins: institution users of their own institution). */
   | 'accounts:manage'
   /** Change an account's roles: the operator only, so that nobody promotes anyone to their own level. */
@@ -67,6 +69,7 @@ const ALL_PERMISSIONS: Permission[] = [
   'shares:request',
   'shares:decide',
   'shares:query',
+  'open:decide',
   'accounts:manage',
   'accounts:roles',
   'audit:read',
@@ -96,7 +99,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   'province-operator': new Set(ALL_PERMISSIONS),
   'municipal-admin': new Set(ALL_PERMISSIONS),
   'county-operator': new Set(ALL_PERMISSIONS),
-  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'shares:decide', 'accounts:manage']),
+  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'shares:decide', 'open:decide', 'accounts:manage']),
   'institution-user': new Set(INSTITUTION_USER),
   auditor: new Set<Permission>(['audit:read', 'self']),
 };

@@ -43,12 +43,15 @@ const JSON_FIELDS: readonly Field[] = ['dataItems', 'relatedResources'];
 /** How a field is read where the column alone would not do (a date as text, not a Date at midnight in the server's zone). */
 const READ_AS: Partial<Record<Field, string>> = { releaseDate: "to_char(release_date, 'YYYY-MM-DD')" };
 
-const ALL_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
-
-const COLUMNS = FIELDS.map((f) => {
+/** Every field as read (COLUMNS): for other repositories reading entries, such as search. */
+export const ENTRY_COLUMNS = FIELDS.map((f) => {
   const read = READ_AS[f] ?? COLUMN_OF[f];
   return read === f ? f : `${read} AS "${f}"`;
 }).join(', ');
+
+const ALL_COLUMNS = FIELDS.map((f) => COLUMN_OF[f]).join(', ');
+
+const COLUMNS = ENTRY_COLUMNS;
 
 const INSERT = `INSERT INTO catalog_entry (${ALL_COLUMNS}) VALUES (${FIELDS.map((_, i) => `$${i + 1}`).join(', ')})`;
 
@@ -63,11 +66,12 @@ const UPDATE_FROM_EXCLUDED = FIELDS.filter((f) => !FIXED.includes(f))
 
 /**
  * What the open catalog lists, decided in SQL whatever a stored row says: opened unconditionally
- * and graded L1. L4 is never opened and L2/L3 open only as restricted, after approval, so never
- * to the anonymous public. The catalog rules refuse any other combination at registration and on
- * receipt of a replica; this condition holds even for a row that got in some other way.
+ * and graded L1, or opened as restricted (the public sees it to apply for it) and not L4. L4 is
+ * never opened and L2/L3 open only as restricted, after approval. The catalog rules refuse any
+ * other combination at registration and on receipt of a replica; this condition holds even for a
+ * row that got in some other way (and open-data/open-rules.ts checks each entry again).
  */
-const OPEN_TO_PUBLIC = `open_type = 'unconditional' AND grade = 'L1'`;
+const OPEN_TO_PUBLIC = `((open_type = 'unconditional' AND grade = 'L1') OR (open_type = 'restricted' AND grade <> 'L4'))`;
 
 export interface EntryFilter {
   origin?: string;
@@ -205,7 +209,7 @@ function toRow(s: EntryState): Record<string, unknown> {
 }
 
 /** A row read with COLUMNS (and perhaps more, such as row_seq) as an entry: its fields only, in their JSON forms. */
-function toState(r: Record<string, unknown>): EntryState {
+export function toState(r: Record<string, unknown>): EntryState {
   const state = Object.fromEntries(FIELDS.map((f) => [f, r[f] ?? null])) as unknown as EntryState;
   state.version = Number(r.version);
   state.createdAt = new Date(r.createdAt as string).toISOString();

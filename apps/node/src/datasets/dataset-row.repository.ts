@@ -133,6 +133,29 @@ export class DatasetRowRepository {
     });
   }
 
+  /**
+   * Live rows in row key order after `afterKey`, their sensitive items masked under `mask` as a
+   * return masks them: the copy masked at rest when it was masked under this plan, else masked
+   * here in SQL. The unmasked data never leaves the database.
+   */
+  async listMaskedRows(
+    manager: EntityManager,
+    entry: Pick<DatasetEntry, 'id' | 'dataItems'>,
+    mask: MaskPlan,
+    afterKey: string | null,
+    limit: number,
+  ): Promise<{ rowKey: string; regionCode: string; data: Record<string, unknown> }[]> {
+    const tag = maskPlanTag(mask);
+    const data = tag === null ? 'data' : `CASE WHEN masked_under = $4 THEN masked ELSE ${maskedDataSql(mask)} END`;
+    const rows: { row_key: string; region_code: string; data: string }[] = await manager.query(
+      `SELECT row_key, region_code, (${data})::text AS data FROM dataset_row
+       WHERE entry_id = $1 AND NOT deleted AND ($2::text IS NULL OR row_key > $2)
+       ORDER BY row_key LIMIT $3`,
+      tag === null ? [entry.id, afterKey, limit] : [entry.id, afterKey, limit, tag],
+    );
+    return rows.map((r) => ({ rowKey: r.row_key, regionCode: r.region_code, data: rowData(r.data, entry.dataItems) ?? {} }));
+  }
+
   /** Tombstones the live rows of `rowKeys`; returns the keys that had one. Call under the entry lock. */
   async tombstone(manager: EntityManager, entryId: string, rowKeys: string[]): Promise<string[]> {
     const rows = await queryReturning<{ row_key: string }>(

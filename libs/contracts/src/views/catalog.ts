@@ -34,3 +34,14 @@ export type OpenEntryView = Pick<
   | 'version'
   | 'updatedAt'
 > & { dataItems: { name: string; type: EntryState['dataItems'][number]['type'] }[] };
+
+/**
+ * One page of a province-wide search. scope 'province': the province answered, over the whole
+ * province's catalog; 'subtree': the province could not be reached, and the node asked answered
+ * from what it holds (its own entries and its subtree's).
+ */
+export interface SearchPageView {
+  items: CatalogEntryView[];
+  nextCursor: string | null;
+  scope: 'province' | 'subtree';
+}
