@@ -52,6 +52,8 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'POST /api/v1/catalog/entries': WRITERS,
   'POST /api/v1/catalog/entries/bulk': WRITERS,
   'GET /api/v1/catalog/entries': STAFF,
+  'GET /api/v1/search': STAFF,
+  'GET /api/v1/search/entries/:id': STAFF,
   'GET /api/v1/catalog/entries/:id': STAFF,
   'PATCH /api/v1/catalog/entries/:id': WRITERS,
   'DELETE /api/v1/catalog/entries/:id': WRITERS,
