@@ -41,7 +41,7 @@ const ITEMS = [
  * running node processes (stopped by the caller's clean-up, also on Ctrl-C).
  */
 export async function benchChannelQueries({ pgAdminUrl, natsUrl, seconds, concurrency, log, nodes, logDir }) {
-  const namespace = `benchchan${randomBytes(4).toString('hex')}`;
+  const namespace = `bch${randomBytes(4).toString('hex')}`;
   const workDir = mkdtempSync(join(tmpdir(), 'tdx-bench-channel-'));
   const dbName = (code) => `tdx_bench_channel_${code}`;
   await withPg(pgAdminUrl, async (client) => {
