@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, authHeaders, createTestDatabase, deleteNamespaceStreams, NodeProcess, SHARED_NATS_URL, type TestDatabase, testNamespace } from '@tdx/testing';
-import { startNode, tdx } from './support/tdx';
+import { startNode, tdx, tdxLogin } from './support/tdx';
 
 const namespace = testNamespace();
 const dir = mkdtempSync(join(tmpdir(), 'tdx-cli-open-'));
@@ -84,5 +84,27 @@ describe('tdx open (no sign-in)', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/open-restricted-needs-approval|403/);
     expect((await tdx(['open', 'get', 'not-a-uuid', '--node', node.url])).code).not.toBe(0);
+  });
+});
+
+// Last in this file: it signs tdx in, which the open-data commands above must do without.
+describe('tdx search (signed in)', () => {
+  it("finds entries of the province's catalog by a Chinese substring and filters, and refuses bad filters before asking", async () => {
+    await tdxLogin(node.url);
+    const found = await tdx(['search', '企业', '--json', '--node', node.url]);
+    expect(found.code).toBe(0);
+    const page = JSON.parse(found.stdout);
+    expect(page.scope).toBe('province');
+    expect(page.items.map((e: { id: string }) => e.id)).toEqual([openId]);
+    const restricted = await tdx(['search', 'register', '--open-type', 'restricted', '--node', node.url]);
+    expect(restricted.code).toBe(0);
+    expect(restricted.stdout).toContain(restrictedId);
+    expect(restricted.stdout).not.toContain(openId);
+    const none = await tdx(['search', '不存在的资源', '--node', node.url]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toContain('no entries found');
+    const bad = await tdx(['search', '企业', '--grade', 'L9', '--node', node.url]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/grade/);
   });
 });

@@ -9,6 +9,7 @@ import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
 import { openCommands } from './open';
 import { returnCommands } from './returns';
+import { searchCommands } from './search';
 import { shareCommands } from './share';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
@@ -17,6 +18,7 @@ export const COMMANDS: CommandSpec[] = [
   ...nodeCommands,
   ...institutionCommands,
   ...catalogCommands,
+  ...searchCommands,
   ...dataCommands,
   ...returnCommands,
   ...shareCommands,
