@@ -20,7 +20,7 @@ import { actorOf, Principal } from '../access/principal';
 import { InstitutionScope } from '../catalog/institution-scope';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { Channel } from '../channel/channel';
-import { ShareEntries } from './share-entries';
+import { ProvinceCatalog } from '../search/province-catalog';
 import { ShareClock, ShareDeadlines } from './share-clock';
 import { OPEN_SHARE_STATES, ShareRequestRepository, ShareRow } from './share-request.repository';
 import { entryRefusal, expiryRefusals, requestRefusals } from './share-rules';
@@ -41,7 +41,7 @@ export class SharesService {
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly dataSource: DataSource,
     private readonly requests: ShareRequestRepository,
-    private readonly entries: ShareEntries,
+    private readonly entries: ProvinceCatalog,
     private readonly scope: InstitutionScope,
     private readonly audit: ExchangeAudit,
     private readonly channel: Channel,

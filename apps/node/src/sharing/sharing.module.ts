@@ -2,11 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetsModule } from '../datasets/datasets.module';
+import { SearchModule } from '../search/search.module';
 import { SharesController } from './shares.controller';
 import { SharesService } from './shares.service';
 import { ShareMessages } from './share-messages.service';
 import { ShareRequestRepository } from './share-request.repository';
-import { ShareEntries } from './share-entries';
 import { ShareClock, ShareDeadlines } from './share-clock';
 import { ShareMetrics } from './share-metrics';
 
@@ -16,8 +16,8 @@ import { ShareMetrics } from './share-metrics';
  * (global, ChannelModule), the grant checked by the provider on every call.
  */
 @Module({
-  imports: [CatalogModule, DatasetsModule, AuditModule],
+  imports: [CatalogModule, DatasetsModule, AuditModule, SearchModule],
   controllers: [SharesController],
-  providers: [ShareRequestRepository, ShareEntries, ShareClock, ShareDeadlines, ShareMetrics, SharesService, ShareMessages],
+  providers: [ShareRequestRepository, ShareClock, ShareDeadlines, ShareMetrics, SharesService, ShareMessages],
 })
 export class SharingModule {}
