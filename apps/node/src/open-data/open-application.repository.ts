@@ -3,16 +3,11 @@ import { EntityManager } from 'typeorm';
 import type { OpenApplicationState, OpenApplicationView } from '@tdx/contracts';
 import { queryReturning } from '../common/returning';
 
-/** What a new application stores (the token only as its hash). */
-export interface NewOpenApplication {
-  id: string;
-  entryId: string;
-  origin: string;
-  appliedAt: string;
-  applicantName: string;
-  organisation: string;
-  contact: string;
-  purpose: string;
+/** What a new application stores: the applicant's fields of the view, and the token only as its hash. */
+export interface NewOpenApplication extends Pick<
+  OpenApplicationView,
+  'id' | 'entryId' | 'origin' | 'appliedAt' | 'applicantName' | 'organisation' | 'contact' | 'purpose'
+> {
   tokenHash: string;
 }
 

@@ -1,28 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { ShareEntrySummary, ShareHistoryEvent, ShareSide, ShareState } from '@tdx/contracts';
+import type { ShareEntrySummary, ShareHistoryEvent, ShareSide, ShareState, ShareView } from '@tdx/contracts';
 import { queryReturning } from '../common/returning';
 
-/** One end's row of a share request. */
-export interface ShareRow {
-  id: string;
-  side: ShareSide;
-  entryId: string;
-  provider: string;
-  consumer: string;
-  consumerInstitution: string | null;
-  items: string[];
-  regions: string[];
-  purpose: string;
-  expiresAt: string;
-  state: ShareState;
-  reason: string | null;
-  rule: string | null;
-  deadline: string | null;
-  history: ShareHistoryEvent[];
-  entry: ShareEntrySummary;
-  createdAt: string;
-  updatedAt: string;
+/** One end's row of a share request: what both ends show (less `overdue`, derived at read time), and its place in this node's order. */
+export interface ShareRow extends Omit<ShareView, 'overdue'> {
   rowSeq: number;
 }
 
