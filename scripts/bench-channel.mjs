@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench:channel`: the one channel of Article 10, measured (issue 14).
+// `npm run bench:channel`: the one channel of Article 10, measured.
 //
 //   (a) queries through the channel from a county of Hangzhou to a county of Ningbo (grant check,
 //       masking and audit at both ends), beside the channel's own ping and raw NATS request/reply
