@@ -63,7 +63,7 @@ async function main() {
     log(row('share query, Xihu -> Yinzhou', a.queries));
     const ratio = a.raw.perSecond > 0 ? Number((a.queries.perSecond / a.raw.perSecond).toFixed(3)) : null;
     log(`  queries against raw NATS: ${ratio}`);
-    log(`  CPU ms per request (holds on a busy machine): ping: ${cpuText(a.ping.cpuMsPerRequest)}; query: ${cpuText(a.queries.cpuMsPerRequest)}`);
+    log(`  CPU ms per request: ping: ${cpuText(a.ping.cpuMsPerRequest)}; query: ${cpuText(a.queries.cpuMsPerRequest)}`);
     figures.channel = { ...a, ratioToRawNats: ratio };
   }
   if (only !== 'a') figures.catalog = await benchCatalogSearch({ entries, log });

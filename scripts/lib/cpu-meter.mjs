@@ -1,6 +1,7 @@
-// CPU time per request of the processes a benchmark drives: unlike a rate, it holds when other
-// work shares the machine (machines here differ up to 3x from one session to the next, and
-// helpers share the cores), and it says where a request's time goes. Linux only (/proc).
+// CPU time per request of the processes a benchmark drives: it says where a request's time goes,
+// and it moves much less than a rate when other work shares the cores (a rate counts the time a
+// process waits for a core; this does not, though a crowded machine still inflates it: seen here up
+// to 2x at a load average of 12). Linux only (/proc).
 import { readFileSync } from 'node:fs';
 import { withPg } from '@tdx/testing';
 
