@@ -164,6 +164,55 @@ describe('deploy/compose', () => {
   });
 });
 
+describe('deploy/Dockerfile', () => {
+  // No Docker engine runs here: the image is not built in CI. What can be checked without one is checked.
+  const dockerfile = readFileSync(join(DEPLOY, 'Dockerfile'), 'utf8');
+  const [buildStage, runtimeStage] = dockerfile.split(/^FROM .* AS runtime$/m);
+  const copies = (stage: string) => [...stage.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((match) => match[1].trim().split(/\s+/).slice(0, -1));
+  const fromBuild = [...runtimeStage.matchAll(/^COPY --from=build \/app\/(\S+) (\S+)$/gm)].map((match) => match[1]);
+
+  it('copies into the build only files that exist and that .dockerignore lets through', () => {
+    const sources = copies(buildStage);
+    expect(sources.length).toBeGreaterThan(5);
+    expect(sources.filter((source) => !existsSync(join(ROOT, source)))).toEqual([]);
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((line) => line && !line.startsWith('#'))
+      .map((line) => line.replace(/^\*\*\//, ''));
+    expect(sources.filter((source) => ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)))).toEqual([]);
+  });
+
+  it('puts into the runtime image the manifest and build of every workspace library the node and the CLI import', () => {
+    const imported = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts'))
+          for (const match of readFileSync(path, 'utf8').matchAll(/from '@tdx\/([a-z]+)'/g)) imported.add(match[1]);
+      }
+    };
+    walk(join(ROOT, 'apps/node/src'));
+    walk(join(ROOT, 'apps/cli/src'));
+    // And what those libraries depend on in turn.
+    for (const library of [...imported]) {
+      const manifest = JSON.parse(readFileSync(join(ROOT, `libs/${library}/package.json`), 'utf8')) as { dependencies?: Record<string, string> };
+      for (const name of Object.keys(manifest.dependencies ?? {})) if (name.startsWith('@tdx/')) imported.add(name.slice('@tdx/'.length));
+    }
+    expect(imported).toContain('contracts');
+    const missing = [...imported].flatMap((library) => [`libs/${library}/package.json`, `libs/${library}/dist`].filter((path) => !fromBuild.includes(path)));
+    expect(missing).toEqual([]);
+    for (const path of ['node_modules', 'apps/node/package.json', 'apps/node/dist', 'apps/cli/dist']) expect(fromBuild).toContain(path);
+  });
+
+  it('runs as an unprivileged user and checks health on an endpoint the node serves', () => {
+    expect(runtimeStage).toMatch(/^USER tdx:tdx$/m);
+    expect(runtimeStage).toMatch(/^HEALTHCHECK .*\/health'/ms);
+    expect(runtimeStage).toMatch(/^CMD \["node", "apps\/node\/dist\/main.js"\]$/m);
+    expect(readFileSync(join(ROOT, 'apps/node/src/core/health.controller.ts'), 'utf8')).toMatch(/@Controller\('health'\)[\s\S]*@Get\(\)/);
+  });
+});
+
 describe('deploy/prometheus', () => {
   it('passes `promtool check rules`', () => {
     const result = run('promtool', ['check', 'rules', join(DEPLOY, 'prometheus/alerts.yml')]);
