@@ -32,8 +32,8 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
   }
   const runtime: NodeRuntimeConfig = { ...config, signingKey: key };
   const app = await NestFactory.create<NestExpressApplication>(NodeModule.forNode(runtime), {
-    // Every log line passes a redactor of this node's secrets (database and NATS passwords, ADMIN_PASSWORD, ...).
-    logger: RedactingLogger.forNode(secretsOf(config), LEVELS[config.logLevel]),
+    // Every log line names this node and passes a redactor of its secrets (database and NATS passwords, ADMIN_PASSWORD, ...).
+    logger: RedactingLogger.forNode({ node: config.code, secrets: secretsOf(config), logLevels: LEVELS[config.logLevel], format: config.logFormat }),
     bodyParser: false,
   });
   // First of all: the audit trail sees every answer, the refusals of the hardening in front of the routes included.

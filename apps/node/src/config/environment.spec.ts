@@ -65,6 +65,7 @@ describe('loadNodeConfig', () => {
       port: 3106,
       keyFile: '/var/lib/tdx/xihu.pem',
       logLevel: 'warn',
+      logFormat: 'text',
       http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
       auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
       identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
@@ -90,6 +91,7 @@ describe('loadNodeConfig', () => {
     const config = loadNodeConfig(env());
     expect(config.keyFile).toBe('.tdx/keys/node-330106.pem');
     expect(config.logLevel).toBe('log');
+    expect(config.logFormat).toBe('text');
     expect(config.natsNamespace).toMatch(/^[a-z][a-z0-9]*$/);
   });
 
@@ -109,8 +111,9 @@ describe('loadNodeConfig', () => {
       NATS_NAMESPACE: 'Has-Capitals',
       PORT: 'eighty',
       LOG_LEVEL: 'verbose',
+      LOG_FORMAT: 'xml',
     });
-    expect(named(error)).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'NATS_NAMESPACE', 'NATS_URL', 'NODE_CODE', 'PARENT_CODE', 'PORT']);
+    expect(named(error)).toEqual(['DATABASE_URL', 'LOG_FORMAT', 'LOG_LEVEL', 'NATS_NAMESPACE', 'NATS_URL', 'NODE_CODE', 'PARENT_CODE', 'PORT']);
     for (const problem of error.problems) expect(error.message).toContain(problem);
     expect(error.message).toMatch(/^invalid configuration: /);
   });

@@ -55,6 +55,11 @@ export class EnvironmentVariables {
   @IsIn(['error', 'warn', 'log', 'debug'], { message: 'LOG_LEVEL must be one of error, warn, log, debug' })
   LOG_LEVEL?: 'error' | 'warn' | 'log' | 'debug';
 
+  /** `text` (default) for a person at a terminal; `json`: one JSON object per line for a log shipper. */
+  @IsOptional()
+  @IsIn(['text', 'json'], { message: 'LOG_FORMAT must be text or json' })
+  LOG_FORMAT?: 'text' | 'json';
+
   /** The first administrator's password, used only while the node has no account (checked below for strength). */
   @IsOptional()
   @IsString()
@@ -149,6 +154,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     ...secondsOf(env, 'SHARE_DEADLINE_DAYS_UNCONDITIONAL', 'SHARE_DEADLINE_DAYS_CONDITIONAL'),
     CALENDAR_FILE: env.CALENDAR_FILE === '' ? undefined : env.CALENDAR_FILE,
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
+    LOG_FORMAT: env.LOG_FORMAT === '' ? undefined : env.LOG_FORMAT,
     ADMIN_PASSWORD: env.ADMIN_PASSWORD === '' ? undefined : env.ADMIN_PASSWORD,
     METRICS_TOKEN: env.METRICS_TOKEN === '' ? undefined : env.METRICS_TOKEN,
     TRUST_ANCHOR: env.TRUST_ANCHOR === '' ? undefined : env.TRUST_ANCHOR?.trim(),
@@ -194,6 +200,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     port: raw.PORT,
     keyFile: raw.NODE_KEY_FILE ?? `.tdx/keys/node-${code}.pem`,
     logLevel: raw.LOG_LEVEL ?? 'log',
+    logFormat: raw.LOG_FORMAT ?? 'text',
     http: hardening.config,
     identity: {
       joinApproval: raw.JOIN_APPROVAL ?? 'operator',

@@ -20,6 +20,8 @@ export interface NodeConfig {
   port: number;
   keyFile: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
+  /** LOG_FORMAT: `text` lines for people, `json` (one object per line) for log shippers. */
+  logFormat: 'text' | 'json';
   /** Rate limits, body, URL and header limits, CORS and proxy trust (see hardening/). */
   http: HttpHardeningConfig;
   auth: AuthConfig;

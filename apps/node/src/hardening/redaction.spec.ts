@@ -52,7 +52,7 @@ describe('RedactingLogger', () => {
       jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0),
     );
     try {
-      const logger = new RedactingLogger(['hunter2-secret'], ['log', 'error', 'debug']);
+      const logger = new RedactingLogger({ node: '330106', secrets: ['hunter2-secret'], logLevels: ['log', 'error', 'debug'] });
       logger.log('connecting with hunter2-secret', 'Database');
       logger.debug('url postgres://tdx:other-pw@db/tdx');
       const error = new Error('failed: hunter2-secret');
@@ -78,13 +78,85 @@ describe('RedactingLogger.forNode', () => {
     const written: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0);
     try {
-      Logger.overrideLogger(RedactingLogger.forNode(['first-node-secret'], ['log']));
-      const second = RedactingLogger.forNode(['second-node-secret'], ['log']);
+      Logger.overrideLogger(RedactingLogger.forNode({ node: '330100', secrets: ['first-node-secret'], logLevels: ['log'] }));
+      const second = RedactingLogger.forNode({ node: '330106', secrets: ['second-node-secret'], logLevels: ['log'] });
       second.log('first-node-secret and second-node-secret');
     } finally {
       spy.mockRestore();
       if (before) Logger.overrideLogger(before);
     }
     expect(written.join('')).not.toMatch(/node-secret/);
+    expect(written.join('')).toMatch(/^\[tdx 330106\] /);
+  });
+});
+
+/** What a logger writes to stdout and stderr while `act` runs, as lines. */
+function linesWritten(act: () => void): string[] {
+  const written: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => written.push(String(chunk)) > 0),
+  );
+  try {
+    act();
+  } finally {
+    spies.forEach((spy) => spy.mockRestore());
+  }
+  return written
+    .join('')
+    .split('\n')
+    .filter((line) => line !== '');
+}
+
+describe('RedactingLogger lines name their node', () => {
+  const secret = 'pa"ss\\word-9';
+
+  it('text: every line, a multi-line message and stack trace included, starts with the node', () => {
+    const lines = linesWritten(() => {
+      const logger = new RedactingLogger({ node: '330106', secrets: [secret], logLevels: ['log', 'error'], colors: false });
+      logger.log(`first line\nsecond line with ${secret}`, 'Catalog');
+      logger.error('failed', `Error: ${secret}\n    at somewhere (x.js:1:1)`, 'Returns');
+    });
+    expect(lines.length).toBe(5);
+    for (const line of lines) expect(line).toMatch(/^\[tdx 330106\] /);
+    expect(lines.join('\n')).not.toContain(secret);
+  });
+
+  it('json: one object per line with time, level, node, context and message; a secret with quotes is still redacted', () => {
+    const lines = linesWritten(() => {
+      const logger = new RedactingLogger({ node: '330100', secrets: [secret], logLevels: ['log', 'warn', 'error'], format: 'json', colors: true });
+      logger.log(`connecting with ${secret}\nand a second line`, 'Database');
+      logger.warn({ detail: secret, count: 2 }, 'Sharing');
+      logger.error('failed', `Error: ${secret}\n    at somewhere (x.js:1:1)`, 'Returns');
+      logger.log('no context');
+    });
+    expect(lines).toHaveLength(4);
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of parsed) {
+      expect(line.node).toBe('330100');
+      expect(new Date(String(line.time)).toISOString()).toBe(line.time);
+      expect(typeof line.message).toBe('string');
+    }
+    expect(parsed.map((line) => [line.level, line.context])).toEqual([
+      ['log', 'Database'],
+      ['warn', 'Sharing'],
+      ['error', 'Returns'],
+      ['log', ''],
+    ]);
+    expect(parsed[0].message).toBe('connecting with [redacted]\nand a second line');
+    expect(parsed[1].message).toContain('count: 2');
+    expect(parsed[2].stack).toMatch(/^Error: \[redacted\]\n/);
+    expect(lines.join('\n')).not.toContain('ss\\\\word');
+    expect(lines.join('\n')).not.toContain('\x1b[');
+  });
+
+  it('keeps the node a property of each logger: two nodes in one process write their own codes', () => {
+    const lines = linesWritten(() => {
+      const city = new RedactingLogger({ node: '330100', secrets: [], logLevels: ['log'], format: 'json' });
+      const county = new RedactingLogger({ node: '330106', secrets: [], logLevels: ['log'], format: 'json' });
+      city.log('from the city', 'X');
+      county.log('from the county', 'X');
+      city.log('the city again', 'X');
+    });
+    expect(lines.map((line) => (JSON.parse(line) as { node: string }).node)).toEqual(['330100', '330106', '330100']);
   });
 });
