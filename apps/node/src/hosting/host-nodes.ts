@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError } from '../config/environment';
-import { loadHostedNodes } from './hosted-nodes.config';
+import { checkHostedNodes } from './hosted-nodes.config';
 import { NodeHost } from './node-host';
 import { preflightProblems } from './preflight';
 
@@ -13,8 +13,10 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   if (env.NODE_CODE) {
     throw new ConfigError([`TDX_NODES_FILE and NODE_CODE are both set: a process runs either the nodes of a file or the one node of its environment`]);
   }
-  const hosted = loadHostedNodes(file, env);
-  const problems = await preflightProblems(hosted);
+  // The databases, ports and keys of the nodes valid by themselves are tried even when the file
+  // has other problems, so that the one message names everything to fix.
+  const { hosted, problems } = checkHostedNodes(file, env);
+  problems.push(...(await preflightProblems(hosted)));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const host = new NodeHost(hosted);

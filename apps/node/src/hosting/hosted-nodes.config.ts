@@ -17,6 +17,13 @@ export interface HostedNodeConfig {
  * problem of every node, each prefixed with the node it concerns; never quotes a value.
  */
 export function loadHostedNodes(file: string, env: Record<string, string | undefined>): HostedNodeConfig[] {
+  const { hosted, problems } = checkHostedNodes(file, env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return hosted;
+}
+
+/** As loadHostedNodes, but returns the problems beside the nodes that are valid by themselves (for further checks of those). */
+export function checkHostedNodes(file: string, env: Record<string, string | undefined>): { hosted: HostedNodeConfig[]; problems: string[] } {
   const { entries, problems } = readNodesFile(file, env);
   const all = problems.map((problem) => `${file}: ${problem}`);
   const hosted: HostedNodeConfig[] = [];
@@ -34,8 +41,7 @@ export function loadHostedNodes(file: string, env: Record<string, string | undef
     }
   }
   all.push(...acrossNodesProblems(hosted));
-  if (all.length > 0) throw new ConfigError(all);
-  return hosted;
+  return { hosted, problems: all };
 }
 
 /** What no single node can see: codes, ports, databases and keys given twice, and counties hosted away from their city. */

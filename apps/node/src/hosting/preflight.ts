@@ -13,9 +13,13 @@ const CONNECT_TIMEOUT_MS = 5000;
  * and every problem is returned, each prefixed with its node; values are never quoted.
  */
 export async function preflightProblems(hosted: HostedNodeConfig[]): Promise<string[]> {
+  // A port given twice is named as such already; trying it twice at once would only collide with itself.
+  const tried = new Set<number>();
   const checks = hosted.map(async (node) => {
     const label = `${node.position} (${node.config.code})`;
-    const found = await Promise.all([databaseProblem(node.config.databaseUrl), portProblem(node.config.port)]);
+    const firstWithPort = !tried.has(node.config.port);
+    tried.add(node.config.port);
+    const found = await Promise.all([databaseProblem(node.config.databaseUrl), firstWithPort ? portProblem(node.config.port) : undefined]);
     const key = keyFileProblem(node.config.keyFile);
     return [...found, key].filter((problem): problem is string => problem !== undefined).map((problem) => `${label}: ${problem}`);
   });
