@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadNodeConfig } from '../config/environment';
 import { knownVariables, loadHostedNodes } from './hosted-nodes.config';
+import { hostNodesFromFile } from './host-nodes';
 
 const SECRET = 'db-Pa55word-never-shown';
 const ANCHOR = 'l7mZ8hC2kGvG4zF1c9Q1nq2fA8cB3dE4fG5hI6jK7lM';
@@ -148,5 +149,13 @@ describe('deploy/nodes/hangzhou.nodes.yaml', () => {
     const problems = problemsOf(example, { TDX_DB_PASSWORD: SECRET, TDX_METRICS_TOKEN: 'm'.repeat(40) });
     expect(problems.length).toBeGreaterThan(0);
     for (const problem of problems) expect(problem).toMatch(/^nodes\[\d\] \(3301\d\d\): (TRUST_ANCHOR|NATS_NKEY_SEED_FILE|NATS_TLS_(CA|CERT|KEY)_FILE)\b/);
+  });
+});
+
+describe('hostNodesFromFile', () => {
+  it('refuses a process given both a nodes file and a node of its own environment, before reading anything', async () => {
+    await expect(hostNodesFromFile(join(dir, 'absent.yaml'), { TDX_NODES_FILE: join(dir, 'absent.yaml'), NODE_CODE: '330106' })).rejects.toThrow(
+      /TDX_NODES_FILE and NODE_CODE are both set/,
+    );
   });
 });
