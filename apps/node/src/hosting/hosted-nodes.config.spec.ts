@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nkeys } from '@nats-io/transport-node';
 import { ConfigError, loadNodeConfig } from '../config/environment';
 import { knownVariables, loadHostedNodes } from './hosted-nodes.config';
 import { hostNodesFromFile } from './host-nodes';
@@ -138,8 +139,18 @@ describe('loadHostedNodes', () => {
 
   it('knows the variables the node reads, validated and read by name', () => {
     const names = knownVariables();
-    for (const name of ['NODE_CODE', 'DATABASE_URL', 'PORT', 'TRUST_ANCHOR', 'CORS_ORIGINS', 'NATS_TLS_CA_FILE', 'SIGNIN_RATE_LIMIT']) expect(names).toContain(name);
+    for (const name of ['NODE_CODE', 'DATABASE_URL', 'PORT', 'TRUST_ANCHOR', 'CORS_ORIGINS', 'NATS_TLS_CA_FILE', 'SIGNIN_RATE_LIMIT'])
+      expect(names).toContain(name);
     expect(names).not.toContain('DATABSE_URL');
+  });
+});
+
+describe('NATS users', () => {
+  it('refuses two nodes of one NATS user (the server lets a user send only as the node it names)', () => {
+    const seed = join(dir, 'shared.nk');
+    writeFileSync(seed, new TextDecoder().decode(nkeys.createUser().getSeed()), { mode: 0o600 });
+    const problems = problemsOf(file('seed.yaml', hangzhou().replace(/(NODE_KEY_FILE: .*)$/gm, `$1\n    NATS_NKEY_SEED_FILE: ${seed}`)));
+    expect(problems).toEqual(['NATS_NKEY_SEED_FILE (one NATS user) is given to 2 nodes (nodes[0] 330100, nodes[1] 330106)']);
   });
 });
 

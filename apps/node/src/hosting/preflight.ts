@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
-import { signingKeyFromPem } from '@tdx/contracts';
+import { keyFingerprint, signingKeyFromPem } from '@tdx/contracts';
+import type { NodeConfig } from '../config/node-config';
 import type { HostedNodeConfig } from './hosted-nodes.config';
 
 // Long enough for a database across a data centre, short enough that a wrong host fails the start promptly.
@@ -20,7 +21,7 @@ export async function preflightProblems(hosted: HostedNodeConfig[]): Promise<str
     const firstWithPort = !tried.has(node.config.port);
     tried.add(node.config.port);
     const found = await Promise.all([databaseProblem(node.config.databaseUrl), firstWithPort ? portProblem(node.config.port) : undefined]);
-    const key = keyFileProblem(node.config.keyFile);
+    const key = keyFileProblem(node.config);
     return [...found, key].filter((problem): problem is string => problem !== undefined).map((problem) => `${label}: ${problem}`);
   });
   return (await Promise.all(checks)).flat();
@@ -74,18 +75,29 @@ function whereIs(url: string): { host: string; name: string } {
 function portProblem(port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(`PORT ${port} cannot be used (${error.code ?? error.message}: another process listens on it?)`));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(`PORT ${port} cannot be used (${error.code ?? error.message}: another process listens on it?)`),
+    );
     server.listen(port, () => server.close(() => resolve(undefined)));
   });
 }
 
-/** A key file that exists must hold a key: a node must never start with a new identity because its key did not read. */
-function keyFileProblem(file: string): string | undefined {
-  if (!existsSync(file)) return undefined;
+/**
+ * A key file that exists must hold a key (a node must never start with a new identity because its
+ * key did not read), and a province's must be the trust anchor when one is set (as createNodeApp
+ * checks, but before anything starts).
+ */
+function keyFileProblem(config: NodeConfig): string | undefined {
+  if (!existsSync(config.keyFile)) return undefined;
+  let publicKey: string;
   try {
-    signingKeyFromPem(readFileSync(file, 'utf8'));
-    return undefined;
+    publicKey = signingKeyFromPem(readFileSync(config.keyFile, 'utf8')).publicKey;
   } catch (error) {
     return `NODE_KEY_FILE: cannot be read or holds no Ed25519 key (${(error as NodeJS.ErrnoException).code ?? 'not a key'})`;
   }
+  const anchor = config.identity.trustAnchor;
+  if (config.level === 'province' && anchor && anchor !== publicKey) {
+    return `TRUST_ANCHOR: is not the key of this province (NODE_KEY_FILE holds key ${keyFingerprint(publicKey)}, the anchor is ${keyFingerprint(anchor)})`;
+  }
+  return undefined;
 }
