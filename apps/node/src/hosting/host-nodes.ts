@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError } from '../config/environment';
 import { checkHostedNodes } from './hosted-nodes.config';
 import { NodeHost } from './node-host';
-import { preflightProblems } from './preflight';
+import { preflight } from './preflight';
 
 /**
  * Serves the nodes of a nodes file (TDX_NODES_FILE) in this process. Everything is checked before
@@ -16,8 +16,10 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   // The databases, ports and keys of the nodes valid by themselves are tried even when the file
   // has other problems, so that the one message names everything to fix.
   const { hosted, problems } = checkHostedNodes(file, env);
-  problems.push(...(await preflightProblems(hosted)));
+  const tried = await preflight(hosted);
+  problems.push(...tried.problems);
   if (problems.length > 0) throw new ConfigError(problems);
+  for (const warning of tried.warnings) new Logger('Hosting').warn(warning);
 
   const host = new NodeHost(hosted);
   keepServingThroughOneNodesFailure();
