@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError } from '../config/environment';
-import { checkHostedNodes } from './hosted-nodes.config';
+import { secretsOf } from '../hardening/node-secrets';
+import { RedactingLogger } from '../hardening/redacting-logger';
+import { checkHostedNodes, HostedNodeConfig } from './hosted-nodes.config';
 import { NodeHost } from './node-host';
 import { preflight } from './preflight';
 
@@ -21,6 +23,7 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   if (problems.length > 0) throw new ConfigError(problems);
   for (const warning of tried.warnings) new Logger('Hosting').warn(warning);
 
+  redactEveryNodesSecrets(hosted);
   const host = new NodeHost(hosted);
   keepServingThroughOneNodesFailure();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -33,6 +36,17 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   const serving = states.filter((s) => s.state === 'serving').length;
   new Logger('Hosting').log(`hosting ${serving} of ${states.length} nodes from ${file}: ${states.map((s) => `${s.code} ${s.state} :${s.port}`).join(', ')}`);
   return host;
+}
+
+/**
+ * Nest's `Logger` is process-wide: the node created last writes every node's lines, and each
+ * node's logger redacts the secrets of the nodes created before it (RedactingLogger.forNode). The
+ * nodes start at once, so "before" is not an order to rely on: a process-wide logger that knows
+ * every node's secrets goes first, and each node's logger inherits all of them.
+ */
+export function redactEveryNodesSecrets(hosted: HostedNodeConfig[]): void {
+  const secrets = hosted.flatMap(({ config }) => secretsOf(config));
+  Logger.overrideLogger(RedactingLogger.forNode(secrets, ['fatal', 'error', 'warn', 'log']));
 }
 
 /**

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { nkeys } from '@nats-io/transport-node';
 import { ConfigError, loadNodeConfig } from '../config/environment';
 import { knownVariables, loadHostedNodes } from './hosted-nodes.config';
-import { hostNodesFromFile } from './host-nodes';
+import { Logger } from '@nestjs/common';
+import { hostNodesFromFile, redactEveryNodesSecrets } from './host-nodes';
 
 const SECRET = 'db-Pa55word-never-shown';
 const ANCHOR = 'l7mZ8hC2kGvG4zF1c9Q1nq2fA8cB3dE4fG5hI6jK7lM';
@@ -168,5 +169,31 @@ describe('hostNodesFromFile', () => {
     await expect(hostNodesFromFile(join(dir, 'absent.yaml'), { TDX_NODES_FILE: join(dir, 'absent.yaml'), NODE_CODE: '330106' })).rejects.toThrow(
       /TDX_NODES_FILE and NODE_CODE are both set/,
     );
+  });
+});
+
+describe('redactEveryNodesSecrets', () => {
+  it("makes the process-wide logger redact every hosted node's secrets, whichever node writes", () => {
+    const other = 'other-Db-Pa55word';
+    const nodes = loadHostedNodes(
+      file('secrets.yaml', hangzhou().replace('tdx:${DB_PASSWORD}@db.internal/tdx_330106', `tdx:${other}@db.internal/tdx_330106`)),
+      {
+        DB_PASSWORD: SECRET,
+      },
+    );
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      redactEveryNodesSecrets(nodes);
+      new Logger('AnyNode').log(`connecting with ${SECRET} and ${other}`);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toContain('connecting with');
+    expect(written.join('')).not.toContain(SECRET);
+    expect(written.join('')).not.toContain(other);
   });
 });
