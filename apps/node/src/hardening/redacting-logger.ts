@@ -1,9 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { inspect } from 'node:util';
 import { Redactor } from './redaction';
 
 /** `text`: Nest's console lines, for a person at a terminal; `json`: one object per line, for a log shipper (LOG_FORMAT). */
 export type LogFormat = 'text' | 'json';
+
+/**
+ * In a process hosting several nodes (TDX_NODES_FILE), Nest's `Logger` is one for the process: a
+ * service's `new Logger('Context')` writes through whichever node's logger was installed last. So
+ * each node is started inside `asNode(code, ...)`, whose context everything it starts inherits
+ * (its timers, connections, HTTP server), and a line is written by the logger of the node whose
+ * code is running: every line names the right node and redacts with its secrets.
+ */
+const runningNode = new AsyncLocalStorage<string>();
+const loggerOfNode = new Map<string, RedactingLogger>();
+
+/** Runs `work` (a node's start) as node `code`: its lines, now and later, are that node's. */
+export function asNode<T>(code: string, work: () => T): T {
+  return runningNode.run(code, work);
+}
 
 export interface NodeLoggerOptions {
   /** The node's division code: every line names it, so that the logs of several nodes can be told apart. */
@@ -51,6 +67,7 @@ export class RedactingLogger extends ConsoleLogger {
     this.secrets = options.secrets;
     this.secretRedactor = new Redactor(options.secrets);
     this.linePrefix = `[tdx ${options.node}]`;
+    loggerOfNode.set(options.node, this);
   }
 
   /**
@@ -73,6 +90,8 @@ export class RedactingLogger extends ConsoleLogger {
     errorStack?: unknown,
     params?: Record<string, unknown>,
   ): void {
+    const owner = loggerOfNode.get(runningNode.getStore() ?? '');
+    if (owner && owner !== this) return owner.printMessages(messages, context, logLevel, writeStreamType, errorStack, params);
     if (this.format === 'text') return super.printMessages(messages, context, logLevel, writeStreamType, errorStack, params);
     for (const message of messages) {
       const line = this.jsonLine(logLevel, context, this.messageText(message, params), errorStack);
