@@ -110,4 +110,17 @@ export class MetricsRegistry {
     help: 'Whether the parent has admitted this node (1) or its join is still pending or refused (0); absent at the province',
     registers: [this.registry],
   });
+
+  readonly parkedMessages = new Gauge({
+    name: 'tdx_parked_messages',
+    help: 'Signed records this node cannot read yet (a newer protocol version, an unknown kind), kept to be read after its upgrade; above 0 means upgrade this node',
+    registers: [this.registry],
+  });
+
+  readonly protocolVersion = new Gauge({
+    name: 'tdx_protocol_version',
+    help: 'The protocol version this node writes (by label: the oldest it still reads), to see the versions across the tree',
+    labelNames: ['oldest_supported'],
+    registers: [this.registry],
+  });
 }
