@@ -104,10 +104,7 @@ describe('version skew: the previous release beside this one', () => {
     await old['330106'].waitJoined();
     await old['330200'].waitJoined();
     await eventually(async () => expect((await api(url('330212'), 'GET', '/api/v1/federation/status')).body.parent.joined).toBe(true), 60_000);
-    await awaitTrustLists(
-      ['330000', '330100', '330200', '330106', '330212'].map(url),
-      ['330000', '330100', '330200', '330106', '330212'],
-    );
+    await awaitTrustLists(['330000', '330100', '330200', '330106', '330212'].map(url), ['330000', '330100', '330200', '330106', '330212']);
   });
 
   it('replicates upward across the skew both ways round, to equal digests at the province', async () => {
@@ -144,11 +141,19 @@ describe('version skew: the previous release beside this one', () => {
     });
     expect(entry.status).toBe(201);
     const rows = ['330106', '330212', '330108'].flatMap((region) =>
-      Array.from({ length: 12 }, (_, i) => ({ key: `${region}-${i}`, region, data: { uscc: `91${region}MA${String(i).padStart(8, '0')}`, phone: `1380000${region}` } })),
+      Array.from({ length: 12 }, (_, i) => ({
+        key: `${region}-${i}`,
+        region,
+        data: { uscc: `91${region}MA${String(i).padStart(8, '0')}`, phone: `1380000${region}` },
+      })),
     );
     await writeSourceRows(databases['330000'], entry.body.id, rows);
     for (const county of ['330106', '330212']) {
-      const request = await api(url(county), 'POST', '/api/v1/returns/requests', { holder: '330000', entryId: entry.body.id, purpose: 'supervision of the district' });
+      const request = await api(url(county), 'POST', '/api/v1/returns/requests', {
+        holder: '330000',
+        entryId: entry.body.id,
+        purpose: 'supervision of the district',
+      });
       expect(request.status).toBe(201);
       expect(request.body.state).toBe('granted');
       const jobs = await waitForJob(url(county), request.body.id);
@@ -168,11 +173,15 @@ describe('version skew: the previous release beside this one', () => {
     const countyKey = signingKeyFromPem(readFileSync(join(keyDir, '330106.pem'), 'utf8'));
     const city = url('330100');
     const provider = (await api(url('330106'), 'GET', '/api/v1/institutions?limit=1')).body.items[0].id as string;
-    const template = (await api(url('330106'), 'POST', '/api/v1/catalog/entries', sampleEntry(provider, { name: 'Template for crafted records' }))).body as EntryState;
+    const template = (await api(url('330106'), 'POST', '/api/v1/catalog/entries', sampleEntry(provider, { name: 'Template for crafted records' })))
+      .body as EntryState;
     const id = randomUUID();
     const body: EntryState = { ...template, id, code: `330106-V-${id.slice(0, 8)}`, name: 'Written by a newer release', version: 1 };
     const at = new Date().toISOString();
-    const newer = sealAny({ v: PROTOCOL_VERSION + 1, kind: 'entry.upsert', origin: '330106', seq: 9_000_001, at, body: { ...body, energyLabel: 'A' } }, countyKey);
+    const newer = sealAny(
+      { v: PROTOCOL_VERSION + 1, kind: 'entry.upsert', origin: '330106', seq: 9_000_001, at, body: { ...body, energyLabel: 'A' } },
+      countyKey,
+    );
     const unknownKind = sealAny({ v: PROTOCOL_VERSION, kind: 'entry.merge', origin: '330106', seq: 9_000_002, at, body: { into: id } }, countyKey);
     // A newer version signed by a key nobody trusts is no record of the county's: refused, not parked.
     const forged = sealAny({ v: PROTOCOL_VERSION + 1, kind: 'entry.upsert', origin: '330106', seq: 9_000_003, at, body }, generateSigningKey());
@@ -222,7 +231,10 @@ describe('version skew: the previous release beside this one', () => {
   it('shows why parents upgrade first: the previous release refuses a newer record outright, keeping only an excerpt', async () => {
     const countyKey = signingKeyFromPem(readFileSync(join(keyDir, '330212.pem'), 'utf8'));
     const before = await childStatus(url('330200'), '330212');
-    const newer = sealAny({ v: PROTOCOL_VERSION + 1, kind: 'entry.upsert', origin: '330212', seq: 9_000_010, at: new Date().toISOString(), body: {} }, countyKey);
+    const newer = sealAny(
+      { v: PROTOCOL_VERSION + 1, kind: 'entry.upsert', origin: '330212', seq: 9_000_010, at: new Date().toISOString(), body: {} },
+      countyKey,
+    );
     await injector.publish('330200', '330212', wire(newer));
     await eventually(async () => expect((await childStatus(url('330200'), '330212')).rejected).toBe(before.rejected + 1), 60_000);
     const [refused] = await databases['330200'].query<{ reason: string }>(`SELECT reason FROM rejected_message ORDER BY id DESC LIMIT 1`);
@@ -247,7 +259,8 @@ describe('version skew: the previous release beside this one', () => {
     await startNew('330100', '330000');
     const city = url('330100');
     await eventually(async () => {
-      for (const holder of ['330100', '330000']) expect((await api(url(holder), 'GET', `/api/v1/catalog/entries/${id}`)).body.name).toBe('Parked by an older release');
+      for (const holder of ['330100', '330000'])
+        expect((await api(url(holder), 'GET', `/api/v1/catalog/entries/${id}`)).body.name).toBe('Parked by an older release');
     }, 60_000);
     const list = await eventually(async () => {
       const body = (await api(city, 'GET', '/api/v1/federation/parked')).body;

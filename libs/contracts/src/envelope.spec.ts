@@ -60,14 +60,23 @@ describe('envelope', () => {
     expect(error).toBeInstanceOf(UnreadableRecordError);
     // Older code catching EnvelopeError still refuses it.
     expect(error).toBeInstanceOf(EnvelopeError);
-    expect(error).toMatchObject({ origin: '330106', version: PROTOCOL_VERSION + 1, kind: 'node.join', envelope: { payload: JSON.stringify(newer), sig: 'c2ln' } });
+    expect(error).toMatchObject({
+      origin: '330106',
+      version: PROTOCOL_VERSION + 1,
+      kind: 'node.join',
+      envelope: { payload: JSON.stringify(newer), sig: 'c2ln' },
+    });
     expect(error.reason).toContain(`protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands`);
   });
 
   it('tells a record of an unknown kind at a version it reads from a malformed one', () => {
     const error = unreadable(wrap({ ...join, kind: 'entry.merge' })) as UnreadableRecordError;
     expect(error).toBeInstanceOf(UnreadableRecordError);
-    expect(error).toMatchObject({ kind: 'entry.merge', version: PROTOCOL_VERSION, reason: 'the record is of kind "entry.merge", which this node does not know: upgrade this node' });
+    expect(error).toMatchObject({
+      kind: 'entry.merge',
+      version: PROTOCOL_VERSION,
+      reason: 'the record is of kind "entry.merge", which this node does not know: upgrade this node',
+    });
   });
 
   it('refuses, not parks, what names no origin or no valid version', () => {

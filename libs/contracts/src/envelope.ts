@@ -127,7 +127,13 @@ function unreadable(envelope: Envelope, record: Record<string, unknown>): void {
   const kind = typeof record.kind === 'string' ? record.kind.slice(0, 64) : '';
   if (verdict.kind === 'newer') throw new UnreadableRecordError(verdict.reason, envelope, record.origin, verdict.version, kind);
   if (!RECORD_KINDS.includes(kind as never)) {
-    throw new UnreadableRecordError(`the record is of kind "${kind}", which this node does not know: upgrade this node`, envelope, record.origin, verdict.version, kind);
+    throw new UnreadableRecordError(
+      `the record is of kind "${kind}", which this node does not know: upgrade this node`,
+      envelope,
+      record.origin,
+      verdict.version,
+      kind,
+    );
   }
 }
 

@@ -22,10 +22,18 @@ export type ProtocolVersionVerdict =
 export function protocolVersionVerdict(v: unknown, what = 'message'): ProtocolVersionVerdict {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) return { kind: 'invalid', reason: `${what} has no protocol version (v)` };
   if (v > PROTOCOL_VERSION) {
-    return { kind: 'newer', version: v, reason: `${what} is of protocol version ${v}, newer than this node understands (${supportedRange()}): upgrade this node` };
+    return {
+      kind: 'newer',
+      version: v,
+      reason: `${what} is of protocol version ${v}, newer than this node understands (${supportedRange()}): upgrade this node`,
+    };
   }
   if (v < OLDEST_PROTOCOL_VERSION) {
-    return { kind: 'retired', version: v, reason: `${what} is of protocol version ${v}, older than this node still reads (${supportedRange()}): upgrade the sender` };
+    return {
+      kind: 'retired',
+      version: v,
+      reason: `${what} is of protocol version ${v}, older than this node still reads (${supportedRange()}): upgrade the sender`,
+    };
   }
   return { kind: 'supported', version: v };
 }

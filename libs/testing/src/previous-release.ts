@@ -115,4 +115,3 @@ function run(command: string, args: string[], cwd: string): void {
     throw new KitError(`building the previous release: ${command} ${args.join(' ')} failed in ${cwd}: ${e.message}\n${output}`);
   }
 }
-

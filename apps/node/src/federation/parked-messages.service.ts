@@ -43,12 +43,14 @@ export class ParkedMessagesService implements OnApplicationBootstrap, OnApplicat
 
   /** Reads every parked record this release may read again, one pass at a time; answers what left and what stays. */
   reread(): Promise<{ released: number; kept: number }> {
-    const pass = this.rereading.catch(() => undefined).then(async () => {
-      if (this.stopped) return { released: 0, kept: 0 };
-      const result = await this.applier.rereadParked();
-      if (result.released + result.kept > 0) this.logger.log(`read parked records again: ${result.released} settled, ${result.kept} still parked`);
-      return result;
-    });
+    const pass = this.rereading
+      .catch(() => undefined)
+      .then(async () => {
+        if (this.stopped) return { released: 0, kept: 0 };
+        const result = await this.applier.rereadParked();
+        if (result.released + result.kept > 0) this.logger.log(`read parked records again: ${result.released} settled, ${result.kept} still parked`);
+        return result;
+      });
     this.rereading = pass;
     return pass;
   }

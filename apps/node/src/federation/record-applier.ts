@@ -231,7 +231,13 @@ export class RecordApplier {
    * Everything but the upsert: parse, attribution, signature. A parent's approval or revocation of
    * a node is applied here at once, in batch order.
    */
-  private async check(manager: EntityManager, child: string, message: InboundRecord, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome | Verified> {
+  private async check(
+    manager: EntityManager,
+    child: string,
+    message: InboundRecord,
+    index: number,
+    forward: Map<number, ForwardRecord>,
+  ): Promise<Outcome | Verified> {
     let opened: ReturnType<typeof openEnvelope>;
     try {
       opened = openEnvelope(message.data);
@@ -339,7 +345,14 @@ export class RecordApplier {
     return { kind: 'applied' };
   }
 
-  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: InboundRecord, refusal?: Refusal): Promise<Outcome> {
+  private async reject(
+    manager: EntityManager,
+    child: string,
+    origin: string | undefined,
+    reason: string,
+    message: InboundRecord,
+    refusal?: Refusal,
+  ): Promise<Outcome> {
     this.logger.warn(`rejected a record from ${child} (claimed origin ${origin ?? 'unknown'}, stream seq ${message.seq}): ${reason}`);
     await this.rejected.record(manager, { sender: child, claimedOrigin: origin, reason, refusal, payload: message.data });
     return { kind: 'rejected', reason };
