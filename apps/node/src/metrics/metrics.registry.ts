@@ -27,7 +27,7 @@ export class MetricsRegistry {
 
   readonly records = new Counter({
     name: 'tdx_replication_records_total',
-    help: 'Records received from each child link, by outcome (applied, skipped as duplicate or stale, rejected, retry)',
+    help: 'Records received from each child link, by outcome (applied, skipped as duplicate or stale, rejected, retry, parked until an upgrade)',
     labelNames: ['child', 'outcome'],
     registers: [this.registry],
   });
