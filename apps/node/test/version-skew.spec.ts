@@ -1,9 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Envelope, EntryState, generateSigningKey, PROTOCOL_VERSION, SigningKey, signingKeyFromPem } from '@tdx/contracts';
 import {
+  accessToken,
   api,
   createTestDatabase,
   deleteNamespaceStreams,
@@ -19,6 +21,17 @@ import { RunningNode, startInProcessNode } from './support/nodes';
 import { sampleEntry, sampleInstitution } from './support/samples';
 import { awaitTrustLists, childStatus, digestFor, LinkInjector, sealedEntry, wire } from './support/replication';
 import { returnedRows, sourceRowsIn, waitForJob, writeSourceRows } from './support/returns';
+
+const CLI_MAIN = resolve(__dirname, '../../cli/dist/main.js');
+
+/** The `tdx` command with `args`; its exit code and output. */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(process.execPath, [CLI_MAIN, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) =>
+      done({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
 
 /** A record as a node of any release would sign it: the JSON text and an Ed25519 signature over it. */
 function sealAny(record: Record<string, unknown>, key: SigningKey): Envelope {
@@ -222,6 +235,11 @@ describe('version skew: the previous release beside this one', () => {
     // The gauge an operator alerts on.
     const metrics = await api(city, 'GET', '/metrics');
     expect(String(metrics.body)).toMatch(/^tdx_parked_messages 2$/m);
+    // And the operator's command, as a person reads it (run asynchronously: the city answers from this very process).
+    const cli = await runCli(['federation', 'parked', '--node', city], { TDX_TOKEN: await accessToken(city), TDX_NODE_URL: '' });
+    expect(cli).toMatchObject({ code: 0, stderr: '' });
+    expect(cli.stdout).toContain('2 parked');
+    expect(cli.stdout).toContain(`protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands`);
 
     // The link is not held up: the old county's next change arrives as ever.
     const after = await api(url('330106'), 'POST', '/api/v1/catalog/entries', sampleEntry(provider, { name: 'After the parked ones' }));
