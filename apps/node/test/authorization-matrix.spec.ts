@@ -39,6 +39,8 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /api/v1/node': STAFF,
   'GET /api/v1/federation/status': OPERATOR,
   'GET /api/v1/federation/digest': OPERATOR,
+  'GET /api/v1/federation/parked': OPERATOR,
+  'POST /api/v1/federation/parked/reread': OPERATOR,
   'GET /api/v1/federation/nodes': OPERATOR,
   'POST /api/v1/federation/nodes/:code/approve': OPERATOR,
   'POST /api/v1/federation/nodes/:code/reject': OPERATOR,

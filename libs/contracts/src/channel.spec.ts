@@ -45,7 +45,8 @@ describe('channel messages', () => {
 
   it.each([
     ['not JSON', Buffer.from('{"v":1,'), /not JSON/],
-    ['another version', Buffer.from(JSON.stringify(message({ v: 2 as 1 }))), /message\.v/],
+    ['a newer version, named as such', Buffer.from(JSON.stringify(message({ v: 2 as 1 }))), /protocol version 2, newer than this node understands/],
+    ['no version', Buffer.from(JSON.stringify(message({ v: undefined }))), /message\.v/],
     ['a kind that is not a dotted name', Buffer.from(JSON.stringify(message({ kind: 'Share Query' }))), /message\.kind/],
     ['a sender that is no division code', Buffer.from(JSON.stringify(message({ from: '33010' }))), /message\.from/],
     ['a time that is not UTC ISO 8601', Buffer.from(JSON.stringify(message({ at: 'yesterday' }))), /message\.at/],

@@ -1,5 +1,6 @@
 import { randomBytes, sign, verify, KeyObject } from 'node:crypto';
 import { SigningKey } from './envelope';
+import { protocolVersionVerdict } from './protocol-version';
 import { REFUSAL_KINDS, FieldProblem, RefusalKind, RuleRefusal } from './refusal';
 import { array, boolean, divisionCode, integer, object, oneOf, optional, Schema, text, timestamp, uuid } from './schema';
 
@@ -124,6 +125,9 @@ export function openChannelMessage(data: Uint8Array): ChannelMessage {
   } catch {
     throw new ChannelMessageError('the message is not JSON');
   }
+  // A newer (or retired) version is named as such, so the sender's answer says whom to upgrade.
+  const version = protocolVersionVerdict((message as { v?: unknown } | null)?.v, 'the channel message');
+  if (version.kind === 'newer' || version.kind === 'retired') throw new ChannelMessageError(version.reason);
   const problem = HEADER(message, 'message');
   if (problem) throw new ChannelMessageError(`not a valid version-1 channel message: ${problem}`);
   const parsed = message as ChannelMessage;

@@ -1,4 +1,14 @@
-import { encodeEnvelope, EnvelopeError, generateSigningKey, openEnvelope, publicKeyFromBase64url, sealRecord, verifyEnvelope } from './envelope';
+import {
+  encodeEnvelope,
+  EnvelopeError,
+  generateSigningKey,
+  openEnvelope,
+  publicKeyFromBase64url,
+  sealRecord,
+  UnreadableRecordError,
+  verifyEnvelope,
+} from './envelope';
+import { OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, protocolVersionVerdict } from './protocol-version';
 import type { ReplicationRecord } from './records';
 
 const join: ReplicationRecord = {
@@ -31,5 +41,63 @@ describe('envelope', () => {
     expect(() => openEnvelope(Buffer.from('nope'))).toThrow(EnvelopeError);
     expect(() => openEnvelope(Buffer.from('{"payload":"{}","sig":""}'))).toThrow('not a version-1 replication record');
     expect(() => publicKeyFromBase64url('short')).toThrow(EnvelopeError);
+  });
+
+  /** The envelope of any record, as a release of any version would write it. */
+  const wrap = (record: Record<string, unknown>) => encodeEnvelope({ payload: JSON.stringify(record), sig: 'c2ln' });
+  const unreadable = (data: Uint8Array) => {
+    try {
+      openEnvelope(data);
+    } catch (error) {
+      return error;
+    }
+    throw new Error('opened');
+  };
+
+  it('tells a record of a newer protocol version from a malformed one, keeping the envelope whole to park', () => {
+    const newer = { ...join, v: PROTOCOL_VERSION + 1, body: { anything: 'a newer release writes' } };
+    const error = unreadable(wrap(newer)) as UnreadableRecordError;
+    expect(error).toBeInstanceOf(UnreadableRecordError);
+    // Older code catching EnvelopeError still refuses it.
+    expect(error).toBeInstanceOf(EnvelopeError);
+    expect(error).toMatchObject({
+      origin: '330106',
+      version: PROTOCOL_VERSION + 1,
+      kind: 'node.join',
+      envelope: { payload: JSON.stringify(newer), sig: 'c2ln' },
+    });
+    expect(error.reason).toContain(`protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands`);
+  });
+
+  it('tells a record of an unknown kind at a version it reads from a malformed one', () => {
+    const error = unreadable(wrap({ ...join, kind: 'entry.merge' })) as UnreadableRecordError;
+    expect(error).toBeInstanceOf(UnreadableRecordError);
+    expect(error).toMatchObject({
+      kind: 'entry.merge',
+      version: PROTOCOL_VERSION,
+      reason: 'the record is of kind "entry.merge", which this node does not know: upgrade this node',
+    });
+  });
+
+  it('refuses, not parks, what names no origin or no valid version', () => {
+    for (const record of [
+      { ...join, v: PROTOCOL_VERSION + 1, origin: 'nobody' },
+      { ...join, v: '2' },
+      { ...join, v: undefined },
+      { ...join, v: 0 },
+    ]) {
+      const error = unreadable(wrap(record));
+      expect(error).toBeInstanceOf(EnvelopeError);
+      expect(error).not.toBeInstanceOf(UnreadableRecordError);
+    }
+  });
+
+  it('reads the versions from the oldest supported to its own', () => {
+    expect(protocolVersionVerdict(PROTOCOL_VERSION)).toEqual({ kind: 'supported', version: PROTOCOL_VERSION });
+    expect(protocolVersionVerdict(OLDEST_PROTOCOL_VERSION)).toEqual({ kind: 'supported', version: OLDEST_PROTOCOL_VERSION });
+    expect(protocolVersionVerdict(PROTOCOL_VERSION + 1).kind).toBe('newer');
+    expect(protocolVersionVerdict(1.5).kind).toBe('invalid');
+    expect(protocolVersionVerdict(Number.MAX_SAFE_INTEGER + 2).kind).toBe('invalid');
+    expect(protocolVersionVerdict(-1).kind).toBe('invalid');
   });
 });

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
 import { isDivisionCode } from '@tdx/divisions';
 import { RECORD_KINDS, ReplicationRecord } from './records';
+import { protocolVersionVerdict } from './protocol-version';
 
 /**
  * What travels on the wire: the record as the exact JSON text its origin signed, and the
@@ -16,6 +17,25 @@ export class EnvelopeError extends Error {
   constructor(readonly reason: string) {
     super(reason);
     this.name = 'EnvelopeError';
+  }
+}
+
+/**
+ * A well-formed envelope from a named origin whose record this release cannot read: a newer
+ * protocol version, or a kind it does not know. Its signature is not checked yet; a receiver that
+ * verifies it parks the envelope (keeps it whole, to read again once upgraded) instead of applying
+ * or dropping it. Older releases see only an EnvelopeError, so catching that still refuses it.
+ */
+export class UnreadableRecordError extends EnvelopeError {
+  constructor(
+    reason: string,
+    readonly envelope: Envelope,
+    readonly origin: string,
+    readonly version: number,
+    readonly kind: string,
+  ) {
+    super(reason);
+    this.name = 'UnreadableRecordError';
   }
 }
 
@@ -72,6 +92,7 @@ export function openEnvelope(data: Uint8Array): { envelope: Envelope; record: Re
   } catch {
     throw new EnvelopeError('payload is not JSON');
   }
+  if (isObject(record)) unreadable({ payload: envelope.payload, sig: envelope.sig }, record);
   if (
     !isObject(record) ||
     record.v !== 1 ||
@@ -91,6 +112,28 @@ export function verifyEnvelope(envelope: Envelope, publicKey: KeyObject): boolea
     return verify(null, Buffer.from(envelope.payload), publicKey, Buffer.from(envelope.sig, 'base64'));
   } catch {
     return false;
+  }
+}
+
+/**
+ * Throws UnreadableRecordError for a record this release cannot read but may after an upgrade; a
+ * retired version is refused outright. Only `v`, `kind` and `origin` are read: every version keeps
+ * them where they are, so any release can attribute and verify a record of any later one.
+ */
+function unreadable(envelope: Envelope, record: Record<string, unknown>): void {
+  const verdict = protocolVersionVerdict(record.v, 'the record');
+  if (verdict.kind === 'retired') throw new EnvelopeError(verdict.reason);
+  if (verdict.kind === 'invalid' || !isDivisionCode(record.origin)) return;
+  const kind = typeof record.kind === 'string' ? record.kind.slice(0, 64) : '';
+  if (verdict.kind === 'newer') throw new UnreadableRecordError(verdict.reason, envelope, record.origin, verdict.version, kind);
+  if (!RECORD_KINDS.includes(kind as never)) {
+    throw new UnreadableRecordError(
+      `the record is of kind "${kind}", which this node does not know: upgrade this node`,
+      envelope,
+      record.origin,
+      verdict.version,
+      kind,
+    );
   }
 }
 

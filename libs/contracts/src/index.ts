@@ -2,6 +2,7 @@ export * from './vocabulary';
 export * from './records';
 export * from './subjects';
 export * from './envelope';
+export * from './protocol-version';
 export * from './returns';
 export * from './channel';
 export * from './audit';

@@ -74,6 +74,21 @@ describe('return messages', () => {
     expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, nonce: undefined })))).toThrow('message.nonce must be');
     expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, at: 'yesterday' })))).toThrow('message.at must be an ISO 8601');
     expect(() => openReturnMessage(Buffer.from(JSON.stringify({ ...pull, extra: 1 })))).toThrow('unknown field "extra"');
+
+    // A newer version is named as such, with the sender and nonce kept for a signed answer the asker can act on.
+    const newer = (() => {
+      try {
+        openReturnMessage(Buffer.from(JSON.stringify({ ...pull, v: 2, body: { changed: true } })));
+      } catch (error) {
+        return error as ReturnMessageError;
+      }
+    })();
+    expect(newer).toBeInstanceOf(ReturnMessageError);
+    expect(newer).toMatchObject({
+      reason: 'the return message is of protocol version 2, newer than this node understands (version 1): upgrade this node',
+      from: '330106',
+      nonce,
+    });
   });
 
   /** Each body, one field wrong at a time: the problem is named, the value never quoted, and the header kept for the answer. */

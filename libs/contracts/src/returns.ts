@@ -2,6 +2,7 @@ import { createHash, KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { isDivisionCode, levelOf } from '@tdx/divisions';
 import { DATA_ITEM_TYPES, DataItemType, Grade, GRADES, SHARE_TYPES, ShareType, UPDATE_CYCLES, UpdateCycle } from './vocabulary';
 import { EnvelopeError, SigningKey } from './envelope';
+import { protocolVersionVerdict } from './protocol-version';
 import { REFUSAL_KINDS, RefusalKind } from './refusal';
 import { array, boolean, divisionCode, integer, nullable, object, oneOf, optional, refined, Schema, text, timestamp, uuid } from './schema';
 
@@ -385,6 +386,9 @@ export function openReturnMessage(data: Uint8Array): { message: ReturnMessage; a
   const fields = (typeof message === 'object' && message !== null ? message : {}) as Record<string, unknown>;
   const from = divisionCode(fields.from, 'from') === undefined ? (fields.from as string) : undefined;
   const nonce = NONCE(fields.nonce, 'nonce') === undefined ? (fields.nonce as string) : undefined;
+  // A newer (or retired) version is named as such, so the asker knows whom to upgrade rather than what field is wrong.
+  const version = protocolVersionVerdict(fields.v, 'the return message');
+  if (version.kind === 'newer' || version.kind === 'retired') throw new ReturnMessageError(version.reason, from, nonce);
   const problem = HEADER(message, 'message') ?? BODIES[fields.kind as ReturnMessageKind](fields.body, 'body');
   if (problem) throw new ReturnMessageError(`not a valid version-1 return message: ${problem}`, from, nonce);
   // The signature covers the header only: an attachment anywhere but on a chunk (bound by its sha256) is unsigned.

@@ -10,3 +10,4 @@ export * from './keys';
 export * from './nats';
 export * from './nodes';
 export * from './ports';
+export * from './previous-release';

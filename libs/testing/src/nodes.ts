@@ -89,6 +89,8 @@ export interface NodeProcessOptions {
   host?: string;
   /** Runs the node in a process group of its own, so that a Ctrl-C at a terminal reaches only the script that started it. */
   detached?: boolean;
+  /** The built node to run (another release's `apps/node/dist/main.js`, say); NODE_MAIN by default. */
+  main?: string;
 }
 
 /** A node as its own OS process running the built service, which a test or script can start, SIGKILL and start again. */
@@ -100,6 +102,9 @@ export class NodeProcess {
   readonly env: Record<string, string>;
   readonly logFile: string | undefined;
   private readonly detached: boolean;
+  /** The built node this process runs, and the folder it runs in (that build's checkout). */
+  readonly main: string;
+  private readonly cwd: string;
   private readonly memory: string[] = [];
   private child: ChildProcess | undefined;
   /** Settles when the process last launched exits. */
@@ -114,15 +119,24 @@ export class NodeProcess {
     this.env = options.env;
     this.logFile = options.logFile;
     this.detached = options.detached ?? false;
+    this.main = options.main ?? NODE_MAIN;
+    this.cwd = options.main ? resolve(dirname(options.main), '../../..') : ROOT;
   }
 
   /**
    * A test node (testNodeEnvironment) on a free port, listening, and signed in to as its admin by
    * api(). `logFile`: its output goes there rather than to memory.
    */
-  static async start(spec: NodeSpec, options: { logFile?: string } = {}): Promise<NodeProcess> {
+  static async start(spec: NodeSpec, options: { logFile?: string; main?: string } = {}): Promise<NodeProcess> {
     const port = await freePort();
-    const node = new NodeProcess({ code: spec.code, parentCode: spec.parentCode, port, env: testNodeEnvironment(spec, port), logFile: options.logFile });
+    const node = new NodeProcess({
+      code: spec.code,
+      parentCode: spec.parentCode,
+      port,
+      env: testNodeEnvironment(spec, port),
+      logFile: options.logFile,
+      main: options.main,
+    });
     await node.restart();
     signInAs(node.url, 'admin', node.env.ADMIN_PASSWORD || TEST_ADMIN_PASSWORD);
     return node;
@@ -145,10 +159,10 @@ export class NodeProcess {
       const fd = openSync(this.logFile, append ? 'a' : 'w');
       writeSync(fd, `\n=== ${new Date().toISOString()} starting node ${this.code} on port ${this.port} ===\n`);
       // Straight into the file: a busy node's output costs the launching process nothing.
-      child = spawn(process.execPath, [NODE_MAIN], { cwd: ROOT, env, stdio: ['ignore', fd, fd], detached: this.detached });
+      child = spawn(process.execPath, [this.main], { cwd: this.cwd, env, stdio: ['ignore', fd, fd], detached: this.detached });
       closeSync(fd);
     } else {
-      child = spawn(process.execPath, [NODE_MAIN], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.detached });
+      child = spawn(process.execPath, [this.main], { cwd: this.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.detached });
       const record = (chunk: Buffer) => this.memory.push(String(chunk));
       child.stdout?.on('data', record);
       child.stderr?.on('data', record);

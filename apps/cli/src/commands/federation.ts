@@ -1,4 +1,13 @@
-import type { FederationDigestView, FederationNodeListView, FederationNodeView, FederationStatusView, KeyRotationView, TrustListView } from '@tdx/contracts';
+import type {
+  FederationDigestView,
+  FederationNodeListView,
+  FederationNodeView,
+  FederationStatusView,
+  KeyRotationView,
+  ParkedMessageListView,
+  ParkedRereadView,
+  TrustListView,
+} from '@tdx/contracts';
 import { check, type CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
 
@@ -11,6 +20,10 @@ async function statusCommand(ctx: Context): Promise<void> {
     s.parent
       ? `parent      ${s.parent.code}${s.parent.name ? ` ${s.parent.name}` : ''}: ${s.parent.joined ? 'joined' : 'NOT joined'}, outbox ${s.parent.outboxBacklog}${s.parent.oldestQueuedAt ? ` (oldest ${s.parent.oldestQueuedAt})` : ''}, last published ${cell(s.parent.lastPublishedAt)}${s.parent.lastError ? `, last error: ${s.parent.lastError}` : ''}`
       : 'parent      (none: the province)',
+    // Absent when the node runs a release from before protocol versions were reported.
+    s.protocol
+      ? `protocol    version ${s.protocol.version} (reads ${s.protocol.oldestSupported} to ${s.protocol.version}), ${s.protocol.parked} parked${s.protocol.parked > 0 ? ' (UPGRADE this node: tdx federation parked)' : ''}`
+      : 'protocol    (not reported: a release from before protocol versions)',
     `trust list  ${s.trustList.state}, version ${cell(s.trustList.version)}, ${s.trustList.nodes} nodes, expires ${cell(s.trustList.expiresAt)}${s.trustList.alarm ? ' (ALARM: renew or check the province)' : ''}`,
     ...(s.children.length === 0
       ? ['children    (none)']
@@ -29,6 +42,24 @@ async function statusCommand(ctx: Context): Promise<void> {
           ]),
         )),
   ]);
+}
+
+async function parkedCommand(ctx: Context): Promise<void> {
+  const p = await ctx.client.json<ParkedMessageListView>('GET', '/api/v1/federation/parked');
+  emit(ctx, p, () => [
+    `protocol version ${p.protocol.version} (reads ${p.protocol.oldestSupported} to ${p.protocol.version}); ${p.protocol.parked} parked${p.protocol.oldestParkedAt ? `, the oldest since ${p.protocol.oldestParkedAt}` : ''}`,
+    ...(p.items.length === 0
+      ? []
+      : table(
+          ['id', 'from', 'origin', 'version', 'kind', 'parked at', 'attempts', 'reason'],
+          p.items.map((m) => [m.id, m.sender, m.origin, String(m.protocolVersion), m.kind, m.parkedAt, String(m.attempts), m.reason]),
+        )),
+  ]);
+}
+
+async function rereadCommand(ctx: Context): Promise<void> {
+  const r = await ctx.client.json<ParkedRereadView>('POST', '/api/v1/federation/parked/reread');
+  emit(ctx, r, () => [`${r.released} parked records settled (applied, skipped or refused), ${r.kept} still parked`]);
 }
 
 async function digestCommand(ctx: Context): Promise<void> {
@@ -127,6 +158,20 @@ export const federationCommands: CommandSpec[] = [
     options: {},
     summary: 'per origin: entry count and a digest, equal at every tier that holds that origin',
     run: (ctx) => digestCommand(ctx),
+  },
+  {
+    name: 'federation parked',
+    args: [],
+    options: {},
+    summary: 'records this node cannot read yet (a newer protocol version, an unknown kind), kept until it is upgraded',
+    run: (ctx) => parkedCommand(ctx),
+  },
+  {
+    name: 'federation parked-reread',
+    args: [],
+    options: {},
+    summary: 'read the parked records again now (the node does so itself at start and with each trust list)',
+    run: (ctx) => rereadCommand(ctx),
   },
   {
     name: 'federation nodes',

@@ -11,6 +11,7 @@ import { LinkStateRepository } from './link-state.repository';
 import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { ParentLinkService } from './parent-link.service';
+import { ParkedMessagesService } from './parked-messages.service';
 import { TrustListService } from '../identity/trust-list.service';
 import { DOWN_AFTER_INTERVALS, LINK_HEALTH_STATES, linkHealth, STALE_AFTER_INTERVALS } from './link-health';
 
@@ -28,6 +29,7 @@ export class FederationStatusService {
     private readonly metrics: MetricsRegistry,
     private readonly trust: TrustListService,
     private readonly registry: NodeRegistryRepository,
+    private readonly parked: ParkedMessagesService,
   ) {
     // The backlog and pending gauges come from the database and the consumers: read them at each scrape.
     metrics.beforeScrape(() => this.status());
@@ -36,13 +38,14 @@ export class FederationStatusService {
   async status(): Promise<FederationStatusView> {
     const manager = this.dataSource.manager;
     const now = Date.now();
-    const [parentRow, backlog, childRows, pending, candidates, reported] = await Promise.all([
+    const [parentRow, backlog, childRows, pending, candidates, reported, protocol] = await Promise.all([
       this.config.parentCode ? this.links.parentLink(manager) : undefined,
       this.outbox.backlog(manager),
       this.childLinkRows(manager),
       this.childLinks.pendingByChild(),
       this.registry.candidates(manager, undefined, 'pending'),
       this.links.reportedPendingJoins(manager),
+      this.parked.protocol(),
     ]);
     const linked = childRows.map((r) => this.childStatus(r, pending.get(String(r.code)), now));
     // A direct child whose join waits here: a link in the making, seen through its joins; nothing of it is applied, so it has no lag.
@@ -76,6 +79,7 @@ export class FederationStatusService {
     this.exportMetrics(children, backlog, pendingJoins, now);
     return {
       node: this.config.code,
+      protocol,
       heartbeat: {
         intervalSeconds: this.config.heartbeatSeconds,
         staleAfterIntervals: STALE_AFTER_INTERVALS,

@@ -16,6 +16,8 @@ import { NodeInfoController } from './node-info.controller';
 import { ParentLinkService } from './parent-link.service';
 import { RecordApplier } from './record-applier';
 import { RejectedMessageRepository } from './rejected-message.repository';
+import { ParkedMessageRepository } from './parked-message.repository';
+import { ParkedMessagesService } from './parked-messages.service';
 import { ReplicaRules } from './replica-rules';
 
 /**
@@ -28,6 +30,8 @@ import { ReplicaRules } from './replica-rules';
   providers: [
     LinkStateRepository,
     RejectedMessageRepository,
+    ParkedMessageRepository,
+    ParkedMessagesService,
     ReplicaRules,
     RecordApplier,
     ParentLinkService,

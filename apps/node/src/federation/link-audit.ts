@@ -58,14 +58,28 @@ export function joinReplied(here: string, parent: string, answer: Answer): Excha
 /** At the parent, inside the batch's transaction: what one child's batch did. */
 export function batchReceived(here: string, child: string, streamSeqs: number[], outcomes: BatchOutcome[]): ExchangeRecord {
   const count = (kind: string) => outcomes.filter((o) => o.kind === kind).length;
-  const counts = { applied: count('applied'), skipped: count('skipped'), rejected: count('rejected'), retried: count('retry') };
-  const reasons = [...new Set(outcomes.filter((o) => o.kind === 'rejected' && o.reason).map((o) => o.reason as string))].slice(0, MAX_REASONS);
+  const counts = { applied: count('applied'), skipped: count('skipped'), rejected: count('rejected'), retried: count('retry'), parked: count('parked') };
+  const reasons = [...new Set(outcomes.filter((o) => (o.kind === 'rejected' || o.kind === 'parked') && o.reason).map((o) => o.reason as string))].slice(
+    0,
+    MAX_REASONS,
+  );
   return {
     actor: `node:${child}`,
     action: 'replication.batch',
     target: here,
-    outcome: counts.rejected > 0 ? 'rejected' : counts.retried > 0 ? 'deferred' : 'applied',
+    outcome: counts.rejected > 0 ? 'rejected' : counts.parked > 0 ? 'parked' : counts.retried > 0 ? 'deferred' : 'applied',
     details: { records: outcomes.length, ...counts, streamSeqs: span(streamSeqs), ...(reasons.length ? { reasons } : {}) },
+  };
+}
+
+/** At the parent, inside its transaction: a parked record read again, and what became of it (`parked`: still unreadable). */
+export function parkedReread(here: string, child: string, parkedId: string, outcome: BatchOutcome): ExchangeRecord {
+  return {
+    actor: `node:${child}`,
+    action: 'replication.parked.reread',
+    target: here,
+    outcome: outcome.kind === 'retry' ? 'deferred' : outcome.kind,
+    details: { parkedId, ...(outcome.reason ? { reason: outcome.reason } : {}) },
   };
 }
 

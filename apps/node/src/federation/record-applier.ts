@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DataSource, EntityManager } from 'typeorm';
-import type { JsMsg } from '@nats-io/jetstream';
-import { Envelope, EnvelopeError, openEnvelope, ReplicationRecord, verifyEnvelope } from '@tdx/contracts';
+import { isWithin } from '@tdx/divisions';
+import { encodeEnvelope, Envelope, EnvelopeError, openEnvelope, ReplicationRecord, UnreadableRecordError, verifyEnvelope } from '@tdx/contracts';
 import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -11,15 +11,36 @@ import { ForwardRecord, OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
-import { batchReceived } from './link-audit';
+import { batchReceived, parkedReread } from './link-audit';
 import { TrustListService } from '../identity/trust-list.service';
 import { NodeAdmissionService } from '../identity/node-admission.service';
 import { FORWARDED_JOIN_PROBLEM } from '../identity/identity-checks';
 import { providerNeverArrived, ReplicaRules } from './replica-rules';
 import { RejectedMessageRepository } from './rejected-message.repository';
+import { ParkedMessageRepository, ParkedRow } from './parked-message.repository';
 import type { Refusal } from '../common/domain-refusal';
 
-type Outcome = { kind: 'applied' } | { kind: 'skipped' } | { kind: 'rejected'; reason: string } | { kind: 'retry'; reason: string };
+type Outcome =
+  | { kind: 'applied' }
+  | { kind: 'skipped' }
+  | { kind: 'rejected'; reason: string }
+  | { kind: 'retry'; reason: string }
+  /** Signed by a trusted origin but not readable by this release: kept whole in parked_message, acknowledged. */
+  | { kind: 'parked'; reason: string };
+
+/**
+ * What the applier needs of a received message: a JetStream message from a child link, or a parked
+ * record read again (which has no stream position and settles in its own transaction).
+ */
+export interface InboundRecord {
+  data: Uint8Array;
+  seq: number;
+  timestamp: string;
+  info: { deliveryCount: number };
+  ack(): void;
+  nak(millis?: number): void;
+  term(): void;
+}
 
 type StateKind = 'entry.upsert' | 'institution.upsert';
 
@@ -64,9 +85,10 @@ export class RecordApplier {
     private readonly admission: NodeAdmissionService,
     private readonly replicaRules: ReplicaRules,
     private readonly rejected: RejectedMessageRepository,
+    private readonly parked: ParkedMessageRepository,
   ) {}
 
-  async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
+  async applyBatch(child: string, messages: InboundRecord[]): Promise<void> {
     let outcomes: Outcome[];
     try {
       outcomes = await this.applyInTransaction(child, messages, false).catch((error: unknown) => {
@@ -92,8 +114,41 @@ export class RecordApplier {
     if (outcomes.some((o) => o.kind === 'applied')) this.signal.notify();
   }
 
-  private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean): Promise<Outcome[]> {
+  /**
+   * Reads the parked records again (after an upgrade, or once the trust list is there): each one this
+   * release now reads is applied, skipped or refused like a record just received, and leaves the
+   * parking in the same transaction; the others stay. Answers how many left.
+   */
+  async rereadParked(): Promise<{ released: number; kept: number }> {
+    let released = 0;
+    let kept = 0;
+    for (const row of await this.parked.readable(this.dataSource.manager)) {
+      const message = parkedAsMessage(row);
+      const run = (isolate: boolean) => this.applyInTransaction(row.sender, [message], isolate, row);
+      const outcomes = await run(false).catch((error: unknown) => {
+        if (!refusedByDatabase(error)) throw error;
+        return run(true);
+      });
+      if (outcomes === undefined) continue; // another replica holds it
+      const [outcome] = outcomes;
+      if (outcome.kind === 'retry' || outcome.kind === 'parked') kept++;
+      else released++;
+      this.count(row.sender, outcomes);
+      if (outcome.kind === 'applied') this.signal.notify();
+    }
+    if (this.joinsApplied) {
+      this.joinsApplied = false;
+      this.trust.nodesChanged();
+    }
+    return { released, kept };
+  }
+
+  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean): Promise<Outcome[]>;
+  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, parked: ParkedRow): Promise<Outcome[] | undefined>;
+  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, parked?: ParkedRow): Promise<Outcome[] | undefined> {
     return this.dataSource.transaction(async (manager) => {
+      // A parked record is read again by one transaction at a time (several replicas may start at once).
+      if (parked && !(await this.parked.lock(manager, parked.id))) return undefined;
       // Records to pass on to this node's parent, by position in the batch; written in that
       // order with one statement, still inside the transaction that applies them.
       const forward = new Map<number, ForwardRecord>();
@@ -102,6 +157,13 @@ export class RecordApplier {
         manager,
         [...forward.entries()].sort(([a], [b]) => a - b).map(([, record]) => record),
       );
+      if (parked) {
+        // Still unreadable, or waiting (a key, a provider): it stays parked; otherwise it is settled and leaves.
+        const stays = outcomes[0].kind === 'parked' || outcomes[0].kind === 'retry';
+        await (stays ? this.parked.attempted(manager, parked.id) : this.parked.release(manager, parked.id));
+        await this.audit.record(parkedReread(this.config.code, child, parked.id, outcomes[0]), manager);
+        return outcomes;
+      }
       await this.recordProgress(manager, child, messages, outcomes);
       // Last in the transaction (it holds the audit head until commit): one record per batch, atomic with it.
       await this.audit.record(
@@ -118,7 +180,7 @@ export class RecordApplier {
   }
 
   /** The usual path: every entry of the batch upserted by one statement. */
-  private async applyAllAtOnce(manager: EntityManager, child: string, messages: JsMsg[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
+  private async applyAllAtOnce(manager: EntityManager, child: string, messages: InboundRecord[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     const entries: { index: number; verified: Verified<'entry.upsert'> }[] = [];
     for (const [index, message] of messages.entries()) {
@@ -147,7 +209,7 @@ export class RecordApplier {
   }
 
   /** The fallback after the database refused the batch: each record on its own savepoint, refused ones rejected alone. */
-  private async applyEachIsolated(manager: EntityManager, child: string, messages: JsMsg[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
+  private async applyEachIsolated(manager: EntityManager, child: string, messages: InboundRecord[], forward: Map<number, ForwardRecord>): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const [index, message] of messages.entries()) {
       await manager.query('SAVEPOINT apply_record');
@@ -169,11 +231,18 @@ export class RecordApplier {
    * Everything but the upsert: parse, attribution, signature. A parent's approval or revocation of
    * a node is applied here at once, in batch order.
    */
-  private async check(manager: EntityManager, child: string, message: JsMsg, index: number, forward: Map<number, ForwardRecord>): Promise<Outcome | Verified> {
+  private async check(
+    manager: EntityManager,
+    child: string,
+    message: InboundRecord,
+    index: number,
+    forward: Map<number, ForwardRecord>,
+  ): Promise<Outcome | Verified> {
     let opened: ReturnType<typeof openEnvelope>;
     try {
       opened = openEnvelope(message.data);
     } catch (error) {
+      if (error instanceof UnreadableRecordError) return this.parkIfAuthentic(manager, child, error, message);
       if (error instanceof EnvelopeError) return this.reject(manager, child, undefined, error.reason, message);
       throw error;
     }
@@ -183,22 +252,8 @@ export class RecordApplier {
 
     // Never reached (attribution refuses a join in the stream); here so the types know it.
     if (record.kind === 'node.join') return this.reject(manager, child, record.origin, FORWARDED_JOIN_PROBLEM, message);
-    const refused = [child, record.origin].find((code) => this.admission.isRefusedHere(code));
-    if (refused) return this.reject(manager, child, record.origin, `${refused} is revoked at this node`, message);
-    const trusted = this.trust.keyOf(record.origin);
-    if (trusted.kind === 'untrusted') {
-      // Fail closed, but never give up: the records wait in the stream until a valid list arrives.
-      return { kind: 'retry', reason: trusted.reason };
-    }
-    if (trusted.kind === 'removed') return this.reject(manager, child, record.origin, trusted.reason, message);
-    if (trusted.kind === 'unlisted') {
-      return message.info.deliveryCount >= MAX_KEY_WAIT_DELIVERIES
-        ? this.reject(manager, child, record.origin, `no trusted key for origin ${record.origin}: ${trusted.reason}`, message)
-        : { kind: 'retry', reason: `no trusted key yet for origin ${record.origin} (${trusted.reason})` };
-    }
-    if (!trusted.keys.some((key) => verifyEnvelope(envelope, key))) {
-      return this.reject(manager, child, record.origin, `signature does not verify with the key of ${record.origin}`, message);
-    }
+    const unauthentic = await this.authenticate(manager, child, record.origin, envelope, message);
+    if (unauthentic) return unauthentic;
     if (record.kind === 'node.approval' || record.kind === 'node.revocation') {
       // Signed by the node's parent with the key the trust list names for it: the word an ancestor admits (or drops) a node on.
       const outcome =
@@ -220,6 +275,46 @@ export class RecordApplier {
   }
 
   /**
+   * Is `envelope` signed by `origin` with a key this node trusts now, and may `child` pass on its
+   * records? Undefined if so, else the refusal, or a retry while the key may still come.
+   */
+  private async authenticate(manager: EntityManager, child: string, origin: string, envelope: Envelope, message: InboundRecord): Promise<Outcome | undefined> {
+    const refused = [child, origin].find((code) => this.admission.isRefusedHere(code));
+    if (refused) return this.reject(manager, child, origin, `${refused} is revoked at this node`, message);
+    const trusted = this.trust.keyOf(origin);
+    if (trusted.kind === 'untrusted') {
+      // Fail closed, but never give up: the records wait in the stream until a valid list arrives.
+      return { kind: 'retry', reason: trusted.reason };
+    }
+    if (trusted.kind === 'removed') return this.reject(manager, child, origin, trusted.reason, message);
+    if (trusted.kind === 'unlisted') {
+      return message.info.deliveryCount >= MAX_KEY_WAIT_DELIVERIES
+        ? this.reject(manager, child, origin, `no trusted key for origin ${origin}: ${trusted.reason}`, message)
+        : { kind: 'retry', reason: `no trusted key yet for origin ${origin} (${trusted.reason})` };
+    }
+    if (!trusted.keys.some((key) => verifyEnvelope(envelope, key))) {
+      return this.reject(manager, child, origin, `signature does not verify with the key of ${origin}`, message);
+    }
+    return undefined;
+  }
+
+  /**
+   * A record this release cannot read (a newer protocol version, an unknown kind). Signed by a
+   * trusted origin inside the child's subtree, it is parked whole: neither applied (this node cannot
+   * check it against the rules) nor forwarded (the parent sees it once this node, upgraded, reads
+   * it), nor lost. Anything else is refused like any record that fails these checks.
+   */
+  private async parkIfAuthentic(manager: EntityManager, child: string, unreadable: UnreadableRecordError, message: InboundRecord): Promise<Outcome> {
+    const { origin, envelope, version, kind, reason } = unreadable;
+    if (!isWithin(origin, child)) return this.reject(manager, child, origin, `origin ${origin} lies outside the subtree of sender ${child}`, message);
+    const unauthentic = await this.authenticate(manager, child, origin, envelope, message);
+    if (unauthentic) return unauthentic;
+    await this.parked.park(manager, { sender: child, origin, version, kind, reason, envelope });
+    this.logger.warn(`parked a record from ${child} (origin ${origin}, kind ${kind || 'none'}, protocol version ${version}): ${reason}`);
+    return { kind: 'parked', reason: `parked: ${reason}` };
+  }
+
+  /**
    * The catalog rules of the origin, applied again to a signed entry version (a key can be stolen;
    * an origin can run a broken release). An unknown provider waits like an unknown key: its
    * institution's record comes first in the origin's outbox but may be redelivered later.
@@ -228,7 +323,7 @@ export class RecordApplier {
     manager: EntityManager,
     child: string,
     record: Extract<ReplicationRecord, { kind: 'entry.upsert' }>,
-    message: JsMsg,
+    message: InboundRecord,
   ): Promise<Outcome | undefined> {
     const verdict = await this.replicaRules.verdict(manager, record.body);
     if (verdict.kind === 'ok') return undefined;
@@ -250,13 +345,20 @@ export class RecordApplier {
     return { kind: 'applied' };
   }
 
-  private async reject(manager: EntityManager, child: string, origin: string | undefined, reason: string, message: JsMsg, refusal?: Refusal): Promise<Outcome> {
+  private async reject(
+    manager: EntityManager,
+    child: string,
+    origin: string | undefined,
+    reason: string,
+    message: InboundRecord,
+    refusal?: Refusal,
+  ): Promise<Outcome> {
     this.logger.warn(`rejected a record from ${child} (claimed origin ${origin ?? 'unknown'}, stream seq ${message.seq}): ${reason}`);
     await this.rejected.record(manager, { sender: child, claimedOrigin: origin, reason, refusal, payload: message.data });
     return { kind: 'rejected', reason };
   }
 
-  private async recordProgress(manager: EntityManager, child: string, messages: JsMsg[], outcomes: Outcome[]): Promise<void> {
+  private async recordProgress(manager: EntityManager, child: string, messages: InboundRecord[], outcomes: Outcome[]): Promise<void> {
     const last = messages[messages.length - 1];
     let origin = child;
     let originSeq = 0;
@@ -282,8 +384,9 @@ export class RecordApplier {
     if (lastError) await this.links.recordChildError(manager, child, lastError.reason);
   }
 
-  private settle(message: JsMsg, outcome: Outcome): void {
+  private settle(message: InboundRecord, outcome: Outcome): void {
     if (outcome.kind === 'retry') message.nak(KEY_WAIT_MS);
+    // A parked record is committed in parked_message: the stream need not keep it.
     // No reason on the term: nats-server 2.9 (Debian's) only knows a bare "+TERM" and ignores
     // "+TERM <reason>", so a rejected record would come back every ack_wait, be rejected and
     // logged again forever, and never leave the work-queue stream. The reason is in rejected_message.
@@ -305,15 +408,28 @@ function refusedByDatabase(error: unknown): boolean {
 }
 
 /** When the stream stored `message` (the child published it then); now if the server did not say. */
-function storedAt(message: JsMsg): string {
+function storedAt(message: InboundRecord): string {
   const at = Date.parse(message.timestamp);
   return new Date(Number.isNaN(at) ? Date.now() : at).toISOString();
 }
 
-function claimedOrigin(message: JsMsg): string | undefined {
+function claimedOrigin(message: InboundRecord): string | undefined {
   try {
     return openEnvelope(message.data).record.origin;
   } catch {
     return undefined;
   }
+}
+
+/** A parked record as the applier reads a received one: delivered once, so a key or provider not known yet keeps it parked. */
+function parkedAsMessage(row: ParkedRow): InboundRecord {
+  return {
+    data: encodeEnvelope(row.envelope),
+    seq: 0,
+    timestamp: new Date().toISOString(),
+    info: { deliveryCount: 1 },
+    ack: () => undefined,
+    nak: () => undefined,
+    term: () => undefined,
+  };
 }

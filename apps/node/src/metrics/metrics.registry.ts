@@ -34,7 +34,7 @@ export class MetricsRegistry {
 
   readonly records = new Counter({
     name: 'tdx_replication_records_total',
-    help: 'Records received from each child link, by outcome (applied, skipped as duplicate or stale, rejected, retry)',
+    help: 'Records received from each child link, by outcome (applied, skipped as duplicate or stale, rejected, retry, parked until an upgrade)',
     labelNames: ['child', 'outcome'],
     registers: [this.registry],
   });
@@ -115,6 +115,19 @@ export class MetricsRegistry {
   readonly parentJoined = new Gauge({
     name: 'tdx_parent_link_joined',
     help: 'Whether the parent has admitted this node (1) or its join is still pending or refused (0); absent at the province',
+    registers: [this.registry],
+  });
+
+  readonly parkedMessages = new Gauge({
+    name: 'tdx_parked_messages',
+    help: 'Signed records this node cannot read yet (a newer protocol version, an unknown kind), kept to be read after its upgrade; above 0 means upgrade this node',
+    registers: [this.registry],
+  });
+
+  readonly protocolVersion = new Gauge({
+    name: 'tdx_protocol_version',
+    help: 'The protocol version this node writes (by label: the oldest it still reads), to see the versions across the tree',
+    labelNames: ['oldest_supported'],
     registers: [this.registry],
   });
 }

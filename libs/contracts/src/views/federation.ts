@@ -94,9 +94,52 @@ export interface HeartbeatSettingsView {
   downAfterIntervals: number;
 }
 
+/** The protocol versions this node writes and reads, and the records it parked because it cannot read them yet. */
+export interface ProtocolStatusView {
+  version: number;
+  oldestSupported: number;
+  parked: number;
+  oldestParkedAt: string | null;
+}
+
+/**
+ * A signed record from a trusted origin that this node cannot read yet (a newer protocol version,
+ * an unknown kind): kept whole, neither applied nor forwarded, read again when the node starts.
+ */
+export interface ParkedMessageView {
+  id: string;
+  /** The child link it came through. */
+  sender: string;
+  origin: string;
+  protocolVersion: number;
+  kind: string;
+  reason: string;
+  payloadSha256: string;
+  payloadBytes: number;
+  /** The newest protocol version this node read when it parked the record. */
+  parkedUnderVersion: number;
+  parkedAt: string;
+  /** How often it was read again since, without success. */
+  attempts: number;
+  lastAttemptAt: string | null;
+}
+
+/** `GET /federation/parked`: the newest parked records first, at most `limit`. */
+export interface ParkedMessageListView {
+  protocol: ProtocolStatusView;
+  items: ParkedMessageView[];
+}
+
+/** `POST /federation/parked/reread`: parked records settled now (applied, skipped or refused) and those still parked. */
+export interface ParkedRereadView {
+  released: number;
+  kept: number;
+}
+
 /** Per link: where it stands, what waits, the last error; joins pending below; and the trust list (its nodes counted). */
 export interface FederationStatusView {
   node: string;
+  protocol: ProtocolStatusView;
   heartbeat: HeartbeatSettingsView;
   parent: ParentLinkView | null;
   children: ChildLinkView[];

@@ -10,6 +10,10 @@ import {
   type NodeInfoView,
   type OriginDigestView,
   type ParentLinkView,
+  type ParkedMessageListView,
+  type ParkedMessageView,
+  type ParkedRereadView,
+  type ProtocolStatusView,
 } from '@tdx/contracts';
 import { DIVISION_LEVELS } from '@tdx/divisions';
 import { OmitType } from '@nestjs/swagger';
@@ -170,9 +174,80 @@ class HeartbeatSettingsViewDto implements HeartbeatSettingsView {
   downAfterIntervals!: number;
 }
 
+class ProtocolStatusViewDto implements ProtocolStatusView {
+  @View.int({ description: 'the protocol version this node writes' })
+  version!: number;
+
+  @View.int({ description: 'the oldest protocol version this node still reads' })
+  oldestSupported!: number;
+
+  @View.int({ description: 'signed records this node cannot read yet, kept to be read after an upgrade' })
+  parked!: number;
+
+  @View.timeOrNull()
+  oldestParkedAt!: string | null;
+}
+
+class ParkedMessageViewDto implements ParkedMessageView {
+  @View.text()
+  id!: string;
+
+  @View.text({ description: 'the child link it came through' })
+  sender!: string;
+
+  @View.text()
+  origin!: string;
+
+  @View.int()
+  protocolVersion!: number;
+
+  @View.text()
+  kind!: string;
+
+  @View.text()
+  reason!: string;
+
+  @View.text()
+  payloadSha256!: string;
+
+  @View.int()
+  payloadBytes!: number;
+
+  @View.int({ description: 'the newest protocol version this node read when it parked the record' })
+  parkedUnderVersion!: number;
+
+  @View.time()
+  parkedAt!: string;
+
+  @View.int({ description: 'times read again since, without success' })
+  attempts!: number;
+
+  @View.timeOrNull()
+  lastAttemptAt!: string | null;
+}
+
+export class ParkedMessageListViewDto implements ParkedMessageListView {
+  @View.of(ProtocolStatusViewDto)
+  protocol!: ProtocolStatusView;
+
+  @View.of([ParkedMessageViewDto], { description: 'the newest first' })
+  items!: ParkedMessageView[];
+}
+
+export class ParkedRereadViewDto implements ParkedRereadView {
+  @View.int({ description: 'parked records settled now: applied, skipped as stale, or refused (then in rejected_message)' })
+  released!: number;
+
+  @View.int({ description: 'records still parked: still unreadable, or waiting for a key' })
+  kept!: number;
+}
+
 export class FederationStatusViewDto implements FederationStatusView {
   @View.text()
   node!: string;
+
+  @View.of(ProtocolStatusViewDto)
+  protocol!: ProtocolStatusView;
 
   @View.of(HeartbeatSettingsViewDto)
   heartbeat!: HeartbeatSettingsView;
