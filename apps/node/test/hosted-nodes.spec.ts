@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -63,7 +63,8 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
   function nodesFile(name: string, codes: string[]): string {
     const file = join(dir, name);
     // The password comes from the hosting process's environment, as an operator keeps it out of the file.
-    const nodes = codes.map((code) => ({ ...variablesOf(code), ADMIN_PASSWORD: '${TDX_TEST_ADMIN_PASSWORD}' }));
+    // At 'log': the log lines test reads each node's joins.
+    const nodes = codes.map((code) => ({ ...variablesOf(code), LOG_LEVEL: 'log', ADMIN_PASSWORD: '${TDX_TEST_ADMIN_PASSWORD}' }));
     writeFileSync(file, stringify({ nodes }));
     return file;
   }
@@ -164,6 +165,13 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
       c.query('SELECT count(*)::int AS n FROM catalog_entry WHERE id = $1', [entryId]),
     );
     expect(elsewhere.rows[0].n).toBe(0);
+
+    // Every log line names the node whose work wrote it, though Nest has one logger per process.
+    const lines = readFileSync(join(dir, 'hangzhou.nodes.yaml.log'), 'utf8').split('\n');
+    const writers = (text: string) => lines.filter((l) => l.includes(text)).map((l) => /^\[tdx (\w+)\]/.exec(l)?.[1]);
+    expect(writers('joined parent 330000')).toEqual(['330100']);
+    expect(writers('joined parent 330100').sort()).toEqual(['330106', '330108']);
+    expect(writers('330106 admitted')).toEqual(['330100']);
 
     // Every metric names its node.
     for (const code of ['330100', '330106']) {
