@@ -54,7 +54,8 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
         natsUrl: SHARED_NATS_URL,
         natsNamespace: namespace,
         keyFile: join(dir, `node-${code}.pem`),
-        env: { HEARTBEAT_INTERVAL: '2' },
+        // At 'log': the first test reads each node's joins in the shared log.
+        env: { HEARTBEAT_INTERVAL: '2', LOG_LEVEL: 'log' },
       },
       ports.get(code) as number,
     );
@@ -63,8 +64,7 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
   function nodesFile(name: string, codes: string[]): string {
     const file = join(dir, name);
     // The password comes from the hosting process's environment, as an operator keeps it out of the file.
-    // At 'log': the log lines test reads each node's joins.
-    const nodes = codes.map((code) => ({ ...variablesOf(code), LOG_LEVEL: 'log', ADMIN_PASSWORD: '${TDX_TEST_ADMIN_PASSWORD}' }));
+    const nodes = codes.map((code) => ({ ...variablesOf(code), ADMIN_PASSWORD: '${TDX_TEST_ADMIN_PASSWORD}' }));
     writeFileSync(file, stringify({ nodes }));
     return file;
   }
