@@ -22,8 +22,18 @@ const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
   debug: ['fatal', 'error', 'warn', 'log', 'debug'],
 };
 
+/** How the application lives in its process. */
+export interface NodeAppOptions {
+  /**
+   * One of several nodes in this process (TDX_NODES_FILE): a failing start throws instead of
+   * ending the process, and the host, not each application, answers SIGTERM (Nest's hooks would
+   * re-raise the signal as soon as the first node had closed, ending the others half-way).
+   */
+  hosted?: boolean;
+}
+
 /** Builds one node's Nest application from its validated configuration; it does not listen yet. */
-export async function createNodeApp(config: NodeConfig): Promise<INestApplication> {
+export async function createNodeApp(config: NodeConfig, options: NodeAppOptions = {}): Promise<INestApplication> {
   const { key } = loadOrCreateSigningKey(config.keyFile);
   if (config.level === 'province' && config.identity.trustAnchor && config.identity.trustAnchor !== key.publicKey) {
     throw new ConfigError([
@@ -35,13 +45,14 @@ export async function createNodeApp(config: NodeConfig): Promise<INestApplicatio
     // Every log line passes a redactor of this node's secrets (database and NATS passwords, ADMIN_PASSWORD, ...).
     logger: RedactingLogger.forNode(secretsOf(config), LEVELS[config.logLevel]),
     bodyParser: false,
+    abortOnError: !options.hosted,
   });
   // First of all: the audit trail sees every answer, the refusals of the hardening in front of the routes included.
   app.use(recordUnhandledRequests(app.get(HttpAuditTrail)));
   applyHttpHardening(app, config.http);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
+  if (!options.hosted) app.enableShutdownHooks();
   SwaggerModule.setup('api/docs', app, openApiDocument(app, config), { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

@@ -109,7 +109,7 @@ describe('federation health', () => {
     expect(sample(scrape, 'tdx_child_link_health', { child: '330106', state: 'healthy' })).toBe(1);
     expect(sample(scrape, 'tdx_child_link_health', { child: '330106', state: 'down' })).toBe(0);
     expect(sample(scrape, 'tdx_child_link_last_seen_seconds', { child: '330106' })).toBeLessThanOrEqual(3 * INTERVAL);
-    expect(scrape).toMatch(/^tdx_parent_link_joined 1$/m);
+    expect(scrape).toMatch(/^tdx_parent_link_joined\{node="330100"\} 1$/m);
   });
 
   it('shows the province a join pending at the city, with where it waits, and computes no lag for it', async () => {

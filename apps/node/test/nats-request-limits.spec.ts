@@ -91,8 +91,8 @@ describe('per-sender limits on core-NATS requests', () => {
     expect((await flood(otherNode, names.trust('330000'), () => '', 1))[0]).not.toMatch(/too many requests/);
 
     const metrics = await api(province.url, 'GET', '/metrics');
-    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="join"} 3');
-    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="return"} 2');
-    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="trust-list"} 2');
+    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="join",node="330000"} 3');
+    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="return",node="330000"} 2');
+    expect(metrics.body).toContain('tdx_nats_requests_refused_total{responder="trust-list",node="330000"} 2');
   });
 });

@@ -218,10 +218,10 @@ describe('upward replication province <- city <- counties', () => {
   it('exposes replication lag and outbox backlog as Prometheus metrics', async () => {
     const atCity = await api(city.url, 'GET', '/metrics');
     expect(atCity.status).toBe(200);
-    expect(atCity.body).toMatch(/^tdx_replication_lag_seconds\{child="330106"\} [0-9.e+-]+$/m);
-    expect(atCity.body).toMatch(/^tdx_outbox_backlog 0$/m);
+    expect(atCity.body).toMatch(/^tdx_replication_lag_seconds\{child="330106",node="330100"\} [0-9.e+-]+$/m);
+    expect(atCity.body).toMatch(/^tdx_outbox_backlog\{node="330100"\} 0$/m);
     const atProvince = await api(province.url, 'GET', '/metrics');
-    expect(atProvince.body).toMatch(/^tdx_replication_lag_seconds\{child="330100"\} /m);
-    expect(atProvince.body).toMatch(/^tdx_replication_records_total\{child="330100",outcome="applied"\} [1-9]/m);
+    expect(atProvince.body).toMatch(/^tdx_replication_lag_seconds\{child="330100",node="330000"\} /m);
+    expect(atProvince.body).toMatch(/^tdx_replication_records_total\{child="330100",outcome="applied",node="330000"\} [1-9]/m);
   });
 });

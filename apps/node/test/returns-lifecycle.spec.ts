@@ -129,7 +129,7 @@ describe('the lifecycle of return requests (Article 9)', () => {
     const after = await jobsOf('330106', id);
     expect(after).toHaveLength(jobCount);
     expect(after.filter((j) => j.state === 'queued' || j.state === 'running')).toEqual([]);
-    expect(await metric('330106', 'tdx_return_requests_ended_total{state="ended"}')).toBe(1);
+    expect(await metric('330106', 'tdx_return_requests_ended_total{state="ended",node="330106"}')).toBe(1);
 
     // Nothing more can be decided on it, and the answer says why.
     const reject = await api(url('330000'), 'POST', `/api/v1/returns/requests/${id}/reject`, { reason: 'too late' });
@@ -242,7 +242,7 @@ describe('the lifecycle of return requests (Article 9)', () => {
     expect(ended.history.filter((h: Event) => h.state === 'ended')).toEqual([expect.objectContaining({ by: '330106' })]);
     expect((await returnedRows(db('330106'), id)).size).toBe(12);
     expect((await api(url('330106'), 'GET', `/api/v1/returns/jobs/${sync.body.id}`)).body).toMatchObject({ state: 'failed' });
-    expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="permanent"}')).toBeGreaterThanOrEqual(1);
+    expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="permanent",node="330106"}')).toBeGreaterThanOrEqual(1);
     await sleep(2500);
     expect(await jobsOf('330106', id)).toHaveLength(2);
   });
@@ -301,7 +301,7 @@ describe('the lifecycle of return requests (Article 9)', () => {
     // Doubling: each wait is longer than the one before (read up to 50 ms and a request late).
     for (let i = 1; i < seen.length; i++) expect(seen[i][1]).toBeGreaterThan(seen[i - 1][1] + 100);
     expect(seen.at(-1)![1]).toBeGreaterThan(2500);
-    expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="transient"}')).toBeGreaterThanOrEqual(4);
+    expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="transient",node="330106"}')).toBeGreaterThanOrEqual(4);
     expect(await metric('330106', 'tdx_return_jobs_backing_off')).toBe(1);
 
     nodes['330000'] = await federation.start('330000', undefined, {});

@@ -31,6 +31,7 @@ const NODE_VARIABLES = [
   'TRUST_REFRESH',
   'TRUST_ANCHOR',
   'HEARTBEAT_INTERVAL',
+  'TDX_NODES_FILE',
 ];
 
 /** A test node: its division, parent, database and NATS. */

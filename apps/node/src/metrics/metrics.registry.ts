@@ -1,9 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { NODE_CONFIG, type NodeConfig } from '../config/node-config';
 
 export const HEARTBEAT_REFUSALS = ['malformed', 'misaddressed', 'unknown-sender', 'signature', 'stale', 'replay', 'rate'] as const;
 
-/** One Prometheus registry per node instance (never the process-wide default registry). */
+/**
+ * One Prometheus registry per node instance (never the process-wide default registry). Every
+ * series carries the node's code as the label `node`, also when the node runs alone: a process
+ * hosting several nodes is scraped once per node, and dashboards and alerts read the same labels
+ * whichever way a node runs.
+ */
 @Injectable()
 export class MetricsRegistry {
   readonly registry = new Registry();
@@ -20,7 +26,8 @@ export class MetricsRegistry {
     return this.registry.metrics();
   }
 
-  constructor() {
+  constructor(@Inject(NODE_CONFIG) config: Pick<NodeConfig, 'code'>) {
+    this.registry.setDefaultLabels({ node: config.code });
     // Counters an alert takes the increase() of exist at 0 from the start, so the first refusal is an increase.
     for (const reason of HEARTBEAT_REFUSALS) this.heartbeatsRefused.inc({ reason }, 0);
   }
