@@ -54,7 +54,7 @@ function parseArgs(argv) {
   return result;
 }
 
-const topology = buildTopology(options.topology, { hosting: false });
+const topology = buildTopology(options.topology, { hosting: true });
 const tree = new LocalTree({
   topology,
   label: 'benchprov',

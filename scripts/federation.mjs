@@ -9,6 +9,8 @@
 //   --topology zhejiang   1 province, 11 cities, 90 counties
 //   --once                stop as soon as everything is up and joined (for checks and CI)
 //   --keep                keep the databases at the end (dropped at the next start)
+//   --all-standalone      every node in a process of its own (by default a city's process hosts
+//                         its counties, TDX_NODES_FILE, except the few that run their own)
 //
 // Environment: FEDERATION_PG_URL (postgres://postgres@localhost:5432/postgres).
 import { mkdirSync } from 'node:fs';
@@ -31,7 +33,7 @@ let tree;
 let stopping;
 
 async function main() {
-  const topology = buildTopology(option('topology', 'small'), { hosting: false });
+  const topology = buildTopology(option('topology', 'small'), { hosting: !args.includes('--all-standalone') });
   const workDir = join(ROOT, '.tdx/federation');
   mkdirSync(workDir, { recursive: true });
   log(`tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${PG_ADMIN_URL.replace(/\/[^/]*$/, '')}`);

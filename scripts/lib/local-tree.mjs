@@ -18,12 +18,53 @@ import {
   sleep,
   table,
 } from './local-federation.mjs';
+import { NodeProcess, signInAs } from '@tdx/testing';
 import { LeafNatsServer, MemorySampler } from './processes.mjs';
 import { tiersOf } from './topology.mjs';
 
+/**
+ * One node served by a process that hosts several (TDX_NODES_FILE): its own port, URL, key and
+ * log lines, its process the host's. Killing or stopping it kills or stops the host.
+ */
+class HostedNode extends NodeProcess {
+  constructor(options, host) {
+    super(options);
+    this.host = host;
+    // NodeProcess declares `exited` as a field (an own property of each instance): the host's, here.
+    Object.defineProperty(this, 'exited', { get: () => host.exited, configurable: true });
+  }
+
+  get running() {
+    return this.host.running;
+  }
+
+  get pid() {
+    return this.host.pid;
+  }
+
+  launch() {
+    this.host.launch();
+    return this;
+  }
+
+  kill(signal) {
+    return this.host.kill(signal);
+  }
+
+  stop(graceMs) {
+    return this.host.stop(graceMs);
+  }
+
+  killNow() {
+    this.host.killNow();
+  }
+}
+
 export class LocalTree {
-  /** code -> NodeProcess */
+  /** code -> NodeProcess (a HostedNode for a node whose process hosts several) */
   nodes = new Map();
+  /** process id -> the NodeProcess of that OS process */
+  hosts = new Map();
   /** process id (the code of its first node) -> LeafNatsServer */
   servers = new Map();
   stopping = false;
@@ -49,7 +90,7 @@ export class LocalTree {
   /** Every process this tree started that is running now, labelled for the memory report. */
   processes() {
     return [
-      ...[...this.nodes.values()].map((n) => ({ label: `node ${n.code}`, pid: n.running ? n.pid : undefined })),
+      ...[...this.hosts].map(([id, p]) => ({ label: `node ${this.processLabel(id)}`, pid: p.running ? p.pid : undefined })),
       ...[...this.servers].map(([id, s]) => ({ label: `nats ${id}`, pid: s.pid })),
     ];
   }
@@ -61,6 +102,12 @@ export class LocalTree {
     const password = generatePassword();
     writeFileSync(join(dir, code), `${password}\n`, { mode: 0o600 });
     return password;
+  }
+
+  /** A process by the nodes it serves: "330100" or "330100+330108+...". */
+  processLabel(id) {
+    const codes = this.topology.processes.find((p) => p.id === id).codes;
+    return codes.length > 3 ? `${id}+${codes.length - 1} counties` : codes.join('+');
   }
 
   /** The nats-server a node uses: its process's. */
@@ -104,32 +151,77 @@ export class LocalTree {
   async startNodes() {
     for (const tier of tiersOf(this.topology)) {
       const started = [];
-      for (const n of tier) {
-        if (n.process !== n.code) throw new ScriptError(`node ${n.code} is hosted by ${n.process}: hosted nodes are not supported by this build`);
-        const node = localNode({
-          code: n.code,
-          parentCode: n.parent,
-          port: await freePort(),
-          databaseUrl: this.dbUrl(n.code),
-          natsUrl: this.serverOf(n.code).url,
-          namespace: this.namespace,
-          keyFile: join(this.workDir, 'keys', `node-${n.code}.pem`),
-          logFile: join(this.workDir, 'logs', `${n.code}.log`),
-          logLevel: this.logLevel,
-          adminPassword: this.adminPassword(n.code),
-        }).launch({ append: false });
-        this.nodes.set(n.code, node);
-        void node.exited.then((info) => {
-          if (!this.stopping && !node.running && node.expectedExit !== true) this.log(`!! node ${n.code} exited (${JSON.stringify(info)}); see ${shown(node.logFile)}`);
-        });
-        started.push(node);
+      // A process starts with the tier of its first node, and serves the others of it (its counties) too.
+      for (const proc of this.topology.processes.filter((p) => tier.some((n) => n.code === p.id))) {
+        started.push(...(proc.codes.length === 1 ? [await this.launchAlone(proc.id)] : await this.launchHost(proc)));
       }
-      await Promise.all(started.map((node) => node.waitHealthy(120_000)));
-      if (tier.length > 0) this.log(`  up: ${tier.length} ${tier[0].level} node(s)`);
+      await Promise.all(started.map((node) => node.waitHealthy(180_000)));
+      if (started.length > 0) this.log(`  up: ${started.length} node(s) in the ${tier[0].level} tier's processes`);
     }
     // Each join waits for the operator at the parent: approve them, as an operator would.
     await approveAndAwaitJoins(this.nodes, 180_000);
     this.log(`  every node joined and holds the trust list`);
+  }
+
+  /** The variables of node `code` on `port`, as its environment would hold them when it runs alone. */
+  async variablesOf(code, port) {
+    const n = this.byCode.get(code);
+    const keyFile = join(this.workDir, 'keys', `node-${code}.pem`);
+    return {
+      code,
+      parentCode: n.parent,
+      port,
+      databaseUrl: this.dbUrl(code),
+      natsUrl: this.serverOf(code).url,
+      namespace: this.namespace,
+      keyFile,
+      logFile: join(this.workDir, 'logs', `${n.process}.log`),
+      logLevel: this.logLevel,
+      adminPassword: this.adminPassword(code),
+    };
+  }
+
+  async launchAlone(code) {
+    const node = localNode(await this.variablesOf(code, await freePort())).launch({ append: false });
+    this.nodes.set(code, node);
+    this.hosts.set(code, node);
+    this.reportExit(node, code);
+    return node;
+  }
+
+  /** A process hosting several nodes from a nodes file (JSON), each with the variables it would have alone. */
+  async launchHost(proc) {
+    const entries = [];
+    for (const code of proc.codes) {
+      const v = await this.variablesOf(code, await freePort());
+      // localNode's environment for the node, without launching it: the file holds the same variables.
+      entries.push({ v, env: localNode(v).env });
+    }
+    const file = join(this.workDir, 'nodes', `${proc.id}.nodes.json`);
+    mkdirSync(join(this.workDir, 'nodes'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify({ nodes: entries.map((e) => e.env) }, null, 2)}\n`, { mode: 0o600 });
+    const host = new NodeProcess({
+      code: proc.codes.join('+'),
+      port: entries[0].v.port,
+      env: { TDX_NODES_FILE: file },
+      logFile: entries[0].v.logFile,
+      host: 'localhost',
+      detached: true,
+    }).launch({ append: false });
+    this.hosts.set(proc.id, host);
+    this.reportExit(host, this.processLabel(proc.id));
+    return entries.map(({ v, env }) => {
+      const node = new HostedNode({ code: v.code, parentCode: v.parentCode, port: v.port, env, logFile: v.logFile, host: 'localhost' }, host);
+      signInAs(node.url, 'admin', v.adminPassword);
+      this.nodes.set(v.code, node);
+      return node;
+    });
+  }
+
+  reportExit(proc, label) {
+    void proc.exited.then((info) => {
+      if (!this.stopping && !proc.running && proc.expectedExit !== true) this.log(`!! node process ${label} exited (${JSON.stringify(info)}); see ${shown(proc.logFile)}`);
+    });
   }
 
   /**
@@ -205,7 +297,7 @@ export class LocalTree {
     this.stopping = true;
     this.sampler.stop();
     for (const tier of tiersOf(this.topology).reverse()) {
-      await Promise.all(tier.map((n) => this.nodes.get(n.code)?.stop().catch(() => undefined)));
+      await Promise.all(tier.map((n) => this.hosts.get(n.code)?.stop().catch(() => undefined)));
     }
     for (const tier of tiersOf(this.topology).reverse()) {
       await Promise.all(tier.map((n) => (n.process === n.code ? this.servers.get(n.code)?.stop() : undefined)));
@@ -225,7 +317,7 @@ export class LocalTree {
 
   /** Synchronous last resort when the script itself is exiting: nothing it started stays behind. */
   killNow() {
-    for (const n of this.nodes.values()) n.killNow();
+    for (const p of this.hosts.values()) p.killNow();
     for (const s of this.servers.values()) s.killNow();
   }
 }
