@@ -34,7 +34,13 @@ const BENCHMARKS = {
     args: { full: [], ci: ['--rows', '20000'] },
     headline: (f) => {
       const r = f.returns?.[0] ?? {};
-      return { figure: r.rowsPerSec, unit: `rows/s returned to ${r.receiver ?? '?'}`, baseline: r.copyBaselineRowsPerSec, baselineIs: 'COPY to COPY', ratio: r.ratio };
+      return {
+        figure: r.rowsPerSec,
+        unit: `rows/s returned to ${r.receiver ?? '?'}`,
+        baseline: r.copyBaselineRowsPerSec,
+        baselineIs: 'COPY to COPY',
+        ratio: r.ratio,
+      };
     },
   },
   csv: {
@@ -115,7 +121,13 @@ async function main() {
   const out = resolve(option('out', join(ROOT, '.tdx/bench/report.json')));
   const logDir = join(dirname(out), 'runs');
   mkdirSync(logDir, { recursive: true });
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryMb: Math.round(totalmem() / 1024 / 1024), node: process.version, loadAverageAtStart: loadavg() };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryMb: Math.round(totalmem() / 1024 / 1024),
+    node: process.version,
+    loadAverageAtStart: loadavg(),
+  };
   log(`npm run bench (size ${size}): ${only.join(', ')}; ${machine.cpus} cpus, ${machine.memoryMb} MB, node ${machine.node}; outputs in ${shown(logDir)}`);
   const results = {};
   for (const name of only) {

@@ -39,7 +39,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
     if (!argv[i].startsWith('--') || !(name in DEFAULTS)) {
-      throw new ScriptError(`unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS).map((k) => `--${k}`).join(' ')}`);
+      throw new ScriptError(
+        `unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     }
     const raw = argv[++i];
     if (name === 'topology') {
@@ -114,7 +118,9 @@ async function provinceAgrees(counties, expected) {
 
 async function main() {
   const counties = topology.nodes.filter((n) => n.level === 'county');
-  log(`bench:province: topology ${topology.name} (${topology.nodes.length} nodes, ${topology.processes.length} processes), ${fmt(options.entries)} entries over ${counties.length} counties`);
+  log(
+    `bench:province: topology ${topology.name} (${topology.nodes.length} nodes, ${topology.processes.length} processes), ${fmt(options.entries)} entries over ${counties.length} counties`,
+  );
   await preflightDatabase(PG_ADMIN_URL);
   const startUp = performance.now();
   await tree.start();
@@ -132,9 +138,11 @@ async function main() {
     const batches = [];
     for (let done = 0; done < expected.get(county.code); done += options.batch) {
       const size = Math.min(options.batch, expected.get(county.code) - done);
-      batches.push(() => api(tree.nodes.get(county.code).url, 'POST', '/api/v1/catalog/entries/bulk', {
-        entries: Array.from({ length: size }, (_, k) => entry(county, providers.get(county.code), done + k)),
-      }));
+      batches.push(() =>
+        api(tree.nodes.get(county.code).url, 'POST', '/api/v1/catalog/entries/bulk', {
+          entries: Array.from({ length: size }, (_, k) => entry(county, providers.get(county.code), done + k)),
+        }),
+      );
     }
     return batches;
   });
@@ -152,10 +160,13 @@ async function main() {
   for (;;) {
     const state = await provinceAgrees(counties, expected);
     if (state.agreed) break;
-    if (performance.now() > deadline) throw new ScriptError(`the province did not agree with every county within ${options.timeout} s of the last registration`);
+    if (performance.now() > deadline)
+      throw new ScriptError(`the province did not agree with every county within ${options.timeout} s of the last registration`);
     if (performance.now() - lastReport > 5000) {
       lastReport = performance.now();
-      log(`  ${((lastReport - tLast) / 1000).toFixed(0)} s after the last registration: the province holds ${state.held === null ? 'every count (digests still differ)' : fmt(state.held)} of ${fmt(options.entries)}`);
+      log(
+        `  ${((lastReport - tLast) / 1000).toFixed(0)} s after the last registration: the province holds ${state.held === null ? 'every count (digests still differ)' : fmt(state.held)} of ${fmt(options.entries)}`,
+      );
     }
     await sleep(250);
   }
@@ -171,7 +182,9 @@ async function main() {
   const targetsMet = convergeSeconds <= TARGET_SECONDS && memory.totalMb <= TARGET_MEMORY_MB;
 
   log('\nsummary');
-  log(`  nodes                 ${tree.nodes.size} (${topology.processes.length} processes, ${tree.servers.size} nats-servers), up in ${startUpSeconds.toFixed(1)} s`);
+  log(
+    `  nodes                 ${tree.nodes.size} (${topology.processes.length} processes, ${tree.servers.size} nats-servers), up in ${startUpSeconds.toFixed(1)} s`,
+  );
   log(`  converged             ${convergeSeconds.toFixed(2)} s after the last registration   target <= ${TARGET_SECONDS} s`);
   log(`  end to end            ${fmt(perSecond)} entries/s (${fmt(options.entries)} in ${totalSeconds.toFixed(2)} s, first registration to agreement)`);
   log(`  peak memory           ${fmt(memory.totalMb)} MB summed over every process   target <= ${fmt(TARGET_MEMORY_MB)} MB`);

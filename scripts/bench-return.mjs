@@ -174,7 +174,10 @@ async function generateCsv(file, rows) {
 // Set-up and tear-down.
 
 async function freshDatabases() {
-  await recreateDatabases(PG_ADMIN_URL, CHAIN.map(({ code }) => dbName(code)));
+  await recreateDatabases(
+    PG_ADMIN_URL,
+    CHAIN.map(({ code }) => dbName(code)),
+  );
 }
 
 async function startChain() {

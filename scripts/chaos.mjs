@@ -52,7 +52,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '');
     if (!argv[i].startsWith('--') || !(name in DEFAULTS)) {
-      throw new ScriptError(`unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS).map((k) => `--${k}`).join(' ')}`);
+      throw new ScriptError(
+        `unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     }
     const raw = argv[++i];
     if (name === 'topology') result.topology = raw;
@@ -393,8 +397,10 @@ async function checks() {
   for (const [id, known] of acked) {
     const atOrigin = byNode.get(known.origin).get(id);
     if (!atOrigin) lost.push(`${id} (${known.origin}) missing at its origin`);
-    else if (atOrigin.version < known.version || (known.status === 'retired' && atOrigin.status !== 'retired')) lost.push(`${id} at ${known.origin} is version ${atOrigin.version} ${atOrigin.status}, acknowledged ${known.version} ${known.status}`);
-    else if (!known.uncertain && atOrigin.version !== known.version) doubled.push(`${id} at ${known.origin} is version ${atOrigin.version}, acknowledged changes make ${known.version}`);
+    else if (atOrigin.version < known.version || (known.status === 'retired' && atOrigin.status !== 'retired'))
+      lost.push(`${id} at ${known.origin} is version ${atOrigin.version} ${atOrigin.status}, acknowledged ${known.version} ${known.status}`);
+    else if (!known.uncertain && atOrigin.version !== known.version)
+      doubled.push(`${id} at ${known.origin} is version ${atOrigin.version}, acknowledged changes make ${known.version}`);
   }
   const differ = [];
   for (const [code, own] of byNode) {
@@ -405,7 +411,8 @@ async function checks() {
       if (held.length !== mine.length) differ.push(`${ancestor} holds ${held.length} entries of ${code}, which has ${mine.length}`);
       for (const r of mine) {
         const h = there.get(r.id);
-        if (!h || h.version !== r.version || h.status !== r.status) differ.push(`${ancestor} holds ${r.id} of ${code} as ${h ? `${h.version} ${h.status}` : 'nothing'}, origin ${r.version} ${r.status}`);
+        if (!h || h.version !== r.version || h.status !== r.status)
+          differ.push(`${ancestor} holds ${r.id} of ${code} as ${h ? `${h.version} ${h.status}` : 'nothing'}, origin ${r.version} ${r.status}`);
       }
     }
   }
@@ -422,7 +429,9 @@ async function checks() {
     const { status, body } = await call(receiver, 'POST', `/api/v1/returns/requests/${returned.requestId}/sync`);
     if (status === 200 || status === 201 || status === 202) job = body;
     if (job) {
-      const [latest] = await rowsOf(RECEIVER, 'SELECT state, created_at FROM return_job WHERE request_id = $1 ORDER BY row_seq DESC LIMIT 1', [returned.requestId]);
+      const [latest] = await rowsOf(RECEIVER, 'SELECT state, created_at FROM return_job WHERE request_id = $1 ORDER BY row_seq DESC LIMIT 1', [
+        returned.requestId,
+      ]);
       if (latest?.state === 'done' && latest.created_at.toISOString() >= since) break;
     }
     if (Date.now() > deadline) break;
@@ -440,10 +449,11 @@ async function checks() {
   const gotSet = new Set(got.map(key));
   const missing = [...heldSet].filter((k) => !gotSet.has(k));
   const extra = [...gotSet].filter((k) => !heldSet.has(k));
-  check(
-    `the returned rows at ${RECEIVER} equal the province's rows of ${prefix}* (${held.length} held, ${got.length} returned)`,
-    [...missing.slice(0, 5).map((k) => `missing ${k}`), ...extra.slice(0, 5).map((k) => `extra ${k}`), ...(missing.length + extra.length > 10 ? [`${missing.length} missing, ${extra.length} extra in all`] : [])],
-  );
+  check(`the returned rows at ${RECEIVER} equal the province's rows of ${prefix}* (${held.length} held, ${got.length} returned)`, [
+    ...missing.slice(0, 5).map((k) => `missing ${k}`),
+    ...extra.slice(0, 5).map((k) => `extra ${k}`),
+    ...(missing.length + extra.length > 10 ? [`${missing.length} missing, ${extra.length} extra in all`] : []),
+  ]);
   return results;
 }
 
@@ -454,7 +464,14 @@ async function main() {
   const nodesCount = topology.nodes.length;
   ownedPg = await OwnedPostgres.start({ maxConnections: nodesCount * 15 + 50 });
   log(`  own PostgreSQL cluster on 127.0.0.1:${ownedPg.port} (${ownedPg.dir}${ownedPg.runAs ? `, run as ${ownedPg.runAs}` : ''})`);
-  tree = new LocalTree({ topology, label: 'chaos', pgAdminUrl: ownedPg.adminUrl, workDir: mkdtempSync(join(tmpdir(), 'tdx-chaos-')), namespace: NAMESPACE, log });
+  tree = new LocalTree({
+    topology,
+    label: 'chaos',
+    pgAdminUrl: ownedPg.adminUrl,
+    workDir: mkdtempSync(join(tmpdir(), 'tdx-chaos-')),
+    namespace: NAMESPACE,
+    log,
+  });
   await tree.start();
   await captureUpward();
   await startReturn();

@@ -36,7 +36,9 @@ async function main() {
   const topology = buildTopology(option('topology', 'small'), { hosting: !args.includes('--all-standalone') });
   const workDir = join(ROOT, '.tdx/federation');
   mkdirSync(workDir, { recursive: true });
-  log(`tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${PG_ADMIN_URL.replace(/\/[^/]*$/, '')}`);
+  log(
+    `tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${PG_ADMIN_URL.replace(/\/[^/]*$/, '')}`,
+  );
   await preflightDatabase(PG_ADMIN_URL);
   tree = new LocalTree({ topology, label: 'federation', pgAdminUrl: PG_ADMIN_URL, workDir, log, keepDatabases: args.includes('--keep') });
   const started = Date.now();
@@ -44,7 +46,9 @@ async function main() {
   log(`\neverything up in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`);
   log(tree.describe());
   log(`\nnats-server logs and stores: ${shown(join(workDir, 'nats'))}/<code>/; node keys: ${shown(join(workDir, 'keys'))}/`);
-  log(`sign in as "admin" with the password in ${shown(join(workDir, 'passwords'))}/<code>: npx tdx login --node <url> --username admin < ${shown(join(workDir, 'passwords'))}/<code>`);
+  log(
+    `sign in as "admin" with the password in ${shown(join(workDir, 'passwords'))}/<code>: npx tdx login --node <url> --username admin < ${shown(join(workDir, 'passwords'))}/<code>`,
+  );
   log(`each node's API documentation: <url>/api/docs; health: <url>/health; metrics: <url>/metrics`);
   log(`peak memory so far: ${tree.sampler.report().totalMb} MB (sum of the RSS of every process started)`);
   if (args.includes('--once')) return;

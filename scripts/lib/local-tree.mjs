@@ -220,7 +220,8 @@ export class LocalTree {
 
   reportExit(proc, label) {
     void proc.exited.then((info) => {
-      if (!this.stopping && !proc.running && proc.expectedExit !== true) this.log(`!! node process ${label} exited (${JSON.stringify(info)}); see ${shown(proc.logFile)}`);
+      if (!this.stopping && !proc.running && proc.expectedExit !== true)
+        this.log(`!! node process ${label} exited (${JSON.stringify(info)}); see ${shown(proc.logFile)}`);
     });
   }
 
@@ -267,7 +268,9 @@ export class LocalTree {
       if (problems.length === 0) return Date.now() - started;
       await sleep(intervalMs);
     }
-    throw new ScriptError(`the tree did not agree within ${timeoutMs / 1000} s: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` and ${problems.length - 8} more` : ''}`);
+    throw new ScriptError(
+      `the tree did not agree within ${timeoutMs / 1000} s: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` and ${problems.length - 8} more` : ''}`,
+    );
   }
 
   /** Where everything is, as a table: each node's URL, database, nats-server and log. */
@@ -297,7 +300,14 @@ export class LocalTree {
     this.stopping = true;
     this.sampler.stop();
     for (const tier of tiersOf(this.topology).reverse()) {
-      await Promise.all(tier.map((n) => this.hosts.get(n.code)?.stop().catch(() => undefined)));
+      await Promise.all(
+        tier.map((n) =>
+          this.hosts
+            .get(n.code)
+            ?.stop()
+            .catch(() => undefined),
+        ),
+      );
     }
     for (const tier of tiersOf(this.topology).reverse()) {
       await Promise.all(tier.map((n) => (n.process === n.code ? this.servers.get(n.code)?.stop() : undefined)));

@@ -59,7 +59,9 @@ export class OwnedPostgres {
 
   run(tool, args) {
     const command = join(this.bin, tool);
-    const result = this.runAs ? spawnSync('runuser', ['-u', this.runAs, '--', command, ...args], { encoding: 'utf8' }) : spawnSync(command, args, { encoding: 'utf8' });
+    const result = this.runAs
+      ? spawnSync('runuser', ['-u', this.runAs, '--', command, ...args], { encoding: 'utf8' })
+      : spawnSync(command, args, { encoding: 'utf8' });
     if (result.status !== 0) {
       throw new ScriptError(`${tool} ${args.join(' ')} failed (${result.status}): ${`${result.stderr}${result.stdout}`.trim().slice(-800)}`);
     }
