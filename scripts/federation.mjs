@@ -9,14 +9,20 @@
 //   --topology zhejiang   1 province, 11 cities, 90 counties
 //   --once                stop as soon as everything is up and joined (for checks and CI)
 //   --keep                keep the databases at the end (dropped at the next start)
+//   --own-postgres        the databases on a PostgreSQL cluster of the script's own (initdb in a
+//                         temporary directory, a free port, max_connections sized for the tree),
+//                         removed at the end; the default for zhejiang, whose 102 nodes hold
+//                         about 400 connections, more than a stock server's 100
 //   --all-standalone      every node in a process of its own (by default a city's process hosts
 //                         its counties, TDX_NODES_FILE, except the few that run their own)
 //
-// Environment: FEDERATION_PG_URL (postgres://postgres@localhost:5432/postgres).
+// Environment: FEDERATION_PG_URL (postgres://postgres@localhost:5432/postgres; when set, it is used
+// even for zhejiang).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { KitError, preflightDatabase, ROOT, ScriptError, shown } from './lib/local-federation.mjs';
 import { LocalTree } from './lib/local-tree.mjs';
+import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
 
 const args = process.argv.slice(2);
@@ -28,19 +34,23 @@ function option(name, fallback) {
 }
 
 const log = (message = '') => process.stdout.write(`${message}\n`);
-const PG_ADMIN_URL = process.env.FEDERATION_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
+let pgAdminUrl = process.env.FEDERATION_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
 let tree;
+let ownedPg;
 let stopping;
 
 async function main() {
   const topology = buildTopology(option('topology', 'small'), { hosting: !args.includes('--all-standalone') });
   const workDir = join(ROOT, '.tdx/federation');
   mkdirSync(workDir, { recursive: true });
-  log(
-    `tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${PG_ADMIN_URL.replace(/\/[^/]*$/, '')}`,
-  );
-  await preflightDatabase(PG_ADMIN_URL);
-  tree = new LocalTree({ topology, label: 'federation', pgAdminUrl: PG_ADMIN_URL, workDir, log, keepDatabases: args.includes('--keep') });
+  if (!process.env.FEDERATION_PG_URL && (topology.name === 'zhejiang' || args.includes('--own-postgres'))) {
+    ownedPg = await OwnedPostgres.start({ maxConnections: topology.nodes.length * 12 + 50 });
+    pgAdminUrl = ownedPg.adminUrl;
+    log(`own PostgreSQL cluster on 127.0.0.1:${ownedPg.port} (${ownedPg.dir}; its log ${ownedPg.logFile}), removed at the end`);
+  }
+  log(`tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${pgAdminUrl.replace(/\/[^/]*$/, '')}`);
+  await preflightDatabase(pgAdminUrl);
+  tree = new LocalTree({ topology, label: 'federation', pgAdminUrl, workDir, log, keepDatabases: args.includes('--keep') && !ownedPg });
   const started = Date.now();
   await tree.start();
   log(`\neverything up in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`);
@@ -65,10 +75,14 @@ async function main() {
 
 async function stopAll() {
   stopping ??= (async () => {
-    if (!tree) return;
+    if (!tree) {
+      ownedPg?.stop();
+      return;
+    }
     log('\nstopping the nodes, then the nats-servers ...');
     await tree.stop();
     tree.removeWorkDir();
+    ownedPg?.stop();
     const memory = tree.sampler.report();
     const top = Object.entries(memory.byLabel)
       .sort((a, b) => b[1] - a[1])
@@ -94,7 +108,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     );
   });
 }
-process.on('exit', () => tree?.killNow());
+process.on('exit', () => {
+  tree?.killNow();
+  try {
+    ownedPg?.stop();
+  } catch {
+    // Exiting anyway.
+  }
+});
 
 main().then(
   async () => {
