@@ -301,7 +301,9 @@ async function inject(kind) {
       await node.kill('SIGKILL');
       await sleep(1000);
       node.launch();
-      return { target: `node ${node.code}`, detail: 'SIGKILL, started again after 1 s', healed: Date.now() };
+      const hosted = tree.byCode.get(node.code).process;
+      const target = hosted === node.code ? `node ${node.code}` : `node ${node.code} (process ${tree.processLabel(hosted)})`;
+      return { target, detail: 'SIGKILL, started again after 1 s', healed: Date.now() };
     }
     case 'kill-nats': {
       const id = random.pick([...tree.servers.keys()]);

@@ -155,7 +155,8 @@ export class LocalTree {
       for (const proc of this.topology.processes.filter((p) => tier.some((n) => n.code === p.id))) {
         started.push(...(proc.codes.length === 1 ? [await this.launchAlone(proc.id)] : await this.launchHost(proc)));
       }
-      await Promise.all(started.map((node) => node.waitHealthy(180_000)));
+      // Many nodes starting at once on two cores each run their migrations: the wait grows with them.
+      await Promise.all(started.map((node) => node.waitHealthy(60_000 + 3_000 * started.length)));
       if (started.length > 0) this.log(`  up: ${started.length} node(s) in the ${tier[0].level} tier's processes`);
     }
     // Each join waits for the operator at the parent: approve them, as an operator would.
