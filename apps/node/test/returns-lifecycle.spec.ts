@@ -302,7 +302,7 @@ describe('the lifecycle of return requests (Article 9)', () => {
     for (let i = 1; i < seen.length; i++) expect(seen[i][1]).toBeGreaterThan(seen[i - 1][1] + 100);
     expect(seen.at(-1)![1]).toBeGreaterThan(2500);
     expect(await metric('330106', 'tdx_return_job_failures_total{holder="330000",kind="transient",node="330106"}')).toBeGreaterThanOrEqual(4);
-    expect(await metric('330106', 'tdx_return_jobs_backing_off')).toBe(1);
+    expect(await metric('330106', 'tdx_return_jobs_backing_off{node="330106"}')).toBe(1);
 
     nodes['330000'] = await federation.start('330000', undefined, {});
     await eventually(
@@ -313,7 +313,7 @@ describe('the lifecycle of return requests (Article 9)', () => {
       60_000,
       200,
     );
-    expect(await metric('330106', 'tdx_return_jobs_backing_off')).toBe(0);
+    expect(await metric('330106', 'tdx_return_jobs_backing_off{node="330106"}')).toBe(0);
     expect((await returnedRows(db('330106'), id)).size).toBe(15);
   }, 120_000);
 });

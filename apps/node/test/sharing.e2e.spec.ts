@@ -373,7 +373,9 @@ describe('sharing between institutions (Article 10)', () => {
       const overdue = await apiWith(admin, Y(), 'GET', '/api/v1/shares?direction=incoming&overdue=true');
       expect(overdue.body.items.map((r: { id: string }) => r.id)).toEqual([id]);
       const metrics = await api(Y(), 'GET', '/metrics');
-      expect(typeof metrics.body === 'string' ? metrics.body : JSON.stringify(metrics.body)).toMatch(/tdx_share_requests_overdue\{side="provider",node="\d{6}"\} 1/);
+      expect(typeof metrics.body === 'string' ? metrics.body : JSON.stringify(metrics.body)).toMatch(
+        /tdx_share_requests_overdue\{side="provider",node="\d{6}"\} 1/,
+      );
     } finally {
       for (const clock of clocks) clock.fixAt(null);
     }

@@ -1,8 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConfigError } from '../config/environment';
-import { checkHostedNodes } from './hosted-nodes.config';
+import { secretsOf } from '../hardening/node-secrets';
+import { RedactingLogger } from '../hardening/redacting-logger';
+import { checkHostedNodes, HostedNodeConfig } from './hosted-nodes.config';
 import { NodeHost } from './node-host';
-import { preflightProblems } from './preflight';
+import { preflight } from './preflight';
 
 /**
  * Serves the nodes of a nodes file (TDX_NODES_FILE) in this process. Everything is checked before
@@ -16,9 +18,12 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   // The databases, ports and keys of the nodes valid by themselves are tried even when the file
   // has other problems, so that the one message names everything to fix.
   const { hosted, problems } = checkHostedNodes(file, env);
-  problems.push(...(await preflightProblems(hosted)));
+  const tried = await preflight(hosted);
+  problems.push(...tried.problems);
   if (problems.length > 0) throw new ConfigError(problems);
+  for (const warning of tried.warnings) new Logger('Hosting').warn(warning);
 
+  redactEveryNodesSecrets(hosted);
   const host = new NodeHost(hosted);
   keepServingThroughOneNodesFailure();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -31,6 +36,17 @@ export async function hostNodesFromFile(file: string, env: Record<string, string
   const serving = states.filter((s) => s.state === 'serving').length;
   new Logger('Hosting').log(`hosting ${serving} of ${states.length} nodes from ${file}: ${states.map((s) => `${s.code} ${s.state} :${s.port}`).join(', ')}`);
   return host;
+}
+
+/**
+ * Nest's `Logger` is process-wide: the node created last writes every node's lines, and each
+ * node's logger redacts the secrets of the nodes created before it (RedactingLogger.forNode). The
+ * nodes start at once, so "before" is not an order to rely on: a process-wide logger that knows
+ * every node's secrets goes first, and each node's logger inherits all of them.
+ */
+export function redactEveryNodesSecrets(hosted: HostedNodeConfig[]): void {
+  const secrets = hosted.flatMap(({ config }) => secretsOf(config));
+  Logger.overrideLogger(RedactingLogger.forNode(secrets, ['fatal', 'error', 'warn', 'log']));
 }
 
 /**

@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nkeys } from '@nats-io/transport-node';
 import { ConfigError, loadNodeConfig } from '../config/environment';
 import { knownVariables, loadHostedNodes } from './hosted-nodes.config';
-import { hostNodesFromFile } from './host-nodes';
+import { Logger } from '@nestjs/common';
+import { hostNodesFromFile, redactEveryNodesSecrets } from './host-nodes';
 
 const SECRET = 'db-Pa55word-never-shown';
 const ANCHOR = 'l7mZ8hC2kGvG4zF1c9Q1nq2fA8cB3dE4fG5hI6jK7lM';
@@ -138,8 +140,18 @@ describe('loadHostedNodes', () => {
 
   it('knows the variables the node reads, validated and read by name', () => {
     const names = knownVariables();
-    for (const name of ['NODE_CODE', 'DATABASE_URL', 'PORT', 'TRUST_ANCHOR', 'CORS_ORIGINS', 'NATS_TLS_CA_FILE', 'SIGNIN_RATE_LIMIT']) expect(names).toContain(name);
+    for (const name of ['NODE_CODE', 'DATABASE_URL', 'PORT', 'TRUST_ANCHOR', 'CORS_ORIGINS', 'NATS_TLS_CA_FILE', 'SIGNIN_RATE_LIMIT'])
+      expect(names).toContain(name);
     expect(names).not.toContain('DATABSE_URL');
+  });
+});
+
+describe('NATS users', () => {
+  it('refuses two nodes of one NATS user (the server lets a user send only as the node it names)', () => {
+    const seed = join(dir, 'shared.nk');
+    writeFileSync(seed, new TextDecoder().decode(nkeys.createUser().getSeed()), { mode: 0o600 });
+    const problems = problemsOf(file('seed.yaml', hangzhou().replace(/(NODE_KEY_FILE: .*)$/gm, `$1\n    NATS_NKEY_SEED_FILE: ${seed}`)));
+    expect(problems).toEqual(['NATS_NKEY_SEED_FILE (one NATS user) is given to 2 nodes (nodes[0] 330100, nodes[1] 330106)']);
   });
 });
 
@@ -157,5 +169,31 @@ describe('hostNodesFromFile', () => {
     await expect(hostNodesFromFile(join(dir, 'absent.yaml'), { TDX_NODES_FILE: join(dir, 'absent.yaml'), NODE_CODE: '330106' })).rejects.toThrow(
       /TDX_NODES_FILE and NODE_CODE are both set/,
     );
+  });
+});
+
+describe('redactEveryNodesSecrets', () => {
+  it("makes the process-wide logger redact every hosted node's secrets, whichever node writes", () => {
+    const other = 'other-Db-Pa55word';
+    const nodes = loadHostedNodes(
+      file('secrets.yaml', hangzhou().replace('tdx:${DB_PASSWORD}@db.internal/tdx_330106', `tdx:${other}@db.internal/tdx_330106`)),
+      {
+        DB_PASSWORD: SECRET,
+      },
+    );
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      redactEveryNodesSecrets(nodes);
+      new Logger('AnyNode').log(`connecting with ${SECRET} and ${other}`);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toContain('connecting with');
+    expect(written.join('')).not.toContain(SECRET);
+    expect(written.join('')).not.toContain(other);
   });
 });

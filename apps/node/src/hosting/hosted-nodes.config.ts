@@ -44,23 +44,48 @@ export function checkHostedNodes(file: string, env: Record<string, string | unde
   return { hosted, problems: all };
 }
 
-/** What no single node can see: codes, ports, databases and keys given twice, and counties hosted away from their city. */
+/** What no single node can see: codes, ports, databases, keys and NATS users given twice, and counties hosted away from their city. */
 export function acrossNodesProblems(hosted: HostedNodeConfig[]): string[] {
   const problems: string[] = [];
-  const twice = (what: string, valueOf: (config: NodeConfig) => string, shown: (value: string) => string) => {
+  const twice = (what: string, valueOf: (config: NodeConfig) => string | null, shown: (value: string) => string) => {
     const holders = new Map<string, HostedNodeConfig[]>();
-    for (const node of hosted) holders.set(valueOf(node.config), [...(holders.get(valueOf(node.config)) ?? []), node]);
+    for (const node of hosted) {
+      const value = valueOf(node.config);
+      if (value !== null) holders.set(value, [...(holders.get(value) ?? []), node]);
+    }
     for (const [value, nodes] of holders) {
       if (nodes.length > 1) problems.push(`${what}${shown(value)} is given to ${nodes.length} nodes (${nodes.map((n) => labelOfConfig(n)).join(', ')})`);
     }
   };
-  twice('NODE_CODE ', (c) => c.code, (v) => v);
+  twice(
+    'NODE_CODE ',
+    (c) => c.code,
+    (v) => v,
+  );
   // Each node listens on a port of its own (docs/operator-guide.md, "Hosted nodes": why not one port).
-  twice('PORT ', (c) => String(c.port), (v) => v);
+  twice(
+    'PORT ',
+    (c) => String(c.port),
+    (v) => v,
+  );
   // Two nodes in one database would read each other's outbox, accounts and catalog as their own.
-  twice('DATABASE_URL', (c) => databaseIdentity(c.databaseUrl), () => ' (one database)');
+  twice(
+    'DATABASE_URL',
+    (c) => databaseIdentity(c.databaseUrl),
+    () => ' (one database)',
+  );
   // One key file is one identity: a second node signing with it would impersonate the first.
-  twice('NODE_KEY_FILE', (c) => resolve(c.keyFile), () => ' (one key)');
+  twice(
+    'NODE_KEY_FILE',
+    (c) => resolve(c.keyFile),
+    () => ' (one key)',
+  );
+  // One NATS user is one sender: the nats-server lets it publish only as the node it names.
+  twice(
+    'NATS_NKEY_SEED_FILE',
+    (c) => (c.natsNkeySeedFile === null ? null : resolve(c.natsNkeySeedFile)),
+    () => ' (one NATS user)',
+  );
   problems.push(...placementProblems(hosted.map((node) => node.config)));
   return problems;
 }
@@ -117,7 +142,11 @@ let known: Set<string> | undefined;
  */
 export function knownVariables(): Set<string> {
   if (known) return known;
-  const names = new Set<string>(getMetadataStorage().getTargetValidationMetadatas(EnvironmentVariables, '', true, false).map((m) => m.propertyName));
+  const names = new Set<string>(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((m) => m.propertyName),
+  );
   const watcher = new Proxy({} as Record<string, string | undefined>, {
     get: (_, name) => {
       if (typeof name === 'string') names.add(name);
