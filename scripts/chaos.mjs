@@ -31,6 +31,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { authHeaders } from '@tdx/testing';
 import { api, KitError, ScriptError, sleep, table } from './lib/local-federation.mjs';
@@ -230,12 +231,26 @@ async function changeHeldRows() {
 // Replays: what the province's and the cities' servers carried upward, captured as it passed.
 
 const captured = [];
+/** The upward streams of the province and the cities, each with a connection to its server. */
+const upStreams = [];
+
+/** Messages the upward streams have ever stored, in all (the sum of their last sequences). */
+async function storedUpward() {
+  let total = 0;
+  for (const { nc, stream } of upStreams) {
+    const jsm = await jetstreamManager(nc);
+    // Work-queue streams drop what was acknowledged: the last sequence counts what they ever stored.
+    total += (await jsm.streams.info(stream)).state.last_seq;
+  }
+  return total;
+}
 
 async function captureUpward() {
   for (const node of topology.nodes.filter((n) => n.level !== 'county')) {
     const server = tree.serverOf(node.code);
     const nc = await connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
     natsClients.push(nc);
+    upStreams.push({ nc, stream: `${NAMESPACE.toUpperCase()}_UP_${node.code}` });
     nc.subscribe(`${NAMESPACE}.up.${node.code}.*`, {
       callback: (error, msg) => {
         if (error || captured.length >= 500) return;
@@ -247,6 +262,7 @@ async function captureUpward() {
 
 /** Re-publishes up to 50 captured records as new messages (no Nats-Msg-Id, so the stream stores them again). */
 async function replay() {
+  const before = await storedUpward();
   const sample = captured.filter(() => random.next() < 0.5).slice(0, 50);
   for (const m of sample) {
     const h = natsHeaders();
@@ -254,7 +270,10 @@ async function replay() {
     m.nc.publish(m.subject, m.data, { headers: h });
   }
   for (const nc of natsClients) await nc.flush().catch(() => undefined);
-  return `${sample.length} of ${captured.length} captured upward records re-published`;
+  // The streams must have taken them: else the replay tested nothing. (New records may be stored meanwhile too.)
+  const stored = (await storedUpward()) - before;
+  if (stored < sample.length) throw new ScriptError(`the upward streams stored ${stored} messages after ${sample.length} were re-published`);
+  return `${sample.length} of ${captured.length} captured upward records re-published; the streams stored them again`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,7 +316,8 @@ async function inject(kind) {
   switch (kind) {
     case 'kill-node': {
       const node = tree.nodes.get(random.pick(nodeCodes));
-      node.expectedExit = true;
+      // Expected: the tree's watcher does not report it (a hosted node's process is its host).
+      (node.host ?? node).expectedExit = true;
       await node.kill('SIGKILL');
       await sleep(1000);
       node.launch();
