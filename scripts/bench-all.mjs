@@ -94,11 +94,11 @@ async function run(name, size, logDir) {
   const out = createWriteStream(logFile);
   const started = Date.now();
   const child = spawn(process.execPath, [join(ROOT, 'scripts', bench.script), ...bench.args[size]], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let last = '';
+  // A benchmark prints some hundred lines: kept whole, its last line read at the end.
+  let printed = '';
   child.stdout.on('data', (chunk) => {
     out.write(chunk);
-    const lines = String(chunk).trimEnd().split('\n');
-    last = lines.length > 1 ? lines[lines.length - 1] : last + lines[0];
+    printed += chunk;
   });
   child.stderr.on('data', (chunk) => out.write(chunk));
   const [code] = await once(child, 'exit');
@@ -106,7 +106,7 @@ async function run(name, size, logDir) {
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   if (code !== 0) return { ok: false, seconds, error: `exited ${code}; see ${shown(logFile)}` };
   try {
-    const figures = JSON.parse(last);
+    const figures = JSON.parse(printed.trimEnd().split('\n').pop());
     return { ok: true, seconds, figures, headline: bench.headline(figures) };
   } catch {
     return { ok: false, seconds, error: `its last line is not JSON; see ${shown(logFile)}` };
