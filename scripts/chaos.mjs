@@ -38,6 +38,7 @@ import { api, KitError, ScriptError, sleep, table } from './lib/local-federation
 import { LocalTree } from './lib/local-tree.mjs';
 import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
+import { catalogFindings, rowSetFindings } from './lib/chaos-checks.mjs';
 
 const DEFAULTS = { topology: 'small', faults: 6, seed: 1, 'cut-seconds': 5, rows: 3000 };
 const KINDS = ['kill-node', 'kill-nats', 'cut-leaf', 'terminate-db', 'restart-pg', 'replay'];
@@ -414,30 +415,7 @@ async function checks() {
   for (const code of tree.nodes.keys()) {
     byNode.set(code, new Map((await rowsOf(code, 'SELECT id, origin, version, status FROM catalog_entry')).map((r) => [r.id, r])));
   }
-  const lost = [];
-  const doubled = [];
-  for (const [id, known] of acked) {
-    const atOrigin = byNode.get(known.origin).get(id);
-    if (!atOrigin) lost.push(`${id} (${known.origin}) missing at its origin`);
-    else if (atOrigin.version < known.version || (known.status === 'retired' && atOrigin.status !== 'retired'))
-      lost.push(`${id} at ${known.origin} is version ${atOrigin.version} ${atOrigin.status}, acknowledged ${known.version} ${known.status}`);
-    else if (!known.uncertain && atOrigin.version !== known.version)
-      doubled.push(`${id} at ${known.origin} is version ${atOrigin.version}, acknowledged changes make ${known.version}`);
-  }
-  const differ = [];
-  for (const [code, own] of byNode) {
-    const mine = [...own.values()].filter((r) => r.origin === code);
-    for (const ancestor of tree.ancestorsOf(code)) {
-      const there = byNode.get(ancestor);
-      const held = [...there.values()].filter((r) => r.origin === code);
-      if (held.length !== mine.length) differ.push(`${ancestor} holds ${held.length} entries of ${code}, which has ${mine.length}`);
-      for (const r of mine) {
-        const h = there.get(r.id);
-        if (!h || h.version !== r.version || h.status !== r.status)
-          differ.push(`${ancestor} holds ${r.id} of ${code} as ${h ? `${h.version} ${h.status}` : 'nothing'}, origin ${r.version} ${r.status}`);
-      }
-    }
-  }
+  const { lost, doubled, differ } = catalogFindings({ byNode, acked, ancestorsOf: (code) => tree.ancestorsOf(code) });
   check(`no acknowledged catalog change lost (${acked.size} entries acknowledged)`, lost);
   check(`no catalog change applied twice (${[...acked.values()].filter((e) => !e.uncertain).length} entries whose every change was answered)`, doubled);
   check('every ancestor holds each origin’s entries at the origin’s version (SQL on each database)', differ);
@@ -445,20 +423,19 @@ async function checks() {
   // 3. The return: a last sync, then the receiver's rows against the holder's, by SQL on each side.
   const receiver = tree.nodes.get(RECEIVER).url;
   const deadline = Date.now() + RECOVERY_TIMEOUT_MS;
-  const since = new Date().toISOString();
-  let job;
-  for (;;) {
-    const { status, body } = await call(receiver, 'POST', `/api/v1/returns/requests/${returned.requestId}/sync`);
-    if (status === 200 || status === 201 || status === 202) job = body;
-    if (job) {
-      const [latest] = await rowsOf(RECEIVER, 'SELECT state, created_at FROM return_job WHERE request_id = $1 ORDER BY row_seq DESC LIMIT 1', [
-        returned.requestId,
-      ]);
-      if (latest?.state === 'done' && latest.created_at.toISOString() >= since) break;
-    }
-    if (Date.now() > deadline) break;
-    await sleep(500);
+  // A job made after the faults and the last change of the rows, done: until then ask for one (a
+  // job still running from before answers 409; a failed one is retried by asking again).
+  const since = new Date();
+  let synced = false;
+  while (!synced && Date.now() < deadline) {
+    await call(receiver, 'POST', `/api/v1/returns/requests/${returned.requestId}/sync`);
+    const [latest] = await rowsOf(RECEIVER, 'SELECT state, created_at FROM return_job WHERE request_id = $1 ORDER BY row_seq DESC LIMIT 1', [
+      returned.requestId,
+    ]);
+    synced = latest?.state === 'done' && latest.created_at >= since;
+    if (!synced) await sleep(500);
   }
+  check('a last transfer of the return, asked for after the faults, is done', synced ? [] : [`none done within ${RECOVERY_TIMEOUT_MS / 1000} s`]);
   const prefix = RECEIVER.slice(0, 4);
   const held = await rowsOf(
     PROVINCE,
@@ -466,16 +443,7 @@ async function checks() {
     [returned.entryId, `${prefix}%`],
   );
   const got = await rowsOf(RECEIVER, 'SELECT row_key, region_code, data FROM returned_row WHERE request_id = $1 ORDER BY row_key', [returned.requestId]);
-  const key = (r) => `${r.row_key}|${r.region_code}|${JSON.stringify(r.data, Object.keys(r.data).sort())}`;
-  const heldSet = new Set(held.map(key));
-  const gotSet = new Set(got.map(key));
-  const missing = [...heldSet].filter((k) => !gotSet.has(k));
-  const extra = [...gotSet].filter((k) => !heldSet.has(k));
-  check(`the returned rows at ${RECEIVER} equal the province's rows of ${prefix}* (${held.length} held, ${got.length} returned)`, [
-    ...missing.slice(0, 5).map((k) => `missing ${k}`),
-    ...extra.slice(0, 5).map((k) => `extra ${k}`),
-    ...(missing.length + extra.length > 10 ? [`${missing.length} missing, ${extra.length} extra in all`] : []),
-  ]);
+  check(`the returned rows at ${RECEIVER} equal the province's rows of ${prefix}* (${held.length} held, ${got.length} returned)`, rowSetFindings(held, got));
   return results;
 }
 
