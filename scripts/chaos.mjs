@@ -84,7 +84,10 @@ function seeded(seed) {
   return { next, pick: (list) => list[Math.floor(next() * list.length)] };
 }
 
-const random = seeded(options.seed);
+// Two generators from the seed: the faults and their targets draw from one, the workload (whose
+// pace depends on the machine) from the other, so that a seed always names the same faults.
+const faultRandom = seeded(options.seed);
+const workRandom = seeded(options.seed ^ 0x5eed);
 const topology = buildTopology(options.topology, { hosting: true });
 const PROVINCE = topology.nodes[0].code;
 /** The return: the province's dataset to the first city, its whole subtree. */
@@ -115,10 +118,10 @@ async function registrar() {
   }
   let serial = 0;
   while (!workload.stop) {
-    const origin = random.pick(writers);
+    const origin = workRandom.pick(writers);
     const url = tree.nodes.get(origin).url;
     const mine = [...acked].filter(([, e]) => e.origin === origin && e.status === 'active');
-    const roll = random.next();
+    const roll = workRandom.next();
     try {
       if (roll < 0.6 || mine.length === 0) {
         const batch = Array.from({ length: 5 }, () => entry(providers.get(origin), ++serial));
@@ -128,7 +131,7 @@ async function registrar() {
           workload.created += answer.body.items.length;
         } else workload.unanswered++;
       } else {
-        const [id, known] = random.pick(mine);
+        const [id, known] = workRandom.pick(mine);
         const retire = roll > 0.9;
         const answer = retire
           ? await call(url, 'DELETE', `/api/v1/catalog/entries/${id}`)
@@ -214,7 +217,7 @@ async function startReturn() {
 /** Between faults: the holder changes a slice of its rows (new values, new rows, some deleted), and the receiver asks for a sync. */
 async function changeHeldRows() {
   returned.version++;
-  const from = Math.floor(random.next() * options.rows);
+  const from = Math.floor(workRandom.next() * options.rows);
   try {
     await loadRows(rowsCsv(from, 200, returned.version));
     returned.loads++;
@@ -264,7 +267,7 @@ async function captureUpward() {
 /** Re-publishes up to 50 captured records as new messages (no Nats-Msg-Id, so the stream stores them again). */
 async function replay() {
   const before = await storedUpward();
-  const sample = captured.filter(() => random.next() < 0.5).slice(0, 50);
+  const sample = captured.filter(() => workRandom.next() < 0.5).slice(0, 50);
   for (const m of sample) {
     const h = natsHeaders();
     if (m.headers) for (const [key, values] of m.headers) if (key.toLowerCase() !== 'nats-msg-id') for (const v of values) h.append(key, v);
@@ -316,7 +319,7 @@ async function inject(kind) {
   const nodeCodes = [...tree.nodes.keys()];
   switch (kind) {
     case 'kill-node': {
-      const node = tree.nodes.get(random.pick(nodeCodes));
+      const node = tree.nodes.get(faultRandom.pick(nodeCodes));
       // Expected: the tree's watcher does not report it (a hosted node's process is its host).
       (node.host ?? node).expectedExit = true;
       await node.kill('SIGKILL');
@@ -327,7 +330,7 @@ async function inject(kind) {
       return { target, detail: 'SIGKILL, started again after 1 s', healed: Date.now() };
     }
     case 'kill-nats': {
-      const id = random.pick([...tree.servers.keys()]);
+      const id = faultRandom.pick([...tree.servers.keys()]);
       const server = tree.servers.get(id);
       await server.signal('SIGKILL');
       await sleep(1000);
@@ -335,7 +338,7 @@ async function inject(kind) {
       return { target: `nats-server of ${id}`, detail: 'SIGKILL, started again on its store after 1 s', healed: Date.now() };
     }
     case 'cut-leaf': {
-      const city = random.pick(topology.nodes.filter((n) => n.level === 'city' && tree.servers.has(n.code))).code;
+      const city = faultRandom.pick(topology.nodes.filter((n) => n.level === 'city' && tree.servers.has(n.code))).code;
       const server = tree.servers.get(city);
       await server.signal('SIGSTOP');
       await sleep(options['cut-seconds'] * 1000);
@@ -343,7 +346,7 @@ async function inject(kind) {
       return { target: `nats-server of ${city}`, detail: `SIGSTOP for ${options['cut-seconds']} s (its leaf links frozen), then SIGCONT`, healed: Date.now() };
     }
     case 'terminate-db': {
-      const code = random.pick(nodeCodes);
+      const code = faultRandom.pick(nodeCodes);
       const { rows } = await withAdmin((c) =>
         c.query('SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [tree.dbName(code)]),
       );
@@ -376,7 +379,7 @@ function plan(count) {
   while (kinds.length < count) {
     const round = [...KINDS];
     for (let i = round.length - 1; i > 0; i--) {
-      const j = Math.floor(random.next() * (i + 1));
+      const j = Math.floor(faultRandom.next() * (i + 1));
       [round[i], round[j]] = [round[j], round[i]];
     }
     kinds.push(...round);
