@@ -131,6 +131,7 @@ async function main() {
   if (OWN_POSTGRES) {
     ownedPg = await OwnedPostgres.start({ maxConnections: topology.nodes.length * 12 + 50 });
     tree.pgAdminUrl = ownedPg.adminUrl;
+    tree.ownedPostgres = ownedPg;
     log(`  own PostgreSQL cluster on 127.0.0.1:${ownedPg.port} (${ownedPg.dir})`);
   }
   await preflightDatabase(tree.pgAdminUrl);

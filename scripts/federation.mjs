@@ -50,7 +50,7 @@ async function main() {
   }
   log(`tdx federation "${topology.name}": ${topology.nodes.length} nodes in ${topology.processes.length} processes, on ${pgAdminUrl.replace(/\/[^/]*$/, '')}`);
   await preflightDatabase(pgAdminUrl);
-  tree = new LocalTree({ topology, label: 'federation', pgAdminUrl, workDir, log, keepDatabases: args.includes('--keep') && !ownedPg });
+  tree = new LocalTree({ topology, label: 'federation', pgAdminUrl, workDir, log, keepDatabases: args.includes('--keep') && !ownedPg, ownedPostgres: ownedPg });
   const started = Date.now();
   await tree.start();
   log(`\neverything up in ${((Date.now() - started) / 1000).toFixed(1)} s:\n`);

@@ -72,9 +72,12 @@ export class LocalTree {
   /**
    * `label`: names the databases (tdx_<label>_<code>); `workDir`: keys, logs and NATS stores;
    * `pgAdminUrl`: the PostgreSQL server the databases are made on; `log`: where progress goes.
+   * `ownedPostgres`: the script's own PostgreSQL server (OwnedPostgres), when it started one: its
+   * processes count in the memory figures (their RSS includes the shared buffers each touched, so
+   * the sum overstates them).
    */
-  constructor({ topology, label, pgAdminUrl, workDir, namespace = 'tdx', logLevel = 'warn', log = () => undefined, keepDatabases = false }) {
-    Object.assign(this, { topology, label, pgAdminUrl, workDir, namespace, logLevel, log, keepDatabases });
+  constructor({ topology, label, pgAdminUrl, workDir, namespace = 'tdx', logLevel = 'warn', log = () => undefined, keepDatabases = false, ownedPostgres }) {
+    Object.assign(this, { topology, label, pgAdminUrl, workDir, namespace, logLevel, log, keepDatabases, ownedPostgres });
     this.byCode = new Map(topology.nodes.map((n) => [n.code, n]));
     this.sampler = new MemorySampler(() => this.processes());
   }
@@ -92,6 +95,7 @@ export class LocalTree {
     return [
       ...[...this.hosts].map(([id, p]) => ({ label: `node ${this.processLabel(id)}`, pid: p.running ? p.pid : undefined })),
       ...[...this.servers].map(([id, s]) => ({ label: `nats ${id}`, pid: s.pid })),
+      ...(this.ownedPostgres?.processes() ?? []),
     ];
   }
 

@@ -3,7 +3,7 @@
 // The machine's own cluster (5432) is never touched. initdb and the server refuse to run as root,
 // so as root they run as the `postgres` user (runuser), which owns the directory.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ScriptError } from './local-federation.mjs';
@@ -66,6 +66,17 @@ export class OwnedPostgres {
       throw new ScriptError(`${tool} ${args.join(' ')} failed (${result.status}): ${`${result.stderr}${result.stdout}`.trim().slice(-800)}`);
     }
     return result.stdout;
+  }
+
+  /** The server's processes now (the postmaster and its children), labelled for a MemorySampler. */
+  processes() {
+    try {
+      const postmaster = Number(readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const children = readFileSync(`/proc/${postmaster}/task/${postmaster}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      return [postmaster, ...children].map((pid) => ({ label: 'postgres (own cluster)', pid }));
+    } catch {
+      return [];
+    }
   }
 
   /** Restarts the server; `mode` immediate is a crash (recovery from WAL at start), fast a clean stop. */
