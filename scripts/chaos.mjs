@@ -266,8 +266,12 @@ async function captureUpward() {
 
 /** Re-publishes up to 50 captured records as new messages (no Nats-Msg-Id, so the stream stores them again). */
 async function replay() {
+  // Something to replay: the workload's first records, should the replay come first.
+  for (let waited = 0; captured.length < 10 && waited < 15_000; waited += 200) await sleep(200);
+  if (captured.length === 0) throw new ScriptError('no upward record was captured to replay');
   const before = await storedUpward();
-  const sample = captured.filter(() => workRandom.next() < 0.5).slice(0, 50);
+  const chosen = captured.filter(() => faultRandom.next() < 0.5);
+  const sample = (chosen.length > 0 ? chosen : captured).slice(0, 50);
   for (const m of sample) {
     const h = natsHeaders();
     if (m.headers) for (const [key, values] of m.headers) if (key.toLowerCase() !== 'nats-msg-id') for (const v of values) h.append(key, v);
