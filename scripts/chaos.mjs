@@ -270,7 +270,8 @@ async function replay() {
   for (let waited = 0; captured.length < 10 && waited < 15_000; waited += 200) await sleep(200);
   if (captured.length === 0) throw new ScriptError('no upward record was captured to replay');
   const before = await storedUpward();
-  const chosen = captured.filter(() => faultRandom.next() < 0.5);
+  // Which records: from the workload's generator (how many were captured depends on the pace).
+  const chosen = captured.filter(() => workRandom.next() < 0.5);
   const sample = (chosen.length > 0 ? chosen : captured).slice(0, 50);
   for (const m of sample) {
     const h = natsHeaders();
