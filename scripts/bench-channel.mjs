@@ -19,6 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { preflight, ROOT, runBenchmark, ScriptError } from './lib/local-federation.mjs';
 import { benchChannelQueries } from './bench/channel-queries.mjs';
+import { cpuText } from './lib/cpu-meter.mjs';
 import { benchCatalogSearch } from './bench/catalog-search.mjs';
 
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
@@ -62,6 +63,7 @@ async function main() {
     log(row('share query, Xihu -> Yinzhou', a.queries));
     const ratio = a.raw.perSecond > 0 ? Number((a.queries.perSecond / a.raw.perSecond).toFixed(3)) : null;
     log(`  queries against raw NATS: ${ratio}`);
+    log(`  CPU ms per request: ping: ${cpuText(a.ping.cpuMsPerRequest)}; query: ${cpuText(a.queries.cpuMsPerRequest)}`);
     figures.channel = { ...a, ratioToRawNats: ratio };
   }
   if (only !== 'a') figures.catalog = await benchCatalogSearch({ entries, log });

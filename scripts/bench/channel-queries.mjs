@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { authHeaders } from '@tdx/testing';
+import { cpuMeter } from '../lib/cpu-meter.mjs';
 import { api, approveAndAwaitJoins, databaseUrl, freePort, localNode, percentile, ROOT, ScriptError, withPg } from '../lib/local-federation.mjs';
 
 const TREE = [
@@ -131,8 +132,16 @@ export async function benchChannelQueries({ pgAdminUrl, natsUrl, seconds, concur
     // Warm-up, then the three measurements taking turns (the machine's speed drifts).
     await closedLoop(concurrency, 2, () => httpCall(consumer, 'POST', `/api/v1/shares/${share.id}/query`, headers, query));
     const raw = await rawNats(natsUrl, namespace, concurrency, seconds);
+    const cpu = await cpuMeter({
+      processes: { xihu: [nodes.get(CONSUMER).pid], yinzhou: [nodes.get(PROVIDER).pid] },
+      pgAdminUrl,
+      databases: TREE.map((n) => dbName(n.code)),
+    });
     const ping = await closedLoop(concurrency, seconds, () => httpCall(consumer, 'GET', `/api/v1/federation/channel/${PROVIDER}/ping`, headers));
+    ping.cpuMsPerRequest = cpu.perRequest(ping.requests);
+    cpu.restart();
     const queries = await closedLoop(concurrency, seconds, () => httpCall(consumer, 'POST', `/api/v1/shares/${share.id}/query`, headers, query));
+    queries.cpuMsPerRequest = cpu.perRequest(queries.requests);
     return { raw, ping, queries, rowsPerQuery: 10 };
   } finally {
     for (const code of [...TREE].reverse().map((n) => n.code)) {

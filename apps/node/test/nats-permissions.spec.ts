@@ -355,6 +355,49 @@ describe('NATS permissions: every node publishes only as itself (deploy/nats on 
     }
   });
 
+  it('shares a conditional resource of Yinzhou with Xihu across the leaf links: request, approval, queries within the grant, revocation', async () => {
+    const [xihu, yinzhou] = [nodes['330106'].url, nodes['330212'].url];
+    const institution = await api(yinzhou, 'POST', '/api/v1/institutions', sampleInstitution('Yinzhou Market Regulator'));
+    const entry = await api(yinzhou, 'POST', '/api/v1/catalog/entries', {
+      ...sampleEntry(institution.body.id, { name: 'Licences of Yinzhou' }),
+      shareType: 'conditional',
+      shareCondition: 'for market supervision only',
+      dataItems: [{ name: 'company', type: 'string', sensitive: false }],
+    });
+    expect(entry.status).toBe(201);
+    const rows = Object.entries({ 330212: 6, 330203: 4 }).flatMap(([region, count]) =>
+      Array.from({ length: count }, (_, i) => ({ key: `${region}-${i}`, region, data: { company: `Company ${region}/${i}` } })),
+    );
+    await writeSourceRows(databases['330212'], entry.body.id, rows);
+    // Found through the province's catalog (replicated up from Yinzhou, across two leaf links).
+    let request: { status: number; body: { id: string; state: string } } | undefined;
+    await eventually(async () => {
+      request = await api(xihu, 'POST', '/api/v1/shares', {
+        entryId: entry.body.id,
+        items: ['company'],
+        regions: ['330212'],
+        purpose: 'licence checks',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      expect(request.status).toBe(201);
+    }, 30_000);
+    const id = request!.body.id;
+    expect(request!.body.state).toBe('requested');
+    await eventually(async () => expect((await api(yinzhou, 'GET', `/api/v1/shares/${id}`)).status).toBe(200), 30_000);
+    expect((await api(yinzhou, 'POST', `/api/v1/shares/${id}/approve`, { reason: 'supervision of licences' })).status).toBe(200);
+    await eventually(async () => expect((await api(xihu, 'GET', `/api/v1/shares/${id}`)).body.state).toBe('granted'), 30_000);
+    const served = await api(xihu, 'POST', `/api/v1/shares/${id}/query`, { fields: ['company'], limit: 100 });
+    expect(served.status).toBe(200);
+    const expected = await databases['330212'].query<{ row_key: string }>(
+      `SELECT row_key FROM dataset_row WHERE entry_id = $1 AND NOT deleted AND region_code LIKE '330212%' ORDER BY row_key`,
+      [entry.body.id],
+    );
+    expect(served.body.items.map((r: { rowKey: string }) => r.rowKey)).toEqual(expected.map((r) => r.row_key));
+    expect(served.body.items).toHaveLength(6);
+    expect((await api(yinzhou, 'POST', `/api/v1/shares/${id}/revoke`, { reason: 'supervision finished' })).status).toBe(200);
+    expect((await api(xihu, 'POST', `/api/v1/shares/${id}/query`, { fields: ['company'] })).status).toBe(403);
+  });
+
   it("refuses a node any JetStream API but its own stream's, and a parent no delete or purge even of that", async () => {
     const city = await client(cityServer.url, { credential: credentials['330100'], inboxOf: '330100' });
     for (const subject of [

@@ -207,6 +207,10 @@ describe('sharing between institutions (Article 10)', () => {
       const queries = consumer.filter((r) => r.action === 'share.query');
       expect(queries.filter((r) => r.outcome === 'served').length).toBeGreaterThanOrEqual(5);
       expect(queries.filter((r) => r.outcome === 'refused').length).toBeGreaterThanOrEqual(5);
+      // One record per served query, the feature's: the HTTP trail adds none (RecordedByFeature); it does record refusals.
+      const trail = consumer.filter((r) => r.action === 'POST /api/v1/shares/:id/query');
+      expect(trail.filter((r) => r.outcome === '200')).toEqual([]);
+      expect(trail.filter((r) => r.outcome === '403').length).toBeGreaterThanOrEqual(1);
       expect(queries.find((r) => r.outcome === 'served')).toMatchObject({
         actor: 'user:xihu.staff',
         details: { fields: ['uscc', 'phone'], regions: ['330212'], rows: 7 },

@@ -7,6 +7,7 @@ import { actorOf, Principal } from '../access/principal';
 import { AuditEvent, AuditLog } from './audit-log.service';
 import { AnonymousRefusal, AnonymousRefusals } from './anonymous-refusals';
 import { clientErrorOf } from '../common/http-answer';
+import { RECORDED_BY_FEATURE } from './recorded-by-feature.decorator';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Reads worth a record of their own: the log leaving the node in bulk. */
@@ -36,6 +37,11 @@ export class HttpAuditTrail implements BeforeApplicationShutdown {
     private readonly log: AuditLog,
     private readonly refusals: AnonymousRefusals,
   ) {}
+
+  /** The feature has recorded this request's answer itself (RecordedByFeature): no record here, nor by the fallback. */
+  leaveToFeature(request: Request): void {
+    this.recorded.add(request);
+  }
 
   /** Whether this request gets a record at all, given its status. */
   wants(request: Request, status: number): boolean {
@@ -83,9 +89,11 @@ export class AuditInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<AuditedRequest>();
     const success =
       (Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined) ?? (request.method === 'POST' ? HttpStatus.CREATED : HttpStatus.OK);
+    const byFeature = Reflect.getMetadata(RECORDED_BY_FEATURE, context.getHandler()) === true;
     return next.handle().pipe(
       mergeMap((result: unknown) => {
-        if (!this.trail.wants(request, success)) return [result];
+        if (byFeature) this.trail.leaveToFeature(request);
+        if (byFeature || !this.trail.wants(request, success)) return [result];
         return from(this.trail.record(request, success, { target: createdId(result) }).then(() => result));
       }),
       catchError((error: unknown) => {

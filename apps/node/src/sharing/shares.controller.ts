@@ -4,6 +4,7 @@ import type { Page, ShareRowsView, ShareView } from '@tdx/contracts';
 import { uuidParam } from '../common/id-fields';
 import { ApiRefusals } from '../common/api-docs';
 import { Policy } from '../access/policy.decorator';
+import { RecordedByFeature } from '../audit/recorded-by-feature.decorator';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
 import type { Principal } from '../access/principal';
 import { SharesService } from './shares.service';
@@ -87,6 +88,7 @@ export class SharesController {
 
   @Post(':id/query')
   @Policy('shares:query')
+  @RecordedByFeature()
   @HttpCode(200)
   @ApiOperation({ summary: "Rows through a grant, from the provider's node; the grant is checked there on every call" })
   @ApiOkResponse({ type: ShareRowsViewDto })
