@@ -26,16 +26,17 @@ import {
   approveAndAwaitJoins,
   databaseUrl,
   deleteNamespaceStreams,
+  dropDatabases,
   freePort,
   localNode,
   percentile,
   preflight,
+  recreateDatabases,
   ROOT,
   runBenchmark,
   ScriptError,
   shown,
   sleep,
-  withPg,
 } from './lib/local-federation.mjs';
 
 const options = parseArgs(process.argv.slice(2), { changes: 20_000, batch: 1000, inflight: 3, rate: 200, seconds: 15, raw: undefined });
@@ -189,12 +190,10 @@ async function rawBaseline(count, size) {
 // Set-up and tear-down.
 
 async function freshDatabases() {
-  await withPg(PG_ADMIN_URL, async (client) => {
-    for (const { code } of CHAIN) {
-      await client.query(`DROP DATABASE IF EXISTS tdx_bench_${code} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE tdx_bench_${code}`);
-    }
-  });
+  await recreateDatabases(
+    PG_ADMIN_URL,
+    CHAIN.map(({ code }) => `tdx_bench_${code}`),
+  );
 }
 
 async function startChain() {
@@ -224,9 +223,10 @@ async function cleanUp() {
       .get(code)
       ?.stop()
       .catch(() => undefined);
-  await withPg(PG_ADMIN_URL, async (client) => {
-    for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS tdx_bench_${code} WITH (FORCE)`);
-  }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
+  await dropDatabases(
+    PG_ADMIN_URL,
+    CHAIN.map(({ code }) => `tdx_bench_${code}`),
+  ).catch((error) => log(`could not drop the bench databases: ${error.message}`));
   await deleteNamespaceStreams(NATS_URL, NAMESPACE).catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(keyDir, { recursive: true, force: true });
 }

@@ -31,9 +31,11 @@ import {
   approveAndAwaitJoins,
   databaseUrl,
   deleteNamespaceStreams,
+  dropDatabases,
   freePort,
   localNode,
   preflight,
+  recreateDatabases,
   ROOT,
   runBenchmark,
   ScriptError,
@@ -172,12 +174,10 @@ async function generateCsv(file, rows) {
 // Set-up and tear-down.
 
 async function freshDatabases() {
-  await withPg(PG_ADMIN_URL, async (client) => {
-    for (const { code } of CHAIN) {
-      await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
-      await client.query(`CREATE DATABASE ${dbName(code)}`);
-    }
-  });
+  await recreateDatabases(
+    PG_ADMIN_URL,
+    CHAIN.map(({ code }) => dbName(code)),
+  );
 }
 
 async function startChain() {
@@ -209,9 +209,10 @@ async function cleanUp() {
   if (process.env.BENCH_KEEP_DATABASES === '1') {
     log(`  kept the databases ${dbName('*')} (BENCH_KEEP_DATABASES=1) for inspection; the next run drops them`);
   } else {
-    await withPg(PG_ADMIN_URL, async (client) => {
-      for (const { code } of CHAIN) await client.query(`DROP DATABASE IF EXISTS ${dbName(code)} WITH (FORCE)`);
-    }).catch((error) => log(`could not drop the bench databases: ${error.message}`));
+    await dropDatabases(
+      PG_ADMIN_URL,
+      CHAIN.map(({ code }) => dbName(code)),
+    ).catch((error) => log(`could not drop the bench databases: ${error.message}`));
   }
   await deleteNamespaceStreams(NATS_URL, NAMESPACE).catch((error) => log(`could not delete the streams of namespace ${NAMESPACE}: ${error.message}`));
   rmSync(workDir, { recursive: true, force: true });

@@ -25,14 +25,26 @@ export function shown(path) {
   return rel.startsWith('..') ? path : rel;
 }
 
+/** Drops (if there) and creates each database of `names` on the server of `adminUrl`: fresh and empty. */
+export async function recreateDatabases(adminUrl, names) {
+  await withPg(adminUrl, async (client) => {
+    for (const name of names) {
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.query(`CREATE DATABASE ${name}`);
+    }
+  });
+}
+
+/** Drops each database of `names` that exists, closing whatever is still connected to it. */
+export async function dropDatabases(adminUrl, names) {
+  await withPg(adminUrl, async (client) => {
+    for (const name of names) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  });
+}
+
 /** Fails with a readable message when the build, PostgreSQL or NATS (with JetStream) is missing. */
 export async function preflight({ pgAdminUrl, natsUrl }) {
-  if (!existsSync(NODE_MAIN)) throw new ScriptError(`${shown(NODE_MAIN)} is missing: run \`npm run build\` first`);
-  try {
-    await withPg(pgAdminUrl, (c) => c.query('SELECT 1'));
-  } catch (error) {
-    throw new ScriptError(`PostgreSQL is not reachable at ${redact(pgAdminUrl)} (${error.message}); start it (\`.ci/run\` does) and try again`);
-  }
+  await preflightDatabase(pgAdminUrl);
   let nc;
   try {
     nc = await connect({ servers: natsUrl.split(','), timeout: 3000 });
@@ -45,6 +57,16 @@ export async function preflight({ pgAdminUrl, natsUrl }) {
     throw new ScriptError(`NATS at ${natsUrl} answers but JetStream does not (${error.message}); start nats-server with -js`);
   } finally {
     await nc.close();
+  }
+}
+
+/** Fails with a readable message when the build or PostgreSQL is missing (for scripts that start their own nats-servers). */
+export async function preflightDatabase(pgAdminUrl) {
+  if (!existsSync(NODE_MAIN)) throw new ScriptError(`${shown(NODE_MAIN)} is missing: run \`npm run build\` first`);
+  try {
+    await withPg(pgAdminUrl, (c) => c.query('SELECT 1'));
+  } catch (error) {
+    throw new ScriptError(`PostgreSQL is not reachable at ${redact(pgAdminUrl)} (${error.message}); start it (\`.ci/run\` does) and try again`);
   }
 }
 
