@@ -17,13 +17,14 @@ import { ParentLinkService } from './parent-link.service';
 import { RecordApplier } from './record-applier';
 import { RejectedMessageRepository } from './rejected-message.repository';
 import { ReplicaRules } from './replica-rules';
+import { LeasesModule } from '../leases/leases.module';
 
 /**
  * The links of the tree: replication upward (the relay to the parent, a worker per child link that
  * verifies, re-checks and applies), heartbeats and link health, link state and digests, and rotating this node's key over the link.
  */
 @Module({
-  imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule],
+  imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule, LeasesModule],
   controllers: [FederationController, NodeInfoController, KeyRotationController],
   providers: [
     LinkStateRepository,

@@ -8,6 +8,7 @@ import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
 import { ForwardRecord, OutboxRepository } from '../outbox/outbox.repository';
+import { LeaseLost } from '../leases/worker-leases';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
@@ -66,17 +67,23 @@ export class RecordApplier {
     private readonly rejected: RejectedMessageRepository,
   ) {}
 
-  async applyBatch(child: string, messages: JsMsg[]): Promise<void> {
+  /** `fence`, first in the batch's transaction, refuses to commit once this replica no longer holds the link. */
+  async applyBatch(child: string, messages: JsMsg[], fence?: (manager: EntityManager) => Promise<void>): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.applyInTransaction(child, messages, false).catch((error: unknown) => {
+      outcomes = await this.applyInTransaction(child, messages, false, fence).catch((error: unknown) => {
         // A record the database refuses (a taken resource code, a value outside a CHECK) would fail
         // every redelivery of its batch and hold up the link for good, and the good records with it:
         // apply the batch again with each record on its own savepoint, rejecting only those refused.
         if (!refusedByDatabase(error)) throw error;
-        return this.applyInTransaction(child, messages, true);
+        return this.applyInTransaction(child, messages, true, fence);
       });
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        // Another replica took the link over: nothing was applied here, it applies them.
+        messages.forEach((m) => m.nak());
+        throw error;
+      }
       const reason = (error as Error).message;
       this.logger.warn(`applying ${messages.length} records from ${child} failed: ${reason}; they will be redelivered`);
       await this.links.recordChildError(this.dataSource.manager, child, reason).catch(() => undefined);
@@ -92,8 +99,9 @@ export class RecordApplier {
     if (outcomes.some((o) => o.kind === 'applied')) this.signal.notify();
   }
 
-  private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean): Promise<Outcome[]> {
+  private applyInTransaction(child: string, messages: JsMsg[], isolate: boolean, fence?: (manager: EntityManager) => Promise<void>): Promise<Outcome[]> {
     return this.dataSource.transaction(async (manager) => {
+      await fence?.(manager);
       // Records to pass on to this node's parent, by position in the batch; written in that
       // order with one statement, still inside the transaction that applies them.
       const forward = new Map<number, ForwardRecord>();
