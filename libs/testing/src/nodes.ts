@@ -31,6 +31,8 @@ const NODE_VARIABLES = [
   'TRUST_REFRESH',
   'TRUST_ANCHOR',
   'HEARTBEAT_INTERVAL',
+  'WORKER_LEASE_SECONDS',
+  'NATS_STREAM_REPLICAS',
 ];
 
 /** A test node: its division, parent, database and NATS. */
