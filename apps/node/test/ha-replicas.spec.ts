@@ -39,12 +39,12 @@ describe('two replicas of one node', () => {
   beforeAll(async () => {
     nats = await TestNatsServer.start();
     for (const tier of ['province', 'city', 'county'] as const) databases[tier] = await createTestDatabase(`ha15_${tier}`);
-    const spec = { natsUrl: nats.url, natsNamespace: namespace, env: { WORKER_LEASE_SECONDS: LEASE_SECONDS } };
+    const spec = { natsUrl: nats.url, natsNamespace: namespace, env: { WORKER_LEASE_SECONDS: LEASE_SECONDS, LOG_LEVEL: 'log' } };
     province = await startInProcessNode({ ...spec, code: '330000', databaseUrl: databases.province.url });
     // Both replicas share the database and the key file, as they would share a volume or a secret.
     const city: NodeSpec = { ...spec, code: '330100', parentCode: '330000', databaseUrl: databases.city.url, keyFile: join(keyDir, 'node-330100.pem') };
-    replicas.push(await NodeProcess.start(city));
-    replicas.push(await NodeProcess.start(city));
+    // Their output goes to files, named in a failure's message.
+    for (const i of [1, 2]) replicas.push(await NodeProcess.start(city, { logFile: join(keyDir, `city-replica-${i}.log`) }));
     county = await startInProcessNode({ ...spec, code: '330106', parentCode: '330100', databaseUrl: databases.county.url });
   }, 90_000);
 
@@ -55,7 +55,7 @@ describe('two replicas of one node', () => {
     await province?.stop().catch(() => undefined);
     await nats?.stop();
     for (const db of Object.values(databases)) await db?.drop().catch(() => undefined);
-    rmSync(keyDir, { recursive: true, force: true });
+    if (!process.env.TDX_KEEP_LOGS) rmSync(keyDir, { recursive: true, force: true });
   });
 
   async function leases(): Promise<Map<string, LeaseRow>> {
@@ -67,7 +67,12 @@ describe('two replicas of one node', () => {
   async function expectHolds(tier: 'city' | 'province', url: string, origin: 'county' | 'city', originUrl: string): Promise<Map<string, number>> {
     const code = origin === 'county' ? '330106' : '330100';
     const truth = await versionsIn(databases[origin], code);
-    await eventually(async () => expect(await digestFor(url, code)).toEqual(await digestFor(originUrl, code)), 90_000, 250);
+    // Records the dead replica had pulled come back after the consumer's ack wait: a generous bound on a busy machine.
+    await eventually(
+      async () => expect({ tier, digest: await digestFor(url, code) }).toEqual({ tier, digest: await digestFor(originUrl, code) }),
+      180_000,
+      500,
+    );
     const [{ rows, ids }] = await databases[tier].query<{ rows: string; ids: string }>(
       `SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM catalog_entry WHERE origin = $1`,
       [code],
@@ -80,7 +85,10 @@ describe('two replicas of one node', () => {
   /** Records an origin has published: one per institution and one per entry version. */
   async function recordsOf(origin: 'county' | 'city'): Promise<number> {
     const code = origin === 'county' ? '330106' : '330100';
-    const [{ institutions }] = await databases[origin].query<{ institutions: string }>(`SELECT coalesce(sum(version), 0) AS institutions FROM institution WHERE origin = $1`, [code]);
+    const [{ institutions }] = await databases[origin].query<{ institutions: string }>(
+      `SELECT coalesce(sum(version), 0) AS institutions FROM institution WHERE origin = $1`,
+      [code],
+    );
     const versions = [...(await versionsIn(databases[origin], code)).values()].reduce((sum, v) => sum + v, 0);
     return Number(institutions) + versions;
   }
@@ -100,7 +108,30 @@ describe('two replicas of one node', () => {
     );
   }
 
+  /** What the links and queues held, printed when the test fails: where a record stopped. */
+  async function diagnosis(): Promise<string> {
+    const parts = [
+      ['city outbox', await databases.city.query(`SELECT count(*) AS n, min(seq) AS first FROM outbox`)],
+      ['city parent_link', await databases.city.query(`SELECT last_published_seq, published_count, last_error FROM parent_link`)],
+      ['city child_link', await databases.city.query(`SELECT child_code, applied_count, skipped_count, rejected_count, last_error FROM child_link`)],
+      ['city leases', await databases.city.query(`SELECT name, holder, generation, expires_at > now() AS live FROM worker_lease`)],
+      ['province child_link', await databases.province.query(`SELECT child_code, applied_count, skipped_count, rejected_count, last_error FROM child_link`)],
+      ['province rejected', await databases.province.query(`SELECT reason FROM rejected_message LIMIT 5`)],
+      ['county outbox', await databases.county.query(`SELECT count(*) AS n FROM outbox`)],
+    ];
+    return parts.map(([label, rows]) => `${label}: ${JSON.stringify(rows)}`).join('\n');
+  }
+
   it('loses and doubles nothing when the replica doing the work is killed with SIGKILL under load; the other takes it over', async () => {
+    try {
+      await killOneUnderLoad();
+    } catch (error) {
+      console.log(`${(error as Error).message.slice(0, 2000)}\n${await diagnosis()}`);
+      throw error;
+    }
+  }, 400_000);
+
+  async function killOneUnderLoad(): Promise<void> {
     const [countyInstitution, cityInstitution] = await Promise.all([
       api(county.url, 'POST', '/api/v1/institutions', sampleInstitution('Xihu Water Supply')),
       api(replicas[0].url, 'POST', '/api/v1/institutions', sampleInstitution('Hangzhou Transport')),
@@ -108,7 +139,9 @@ describe('two replicas of one node', () => {
     expect([countyInstitution.status, cityInstitution.status]).toEqual([201, 201]);
     // The county's join and institution have gone through the city: both links are running.
     await eventually(async () => expect(await databases.province.query(`SELECT id FROM institution WHERE origin = '330106'`)).toHaveLength(1), 60_000);
+    console.log('links up');
     const before = await drainedLinks(replicas[0].url);
+    console.log('drained');
     const recordsBefore = { county: await recordsOf('county'), city: await recordsOf('city') };
 
     // Which replica applies the county's records: the one to kill.
@@ -133,12 +166,15 @@ describe('two replicas of one node', () => {
     writers.push(countyWriter, cityWriter);
     countyWriter.start();
     cityWriter.start();
+    console.log('writers started', victim.pid, survivor.pid);
     await Promise.all([countyWriter.advance(60), cityWriter.advance(40)]);
     await victim.kill('SIGKILL');
+    console.log('killed', countyWriter.committed, cityWriter.committed);
     // Writes go on: the county's never stop, the city's go to the survivor.
     await Promise.all([countyWriter.advance(100), cityWriter.advance(60)]);
     await Promise.all([countyWriter.stop(), cityWriter.stop()]);
     expect([...countyWriter.failures, ...cityWriter.failures]).toEqual([]);
+    console.log('writers stopped', countyWriter.committed, cityWriter.committed);
 
     // The survivor holds every lease the dead replica held, each under a later generation.
     const heldAfter = await eventually(async () => {
@@ -150,6 +186,7 @@ describe('two replicas of one node', () => {
     }, 60_000);
     expect(Number(heldAfter.get('child-link:330106')?.generation)).toBeGreaterThan(Number(linkLease.generation));
 
+    console.log('leases taken over');
     // Every entry, at its last version, exactly once, at the city and at the province; digests agree.
     const countyEntries = await expectHolds('city', survivor.url, 'county', county.url);
     await expectHolds('province', province.url, 'county', county.url);
@@ -171,5 +208,5 @@ describe('two replicas of one node', () => {
     // dead replica published and never deleted from the outbox was published again under the same
     // message ids, which the province's stream dropped as duplicates.
     expect(provinceLink.applied + provinceLink.skipped).toBe(cityLink.applied + cityRecords);
-  });
+  }
 });

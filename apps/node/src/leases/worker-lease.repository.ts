@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { queryReturning } from '../common/returning';
 
 export interface LeaseRow {
   name: string;
@@ -19,7 +20,8 @@ export class WorkerLeaseRepository {
    * up by one at each hand-over. Returns the new generation, or undefined while another holds it.
    */
   async acquire(manager: EntityManager, name: string, holder: string, ttlMs: number): Promise<string | undefined> {
-    const rows: { generation: string }[] = await manager.query(
+    const rows = await queryReturning<{ generation: string }>(
+      manager,
       `INSERT INTO worker_lease AS l (name, holder, generation, expires_at) VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, generation = l.generation + 1, acquired_at = now(),
          renewed_at = now(), expires_at = EXCLUDED.expires_at
@@ -35,7 +37,8 @@ export class WorkerLeaseRepository {
    * (the generation is unchanged): no other replica can have done the work in between.
    */
   async renew(manager: EntityManager, name: string, holder: string, generation: string, ttlMs: number): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
+    const rows = await queryReturning(
+      manager,
       `UPDATE worker_lease SET expires_at = now() + $4 * interval '1 millisecond', renewed_at = now()
         WHERE name = $1 AND holder = $2 AND generation = $3 RETURNING 1`,
       [name, holder, generation, ttlMs],
