@@ -39,7 +39,7 @@ describe('two replicas of one node', () => {
   beforeAll(async () => {
     nats = await TestNatsServer.start();
     for (const tier of ['province', 'city', 'county'] as const) databases[tier] = await createTestDatabase(`ha15_${tier}`);
-    const spec = { natsUrl: nats.url, natsNamespace: namespace, env: { WORKER_LEASE_SECONDS: LEASE_SECONDS, LOG_LEVEL: 'log' } };
+    const spec = { natsUrl: nats.url, natsNamespace: namespace, env: { WORKER_LEASE_SECONDS: LEASE_SECONDS } };
     province = await startInProcessNode({ ...spec, code: '330000', databaseUrl: databases.province.url });
     // Both replicas share the database and the key file, as they would share a volume or a secret.
     const city: NodeSpec = { ...spec, code: '330100', parentCode: '330000', databaseUrl: databases.city.url, keyFile: join(keyDir, 'node-330100.pem') };
@@ -139,9 +139,7 @@ describe('two replicas of one node', () => {
     expect([countyInstitution.status, cityInstitution.status]).toEqual([201, 201]);
     // The county's join and institution have gone through the city: both links are running.
     await eventually(async () => expect(await databases.province.query(`SELECT id FROM institution WHERE origin = '330106'`)).toHaveLength(1), 60_000);
-    console.log('links up');
     const before = await drainedLinks(replicas[0].url);
-    console.log('drained');
     const recordsBefore = { county: await recordsOf('county'), city: await recordsOf('city') };
 
     // Which replica applies the county's records: the one to kill.
@@ -166,15 +164,12 @@ describe('two replicas of one node', () => {
     writers.push(countyWriter, cityWriter);
     countyWriter.start();
     cityWriter.start();
-    console.log('writers started', victim.pid, survivor.pid);
     await Promise.all([countyWriter.advance(60), cityWriter.advance(40)]);
     await victim.kill('SIGKILL');
-    console.log('killed', countyWriter.committed, cityWriter.committed);
     // Writes go on: the county's never stop, the city's go to the survivor.
     await Promise.all([countyWriter.advance(100), cityWriter.advance(60)]);
     await Promise.all([countyWriter.stop(), cityWriter.stop()]);
     expect([...countyWriter.failures, ...cityWriter.failures]).toEqual([]);
-    console.log('writers stopped', countyWriter.committed, cityWriter.committed);
 
     // The survivor holds every lease the dead replica held, each under a later generation.
     const heldAfter = await eventually(async () => {
@@ -185,8 +180,6 @@ describe('two replicas of one node', () => {
       return held;
     }, 60_000);
     expect(Number(heldAfter.get('child-link:330106')?.generation)).toBeGreaterThan(Number(linkLease.generation));
-
-    console.log('leases taken over');
     // Every entry, at its last version, exactly once, at the city and at the province; digests agree.
     const countyEntries = await expectHolds('city', survivor.url, 'county', county.url);
     await expectHolds('province', province.url, 'county', county.url);

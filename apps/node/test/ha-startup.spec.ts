@@ -1,7 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, createTestDatabase, freePort, NodeProcess, NodeSpec, SHARED_NATS_URL, signInAs, TestDatabase, testNamespace, testNodeEnvironment } from '@tdx/testing';
+import {
+  api,
+  createTestDatabase,
+  freePort,
+  NodeProcess,
+  NodeSpec,
+  SHARED_NATS_URL,
+  signInAs,
+  TestDatabase,
+  testNamespace,
+  testNodeEnvironment,
+} from '@tdx/testing';
 import { collectMigrations } from '../src/database/migrations';
 
 /**

@@ -52,10 +52,18 @@ describe('worker leases', () => {
         inside--;
       }
     };
-    const loopA = a.runWhileHeld('task', () => running && aRunning, work('a', () => running && aRunning));
+    const loopA = a.runWhileHeld(
+      'task',
+      () => running && aRunning,
+      work('a', () => running && aRunning),
+    );
     loops.push(loopA);
     await eventually(() => expect(terms).toHaveLength(1));
-    const loopB = b.runWhileHeld('task', () => running && bRunning, work('b', () => running && bRunning));
+    const loopB = b.runWhileHeld(
+      'task',
+      () => running && bRunning,
+      work('b', () => running && bRunning),
+    );
     loops.push(loopB);
     // Three lease periods: A renews all along, B never gets a turn.
     await new Promise((r) => setTimeout(r, 6000));
@@ -63,7 +71,12 @@ describe('worker leases', () => {
     // A stops (and releases): B takes the task over under the next generation.
     aRunning = false;
     await loopA;
-    await eventually(() => expect(terms).toEqual([{ holder: 'a', generation: '1' }, { holder: 'b', generation: '2' }]));
+    await eventually(() =>
+      expect(terms).toEqual([
+        { holder: 'a', generation: '1' },
+        { holder: 'b', generation: '2' },
+      ]),
+    );
     bRunning = false;
     await loopB;
     expect(overlaps).toBe(0);

@@ -88,7 +88,11 @@ export class TestNatsServer {
  * the loss of any one server. `url` lists every server, so a client fails over by itself.
  */
 export class TestNatsCluster {
-  private constructor(readonly servers: TestNatsServer[]) {}
+  private constructor(
+    readonly servers: TestNatsServer[],
+    /** Each server's `server_name`, as JetStream names a stream's leader and replicas. */
+    readonly names: string[],
+  ) {}
 
   static async start(size = 3): Promise<TestNatsCluster> {
     const routePorts: number[] = [];
@@ -109,7 +113,10 @@ export class TestNatsCluster {
         ].join('\n');
       servers.push(await TestNatsServer.start(config));
     }
-    const cluster = new TestNatsCluster(servers);
+    const cluster = new TestNatsCluster(
+      servers,
+      servers.map((_, i) => `${name}_${i + 1}`),
+    );
     await cluster.waitForJetStream();
     return cluster;
   }
@@ -118,9 +125,11 @@ export class TestNatsCluster {
     return this.servers.map((s) => s.url).join(',');
   }
 
-  /** The server whose client port is `port`, if it is one of this cluster's. */
-  serverOn(port: number): TestNatsServer | undefined {
-    return this.servers.find((s) => s.port === port);
+  /** The server of this `server_name` (a stream's leader, say). */
+  serverNamed(name: string): TestNatsServer {
+    const server = this.servers[this.names.indexOf(name)];
+    if (!server) throw new Error(`no server ${name} in this cluster (${this.names.join(', ')})`);
+    return server;
   }
 
   /** Until the servers have elected a JetStream meta leader: before that, no stream can be made. */
