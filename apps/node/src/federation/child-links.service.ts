@@ -132,8 +132,9 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     this.reconciler.unref();
   }
 
-  /** A worker for every approved direct child, none for others: decisions taken through another replica count here too. */
+  /** A worker for every approved direct child, none for others, and the revoked codes afresh: decisions taken through another replica count here too. */
   private async reconcile(handles: NatsHandles): Promise<void> {
+    await this.admission.reloadRevoked();
     const children = new Set((await this.registry.directChildren(this.dataSource.manager)).map((c) => c.code));
     for (const child of children) this.startWorker(handles, child);
     for (const child of this.workers.keys()) if (!children.has(child)) await this.stopChild(child);
@@ -141,8 +142,8 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * The inbound stream, with NATS_STREAM_REPLICAS copies (3 on a 3-server cluster: it survives the
-   * loss of one server). A stream made earlier with another number of copies is changed to it:
-   * JetStream moves a stream between R1 and R3 in place, keeping its messages.
+   * loss of one server). A stream made earlier with another number of copies is changed to it
+   * where the node may (JetStream moves a stream between R1 and R3 in place, keeping its messages).
    */
   private async ensureStream({ jsm, names }: NatsHandles): Promise<void> {
     const name = names.upStream(this.config.code);
@@ -164,8 +165,16 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         num_replicas: replicas,
       });
     } else if (existing.config.num_replicas !== replicas) {
-      this.logger.log(`stream ${name}: ${existing.config.num_replicas} copies -> ${replicas} (NATS_STREAM_REPLICAS)`);
-      await jsm.streams.update(name, { ...existing.config, num_replicas: replicas });
+      // Not fatal: the node's NATS user may lack the right to change streams (deploy/nats), and the
+      // stream works as it is; the operator changes it with `nats stream edit --replicas`.
+      try {
+        await jsm.streams.update(name, { ...existing.config, num_replicas: replicas });
+        this.logger.log(`stream ${name}: ${existing.config.num_replicas} copies -> ${replicas} (NATS_STREAM_REPLICAS)`);
+      } catch (error) {
+        this.logger.warn(
+          `stream ${name} keeps ${existing.config.num_replicas} copies, not ${replicas} (NATS_STREAM_REPLICAS): ${(error as Error).message}; change it with nats stream edit ${name} --replicas ${replicas}`,
+        );
+      }
     }
   }
 
