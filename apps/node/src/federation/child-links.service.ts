@@ -137,7 +137,8 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     await this.admission.reloadRevoked();
     const children = new Set((await this.registry.directChildren(this.dataSource.manager)).map((c) => c.code));
     for (const child of children) this.startWorker(handles, child);
-    for (const child of this.workers.keys()) if (!children.has(child)) await this.stopChild(child);
+    // Only a revocation stops a worker: a child admitted a moment ago may not be in the list read above yet.
+    for (const child of this.workers.keys()) if (this.admission.isRefusedHere(child)) await this.stopChild(child);
   }
 
   /**
