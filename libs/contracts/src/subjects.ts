@@ -48,6 +48,11 @@ export function subjectsFor(namespace: string = DEFAULT_NAMESPACE) {
     trust: (node: string) => `${namespace}.trust.${node}`,
     /** Core NATS: a node announces that it holds a newer trust list; its children then fetch it. */
     trustUpdated: (node: string) => `${namespace}.trust.updated.${node}`,
+    /**
+     * The queue group in which the replicas of one node take requests (joins, returns, trust-list
+     * requests, heartbeats): NATS hands each message to one of them, not to all.
+     */
+    replicaGroup: (node: string) => `${namespace}_${node}`,
     /** The parent's inbound stream of upward records from all its children. */
     upStream: (parent: string) => `${stream}_UP_${parent}`,
     /** One durable consumer per child link, so one slow child never holds up its siblings. */

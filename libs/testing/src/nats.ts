@@ -81,3 +81,80 @@ export class TestNatsServer {
     rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A test-owned cluster of nats-servers with JetStream (three by default), each on its own client
+ * and route port with its own store, routed to every other: streams made with three copies survive
+ * the loss of any one server. `url` lists every server, so a client fails over by itself.
+ */
+export class TestNatsCluster {
+  private constructor(
+    readonly servers: TestNatsServer[],
+    /** Each server's `server_name`, as JetStream names a stream's leader and replicas. */
+    readonly names: string[],
+  ) {}
+
+  static async start(size = 3): Promise<TestNatsCluster> {
+    const routePorts: number[] = [];
+    for (let i = 0; i < size; i++) routePorts.push(await freePort());
+    const name = `tdx${Math.random().toString(36).slice(2, 8)}`;
+    const servers: TestNatsServer[] = [];
+    for (let i = 0; i < size; i++) {
+      const config: NatsServerConfig = ({ port, storeDir }) =>
+        [
+          `server_name: ${name}_${i + 1}`,
+          `listen: 127.0.0.1:${port}`,
+          `jetstream { store_dir: "${storeDir}" }`,
+          `cluster {`,
+          `  name: ${name}`,
+          `  listen: 127.0.0.1:${routePorts[i]}`,
+          `  routes: [${routePorts.map((p) => `"nats-route://127.0.0.1:${p}"`).join(', ')}]`,
+          `}`,
+        ].join('\n');
+      servers.push(await TestNatsServer.start(config));
+    }
+    const cluster = new TestNatsCluster(
+      servers,
+      servers.map((_, i) => `${name}_${i + 1}`),
+    );
+    await cluster.waitForJetStream();
+    return cluster;
+  }
+
+  get url(): string {
+    return this.servers.map((s) => s.url).join(',');
+  }
+
+  /** The server of this `server_name` (a stream's leader, say). */
+  serverNamed(name: string): TestNatsServer {
+    const server = this.servers[this.names.indexOf(name)];
+    if (!server) throw new Error(`no server ${name} in this cluster (${this.names.join(', ')})`);
+    return server;
+  }
+
+  /** Until the servers have elected a JetStream meta leader: before that, no stream can be made. */
+  async waitForJetStream(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      const nc = await connect({ servers: this.url.split(',') }).catch(() => undefined);
+      if (nc) {
+        try {
+          const jsm = await jetstreamManager(nc);
+          const info = await jsm.getAccountInfo();
+          if (info) return;
+        } catch (error) {
+          last = (error as Error).message;
+        } finally {
+          await nc.close().catch(() => undefined);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`the NATS cluster had no JetStream leader after ${timeoutMs / 1000} s: ${last}`);
+  }
+
+  async stop(): Promise<void> {
+    for (const server of this.servers) await server.stop();
+  }
+}

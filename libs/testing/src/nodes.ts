@@ -33,6 +33,8 @@ const NODE_VARIABLES = [
   'TRUST_ANCHOR',
   'HEARTBEAT_INTERVAL',
   'TDX_NODES_FILE',
+  'WORKER_LEASE_SECONDS',
+  'NATS_STREAM_REPLICAS',
 ];
 
 /** A test node: its division, parent, database and NATS. */

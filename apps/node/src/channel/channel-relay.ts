@@ -5,6 +5,10 @@ import { DomainRefusal } from '../common/domain-refusal';
 import { ChannelOutboxRepository } from './channel-outbox.repository';
 import { NatsChannel } from './nats-channel';
 import { toChannelRefusal } from './channel-refusal';
+import { LeaseTerm, WorkerLeases } from '../leases/worker-leases';
+
+/** The relay's lease: of several replicas of this node one delivers, so each peer's messages keep their order. */
+const CHANNEL_RELAY_LEASE = 'channel-relay';
 
 /** How often the relay looks for due messages when nothing wakes it. */
 const POLL_MS = 2000;
@@ -20,6 +24,7 @@ const PRUNE_EVERY_MS = 3_600_000;
  * its receiver has answered that it applied it (or had already), so a crash of either node or
  * of NATS at any moment means a retry, never a loss, and the receiver's inbox makes the retry
  * harmless. A permanent refusal ends the message's delivery and is told to the feature that sent it.
+ * Of several replicas of this node, the one holding the relay's lease delivers.
  */
 @Injectable()
 export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,11 +34,13 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
   private loop: Promise<void> | undefined;
   private prunedAt = 0;
   private readonly inFlight = new Map<string, Promise<void>>();
+  private term: LeaseTerm | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly outbox: ChannelOutboxRepository,
     private readonly channel: NatsChannel,
+    private readonly leases: WorkerLeases,
   ) {
     channel.onEnqueued(() => this.wake());
   }
@@ -56,14 +63,30 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    await this.leases.runWhileHeld(
+      CHANNEL_RELAY_LEASE,
+      () => this.running,
+      (term) => this.relayWhileHeld(term),
+      this.wakeup,
+    );
+  }
+
+  /** True while this node runs and this replica holds the relay's lease. */
+  private get active(): boolean {
+    return this.running && (this.term?.held ?? false);
+  }
+
+  private async relayWhileHeld(term: LeaseTerm): Promise<void> {
+    this.term = term;
+    term.onEnd(() => this.wakeup.signal());
+    while (this.active) {
       try {
         // Each peer on its own: a node that does not answer (its timeout) holds up no other.
         for (const peer of await this.outbox.duePeers(this.dataSource.manager)) {
           if (this.inFlight.has(peer)) continue;
           const delivery = this.deliverTo(peer)
             .catch((error) => {
-              if (this.running) this.logger.warn(`delivering to ${peer} failed: ${(error as Error).message}`);
+              if (this.active) this.logger.warn(`delivering to ${peer} failed: ${(error as Error).message}`);
             })
             .finally(() => {
               this.inFlight.delete(peer);
@@ -77,16 +100,16 @@ export class ChannelRelay implements OnApplicationBootstrap, OnApplicationShutdo
           await this.outbox.prune(this.dataSource.manager);
         }
       } catch (error) {
-        if (this.running) this.logger.warn(`relay round failed: ${(error as Error).message}`);
+        if (this.active) this.logger.warn(`relay round failed: ${(error as Error).message}`);
       }
-      if (this.running) await this.wakeup.sleep(POLL_MS);
+      if (this.active) await this.wakeup.sleep(POLL_MS);
     }
     await Promise.all(this.inFlight.values());
   }
 
   private async deliverTo(peer: string): Promise<void> {
     for (const m of await this.outbox.nextFor(this.dataSource.manager, peer, BATCH)) {
-      if (!this.running) return;
+      if (!this.active) return;
       try {
         await this.channel.deliver(peer, m.kind, m.id, m.body);
         await this.outbox.delivered(this.dataSource.manager, m.seq);

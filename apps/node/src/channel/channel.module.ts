@@ -6,6 +6,7 @@ import { ChannelMetrics } from './channel-metrics';
 import { ChannelOutboxRepository } from './channel-outbox.repository';
 import { ChannelRelay } from './channel-relay';
 import { NatsChannel } from './nats-channel';
+import { LeasesModule } from '../leases/leases.module';
 
 /**
  * The one channel of Article 10 (docs/protocol.md, "The channel"): global within a node, since
@@ -13,7 +14,7 @@ import { NatsChannel } from './nats-channel';
  */
 @Global()
 @Module({
-  imports: [IdentityModule],
+  imports: [IdentityModule, LeasesModule],
   controllers: [ChannelController],
   providers: [NatsChannel, { provide: Channel, useExisting: NatsChannel }, ChannelOutboxRepository, ChannelMetrics, ChannelRelay],
   exports: [Channel],

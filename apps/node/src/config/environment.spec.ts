@@ -71,7 +71,21 @@ describe('loadNodeConfig', () => {
       identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
       heartbeatSeconds: 10,
       sharing: { deadlineDays: { unconditional: 1, conditional: 10 }, calendarFile: null },
+      highAvailability: { workerLeaseSeconds: 15, natsStreamReplicas: 1 },
     });
+  });
+
+  it('reads the high-availability settings and names each bad one', () => {
+    expect(loadNodeConfig(env({ WORKER_LEASE_SECONDS: '3', NATS_STREAM_REPLICAS: '3' })).highAvailability).toEqual({
+      workerLeaseSeconds: 3,
+      natsStreamReplicas: 3,
+    });
+    expect(() => loadNodeConfig(env({ WORKER_LEASE_SECONDS: '1', NATS_STREAM_REPLICAS: '2' }))).toThrow(
+      /WORKER_LEASE_SECONDS must be a whole number of seconds between 2 and 300.*NATS_STREAM_REPLICAS must be 1, 3 or 5/,
+    );
+    expect(() => loadNodeConfig(env({ WORKER_LEASE_SECONDS: 'soon', NATS_STREAM_REPLICAS: '9' }))).toThrow(
+      /WORKER_LEASE_SECONDS must be .*NATS_STREAM_REPLICAS must be a whole number of copies between 1 and 5/,
+    );
   });
 
   it('reads the sharing deadlines and the calendar file, naming a bad one', () => {

@@ -7,6 +7,7 @@ import { loadHardeningConfig } from './hardening.env';
 import { passwordProblem } from '../common/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
+import { loadHighAvailabilityConfig } from './high-availability.env';
 import { WorkingCalendar } from '@tdx/calendar';
 
 /** A division code (isDivisionCode: six digits, not starting 00). */
@@ -185,6 +186,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   problems.push(...natsTls.problems);
   const calendar = calendarProblem(raw.CALENDAR_FILE);
   if (calendar) problems.push(calendar);
+  const highAvailability = loadHighAvailabilityConfig(env);
+  problems.push(...highAvailability.problems);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -209,6 +212,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       trustAnchor: raw.TRUST_ANCHOR ?? null,
     },
     heartbeatSeconds: raw.HEARTBEAT_INTERVAL ?? 10,
+    highAvailability: highAvailability.config,
     sharing: {
       deadlineDays: { unconditional: raw.SHARE_DEADLINE_DAYS_UNCONDITIONAL ?? 1, conditional: raw.SHARE_DEADLINE_DAYS_CONDITIONAL ?? 10 },
       calendarFile: raw.CALENDAR_FILE ?? null,

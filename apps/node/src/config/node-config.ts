@@ -2,6 +2,7 @@ import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
 import type { HttpHardeningConfig } from './http-hardening.config';
 import type { NatsTlsFiles } from './nats-tls';
+import type { HighAvailabilityConfig } from './high-availability.env';
 
 /** Everything one node instance needs; validated once at start-up, never read from process.env afterwards. */
 export interface NodeConfig {
@@ -29,6 +30,8 @@ export interface NodeConfig {
   /** HEARTBEAT_INTERVAL: seconds between this node's heartbeats to its parent (docs/protocol.md, "Heartbeats"). */
   heartbeatSeconds: number;
   sharing: SharingConfig;
+  /** Several replicas of one node: lease length, JetStream stream copies (WORKER_LEASE_SECONDS, NATS_STREAM_REPLICAS). */
+  highAvailability: HighAvailabilityConfig;
 }
 
 /** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */

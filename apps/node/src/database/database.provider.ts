@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@ne
 import { DataSource } from 'typeorm';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { databaseOptions } from './database.options';
+import { runMigrationsLocked } from './migration-lock';
 
 const ATTEMPTS = 30;
 const RETRY_MS = 2000;
@@ -16,10 +17,14 @@ export const dataSourceProvider: Provider = {
   useFactory: async (config: NodeRuntimeConfig) => {
     const logger = new Logger('Database');
     for (let attempt = 1; ; attempt++) {
-      const dataSource = new DataSource(databaseOptions(config.databaseUrl));
+      // Migrations run after connecting, under the database's migration lock (replicas may start together).
+      const dataSource = new DataSource({ ...databaseOptions(config.databaseUrl), migrationsRun: false });
       try {
-        return await dataSource.initialize();
+        await dataSource.initialize();
+        await runMigrationsLocked(dataSource);
+        return dataSource;
       } catch (error) {
+        if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
         if (attempt >= ATTEMPTS) throw error;
         logger.warn(`database not ready (${(error as Error).message}); attempt ${attempt} of ${ATTEMPTS}, retrying in ${RETRY_MS} ms`);
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));

@@ -25,12 +25,22 @@ import { NodeAdmissionService } from '../identity/node-admission.service';
 import { NodeRegistryRepository } from '../identity/node-registry.repository';
 import { LinkStateRepository } from './link-state.repository';
 import { joinRequestProblem } from '../identity/identity-checks';
+import { LeaseTerm, WorkerLeases } from '../leases/worker-leases';
+import { Wakeup } from '../common/wakeup';
 
 const MAX_BATCH = 500;
+
+/** The lease of one child link's worker: one replica of this node applies a child's records at a time, in stream order. */
+export function childLinkLease(child: string): string {
+  return `child-link:${child}`;
+}
 
 /**
  * The parent side: this node's inbound stream, the join responder, and one independent worker
  * per child link (its own durable consumer), so one slow or broken child never holds up another.
+ * Every replica of this node keeps a worker per child, and each child's lease decides which one
+ * applies; the set of children is read again from the database every lease period, so a child
+ * admitted or revoked through another replica is picked up here too.
  */
 @Injectable()
 export class ChildLinksService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -38,6 +48,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
   private readonly workers = new Map<string, ChildLinkWorker>();
   private joinSubscription: Subscription | undefined;
   private stopped = false;
+  private reconciler: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
@@ -49,6 +60,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
     private readonly applier: RecordApplier,
     private readonly audit: ExchangeAudit,
     private readonly requestLimits: RequestLimits,
+    private readonly leases: WorkerLeases,
   ) {
     // An operator's decision at this node starts or stops the child's worker.
     admission.onChange(async ({ code, admitted, direct }) => {
@@ -64,6 +76,7 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.reconciler);
     this.joinSubscription?.unsubscribe();
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
   }
@@ -104,19 +117,45 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
       running: () => !this.stopped,
       onError: (error) => this.logger.warn(`cannot create inbound stream: ${error.message}`),
     });
+    // A queue group: of several replicas of this node, one answers each join.
     this.joinSubscription = handles.nc.subscribe(handles.names.joinWildcard(this.config.code), {
+      queue: handles.names.replicaGroup(this.config.code),
       callback: (error, msg) => {
         if (!error) void this.answerJoin(handles, msg);
       },
     });
-    for (const child of await this.registry.directChildren(this.dataSource.manager)) this.startWorker(handles, child.code);
+    await this.reconcile(handles);
+    this.reconciler = setInterval(
+      () => void this.reconcile(handles).catch((error) => this.logger.warn(`reading the child links: ${(error as Error).message}`)),
+      this.config.highAvailability.workerLeaseSeconds * 1000,
+    );
+    this.reconciler.unref();
   }
 
+  /** A worker for every approved direct child, none for others, and the revoked codes afresh: decisions taken through another replica count here too. */
+  private async reconcile(handles: NatsHandles): Promise<void> {
+    await this.admission.reloadRevoked();
+    const children = new Set((await this.registry.directChildren(this.dataSource.manager)).map((c) => c.code));
+    for (const child of children) this.startWorker(handles, child);
+    // Only a revocation stops a worker: a child admitted a moment ago may not be in the list read above yet.
+    for (const child of this.workers.keys()) if (this.admission.isRefusedHere(child)) await this.stopChild(child);
+  }
+
+  /**
+   * The inbound stream, with NATS_STREAM_REPLICAS copies (3 on a 3-server cluster: it survives the
+   * loss of one server). A stream made earlier with another number of copies is changed to it
+   * where the node may (JetStream moves a stream between R1 and R3 in place, keeping its messages).
+   */
   private async ensureStream({ jsm, names }: NatsHandles): Promise<void> {
     const name = names.upStream(this.config.code);
+    const replicas = this.config.highAvailability.natsStreamReplicas;
+    let existing: Awaited<ReturnType<typeof jsm.streams.info>> | undefined;
     try {
-      await jsm.streams.info(name);
+      existing = await jsm.streams.info(name);
     } catch {
+      existing = undefined;
+    }
+    if (!existing) {
       await jsm.streams.add({
         name,
         subjects: [names.upWildcard(this.config.code)],
@@ -124,7 +163,19 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
         retention: RetentionPolicy.Workqueue,
         storage: StorageType.File,
         duplicate_window: nanos(120_000),
+        num_replicas: replicas,
       });
+    } else if (existing.config.num_replicas !== replicas) {
+      // Not fatal: the node's NATS user may lack the right to change streams (deploy/nats), and the
+      // stream works as it is; the operator changes it with `nats stream edit --replicas`.
+      try {
+        await jsm.streams.update(name, { ...existing.config, num_replicas: replicas });
+        this.logger.log(`stream ${name}: ${existing.config.num_replicas} copies -> ${replicas} (NATS_STREAM_REPLICAS)`);
+      } catch (error) {
+        this.logger.warn(
+          `stream ${name} keeps ${existing.config.num_replicas} copies, not ${replicas} (NATS_STREAM_REPLICAS): ${(error as Error).message}; change it with nats stream edit ${name} --replicas ${replicas}`,
+        );
+      }
     }
   }
 
@@ -195,17 +246,18 @@ export class ChildLinksService implements OnApplicationBootstrap, OnApplicationS
 
   private startWorker(handles: NatsHandles, child: string): void {
     if (this.workers.has(child) || this.stopped) return;
-    const worker = new ChildLinkWorker(child, this.config.code, handles, this.applier, (h) => this.ensureConsumer(h, child), this.logger);
+    const worker = new ChildLinkWorker(child, this.config.code, handles, this.applier, (h) => this.ensureConsumer(h, child), this.logger, this.leases);
     this.workers.set(child, worker);
     worker.start();
   }
 }
 
-/** Pulls one child's records and applies them in batches of whatever has arrived, up to MAX_BATCH. */
+/** While this replica holds the link's lease, pulls one child's records and applies them in batches of whatever has arrived, up to MAX_BATCH. */
 class ChildLinkWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private closeCurrent: (() => Promise<unknown>) | undefined;
+  private readonly wakeup = new Wakeup();
 
   constructor(
     private readonly child: string,
@@ -214,21 +266,34 @@ class ChildLinkWorker {
     private readonly applier: RecordApplier,
     private readonly ensureConsumer: (handles: NatsHandles) => Promise<void>,
     private readonly logger: Logger,
+    private readonly leases: WorkerLeases,
   ) {}
 
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    this.loop = this.leases.runWhileHeld(
+      childLinkLease(this.child),
+      () => this.running,
+      (term) => this.run(term),
+      this.wakeup,
+    );
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wakeup.signal();
     await this.closeCurrent?.().catch(() => undefined);
     await this.loop;
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
+  /**
+   * Consumes while the term lasts. When it ends the consumer is closed: what this replica pulled and
+   * did not apply is redelivered (after the consumer's ack wait) to the replica that takes over.
+   */
+  private async run(term: LeaseTerm): Promise<void> {
+    const holding = () => this.running && term.held;
+    term.onEnd(() => void this.closeCurrent?.().catch(() => undefined));
+    while (holding()) {
       const messages = await retryWithBackoff(
         async () => {
           await this.ensureConsumer(this.handles);
@@ -237,18 +302,20 @@ class ChildLinkWorker {
         },
         {
           maxMs: 10_000,
-          running: () => this.running,
+          running: holding,
           onError: (error, delay) => this.logger.warn(`link from ${this.child}: ${error.message}; resuming in ${delay} ms`),
         },
       );
       if (!messages) return;
       this.closeCurrent = () => messages.close();
-      await this.drain(messages);
+      // Ended while the consumer was being made: close it at once.
+      if (!holding()) await messages.close().catch(() => undefined);
+      await this.drain(messages, term);
     }
   }
 
   /** Feeds arriving messages into batches: one transaction applies all that waited while the last one ran. */
-  private async drain(messages: AsyncIterable<JsMsg>): Promise<void> {
+  private async drain(messages: AsyncIterable<JsMsg>, term: LeaseTerm): Promise<void> {
     const queue: JsMsg[] = [];
     let notify: (() => void) | undefined;
     let ended = false;
@@ -263,7 +330,7 @@ class ChildLinkWorker {
         notify?.();
       }
     })();
-    while (this.running) {
+    while (this.running && term.held) {
       if (queue.length === 0) {
         if (ended) break;
         await new Promise<void>((resolve) => (notify = resolve));
@@ -272,12 +339,14 @@ class ChildLinkWorker {
       }
       const batch = queue.splice(0, MAX_BATCH);
       try {
-        await this.applier.applyBatch(this.child, batch);
+        await this.applier.applyBatch(this.child, batch, (manager) => term.fence(manager));
       } catch {
         // The batch was nak'ed and will be redelivered; wait a little for the database.
         await sleep(1000);
       }
     }
+    // The term ended with records pulled and not applied: handed back now rather than after the ack wait.
+    queue.splice(0).forEach((message) => message.nak());
     await pump.catch(() => undefined);
   }
 }

@@ -43,7 +43,9 @@ export class HeartbeatReceiverService implements OnApplicationBootstrap, OnAppli
   onApplicationBootstrap(): void {
     if (this.config.level === 'county') return;
     void this.nats.ready().then(({ nc, names }) => {
+      // A queue group: one replica of this node takes each heartbeat (two would refuse it once as a replay).
       this.subscription = nc.subscribe(names.heartbeatWildcard(this.config.code), {
+        queue: names.replicaGroup(this.config.code),
         callback: (error, msg) => {
           if (!error) void this.receive(msg);
         },

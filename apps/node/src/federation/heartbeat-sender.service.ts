@@ -43,7 +43,8 @@ export class HeartbeatSenderService implements OnApplicationBootstrap, OnApplica
   /** One heartbeat, unless the parent has not admitted this node yet or the last one is still being put together. */
   async beat(): Promise<void> {
     const parent = this.config.parentCode;
-    if (!parent || !this.parentLink.joined || !this.nats.isConnected() || this.sending) return;
+    // Of several replicas, the one relaying the outbox speaks for the node (it reports that outbox's backlog).
+    if (!parent || !this.parentLink.joined || !this.parentLink.relaying || !this.nats.isConnected() || this.sending) return;
     this.sending = true;
     try {
       const { nc, names } = await this.nats.ready();

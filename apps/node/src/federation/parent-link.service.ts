@@ -13,6 +13,10 @@ import { OutboxSignal } from '../outbox/outbox-signal';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { batchSent, joinReplied } from './link-audit';
 import { TrustListService } from '../identity/trust-list.service';
+import { LeaseTerm, WorkerLeases } from '../leases/worker-leases';
+
+/** The lease of the outbox relay: one replica of this node publishes, so records leave in sequence order. */
+export const RELAY_LEASE = 'outbox-relay';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 1000;
@@ -23,6 +27,7 @@ const MAX_BACKOFF_MS = 5_000;
  * The child side of the link to the parent: joins (with back-off, forever), then relays the
  * outbox to the parent's stream in sequence order, deleting rows only once JetStream has
  * acknowledged them. A crash between ack and delete re-sends, which the parent applies idempotently.
+ * Of several replicas of this node, the one holding the relay's lease relays; the others wait to take over.
  */
 @Injectable()
 export class ParentLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,6 +36,12 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   private readonly wakeup = new Wakeup();
   private loop: Promise<void> | undefined;
   joined = false;
+  private term: LeaseTerm | undefined;
+
+  /** True while this replica holds the relay's lease (of several replicas of this node, one does). */
+  get relaying(): boolean {
+    return this.term?.held ?? false;
+  }
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
@@ -41,6 +52,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     private readonly metrics: MetricsRegistry,
     private readonly audit: ExchangeAudit,
     private readonly trust: TrustListService,
+    private readonly leases: WorkerLeases,
     signal: OutboxSignal,
   ) {
     signal.listen(() => this.wakeup.signal());
@@ -61,10 +73,24 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   private async run(parent: string): Promise<void> {
     const handles = await this.nats.ready();
     await this.join(handles, parent);
-    while (this.running) {
-      const sent = await retryWithBackoff(() => this.relayOnce(handles, parent), {
+    await this.leases.runWhileHeld(
+      RELAY_LEASE,
+      () => this.running,
+      (term) => this.relayWhileHeld(handles, parent, term),
+      this.wakeup,
+    );
+  }
+
+  private async relayWhileHeld(handles: NatsHandles, parent: string, term: LeaseTerm): Promise<void> {
+    this.term = term;
+    term.onEnd(() => this.wakeup.signal());
+    const holding = () => this.running && term.held;
+    while (holding()) {
+      const sent = await retryWithBackoff(() => this.relayOnce(handles, parent, term), {
         ...this.retrying,
+        running: holding,
         onError: async (error, delay) => {
+          if (!term.held) return;
           this.logger.warn(`relay to ${parent} failed: ${error.message}; retrying in ${delay} ms`);
           await this.links.parentError(this.dataSource.manager, parent, error.message).catch(() => undefined);
         },
@@ -143,7 +169,7 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Publishes one batch, pipelined; returns how many rows were acknowledged. */
-  private async relayOnce({ js, names }: NatsHandles, parent: string): Promise<number> {
+  private async relayOnce({ js, names }: NatsHandles, parent: string, term: LeaseTerm): Promise<number> {
     const rows = await this.outbox.nextBatch(this.dataSource.manager, BATCH);
     if (rows.length === 0) return 0;
     const subject = names.up(parent, this.config.code);
@@ -158,6 +184,8 @@ export class ParentLinkService implements OnApplicationBootstrap, OnApplicationS
     const acked = rows.filter((_, i) => results[i].status === 'fulfilled').map((row) => row.seq);
     if (acked.length > 0) {
       await this.dataSource.transaction(async (manager) => {
+        // A replica that lost the lease meanwhile deletes nothing: the new holder publishes these rows again (same message ids).
+        await term.fence(manager);
         await this.outbox.remove(manager, acked);
         await this.links.parentPublished(manager, parent, acked[acked.length - 1], acked.length);
         await this.audit.record(batchSent(this.config.code, parent, acked), manager);

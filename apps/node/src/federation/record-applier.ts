@@ -8,6 +8,7 @@ import { InstitutionRepository } from '../institutions/institution.repository';
 import { MetricsRegistry } from '../metrics/metrics.registry';
 import { LinkStateRepository } from './link-state.repository';
 import { ForwardRecord, OutboxRepository } from '../outbox/outbox.repository';
+import { LeaseLost } from '../leases/worker-leases';
 import { OutboxSignal } from '../outbox/outbox-signal';
 import { attributionProblem } from './record-checks';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
@@ -19,6 +20,9 @@ import { providerNeverArrived, ReplicaRules } from './replica-rules';
 import { RejectedMessageRepository } from './rejected-message.repository';
 import { ParkedMessageRepository, ParkedRow } from './parked-message.repository';
 import type { Refusal } from '../common/domain-refusal';
+
+/** Refuses, in the transaction given, once this replica no longer holds the work (leases/). */
+type Fence = (manager: EntityManager) => Promise<void>;
 
 type Outcome =
   | { kind: 'applied' }
@@ -88,17 +92,23 @@ export class RecordApplier {
     private readonly parked: ParkedMessageRepository,
   ) {}
 
-  async applyBatch(child: string, messages: InboundRecord[]): Promise<void> {
+  /** `fence`, first in the batch's transaction, refuses to commit once this replica no longer holds the link. */
+  async applyBatch(child: string, messages: InboundRecord[], fence?: Fence): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.applyInTransaction(child, messages, false).catch((error: unknown) => {
+      outcomes = await this.applyInTransaction(child, messages, false, fence).catch((error: unknown) => {
         // A record the database refuses (a taken resource code, a value outside a CHECK) would fail
         // every redelivery of its batch and hold up the link for good, and the good records with it:
         // apply the batch again with each record on its own savepoint, rejecting only those refused.
         if (!refusedByDatabase(error)) throw error;
-        return this.applyInTransaction(child, messages, true);
+        return this.applyInTransaction(child, messages, true, fence);
       });
     } catch (error) {
+      if (error instanceof LeaseLost) {
+        // Another replica took the link over: nothing was applied here, it applies them.
+        messages.forEach((m) => m.nak());
+        throw error;
+      }
       const reason = (error as Error).message;
       this.logger.warn(`applying ${messages.length} records from ${child} failed: ${reason}; they will be redelivered`);
       await this.links.recordChildError(this.dataSource.manager, child, reason).catch(() => undefined);
@@ -124,7 +134,7 @@ export class RecordApplier {
     let kept = 0;
     for (const row of await this.parked.readable(this.dataSource.manager)) {
       const message = parkedAsMessage(row);
-      const run = (isolate: boolean) => this.applyInTransaction(row.sender, [message], isolate, row);
+      const run = (isolate: boolean) => this.applyInTransaction(row.sender, [message], isolate, undefined, row);
       const outcomes = await run(false).catch((error: unknown) => {
         if (!refusedByDatabase(error)) throw error;
         return run(true);
@@ -143,10 +153,17 @@ export class RecordApplier {
     return { released, kept };
   }
 
-  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean): Promise<Outcome[]>;
-  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, parked: ParkedRow): Promise<Outcome[] | undefined>;
-  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, parked?: ParkedRow): Promise<Outcome[] | undefined> {
+  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, fence?: Fence): Promise<Outcome[]>;
+  private applyInTransaction(
+    child: string,
+    messages: InboundRecord[],
+    isolate: boolean,
+    fence: Fence | undefined,
+    parked: ParkedRow,
+  ): Promise<Outcome[] | undefined>;
+  private applyInTransaction(child: string, messages: InboundRecord[], isolate: boolean, fence?: Fence, parked?: ParkedRow): Promise<Outcome[] | undefined> {
     return this.dataSource.transaction(async (manager) => {
+      await fence?.(manager);
       // A parked record is read again by one transaction at a time (several replicas may start at once).
       if (parked && !(await this.parked.lock(manager, parked.id))) return undefined;
       // Records to pass on to this node's parent, by position in the batch; written in that

@@ -53,7 +53,19 @@ export class NodeAdmissionService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    for (const node of await this.registry.listKnown(this.dataSource.manager, 'revoked')) this.refused.add(node.code);
+    await this.reloadRevoked();
+  }
+
+  /**
+   * Reads the nodes revoked here from the database again: with several replicas of this node, a
+   * revocation taken through another replica counts here too (the child links call this every
+   * lease period).
+   */
+  async reloadRevoked(): Promise<void> {
+    const revoked = await this.registry.listKnown(this.dataSource.manager, 'revoked');
+    for (const node of revoked) this.refused.add(node.code);
+    const codes = new Set(revoked.map((node) => node.code));
+    for (const code of this.refused) if (!codes.has(code)) this.refused.delete(code);
   }
 
   isRefusedHere(code: string): boolean {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { KeyObject } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import {
@@ -39,6 +39,8 @@ export type TrustedKey =
 export type TrustState = TrustListState;
 
 const MAX_BACKOFF_MS = 30_000;
+/** Advisory lock key under which the province's replicas issue trust lists one at a time. */
+const TRUST_ISSUE_LOCK = 7_628_920_002;
 const QUIET_FAILURE_MS = 30_000;
 /** Warn (and show in status) once less than this share of a list's validity is left: an alarm well before expiry. */
 const ALARM_SHARE = 0.25;
@@ -102,6 +104,8 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       if (this.config.level !== 'county')
         this.subscriptions.push(
           nc.subscribe(names.trust(this.config.code), {
+            // One replica of this node answers each request; every replica still hears `trustUpdated` (no group there).
+            queue: names.replicaGroup(this.config.code),
             callback: (error, msg) => {
               if (error) return;
               const tooMany = this.requestLimits.refusal('trust-list', senderOfReply(msg.reply));
@@ -209,6 +213,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
       let wait = refreshMs;
       try {
         if (this.isProvince) {
+          await this.adoptStoredIfNewer();
           const validity = this.config.identity.trustListTtlSeconds * 1000;
           const due = !this.current || this.reissue || Date.parse(this.current.list.issuedAt) + validity / 4 <= Date.now();
           if (due) await this.issue();
@@ -231,9 +236,39 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
+  /**
+   * At the province: a list another replica of the province issued is this replica's too, so that
+   * replicas do not each issue their own every quarter of the validity.
+   */
+  private async adoptStoredIfNewer(): Promise<void> {
+    const stored = await this.lists.stored(this.dataSource.manager);
+    if (!stored) return;
+    const list = openTrustList(stored, publicKeyFromBase64url(this.anchor), this.province);
+    if (this.current && list.version <= this.current.list.version) return;
+    this.adopt(list);
+    this.logger.log(`trust list version ${list.version}, issued by another replica of this node, adopted`);
+  }
+
+  /**
+   * Issues the next list. Replicas of the province issue one at a time (a transaction-scoped
+   * advisory lock, released by the commit whatever connection of the pool ran it), each reading the
+   * version under the lock, so that no version number is ever given to two different lists.
+   */
   private async issue(): Promise<void> {
     this.reissue = false;
-    const manager = this.dataSource.manager;
+    const list = await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT pg_advisory_xact_lock($1)`, [TRUST_ISSUE_LOCK]);
+      const issued = await this.newList(manager);
+      await this.lists.store(manager, issued, signTrustList(issued, this.config.signingKey));
+      return issued;
+    });
+    this.adopt(list);
+    await this.audit.record(trustListAdopted(this.config.code, list, null));
+    this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
+    await this.announce();
+  }
+
+  private async newList(manager: EntityManager): Promise<TrustList> {
     const now = Date.now();
     const list: TrustList = {
       v: 1,
@@ -246,11 +281,7 @@ export class TrustListService implements OnApplicationBootstrap, OnApplicationSh
         ...(await this.registry.approvedNodes(manager)),
       ],
     };
-    await this.lists.store(manager, list, signTrustList(list, this.config.signingKey));
-    this.adopt(list);
-    await this.audit.record(trustListAdopted(this.config.code, list, null));
-    this.logger.log(`issued trust list version ${list.version} (${list.nodes.length} nodes, valid until ${list.expiresAt})`);
-    await this.announce();
+    return list;
   }
 
   private async fetchFromParent(): Promise<void> {

@@ -93,7 +93,9 @@ export class ReturnHolderService implements OnApplicationBootstrap, OnApplicatio
     if (this.config.level === 'county') return;
     void this.nats.ready().then(({ nc, names }) => {
       if (this.stopped) return;
+      // A queue group: of several replicas of this node, one answers each return message.
       this.subscription = nc.subscribe(names.returnWildcard(this.config.code), {
+        queue: names.replicaGroup(this.config.code),
         callback: (error, msg) => {
           if (!error) void this.answer(msg);
         },

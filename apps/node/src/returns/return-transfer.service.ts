@@ -16,6 +16,10 @@ import { returnChunkReceived, returnDecisionLearnt, returnEndLearnt } from './re
 import { ReturnedRowRepository } from './returned-row.repository';
 import { ReturnMetrics } from './return-metrics';
 import { DomainRefusal } from '../common/domain-refusal';
+import { LeaseTerm, WorkerLeases } from '../leases/worker-leases';
+
+/** The lease of the return scheduler (transfers and re-syncs): one replica of this node runs them. */
+const RETURN_SCHEDULER_LEASE = 'return-scheduler';
 
 const TICK_MS = 1000;
 const PULL_TIMEOUT_MS = 15_000;
@@ -66,6 +70,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private readonly runners = new Map<string, Promise<void>>();
   private readonly wakeup = new Wakeup();
   private running = false;
+  private term: LeaseTerm | undefined;
   private loop: Promise<void> | undefined;
   private lastStatusPoll = 0;
   /** Requests whose scheduled check for changes is under way (a check runs beside the tick, not in it). */
@@ -81,6 +86,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     private readonly audit: ExchangeAudit,
     private readonly returnedRows: ReturnedRowRepository,
     private readonly metrics: ReturnMetrics,
+    private readonly leases: WorkerLeases,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -178,8 +184,20 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     if (ended) await this.afterEnd(request, 'ended', reason);
   }
 
+  /** Of several replicas of this node, the one holding the scheduler's lease schedules and runs the transfers. */
   private async run(): Promise<void> {
-    while (this.running) {
+    await this.leases.runWhileHeld(
+      RETURN_SCHEDULER_LEASE,
+      () => this.running,
+      (term) => this.schedule(term),
+      this.wakeup,
+    );
+  }
+
+  private async schedule(term: LeaseTerm): Promise<void> {
+    this.term = term;
+    term.onEnd(() => this.wakeup.signal());
+    while (this.active) {
       try {
         await this.tick();
       } catch (error) {
@@ -187,6 +205,13 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       }
       await this.wakeup.sleep(TICK_MS);
     }
+    // A job stops at its next step once the term has ended; the next holder resumes it from its last committed chunk.
+    await Promise.all(this.runners.values());
+  }
+
+  /** True while this node runs and this replica holds the scheduler's lease. */
+  private get active(): boolean {
+    return this.running && (this.term?.held ?? false);
   }
 
   private async tick(): Promise<void> {
@@ -217,7 +242,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
    * job per outage); a permanent refusal ends the request.
    */
   private startCheck(r: { id: string; holder: string }): void {
-    if (!this.running || this.checking.has(r.id)) return;
+    if (!this.active || this.checking.has(r.id)) return;
     this.checking.add(r.id);
     const check = async () => {
       const request = await this.requests.findRequest(this.dataSource.manager, r.id);
@@ -266,7 +291,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   }
 
   private startRunner(job: JobRow, firstPlan?: Promise<ReturnPlan>): void {
-    if (!this.running || this.runners.has(job.id)) return;
+    if (!this.active || this.runners.has(job.id)) return;
     const runner = this.runJob(job.id, firstPlan).finally(() => this.runners.delete(job.id));
     this.runners.set(job.id, runner);
   }
@@ -281,7 +306,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const backoff = new Backoff(MAX_BACKOFF_MS, FIRST_BACKOFF_MS);
     let holder = 'unknown';
     let first = true;
-    while (this.running) {
+    while (this.active) {
       const job = await this.jobs.findJob(this.dataSource.manager, jobId).catch(() => undefined);
       if (job && job.state !== 'queued' && job.state !== 'running') return;
       // After a restart, a job that was backing off keeps to its next attempt's time.
@@ -305,7 +330,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         await this.transfer(job, request, prefetched);
         return;
       } catch (error) {
-        if (!this.running) return;
+        if (!this.active) return;
         const message = (error as Error).message;
         if (error instanceof PermanentRefusal && request) {
           this.metrics.jobFailures.inc({ holder, kind: 'permanent' });
@@ -331,7 +356,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
   private async waitUnlessEnded(jobId: string, ms: number): Promise<boolean> {
     const until = Date.now() + ms;
     let step = 0;
-    while (this.running && Date.now() < until) {
+    while (this.active && Date.now() < until) {
       await sleep(Math.min(200, until - Date.now()));
       // Each second: has the job been cancelled meanwhile (its request ended)?
       if (++step % 5 === 0) {
@@ -339,7 +364,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
         if (job && job.state !== 'queued' && job.state !== 'running') return false;
       }
     }
-    return this.running;
+    return this.active;
   }
 
   /**
@@ -362,7 +387,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       // being written: that round trip no longer waits for the writes.
       let nextPlan: Promise<ReturnPlan> | undefined;
       await this.pullRanges(job, request, after, plan.bounds, tombstonesAfter, () => (nextPlan = settledLater(this.plan(request, last, tombstonesAfter))));
-      if (!this.running) return;
+      if (!this.active) return;
       after = last;
       plan = await (nextPlan ?? planFromCursor());
     }
@@ -397,7 +422,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
     const writes: Promise<void>[] = [];
     let next = 0;
     const pullNext = () => {
-      if (next >= bounds.length || !this.running) return;
+      if (next >= bounds.length || !this.active) return;
       pulls.push(settledLater(this.pullRange(request, next === 0 ? after : bounds[next - 1], bounds[next], tombstonesAfter)));
       next++;
     };

@@ -13,10 +13,11 @@ import { ReturnTransferService } from './return-transfer.service';
 import { ReturnWire } from './return-wire';
 import { ReturnedRowsWriter } from './returned-rows.writer';
 import { ReturnMetrics } from './return-metrics';
+import { LeasesModule } from '../leases/leases.module';
 
 /** Return of data downward (Article 9): requests and decisions, the holder's answers, transfer jobs. */
 @Module({
-  imports: [IdentityModule, CatalogModule, DatasetsModule, AuditModule],
+  imports: [IdentityModule, CatalogModule, DatasetsModule, AuditModule, LeasesModule],
   controllers: [ReturnsController],
   providers: [
     ReturnRequestRepository,
