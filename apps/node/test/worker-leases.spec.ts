@@ -1,3 +1,5 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually, TestDatabase } from '@tdx/testing';
 import { databaseOptions } from '../src/database/database.options';
@@ -104,5 +106,42 @@ describe('worker leases', () => {
     // Nor can it renew its way back in.
     expect(await repository.renew(manager, 'task', 'paused-replica', '1', 2000)).toBe(false);
     expect(stale.held).toBe(false);
+  });
+
+  it('takes at once a lease whose holder was a process of this host that has ended (a kill -9 and restart), and waits out any other', async () => {
+    const repository = new WorkerLeaseRepository();
+    const manager = pools[0].manager;
+    const ended = spawnSync(process.execPath, ['-e', '0']).pid;
+    const sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const holders = {
+        dead: `${hostname()}:${ended}:deadbeef`,
+        alive: `${hostname()}:${sleeper.pid}:a1b2c3d4`,
+        elsewhere: `another-host.example:${ended}:0badf00d`,
+      };
+      const me = replica(1);
+      for (const [task, holder] of Object.entries(holders)) {
+        // Held for a minute yet: only a dead holder of this host gives it up before then.
+        expect(await repository.acquire(manager, task, holder, 60_000)).toBe('1');
+      }
+      let taken: string | undefined;
+      const loop = me.runWhileHeld(
+        'dead',
+        () => running && taken === undefined,
+        async (term) => {
+          taken = term.generation;
+        },
+      );
+      await eventually(() => expect(taken).toBe('2'), 5000);
+      await loop;
+      expect(me.isDeadHere(holders.dead)).toBe(true);
+      expect(me.isDeadHere(holders.alive)).toBe(false);
+      expect(me.isDeadHere(holders.elsewhere)).toBe(false);
+      expect(me.isDeadHere(me.holder)).toBe(false);
+      expect(await repository.acquire(manager, 'alive', me.holder, 60_000)).toBeUndefined();
+      expect(await repository.holderOf(manager, 'elsewhere')).toBe(holders.elsewhere);
+    } finally {
+      sleeper.kill();
+    }
   });
 });

@@ -16,20 +16,27 @@ export interface LeaseRow {
 @Injectable()
 export class WorkerLeaseRepository {
   /**
-   * Takes `name` for `holder` when nobody holds it or its holder let it expire; the generation goes
-   * up by one at each hand-over. Returns the new generation, or undefined while another holds it.
+   * Takes `name` for `holder` when nobody holds it, its holder let it expire, or its holder is
+   * `deadHolder` (known dead: WorkerLeases.isDeadHere); the generation goes up by one at each
+   * hand-over. Returns the new generation, or undefined while another holds it.
    */
-  async acquire(manager: EntityManager, name: string, holder: string, ttlMs: number): Promise<string | undefined> {
+  async acquire(manager: EntityManager, name: string, holder: string, ttlMs: number, deadHolder: string | null = null): Promise<string | undefined> {
     const rows = await queryReturning<{ generation: string }>(
       manager,
       `INSERT INTO worker_lease AS l (name, holder, generation, expires_at) VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')
        ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, generation = l.generation + 1, acquired_at = now(),
          renewed_at = now(), expires_at = EXCLUDED.expires_at
-         WHERE l.expires_at <= now()
+         WHERE l.expires_at <= now() OR l.holder = $4
        RETURNING generation`,
-      [name, holder, ttlMs],
+      [name, holder, ttlMs, deadHolder],
     );
     return rows[0]?.generation;
+  }
+
+  /** Who holds `name` now, expired or not; undefined when nobody ever took it. */
+  async holderOf(manager: EntityManager, name: string): Promise<string | undefined> {
+    const rows: { holder: string }[] = await manager.query(`SELECT holder FROM worker_lease WHERE name = $1`, [name]);
+    return rows[0]?.holder;
   }
 
   /**

@@ -120,9 +120,37 @@ export class WorkerLeases {
   }
 
   private async acquire(name: string): Promise<LeaseTerm | undefined> {
-    const asked = performance.now();
-    const generation = await this.leases.acquire(this.dataSource.manager, name, this.holder, this.ttlMs);
+    const manager = this.dataSource.manager;
+    let asked = performance.now();
+    let generation = await this.leases.acquire(manager, name, this.holder, this.ttlMs);
+    if (generation === undefined) {
+      // A node restarted after a kill -9 need not wait out its own dead process's lease.
+      const holder = await this.leases.holderOf(manager, name);
+      if (holder !== undefined && this.isDeadHere(holder)) {
+        asked = performance.now();
+        generation = await this.leases.acquire(manager, name, this.holder, this.ttlMs, holder);
+        if (generation !== undefined) this.logger.log(`lease ${name}: its holder ${holder} is a process of this host that no longer runs; taken at once`);
+      }
+    }
     return generation === undefined ? undefined : new LeaseTerm(name, generation, this.holder, this.leases, this.validUntil(asked));
+  }
+
+  /**
+   * Whether `holder` is a process of this host that has ended: its process id runs nothing. Another
+   * host's holder, and this process id (a container restarted as pid 1 again, or two replicas in one
+   * test process) are never judged: their leases are waited out, as is a reused process id's.
+   */
+  isDeadHere(holder: string): boolean {
+    const parts = holder.split(':');
+    const [host, pid] = [parts.slice(0, -2).join(':'), Number(parts[parts.length - 2])];
+    if (host !== hostname() || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      // EPERM: the process exists, under another user.
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
   }
 
   /**
