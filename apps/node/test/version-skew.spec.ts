@@ -234,7 +234,7 @@ describe('version skew: the previous release beside this one', () => {
     for (const holder of ['330100', '330000']) expect((await api(url(holder), 'GET', `/api/v1/catalog/entries/${id}`)).status).toBe(404);
     // The gauge an operator alerts on.
     const metrics = await api(city, 'GET', '/metrics');
-    expect(String(metrics.body)).toMatch(/^tdx_parked_messages 2$/m);
+    expect(String(metrics.body)).toMatch(/^tdx_parked_messages\{node="330100"\} 2$/m);
     // And the operator's command, as a person reads it (run asynchronously: the city answers from this very process).
     const cli = await runCli(['federation', 'parked', '--node', city], { TDX_TOKEN: await accessToken(city), TDX_NODE_URL: '' });
     expect(cli).toMatchObject({ code: 0, stderr: '' });
