@@ -1,10 +1,13 @@
 import { isUuid } from '@tdx/contracts';
+import { escapeLiteral } from 'pg';
 import { maskedDataSql, maskPlanTag, MASK_MODES, type MaskPlan } from './masking';
 
 /** Rows of a jurisdiction, as the holder selects them: `exact` region code or a `prefix`. */
 export interface Jurisdiction {
   exact?: string;
   prefix?: string;
+  /** Several region code prefixes (a share grant's regions); used alone, without `exact` or `prefix`. */
+  anyOf?: string[];
 }
 
 // Rows of the holder's dataset after a change sequence, inside a jurisdiction, in change order.
@@ -25,6 +28,8 @@ export interface ChunkSource {
   limit: number;
   /** In change order (a chunk that may be cut by size needs it); otherwise in index order, without a sort. */
   ordered: boolean;
+  /** Only these data items of each row (a share grant's items), after masking; all when absent. */
+  items?: string[];
 }
 
 const DIGITS = /^[0-9]{1,6}$/;
@@ -47,12 +52,14 @@ export function chunkCopySql(s: ChunkSource): string {
   if (!isUuid(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
     throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
   }
-  const code = s.jurisdiction.exact ?? s.jurisdiction.prefix;
-  if (code === undefined || !DIGITS.test(code) || (s.jurisdiction.exact !== undefined && s.jurisdiction.prefix !== undefined)) {
-    throw new RangeError('chunkCopySql: bad jurisdiction');
-  }
+  if (!jurisdictionValid(s.jurisdiction)) throw new RangeError('chunkCopySql: bad jurisdiction');
   const tag = maskPlanTag(s.mask);
-  const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
+  const masked = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
+  // Items outside a grant never leave the database; an empty object stays an object (not \N, a deletion).
+  const data =
+    s.items === undefined
+      ? masked
+      : `(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(${masked}) e WHERE e.key = ANY(ARRAY[${s.items.map(escapeLiteral).join(', ')}]::text[]))`;
   const within = (column: string) => regionWithin(column, s.jurisdiction);
   return `COPY (
     SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
@@ -70,8 +77,17 @@ export function chunkCopySql(s: ChunkSource): string {
   ) TO STDOUT`;
 }
 
-/** `column` inside the jurisdiction `j` (checked by chunkCopySql: exactly one of exact and prefix, digits only). */
+/** Exactly one of exact, prefix and anyOf, region codes or prefixes of digits only. */
+function jurisdictionValid(j: Jurisdiction): boolean {
+  const given = [j.exact, j.prefix, j.anyOf].filter((v) => v !== undefined);
+  if (given.length !== 1) return false;
+  if (j.anyOf !== undefined) return j.anyOf.length > 0 && j.anyOf.every((code) => DIGITS.test(code));
+  return DIGITS.test((j.exact ?? j.prefix) as string);
+}
+
+/** `column` inside the jurisdiction `j` (checked by jurisdictionValid). */
 function regionWithin(column: string, j: Jurisdiction): string {
+  if (j.anyOf !== undefined) return `${column} LIKE ANY(ARRAY[${j.anyOf.map((code) => `'${code}%'`).join(', ')}])`;
   return j.exact !== undefined ? `${column} = '${j.exact}'` : `${column} LIKE '${j.prefix}%'`;
 }
 

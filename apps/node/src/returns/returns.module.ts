@@ -29,5 +29,7 @@ import { ReturnMetrics } from './return-metrics';
     ReturnMetrics,
     ReturnsService,
   ],
+  // The transfer's writing and reading side, reused by share deliveries (sharing/share-deliveries.service.ts).
+  exports: [ReturnedRowsWriter, ReturnedRowRepository],
 })
 export class ReturnsModule {}
