@@ -221,6 +221,32 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     expect(idle).toMatchObject({ state: 'done', kind: 'incremental', rowsDone: 0 });
   }, 120_000);
 
+  it('a chunk that does not verify (its rows changed on the way) is refused, nothing of it written, and asked for again', async () => {
+    await writeSourceRows(databases['330212'], entryId, sourceRows('330212', 10, 100, 'Checked'));
+    // The first chunk's rows are changed on the way in: one byte of its text, its digest left as the provider signed it.
+    const channel = consumer.app.get(Channel);
+    const ask = channel.ask.bind(channel);
+    let corrupted = 0;
+    channel.ask = (async (to: string, kind: string, body: unknown, options?: { timeoutMs?: number }) => {
+      const answer = await ask<{ text: string }>(to, kind, body, options);
+      if (kind !== 'share.deliver' || corrupted > 0) return answer;
+      corrupted++;
+      const text = Buffer.from(answer.text, 'base64');
+      text[text.indexOf('Checked')] = 'X'.charCodeAt(0);
+      return { ...answer, text: text.toString('base64') };
+    }) as Channel['ask'];
+    try {
+      const done = await finished((await deliver()).id);
+      expect(corrupted).toBe(1);
+      expect(done).toMatchObject({ state: 'done', kind: 'incremental', rowsDone: 10, upserts: 10, chunks: 1, attempts: 1 });
+    } finally {
+      channel.ask = ask;
+    }
+    const held = await returnedRows(databases['330100'], shareId);
+    expect(held).toEqual(await expected());
+    expect(held.get('330212-00100')?.data.company).toBe('Checked 330212/100');
+  }, 120_000);
+
   it('the provider SIGKILLed mid-transfer: after its restart the delivery resumes from the last committed chunk, rows equal, none twice', async () => {
     // Every live row of the grant changes: the delivery needs two chunks.
     await touchEveryLiveRow('Moved');
