@@ -190,7 +190,10 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     // Once per delivery at each end, not per chunk: who, which grant, how many rows.
     await eventually(async () => {
       expect(await deliveryAudit('330100')).toEqual([
-        expect.objectContaining({ outcome: 'done', details: expect.objectContaining({ delivery: started.id, rows: 3000, provider: '330212', consumer: '330100' }) }),
+        expect.objectContaining({
+          outcome: 'done',
+          details: expect.objectContaining({ delivery: started.id, rows: 3000, provider: '330212', consumer: '330100' }),
+        }),
       ]);
       expect(await deliveryAudit('330212')).toEqual([
         expect.objectContaining({ outcome: 'served', details: expect.objectContaining({ delivery: started.id, rows: 3000, consumer: '330100' }) }),

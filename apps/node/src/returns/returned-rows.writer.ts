@@ -150,19 +150,19 @@ function returnJobCursor(jobId: string): ChunkCursor {
   const job = { id: jobId };
   return {
     async advance(manager, chunk, counts) {
-        // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
-        const [current] = await manager.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
-        if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
-        await manager.query(`INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`, [
-          job.id,
-          chunk.after,
-          chunk.through,
-          chunk.rows,
-          counts.upserts,
-          counts.deletes,
-        ]);
-        await manager.query(
-          `WITH RECURSIVE chain AS (
+      // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
+      const [current] = await manager.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
+      if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
+      await manager.query(`INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        job.id,
+        chunk.after,
+        chunk.through,
+        chunk.rows,
+        counts.upserts,
+        counts.deletes,
+      ]);
+      await manager.query(
+        `WITH RECURSIVE chain AS (
              SELECT r.after_seq, r.through_seq FROM return_job_range r WHERE r.job_id = $1 AND r.after_seq = $2
              UNION ALL
              SELECT r.after_seq, r.through_seq FROM return_job_range r JOIN chain c ON r.job_id = $1 AND r.after_seq = c.through_seq
@@ -174,8 +174,8 @@ function returnJobCursor(jobId: string): ChunkCursor {
              deletes = j.deletes + f.deletes, state = 'running', last_error = NULL
            FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
            WHERE j.id = $1 AND f.through IS NOT NULL`,
-          [job.id, Number(current.after_seq)],
-        );
+        [job.id, Number(current.after_seq)],
+      );
     },
   };
 }

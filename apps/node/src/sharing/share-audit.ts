@@ -40,7 +40,17 @@ export function shareDelivered(
   actor: string,
   id: string,
   outcome: 'served' | 'done' | 'refused',
-  details: { consumer: string; provider: string; delivery: string; kind: string; user?: string; rows?: number; through?: number; rule?: string; message?: string },
+  details: {
+    consumer: string;
+    provider: string;
+    delivery: string;
+    kind: string;
+    user?: string;
+    rows?: number;
+    through?: number;
+    rule?: string;
+    message?: string;
+  },
 ): ExchangeRecord {
   return { actor, action: 'share.deliver', target: id, outcome, details };
 }

@@ -2,7 +2,15 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { jurisdictionPrefix } from '@tdx/divisions';
-import { SHARE_DELIVER_CHUNK, sha256Hex, type Page, type ShareDeliverBody, type ShareDeliverChunk, type ShareDeliveryView, type SharedRow } from '@tdx/contracts';
+import {
+  SHARE_DELIVER_CHUNK,
+  sha256Hex,
+  type Page,
+  type ShareDeliverBody,
+  type ShareDeliverChunk,
+  type ShareDeliveryView,
+  type SharedRow,
+} from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import { Backoff } from '../common/backoff';
@@ -177,7 +185,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         const delay = backoff.next();
         this.logger.warn(`share delivery ${id}: ${message}; retrying in ${delay} ms`);
         await this.deliveries.failedAttempt(this.dataSource.manager, id, message).catch(() => undefined);
-        for (const until = Date.now() + delay; this.running && Date.now() < until; ) await sleep(Math.min(200, until - Date.now()));
+        for (const until = Date.now() + delay; this.running && Date.now() < until;) await sleep(Math.min(200, until - Date.now()));
       }
     }
   }
@@ -195,7 +203,8 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     };
     const chunk = verified(await this.channel.ask<ShareDeliverChunk>(share.provider, 'share.deliver', body, { timeoutMs: ASK_TIMEOUT_MS }), body);
     const attachment = Buffer.from(chunk.text, 'base64');
-    if (sha256Hex(attachment) !== chunk.sha256) throw new ChunkNotTaken(`chunk after ${chunk.after} from ${share.provider} does not match its digest: refused, asked again`);
+    if (sha256Hex(attachment) !== chunk.sha256)
+      throw new ChunkNotTaken(`chunk after ${chunk.after} from ${share.provider} does not match its digest: refused, asked again`);
     const jurisdiction = { anyOf: share.regions.map((r) => jurisdictionPrefix(r)) };
     try {
       await this.writer.apply(
@@ -217,7 +226,9 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         shareDelivered(done.actor, share.id, 'done', { ...parties(share), delivery: done.id, kind: done.kind, rows: done.rowsDone, through: done.afterSeq }),
         manager,
       );
-      this.logger.log(`share delivery ${done.id} (${done.kind}) of ${share.id} from ${share.provider} done: ${done.rowsDone} rows up to change ${done.afterSeq}`);
+      this.logger.log(
+        `share delivery ${done.id} (${done.kind}) of ${share.id} from ${share.provider} done: ${done.rowsDone} rows up to change ${done.afterSeq}`,
+      );
     });
     return true;
   }
@@ -249,7 +260,8 @@ function verified(answer: ShareDeliverChunk, asked: ShareDeliverBody): ShareDeli
   const problem = SHARE_DELIVER_CHUNK(answer, 'chunk');
   if (problem) throw new ChunkNotTaken(`the provider's answer is not a chunk: ${problem}`);
   if (answer.id !== asked.id || answer.after !== asked.after || answer.through < answer.after) throw new ChunkNotTaken('the chunk answers another ask');
-  if (asked.tombstonesAfter !== null && answer.tombstonesAfter !== asked.tombstonesAfter) throw new ChunkNotTaken('the chunk bounds deletions differently from the delivery');
+  if (asked.tombstonesAfter !== null && answer.tombstonesAfter !== asked.tombstonesAfter)
+    throw new ChunkNotTaken('the chunk bounds deletions differently from the delivery');
   return answer;
 }
 

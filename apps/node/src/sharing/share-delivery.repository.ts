@@ -21,10 +21,10 @@ export class ShareDeliveryRepository {
        ON CONFLICT (share_id) WHERE state = 'running' DO NOTHING`,
       [d.id, d.shareId, d.provider, d.kind, d.actor, d.afterSeq],
     );
-    const rows = await manager.query(`SELECT ${COLUMNS} FROM share_delivery WHERE share_id = $1 AND (id = $2 OR state = 'running') ORDER BY row_seq DESC LIMIT 1`, [
-      d.shareId,
-      d.id,
-    ]);
+    const rows = await manager.query(
+      `SELECT ${COLUMNS} FROM share_delivery WHERE share_id = $1 AND (id = $2 OR state = 'running') ORDER BY row_seq DESC LIMIT 1`,
+      [d.shareId, d.id],
+    );
     return toDelivery(rows[0]);
   }
 

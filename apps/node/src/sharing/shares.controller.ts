@@ -106,7 +106,7 @@ export class SharesController {
   @Policy('shares:query')
   @HttpCode(202)
   @ApiOperation({
-    summary: "Copy every row of the grant into this node (at the consumer): full the first time, then only what changed; resumable and verified chunk by chunk",
+    summary: 'Copy every row of the grant into this node (at the consumer): full the first time, then only what changed; resumable and verified chunk by chunk',
   })
   @ApiOkResponse({ type: ShareDeliveryViewDto, description: 'The delivery started (or the one already running); it runs in the background.' })
   @ApiRefusals('not-found', 'refused')
