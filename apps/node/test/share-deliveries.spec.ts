@@ -50,6 +50,7 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
   const databases: Record<string, TestDatabase> = {};
   const inProcess: RunningNode[] = [];
   let provider: NodeProcess;
+  let ningbo: NodeProcess;
   let consumer: RunningNode & { app: INestApplication };
   let entryId = '';
   let shareId = '';
@@ -65,7 +66,10 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     });
     inProcess.push(await startInProcessNode(spec('330000')));
     consumer = await startInProcessNode(spec('330100', '330000'));
-    inProcess.push(consumer, await startInProcessNode(spec('330200', '330000')));
+    inProcess.push(consumer);
+    // Ningbo is a second consumer, a real process too, to be SIGKILLed mid-delivery.
+    ningbo = await NodeProcess.start(spec('330200', '330000'));
+    await ningbo.waitJoined();
     provider = await NodeProcess.start(spec('330212', '330200'));
     await provider.waitJoined();
     const institution = await api(provider.url, 'POST', '/api/v1/institutions', sampleInstitution('Yinzhou Market Regulator'));
@@ -85,7 +89,7 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     entryId = created.body.id;
     // The grant's region holds 3,000 rows; a neighbour's and another city's must stay out.
     await writeSourceRows(databases['330212'], entryId, [...sourceRows('330212', 3000), ...sourceRows('330203', 400), ...sourceRows('330106', 300)]);
-    await awaitTrustLists([...inProcess.map((n) => n.url), provider.url], ['330000', '330100', '330200', '330212']);
+    await awaitTrustLists([...inProcess.map((n) => n.url), ningbo.url, provider.url], ['330000', '330100', '330200', '330212']);
     await eventually(async () => {
       const held = await databases['330000'].query<{ n: string }>('SELECT count(*) AS n FROM catalog_entry WHERE origin = $1', ['330212']);
       expect(Number(held[0].n)).toBe(1);
@@ -104,6 +108,7 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
 
   afterAll(async () => {
     await provider?.stop();
+    await ningbo?.stop();
     await Promise.all(inProcess.map((n) => n.stop()));
     await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
     await Promise.all(Object.values(databases).map((d) => d.drop()));
@@ -147,8 +152,8 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     writeSourceRows(databases['330212'], entryId, [...sourceRows('330212', 2980, 0, label), ...sourceRows('330212', 30, 3000, label)]);
 
   /** Holds the consumer's returned_row (SHARE lock): a chunk pulled meanwhile waits to be written until `release`. */
-  async function holdWrites(): Promise<{ release: () => Promise<void>; chunkWaiting: () => Promise<void> }> {
-    const client = new Client({ connectionString: databases['330100'].url });
+  async function holdWrites(code = '330100'): Promise<{ release: () => Promise<void>; chunkWaiting: () => Promise<void> }> {
+    const client = new Client({ connectionString: databases[code].url });
     await client.connect();
     await client.query('BEGIN');
     await client.query('LOCK TABLE returned_row IN SHARE MODE');
@@ -160,7 +165,7 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
       chunkWaiting: () =>
         eventually(
           async () => {
-            const waiting = await databases['330100'].query<{ n: string }>(
+            const waiting = await databases[code].query<{ n: string }>(
               `SELECT count(*) AS n FROM pg_locks WHERE relation = 'returned_row'::regclass AND NOT granted`,
             );
             expect(Number(waiting[0].n)).toBeGreaterThan(0);
@@ -274,6 +279,42 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     // Each changed row exactly once: the committed chunk was not asked for again, none was skipped.
     expect(done).toMatchObject({ state: 'done', rowsDone: 3010, upserts: 3010, deletes: 0, chunks: 2 });
     expect(await returnedRows(databases['330100'], shareId)).toEqual(await expected());
+  }, 240_000);
+
+  it('the consumer SIGKILLed mid-transfer: after its restart the delivery resumes from its last committed chunk, rows equal, none twice', async () => {
+    const asked = await api(ningbo.url, 'POST', '/api/v1/shares', {
+      entryId,
+      items: GRANTED,
+      regions: ['330212'],
+      purpose: 'inspections',
+      expiresAt: YEAR_AHEAD,
+    });
+    expect(asked.status).toBe(201);
+    const id = asked.body.id as string;
+    await eventually(async () => expect((await api(ningbo.url, 'GET', `/api/v1/shares/${id}`)).body.state).toBe('granted'), 30_000);
+    const writes = await holdWrites('330200');
+    const started = await api(ningbo.url, 'POST', `/api/v1/shares/${id}/deliveries`);
+    expect(started.status).toBe(202);
+    // Its first chunk is being written (waiting for the lock) when the consumer dies: that transaction never commits.
+    await writes.chunkWaiting();
+    await ningbo.kill('SIGKILL');
+    await writes.release();
+    const [left] = await databases['330200'].query<{ state: string; chunks: number }>('SELECT state, chunks FROM share_delivery WHERE id = $1', [
+      started.body.id,
+    ]);
+    expect(left).toEqual({ state: 'running', chunks: 0 });
+    await ningbo.restart();
+    let done: Record<string, unknown> = {};
+    await eventually(
+      async () => {
+        done = (await api(ningbo.url, 'GET', `/api/v1/shares/${id}/deliveries/${started.body.id}`)).body;
+        expect(done.state).toBe('done');
+      },
+      120_000,
+      200,
+    );
+    expect(done).toMatchObject({ kind: 'full', rowsDone: 3010, upserts: 3010, deletes: 0, chunks: 2 });
+    expect(await returnedRows(databases['330200'], id)).toEqual(await expected());
   }, 240_000);
 
   it('a revocation mid-delivery stops it with the rule; the provider refuses every later chunk; the rows delivered are removed', async () => {
