@@ -54,15 +54,10 @@ export function chunkCopySql(s: ChunkSource): string {
   }
   if (!jurisdictionValid(s.jurisdiction)) throw new RangeError('chunkCopySql: bad jurisdiction');
   const tag = maskPlanTag(s.mask);
-  const masked = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
-  // Items outside a grant never leave the database; an empty object stays an object (not \N, a deletion).
-  const data =
-    s.items === undefined
-      ? masked
-      : `(SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(${masked}) e WHERE e.key = ANY(ARRAY[${s.items.map(escapeLiteral).join(', ')}]::text[]))`;
+  const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
   const within = (column: string) => regionWithin(column, s.jurisdiction);
-  return `COPY (
-    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
+  const rows = `
+    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END AS data
     FROM dataset_row
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
@@ -73,7 +68,17 @@ export function chunkCopySql(s: ChunkSource): string {
     WHERE m.entry_id = '${s.entryId}' AND ${within('m.from_region')}
       AND m.change_seq > ${s.after} AND m.change_seq <= ${s.upto} AND m.change_seq > ${s.tombstonesAfter}
       AND NOT EXISTS (SELECT 1 FROM dataset_row d WHERE d.entry_id = m.entry_id AND d.row_key = m.row_key AND ${within('d.region_code')})
-    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}
+    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}`;
+  if (s.items === undefined)
+    return `COPY (${rows}
+  ) TO STDOUT`;
+  // Items outside a grant never leave the database; an empty object stays an object (not \N, a
+  // deletion). Projected after the limit, so that only the rows sent pay for it, whatever the plan.
+  const items = `ARRAY[${s.items.map(escapeLiteral).join(', ')}]::text[]`;
+  return `COPY (
+    SELECT row_key, region_code, change_seq,
+      CASE WHEN data IS NULL THEN NULL ELSE (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(data) e WHERE e.key = ANY(${items})) END
+    FROM (${rows}) chunk
   ) TO STDOUT`;
 }
 

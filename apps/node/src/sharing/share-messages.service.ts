@@ -28,7 +28,7 @@ import { maskPlan } from '../datasets/masking';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { Channel, ChannelCall, DurableCall } from '../channel/channel';
 import { NatsLink } from '../core/nats-link';
-import { readChunk } from '../returns/return-chunk';
+import { cutChunk } from '../returns/return-chunk';
 import { ReturnedRowRepository } from '../returns/returned-row.repository';
 import type { ChunkSource } from '../datasets/dataset-changes.sql';
 import type { PoolClient } from 'pg';
@@ -260,7 +260,7 @@ export class ShareMessages implements OnModuleInit {
    * At the provider, on every chunk of a delivery: the grant checked as for a query (in force,
    * given to the sender, its entry still shared), then the next changes of the granted rows after
    * the consumer's cursor, read and masked as a return reads them (chunkCopySql: the grant's regions,
-   * only its items), cut to fit the channel. A refusal is audited (it ends the delivery); a served
+   * only its items), in change order, cut to fit the channel (cutChunk). A refusal is audited (it ends the delivery); a served
    * delivery is audited once, at its last chunk.
    */
   private async serveDelivery(call: ChannelCall<ShareDeliverBody>): Promise<ShareDeliverChunk> {
@@ -291,9 +291,11 @@ export class ShareMessages implements OnModuleInit {
       tombstonesAfter,
       mask: maskPlan(entry.grade, entry.dataItems),
     };
-    const built = await readChunk((ordered, limit) => this.readRange({ ...source, ordered, limit }), await this.chunkBudget(), DELIVERY_CHUNK_ROWS);
-    const through = built.cut && built.lastSeq !== null ? built.lastSeq : head;
-    const more = built.cut;
+    // Unplanned (a delivery asks chunk after chunk), so read in change order at once and cut by size:
+    // readChunk's unordered first read suits planned ranges only, here it read most chunks twice.
+    const built = cutChunk(await this.readRange({ ...source, ordered: true, limit: DELIVERY_CHUNK_ROWS }), await this.chunkBudget());
+    const more = built.cut || built.rows === DELIVERY_CHUNK_ROWS;
+    const through = more && built.lastSeq !== null ? built.lastSeq : head;
     if (!more) {
       // The delivery's last chunk: recorded once, however often it is asked for again (a consumer that crashed before committing it).
       await this.dataSource.transaction(async (m) => {
