@@ -172,8 +172,8 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         if (!delivery) throw new Error(`delivery ${id} not readable (database?)`);
         const share = await this.requests.find(this.dataSource.manager, delivery.shareId, 'consumer');
         if (!share) throw new Error(`share ${delivery.shareId} is gone`);
-        if (await this.step(delivery, share)) return;
-        backoff.reset();
+        await this.transfer(delivery, share);
+        return;
       } catch (error) {
         if (!this.running) return;
         // A refusal by the provider ends the delivery; an unreachable provider (or one busy) is waited for.
@@ -182,6 +182,9 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
           return;
         }
         const message = (error as Error).message;
+        // An attempt that committed chunks before failing starts the doubling over.
+        const now = await this.deliveries.find(this.dataSource.manager, id).catch(() => undefined);
+        if (now && delivery && now.afterSeq > delivery.afterSeq) backoff.reset();
         const delay = backoff.next();
         this.logger.warn(`share delivery ${id}: ${message}; retrying in ${delay} ms`);
         await this.deliveries.failedAttempt(this.dataSource.manager, id, message).catch(() => undefined);
@@ -190,27 +193,47 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** One chunk: asked for, verified, written with the cursor. True once the delivery is done. */
-  private async step(delivery: DeliveryRow, share: ShareRow): Promise<boolean> {
-    const body: ShareDeliverBody = {
-      id: share.id,
-      deliveryId: delivery.id,
-      kind: delivery.kind,
-      actor: delivery.actor,
-      after: delivery.afterSeq,
-      tombstonesAfter: delivery.tombstonesAfter,
-      rowsSoFar: delivery.rowsDone,
-    };
+  /**
+   * Chunk after chunk from the committed cursor, one asked for ahead: the provider reads and masks
+   * the next while this node writes the last (each write still commits in order, with the cursor).
+   * A failure leaves the cursor at the last chunk committed; the chunk asked ahead is dropped.
+   */
+  private async transfer(delivery: DeliveryRow, share: ShareRow): Promise<void> {
+    const ask = (after: number, tombstonesAfter: number | null, rowsSoFar: number) =>
+      settledLater(this.fetch(delivery, share, { after, tombstonesAfter, rowsSoFar }));
+    let rowsSoFar = delivery.rowsDone;
+    let next = ask(delivery.afterSeq, delivery.tombstonesAfter, rowsSoFar);
+    for (;;) {
+      const chunk = await next;
+      const following = chunk.more ? ask(chunk.through, chunk.tombstonesAfter, rowsSoFar + chunk.rows) : undefined;
+      await this.write(delivery, share, chunk);
+      rowsSoFar += chunk.rows;
+      if (!following) return this.finish(delivery, share);
+      next = following;
+    }
+  }
+
+  /** One chunk asked for, its answer checked against its schema and its digest (nothing is written yet). */
+  private async fetch(
+    delivery: DeliveryRow,
+    share: ShareRow,
+    at: { after: number; tombstonesAfter: number | null; rowsSoFar: number },
+  ): Promise<ShareDeliverChunk & { attachment: Buffer }> {
+    const body: ShareDeliverBody = { id: share.id, deliveryId: delivery.id, kind: delivery.kind, actor: delivery.actor, ...at };
     const chunk = verified(await this.channel.ask<ShareDeliverChunk>(share.provider, 'share.deliver', body, { timeoutMs: ASK_TIMEOUT_MS }), body);
     const attachment = Buffer.from(chunk.text, 'base64');
     if (sha256Hex(attachment) !== chunk.sha256)
       throw new ChunkNotTaken(`chunk after ${chunk.after} from ${share.provider} does not match its digest: refused, asked again`);
-    const jurisdiction = { anyOf: share.regions.map((r) => jurisdictionPrefix(r)) };
+    return { ...chunk, attachment };
+  }
+
+  /** The chunk's lines checked (checkChunk: the grant's regions, the range, the count), then its rows and the cursor in one transaction. */
+  private async write(delivery: DeliveryRow, share: ShareRow, chunk: ShareDeliverChunk & { attachment: Buffer }): Promise<void> {
     try {
       await this.writer.apply(
         { id: delivery.id, requestId: share.id, kind: delivery.kind },
-        jurisdiction,
-        { after: chunk.after, through: chunk.through, rows: chunk.rows, attachment },
+        { anyOf: share.regions.map((r) => jurisdictionPrefix(r)) },
+        { after: chunk.after, through: chunk.through, rows: chunk.rows, attachment: chunk.attachment },
         undefined,
         this.deliveries.cursor(delivery.id, chunk.tombstonesAfter),
       );
@@ -218,7 +241,10 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
       if (error instanceof ChunkRefused) throw new ChunkNotTaken(`chunk after ${chunk.after} from ${share.provider} refused: ${error.message}`);
       throw error;
     }
-    if (chunk.more) return false;
+  }
+
+  /** The provider had nothing more: done, and audited once with what the delivery brought. */
+  private async finish(delivery: DeliveryRow, share: ShareRow): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const done = await this.deliveries.end(manager, delivery.id, 'done', null, null);
       if (!done) return;
@@ -230,7 +256,6 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         `share delivery ${done.id} (${done.kind}) of ${share.id} from ${share.provider} done: ${done.rowsDone} rows up to change ${done.afterSeq}`,
       );
     });
-    return true;
   }
 
   /** The provider refused (grant revoked or expired, entry retired, not shared any more): the delivery ends with its rule. */
@@ -268,4 +293,10 @@ function verified(answer: ShareDeliverChunk, asked: ShareDeliverBody): ShareDeli
 function view(d: DeliveryRow): ShareDeliveryView {
   const { tombstonesAfter: _, ...rest } = d;
   return rest;
+}
+
+/** The promise, marked as handled: a failure while it waits its turn is not an unhandled rejection; it still rejects where awaited. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
