@@ -179,6 +179,21 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     };
   }
 
+  it('bad input: a clear refusal, nothing stored', async () => {
+    const deliveries = async () => Number((await databases['330100'].query<{ n: string }>('SELECT count(*) AS n FROM share_delivery'))[0].n);
+    const before = await deliveries();
+    const unknown = '6f1c3a52-1d9e-4a34-9d8e-0b3c2a7e9f10';
+    expect((await api(consumer.url, 'POST', `/api/v1/shares/${unknown}/deliveries`)).status).toBe(404);
+    expect((await api(consumer.url, 'POST', '/api/v1/shares/not-a-uuid/deliveries')).status).toBe(400);
+    // The provider's end of a grant is not a consumer's: nothing to deliver there.
+    expect((await api(provider.url, 'POST', `/api/v1/shares/${shareId}/deliveries`)).status).toBe(404);
+    expect((await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/deliveries/${unknown}`)).status).toBe(404);
+    expect((await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?cursor=garbage`)).status).toBe(400);
+    expect((await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?region=abc`)).status).toBe(400);
+    expect((await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?limit=5001`)).status).toBe(400);
+    expect(await deliveries()).toBe(before);
+  });
+
   it('a full delivery: every row of the grant and nothing else, masked, in several verified chunks; audited once at each end; readable locally', async () => {
     const started = await deliver();
     expect(started.kind).toBe('full');
@@ -354,6 +369,10 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     }, 30_000);
     const rows = await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows`);
     expect(rows.status).toBe(403);
+    // Nothing more can be delivered: refused before anything is stored or sent.
+    const again = await api(consumer.url, 'POST', `/api/v1/shares/${shareId}/deliveries`);
+    expect(again.status).toBe(422);
+    expect(again.body.rule).toBe('grant-not-in-force');
     expect(rows.body.rule).toBe('grant-not-in-force');
     const refusedAtProvider = (await deliveryAudit('330212')).filter((r) => r.outcome === 'refused');
     expect(refusedAtProvider.length).toBeGreaterThan(0);
