@@ -335,6 +335,20 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     );
     expect(done).toMatchObject({ kind: 'full', rowsDone: 7010, upserts: 7010, deletes: 0, chunks: 4 });
     expect(await returnedRows(databases['330200'], id)).toEqual(await expected());
+
+    // Had no delivery of this grant completed (one refused, say), the next is full and starts from
+    // nothing: a row left behind, deleted at the provider meanwhile, does not survive it.
+    await databases['330200'].query(`UPDATE share_delivery SET state = 'refused', rule = 'test' WHERE share_id = $1`, [id]);
+    await databases['330200'].query(
+      `INSERT INTO returned_row (request_id, row_key, region_code, data, source_seq) VALUES ($1, 'gone-at-provider', '330212', '{}', 1)`,
+      [id],
+    );
+    const fresh = await api(ningbo.url, 'POST', `/api/v1/shares/${id}/deliveries`);
+    expect(fresh.body.kind).toBe('full');
+    await eventually(async () => {
+      expect((await api(ningbo.url, 'GET', `/api/v1/shares/${id}/deliveries/${fresh.body.id}`)).body.state).toBe('done');
+    }, 60_000);
+    expect(await returnedRows(databases['330200'], id)).toEqual(await expected());
   }, 240_000);
 
   it('a revocation mid-delivery stops it with the rule; the provider refuses every later chunk; the rows delivered are removed', async () => {

@@ -92,6 +92,11 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     }
     const delivery = await this.dataSource.transaction(async (manager) => {
       const last = await this.deliveries.lastDoneSeq(manager, id);
+      // A full delivery starts from nothing: rows left by one that never completed (refused) could
+      // have been deleted at the provider before this one's head, and would never be told.
+      if (last === null && !(await this.deliveries.runningOf(manager, id)) && (await this.received.count(manager, id)) > 0) {
+        await this.received.removeAll(manager, id);
+      }
       return this.deliveries.create(manager, {
         id: randomUUID(),
         shareId: id,

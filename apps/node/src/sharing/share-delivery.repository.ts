@@ -38,6 +38,11 @@ export class ShareDeliveryRepository {
     return rows.map(toDelivery);
   }
 
+  async runningOf(manager: EntityManager, shareId: string): Promise<boolean> {
+    const rows = await manager.query(`SELECT 1 FROM share_delivery WHERE share_id = $1 AND state = 'running'`, [shareId]);
+    return rows.length > 0;
+  }
+
   async running(manager: EntityManager): Promise<DeliveryRow[]> {
     const rows = await manager.query(`SELECT ${COLUMNS} FROM share_delivery WHERE state = 'running' ORDER BY row_seq`);
     return rows.map(toDelivery);
