@@ -100,6 +100,18 @@ describe('tdx share', () => {
     expect(outside.code).not.toBe(0);
     expect(outside.stderr).toContain('region-outside-grant');
 
+    // The whole grant copied into the node, followed until done; then read there, masked as queries are.
+    const delivered = await tdx(['share', 'deliver', id, ...node]);
+    expect(delivered.code).toBe(0);
+    expect(delivered.stdout).toMatch(/delivery \S+ \(full\) done: 2 rows in 1 chunks/);
+    const held = json((await tdx(['share', 'rows', id, '--json', ...node])).stdout);
+    expect(held.items).toEqual([
+      { rowKey: 'r1', regionCode: '330106', data: { route: 'K1, west', operator_phone: '138****5678' } },
+      { rowKey: 'r3', regionCode: '330106', data: { route: 'K3', operator_phone: '137****2222' } },
+    ]);
+    const again = await tdx(['share', 'deliver', id, '--json', ...node]);
+    expect(json(again.stdout)).toMatchObject({ kind: 'incremental', state: 'done', rowsDone: 0 });
+
     expect((await tdx(['share', 'revoke', id, '--reason', 'done', ...node])).code).toBe(0);
     const after = await tdx(['share', 'query', id, '--fields', 'route', ...node]);
     expect(after.code).not.toBe(0);

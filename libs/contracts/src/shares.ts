@@ -193,3 +193,60 @@ export const SHARE_ENTRY_SUMMARY: Schema<ShareEntrySummary> = object<ShareEntryS
   providerId: uuid,
   dataItems: array(object({ name: ITEM_NAME, type: oneOf(DATA_ITEM_TYPES), sensitive: boolean }), 500),
 });
+
+/**
+ * `share.deliver` (ask, consumer → provider): the next chunk of a delivery, the changes of the
+ * grant's rows after `after` (docs/protocol.md, "Sharing: deliveries"). The grant is checked on
+ * every chunk. `tombstonesAfter`: deletions at or before it are left out (null on a delivery's
+ * first chunk: the provider fixes it, at its head for a full delivery, 0 for an incremental one).
+ */
+export interface ShareDeliverBody {
+  id: string;
+  /** The delivery at the consumer: the provider records (and audits) a delivery's end once. */
+  deliveryId: string;
+  kind: 'full' | 'incremental';
+  actor: string;
+  after: number;
+  tombstonesAfter: number | null;
+  /** Rows the consumer has committed of this delivery so far, for the provider's audit record at its end. */
+  rowsSoFar: number;
+}
+
+/**
+ * The answer to `share.deliver`: the changes in (after, through] as COPY text lines (row key,
+ * region code, change sequence, masked data of the granted items or \N for a deletion), base64,
+ * bound by `sha256`; `more` when the provider cut the chunk (by rows or size) before its head.
+ */
+export interface ShareDeliverChunk {
+  id: string;
+  after: number;
+  through: number;
+  tombstonesAfter: number;
+  rows: number;
+  sha256: string;
+  text: string;
+  more: boolean;
+}
+
+const SEQ = integer(0, Number.MAX_SAFE_INTEGER);
+
+export const SHARE_DELIVER_BODY: Schema<ShareDeliverBody> = object<ShareDeliverBody>({
+  id: uuid,
+  deliveryId: uuid,
+  kind: oneOf(['full', 'incremental'] as const),
+  actor: ACTOR,
+  after: SEQ,
+  tombstonesAfter: nullable(SEQ),
+  rowsSoFar: SEQ,
+});
+
+export const SHARE_DELIVER_CHUNK: Schema<ShareDeliverChunk> = object<ShareDeliverChunk>({
+  id: uuid,
+  after: SEQ,
+  through: SEQ,
+  tombstonesAfter: SEQ,
+  rows: integer(0, 1_000_000),
+  sha256: text(64, 64, { test: /^[0-9a-f]+$/, means: 'hex' }),
+  text: text(0, 2_000_000, { test: /^[A-Za-z0-9+/]*={0,2}$/, means: 'base64' }),
+  more: boolean,
+});

@@ -1,8 +1,9 @@
-import { SHARE_STATES, type Page, type ShareRowsView, type ShareView } from '@tdx/contracts';
+import { SHARE_STATES, type Page, type ShareDeliveryView, type SharedRow, type ShareRowsView, type ShareView } from '@tdx/contracts';
 import { check, type CommandSpec } from '../command';
 import { type Context, emit, table } from '../context';
 import { resolveEntry } from '../entries';
-import { UsageError } from '../errors';
+import { OperationFailed, UnreachableError, UsageError } from '../errors';
+import { UNREACHABLE_GRACE_MS } from './returns';
 
 /** `tdx share ...`: sharing between institutions anywhere in the province (Article 10). */
 
@@ -107,6 +108,62 @@ export async function shareQueryCommand(ctx: Context, id: string, o: Record<stri
       : table(
           ['row_key', 'region_code', ...page.fields],
           page.items.map((r) => [r.rowKey, r.regionCode, ...page.fields.map((f) => (r.data[f] === null || r.data[f] === undefined ? '' : String(r.data[f])))]),
+        )),
+    ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
+  ]);
+}
+
+function deliveryLine(d: ShareDeliveryView): string {
+  const counts = `${d.rowsDone} rows in ${d.chunks} chunks (${d.upserts} written, ${d.deletes} deleted) up to change ${d.afterSeq}`;
+  const why = d.state === 'refused' ? `: ${d.rule ? `[${d.rule}] ` : ''}${d.lastError ?? ''}` : d.lastError ? ` (retrying: ${d.lastError})` : '';
+  return `delivery ${d.id} (${d.kind}) ${d.state}: ${counts}${why}`;
+}
+
+/**
+ * `tdx share deliver ID`: starts a delivery of the grant into this node and, unless --detach,
+ * follows it until it ends: exit 0 when done, 1 when the provider refused it (the rule shown).
+ */
+export async function shareDeliverCommand(ctx: Context, id: string, wait: boolean, intervalMs = 1000): Promise<void> {
+  let delivery = await ctx.client.json<ShareDeliveryView>('POST', path(id, '/deliveries'));
+  if (!wait) {
+    emit(ctx, delivery, () => [deliveryLine(delivery), `follow it: tdx share deliver ${id} (the one running is followed)`]);
+    return;
+  }
+  let unreachableSince: number | undefined;
+  let last = '';
+  while (delivery.state === 'running') {
+    if (!ctx.json) {
+      const line = deliveryLine(delivery);
+      if (line !== last) ctx.out.write(`${line}\n`);
+      last = line;
+    }
+    await ctx.sleep(intervalMs);
+    try {
+      delivery = await ctx.client.json<ShareDeliveryView>('GET', path(id, `/deliveries/${encodeURIComponent(delivery.id)}`));
+      unreachableSince = undefined;
+    } catch (error) {
+      // The node restarting mid-delivery is expected (the delivery resumes): keep following for a while.
+      if (!(error instanceof UnreachableError)) throw error;
+      unreachableSince ??= ctx.now();
+      if (ctx.now() - unreachableSince > UNREACHABLE_GRACE_MS) throw error;
+    }
+  }
+  if (delivery.state === 'refused') throw new OperationFailed(deliveryLine(delivery), delivery);
+  const done = delivery;
+  emit(ctx, done, () => [deliveryLine(done), `read them here: tdx share rows ${id}`]);
+}
+
+export async function shareRowsCommand(ctx: Context, id: string, o: Record<string, string | undefined>): Promise<void> {
+  const query = new URLSearchParams();
+  for (const name of ['region', 'limit', 'cursor'] as const) if (o[name] !== undefined) query.set(name, o[name] as string);
+  const page = await ctx.client.json<Page<SharedRow>>('GET', path(id, `/rows?${query}`));
+  const fields = [...new Set(page.items.flatMap((r) => Object.keys(r.data)))];
+  emit(ctx, page, () => [
+    ...(page.items.length === 0
+      ? ['no rows delivered here (tdx share deliver first)']
+      : table(
+          ['row_key', 'region_code', ...fields],
+          page.items.map((r) => [r.rowKey, r.regionCode, ...fields.map((f) => (r.data[f] === null || r.data[f] === undefined ? '' : String(r.data[f])))]),
         )),
     ...(page.nextCursor ? [`next page: --cursor ${page.nextCursor}`] : []),
   ]);
@@ -236,5 +293,23 @@ export const shareCommands: CommandSpec[] = [
     },
     summary: "rows through a grant, from the provider's node (the grant checked there on every call)",
     run: (ctx, { inv, o }) => shareQueryCommand(ctx, inv.args.ID, o, inv.options.csv === true),
+  },
+  {
+    name: 'share deliver',
+    args: [SHARE_ID],
+    options: { detach: { type: 'boolean', help: 'start it and return at once, without following it' } },
+    summary: 'copy every row of a grant into this node (full, then only changes); follows it until done, exit 1 if refused',
+    run: (ctx, { inv }) => shareDeliverCommand(ctx, inv.args.ID, inv.options.detach !== true),
+  },
+  {
+    name: 'share rows',
+    args: [SHARE_ID],
+    options: {
+      region: { type: 'string', value: 'CODE', help: "only rows inside this division (within the grant's regions)" },
+      limit: { type: 'string', value: 'N', help: 'rows per page, 1 to 5000 (default 100)', check: check.limit(5000) },
+      cursor: { type: 'string', value: 'CURSOR', help: 'the next page, as the last one said' },
+    },
+    summary: 'the rows delivered to this node for a grant (at the consumer)',
+    run: (ctx, { inv, o }) => shareRowsCommand(ctx, inv.args.ID, o),
   },
 ];

@@ -1,10 +1,13 @@
 import { isUuid } from '@tdx/contracts';
+import { escapeLiteral } from 'pg';
 import { maskedDataSql, maskPlanTag, MASK_MODES, type MaskPlan } from './masking';
 
 /** Rows of a jurisdiction, as the holder selects them: `exact` region code or a `prefix`. */
 export interface Jurisdiction {
   exact?: string;
   prefix?: string;
+  /** Several region code prefixes (a share grant's regions); used alone, without `exact` or `prefix`. */
+  anyOf?: string[];
 }
 
 // Rows of the holder's dataset after a change sequence, inside a jurisdiction, in change order.
@@ -25,6 +28,8 @@ export interface ChunkSource {
   limit: number;
   /** In change order (a chunk that may be cut by size needs it); otherwise in index order, without a sort. */
   ordered: boolean;
+  /** Only these data items of each row (a share grant's items), after masking; all when absent. */
+  items?: string[];
 }
 
 const DIGITS = /^[0-9]{1,6}$/;
@@ -47,15 +52,12 @@ export function chunkCopySql(s: ChunkSource): string {
   if (!isUuid(s.entryId) || !counts.every((n) => Number.isSafeInteger(n) && n >= 0) || !MASK_MODES.includes(s.mask.mode)) {
     throw new RangeError('chunkCopySql: bad entry id, sequence or mask mode');
   }
-  const code = s.jurisdiction.exact ?? s.jurisdiction.prefix;
-  if (code === undefined || !DIGITS.test(code) || (s.jurisdiction.exact !== undefined && s.jurisdiction.prefix !== undefined)) {
-    throw new RangeError('chunkCopySql: bad jurisdiction');
-  }
+  if (!jurisdictionValid(s.jurisdiction)) throw new RangeError('chunkCopySql: bad jurisdiction');
   const tag = maskPlanTag(s.mask);
   const data = tag === null ? 'data' : `CASE WHEN masked_under = '${tag}' THEN masked ELSE ${maskedDataSql(s.mask)} END`;
   const within = (column: string) => regionWithin(column, s.jurisdiction);
-  return `COPY (
-    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END
+  const rows = `
+    SELECT row_key, region_code, change_seq, CASE WHEN deleted OR data IS NULL THEN NULL ELSE ${data} END AS data
     FROM dataset_row
     WHERE entry_id = '${s.entryId}' AND ${jurisdictionSql(s.entryId, s.jurisdiction)}
       AND change_seq > ${s.after} AND change_seq <= ${s.upto} AND (NOT deleted OR change_seq > ${s.tombstonesAfter})
@@ -66,12 +68,31 @@ export function chunkCopySql(s: ChunkSource): string {
     WHERE m.entry_id = '${s.entryId}' AND ${within('m.from_region')}
       AND m.change_seq > ${s.after} AND m.change_seq <= ${s.upto} AND m.change_seq > ${s.tombstonesAfter}
       AND NOT EXISTS (SELECT 1 FROM dataset_row d WHERE d.entry_id = m.entry_id AND d.row_key = m.row_key AND ${within('d.region_code')})
-    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}
+    ${s.ordered ? 'ORDER BY change_seq ' : ''}LIMIT ${s.limit}`;
+  if (s.items === undefined)
+    return `COPY (${rows}
+  ) TO STDOUT`;
+  // Items outside a grant never leave the database; an empty object stays an object (not \N, a
+  // deletion). Projected after the limit, so that only the rows sent pay for it, whatever the plan.
+  const items = `ARRAY[${s.items.map(escapeLiteral).join(', ')}]::text[]`;
+  return `COPY (
+    SELECT row_key, region_code, change_seq,
+      CASE WHEN data IS NULL THEN NULL ELSE (SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) FROM jsonb_each(data) e WHERE e.key = ANY(${items})) END
+    FROM (${rows}) chunk
   ) TO STDOUT`;
 }
 
-/** `column` inside the jurisdiction `j` (checked by chunkCopySql: exactly one of exact and prefix, digits only). */
+/** Exactly one of exact, prefix and anyOf, region codes or prefixes of digits only. */
+function jurisdictionValid(j: Jurisdiction): boolean {
+  const given = [j.exact, j.prefix, j.anyOf].filter((v) => v !== undefined);
+  if (given.length !== 1) return false;
+  if (j.anyOf !== undefined) return j.anyOf.length > 0 && j.anyOf.every((code) => DIGITS.test(code));
+  return DIGITS.test((j.exact ?? j.prefix) as string);
+}
+
+/** `column` inside the jurisdiction `j` (checked by jurisdictionValid). */
 function regionWithin(column: string, j: Jurisdiction): string {
+  if (j.anyOf !== undefined) return `${column} LIKE ANY(ARRAY[${j.anyOf.map((code) => `'${code}%'`).join(', ')}])`;
   return j.exact !== undefined ? `${column} = '${j.exact}'` : `${column} LIKE '${j.prefix}%'`;
 }
 

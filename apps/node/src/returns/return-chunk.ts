@@ -73,7 +73,8 @@ export interface ChunkExpectation {
   through: number;
   /** Row count its header gives. */
   rows: number;
-  jurisdiction: { exact?: string; prefix?: string };
+  /** An exact region code, a prefix, or (a share grant's regions) any of several prefixes. */
+  jurisdiction: { exact?: string; prefix?: string; anyOf?: string[] };
 }
 
 const BACKSLASH = 0x5c;
@@ -88,8 +89,9 @@ const OPEN_BRACE = 0x7b;
  */
 export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletions: number } {
   // Compared as bytes: two small strings a line would be most of this check's time (and garbage).
-  const wanted = Buffer.from(expected.jurisdiction.exact ?? expected.jurisdiction.prefix ?? '', 'latin1');
-  const exact = expected.jurisdiction.exact !== undefined;
+  const j = expected.jurisdiction;
+  const wanted = (j.anyOf ?? [j.exact ?? j.prefix ?? '']).map((code) => Buffer.from(code, 'latin1'));
+  const exact = j.exact !== undefined;
   let rows = 0;
   let deletions = 0;
   let outside = 0;
@@ -103,7 +105,7 @@ export function checkChunk(text: Buffer, expected: ChunkExpectation): { deletion
     if (tab1 <= start || tab3 < 0 || tab3 > end || (extra >= 0 && extra < end)) {
       throw new ChunkRefused(`line ${rows + 1} of the chunk does not have the four columns`, false);
     }
-    if (!regionWithin(text, tab1 + 1, tab2, wanted, exact)) outside++;
+    if (!wanted.some((code) => regionWithin(text, tab1 + 1, tab2, code, exact))) outside++;
     const seq = digitsValue(text, tab2 + 1, tab3);
     if (seq === null || seq <= expected.after || seq > expected.through) {
       throw new ChunkRefused(`line ${rows + 1} of the chunk has a change sequence outside (${expected.after}, ${expected.through}]`, false);

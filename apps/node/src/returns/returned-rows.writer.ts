@@ -41,12 +41,17 @@ export class ReturnedRowsWriter {
     await this.dataSource.query(`DELETE FROM return_job_range WHERE job_id = $1`, [jobId]);
   }
 
-  /** `lastly`: more writes of the same transaction, after the rows and the range (the audit record of the chunk). */
+  /**
+   * `lastly`: more writes of the same transaction, after the rows and the range (the audit record of the chunk).
+   * `cursor`: where the transfer records its progress, in the chunk's transaction; a return job's by
+   * default. `job.requestId` names the rows in returned_row (a return request's id, or a share's).
+   */
   async apply(
     job: { id: string; requestId: string; kind: 'full' | 'incremental' },
     jurisdiction: Jurisdiction,
     chunk: ChunkToApply,
     lastly?: (manager: EntityManager) => Promise<void>,
+    cursor: ChunkCursor = returnJobCursor(job.id),
   ): Promise<{ upserts: number; deletes: number }> {
     const { deletions } = checkChunk(chunk.attachment, { ...chunk, jurisdiction });
     const runner = this.dataSource.createQueryRunner();
@@ -62,32 +67,7 @@ export class ReturnedRowsWriter {
           ? { upserts: 0, deletes: 0 }
           : (job.kind === 'full' && deletions === 0 && (await this.copyStraightIn(runner, client, chunk))) ||
             (await this.stageAndMerge(runner, client, job.requestId, chunk, deletions));
-      // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
-      const [current] = await runner.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
-      if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
-      await runner.query(`INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        job.id,
-        chunk.after,
-        chunk.through,
-        chunk.rows,
-        counts.upserts,
-        counts.deletes,
-      ]);
-      await runner.query(
-        `WITH RECURSIVE chain AS (
-           SELECT r.after_seq, r.through_seq FROM return_job_range r WHERE r.job_id = $1 AND r.after_seq = $2
-           UNION ALL
-           SELECT r.after_seq, r.through_seq FROM return_job_range r JOIN chain c ON r.job_id = $1 AND r.after_seq = c.through_seq
-         ), folded AS (
-           DELETE FROM return_job_range r USING chain c WHERE r.job_id = $1 AND r.after_seq = c.after_seq
-           RETURNING r.through_seq, r.rows, r.upserts, r.deletes
-         )
-         UPDATE return_job j SET after_seq = f.through, rows_done = j.rows_done + f.rows, upserts = j.upserts + f.upserts,
-           deletes = j.deletes + f.deletes, state = 'running', last_error = NULL
-         FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
-         WHERE j.id = $1 AND f.through IS NOT NULL`,
-        [job.id, Number(current.after_seq)],
-      );
+      await cursor.advance(runner.manager, chunk, counts);
       await lastly?.(runner.manager);
       await runner.commitTransaction();
       return counts;
@@ -153,4 +133,49 @@ export class ReturnedRowsWriter {
       throw error;
     }
   }
+}
+
+/**
+ * Where a transfer records how far it has come, in the chunk's own transaction (with its rows): a
+ * return job (return_job and return_job_range), or a share delivery (share_delivery). Refuses
+ * (ChunkRefused) a chunk that does not continue from the committed cursor, so a chunk is never
+ * applied twice nor a range skipped.
+ */
+export interface ChunkCursor {
+  advance(manager: EntityManager, chunk: ChunkToApply, counts: { upserts: number; deletes: number }): Promise<void>;
+}
+
+/** A return job's cursor: ranges may commit out of order (see ReturnedRowsWriter). */
+function returnJobCursor(jobId: string): ChunkCursor {
+  const job = { id: jobId };
+  return {
+    async advance(manager, chunk, counts) {
+      // The job row's lock, taken last, orders the commits of one job's chunks; the heavy work above runs in parallel.
+      const [current] = await manager.query(`SELECT after_seq FROM return_job WHERE id = $1 AND state IN ('queued', 'running') FOR UPDATE`, [job.id]);
+      if (!current || Number(current.after_seq) > chunk.after) throw new ChunkRefused('the chunk does not continue from the committed cursor', false);
+      await manager.query(`INSERT INTO return_job_range (job_id, after_seq, through_seq, rows, upserts, deletes) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        job.id,
+        chunk.after,
+        chunk.through,
+        chunk.rows,
+        counts.upserts,
+        counts.deletes,
+      ]);
+      await manager.query(
+        `WITH RECURSIVE chain AS (
+             SELECT r.after_seq, r.through_seq FROM return_job_range r WHERE r.job_id = $1 AND r.after_seq = $2
+             UNION ALL
+             SELECT r.after_seq, r.through_seq FROM return_job_range r JOIN chain c ON r.job_id = $1 AND r.after_seq = c.through_seq
+           ), folded AS (
+             DELETE FROM return_job_range r USING chain c WHERE r.job_id = $1 AND r.after_seq = c.after_seq
+             RETURNING r.through_seq, r.rows, r.upserts, r.deletes
+           )
+           UPDATE return_job j SET after_seq = f.through, rows_done = j.rows_done + f.rows, upserts = j.upserts + f.upserts,
+             deletes = j.deletes + f.deletes, state = 'running', last_error = NULL
+           FROM (SELECT max(through_seq) AS through, sum(rows) AS rows, sum(upserts) AS upserts, sum(deletes) AS deletes FROM folded) f
+           WHERE j.id = $1 AND f.through IS NOT NULL`,
+        [job.id, Number(current.after_seq)],
+      );
+    },
+  };
 }

@@ -30,5 +30,7 @@ import { LeasesModule } from '../leases/leases.module';
     ReturnMetrics,
     ReturnsService,
   ],
+  // The transfer's writing and reading side, reused by share deliveries (sharing/share-deliveries.service.ts).
+  exports: [ReturnedRowsWriter, ReturnedRowRepository],
 })
 export class ReturnsModule {}

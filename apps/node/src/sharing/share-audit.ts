@@ -34,3 +34,23 @@ export function shareMessageRefused(from: string, kind: string, message: string)
     unlessRepeated: { key: from, value: `${kind}:${message}` },
   };
 }
+
+/** A delivery of a grant, once: served (at the provider's last chunk, at the consumer when done) or refused; who, which grant, how many rows. */
+export function shareDelivered(
+  actor: string,
+  id: string,
+  outcome: 'served' | 'done' | 'refused',
+  details: {
+    consumer: string;
+    provider: string;
+    delivery: string;
+    kind: string;
+    user?: string;
+    rows?: number;
+    through?: number;
+    rule?: string;
+    message?: string;
+  },
+): ExchangeRecord {
+  return { actor, action: 'share.deliver', target: id, outcome, details };
+}

@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { jurisdictionPrefix } from '@tdx/divisions';
 import {
+  CHANNEL_MAX_BYTES,
   SHARE_DECISION_BODY,
+  SHARE_DELIVER_BODY,
+  sha256Hex,
+  type ShareDeliverBody,
+  type ShareDeliverChunk,
   SHARE_END_BODY,
   SHARE_QUERY_BODY,
   SHARE_REQUEST_BODY,
@@ -22,12 +27,20 @@ import { DatasetRowRepository } from '../datasets/dataset-row.repository';
 import { maskPlan } from '../datasets/masking';
 import { ExchangeAudit } from '../audit/exchange-audit.service';
 import { Channel, ChannelCall, DurableCall } from '../channel/channel';
+import { NatsLink } from '../core/nats-link';
+import { cutChunk } from '../returns/return-chunk';
+import { ReturnedRowRepository } from '../returns/returned-row.repository';
+import type { ChunkSource } from '../datasets/dataset-changes.sql';
+import type { PoolClient } from 'pg';
 import { ShareClock, ShareDeadlines } from './share-clock';
 import { ShareRequestRepository } from './share-request.repository';
 import { entryRefusal, grantNotInForce, queryOutsideGrant, requestRefusals } from './share-rules';
-import { shareMessageRefused, shareQueried, shareStateChanged } from './share-audit';
+import { shareDelivered, shareMessageRefused, shareQueried, shareStateChanged } from './share-audit';
 import { entrySummary } from './share-views';
 import { parties } from './shares.service';
+
+/** Rows per delivery chunk at most; a chunk is also cut to fit the channel (chunkBudget). */
+export const DELIVERY_CHUNK_ROWS = 2000;
 
 /**
  * The sharing protocol's receiving side (docs/protocol.md, "Sharing"). At the provider: a request
@@ -50,6 +63,8 @@ export class ShareMessages implements OnModuleInit {
     private readonly channel: Channel,
     private readonly clock: ShareClock,
     private readonly deadlines: ShareDeadlines,
+    private readonly nats: NatsLink,
+    private readonly delivered: ReturnedRowRepository,
   ) {}
 
   onModuleInit(): void {
@@ -58,6 +73,7 @@ export class ShareMessages implements OnModuleInit {
     this.channel.receive('share.revoke', (manager, call) => this.receiveEnd(manager, 'consumer', this.checked(call, 'share.revoke', SHARE_END_BODY)));
     this.channel.receive('share.withdraw', (manager, call) => this.receiveEnd(manager, 'provider', this.checked(call, 'share.withdraw', SHARE_END_BODY)));
     this.channel.answer('share.query', (call) => this.serveQuery(this.checked(call, 'share.query', SHARE_QUERY_BODY)));
+    this.channel.answer('share.deliver', (call) => this.serveDelivery(this.checked(call, 'share.deliver', SHARE_DELIVER_BODY)));
   }
 
   /** The body fits its schema, or the message is refused for good (asking again cannot help). */
@@ -179,6 +195,7 @@ export class ShareMessages implements OnModuleInit {
     }
     if (await this.requests.transition(manager, b.id, side, { state: wanted, reason: b.event.note, deadline: null, events: [b.event] })) {
       await this.audit.record(shareStateChanged(`node:${call.from}`, b.id, wanted, { ...parties(row), reason: b.event.note }), manager);
+      if (side === 'consumer') await this.endDeliveries(manager, b.id, b.event.note);
     }
   }
 
@@ -224,6 +241,89 @@ export class ShareMessages implements OnModuleInit {
     const last = items[items.length - 1];
     await this.audit.record(shareQueried(`node:${call.from}`, q.id, 'served', { ...asked, regions, rows: items.length, user: q.actor }));
     return { id: q.id, fields: q.fields, regions, items, nextCursor: items.length === q.limit && last ? cursors.ofKey(last.rowKey) : null };
+  }
+
+  /**
+   * At the consumer, once a grant is revoked: a delivery running stops (its next chunk would be
+   * refused anyway), and the rows delivered are removed, as a revoked return's are.
+   */
+  private async endDeliveries(manager: EntityManager, id: string, reason: string | null): Promise<void> {
+    await manager.query(
+      `UPDATE share_delivery SET state = 'refused', rule = 'grant-not-in-force', last_error = $2, finished_at = now() WHERE share_id = $1 AND state = 'running'`,
+      [id, `the grant was revoked${reason ? `: ${reason}` : ''}`],
+    );
+    const removed = await this.delivered.removeAll(manager, id);
+    if (removed > 0) this.logger.log(`share ${id} revoked: the ${removed} rows delivered here were removed`);
+  }
+
+  /**
+   * At the provider, on every chunk of a delivery: the grant checked as for a query (in force,
+   * given to the sender, its entry still shared), then the next changes of the granted rows after
+   * the consumer's cursor, read and masked as a return reads them (chunkCopySql: the grant's regions,
+   * only its items), in change order, cut to fit the channel (cutChunk). A refusal is audited (it ends the delivery); a served
+   * delivery is audited once, at its last chunk.
+   */
+  private async serveDelivery(call: ChannelCall<ShareDeliverBody>): Promise<ShareDeliverChunk> {
+    const b = call.body;
+    const manager = this.dataSource.manager;
+    const asked = { consumer: call.from, provider: this.config.code, delivery: b.deliveryId, kind: b.kind, user: b.actor };
+    const refuse = async (refusal: DomainRefusal): Promise<never> => {
+      await this.audit.record(shareDelivered(`node:${call.from}`, b.id, 'refused', { ...asked, rule: refusal.rule, message: refusal.message.slice(0, 300) }));
+      this.logger.warn(`refused share.deliver of ${b.id} from ${call.from}: ${refusal.message}`);
+      throw refusal;
+    };
+    const grant = await this.requests.find(manager, b.id, 'provider');
+    const notInForce = grantNotInForce(grant, call.from, this.clock.now());
+    if (notInForce || !grant) return refuse(DomainRefusal.forbidden(notInForce ?? 'no grant', { rule: 'grant-not-in-force', article: 'Article 10' }));
+    const entry = await this.entries.findById(manager, grant.entryId);
+    const gone = entry ? entryRefusal(entry) : { rule: 'entry-gone', article: 'Article 10', message: `entry ${grant.entryId} is no longer held here` };
+    if (gone || !entry)
+      return refuse(DomainRefusal.forbidden(`grant ${b.id} no longer serves: ${gone?.message}`, { rule: gone?.rule, article: gone?.article }));
+    // Change sequences of one dataset are drawn under its entry's lock, in commit order: nothing can later appear at or below the head.
+    const head = Math.max(await this.rows.lastChangeSeq(manager, entry.id), b.after);
+    const tombstonesAfter = b.tombstonesAfter ?? (b.kind === 'full' ? head : 0);
+    const source = {
+      entryId: entry.id,
+      jurisdiction: { anyOf: grant.regions.map((r) => jurisdictionPrefix(r)) },
+      items: grant.items,
+      after: b.after,
+      upto: head,
+      tombstonesAfter,
+      mask: maskPlan(entry.grade, entry.dataItems),
+    };
+    // Unplanned (a delivery asks chunk after chunk), so read in change order at once and cut by size:
+    // readChunk's unordered first read suits planned ranges only, here it read most chunks twice.
+    const built = cutChunk(await this.readRange({ ...source, ordered: true, limit: DELIVERY_CHUNK_ROWS }), await this.chunkBudget());
+    const more = built.cut || built.rows === DELIVERY_CHUNK_ROWS;
+    const through = more && built.lastSeq !== null ? built.lastSeq : head;
+    if (!more) {
+      // The delivery's last chunk: recorded once, however often it is asked for again (a consumer that crashed before committing it).
+      await this.dataSource.transaction(async (m) => {
+        const rows = b.rowsSoFar + built.rows;
+        const first = await m.query(
+          `INSERT INTO share_delivery_served (delivery_id, share_id, consumer, rows, through_seq) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id`,
+          [b.deliveryId, b.id, call.from, rows, through],
+        );
+        if (first.length > 0) await this.audit.record(shareDelivered(`node:${call.from}`, b.id, 'served', { ...asked, rows, through }), m);
+      });
+    }
+    return { id: b.id, after: b.after, through, tombstonesAfter, rows: built.rows, sha256: sha256Hex(built.text), text: built.text.toString('base64'), more };
+  }
+
+  private async readRange(source: ChunkSource): Promise<Buffer> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await this.rows.copyRange((await runner.connect()) as PoolClient, source);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Bytes of COPY text a chunk may take: it travels base64 (4/3) inside a signed channel answer under the server's max_payload. */
+  private async chunkBudget(): Promise<number> {
+    const serverMax = (await this.nats.ready()).nc.info?.max_payload ?? 1_048_576;
+    return Math.floor(Math.min(CHANNEL_MAX_BYTES, serverMax - 1024) * 0.7 * 0.75);
   }
 
   private event(at: string, state: ShareHistoryEvent['state'], note: string | null): ShareHistoryEvent {

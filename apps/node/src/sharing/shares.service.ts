@@ -306,7 +306,8 @@ export class SharesService {
     throw DomainRefusal.invalid([{ field: 'institutionId', messages: ['institutionId must name one of your institutions (you act for several)'] }]);
   }
 
-  private mayRead(row: ShareRow, principal: Principal): boolean {
+  /** Whether the principal may see this end of the request: its consumer institution's staff here, the entry's provider institution's there. */
+  mayRead(row: ShareRow, principal: Principal): boolean {
     const allowed = this.scope.institutionsOf(principal, 'read');
     if (allowed === 'all') return true;
     return row.side === 'consumer' ? row.consumerInstitution !== null && allowed.has(row.consumerInstitution) : allowed.has(row.entry.providerId);

@@ -37,3 +37,27 @@ export interface ShareRowsView {
   items: SharedRow[];
   nextCursor: string | null;
 }
+
+/** A delivery of a granted share into the consumer's node (docs/protocol.md, "Sharing: deliveries"). */
+export interface ShareDeliveryView {
+  id: string;
+  shareId: string;
+  provider: string;
+  /** `full` the first time (or after a refused one), then `incremental`: only what changed since. */
+  kind: 'full' | 'incremental';
+  /** `running` until the provider has nothing more; `refused` when the provider refused a chunk (grant revoked, expired, entry retired). */
+  state: 'running' | 'done' | 'refused';
+  /** The provider's change sequence up to which every chunk is committed here. */
+  afterSeq: number;
+  chunks: number;
+  rowsDone: number;
+  upserts: number;
+  deletes: number;
+  /** Why it was refused: the rule and the provider's message. */
+  rule: string | null;
+  lastError: string | null;
+  attempts: number;
+  actor: string;
+  createdAt: string;
+  finishedAt: string | null;
+}

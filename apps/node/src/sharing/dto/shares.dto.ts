@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { SHARE_ITEMS_MAX, SHARE_QUERY_LIMIT_MAX, SHARE_REGIONS_MAX, SHARE_SIDES, SHARE_STATES, SHARE_TEXT, SHARE_TEXT_MAX, timestamp } from '@tdx/contracts';
 import type { ShareFilters, ShareSide, ShareState } from '@tdx/contracts';
-import { IsUuidField } from '../../common/id-fields';
+import { IsDivisionCodeField, IsUuidField } from '../../common/id-fields';
+import { PAGE_LIMITS, PageLimit } from '../../common/paging';
 import { PageQuery } from '../../common/page.query';
 import { Satisfies } from '../../common/validation';
 
@@ -118,4 +119,23 @@ export class QueryShareDto {
   @Min(1)
   @Max(SHARE_QUERY_LIMIT_MAX)
   limit: number = 100;
+}
+
+/** The rows a delivery brought, at the consumer. */
+export class ListDeliveredRowsQuery {
+  @IsDivisionCodeField({ optional: true, description: "a division code: rows inside its jurisdiction (within the grant's regions)" })
+  region?: string;
+
+  @PageLimit(PAGE_LIMITS.returnedRows)
+  limit: number = PAGE_LIMITS.returnedRows.default;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class ListDeliveriesQuery {
+  @PageLimit(PAGE_LIMITS.list)
+  limit: number = PAGE_LIMITS.list.default;
 }

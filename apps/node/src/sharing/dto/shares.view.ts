@@ -8,6 +8,7 @@ import {
   type SharedRow,
   type ShareHistoryEvent,
   type ShareRowsView,
+  type ShareDeliveryView,
   type ShareView,
 } from '@tdx/contracts';
 import { PageViewOf, View } from '../../common/api-docs';
@@ -150,3 +151,55 @@ export class ShareRowsViewDto implements ShareRowsView {
   @View.textOrNull({ description: 'passed back as cursor for the next page; null on the last' })
   nextCursor!: string | null;
 }
+
+export class ShareDeliveryViewDto implements ShareDeliveryView {
+  @View.uuid()
+  id!: string;
+
+  @View.uuid({ description: 'the share (grant) delivered' })
+  shareId!: string;
+
+  @View.text({ description: "the provider's node" })
+  provider!: string;
+
+  @View.oneOf(['full', 'incremental'], { description: 'full the first time, then only the changes since the last delivery done (deletions included)' })
+  kind!: ShareDeliveryView['kind'];
+
+  @View.oneOf(['running', 'done', 'refused'], { description: 'refused: the provider refused a chunk (grant revoked or expired, entry retired); see rule' })
+  state!: ShareDeliveryView['state'];
+
+  @View.int({ description: "the provider's change sequence up to which every chunk is committed here" })
+  afterSeq!: number;
+
+  @View.int()
+  chunks!: number;
+
+  @View.int({ description: 'rows received (live rows and deletions)' })
+  rowsDone!: number;
+
+  @View.int()
+  upserts!: number;
+
+  @View.int()
+  deletes!: number;
+
+  @View.textOrNull({ description: 'the rule that refused it' })
+  rule!: string | null;
+
+  @View.textOrNull({ description: 'the refusal, or the last failed attempt (retried)' })
+  lastError!: string | null;
+
+  @View.int({ description: 'failed attempts (the provider unreachable, a chunk that did not verify), each retried' })
+  attempts!: number;
+
+  @View.text({ description: 'who asked for it' })
+  actor!: string;
+
+  @View.time()
+  createdAt!: string;
+
+  @View.timeOrNull()
+  finishedAt!: string | null;
+}
+
+export class DeliveredRowsPageDto extends PageViewOf(SharedRowDto) {}
