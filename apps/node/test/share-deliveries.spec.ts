@@ -1,4 +1,14 @@
-import { api, createTestDatabase, deleteNamespaceStreams, eventually, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  api,
+  authHeaders,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  NodeProcess,
+  SHARED_NATS_URL,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { RunningNode, startInProcessNode } from './support/nodes';
@@ -209,6 +219,10 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     expect(first.body.items[0]).toEqual({ rowKey: '330212-00000', regionCode: '330212', data: (await expected()).get('330212-00000')?.data });
     const second = await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?limit=1000&cursor=${first.body.nextCursor}`);
     expect(second.body.items[0].rowKey).toBe('330212-01000');
+
+    const scrape = await (await fetch(`${consumer.url}/metrics`, { headers: await authHeaders(consumer.url) })).text();
+    expect(scrape).toMatch(/^tdx_share_delivery_rows_total\{provider="330212",node="330100"\} 3000$/m);
+    expect(scrape).toMatch(/^tdx_share_deliveries_ended_total\{state="done",node="330100"\} 1$/m);
 
     // Once per delivery at each end, not per chunk: who, which grant, how many rows.
     await eventually(async () => {
