@@ -190,6 +190,23 @@ describe('masking and chunk reading in SQL', () => {
       }
     });
 
+    it("reads a share grant's regions (any of several) and only its items, masked; a deletion stays \\N", async () => {
+      const granted = ['plain', "it's", 'not an item'];
+      const { landed } = await read({ jurisdiction: { anyOf: ['330106', '330212'] }, items: granted });
+      const pick = (data: Record<string, unknown>) => Object.fromEntries(Object.entries(data).filter(([k]) => granted.includes(k)));
+      const expected = rows
+        .filter((r) => r.region === '330106' || r.region === '330212')
+        .map((r) => ({
+          key: r.key,
+          region: r.region,
+          seq: seqOf.get(r.key),
+          data: r.data === null ? null : pick(oracleMaskRow(r.data, maskPlan('L2', items))),
+        }));
+      expect(landed).toEqual(expected);
+      // k4 has none of the granted items: an empty object, not a deletion.
+      expect(landed.find((r) => r.key === 'k4')?.data).toEqual({});
+    });
+
     it('selects by exact region, sequence range, tombstone cut-off and limit', async () => {
       expect((await read({ jurisdiction: { exact: '330106' } })).landed.map((r) => r.key)).toEqual(['k\t1', 'k5']);
       expect((await read({ jurisdiction: { exact: '330106' }, tombstonesAfter: seqOf.get('k5') })).landed.map((r) => r.key)).toEqual(['k\t1']);
@@ -284,6 +301,9 @@ describe('masking and chunk reading in SQL', () => {
       expect(() => chunkCopySql({ ...base, entryId: "x'; DROP TABLE dataset_row; --" })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, jurisdiction: { exact: "330106' OR true --" } })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, after: 1.5 })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, jurisdiction: { anyOf: ['330106', "3302' OR true --"] } })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, jurisdiction: { anyOf: [] } })).toThrow(RangeError);
+      expect(() => chunkCopySql({ ...base, jurisdiction: { prefix: '3301', anyOf: ['3302'] } })).toThrow(RangeError);
       expect(() => chunkCopySql({ ...base, mask: { mode: "partial'" as MaskMode, sensitive: [] } })).toThrow(RangeError);
     });
   });

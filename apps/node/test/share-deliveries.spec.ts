@@ -1,4 +1,14 @@
-import { api, createTestDatabase, deleteNamespaceStreams, eventually, NodeProcess, SHARED_NATS_URL, TestDatabase, testNamespace } from '@tdx/testing';
+import {
+  api,
+  authHeaders,
+  createTestDatabase,
+  deleteNamespaceStreams,
+  eventually,
+  NodeProcess,
+  SHARED_NATS_URL,
+  TestDatabase,
+  testNamespace,
+} from '@tdx/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { RunningNode, startInProcessNode } from './support/nodes';
@@ -9,6 +19,7 @@ import { oracleMaskRow } from './support/masking-oracle';
 import { maskPlan } from '../src/datasets/masking';
 import { Channel } from '../src/channel/channel';
 import { DomainRefusal } from '../src/common/domain-refusal';
+import { ShareClock } from '../src/sharing/share-clock';
 
 const YEAR_AHEAD = new Date(Date.now() + 365 * 86_400_000).toISOString();
 const ITEMS = [
@@ -209,6 +220,22 @@ describe('share deliveries: the whole grant into the consumer node, resumable, v
     expect(first.body.items[0]).toEqual({ rowKey: '330212-00000', regionCode: '330212', data: (await expected()).get('330212-00000')?.data });
     const second = await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?limit=1000&cursor=${first.body.nextCursor}`);
     expect(second.body.items[0].rowKey).toBe('330212-01000');
+
+    // Past the grant's expiry (this end's clock), the rows delivered are no longer to be used.
+    const clock = consumer.app.get(ShareClock, { strict: false });
+    clock.fixAt(new Date(Date.parse(YEAR_AHEAD) + 1000));
+    try {
+      const expired = await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows`);
+      expect(expired.status).toBe(403);
+      expect(expired.body).toMatchObject({ rule: 'grant-not-in-force', message: expect.stringMatching(/expired/) });
+    } finally {
+      clock.fixAt(null);
+    }
+    expect((await api(consumer.url, 'GET', `/api/v1/shares/${shareId}/rows?limit=1`)).status).toBe(200);
+
+    const scrape = await (await fetch(`${consumer.url}/metrics`, { headers: await authHeaders(consumer.url) })).text();
+    expect(scrape).toMatch(/^tdx_share_delivery_rows_total\{provider="330212",node="330100"\} 3000$/m);
+    expect(scrape).toMatch(/^tdx_share_deliveries_ended_total\{state="done",node="330100"\} 1$/m);
 
     // Once per delivery at each end, not per chunk: who, which grant, how many rows.
     await eventually(async () => {

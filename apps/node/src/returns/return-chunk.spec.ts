@@ -52,6 +52,15 @@ describe('checking a chunk at the receiver', () => {
     expect(refusal(line('k1', 5).replace('330106', '3301x6')).permanent).toBe(true);
   });
 
+  it("takes rows of any of a share grant's regions, and refuses one of none of them", () => {
+    const two = Buffer.from(line('k1', 5) + line('k2', 6).replace('330106', '330212'));
+    expect(checkChunk(two, { after: 4, through: 12, rows: 2, jurisdiction: { anyOf: ['330106', '3302'] } })).toEqual({ deletions: 0 });
+    expect(refusal(two.toString(), { jurisdiction: { anyOf: ['3301', '330203'] } })).toMatchObject({
+      permanent: true,
+      message: expect.stringMatching(/1 rows outside the jurisdiction/),
+    });
+  });
+
   it.each([
     ['a count other than the header', line('k1', 5), { rows: 2 }, /holds 1 rows, its header says 2/],
     ['a sequence at or before after', line('k1', 5), { after: 5 }, /outside \(5, 20\]/],

@@ -29,6 +29,7 @@ import { DeliveryRow, ShareDeliveryRepository } from './share-delivery.repositor
 import { shareDelivered } from './share-audit';
 import { SharesService, parties } from './shares.service';
 import { ShareClock } from './share-clock';
+import { ShareMetrics } from './share-metrics';
 
 const TICK_MS = 1000;
 const ASK_TIMEOUT_MS = 15_000;
@@ -68,6 +69,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     private readonly channel: Channel,
     private readonly shares: SharesService,
     private readonly clock: ShareClock,
+    private readonly metrics: ShareMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -190,6 +192,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         // An attempt that committed chunks before failing starts the doubling over.
         const now = await this.deliveries.find(this.dataSource.manager, id).catch(() => undefined);
         if (now && delivery && now.afterSeq > delivery.afterSeq) backoff.reset();
+        this.metrics.deliveryFailures.inc({ provider: delivery?.provider ?? 'unknown' });
         const delay = backoff.next();
         this.logger.warn(`share delivery ${id}: ${message}; retrying in ${delay} ms`);
         await this.deliveries.failedAttempt(this.dataSource.manager, id, message).catch(() => undefined);
@@ -242,6 +245,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
         undefined,
         this.deliveries.cursor(delivery.id, chunk.tombstonesAfter),
       );
+      this.metrics.deliveryRows.inc({ provider: share.provider }, chunk.rows);
     } catch (error) {
       if (error instanceof ChunkRefused) throw new ChunkNotTaken(`chunk after ${chunk.after} from ${share.provider} refused: ${error.message}`);
       throw error;
@@ -253,6 +257,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     await this.dataSource.transaction(async (manager) => {
       const done = await this.deliveries.end(manager, delivery.id, 'done', null, null);
       if (!done) return;
+      this.metrics.deliveriesEnded.inc({ state: 'done' });
       await this.audit.record(
         shareDelivered(done.actor, share.id, 'done', { ...parties(share), delivery: done.id, kind: done.kind, rows: done.rowsDone, through: done.afterSeq }),
         manager,
@@ -268,6 +273,7 @@ export class ShareDeliveries implements OnApplicationBootstrap, OnApplicationShu
     await this.dataSource.transaction(async (manager) => {
       const ended = await this.deliveries.end(manager, delivery.id, 'refused', error.rule ?? error.kind, error.message);
       if (!ended) return;
+      this.metrics.deliveriesEnded.inc({ state: 'refused' });
       const share = await this.requests.find(manager, delivery.shareId, 'consumer');
       await this.audit.record(
         shareDelivered(ended.actor, delivery.shareId, 'refused', {
