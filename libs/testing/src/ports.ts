@@ -1,8 +1,26 @@
 import { createServer, Socket } from 'node:net';
 import { KitError } from './errors';
 
-/** A port nothing listens on now, on any interface (a node binds them all). */
+/**
+ * Ports this process has handed out. A port is free when asked for but bound only later, by a
+ * process started after; until then the OS may offer it again, and two nodes of one tree would get
+ * the same port (seen at 102 nodes: a node's URL answered by another node).
+ */
+const handedOut = new Set<number>();
+
+/** A port nothing listens on now, on any interface (a node binds them all), and not handed out before by this process. */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new KitError('no free port that this process has not handed out already');
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
