@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { freePort, ScriptError, shown } from './local-federation.mjs';
 import { portAnswers } from '@tdx/testing';
 
@@ -107,22 +108,35 @@ export class LeafNatsServer {
   }
 }
 
-/** Resident memory of a process, in kB: now (VmRSS) and its peak so far (VmHWM); nulls once it has gone. */
+/**
+ * Memory of a process, in kB: resident now (VmRSS), its peak so far (VmHWM), and its proportional
+ * share (Pss: a page shared by n processes counts 1/n in each); nulls once it has gone.
+ */
 export function memoryOf(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssKb: field('VmRSS'), peakKb: field('VmHWM') };
+    return { rssKb: field('VmRSS'), peakKb: field('VmHWM'), pssKb: pssOf(pid) };
   } catch {
-    return { rssKb: NaN, peakKb: NaN };
+    return { rssKb: NaN, peakKb: NaN, pssKb: NaN };
+  }
+}
+
+function pssOf(pid) {
+  try {
+    return Number(/^Pss:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
   }
 }
 
 /**
- * Samples, every `intervalMs`, the summed resident memory of every process a script started
- * (`processes()` returns { label, pid } for those running now), keeping the peak of the sum and
- * each label's own peak (VmHWM, which the kernel keeps between samples). A process restarted
- * under the same label keeps the larger peak.
+ * Samples, every `intervalMs`, the memory of every process a script started (`processes()`
+ * returns { label, pid } for those running now), keeping the peak of the sum and each label's own
+ * peak (VmHWM, which the kernel keeps between samples). A process restarted under the same label
+ * keeps the larger peak. The sum is of Pss, not RSS: PostgreSQL's shared buffers are resident in
+ * every backend that touched them, and summing RSS over a few hundred backends counted them a few
+ * hundred times (27 GB "used" on a machine whose `free` showed 5 GB).
  */
 export class MemorySampler {
   peakTotalKb = 0;
@@ -135,9 +149,15 @@ export class MemorySampler {
   }
 
   start() {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
-    this.timer.unref();
+    const tick = () => {
+      const began = performance.now();
+      this.sample();
+      // Reading Pss walks each process's page tables: with a few hundred PostgreSQL backends a
+      // sample costs tens of milliseconds, so the sampler keeps itself under a tenth of one core.
+      this.timer = setTimeout(tick, Math.max(this.intervalMs, 10 * (performance.now() - began)));
+      this.timer.unref();
+    };
+    tick();
     return this;
   }
 
@@ -145,8 +165,8 @@ export class MemorySampler {
     let total = 0;
     for (const { label, pid } of this.processes()) {
       if (!pid) continue;
-      const { rssKb, peakKb } = memoryOf(pid);
-      if (Number.isFinite(rssKb)) total += rssKb;
+      const { pssKb, peakKb } = memoryOf(pid);
+      if (Number.isFinite(pssKb)) total += pssKb;
       if (Number.isFinite(peakKb)) this.peakByLabel.set(label, Math.max(this.peakByLabel.get(label) ?? 0, peakKb));
     }
     this.peakTotalKb = Math.max(this.peakTotalKb, total);
@@ -154,7 +174,7 @@ export class MemorySampler {
   }
 
   stop() {
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.sample();
   }
 
