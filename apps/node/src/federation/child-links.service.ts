@@ -345,8 +345,12 @@ class ChildLinkWorker {
         await sleep(1000);
       }
     }
-    // The term ended with records pulled and not applied: handed back now rather than after the ack wait.
-    queue.splice(0).forEach((message) => message.nak());
+    // Stopped, or the term ran out. The term may only have lapsed (its renewal came late, say after
+    // a long pause of the process) without ending, and then nothing else closes the consumer: close
+    // it here, or the pump would go on filling a queue nobody reads and the link would stall for good.
+    await this.closeCurrent?.().catch(() => undefined);
     await pump.catch(() => undefined);
+    // Records pulled and not applied: handed back now rather than after the ack wait.
+    queue.splice(0).forEach((message) => message.nak());
   }
 }
