@@ -1,0 +1,16 @@
+import { useI18n } from '../i18n/i18n';
+
+export function LanguageSwitch() {
+  const { t, locale, setLocale } = useI18n();
+  return (
+    <button
+      type="button"
+      className="link-button"
+      lang={locale === 'zh-CN' ? 'en' : 'zh-CN'}
+      aria-label={t('app.switchLanguageLabel')}
+      onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}
+    >
+      {t('app.switchLanguage')}
+    </button>
+  );
+}

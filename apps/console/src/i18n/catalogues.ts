@@ -1,0 +1,16 @@
+import type { Locale } from './define';
+import { common } from './messages/common';
+
+// Each area of the console keeps its messages in messages/<area>.ts; one line here each.
+const AREAS = [common] as const;
+
+type Union<T> = T extends { 'zh-CN': Record<infer K, string> } ? K : never;
+export type MessageKey = Union<(typeof AREAS)[number]>;
+
+export const CATALOGUES: Record<Locale, Record<MessageKey, string>> = {
+  'zh-CN': Object.assign({}, ...AREAS.map((area) => area['zh-CN'])),
+  en: Object.assign({}, ...AREAS.map((area) => area.en)),
+};
+
+/** Every area, for the catalogue test (keys are unique across areas). */
+export const AREA_CATALOGUES = AREAS;

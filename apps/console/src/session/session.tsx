@@ -1,0 +1,139 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { ApiClient, type Schemas } from '../api/client';
+import { refreshSession, signOut as endSession, type AccessGrant } from './auth-api';
+
+/** The signed-in account; `permissions` are its effective permissions at this node, as the API checks them. */
+export type Me = Schemas['SessionViewDto'] & { permissions: string[] };
+export type NodeInfo = Schemas['NodeInfoViewDto'];
+export type Permission = Me['permissions'][number];
+
+export interface Session {
+  api: ApiClient;
+  me: Me;
+  node: NodeInfo;
+  can(permission: Permission): boolean;
+  signOut(): Promise<void>;
+}
+
+type State = { phase: 'starting' } | { phase: 'signed-out' } | { phase: 'signed-in'; me: Me; node: NodeInfo };
+
+const SessionContext = createContext<Session | undefined>(undefined);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSession outside a signed-in SessionProvider');
+  return session;
+}
+
+/** The session machinery without React: tokens in memory, one refresh at a time, the expiry hand-off. */
+export class SessionKeeper {
+  private token: string | undefined;
+  private refreshing: Promise<boolean> | undefined;
+  private waitingForSignIn: { promise: Promise<void>; resolve: () => void } | undefined;
+  onExpired: () => void = () => undefined;
+
+  readonly api = new ApiClient({
+    accessToken: () => this.token,
+    refresh: () => this.refresh(),
+    expired: () => this.expired(),
+  });
+
+  accept(grant: AccessGrant): void {
+    this.token = grant.accessToken;
+    this.waitingForSignIn?.resolve();
+    this.waitingForSignIn = undefined;
+  }
+
+  clear(): void {
+    this.token = undefined;
+  }
+
+  refresh(): Promise<boolean> {
+    this.refreshing ??= refreshSession()
+      .then((grant) => {
+        if (grant) this.token = grant.accessToken;
+        return grant !== undefined;
+      })
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  /** Every request refused meanwhile waits here; the dialog's sign-in releases them all. */
+  expired(): Promise<void> {
+    if (!this.waitingForSignIn) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.waitingForSignIn = { promise, resolve };
+      this.onExpired();
+    }
+    return this.waitingForSignIn.promise;
+  }
+
+  get waiting(): boolean {
+    return this.waitingForSignIn !== undefined;
+  }
+}
+
+/**
+ * Holds the session: at start it tries the refresh cookie (a reload keeps the user signed in);
+ * `renderSignIn` shows the sign-in page when there is none, `renderExpired` the dialog over the
+ * page when it ends while the user works (the page, and the form being filled in, stay mounted).
+ */
+export function SessionProvider({
+  children,
+  renderSignIn,
+  renderExpired,
+  renderStarting,
+}: {
+  children: ReactNode;
+  renderSignIn: (signedIn: (grant: AccessGrant) => Promise<void>) => ReactNode;
+  renderExpired: (signedIn: (grant: AccessGrant) => Promise<void>) => ReactNode;
+  renderStarting: () => ReactNode;
+}) {
+  const keeper = useRef(new SessionKeeper()).current;
+  const [state, setState] = useState<State>({ phase: 'starting' });
+  const [expired, setExpired] = useState(false);
+  keeper.onExpired = () => setExpired(true);
+
+  const load = useCallback(async () => {
+    const [me, node] = await Promise.all([keeper.api.call('GET /api/v1/auth/me'), keeper.api.call('GET /api/v1/node')]);
+    setState({ phase: 'signed-in', me: { ...me, permissions: (me as Partial<Me>).permissions ?? [] }, node });
+  }, [keeper]);
+
+  useEffect(() => {
+    void (async () => {
+      if (await keeper.refresh()) await load().catch(() => setState({ phase: 'signed-out' }));
+      else setState({ phase: 'signed-out' });
+    })();
+  }, [keeper, load]);
+
+  const signedIn = useCallback(
+    async (grant: AccessGrant) => {
+      keeper.accept(grant);
+      setExpired(false);
+      await load();
+    },
+    [keeper, load],
+  );
+
+  const signOut = useCallback(async () => {
+    await endSession();
+    keeper.clear();
+    setState({ phase: 'signed-out' });
+  }, [keeper]);
+
+  const session = useMemo<Session | undefined>(() => {
+    if (state.phase !== 'signed-in') return undefined;
+    const permissions = new Set<string>(state.me.permissions);
+    return { api: keeper.api, me: state.me, node: state.node, can: (p) => permissions.has(p), signOut };
+  }, [state, keeper, signOut]);
+
+  if (state.phase === 'starting') return <>{renderStarting()}</>;
+  if (!session) return <>{renderSignIn(signedIn)}</>;
+  return (
+    <SessionContext.Provider value={session}>
+      {children}
+      {expired && renderExpired(signedIn)}
+    </SessionContext.Provider>
+  );
+}
