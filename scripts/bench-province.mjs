@@ -24,12 +24,14 @@ import { performance } from 'node:perf_hooks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { api, preflightDatabase, runBenchmark, ScriptError, sleep } from './lib/local-federation.mjs';
+import { parseOptions } from './lib/options.mjs';
 import { LocalTree } from './lib/local-tree.mjs';
 import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
 
 const DEFAULTS = { topology: 'zhejiang', entries: 100_000, batch: 1000, inflight: 6, timeout: 600, 'own-postgres': 0 };
-const options = parseArgs(process.argv.slice(2));
+const options = parseOptions(process.argv.slice(2), DEFAULTS, { strings: ['topology'], positive: ['entries', 'batch', 'inflight', 'timeout'] });
+if (options.batch > 1000) throw new ScriptError('--batch is at most 1000 (the bulk endpoint limit)');
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
 const OWN_POSTGRES = !process.env.BENCH_PG_URL && (options.topology === 'zhejiang' || options['own-postgres'] === 1);
 let ownedPg;
@@ -40,30 +42,6 @@ const TARGET_MEMORY_MB = 16 * 1024;
 const log = (message = '') => process.stdout.write(`${message}\n`);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const round = (n, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
-
-function parseArgs(argv) {
-  const result = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !(name in DEFAULTS)) {
-      throw new ScriptError(
-        `unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS)
-          .map((k) => `--${k}`)
-          .join(' ')}`,
-      );
-    }
-    const raw = argv[++i];
-    if (name === 'topology') {
-      result.topology = raw;
-      continue;
-    }
-    const value = Number(raw);
-    if (!Number.isInteger(value) || (value <= 0 && name !== 'own-postgres')) throw new ScriptError(`--${name} needs a positive whole number`);
-    result[name] = value;
-  }
-  if (result.batch > 1000) throw new ScriptError('--batch is at most 1000 (the bulk endpoint limit)');
-  return result;
-}
 
 const topology = buildTopology(options.topology, { hosting: true });
 const tree = new LocalTree({
