@@ -25,6 +25,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { api, preflightDatabase, runBenchmark, ScriptError, sleep } from './lib/local-federation.mjs';
 import { parseOptions } from './lib/options.mjs';
+import { marketEntry } from './lib/sample-entries.mjs';
 import { LocalTree } from './lib/local-tree.mjs';
 import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
@@ -54,25 +55,7 @@ const tree = new LocalTree({
 });
 
 function entry(county, providerId, i) {
-  return {
-    type: 'data',
-    name: `${county.name}市场主体登记信息 第${i}批`,
-    summary: '辖区内企业、个体工商户的设立、变更、注销登记信息，每日更新，供市场监管与政务服务使用。',
-    providerId,
-    category: '市场监管',
-    grade: 'L2',
-    shareType: 'conditional',
-    shareCondition: '用于市场监管与政务服务，不得用于商业目的',
-    openType: 'restricted',
-    updateCycle: 'daily',
-    format: 'csv',
-    dataItems: [
-      { name: '统一社会信用代码', type: 'string', sensitive: false },
-      { name: '企业名称', type: 'string', sensitive: false },
-      { name: '法定代表人', type: 'string', sensitive: true },
-      { name: '注册资本', type: 'decimal', sensitive: false },
-    ],
-  };
+  return marketEntry(county.name, providerId, i, { items: 'short' });
 }
 
 /** Runs `tasks` (functions returning promises) with at most `limit` in flight. */
