@@ -57,7 +57,9 @@ function send(response: Response, file: string, cacheControl: string): Promise<v
       if (!error) return resolve();
       // The client went away, or the file vanished between the check and the read: nothing to answer then.
       if (response.headersSent) return resolve();
-      (error as Error & { status?: number }).status === 404 ? resolve(notFound(response, 'no such file of the console')) : reject(error);
+      if ((error as Error & { status?: number }).status !== 404) return reject(error);
+      notFound(response, 'no such file of the console');
+      resolve();
     });
   });
 }

@@ -1,5 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ACCOUNT_ROLES, PERMISSIONS, type AccessTokenView, type AccountRoleView, type AccountView, type Permission, type SessionView, type TokenPairView } from '@tdx/contracts';
+import {
+  ACCOUNT_ROLES,
+  PERMISSIONS,
+  type AccessTokenView,
+  type AccountRoleView,
+  type AccountView,
+  type Permission,
+  type SessionView,
+  type TokenPairView,
+} from '@tdx/contracts';
 import { PageViewOf, View } from '../../common/api-docs';
 
 class AccountRoleViewDto implements AccountRoleView {
