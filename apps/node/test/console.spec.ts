@@ -33,7 +33,12 @@ async function startNode(label: string, code: string, env: Record<string, string
 }
 
 /** A request with its path sent exactly as written (fetch would resolve `..` and re-encode). */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function raw(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolveAnswer, reject) => {
     const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {

@@ -21,7 +21,14 @@ afterAll(async () => {
 async function start(label: string, code: string, env: Record<string, string> = {}): Promise<RunningNode> {
   const db = await createTestDatabase(label);
   dbs.push(db);
-  const node = await startInProcessNode({ code, parentCode: code === '330000' ? undefined : '330000', databaseUrl: db.url, natsUrl: SHARED_NATS_URL, natsNamespace: namespace, env });
+  const node = await startInProcessNode({
+    code,
+    parentCode: code === '330000' ? undefined : '330000',
+    databaseUrl: db.url,
+    natsUrl: SHARED_NATS_URL,
+    natsNamespace: namespace,
+    env,
+  });
   nodes.push(node);
   return node;
 }
@@ -38,7 +45,13 @@ function post(base: string, path: string, headers: Record<string, string>, body?
   const text = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: hostname, port, method: 'POST', path, headers: { ...headers, ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}) } },
+      {
+        host: hostname,
+        port,
+        method: 'POST',
+        path,
+        headers: { ...headers, ...(text ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -172,7 +185,8 @@ describe('the Secure flag', () => {
     const direct = await start('cookie_direct', '330200');
     const always = await start('cookie_always', '330300', { SESSION_COOKIE_SECURE: 'always' });
     const https = { ...COOKIE_MODE, 'X-Forwarded-Proto': 'https' };
-    const secure = async (node: RunningNode, headers: Record<string, string>) => refreshCookie(await post(node.url, '/api/v1/auth/login', headers, ADMIN)).attributes.includes('Secure');
+    const secure = async (node: RunningNode, headers: Record<string, string>) =>
+      refreshCookie(await post(node.url, '/api/v1/auth/login', headers, ADMIN)).attributes.includes('Secure');
     expect(await secure(behindProxy, https)).toBe(true);
     expect(await secure(behindProxy, COOKIE_MODE)).toBe(false);
     expect(await secure(direct, https)).toBe(false);

@@ -35,7 +35,13 @@ describe('metrics history', () => {
     await federation.start('330000', undefined, env);
     await federation.start('330100', '330000', env);
     // A record from the city, so that the province has a lag to sample.
-    await eventually(async () => expect((await api(url('330000'), 'GET', '/api/v1/federation/status')).body.children).toContainEqual(expect.objectContaining({ code: '330100', status: 'approved' })), 30_000);
+    await eventually(
+      async () =>
+        expect((await api(url('330000'), 'GET', '/api/v1/federation/status')).body.children).toContainEqual(
+          expect.objectContaining({ code: '330100', status: 'approved' }),
+        ),
+      30_000,
+    );
     await apiOk(url('330100'), 'POST', '/api/v1/institutions', sampleInstitution('Hangzhou Water Supply'));
   }, 90_000);
 
@@ -87,7 +93,9 @@ describe('metrics history', () => {
     // One replica samples the links (the lease), every replica adds its counts.
     const leases = await db!.query<{ n: number }>(`SELECT count(DISTINCT holder)::int AS n FROM worker_lease WHERE name = 'metrics-history'`);
     expect(leases).toEqual([{ n: 1 }]);
-    const samples = await db!.query<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT at, label FROM metric_sample WHERE series = 'link-backlog' GROUP BY at, label HAVING count(*) > 1) twice`);
+    const samples = await db!.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT at, label FROM metric_sample WHERE series = 'link-backlog' GROUP BY at, label HAVING count(*) > 1) twice`,
+    );
     expect(samples).toEqual([{ n: 0 }]);
   });
 

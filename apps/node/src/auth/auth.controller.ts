@@ -33,7 +33,7 @@ const SESSION_HEADER = ApiHeader({
 });
 const TOKENS_ANSWER = ApiOkResponse({
   description: 'Body mode: the token pair. Cookie mode (X-TDX-Session: cookie): the access token only, the refresh token is set in the cookie tdx_refresh.',
-  schema: { oneOf: [{ $ref: getSchemaPath(TokenPairViewDto) }, { $ref: getSchemaPath(AccessTokenViewDto) }] },
+  schema: { anyOf: [{ $ref: getSchemaPath(TokenPairViewDto) }, { $ref: getSchemaPath(AccessTokenViewDto) }] },
 });
 
 /**
