@@ -123,7 +123,7 @@ describe('a node with a built console', () => {
     expect(api404.headers.get('content-security-policy')).toBe(API_CSP);
     const health = await fetch(`${node.url}/health`, { headers: page });
     expect(health.headers.get('content-security-policy')).toBe(API_CSP);
-    expect((await health.json()).status).toBe('ok');
+    expect(((await health.json()) as { status: string }).status).toBe('ok');
   });
 
   it('answers 404 for an unknown file under /assets, and never serves a file outside the console directory', async () => {

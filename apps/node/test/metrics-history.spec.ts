@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { anonymous, api, apiOk, deleteNamespaceStreams, eventually, SHARED_NATS_URL, testNamespace } from '@tdx/testing';
 import { inProcessFederation, RunningNode, startInProcessNode } from './support/nodes';
-import { sampleInstitution } from './support/samples';
+import { sampleEntry, sampleInstitution } from './support/samples';
+import { waitForJob, writeSourceRows } from './support/returns';
+import { awaitTrustLists } from './support/replication';
 
 interface Point {
   at: string;
@@ -99,12 +101,27 @@ describe('metrics history', () => {
     expect(samples).toEqual([{ n: 0 }]);
   });
 
-  it('writes transfer-rows every interval, without a label', async () => {
+  it('writes transfer-rows every interval, without a label, counting the rows a return transfer brings', async () => {
     await eventually(async () => {
       const points = await history(url('330000'), 'transfer-rows');
       expect(points.length).toBeGreaterThan(1);
       for (const p of points) expect(p).toEqual({ at: expect.any(String), label: null, value: expect.any(Number) });
     }, 10_000);
+    const province = url('330000');
+    const institution = await apiOk(province, 'POST', '/api/v1/institutions', sampleInstitution('Provincial Market Regulator'));
+    const entry = await apiOk(province, 'POST', '/api/v1/catalog/entries', sampleEntry(institution.body.id, { name: 'Enterprises' }));
+    const rows = Array.from({ length: 25 }, (_, i) => ({ key: `r-${i}`, region: '330106', data: { uscc: `U${i}`, legal_person_id: `3301061990${i}` } }));
+    await writeSourceRows(databases.get('330000')!, entry.body.id, rows);
+    await awaitTrustLists([province, url('330100')], ['330000', '330100']);
+    const before = total(await history(url('330100'), 'transfer-rows'), null);
+    const created = await apiOk(url('330100'), 'POST', '/api/v1/returns/requests', {
+      holder: '330000',
+      entryId: entry.body.id,
+      purpose: 'supervision of the city',
+    });
+    const jobs = await waitForJob(url('330100'), created.body.id);
+    expect(jobs[0]).toMatchObject({ state: 'done', rowsDone: 25 });
+    await eventually(async () => expect(total(await history(url('330100'), 'transfer-rows'), null)).toBe(before + 25), 15_000);
   });
 
   it('keeps 7 days and prunes what is older', async () => {
