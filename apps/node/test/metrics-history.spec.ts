@@ -117,6 +117,8 @@ describe('metrics history', () => {
     const created = await apiOk(url('330100'), 'POST', '/api/v1/returns/requests', {
       holder: '330000',
       entryId: entry.body.id,
+      // The city's counties too: the rows are Xihu's.
+      scope: 'subtree',
       purpose: 'supervision of the city',
     });
     const jobs = await waitForJob(url('330100'), created.body.id);
