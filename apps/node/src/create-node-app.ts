@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -14,6 +14,9 @@ import { applyHttpHardening } from './hardening/apply-hardening';
 import { RedactingLogger } from './hardening/redacting-logger';
 import { secretsOf } from './hardening/node-secrets';
 import { HttpAuditTrail, recordUnhandledRequests } from './audit/http-audit-trail';
+import { serveConsole } from './console/serve-console';
+import { MetricsRegistry } from './metrics/metrics.registry';
+import { countAnsweredRequests } from './metrics/answered-requests';
 
 const LEVELS: Record<NodeConfig['logLevel'], LogLevel[]> = {
   error: ['fatal', 'error'],
@@ -49,7 +52,10 @@ export async function createNodeApp(config: NodeConfig, options: NodeAppOptions 
   });
   // First of all: the audit trail sees every answer, the refusals of the hardening in front of the routes included.
   app.use(recordUnhandledRequests(app.get(HttpAuditTrail)));
+  app.use(countAnsweredRequests(app.get(MetricsRegistry)));
   applyHttpHardening(app, config.http);
+  // After the hardening (the console's pages get their headers and CSP), before the node's routes.
+  app.use(serveConsole(config.console.dir, new Logger('Console')));
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   if (!options.hosted) app.enableShutdownHooks();

@@ -14,6 +14,7 @@ import { ReturnsModule } from './returns/returns.module';
 import { ChannelModule } from './channel/channel.module';
 import { SharingModule } from './sharing/sharing.module';
 import { SearchModule } from './search/search.module';
+import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -40,6 +41,7 @@ export class NodeModule {
         DatasetsModule,
         ReturnsModule,
         SharingModule,
+        MetricsHistoryModule,
       ],
     };
   }

@@ -21,6 +21,7 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /health': PUBLIC,
   'GET /health/live': PUBLIC,
   'GET /metrics': OPERATOR,
+  'GET /api/v1/metrics/history': OPERATOR,
   'GET /api/v1/open/catalog': PUBLIC,
   'GET /api/v1/open/entries/:id': PUBLIC,
   'GET /api/v1/open/entries/:id/rows': PUBLIC,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -44,6 +44,14 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
   const url = (code: string) => `http://127.0.0.1:${ports.get(code)}`;
   const PARENT: Record<string, string> = { '330100': '330000', '330106': '330100', '330108': '330100', '330110': '330100' };
 
+  /** A console build of each node's own (CONSOLE_DIR), so that an answer shows whose it is. */
+  function consoleOf(code: string): string {
+    const built = join(dir, `console-${code}`);
+    mkdirSync(join(built, 'assets'), { recursive: true });
+    writeFileSync(join(built, 'index.html'), `<!doctype html><p>console of ${code}</p>`);
+    return built;
+  }
+
   /** A node's variables, as its own environment would hold them when it runs alone. */
   function variablesOf(code: string): Record<string, string> {
     return testNodeEnvironment(
@@ -55,7 +63,7 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
         natsNamespace: namespace,
         keyFile: join(dir, `node-${code}.pem`),
         // At 'log': the first test reads each node's joins in the shared log.
-        env: { HEARTBEAT_INTERVAL: '2', LOG_LEVEL: 'log' },
+        env: { HEARTBEAT_INTERVAL: '2', LOG_LEVEL: 'log', CONSOLE_DIR: consoleOf(code) },
       },
       ports.get(code) as number,
     );
@@ -131,6 +139,16 @@ describe('hosted nodes (TDX_NODES_FILE)', () => {
     // Its own identity: each port is its node, with a key of its own.
     for (const code of ['330100', '330106', '330108']) {
       expect((await api(url(code), 'GET', '/api/v1/node')).body).toMatchObject({ code, parent: { code: PARENT[code] } });
+    }
+    // Each serves the web console from its own CONSOLE_DIR.
+    for (const code of ['330100', '330106', '330108']) {
+      const page = await fetch(`${url(code)}/`);
+      expect([code, page.status, page.headers.get('cache-control'), await page.text()]).toEqual([
+        code,
+        200,
+        'no-cache',
+        `<!doctype html><p>console of ${code}</p>`,
+      ]);
     }
     const keys = ['330100', '330106', '330108'].map((code) => publicKeyOf(join(dir, `node-${code}.pem`)));
     expect(new Set(keys).size).toBe(3);

@@ -211,6 +211,8 @@ describe('the OpenAPI document', () => {
       await conforming('GET', '/health/live');
       await conforming('GET', '/api/v1/node');
       await conforming('GET', '/api/v1/auth/me');
+      await conforming('GET', '/api/v1/metrics/history?series=http-requests&hours=1');
+      await conforming('GET', '/api/v1/metrics/history?series=nope&hours=1');
       await conforming('GET', '/api/v1/accounts');
       const account = await conforming('POST', '/api/v1/accounts', {
         username: 'openapi.user',

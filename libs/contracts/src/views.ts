@@ -67,3 +67,5 @@ export * from './views/health';
 export * from './views/errors';
 export * from './views/shares';
 export * from './views/open-data';
+export * from './views/permissions';
+export * from './views/metrics-history';

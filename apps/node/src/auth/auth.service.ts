@@ -9,7 +9,7 @@ import { AccountRepository, AccountRow } from './account.repository';
 import { AuthSettingsRepository } from './auth-settings.repository';
 import { hashPassword, verifyPassword } from './passwords';
 import { passwordProblem } from '../common/password-policy';
-import { operatorRoleFor } from '../access/permissions';
+import { effectivePermissions, operatorRoleFor } from '../access/permissions';
 import type { Principal } from '../access/principal';
 import { RefreshTokenRepository } from './refresh-token.repository';
 import { sha256, SessionTokens } from './session-tokens';
@@ -96,7 +96,7 @@ export class AuthService implements OnApplicationBootstrap {
     if (principal.kind !== 'user') throw new NotSignedInError('sign in first');
     const account = await this.accounts.findById(this.dataSource.manager, principal.accountId);
     if (!account) throw new NotSignedInError('sign in first');
-    return { ...viewOf(account), node: this.config.code };
+    return { ...viewOf(account), node: this.config.code, permissions: effectivePermissions(principal, this.config) };
   }
 
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {

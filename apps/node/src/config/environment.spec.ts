@@ -1,6 +1,6 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { openEnvelope, publicKeyFromBase64url, sealRecord, verifyEnvelope, encodeEnvelope } from '@tdx/contracts';
 import { nkeys } from '@nats-io/transport-node';
@@ -67,12 +67,26 @@ describe('loadNodeConfig', () => {
       logLevel: 'warn',
       logFormat: 'text',
       http: expect.objectContaining({ trustProxy: false, corsOrigins: [] }),
-      auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800 },
+      auth: { accessTokenTtlSeconds: 900, refreshTokenTtlSeconds: 28800, sessionCookieSecure: 'auto' },
       identity: { joinApproval: 'operator', trustListTtlSeconds: 86400, trustRefreshSeconds: 30, trustAnchor: ANCHOR },
       heartbeatSeconds: 10,
       sharing: { deadlineDays: { unconditional: 1, conditional: 10 }, calendarFile: null },
       highAvailability: { workerLeaseSeconds: 15, natsStreamReplicas: 1 },
+      console: { dir: resolve(__dirname, '../../../console/dist') },
+      metricsHistory: { intervalSeconds: 60 },
     });
+  });
+
+  it('reads the console settings and names each bad one', () => {
+    const config = loadNodeConfig(env({ CONSOLE_DIR: 'build/console', SESSION_COOKIE_SECURE: 'always', METRICS_HISTORY_INTERVAL: '5' }));
+    expect(config.console.dir).toBe(resolve('build/console'));
+    expect(config.auth.sessionCookieSecure).toBe('always');
+    expect(config.metricsHistory.intervalSeconds).toBe(5);
+    expect(loadNodeConfig(env({ CONSOLE_DIR: '', SESSION_COOKIE_SECURE: '', METRICS_HISTORY_INTERVAL: '' })).metricsHistory.intervalSeconds).toBe(60);
+    for (const bad of ['0', '3601', '1.5', 'soon']) {
+      expect(named(configError(env({ METRICS_HISTORY_INTERVAL: bad })))).toEqual(['METRICS_HISTORY_INTERVAL']);
+    }
+    expect(named(configError(env({ SESSION_COOKIE_SECURE: 'true' })))).toEqual(['SESSION_COOKIE_SECURE']);
   });
 
   it('reads the high-availability settings and names each bad one', () => {
@@ -165,6 +179,7 @@ describe('loadNodeConfig', () => {
     expect(loadNodeConfig(env({ ACCESS_TOKEN_TTL: '60', REFRESH_TOKEN_TTL: '3600', ADMIN_PASSWORD: 'Strong-Passw0rd-1' })).auth).toEqual({
       accessTokenTtlSeconds: 60,
       refreshTokenTtlSeconds: 3600,
+      sessionCookieSecure: 'auto',
       adminPassword: 'Strong-Passw0rd-1',
     });
     const weak = configError(env({ ADMIN_PASSWORD: 'weakpassword', ACCESS_TOKEN_TTL: '0', REFRESH_TOKEN_TTL: 'soon', METRICS_TOKEN: 'short' }));

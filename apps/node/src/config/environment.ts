@@ -9,6 +9,7 @@ import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
 import { loadHighAvailabilityConfig } from './high-availability.env';
 import { WorkingCalendar } from '@tdx/calendar';
+import { resolve } from 'node:path';
 
 /** A division code (isDivisionCode: six digits, not starting 00). */
 function IsDivisionCode(message: string): PropertyDecorator {
@@ -135,7 +136,30 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsString()
   CALENDAR_FILE?: string;
+
+  /** The built web console (index.html and assets/) this node serves at `/`; default: apps/console/dist of the checkout. */
+  @IsOptional()
+  @IsString()
+  CONSOLE_DIR?: string;
+
+  /** `auto` (default): the console's refresh cookie is Secure when the request came over https; `always`: always Secure. */
+  @IsOptional()
+  @IsIn(['auto', 'always'], { message: 'SESSION_COOKIE_SECURE must be auto or always' })
+  SESSION_COOKIE_SECURE?: 'auto' | 'always';
+
+  /** Seconds between two samples of the metrics history (GET /api/v1/metrics/history); shorter only for tests. */
+  @IsOptional()
+  @IsInt({ message: 'METRICS_HISTORY_INTERVAL must be a whole number of seconds' })
+  @Min(1, { message: 'METRICS_HISTORY_INTERVAL must be between 1 and 3600 seconds' })
+  @Max(3600, { message: 'METRICS_HISTORY_INTERVAL must be between 1 and 3600 seconds' })
+  METRICS_HISTORY_INTERVAL?: number;
 }
+
+/**
+ * Where the console is built in this checkout: apps/console/dist, found from this file, which is
+ * apps/node/dist/config/environment.js when built and apps/node/src/config/environment.ts in tests.
+ */
+export const DEFAULT_CONSOLE_DIR = resolve(__dirname, '../../../console/dist');
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -152,7 +176,9 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     PARENT_CODE: env.PARENT_CODE === '' ? undefined : env.PARENT_CODE,
     NATS_NKEY_SEED_FILE: env.NATS_NKEY_SEED_FILE === '' ? undefined : env.NATS_NKEY_SEED_FILE,
     ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'HEARTBEAT_INTERVAL'),
-    ...secondsOf(env, 'SHARE_DEADLINE_DAYS_UNCONDITIONAL', 'SHARE_DEADLINE_DAYS_CONDITIONAL'),
+    ...secondsOf(env, 'SHARE_DEADLINE_DAYS_UNCONDITIONAL', 'SHARE_DEADLINE_DAYS_CONDITIONAL', 'METRICS_HISTORY_INTERVAL'),
+    CONSOLE_DIR: env.CONSOLE_DIR === '' ? undefined : env.CONSOLE_DIR,
+    SESSION_COOKIE_SECURE: env.SESSION_COOKIE_SECURE === '' ? undefined : env.SESSION_COOKIE_SECURE,
     CALENDAR_FILE: env.CALENDAR_FILE === '' ? undefined : env.CALENDAR_FILE,
     JOIN_APPROVAL: env.JOIN_APPROVAL === '' ? undefined : env.JOIN_APPROVAL,
     LOG_FORMAT: env.LOG_FORMAT === '' ? undefined : env.LOG_FORMAT,
@@ -217,9 +243,12 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
       deadlineDays: { unconditional: raw.SHARE_DEADLINE_DAYS_UNCONDITIONAL ?? 1, conditional: raw.SHARE_DEADLINE_DAYS_CONDITIONAL ?? 10 },
       calendarFile: raw.CALENDAR_FILE ?? null,
     },
+    console: { dir: resolve(raw.CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR) },
+    metricsHistory: { intervalSeconds: raw.METRICS_HISTORY_INTERVAL ?? 60 },
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,
+      sessionCookieSecure: raw.SESSION_COOKIE_SECURE ?? 'auto',
       ...(raw.ADMIN_PASSWORD !== undefined ? { adminPassword: raw.ADMIN_PASSWORD } : {}),
       ...(raw.METRICS_TOKEN !== undefined ? { metricsToken: raw.METRICS_TOKEN } : {}),
     },

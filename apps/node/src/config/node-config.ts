@@ -32,6 +32,10 @@ export interface NodeConfig {
   sharing: SharingConfig;
   /** Several replicas of one node: lease length, JetStream stream copies (WORKER_LEASE_SECONDS, NATS_STREAM_REPLICAS). */
   highAvailability: HighAvailabilityConfig;
+  /** The web console this node serves at `/` (CONSOLE_DIR, an absolute path). */
+  console: { dir: string };
+  /** METRICS_HISTORY_INTERVAL: seconds between two samples of GET /api/v1/metrics/history. */
+  metricsHistory: { intervalSeconds: number };
 }
 
 /** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */
@@ -58,6 +62,8 @@ export interface IdentityConfig {
 export interface AuthConfig {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** SESSION_COOKIE_SECURE: `auto`, the console's refresh cookie is Secure over https (as the proxy trust tells); `always`. */
+  sessionCookieSecure: 'auto' | 'always';
   /** Only while the node has no account: the first administrator's password. */
   adminPassword?: string;
   metricsToken?: string;

@@ -124,6 +124,13 @@ export class MetricsRegistry {
     registers: [this.registry],
   });
 
+  readonly httpRequests = new Counter({
+    name: 'tdx_http_requests_total',
+    help: 'HTTP requests this node answered, by status class (2xx, 3xx, 4xx, 5xx)',
+    labelNames: ['class'],
+    registers: [this.registry],
+  });
+
   readonly protocolVersion = new Gauge({
     name: 'tdx_protocol_version',
     help: 'The protocol version this node writes (by label: the oldest it still reads), to see the versions across the tree',

@@ -9,6 +9,7 @@ import { ReturnJobRepository } from './return-job.repository';
 export class ReturnMetrics {
   readonly jobFailures: Counter<'holder' | 'kind'>;
   readonly requestsEnded: Counter<'state'>;
+  readonly rows: Counter<'holder'>;
 
   constructor(metrics: MetricsRegistry, dataSource: DataSource, jobs: ReturnJobRepository) {
     this.jobFailures = new Counter({
@@ -21,6 +22,12 @@ export class ReturnMetrics {
       name: 'tdx_return_requests_ended_total',
       help: 'Return requests that ended at this node (withdrawn, revoked, ended: entry retired or no longer shared), by state',
       labelNames: ['state'],
+      registers: [metrics.registry],
+    });
+    this.rows = new Counter({
+      name: 'tdx_return_rows_total',
+      help: 'Rows (live and deletions) received and committed here by return transfers, by holder node',
+      labelNames: ['holder'],
       registers: [metrics.registry],
     });
     const backingOff = new Gauge({

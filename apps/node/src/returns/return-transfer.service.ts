@@ -452,6 +452,7 @@ export class ReturnTransferService implements OnApplicationBootstrap, OnApplicat
       await this.writer.apply(job, returnJurisdiction(request.requester, request.scope), chunk, (manager) =>
         this.audit.record(returnChunkReceived(request.holder, request.id, chunk), manager),
       );
+      this.metrics.rows.inc({ holder: request.holder }, chunk.rows);
     } catch (error) {
       if (error instanceof ChunkRefused) {
         throw error.permanent ? new PermanentRefusal(`${request.holder}: ${error.message}`) : new WireError(`${request.holder}: ${error.message}`);
