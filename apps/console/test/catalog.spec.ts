@@ -43,7 +43,7 @@ describe('console: catalog, institutions, load data', () => {
 
   it('registers an institution and an entry through the forms at the county, showing refusals beside the fields', async () => {
     const page = await open('en', tiers.county.url);
-    await page.getByRole('link', { name: 'Institutions' }).click();
+    await page.getByRole('link', { name: 'Institutions', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Institutions' }).waitFor();
     await page.getByLabel(/^Name/).fill('Market Regulation Bureau');
     // A credit code whose check character is wrong (GB 32100-2015): refused beside its field.
@@ -58,7 +58,7 @@ describe('console: catalog, institutions, load data', () => {
     await page.getByRole('cell', { name: '91330100799655058B' }).waitFor();
     await check(page, 'en', 'institutions');
 
-    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('link', { name: 'Catalog', exact: true }).click();
     await page.getByRole('link', { name: 'Register entry' }).click();
     await page.getByRole('heading', { level: 1, name: 'Register a catalog entry' }).waitFor();
     // Refused: no name, and a data item whose name is no identifier.
@@ -83,7 +83,7 @@ describe('console: catalog, institutions, load data', () => {
     expect(entryId).toMatch(/^[0-9a-f-]{36}$/);
     await check(page, 'en', 'entry-detail');
 
-    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('link', { name: 'Catalog', exact: true }).click();
     await page.getByRole('link', { name: entryName }).waitFor();
     await check(page, 'en', 'catalog');
     const institutions = await apiOk(tiers.county.url, 'GET', '/api/v1/institutions?scope=local');
@@ -126,7 +126,7 @@ describe('console: catalog, institutions, load data', () => {
       .waitFor();
 
     const province = await open('en', tiers.province.url);
-    await province.getByRole('link', { name: 'Catalog' }).click();
+    await province.getByRole('link', { name: 'Catalog', exact: true }).click();
     // Replication up two tiers takes a moment: reload until the entry is listed (bounded).
     await pollUntil(async () => {
       await province.reload();
@@ -144,14 +144,14 @@ describe('console: catalog, institutions, load data', () => {
     const password = 'Iu-Console-Secret-9';
     await apiOk(tiers.county.url, 'POST', '/api/v1/accounts', { username: 'iu.console', password, roles: [{ role: 'institution-user', institutionId }] });
     const page = await open('en', tiers.county.url, 'iu.console', password);
-    await page.getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('link', { name: 'Catalog', exact: true }).click();
     await page.getByRole('link', { name: entryName }).waitFor();
     expect(await page.getByRole('link', { name: 'Register entry' }).count()).toBe(0);
     await page.getByRole('link', { name: entryName }).click();
     await page.getByRole('heading', { level: 1, name: entryName }).waitFor();
     for (const name of ['Edit', 'Load data']) expect(await page.getByRole('link', { name }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Retire' }).count()).toBe(0);
-    await page.getByRole('link', { name: 'Institutions' }).click();
+    await page.getByRole('link', { name: 'Institutions', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Institutions' }).waitFor();
     expect(await page.getByRole('button', { name: 'Register', exact: true }).count()).toBe(0);
   });
