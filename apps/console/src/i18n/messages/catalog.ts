@@ -289,7 +289,7 @@ export const catalog = defineMessages({
     'datasets.uploading': 'Uploading…',
     'datasets.progress': 'Upload progress: {loaded} of {total} bytes',
     'datasets.loaded': 'Loaded: {read} rows read, {inserted} inserted, {updated} updated, {unchanged} unchanged',
-    'datasets.errorsTitle': 'The file has {count} errors; nothing was loaded',
+    'datasets.errorsTitle': 'Errors in the file: {count}; nothing was loaded',
     'datasets.errorsCaption': 'Errors by line',
     'datasets.truncated': 'Too many errors: checking stopped, the file may hold more.',
     'datasets.line': 'Line',

@@ -33,7 +33,7 @@ describe('UploadErrorTable', () => {
       ['3', 'amount: not an integer'],
       ['1,200', 'region_code 110000 is outside 330106'],
     ]);
-    expect(screen.getByRole('heading', { name: 'The file has 2 errors; nothing was loaded' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'Errors in the file: 2; nothing was loaded' })).toBeTruthy();
     expect(screen.getByText('Too many errors: checking stopped, the file may hold more.')).toBeTruthy();
   });
 
