@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { marketEntry } from './lib/sample-entries.mjs';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const require = createRequire(import.meta.url);
@@ -47,29 +48,11 @@ function chromiumPath() {
   return found;
 }
 
-function entry(providerId, i) {
-  return {
-    type: 'data',
-    name: `企业登记信息 ${i}`,
-    summary: `Bench entry ${i}`,
-    providerId,
-    category: 'market-regulation',
-    grade: 'L1',
-    shareType: 'unconditional',
-    openType: 'unconditional',
-    updateCycle: 'daily',
-    dataItems: [
-      { name: 'uscc', type: 'string', sensitive: false },
-      { name: 'amount', type: 'integer', sensitive: false },
-    ],
-  };
-}
-
 async function seed(base) {
   const institution = await apiOk(base, 'POST', '/api/v1/institutions', { name: 'Bench Bureau', kind: 'government' });
   const started = performance.now();
   for (let from = 0; from < ENTRIES; from += BULK) {
-    const entries = Array.from({ length: Math.min(BULK, ENTRIES - from) }, (_, k) => entry(institution.body.id, from + k));
+    const entries = Array.from({ length: Math.min(BULK, ENTRIES - from) }, (_, k) => marketEntry('浙江省', institution.body.id, from + k, { items: 'short' }));
     await apiOk(base, 'POST', '/api/v1/catalog/entries/bulk', { entries });
   }
   return performance.now() - started;
