@@ -5,8 +5,8 @@ import { SessionTestProvider } from '../../session/session';
 import { RouterProvider } from '../../app/router';
 import { CatalogPage } from './CatalogPage';
 
-function page(items: object[], nextCursor: string | null = null) {
-  return new Response(JSON.stringify({ items, nextCursor }), { headers: { 'content-type': 'application/json' } });
+function page(items: object[], nextCursor: string | null = null, extra: object = {}) {
+  return new Response(JSON.stringify({ items, nextCursor, ...extra }), { headers: { 'content-type': 'application/json' } });
 }
 
 const entry = (id: string, name: string) => ({
@@ -41,7 +41,9 @@ describe('CatalogPage filters', () => {
     const asked: string[] = [];
     const fetch: typeof globalThis.fetch = (input) => {
       asked.push(String(input));
-      return Promise.resolve(String(input).startsWith('/api/v1/search') ? page([entry('2', 'Province hit')]) : page([entry('1', 'Local entry')], 'next'));
+      return Promise.resolve(
+        String(input).startsWith('/api/v1/search') ? page([entry('2', 'Province hit')], null, { scope: 'subtree' }) : page([entry('1', 'Local entry')], 'next'),
+      );
     };
     render(
       <I18nProvider locale="en">
@@ -53,6 +55,7 @@ describe('CatalogPage filters', () => {
       </I18nProvider>,
     );
     await screen.findByRole('link', { name: 'Local entry' });
+    expect(screen.queryByText(/cannot be reached/)).toBeNull();
     expect(asked).toEqual(['/api/v1/catalog/entries?limit=50&scope=subtree&status=active']);
     // Without catalog:write there is nothing to register.
     expect(screen.queryByRole('link', { name: 'Register entry' })).toBeNull();
@@ -71,6 +74,8 @@ describe('CatalogPage filters', () => {
     await screen.findByRole('link', { name: 'Province hit' });
     expect(asked[2]).toBe(`/api/v1/search?limit=50&q=${encodeURIComponent('许可')}&type=data&status=active&origin=330106`);
     expect(screen.queryByLabelText('Scope')).toBeNull();
+    // The search answered from the subtree only (the province unreachable): the page says so.
+    expect(screen.getByRole('status').textContent).toContain('The province cannot be reached now');
   });
 });
 

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { PageProps } from '../../app/page-route';
 import { Link, useRouter } from '../../app/router';
 import { useI18n } from '../../i18n/i18n';
@@ -21,11 +21,18 @@ export function CatalogPage(_: PageProps) {
   const search = query.toString();
   const filters = useMemo(() => filtersFromSearch(new URLSearchParams(search)), [search]);
 
+  // The province search falls back to this node's subtree when the province cannot be reached: say so.
+  const [fallback, setFallback] = useState(false);
   const load = useCallback(
-    (cursor: string | undefined, signal: AbortSignal) =>
-      filters.source === 'province'
-        ? api.call('GET /api/v1/search', { query: searchQueryOf(filters, cursor), signal })
-        : api.call('GET /api/v1/catalog/entries', { query: catalogQueryOf(filters, cursor), signal }),
+    async (cursor: string | undefined, signal: AbortSignal) => {
+      if (filters.source !== 'province') {
+        setFallback(false);
+        return api.call('GET /api/v1/catalog/entries', { query: catalogQueryOf(filters, cursor), signal });
+      }
+      const page = await api.call('GET /api/v1/search', { query: searchQueryOf(filters, cursor), signal });
+      setFallback(page.scope === 'subtree');
+      return page;
+    },
     [api, filters],
   );
   const paged = usePaged<EntryView>(load);
@@ -55,6 +62,11 @@ export function CatalogPage(_: PageProps) {
         }
       />
       <CatalogFiltersForm key={search} value={filters} onApply={apply} />
+      {fallback && (
+        <p className="notice warn" role="status">
+          {t('catalog.provinceUnreachable')}
+        </p>
+      )}
       <ErrorBanner errors={paged.error} />
       <DataTable caption={t('catalog.title')} columns={columns} rows={paged.rows} rowKey={(e) => e.id} busy={paged.busy} />
       <Pager page={paged.page} hasPrevious={paged.hasPrevious} hasNext={paged.hasNext} onPrevious={paged.previous} onNext={paged.next} />
