@@ -144,6 +144,13 @@ describe('console: catalog, institutions, load data', () => {
     // The province holds the county's entry but may not edit, retire or load it.
     expect(await province.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await province.getByRole('button', { name: 'Retire' }).count()).toBe(0);
+
+    // Back at the county, the province-wide search (the sharing channel) finds it too.
+    await page.getByRole('link', { name: 'Catalog', exact: true }).click();
+    await page.getByLabel('Province-wide (sharing channel)').check();
+    await page.getByRole('link', { name: entryName }).waitFor();
+    expect(page.url()).toContain('source=province');
+    await check(page, 'en', 'catalog-province-search');
   });
 
   it('shows an institution user the catalog without register, edit, retire or load buttons', async () => {
