@@ -87,6 +87,7 @@ describe('console: catalog, institutions, load data', () => {
     await page.getByRole('heading', { level: 1, name: entryName }).waitFor();
     entryId = page.url().split('/catalog/')[1];
     expect(entryId).toMatch(/^[0-9a-f-]{36}$/);
+    await page.locator('dd', { hasText: 'Market Regulation Bureau' }).waitFor();
     await check(page, 'en', 'entry-detail');
 
     await page.getByRole('link', { name: 'Catalog', exact: true }).click();
@@ -188,6 +189,13 @@ describe('console: catalog, institutions, load data', () => {
         .catch(() => undefined);
       await check(page, 'zh-CN', name);
     }
+    // A tablet (about 800 px wide): the navigation goes on top, the form's fields wrap.
+    await page.setViewportSize({ width: 800, height: 1024 });
+    await page.goto(`${tiers.county.url}/catalog/new`);
+    await page.locator('form.entry-form').waitFor();
+    await check(page, 'zh-CN', 'entry-new-tablet');
+    await page.setViewportSize({ width: 1366, height: 768 });
+
     await page.goto(`${tiers.county.url}/catalog/${entryId}`);
     await page.getByRole('button', { name: '注销' }).click();
     const dialog = page.getByRole('dialog', { name: '注销目录资源' });

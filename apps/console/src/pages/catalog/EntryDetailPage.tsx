@@ -11,6 +11,7 @@ import { ErrorBanner } from '../../ui/ErrorBanner';
 import { PageHeader } from '../../ui/PageHeader';
 import type { EntryView } from './entry-form-model';
 import { StatusBadge } from './StatusBadge';
+import { useProviders } from './use-providers';
 import './catalog.css';
 
 /** What each place that can be asked holds of the entry: this node's catalog and the province's (the sharing channel's). */
@@ -28,6 +29,7 @@ export function EntryDetailPage({ params }: PageProps) {
   const [error, setError] = useState<FormErrors | undefined>();
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
+  const providers = useProviders(api);
 
   const load = useCallback(
     (signal?: AbortSignal) => {
@@ -129,7 +131,7 @@ export function EntryDetailPage({ params }: PageProps) {
             <dt>{t('catalog.origin')}</dt>
             <dd>{entry.origin}</dd>
             <dt>{t('catalog.provider')}</dt>
-            <dd className="mono">{entry.providerId}</dd>
+            <dd>{providers.find((p) => p.id === entry.providerId)?.name ?? <span className="mono">{entry.providerId}</span>}</dd>
             <dt>{t('catalog.category')}</dt>
             <dd>{entry.category}</dd>
             <dt>{t('catalog.regionScope')}</dt>
