@@ -1,5 +1,6 @@
 import type { PageRoute } from './page-route';
+import { catalogAreaRoutes } from '../pages/catalog/routes';
 import { overviewRoutes } from '../pages/overview/routes';
 
 // Each area of the console lists its pages in pages/<area>/routes.ts; the navigation follows this order.
-export const ROUTES: PageRoute[] = [...overviewRoutes];
+export const ROUTES: PageRoute[] = [...overviewRoutes, ...catalogAreaRoutes];

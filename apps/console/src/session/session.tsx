@@ -137,3 +137,56 @@ export function SessionProvider({
     </SessionContext.Provider>
   );
 }
+
+/** What a component test needs to say about its session; the rest gets plausible defaults. */
+export interface SessionTestOptions {
+  /** Answers the API client's requests (a fake fetch); unanswered calls fail the test loudly. */
+  fetch?: typeof fetch;
+  permissions?: string[];
+  me?: Partial<Me>;
+  node?: Partial<NodeInfo>;
+  signOut?: () => Promise<void>;
+}
+
+/**
+ * A fixed signed-in session for component tests: an ApiClient over the given fake fetch (no refresh,
+ * no expiry: a 401 is a plain ApiError), the account with `permissions`, a county node by default.
+ */
+export function SessionTestProvider({ children, ...options }: SessionTestOptions & { children: ReactNode }) {
+  // Built once: a test's session does not change while it runs.
+  const [session] = useState(() => testSession(options));
+  return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;
+}
+
+export function testSession(options: SessionTestOptions = {}): Session {
+  const unanswered: typeof fetch = (input) => Promise.reject(new Error(`no fake answer for ${String(input)}`));
+  const api = new ApiClient(
+    // No refresh and nobody to sign in again: the retried request's 401 reaches the page as an ApiError.
+    { accessToken: () => 'test-token', refresh: () => Promise.resolve(false), expired: () => Promise.resolve() },
+    options.fetch ?? unanswered,
+  );
+  const permissions = options.permissions ?? [];
+  const me: Me = {
+    id: '00000000-0000-4000-8000-000000000001',
+    username: 'tester',
+    disabled: false,
+    roles: [],
+    createdBy: 'bootstrap',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    node: '330106',
+    ...options.me,
+    permissions,
+  } as Me;
+  const node: NodeInfo = {
+    code: '330106',
+    name: '西湖区',
+    level: 'county',
+    publicKey: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    parent: null,
+    children: [],
+    ...options.node,
+  } as NodeInfo;
+  const granted = new Set(permissions);
+  return { api, me, node, can: (p) => granted.has(p), signOut: options.signOut ?? (() => Promise.resolve()) };
+}
