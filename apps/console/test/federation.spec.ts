@@ -7,13 +7,36 @@ const AUDITOR = { username: 'auditor-fed', password: 'Audit-Passw0rd-of-tdx' };
 
 /** Words of each language the checks look for (the pages' own catalogues say the same). */
 const WORDS = {
-  'zh-CN': { federation: '联邦状态', audit: '审计日志', metrics: '运行指标', healthy: '正常', approved: '已接入', filter: '筛选', verify: '校验哈希链', intact: '哈希链完整', action: '操作' },
-  en: { federation: 'Federation', audit: 'Audit log', metrics: 'Metrics', healthy: 'Healthy', approved: 'Approved', filter: 'Filter', verify: 'Verify the chain', intact: 'The chain is intact', action: 'Action' },
+  'zh-CN': {
+    federation: '联邦状态',
+    audit: '审计日志',
+    metrics: '运行指标',
+    healthy: '正常',
+    approved: '已接入',
+    filter: '筛选',
+    verify: '校验哈希链',
+    intact: '哈希链完整',
+    action: '操作',
+  },
+  en: {
+    federation: 'Federation',
+    audit: 'Audit log',
+    metrics: 'Metrics',
+    healthy: 'Healthy',
+    approved: 'Approved',
+    filter: 'Filter',
+    verify: 'Verify the chain',
+    intact: 'The chain is intact',
+    action: 'Action',
+  },
 } as const;
 type Locale = keyof typeof WORDS;
 
 async function openFromNav(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation', { name: /主导航|Main navigation/ }).getByRole('link', { name: label, exact: true }).click();
+  await page
+    .getByRole('navigation', { name: /主导航|Main navigation/ })
+    .getByRole('link', { name: label, exact: true })
+    .click();
   await page.locator('h1').filter({ hasText: label }).waitFor();
 }
 
@@ -60,7 +83,10 @@ describe('console: federation and supervision', () => {
 
       // The audit log: records listed, then only those of one action.
       await openFromNav(page, words.audit);
-      const table = page.locator('table').filter({ has: page.locator('caption') }).first();
+      const table = page
+        .locator('table')
+        .filter({ has: page.locator('caption') })
+        .first();
       await table.locator('tbody tr td.numeric').first().waitFor();
       const before = await table.locator('tbody tr').count();
       expect(before).toBeGreaterThan(1);

@@ -15,8 +15,28 @@ const fakeFetch = async (input: RequestInfo | URL) => {
   if (url.pathname === '/api/v1/audit/verify') return json(verifyAnswer);
   const action = url.searchParams.get('action');
   const records = [
-    { seq: 2, at: '2026-12-06T01:00:00Z', actor: 'user:admin', action: 'POST /api/v1/catalog/entries', target: 'e1', outcome: '201', details: {}, prevHash: 'a', hash: 'b' },
-    { seq: 1, at: '2026-12-06T00:00:00Z', actor: 'node:330100', action: 'replication.apply', target: null, outcome: 'applied', details: { n: 1 }, prevHash: '0', hash: 'a' },
+    {
+      seq: 2,
+      at: '2026-12-06T01:00:00Z',
+      actor: 'user:admin',
+      action: 'POST /api/v1/catalog/entries',
+      target: 'e1',
+      outcome: '201',
+      details: {},
+      prevHash: 'a',
+      hash: 'b',
+    },
+    {
+      seq: 1,
+      at: '2026-12-06T00:00:00Z',
+      actor: 'node:330100',
+      action: 'replication.apply',
+      target: null,
+      outcome: 'applied',
+      details: { n: 1 },
+      prevHash: '0',
+      hash: 'a',
+    },
   ].filter((r) => !action || r.action === action);
   return json({ items: records, nextCursor: null });
 };

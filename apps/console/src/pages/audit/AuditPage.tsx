@@ -19,7 +19,8 @@ type AuditRecord = Schemas['AuditRecordViewDto'];
 function AuditFilterForm({ initial, onApply, errors }: { initial: AuditFilters; onApply: (filters: AuditFilters) => void; errors?: FormErrors }) {
   const { t } = useI18n();
   const [draft, setDraft] = useState(initial);
-  const set = (name: keyof AuditFilters) => (event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setDraft({ ...draft, [name]: event.target.value });
+  const set = (name: keyof AuditFilters) => (event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+    setDraft({ ...draft, [name]: event.target.value });
   return (
     <form
       className="filters audit-filters"
@@ -31,9 +32,23 @@ function AuditFilterForm({ initial, onApply, errors }: { initial: AuditFilters; 
       }}
     >
       <TextField label={t('audit.actor')} name="actor" value={draft.actor} onChange={set('actor')} hint={t('audit.actorHint')} errors={errors?.fields.actor} />
-      <TextField label={t('audit.action')} name="action" value={draft.action} onChange={set('action')} hint={t('audit.actionHint')} errors={errors?.fields.action} />
+      <TextField
+        label={t('audit.action')}
+        name="action"
+        value={draft.action}
+        onChange={set('action')}
+        hint={t('audit.actionHint')}
+        errors={errors?.fields.action}
+      />
       <TextField label={t('audit.target')} name="target" value={draft.target} onChange={set('target')} errors={errors?.fields.target} />
-      <TextField label={t('audit.outcome')} name="outcome" value={draft.outcome} onChange={set('outcome')} hint={t('audit.outcomeHint')} errors={errors?.fields.outcome} />
+      <TextField
+        label={t('audit.outcome')}
+        name="outcome"
+        value={draft.outcome}
+        onChange={set('outcome')}
+        hint={t('audit.outcomeHint')}
+        errors={errors?.fields.outcome}
+      />
       <TextField label={t('audit.from')} name="from" type="datetime-local" value={draft.from} onChange={set('from')} errors={errors?.fields.from} />
       <TextField label={t('audit.to')} name="to" type="datetime-local" value={draft.to} onChange={set('to')} errors={errors?.fields.to} />
       <SelectField
@@ -75,7 +90,10 @@ export function AuditPage() {
   const [actionErrors, setActionErrors] = useState<FormErrors | undefined>();
   const [exported, setExported] = useState<string | undefined>();
 
-  const load = useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/audit', { query: auditQueryOf(filters, cursor), signal }), [api, filters]);
+  const load = useCallback(
+    (cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/audit', { query: auditQueryOf(filters, cursor), signal }),
+    [api, filters],
+  );
   const paged = usePaged<AuditRecord>(load);
 
   const verify = async () => {

@@ -30,7 +30,13 @@ export function LineChart({ title, description, series, from, to, format, labelO
   const id = useId();
   const [showTable, setShowTable] = useState(false);
   const long = to - from > 36 * 3600_000;
-  const tick = new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hour12: false, ...(long ? { month: '2-digit', day: '2-digit' } : {}) });
+  const tick = new Intl.DateTimeFormat(locale, {
+    timeZone: TIME_ZONE,
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    ...(long ? { month: '2-digit', day: '2-digit' } : {}),
+  });
   const drawn = series.map((s) => ({ ...s, points: downsample(s.points, from, to, DRAWN_POINTS) }));
   // Samples come each minute: a silence of over 3 (or over 3 buckets when thinned) breaks the line.
   const gap = Math.max(3 * MINUTE, (3 * (to - from)) / DRAWN_POINTS);
@@ -92,7 +98,14 @@ export function LineChart({ title, description, series, from, to, format, labelO
           )}
         </>
       )}
-      <button type="button" className="link-button" aria-expanded={showTable} aria-controls={showTable ? `${id}-table` : undefined} onClick={() => setShowTable(!showTable)} disabled={empty}>
+      <button
+        type="button"
+        className="link-button"
+        aria-expanded={showTable}
+        aria-controls={showTable ? `${id}-table` : undefined}
+        onClick={() => setShowTable(!showTable)}
+        disabled={empty}
+      >
         {showTable ? t('audit.chart.hideTable') : t('audit.chart.showTable')}
       </button>
       {showTable && !empty && (

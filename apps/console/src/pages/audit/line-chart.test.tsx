@@ -67,7 +67,15 @@ describe('LineChart', () => {
   const chart = (s = series) =>
     render(
       <I18nProvider locale="en">
-        <LineChart title="Requests" description="Requests a minute" series={s} from={T0} to={T0 + 3 * MIN} format={(v) => `${v}/min`} labelOf={(l) => `Status ${l}`} />
+        <LineChart
+          title="Requests"
+          description="Requests a minute"
+          series={s}
+          from={T0}
+          to={T0 + 3 * MIN}
+          format={(v) => `${v}/min`}
+          labelOf={(l) => `Status ${l}`}
+        />
       </I18nProvider>,
     );
 

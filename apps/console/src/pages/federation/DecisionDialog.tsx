@@ -33,7 +33,8 @@ export function DecisionDialog({ target, onDone, onCancel }: { target: DecisionT
     try {
       const path = { code: target.code };
       if (target.decision === 'approve') await api.call('POST /api/v1/federation/nodes/{code}/approve', { path, body: { publicKey: target.publicKey } });
-      else if (target.decision === 'reject') await api.call('POST /api/v1/federation/nodes/{code}/reject', { path, body: { reason, publicKey: target.publicKey } });
+      else if (target.decision === 'reject')
+        await api.call('POST /api/v1/federation/nodes/{code}/reject', { path, body: { reason, publicKey: target.publicKey } });
       else await api.call('POST /api/v1/federation/nodes/{code}/revoke', { path, body: { reason } });
       onDone();
     } catch (error) {

@@ -40,7 +40,9 @@ export function FederationPage() {
   const tree = data && buildFederationTree(data.info, data.status, data.nodes);
   const here = data?.info.code;
   const decidable = (join: PendingJoin) => administer && join.waitsAt === here;
-  const revocable = tree ? flattenTree(tree).filter(({ node }) => node.relation === 'child' && node.state !== 'revoked' && node.state !== 'pending-approval') : [];
+  const revocable = tree
+    ? flattenTree(tree).filter(({ node }) => node.relation === 'child' && node.state !== 'revoked' && node.state !== 'pending-approval')
+    : [];
 
   return (
     <>
@@ -87,7 +89,9 @@ export function FederationPage() {
                                   type="button"
                                   className="primary"
                                   aria-label={t('federation.approveNode', { name: j.name })}
-                                  onClick={() => setDeciding({ decision: 'approve', code: j.code, name: j.name, publicKey: j.publicKey, fingerprint: j.fingerprint })}
+                                  onClick={() =>
+                                    setDeciding({ decision: 'approve', code: j.code, name: j.name, publicKey: j.publicKey, fingerprint: j.fingerprint })
+                                  }
                                 >
                                   {t('federation.approve')}
                                 </button>
@@ -95,7 +99,9 @@ export function FederationPage() {
                                   type="button"
                                   className="danger"
                                   aria-label={t('federation.rejectNode', { name: j.name })}
-                                  onClick={() => setDeciding({ decision: 'reject', code: j.code, name: j.name, publicKey: j.publicKey, fingerprint: j.fingerprint })}
+                                  onClick={() =>
+                                    setDeciding({ decision: 'reject', code: j.code, name: j.name, publicKey: j.publicKey, fingerprint: j.fingerprint })
+                                  }
                                 >
                                   {t('federation.reject')}
                                 </button>

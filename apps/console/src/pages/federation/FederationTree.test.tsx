@@ -7,7 +7,13 @@ import { FederationTree } from './FederationTree';
 
 const NOW = '2026-12-06T06:00:00.000Z';
 
-function childLink(code: string, name: string, health: FederationStatus['children'][number]['health'], lag: number | null, backlog: number | null): FederationStatus['children'][number] {
+function childLink(
+  code: string,
+  name: string,
+  health: FederationStatus['children'][number]['health'],
+  lag: number | null,
+  backlog: number | null,
+): FederationStatus['children'][number] {
   return {
     code,
     name,
@@ -35,7 +41,21 @@ function childLink(code: string, name: string, health: FederationStatus['childre
 }
 
 function known(code: string, name: string, level: FederationNode['level'], parentCode: string, via: string, status: FederationNode['status']): FederationNode {
-  return { code, name, level, parentCode, via, publicKey: 'k'.repeat(43), fingerprint: 'ab:cd', previousPublicKey: null, status, joinedAt: NOW, decidedAt: NOW, decidedBy: 'user:admin', reason: null };
+  return {
+    code,
+    name,
+    level,
+    parentCode,
+    via,
+    publicKey: 'k'.repeat(43),
+    fingerprint: 'ab:cd',
+    previousPublicKey: null,
+    status,
+    joinedAt: NOW,
+    decidedAt: NOW,
+    decidedBy: 'user:admin',
+    reason: null,
+  };
 }
 
 function status(over: Partial<FederationStatus>): FederationStatus {
@@ -88,12 +108,31 @@ describe('buildFederationTree', () => {
   });
 
   it('draws the parent above this node at a county, with the upward backlog', () => {
-    const county: NodeInfo = { code: '330106', name: '西湖区', level: 'county', publicKey: 'c', parent: { code: '330100', name: '杭州市', link: null }, children: [] };
+    const county: NodeInfo = {
+      code: '330106',
+      name: '西湖区',
+      level: 'county',
+      publicKey: 'c',
+      parent: { code: '330100', name: '杭州市', link: null },
+      children: [],
+    };
     const root = buildFederationTree(
       county,
       status({
         node: '330106',
-        parent: { code: '330100', name: '杭州市', joined: true, joinedAt: NOW, outboxBacklog: 7, oldestQueuedAt: NOW, lastPublishedSeq: 3, lastPublishedAt: NOW, published: 3, lastError: null, lastErrorAt: null },
+        parent: {
+          code: '330100',
+          name: '杭州市',
+          joined: true,
+          joinedAt: NOW,
+          outboxBacklog: 7,
+          oldestQueuedAt: NOW,
+          lastPublishedSeq: 3,
+          lastPublishedAt: NOW,
+          published: 3,
+          lastError: null,
+          lastErrorAt: null,
+        },
       }),
       [],
     );

@@ -65,7 +65,12 @@ export function FederationTree({ root }: { root: TreeNode }) {
             );
           })}
           {layout.nodes.map(({ node, x, y }) => (
-            <g key={node.code} className={`tree-node tone-${tone(node.state)} relation-${node.relation}`} data-code={node.code} transform={`translate(${x} ${y})`}>
+            <g
+              key={node.code}
+              className={`tree-node tone-${tone(node.state)} relation-${node.relation}`}
+              data-code={node.code}
+              transform={`translate(${x} ${y})`}
+            >
               <rect width={BOX.width} height={BOX.height} rx={6} />
               <text x={10} y={20} className="node-name">
                 {node.name}

@@ -18,7 +18,9 @@ export function TrustListPanel({ trust, parked }: { trust: TrustList; parked: nu
       <dl className="facts">
         <dt>{t('federation.trustState')}</dt>
         <dd>
-          <span className={`state-badge tone-${trust.state === 'valid' && !trust.alarm ? 'ok' : 'bad'}`}>{t(`federation.trust.${trust.state}` as MessageKey)}</span>
+          <span className={`state-badge tone-${trust.state === 'valid' && !trust.alarm ? 'ok' : 'bad'}`}>
+            {t(`federation.trust.${trust.state}` as MessageKey)}
+          </span>
         </dd>
         <dt>{t('federation.trustIssuer')}</dt>
         <dd>{trust.issuer}</dd>

@@ -10,13 +10,7 @@ type Level = NodeInfo['level'];
  * stale, down, pending-approval, revoked); the parent link is joined or not (or failing); nodes
  * further down are known only by their standing in this node's list (approved, pending, ...).
  */
-export type TreeState =
-  | Schemas['ChildLinkViewDto']['health']
-  | FederationNode['status']
-  | 'self'
-  | 'joined'
-  | 'not-joined'
-  | 'error';
+export type TreeState = Schemas['ChildLinkViewDto']['health'] | FederationNode['status'] | 'self' | 'joined' | 'not-joined' | 'error';
 
 export type Relation = 'parent' | 'self' | 'child' | 'descendant';
 
@@ -40,7 +34,16 @@ export interface TreeNode {
 }
 
 /** States that mean trouble, drawn (and worded) apart from the healthy ones. */
-export const TROUBLE_STATES: ReadonlySet<TreeState> = new Set<TreeState>(['stale', 'down', 'revoked', 'rejected', 'error', 'not-joined', 'pending-approval', 'pending']);
+export const TROUBLE_STATES: ReadonlySet<TreeState> = new Set<TreeState>([
+  'stale',
+  'down',
+  'revoked',
+  'rejected',
+  'error',
+  'not-joined',
+  'pending-approval',
+  'pending',
+]);
 
 function levelBelow(level: Level | null): Level | null {
   return level === 'province' ? 'city' : level === 'city' ? 'county' : null;
