@@ -1,4 +1,4 @@
-import { apiOk } from '@tdx/testing';
+import { apiOk, eventually } from '@tdx/testing';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, newContext, screenshot, seriousViolations, signIn } from './support/browser';
 import { startThreeTiers, ThreeTiers, TIERS } from './support/federation';
@@ -51,7 +51,8 @@ describe('console: federation and supervision', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    [tiers, browser] = await Promise.all([startThreeTiers('con_fed'), launchBrowser()]);
+    // The metrics history sampled each 2 s instead of each minute, so the charts have points within the test.
+    [tiers, browser] = await Promise.all([startThreeTiers('con_fed', { METRICS_HISTORY_INTERVAL: '2' }), launchBrowser()]);
     await apiOk(tiers.province.url, 'POST', '/api/v1/accounts', { ...AUDITOR, roles: [{ role: 'auditor' }] });
   }, 180_000);
   afterAll(async () => {
@@ -90,7 +91,7 @@ describe('console: federation and supervision', () => {
       await table.locator('tbody tr td.numeric').first().waitFor();
       const before = await table.locator('tbody tr').count();
       expect(before).toBeGreaterThan(1);
-      await page.getByLabel(words.action, { exact: false }).first().fill('POST /api/v1/accounts');
+      await page.getByLabel(words.action, { exact: true }).fill('POST /api/v1/accounts');
       await page.getByRole('button', { name: words.filter, exact: true }).click();
       await page.waitForFunction(
         () => {
@@ -107,12 +108,18 @@ describe('console: federation and supervision', () => {
       await expect(page.getByRole('status').filter({ hasText: words.intact }).textContent({ timeout: 30_000 })).resolves.toContain(words.intact);
       await checkedScreenshot(page, locale, 'audit-verified');
 
-      // The charts: one a series, each with a title, whatever the history holds yet.
+      // The charts: one a series, each with a title; the requests this test made are drawn, and tabled on request.
+      await eventually(async () => {
+        const history = await apiOk(tiers.province.url, 'GET', '/api/v1/metrics/history?series=http-requests&hours=1');
+        if (!history.body.points.length) throw new Error('no requests sampled yet');
+      }, 30_000);
       await openFromNav(page, words.metrics);
-      await page.locator('figure.chart').nth(3).waitFor();
+      const requests = page.locator('figure.chart').nth(3);
+      await requests.locator('svg[role=img] g.series path').first().waitFor();
       await expect(page.locator('figure.chart h2').count()).resolves.toBe(4);
-      await page.getByRole('radio', { name: locale === 'en' ? '24 hours' : '24 小时' }).check();
-      await page.locator('figure.chart').nth(3).waitFor();
+      await expect(requests.locator('svg[role=img] g.series path').first().getAttribute('d')).resolves.toMatch(/^M\d/);
+      await requests.getByRole('button', { name: words.showTable }).click();
+      await requests.locator('table tbody tr').first().waitFor();
       await checkedScreenshot(page, locale, 'metrics');
       await context.close();
     }, 120_000);

@@ -29,6 +29,8 @@ export function FederationTree({ root }: { root: TreeNode }) {
   const layout = layoutTree(root);
   const rows = flattenTree(root);
   const pad = 8;
+  // Room right of the last column for the label of its link (lag · backlog).
+  const labelRoom = 150;
   const lagText = (node: TreeNode) => (node.lagSeconds === null ? null : t('federation.lagValue', { seconds: number(node.lagSeconds, 1) }));
   const backlogText = (node: TreeNode) => (node.backlog === null ? null : t('federation.backlogValue', { count: number(node.backlog) }));
   const summary = rows
@@ -40,8 +42,8 @@ export function FederationTree({ root }: { root: TreeNode }) {
         <svg
           role="img"
           aria-labelledby={`${titleId} ${descId}`}
-          viewBox={`${-pad} ${-pad} ${layout.width + 2 * pad} ${layout.height + 2 * pad}`}
-          width={layout.width + 2 * pad}
+          viewBox={`${-pad} ${-pad} ${layout.width + 2 * pad + labelRoom} ${layout.height + 2 * pad}`}
+          width={layout.width + 2 * pad + labelRoom}
           height={layout.height + 2 * pad}
         >
           <title id={titleId}>{t('federation.treeTitle')}</title>
