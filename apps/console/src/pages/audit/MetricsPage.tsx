@@ -48,10 +48,10 @@ export function MetricsPage() {
   const peer = (label: string) => (label ? t('audit.chart.link', { code: label }) : '');
   const status = (label: string) => (label ? t('audit.chart.statusClass', { status: label }) : '');
   const charts: { series: HistorySeries; format: (v: number) => string; labelOf?: (l: string) => string }[] = [
-    { series: 'link-lag-seconds', format: (v) => t('audit.chart.seconds', { value: number(v, 1) }), labelOf: peer },
-    { series: 'link-backlog', format: (v) => number(v), labelOf: peer },
-    { series: 'transfer-rows', format: (v) => number(v) },
-    { series: 'http-requests', format: (v) => number(v), labelOf: status },
+    { series: 'link-lag-seconds', format: (v) => t('audit.chart.seconds', { value: number(v, 2) }), labelOf: peer },
+    { series: 'link-backlog', format: (v) => number(v, 2), labelOf: peer },
+    { series: 'transfer-rows', format: (v) => number(v, 2) },
+    { series: 'http-requests', format: (v) => number(v, 2), labelOf: status },
   ];
 
   return (
