@@ -15,8 +15,8 @@ export interface LineChartProps {
   series: ChartSeries[];
   from: number;
   to: number;
-  /** How a value reads (with its unit). */
-  format: (value: number) => string;
+  /** How a value reads (with its unit); `digits` are the fraction digits the axis needs to tell its ticks apart. */
+  format: (value: number, digits?: number) => string;
   /** How a line's label reads in the legend ('' is the only line). */
   labelOf?: (label: string) => string;
 }
@@ -42,6 +42,8 @@ export function LineChart({ title, description, series, from, to, format, labelO
   const gap = Math.max(3 * MINUTE, (3 * (to - from)) / DRAWN_POINTS);
   const geometry = chartGeometry(drawn, { ...BOX, from, to }, gap);
   const empty = series.every((s) => s.points.length === 0);
+  // Quarters of the axis: 2 significant digits below its top tell them apart (0.025 → 0.0063 steps).
+  const tickDigits = Math.max(0, 2 - Math.floor(Math.log10(geometry.yMax)));
   const names = series.map((s) => labelOf(s.label) || title);
 
   const tableSeries = series.map((s) => downsample(s.points, from, to, TABLE_ROWS));
@@ -68,7 +70,7 @@ export function LineChart({ title, description, series, from, to, format, labelO
             <g className="axis" aria-hidden="true">
               {geometry.yTicks.map((tk) => (
                 <text key={tk.value} x={geometry.plot.left - 6} y={tk.y + 4} textAnchor="end">
-                  {format(tk.value)}
+                  {format(tk.value, tickDigits)}
                 </text>
               ))}
               {geometry.xTicks.map((tk, i) => (

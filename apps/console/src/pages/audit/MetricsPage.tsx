@@ -47,11 +47,11 @@ export function MetricsPage() {
 
   const peer = (label: string) => (label ? t('audit.chart.link', { code: label }) : '');
   const status = (label: string) => (label ? t('audit.chart.statusClass', { status: label }) : '');
-  const charts: { series: HistorySeries; format: (v: number) => string; labelOf?: (l: string) => string }[] = [
-    { series: 'link-lag-seconds', format: (v) => t('audit.chart.seconds', { value: number(v, 2) }), labelOf: peer },
-    { series: 'link-backlog', format: (v) => number(v, 2), labelOf: peer },
-    { series: 'transfer-rows', format: (v) => number(v, 2) },
-    { series: 'http-requests', format: (v) => number(v, 2), labelOf: status },
+  const charts: { series: HistorySeries; format: (v: number, digits?: number) => string; labelOf?: (l: string) => string }[] = [
+    { series: 'link-lag-seconds', format: (v, d = 2) => t('audit.chart.seconds', { value: number(v, d) }), labelOf: peer },
+    { series: 'link-backlog', format: (v, d = 2) => number(v, d), labelOf: peer },
+    { series: 'transfer-rows', format: (v, d = 2) => number(v, d) },
+    { series: 'http-requests', format: (v, d = 2) => number(v, d), labelOf: status },
   ];
 
   return (
