@@ -81,6 +81,11 @@ describe('console: federation and supervision', () => {
       await expect(drawing.locator(`[data-code="${TIERS.county}"]`).textContent()).resolves.toContain(words.approved);
       await expect(page.locator('#trust-list-title').count()).resolves.toBe(1);
       await checkedScreenshot(page, locale, 'federation');
+      // On a tablet the drawing scrolls in its own box; the page itself does not overflow.
+      await page.setViewportSize({ width: 800, height: 1100 });
+      await expect(page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).resolves.toBe(true);
+      await screenshot(page, locale, 'federation-tablet');
+      await page.setViewportSize({ width: 1366, height: 768 });
 
       // The audit log: records listed, then only those of one action.
       await openFromNav(page, words.audit);
