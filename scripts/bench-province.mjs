@@ -24,12 +24,15 @@ import { performance } from 'node:perf_hooks';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { api, preflightDatabase, runBenchmark, ScriptError, sleep } from './lib/local-federation.mjs';
+import { parseOptions } from './lib/options.mjs';
+import { marketEntry } from './lib/sample-entries.mjs';
 import { LocalTree } from './lib/local-tree.mjs';
 import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
 
 const DEFAULTS = { topology: 'zhejiang', entries: 100_000, batch: 1000, inflight: 6, timeout: 600, 'own-postgres': 0 };
-const options = parseArgs(process.argv.slice(2));
+const options = parseOptions(process.argv.slice(2), DEFAULTS, { strings: ['topology'], positive: ['entries', 'batch', 'inflight', 'timeout'] });
+if (options.batch > 1000) throw new ScriptError('--batch is at most 1000 (the bulk endpoint limit)');
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@localhost:5432/postgres';
 const OWN_POSTGRES = !process.env.BENCH_PG_URL && (options.topology === 'zhejiang' || options['own-postgres'] === 1);
 let ownedPg;
@@ -40,30 +43,6 @@ const TARGET_MEMORY_MB = 16 * 1024;
 const log = (message = '') => process.stdout.write(`${message}\n`);
 const fmt = (n) => Math.round(n).toLocaleString('en-US');
 const round = (n, digits = 0) => (n === null || n === undefined || !Number.isFinite(n) ? null : Number(n.toFixed(digits)));
-
-function parseArgs(argv) {
-  const result = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !(name in DEFAULTS)) {
-      throw new ScriptError(
-        `unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS)
-          .map((k) => `--${k}`)
-          .join(' ')}`,
-      );
-    }
-    const raw = argv[++i];
-    if (name === 'topology') {
-      result.topology = raw;
-      continue;
-    }
-    const value = Number(raw);
-    if (!Number.isInteger(value) || (value <= 0 && name !== 'own-postgres')) throw new ScriptError(`--${name} needs a positive whole number`);
-    result[name] = value;
-  }
-  if (result.batch > 1000) throw new ScriptError('--batch is at most 1000 (the bulk endpoint limit)');
-  return result;
-}
 
 const topology = buildTopology(options.topology, { hosting: true });
 const tree = new LocalTree({
@@ -76,25 +55,7 @@ const tree = new LocalTree({
 });
 
 function entry(county, providerId, i) {
-  return {
-    type: 'data',
-    name: `${county.name}市场主体登记信息 第${i}批`,
-    summary: '辖区内企业、个体工商户的设立、变更、注销登记信息，每日更新，供市场监管与政务服务使用。',
-    providerId,
-    category: '市场监管',
-    grade: 'L2',
-    shareType: 'conditional',
-    shareCondition: '用于市场监管与政务服务，不得用于商业目的',
-    openType: 'restricted',
-    updateCycle: 'daily',
-    format: 'csv',
-    dataItems: [
-      { name: '统一社会信用代码', type: 'string', sensitive: false },
-      { name: '企业名称', type: 'string', sensitive: false },
-      { name: '法定代表人', type: 'string', sensitive: true },
-      { name: '注册资本', type: 'decimal', sensitive: false },
-    ],
-  };
+  return marketEntry(county.name, providerId, i, { items: 'short' });
 }
 
 /** Runs `tasks` (functions returning promises) with at most `limit` in flight. */

@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { connect, nanos } from '@nats-io/transport-node';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import pg from 'pg';
+import { marketEntry } from './lib/sample-entries.mjs';
 import {
   api,
   approveAndAwaitJoins,
@@ -85,27 +86,7 @@ const fmt = (n) => Math.round(n).toLocaleString('en-US');
 
 /** A realistic data resource: the envelope carrying it is about 1.5 KB. */
 function entry(providerId, i) {
-  return {
-    type: 'data',
-    name: `西湖区市场主体登记信息 第${i}批`,
-    summary: '辖区内企业、个体工商户的设立、变更、注销登记信息，每日更新，供市场监管与政务服务使用。',
-    providerId,
-    category: '市场监管',
-    grade: 'L2',
-    shareType: 'conditional',
-    shareCondition: '用于市场监管与政务服务，不得用于商业目的',
-    openType: 'restricted',
-    updateCycle: 'daily',
-    format: 'csv',
-    dataItems: [
-      { name: '统一社会信用代码', type: 'string', sensitive: false },
-      { name: '企业名称', type: 'string', sensitive: false },
-      { name: '法定代表人', type: 'string', sensitive: true },
-      { name: '法定代表人证件号码', type: 'string', sensitive: true },
-      { name: '注册资本', type: 'decimal', sensitive: false },
-      { name: '成立日期', type: 'date', sensitive: false },
-    ],
-  };
+  return marketEntry('西湖区', providerId, i);
 }
 
 /** The size of the signed envelope that carries a given entry state (as the node builds it). */

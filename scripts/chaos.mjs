@@ -36,40 +36,19 @@ import pg from 'pg';
 import { authHeaders } from '@tdx/testing';
 import { api, KitError, ScriptError, sleep, table } from './lib/local-federation.mjs';
 import { LocalTree } from './lib/local-tree.mjs';
+import { parseOptions } from './lib/options.mjs';
 import { OwnedPostgres } from './lib/owned-postgres.mjs';
 import { buildTopology } from './lib/topology.mjs';
 import { catalogFindings, rowSetFindings } from './lib/chaos-checks.mjs';
 
 const DEFAULTS = { topology: 'small', faults: 6, seed: 1, 'cut-seconds': 5, rows: 3000 };
 const KINDS = ['kill-node', 'kill-nats', 'cut-leaf', 'terminate-db', 'restart-pg', 'replay'];
-const options = parseArgs(process.argv.slice(2));
+const options = parseOptions(process.argv.slice(2), DEFAULTS, { strings: ['topology'] });
 const NAMESPACE = 'chaos';
 const RECOVERY_TIMEOUT_MS = 120_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 const log = (message = '') => process.stdout.write(`${message}\n`);
-
-function parseArgs(argv) {
-  const result = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].replace(/^--/, '');
-    if (!argv[i].startsWith('--') || !(name in DEFAULTS)) {
-      throw new ScriptError(
-        `unknown option ${argv[i]}; options: ${Object.keys(DEFAULTS)
-          .map((k) => `--${k}`)
-          .join(' ')}`,
-      );
-    }
-    const raw = argv[++i];
-    if (name === 'topology') result.topology = raw;
-    else {
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < 0) throw new ScriptError(`--${name} needs a whole number`);
-      result[name] = value;
-    }
-  }
-  return result;
-}
 
 /** mulberry32: a small seeded generator, so that a seed names one run's faults and targets. */
 function seeded(seed) {
