@@ -1,9 +1,11 @@
 import type { Locale } from './define';
 import { catalog } from './messages/catalog';
 import { common } from './messages/common';
+import { federation } from './messages/federation';
+import { audit } from './messages/audit';
 
 // Each area of the console keeps its messages in messages/<area>.ts; one line here each.
-const AREAS = [common, catalog] as const;
+const AREAS = [common, catalog, federation, audit] as const;
 
 type Union<T> = T extends { 'zh-CN': Record<infer K, string> } ? K : never;
 export type MessageKey = Union<(typeof AREAS)[number]>;
