@@ -1,8 +1,9 @@
 import type { Locale } from './define';
 import { common } from './messages/common';
+import { move } from './messages/move';
 
 // Each area of the console keeps its messages in messages/<area>.ts; one line here each.
-const AREAS = [common] as const;
+const AREAS = [common, move] as const;
 
 type Union<T> = T extends { 'zh-CN': Record<infer K, string> } ? K : never;
 export type MessageKey = Union<(typeof AREAS)[number]>;
