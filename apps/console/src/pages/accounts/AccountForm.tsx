@@ -43,7 +43,14 @@ export function AccountForm({ institutions, onCreated, onCancel }: { institution
     <form className="panel" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="account-form-title">
       <h2 id="account-form-title">{t('accounts.form.title')}</h2>
       <ErrorBanner errors={errors} fieldLabel={(field) => labels[field]} />
-      <TextField label={labels.username} required autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} errors={errors?.fields.username} />
+      <TextField
+        label={labels.username}
+        required
+        autoComplete="off"
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+        errors={errors?.fields.username}
+      />
       <TextField
         label={labels.password}
         hint={t('accounts.passwordPolicy')}

@@ -26,7 +26,9 @@ export function AccountsPage() {
   const [institutions, setInstitutions] = useState<Institution[]>([]);
   const [errors, setErrors] = useState<FormErrors | undefined>();
   const [busy, setBusy] = useState(false);
-  const paged = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/accounts', { query: { cursor, limit: 20 }, signal }), [api]));
+  const paged = usePaged(
+    useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/accounts', { query: { cursor, limit: 20 }, signal }), [api]),
+  );
 
   useEffect(() => {
     const abort = new AbortController();
@@ -112,7 +114,12 @@ export function AccountsPage() {
                   {t('accounts.resetPassword')}
                 </button>
                 {a.username !== me.username && (
-                  <button type="button" className={a.disabled ? undefined : 'danger'} onClick={() => setAction({ kind: 'toggle', account: a })} aria-label={t(a.disabled ? 'accounts.enableOf' : 'accounts.disableOf', { user: a.username })}>
+                  <button
+                    type="button"
+                    className={a.disabled ? undefined : 'danger'}
+                    onClick={() => setAction({ kind: 'toggle', account: a })}
+                    aria-label={t(a.disabled ? 'accounts.enableOf' : 'accounts.disableOf', { user: a.username })}
+                  >
                     {a.disabled ? t('accounts.enable') : t('accounts.disable')}
                   </button>
                 )}

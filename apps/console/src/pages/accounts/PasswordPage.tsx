@@ -74,7 +74,15 @@ export function PasswordPage() {
           onChange={(e) => setNew(e.target.value)}
           errors={errors?.fields.newPassword}
         />
-        <TextField label={labels.repeat} type="password" autoComplete="new-password" required value={repeat} onChange={(e) => setRepeat(e.target.value)} errors={errors?.fields.repeat} />
+        <TextField
+          label={labels.repeat}
+          type="password"
+          autoComplete="new-password"
+          required
+          value={repeat}
+          onChange={(e) => setRepeat(e.target.value)}
+          errors={errors?.fields.repeat}
+        />
         <div className="form-actions">
           <button type="submit" className="primary" disabled={busy}>
             {t('accounts.password.submit')}

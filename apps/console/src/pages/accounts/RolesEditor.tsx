@@ -12,7 +12,17 @@ type Account = Schemas['AccountViewDto'];
 type Institution = Schemas['InstitutionViewDto'];
 
 /** Replace an account's roles: a checkbox per role, and the institution of the institution roles. */
-export function RolesEditor({ account, institutions, onDone, onCancel }: { account: Account; institutions: Institution[]; onDone: () => void; onCancel: () => void }) {
+export function RolesEditor({
+  account,
+  institutions,
+  onDone,
+  onCancel,
+}: {
+  account: Account;
+  institutions: Institution[];
+  onDone: () => void;
+  onCancel: () => void;
+}) {
   const { t } = useI18n();
   const { api } = useSession();
   const [chosen, setChosen] = useState<Set<Role>>(new Set(account.roles.map((r) => r.role)));
@@ -57,7 +67,10 @@ export function RolesEditor({ account, institutions, onDone, onCancel }: { accou
         </>
       }
     >
-      <ErrorBanner errors={errors} fieldLabel={(field) => (field === 'roles' ? t('accounts.roles.legend') : field === 'institutionId' ? t('accounts.form.institution') : undefined)} />
+      <ErrorBanner
+        errors={errors}
+        fieldLabel={(field) => (field === 'roles' ? t('accounts.roles.legend') : field === 'institutionId' ? t('accounts.form.institution') : undefined)}
+      />
       <fieldset className={errors?.fields.roles ? 'field-invalid' : undefined} aria-describedby={errors?.fields.roles ? 'roles-error' : undefined}>
         <legend>{t('accounts.roles.legend')}</legend>
         {ROLES.map((role) => (

@@ -11,10 +11,38 @@ const current: { session?: Session } = {};
 vi.mock('../../session/session', async (original) => ({ ...(await original<object>()), useSession: () => current.session }));
 
 const institutions = [
-  { id: 'i-1', origin: '330106', name: 'District Market Regulator', kind: 'government', creditCode: null, version: 1, status: 'active', createdAt: '', updatedAt: '' },
-  { id: 'i-2', origin: '330106', name: 'District Health Commission', kind: 'government', creditCode: null, version: 1, status: 'active', createdAt: '', updatedAt: '' },
+  {
+    id: 'i-1',
+    origin: '330106',
+    name: 'District Market Regulator',
+    kind: 'government',
+    creditCode: null,
+    version: 1,
+    status: 'active',
+    createdAt: '',
+    updatedAt: '',
+  },
+  {
+    id: 'i-2',
+    origin: '330106',
+    name: 'District Health Commission',
+    kind: 'government',
+    creditCode: null,
+    version: 1,
+    status: 'active',
+    createdAt: '',
+    updatedAt: '',
+  },
 ] as const;
-const account = { id: 'acc-1', username: 'li.wei', disabled: false, roles: [{ role: 'institution-user', institutionId: 'i-2' }], createdBy: 'admin', createdAt: '', updatedAt: '' } as const;
+const account = {
+  id: 'acc-1',
+  username: 'li.wei',
+  disabled: false,
+  roles: [{ role: 'institution-user', institutionId: 'i-2' }],
+  createdBy: 'admin',
+  createdAt: '',
+  updatedAt: '',
+} as const;
 
 describe('the account form', () => {
   it('creates an institution user with its institution', async () => {

@@ -28,7 +28,11 @@ export function JobProgress({ job }: { job: ReturnJob }) {
       <h3 id={`job-${job.id}`}>
         {t(`returns.job.kind.${job.kind}`)} · <span className={`state state-${job.state}`}>{t(`returns.job.state.${job.state}`)}</span>
       </h3>
-      <ProgressBar label={t('returns.job.progress')} value={job.rowsDone} max={job.state === 'done' ? Math.max(job.rowsDone, job.rowsTotal ?? 0) || 1 : job.rowsTotal} />
+      <ProgressBar
+        label={t('returns.job.progress')}
+        value={job.rowsDone}
+        max={job.state === 'done' ? Math.max(job.rowsDone, job.rowsTotal ?? 0) || 1 : job.rowsTotal}
+      />
       <dl className="facts job-facts" aria-live={active ? 'polite' : undefined}>
         <dt>{t('returns.job.rows')}</dt>
         <dd>

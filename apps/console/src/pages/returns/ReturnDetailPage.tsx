@@ -66,8 +66,9 @@ export function ReturnDetailPage({ params }: PageProps) {
   const rows = usePaged(
     useCallback(
       (cursor: string | undefined, signal: AbortSignal) =>
-        outgoing ? api.call('GET /api/v1/returns/requests/{id}/rows', { path: { id }, query: { cursor, limit: 50 }, signal }) : Promise.resolve({ items: [], nextCursor: null }),
-      // eslint-disable-next-line react-hooks/exhaustive-deps
+        outgoing
+          ? api.call('GET /api/v1/returns/requests/{id}/rows', { path: { id }, query: { cursor, limit: 50 }, signal })
+          : Promise.resolve({ items: [], nextCursor: null }),
       [api, id, outgoing, newestDone],
     ),
   );

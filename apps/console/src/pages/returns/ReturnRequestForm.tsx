@@ -71,9 +71,24 @@ export function ReturnRequestForm({ onCreated, onCancel }: { onCreated: (request
           options={[{ value: '', label: t('returns.form.chooseEntry') }, ...entries.map((e) => ({ value: e.id, label: `${e.name} (${e.code}, ${e.origin})` }))]}
         />
       ) : (
-        <TextField label={labels.entryId} hint={t('returns.form.entryHint')} required value={entryId} onChange={(e) => setEntryId(e.target.value)} errors={errors?.fields.entryId} />
+        <TextField
+          label={labels.entryId}
+          hint={t('returns.form.entryHint')}
+          required
+          value={entryId}
+          onChange={(e) => setEntryId(e.target.value)}
+          errors={errors?.fields.entryId}
+        />
       )}
-      <TextField label={labels.holder} hint={t('returns.form.holderHint')} required value={holder} onChange={(e) => setHolder(e.target.value)} errors={errors?.fields.holder} inputMode="numeric" />
+      <TextField
+        label={labels.holder}
+        hint={t('returns.form.holderHint')}
+        required
+        value={holder}
+        onChange={(e) => setHolder(e.target.value)}
+        errors={errors?.fields.holder}
+        inputMode="numeric"
+      />
       <SelectField
         label={labels.scope}
         value={scope}

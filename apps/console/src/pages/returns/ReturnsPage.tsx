@@ -21,8 +21,20 @@ export function ReturnsPage() {
   const { api, can, node } = useSession();
   const [requesting, setRequesting] = useState(false);
   const [decision, setDecision] = useState<Decision | undefined>();
-  const outgoing = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/returns/requests', { query: { direction: 'outgoing', cursor, limit: 20 }, signal }), [api]));
-  const incoming = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/returns/requests', { query: { direction: 'incoming', cursor, limit: 20 }, signal }), [api]));
+  const outgoing = usePaged(
+    useCallback(
+      (cursor: string | undefined, signal: AbortSignal) =>
+        api.call('GET /api/v1/returns/requests', { query: { direction: 'outgoing', cursor, limit: 20 }, signal }),
+      [api],
+    ),
+  );
+  const incoming = usePaged(
+    useCallback(
+      (cursor: string | undefined, signal: AbortSignal) =>
+        api.call('GET /api/v1/returns/requests', { query: { direction: 'incoming', cursor, limit: 20 }, signal }),
+      [api],
+    ),
+  );
   const reload = () => {
     outgoing.reload();
     incoming.reload();
@@ -34,9 +46,7 @@ export function ReturnsPage() {
       {r.reason && <span className="reason"> — {r.reason}</span>}
     </>
   );
-  const entryCell = (r: Request) => (
-    <Link to={`/returns/${r.id}`}>{r.entry.name}</Link>
-  );
+  const entryCell = (r: Request) => <Link to={`/returns/${r.id}`}>{r.entry.name}</Link>;
 
   return (
     <>
@@ -142,7 +152,12 @@ export function ReturnsPage() {
 function SubtreeRequests() {
   const { t, dateTime } = useI18n();
   const { api } = useSession();
-  const paged = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/returns/subtree-requests', { query: { cursor, limit: 20 }, signal }), [api]));
+  const paged = usePaged(
+    useCallback(
+      (cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/returns/subtree-requests', { query: { cursor, limit: 20 }, signal }),
+      [api],
+    ),
+  );
   return (
     <section aria-labelledby="returns-subtree">
       <h2 id="returns-subtree">{t('returns.subtree')}</h2>

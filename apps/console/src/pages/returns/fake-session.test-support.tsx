@@ -22,7 +22,12 @@ export function fakeSession(answers: Record<string, Answer>, options: { permissi
   const sent: SentRequest[] = [];
   const fetcher: typeof fetch = async (input, init) => {
     const url = new URL(String(input), 'http://node.test');
-    const request: SentRequest = { method: init?.method ?? 'GET', path: url.pathname, query: url.searchParams, body: init?.body ? JSON.parse(String(init.body)) : undefined };
+    const request: SentRequest = {
+      method: init?.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      body: init?.body ? JSON.parse(String(init.body)) : undefined,
+    };
     sent.push(request);
     const answer = answers[`${request.method} ${request.path}`];
     if (!answer) throw new TypeError(`no fake answer for ${request.method} ${request.path}`);
@@ -34,7 +39,16 @@ export function fakeSession(answers: Record<string, Answer>, options: { permissi
   const code = options.code ?? '330106';
   const session: Session = {
     api,
-    me: { id: 'a', username: 'tester', disabled: false, roles: [], createdBy: 'bootstrap', createdAt: '', updatedAt: '', permissions: [...permissions] } as unknown as Me,
+    me: {
+      id: 'a',
+      username: 'tester',
+      disabled: false,
+      roles: [],
+      createdBy: 'bootstrap',
+      createdAt: '',
+      updatedAt: '',
+      permissions: [...permissions],
+    } as unknown as Me,
     node: { code, name: 'Test node', level: options.level ?? 'county', parent: { code: '330100', name: 'City' }, publicKey: 'k' } as unknown as NodeInfo,
     can: (p) => permissions.has(p),
     signOut: () => Promise.resolve(),
@@ -48,7 +62,15 @@ export function inLocale(locale: Locale, children: ReactNode) {
 
 /** A 400 naming fields, as the node's validation pipe sends it. */
 export function badRequest(fields: Record<string, string>) {
-  return { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'invalid', fields: Object.entries(fields).map(([field, message]) => ({ field, messages: [message] })) } };
+  return {
+    status: 400,
+    body: {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'invalid',
+      fields: Object.entries(fields).map(([field, message]) => ({ field, messages: [message] })),
+    },
+  };
 }
 
 /** A 422: a rule of the regulation refused. */

@@ -88,7 +88,8 @@ describe('the return decision dialogs', () => {
   it('reject needs a reason: the 400 shows beside it, then a reason goes through', async () => {
     let calls = 0;
     const { session, sent } = fakeSession({
-      'POST /api/v1/returns/requests/r1/reject': () => (++calls === 1 ? badRequest({ reason: 'reason should not be empty' }) : { status: 200, body: { ...request, state: 'rejected' } }),
+      'POST /api/v1/returns/requests/r1/reject': () =>
+        ++calls === 1 ? badRequest({ reason: 'reason should not be empty' }) : { status: 200, body: { ...request, state: 'rejected' } },
     });
     current.session = session;
     const done = vi.fn();
@@ -120,7 +121,12 @@ describe('the return decision dialogs', () => {
     const { session, sent } = fakeSession({});
     current.session = session;
     const cancel = vi.fn();
-    render(inLocale('en', <ReturnDecisionDialog decision={{ kind: 'revoke', request: { ...request, state: 'granted' } as never }} onDone={() => undefined} onCancel={cancel} />));
+    render(
+      inLocale(
+        'en',
+        <ReturnDecisionDialog decision={{ kind: 'revoke', request: { ...request, state: 'granted' } as never }} onDone={() => undefined} onCancel={cancel} />,
+      ),
+    );
     await userEvent.keyboard('{Escape}');
     expect(cancel).toHaveBeenCalled();
     expect(sent).toEqual([]);

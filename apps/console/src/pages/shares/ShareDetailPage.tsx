@@ -44,7 +44,9 @@ export function ShareDetailPage({ params }: PageProps) {
   const rows = usePaged(
     useCallback(
       (cursor: string | undefined, signal: AbortSignal) =>
-        consumer ? api.call('GET /api/v1/shares/{id}/rows', { path: { id }, query: { cursor, limit: 50 }, signal }) : Promise.resolve({ items: [] as Row[], nextCursor: null }),
+        consumer
+          ? api.call('GET /api/v1/shares/{id}/rows', { path: { id }, query: { cursor, limit: 50 }, signal })
+          : Promise.resolve({ items: [] as Row[], nextCursor: null }),
       [api, id, consumer],
     ),
   );

@@ -19,8 +19,18 @@ export function SharesPage() {
   const { t, dateTime } = useI18n();
   const { api, can } = useSession();
   const [decision, setDecision] = useState<Decision | undefined>();
-  const outgoing = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/shares', { query: { direction: 'outgoing', cursor, limit: 20 }, signal }), [api]));
-  const incoming = usePaged(useCallback((cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/shares', { query: { direction: 'incoming', cursor, limit: 20 }, signal }), [api]));
+  const outgoing = usePaged(
+    useCallback(
+      (cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/shares', { query: { direction: 'outgoing', cursor, limit: 20 }, signal }),
+      [api],
+    ),
+  );
+  const incoming = usePaged(
+    useCallback(
+      (cursor: string | undefined, signal: AbortSignal) => api.call('GET /api/v1/shares', { query: { direction: 'incoming', cursor, limit: 20 }, signal }),
+      [api],
+    ),
+  );
 
   const common = [
     { header: t('shares.col.entry'), cell: (s: Share) => <Link to={`/shares/${s.id}`}>{s.entry.name}</Link> },
@@ -75,7 +85,12 @@ export function SharesPage() {
           rows={outgoing.rows}
           rowKey={(s) => s.id}
           busy={outgoing.busy}
-          columns={[...common.slice(0, 1), { header: t('shares.col.provider'), cell: (s: Share) => s.provider }, ...common.slice(1), { header: t('common.actions'), cell: actions }]}
+          columns={[
+            ...common.slice(0, 1),
+            { header: t('shares.col.provider'), cell: (s: Share) => s.provider },
+            ...common.slice(1),
+            { header: t('common.actions'), cell: actions },
+          ]}
         />
         <Pager page={outgoing.page} hasPrevious={outgoing.hasPrevious} hasNext={outgoing.hasNext} onPrevious={outgoing.previous} onNext={outgoing.next} />
       </section>
@@ -121,7 +136,8 @@ export function ShareDecisionDialog({ decision, onDone, onCancel }: { decision: 
   const { kind, share } = decision;
   const path = { id: share.id };
   const submit = (reason: string) => {
-    if (kind === 'approve') return api.call('POST /api/v1/shares/{id}/approve', { path, body: { reason, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) } });
+    if (kind === 'approve')
+      return api.call('POST /api/v1/shares/{id}/approve', { path, body: { reason, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) } });
     return api.call(`POST /api/v1/shares/{id}/${kind}`, { path, body: { reason } });
   };
   return (
@@ -136,7 +152,14 @@ export function ShareDecisionDialog({ decision, onDone, onCancel }: { decision: 
       extraFields={['expiresAt']}
       extra={(errors) =>
         kind === 'approve' && (
-          <TextField label={t('shares.decide.expiresAt')} hint={t('shares.decide.expiresHint')} type="datetime-local" value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} errors={errors?.fields.expiresAt} />
+          <TextField
+            label={t('shares.decide.expiresAt')}
+            hint={t('shares.decide.expiresHint')}
+            type="datetime-local"
+            value={expiresAt}
+            onChange={(e) => setExpiresAt(e.target.value)}
+            errors={errors?.fields.expiresAt}
+          />
         )
       }
     />
