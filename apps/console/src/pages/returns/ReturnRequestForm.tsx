@@ -8,9 +8,16 @@ import { SelectField, TextAreaField, TextField } from '../../ui/Field';
 
 type Entry = Schemas['CatalogEntryViewDto'];
 
+/** The division codes above a county or city code: its province, and a county's city. */
+export function ancestorsOf(code: string): string[] {
+  const province = `${code.slice(0, 2)}0000`;
+  const city = `${code.slice(0, 4)}00`;
+  return [...new Set([province, city])].filter((c) => c !== code);
+}
+
 /**
  * Ask an ancestor for the rows of one of its data entries (Article 9). The entries offered are the
- * data entries this node's catalog holds from other nodes; the holder is the entry's origin.
+ * data entries the province's catalog holds from this node's ancestors; the holder is the entry's origin.
  */
 export function ReturnRequestForm({ onCreated, onCancel }: { onCreated: (request: Schemas['ReturnRequestViewDto']) => void; onCancel: () => void }) {
   const { t } = useI18n();
@@ -25,9 +32,11 @@ export function ReturnRequestForm({ onCreated, onCancel }: { onCreated: (request
 
   useEffect(() => {
     const abort = new AbortController();
+    const ancestors = ancestorsOf(node.code);
+    // The province's catalog (from any node): the data entries registered at this node's ancestors.
     api
-      .call('GET /api/v1/catalog/entries', { query: { type: 'data', limit: 100 }, signal: abort.signal })
-      .then((page) => setEntries(page.items.filter((e) => e.origin !== node.code)))
+      .call('GET /api/v1/search', { query: { type: 'data', limit: 100 }, signal: abort.signal })
+      .then((page) => setEntries(page.items.filter((e) => ancestors.includes(e.origin))))
       .catch(() => setEntries([]));
     return () => abort.abort();
   }, [api, node.code]);

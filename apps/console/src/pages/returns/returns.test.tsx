@@ -35,7 +35,14 @@ describe('the return request form', () => {
 
   it('offers the entries held elsewhere, fills in their holder, and sends the request', async () => {
     const { session, sent } = fakeSession({
-      'GET /api/v1/catalog/entries': { status: 200, body: { items: [entry, { ...entry, id: 'own', origin: '330106', name: 'Own entry' }], nextCursor: null } },
+      'GET /api/v1/search': {
+        status: 200,
+        body: {
+          items: [entry, { ...entry, id: 'own', origin: '330106', name: 'Own entry' }, { ...entry, id: 'other', origin: '330200', name: 'Ningbo entry' }],
+          nextCursor: null,
+          scope: 'province',
+        },
+      },
       'POST /api/v1/returns/requests': { status: 201, body: { ...request, direction: 'outgoing' } },
     });
     current.session = session;
@@ -43,6 +50,7 @@ describe('the return request form', () => {
     render(inLocale('en', <ReturnRequestForm onCreated={created} onCancel={() => undefined} />));
     const select = await screen.findByRole('combobox', { name: /Data entry/ });
     expect(within(select).queryByText(/Own entry/)).toBeNull();
+    expect(within(select).queryByText(/Ningbo entry/)).toBeNull();
     await userEvent.selectOptions(select, ENTRY_ID);
     expect(screen.getByRole('textbox', { name: /Holder division code/ })).toHaveProperty('value', '330000');
     await userEvent.type(screen.getByRole('textbox', { name: /Purpose/ }), 'supervision');
@@ -53,7 +61,7 @@ describe('the return request form', () => {
 
   it('shows a 400 beside the fields and keeps the form open', async () => {
     const { session } = fakeSession({
-      'GET /api/v1/catalog/entries': { status: 200, body: { items: [], nextCursor: null } },
+      'GET /api/v1/search': { status: 200, body: { items: [], nextCursor: null } },
       'POST /api/v1/returns/requests': badRequest({ purpose: 'purpose should not be empty', entryId: 'entryId must be a UUID' }),
     });
     current.session = session;
@@ -72,7 +80,7 @@ describe('the return request form', () => {
 
   it('shows a 422 refusal in the banner with its article', async () => {
     const { session } = fakeSession({
-      'GET /api/v1/catalog/entries': { status: 200, body: { items: [entry], nextCursor: null } },
+      'GET /api/v1/search': { status: 200, body: { items: [entry], nextCursor: null } },
       'POST /api/v1/returns/requests': refused('holder-not-ancestor', 'the holder is not an ancestor of this node', 'Article 9'),
     });
     current.session = session;
