@@ -27,11 +27,19 @@ export function ReturnDetailPage({ params }: PageProps) {
 
   useEffect(() => {
     const abort = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     api
       .call('GET /api/v1/returns/requests/{id}', { path: { id }, signal: abort.signal })
-      .then(setRequest)
+      .then((answer) => {
+        setRequest(answer);
+        // A pending request is read again until the holder decides (the decision reaches this node by message).
+        if (answer.state === 'pending') timer = setTimeout(() => setTick((n) => n + 1), POLL_MS * 2);
+      })
       .catch((e: unknown) => (e as Error).name !== 'AbortError' && setErrors(formErrorsOf(e)));
-    return () => abort.abort();
+    return () => {
+      abort.abort();
+      if (timer) clearTimeout(timer);
+    };
   }, [api, id, tick]);
 
   const outgoing = request?.direction === 'outgoing';
