@@ -137,7 +137,7 @@ export function ShareDecisionDialog({ decision, onDone, onCancel }: { decision: 
   const path = { id: share.id };
   const submit = (reason: string) => {
     if (kind === 'approve')
-      return api.call('POST /api/v1/shares/{id}/approve', { path, body: { reason, ...(expiresAt ? { expiresAt: new Date(expiresAt).toISOString() } : {}) } });
+      return api.call('POST /api/v1/shares/{id}/approve', { path, body: { reason, ...(expiresAt ? { expiresAt: shanghaiToIso(expiresAt) } : {}) } });
     return api.call(`POST /api/v1/shares/{id}/${kind}`, { path, body: { reason } });
   };
   return (
@@ -164,4 +164,9 @@ export function ShareDecisionDialog({ decision, onDone, onCancel }: { decision: 
       }
     />
   );
+}
+
+/** A datetime-local value read in the console's time zone (Asia/Shanghai, UTC+8 all year), as every time it shows. */
+export function shanghaiToIso(local: string): string {
+  return new Date(`${local.length === 16 ? `${local}:00` : local}+08:00`).toISOString();
 }
