@@ -183,6 +183,11 @@ describe('console: returns, shares, accounts', () => {
     await admin.getByRole('dialog', { name: `Roles of ${CLERK.username}` }).waitFor();
     await checkBoth(admin, 'accounts-roles');
     await admin.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    // On a tablet the page does not scroll sideways (wide tables scroll inside their own box).
+    await admin.setViewportSize({ width: 800, height: 1000 });
+    await screenshot(admin, 'en', 'accounts-tablet');
+    expect(await admin.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+    await admin.setViewportSize({ width: 1366, height: 768 });
     await admin.getByRole('link', { name: 'Data shares', exact: true }).click();
     await admin.getByRole('heading', { level: 1, name: 'Data shares' }).waitFor();
     await checkBoth(admin, 'shares');
