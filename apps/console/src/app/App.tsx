@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { Suspense, useEffect } from 'react';
 import { I18nProvider, useI18n } from '../i18n/i18n';
 import { SessionProvider, useSession } from '../session/session';
 import { SignInForm } from '../session/SignInForm';
@@ -18,10 +18,15 @@ export function allowedRoutes(routes: PageRoute[], can: (permission: PageRoute['
 function Pages() {
   const { t } = useI18n();
   const { can, node } = useSession();
-  const { path } = useRouter();
+  const { path, navigate } = useRouter();
   const allowed = allowedRoutes(ROUTES, can, node.level);
   const found = allowed.map((route) => ({ route, params: matchPath(route.path, path) })).find((m) => m.params);
   const exists = ROUTES.some((route) => matchPath(route.path, path));
+  // An account without the overview (an auditor) starts at the first page it may open.
+  const start = !found && path === '/' ? allowed.find((r) => r.nav && !r.path.includes(':')) : undefined;
+  useEffect(() => {
+    if (start) navigate(start.path, { replace: true });
+  }, [start, navigate]);
   let content;
   if (found) {
     const Page = found.route.page;

@@ -7,7 +7,7 @@ export function LanguageSwitch() {
       type="button"
       className="link-button"
       lang={locale === 'zh-CN' ? 'en' : 'zh-CN'}
-      aria-label={t('app.switchLanguageLabel')}
+      title={t('app.switchLanguageLabel')}
       onClick={() => setLocale(locale === 'zh-CN' ? 'en' : 'zh-CN')}
     >
       {t('app.switchLanguage')}

@@ -3,7 +3,7 @@ import { ApiClient, type Schemas } from '../api/client';
 import { refreshSession, signOut as endSession, type AccessGrant } from './auth-api';
 
 /** The signed-in account; `permissions` are its effective permissions at this node, as the API checks them. */
-export type Me = Schemas['SessionViewDto'] & { permissions: string[] };
+export type Me = Schemas['SessionViewDto'];
 export type NodeInfo = Schemas['NodeInfoViewDto'];
 export type Permission = Me['permissions'][number];
 
@@ -13,6 +13,12 @@ export interface Session {
   node: NodeInfo;
   can(permission: Permission): boolean;
   signOut(): Promise<void>;
+}
+
+/** What a session without node:read knows of its node: the division code names its tier (330000, 330100, 330106). */
+export function nodeFromCode(code: string): NodeInfo {
+  const level = /0000$/.test(code) ? 'province' : /00$/.test(code) ? 'city' : 'county';
+  return { code, name: code, level, publicKey: '', parent: null, children: [] };
 }
 
 type State = { phase: 'starting' } | { phase: 'signed-out' } | { phase: 'signed-in'; me: Me; node: NodeInfo };
@@ -96,8 +102,11 @@ export function SessionProvider({
   keeper.onExpired = () => setExpired(true);
 
   const load = useCallback(async () => {
-    const [me, node] = await Promise.all([keeper.api.call('GET /api/v1/auth/me'), keeper.api.call('GET /api/v1/node')]);
-    setState({ phase: 'signed-in', me: { ...me, permissions: (me as Partial<Me>).permissions ?? [] }, node });
+    const me = await keeper.api.call('GET /api/v1/auth/me');
+    // An auditor may read the audit log and nothing else, not even GET /api/v1/node: it gets the
+    // node's code (from its account) and the tier the code names, which is all the layout shows.
+    const node = me.permissions.includes('node:read') ? await keeper.api.call('GET /api/v1/node') : nodeFromCode(me.node);
+    setState({ phase: 'signed-in', me, node });
   }, [keeper]);
 
   useEffect(() => {
