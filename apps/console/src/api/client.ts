@@ -10,6 +10,9 @@ type BodyArgs<K extends OperationKey> = Op<K>['body'] extends undefined ? { body
 export type CallInput<K extends OperationKey> = PathArgs<K> & BodyArgs<K> & { query?: Op<K>['query']; signal?: AbortSignal };
 export type Answer<K extends OperationKey> = Op<K>['response'];
 
+/** Routes whose 401 means wrong credentials, not an access token that ran out: never refreshed. */
+const SIGN_IN_ROUTES = new Set(['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout', '/api/v1/auth/setup']);
+
 /** A refusal of the API (4xx/5xx), with the node's error body. */
 export class ApiError extends Error {
   constructor(
@@ -182,7 +185,7 @@ export class ApiClient {
       }
     };
     let response = await attempt();
-    if (response.status === 401 && !template.startsWith('/api/v1/auth/')) {
+    if (response.status === 401 && !SIGN_IN_ROUTES.has(template)) {
       // The access token ran out: refresh it; if the session itself has ended, sign in again in place.
       if (!(await this.session.refresh())) await this.session.expired();
       response = await attempt();

@@ -37,6 +37,8 @@ export class SessionKeeper {
   private refreshing: Promise<boolean> | undefined;
   private waitingForSignIn: { promise: Promise<void>; resolve: () => void } | undefined;
   onExpired: () => void = () => undefined;
+  /** Whether a signed-in console is showing (only then can an ended session be renewed in place). */
+  active = false;
 
   readonly api = new ApiClient({
     accessToken: () => this.token,
@@ -66,6 +68,8 @@ export class SessionKeeper {
 
   /** Every request refused meanwhile waits here; the dialog's sign-in releases them all. */
   expired(): Promise<void> {
+    // Before the first sign-in (or after signing out) there is no page to keep: the call just fails.
+    if (!this.active) return Promise.reject(new Error('not signed in'));
     if (!this.waitingForSignIn) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
@@ -106,6 +110,7 @@ export function SessionProvider({
     // An auditor may read the audit log and nothing else, not even GET /api/v1/node: it gets the
     // node's code (from its account) and the tier the code names, which is all the layout shows.
     const node = me.permissions.includes('node:read') ? await keeper.api.call('GET /api/v1/node') : nodeFromCode(me.node);
+    keeper.active = true;
     setState({ phase: 'signed-in', me, node });
   }, [keeper]);
 
@@ -128,6 +133,7 @@ export function SessionProvider({
   const signOut = useCallback(async () => {
     await endSession();
     keeper.clear();
+    keeper.active = false;
     setState({ phase: 'signed-out' });
   }, [keeper]);
 
