@@ -15,6 +15,7 @@ import { ChannelModule } from './channel/channel.module';
 import { SharingModule } from './sharing/sharing.module';
 import { SearchModule } from './search/search.module';
 import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
+import { SupervisionModule } from './supervision/supervision.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -38,6 +39,7 @@ export class NodeModule {
         ChannelModule,
         SearchModule,
         FederationModule,
+        SupervisionModule,
         DatasetsModule,
         ReturnsModule,
         SharingModule,

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from './protocol-version';
 import { generateSigningKey, publicKeyFromBase64url } from './envelope';
 import {
   CHANNEL_MAX_BYTES,
@@ -45,7 +46,11 @@ describe('channel messages', () => {
 
   it.each([
     ['not JSON', Buffer.from('{"v":1,'), /not JSON/],
-    ['a newer version, named as such', Buffer.from(JSON.stringify(message({ v: 2 as 1 }))), /protocol version 2, newer than this node understands/],
+    [
+      'a newer version, named as such',
+      Buffer.from(JSON.stringify(message({ v: (PROTOCOL_VERSION + 1) as 1 }))),
+      new RegExp(`protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands`),
+    ],
     ['no version', Buffer.from(JSON.stringify(message({ v: undefined }))), /message\.v/],
     ['a kind that is not a dotted name', Buffer.from(JSON.stringify(message({ kind: 'Share Query' }))), /message\.kind/],
     ['a sender that is no division code', Buffer.from(JSON.stringify(message({ from: '33010' }))), /message\.from/],

@@ -9,7 +9,7 @@ import {
   verifyEnvelope,
 } from './envelope';
 import { OLDEST_PROTOCOL_VERSION, PROTOCOL_VERSION, protocolVersionVerdict } from './protocol-version';
-import type { ReplicationRecord } from './records';
+import { RECORD_KIND_VERSIONS, type ReplicationRecord } from './records';
 
 const join: ReplicationRecord = {
   v: 1,
@@ -39,7 +39,7 @@ describe('envelope', () => {
 
   it('refuses malformed envelopes with a reason', () => {
     expect(() => openEnvelope(Buffer.from('nope'))).toThrow(EnvelopeError);
-    expect(() => openEnvelope(Buffer.from('{"payload":"{}","sig":""}'))).toThrow('not a version-1 replication record');
+    expect(() => openEnvelope(Buffer.from('{"payload":"{}","sig":""}'))).toThrow('not a replication record of a version this node reads');
     expect(() => publicKeyFromBase64url('short')).toThrow(EnvelopeError);
   });
 
@@ -74,7 +74,7 @@ describe('envelope', () => {
     expect(error).toBeInstanceOf(UnreadableRecordError);
     expect(error).toMatchObject({
       kind: 'entry.merge',
-      version: PROTOCOL_VERSION,
+      version: 1,
       reason: 'the record is of kind "entry.merge", which this node does not know: upgrade this node',
     });
   });
@@ -99,5 +99,18 @@ describe('envelope', () => {
     expect(protocolVersionVerdict(1.5).kind).toBe('invalid');
     expect(protocolVersionVerdict(Number.MAX_SAFE_INTEGER + 2).kind).toBe('invalid');
     expect(protocolVersionVerdict(-1).kind).toBe('invalid');
+  });
+});
+
+describe('record kinds and their versions', () => {
+  const key = generateSigningKey();
+  const state = { origin: '330106', topic: 'quality', key: 'node', version: 1, computedAt: '2026-12-06T00:00:00.000Z', data: {} };
+  const record = (v: number) => ({ v, kind: 'supervision.state', origin: '330106', seq: 1, at: '2026-12-06T00:00:00.000Z', body: state });
+
+  it('writes each kind in the version that introduced it, and reads a supervision state only from version 2 on', () => {
+    expect(RECORD_KIND_VERSIONS['entry.upsert']).toBe(1);
+    expect(RECORD_KIND_VERSIONS['supervision.state']).toBe(2);
+    expect(openEnvelope(encodeEnvelope(sealRecord(record(2) as never, key))).record.kind).toBe('supervision.state');
+    expect(() => openEnvelope(encodeEnvelope(sealRecord(record(1) as never, key)))).toThrow('not a replication record of a version this node reads');
   });
 });

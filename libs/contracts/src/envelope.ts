@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'node:crypto';
 import { isDivisionCode } from '@tdx/divisions';
-import { RECORD_KINDS, ReplicationRecord } from './records';
+import { RECORD_KIND_VERSIONS, RECORD_KINDS, RecordKind, ReplicationRecord } from './records';
 import { protocolVersionVerdict } from './protocol-version';
 
 /**
@@ -95,14 +95,16 @@ export function openEnvelope(data: Uint8Array): { envelope: Envelope; record: Re
   if (isObject(record)) unreadable({ payload: envelope.payload, sig: envelope.sig }, record);
   if (
     !isObject(record) ||
-    record.v !== 1 ||
     !RECORD_KINDS.includes(record.kind as never) ||
+    // A kind exists from the version that introduced it on (the version is checked above as one this release reads).
+    typeof record.v !== 'number' ||
+    record.v < RECORD_KIND_VERSIONS[record.kind as RecordKind] ||
     !isDivisionCode(record.origin) ||
     !Number.isSafeInteger(record.seq) ||
     typeof record.at !== 'string' ||
     !isObject(record.body)
   ) {
-    throw new EnvelopeError('payload is not a version-1 replication record');
+    throw new EnvelopeError('payload is not a replication record of a version this node reads');
   }
   return { envelope: { payload: envelope.payload, sig: envelope.sig }, record: record as unknown as ReplicationRecord };
 }

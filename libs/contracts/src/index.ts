@@ -13,3 +13,4 @@ export * from './schema';
 export * from './refusal';
 export * from './shares';
 export * from './views';
+export * from './supervision';

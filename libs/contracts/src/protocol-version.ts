@@ -5,10 +5,14 @@
  * node may ignore does not. docs/protocol.md, "Versions and skew", gives the whole rule.
  */
 
-/** The version this release writes. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The newest version this release reads and writes. Version 2 adds the replication record kind
+ * `supervision.state`; every other message is still written as version 1 (the oldest version that
+ * expresses it), so a parent of the previous release reads them as before.
+ */
+export const PROTOCOL_VERSION: number = 2;
 /** The oldest version this release still reads: a release drops one only after the whole tree writes newer. */
-export const OLDEST_PROTOCOL_VERSION = 1;
+export const OLDEST_PROTOCOL_VERSION: number = 1;
 
 export type ProtocolVersionVerdict =
   | { kind: 'supported'; version: number }

@@ -1,5 +1,6 @@
 import type { DataItemType, EntryStatus, EntryType, Grade, InstitutionKind, OpenType, ShareType, UpdateCycle } from './vocabulary';
 import type { DivisionLevel } from '@tdx/divisions';
+import type { SupervisionState } from './supervision';
 
 /** The whole state of one catalog entry version, as it replicates (state transfer, not deltas). */
 export interface EntryState {
@@ -82,8 +83,9 @@ export interface NodeRevocationBody {
   revokedAt: string;
 }
 
-interface RecordHeader {
-  v: 1;
+interface RecordHeader<V extends number = 1> {
+  /** The protocol version of the record: the oldest that can express its kind (RECORD_KIND_VERSIONS). */
+  v: V;
   /** The node where the change was made; it signs the record. */
   origin: string;
   /** The origin's outbox sequence: strictly increasing per origin. */
@@ -97,10 +99,26 @@ export type ReplicationRecord =
   | (RecordHeader & { kind: 'node.approval'; body: NodeApprovalBody })
   | (RecordHeader & { kind: 'node.revocation'; body: NodeRevocationBody })
   | (RecordHeader & { kind: 'institution.upsert'; body: InstitutionState })
-  | (RecordHeader & { kind: 'entry.upsert'; body: EntryState });
+  | (RecordHeader & { kind: 'entry.upsert'; body: EntryState })
+  | (RecordHeader<2> & { kind: 'supervision.state'; body: SupervisionState });
 
 export type RecordKind = ReplicationRecord['kind'];
-export const RECORD_KINDS: readonly RecordKind[] = ['node.join', 'node.approval', 'node.revocation', 'institution.upsert', 'entry.upsert'];
+
+/**
+ * The protocol version each kind is written in: the version that introduced it. A record is written
+ * in the oldest version that can express it, so a parent of an older release still reads every
+ * record it could read before (catalog, institutions, approvals); only the new kinds wait for it
+ * to be upgraded (docs/protocol.md, "Versions and skew").
+ */
+export const RECORD_KIND_VERSIONS: { readonly [K in RecordKind]: Extract<ReplicationRecord, { kind: K }>['v'] } = {
+  'node.join': 1,
+  'node.approval': 1,
+  'node.revocation': 1,
+  'institution.upsert': 1,
+  'entry.upsert': 1,
+  'supervision.state': 2,
+};
+export const RECORD_KINDS = Object.keys(RECORD_KIND_VERSIONS) as readonly RecordKind[];
 
 /** Reply of a parent to a join request. The child takes no key from it: keys come from the trust list only. */
 export type JoinReply =

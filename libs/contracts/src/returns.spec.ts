@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION, supportedRange } from './protocol-version';
 import { generateSigningKey, publicKeyFromBase64url } from './envelope';
 import {
   inReturnJurisdiction,
@@ -78,14 +79,14 @@ describe('return messages', () => {
     // A newer version is named as such, with the sender and nonce kept for a signed answer the asker can act on.
     const newer = (() => {
       try {
-        openReturnMessage(Buffer.from(JSON.stringify({ ...pull, v: 2, body: { changed: true } })));
+        openReturnMessage(Buffer.from(JSON.stringify({ ...pull, v: PROTOCOL_VERSION + 1, body: { changed: true } })));
       } catch (error) {
         return error as ReturnMessageError;
       }
     })();
     expect(newer).toBeInstanceOf(ReturnMessageError);
     expect(newer).toMatchObject({
-      reason: 'the return message is of protocol version 2, newer than this node understands (version 1): upgrade this node',
+      reason: `the return message is of protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands (${supportedRange()}): upgrade this node`,
       from: '330106',
       nonce,
     });

@@ -11,7 +11,7 @@ import type { Principal, Role, RoleGrant } from './principal';
 export type { Permission };
 
 export const OPERATOR_ROLES = ['province-operator', 'municipal-admin', 'county-operator'] as const satisfies readonly Role[];
-export const ROLES = [...OPERATOR_ROLES, 'institution-admin', 'institution-user', 'auditor'] as const satisfies readonly Role[];
+export const ROLES = [...OPERATOR_ROLES, 'institution-admin', 'institution-user', 'auditor', 'supervisor'] as const satisfies readonly Role[];
 export const INSTITUTION_ROLES = ['institution-admin', 'institution-user'] as const satisfies readonly Role[];
 
 const ALL_PERMISSIONS: readonly Permission[] = PERMISSIONS;
@@ -31,15 +31,25 @@ const INSTITUTION_USER: Permission[] = [
 /**
  * Role -> permissions. The operator of a node does everything at that node, reading the audit log
  * included (to verify it); the auditor reads the audit log and nothing else (separation of duties:
- * who reviews the log changes nothing it records).
+ * who reviews the log changes nothing it records); the supervisor reads figures, never rows.
  */
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   'province-operator': new Set(ALL_PERMISSIONS),
   'municipal-admin': new Set(ALL_PERMISSIONS),
   'county-operator': new Set(ALL_PERMISSIONS),
-  'institution-admin': new Set<Permission>([...INSTITUTION_USER, 'catalog:write', 'datasets:write', 'shares:decide', 'open:decide', 'accounts:manage']),
+  'institution-admin': new Set<Permission>([
+    ...INSTITUTION_USER,
+    'catalog:write',
+    'datasets:write',
+    'shares:decide',
+    'open:decide',
+    'accounts:manage',
+    'projects:declare',
+  ]),
   'institution-user': new Set(INSTITUTION_USER),
   auditor: new Set<Permission>(['audit:read', 'self']),
+  // Supervision of the subtree (Article 7) from figures: catalog metadata and scores, never a dataset's rows.
+  supervisor: new Set<Permission>(['node:read', 'federation:read', 'institutions:read', 'catalog:read', 'supervision:read', 'self']),
 };
 
 /** The operator role of a node: each tier has its own (a county operator is no municipal admin). */

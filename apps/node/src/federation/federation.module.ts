@@ -20,13 +20,14 @@ import { ParkedMessageRepository } from './parked-message.repository';
 import { ParkedMessagesService } from './parked-messages.service';
 import { ReplicaRules } from './replica-rules';
 import { LeasesModule } from '../leases/leases.module';
+import { SupervisionModule } from '../supervision/supervision.module';
 
 /**
  * The links of the tree: replication upward (the relay to the parent, a worker per child link that
  * verifies, re-checks and applies), heartbeats and link health, link state and digests, and rotating this node's key over the link.
  */
 @Module({
-  imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule, LeasesModule],
+  imports: [OutboxModule, IdentityModule, CatalogModule, InstitutionsModule, AuditModule, LeasesModule, SupervisionModule],
   controllers: [FederationController, NodeInfoController, KeyRotationController],
   providers: [
     LinkStateRepository,

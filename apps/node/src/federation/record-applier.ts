@@ -18,6 +18,7 @@ import { NodeAdmissionService } from '../identity/node-admission.service';
 import { FORWARDED_JOIN_PROBLEM } from '../identity/identity-checks';
 import { providerNeverArrived, ReplicaRules } from './replica-rules';
 import { RejectedMessageRepository } from './rejected-message.repository';
+import { SupervisionStateRepository } from '../supervision/supervision-state.repository';
 import { ParkedMessageRepository, ParkedRow } from './parked-message.repository';
 import type { Refusal } from '../common/domain-refusal';
 
@@ -46,7 +47,7 @@ export interface InboundRecord {
   term(): void;
 }
 
-type StateKind = 'entry.upsert' | 'institution.upsert';
+type StateKind = 'entry.upsert' | 'institution.upsert' | 'supervision.state';
 
 /** A record whose attribution and signature checked out, waiting to be applied. */
 interface Verified<K extends StateKind = StateKind> {
@@ -90,6 +91,7 @@ export class RecordApplier {
     private readonly replicaRules: ReplicaRules,
     private readonly rejected: RejectedMessageRepository,
     private readonly parked: ParkedMessageRepository,
+    private readonly supervision: SupervisionStateRepository,
   ) {}
 
   /** `fence`, first in the batch's transaction, refuses to commit once this replica no longer holds the link. */
@@ -356,7 +358,9 @@ export class RecordApplier {
     const applied =
       record.kind === 'entry.upsert'
         ? (await this.entries.applyReplicas(manager, [record.body])).size === 1
-        : await this.institutions.applyReplica(manager, record.body);
+        : record.kind === 'supervision.state'
+          ? await this.supervision.upsert(manager, record.body, envelope)
+          : await this.institutions.applyReplica(manager, record.body);
     if (!applied) return { kind: 'skipped' };
     forward.set(index, { origin: record.origin, kind: record.kind, envelope });
     return { kind: 'applied' };

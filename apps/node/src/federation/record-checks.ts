@@ -1,5 +1,5 @@
 import { isWithin } from '@tdx/divisions';
-import { EntryState, InstitutionState, ReplicationRecord } from '@tdx/contracts';
+import { EntryState, InstitutionState, ReplicationRecord, SupervisionState, supervisionStateProblem } from '@tdx/contracts';
 import { entryShapeProblem, institutionShapeProblem } from './replica-shape';
 import { approvalProblem, FORWARDED_JOIN_PROBLEM, revocationProblem } from '../identity/identity-checks';
 
@@ -20,6 +20,8 @@ export function attributionProblem(record: ReplicationRecord, sender: string): s
       return entryProblem(record.body, record.origin);
     case 'institution.upsert':
       return institutionProblem(record.body, record.origin);
+    case 'supervision.state':
+      return supervisionProblem(record.body, record.origin);
   }
 }
 
@@ -36,4 +38,9 @@ function entryProblem(body: EntryState, origin: string): string | undefined {
 
 function institutionProblem(body: InstitutionState, origin: string): string | undefined {
   return ownOrigin(body, origin) ?? institutionShapeProblem(body);
+}
+
+/** A state of a topic this release knows, whose data fits the topic's schema, computed by the record's origin. */
+function supervisionProblem(body: SupervisionState, origin: string): string | undefined {
+  return supervisionStateProblem(body) ?? ownOrigin(body, origin);
 }

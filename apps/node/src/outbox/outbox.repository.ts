@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Envelope, ReplicationRecord, sealRecord } from '@tdx/contracts';
+import { Envelope, RECORD_KIND_VERSIONS, ReplicationRecord, sealRecord } from '@tdx/contracts';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 
 type RecordOf<K extends ReplicationRecord['kind']> = Extract<ReplicationRecord, { kind: K }>;
@@ -37,16 +37,23 @@ export class OutboxRepository {
   /** Signs and queues records this node originates, in the order given, with one sequence fetch and one insert. */
   async appendLocalMany<K extends ReplicationRecord['kind']>(manager: EntityManager, kind: K, bodies: RecordOf<K>['body'][]): Promise<void> {
     if (!this.config.parentCode || bodies.length === 0) return;
+    await this.appendForwardMany(manager, await this.seal(manager, kind, bodies));
+  }
+
+  /**
+   * Signs records this node originates, in the order given, each with the next outbox sequence,
+   * without queueing them: for a caller that keeps the signed text too (and queues it with
+   * appendForwardMany, which a province without a parent skips).
+   */
+  async seal<K extends ReplicationRecord['kind']>(manager: EntityManager, kind: K, bodies: RecordOf<K>['body'][]): Promise<ForwardRecord[]> {
+    if (bodies.length === 0) return [];
     const rows: { seq: string }[] = await manager.query(`SELECT nextval('record_seq') AS seq FROM generate_series(1, $1)`, [bodies.length]);
     const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
     const at = new Date().toISOString();
-    await this.appendForwardMany(
-      manager,
-      bodies.map((body, i) => {
-        const record = { v: 1, kind, origin: this.config.code, seq: seqs[i], at, body } as ReplicationRecord;
-        return { origin: this.config.code, kind, envelope: sealRecord(record, this.config.signingKey) };
-      }),
-    );
+    return bodies.map((body, i) => {
+      const record = { v: RECORD_KIND_VERSIONS[kind], kind, origin: this.config.code, seq: seqs[i], at, body } as ReplicationRecord;
+      return { origin: this.config.code, kind, envelope: sealRecord(record, this.config.signingKey) };
+    });
   }
 
   /** Queues a descendant's record, exactly as its origin signed it, for this node's parent. */

@@ -1,7 +1,15 @@
 import type { Permission } from './permissions';
 
 /** The roles an account can hold at a node; the first three are the operators of a tier. */
-export const ACCOUNT_ROLES = ['province-operator', 'municipal-admin', 'county-operator', 'institution-admin', 'institution-user', 'auditor'] as const;
+export const ACCOUNT_ROLES = [
+  'province-operator',
+  'municipal-admin',
+  'county-operator',
+  'institution-admin',
+  'institution-user',
+  'auditor',
+  'supervisor',
+] as const;
 export type AccountRoleName = (typeof ACCOUNT_ROLES)[number];
 
 /** A role of an account; institution roles name their institution, the others have null. */

@@ -42,6 +42,17 @@ export const PERMISSIONS = [
   'audit:prune',
   /** Prometheus metrics and their history (also open to the METRICS_TOKEN bearer, /metrics only). */
   'metrics:read',
+  /**
+   * Supervision figures (Articles 5, 7, 11, 12): quality and conformance scores, access figures and
+   * alerts, scorecards, the resource view, project reviews. Figures only: it reads no dataset rows.
+   */
+  'supervision:read',
+  /** Run quality checks, set quality rules, scorecard weights and the synonym table of project review. */
+  'supervision:manage',
+  /** Declare a digital project of the principal's institution and submit it for review (Article 12). */
+  'projects:declare',
+  /** Decide a project's review stages (approval, acceptance, operations funding). */
+  'projects:review',
   /** Any signed-in account, for its own profile and password. */
   'self',
 ] as const;

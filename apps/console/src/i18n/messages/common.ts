@@ -57,6 +57,7 @@ export const common = defineMessages({
     'role.institution-admin': '单位管理员',
     'role.institution-user': '单位用户',
     'role.auditor': '审计员',
+    'role.supervisor': '监督员',
     'overview.roles': '我的角色',
   },
   en: {
@@ -115,6 +116,7 @@ export const common = defineMessages({
     'role.institution-admin': 'Institution admin',
     'role.institution-user': 'Institution user',
     'role.auditor': 'Auditor',
+    'role.supervisor': 'Supervisor',
     'overview.roles': 'My roles',
   },
 });

@@ -3,7 +3,7 @@ import type { Schemas } from '../../api/client';
 export type Role = Schemas['RoleGrantDto']['role'];
 export type RoleGrant = Schemas['RoleGrantDto'];
 
-export const ROLES: Role[] = ['province-operator', 'municipal-admin', 'county-operator', 'institution-admin', 'institution-user', 'auditor'];
+export const ROLES: Role[] = ['province-operator', 'municipal-admin', 'county-operator', 'institution-admin', 'institution-user', 'auditor', 'supervisor'];
 
 /** The roles tied to one institution (the API asks for its id with them). */
 export function needsInstitution(role: Role): boolean {
