@@ -3,7 +3,7 @@ import { createHash, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Envelope, EntryState, generateSigningKey, PROTOCOL_VERSION, SigningKey, signingKeyFromPem } from '@tdx/contracts';
+import { Envelope, EntryState, generateSigningKey, PROTOCOL_VERSION, SigningKey, signingKeyFromPem, supportedRange } from '@tdx/contracts';
 import {
   accessToken,
   api,
@@ -217,7 +217,7 @@ describe('version skew: the previous release beside this one', () => {
       protocolVersion: PROTOCOL_VERSION + 1,
       parkedUnderVersion: PROTOCOL_VERSION,
       payloadSha256: createHash('sha256').update(newer.payload).digest('hex'),
-      reason: `the record is of protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands (version ${PROTOCOL_VERSION}): upgrade this node`,
+      reason: `the record is of protocol version ${PROTOCOL_VERSION + 1}, newer than this node understands (${supportedRange()}): upgrade this node`,
     });
     expect(byKind['entry.merge'].reason).toContain('kind "entry.merge", which this node does not know');
     // Kept whole, to be read again: the very text the county signed.
