@@ -8,12 +8,16 @@ import { sampleInstitution } from './support/samples';
 import { accountWith, routesOf } from './support/auth';
 import type { INestApplication } from '@nestjs/common';
 
-type Who = 'operator' | 'institution-admin' | 'institution-user' | 'auditor';
+type Who = 'operator' | 'institution-admin' | 'institution-user' | 'auditor' | 'supervisor';
 const PUBLIC = 'public' as const;
 const STAFF: Who[] = ['operator', 'institution-admin', 'institution-user'];
+/** Staff and the supervisor: what the catalog and its figures show, never a dataset's rows. */
+const READERS: Who[] = [...STAFF, 'supervisor'];
+/** Supervision figures: the operator and the supervisor. */
+const SUPERVISION: Who[] = ['operator', 'supervisor'];
 const WRITERS: Who[] = ['operator', 'institution-admin'];
 const OPERATOR: Who[] = ['operator'];
-const SIGNED_IN: Who[] = ['operator', 'institution-admin', 'institution-user', 'auditor'];
+const SIGNED_IN: Who[] = ['operator', 'institution-admin', 'institution-user', 'auditor', 'supervisor'];
 const AUDIT: Who[] = ['operator', 'auditor'];
 
 /** Route -> who may call it. The table in docs/operator-guide.md ("Who may do what") is this one. */
@@ -37,27 +41,27 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'POST /api/v1/auth/setup': PUBLIC,
   'GET /api/v1/auth/me': SIGNED_IN,
   'POST /api/v1/auth/password': SIGNED_IN,
-  'GET /api/v1/node': STAFF,
-  'GET /api/v1/federation/status': OPERATOR,
-  'GET /api/v1/federation/digest': OPERATOR,
-  'GET /api/v1/federation/parked': OPERATOR,
+  'GET /api/v1/node': READERS,
+  'GET /api/v1/federation/status': SUPERVISION,
+  'GET /api/v1/federation/digest': SUPERVISION,
+  'GET /api/v1/federation/parked': SUPERVISION,
   'POST /api/v1/federation/parked/reread': OPERATOR,
-  'GET /api/v1/federation/nodes': OPERATOR,
+  'GET /api/v1/federation/nodes': SUPERVISION,
   'POST /api/v1/federation/nodes/:code/approve': OPERATOR,
   'POST /api/v1/federation/nodes/:code/reject': OPERATOR,
   'POST /api/v1/federation/nodes/:code/revoke': OPERATOR,
-  'GET /api/v1/federation/trust-list': OPERATOR,
-  'GET /api/v1/federation/channel/:node/ping': OPERATOR,
+  'GET /api/v1/federation/trust-list': SUPERVISION,
+  'GET /api/v1/federation/channel/:node/ping': SUPERVISION,
   'POST /api/v1/federation/trust-list/reset': OPERATOR,
   'POST /api/v1/federation/key/rotate': OPERATOR,
   'POST /api/v1/institutions': OPERATOR,
-  'GET /api/v1/institutions': STAFF,
+  'GET /api/v1/institutions': READERS,
   'POST /api/v1/catalog/entries': WRITERS,
   'POST /api/v1/catalog/entries/bulk': WRITERS,
-  'GET /api/v1/catalog/entries': STAFF,
-  'GET /api/v1/search': STAFF,
-  'GET /api/v1/search/entries/:id': STAFF,
-  'GET /api/v1/catalog/entries/:id': STAFF,
+  'GET /api/v1/catalog/entries': READERS,
+  'GET /api/v1/search': READERS,
+  'GET /api/v1/search/entries/:id': READERS,
+  'GET /api/v1/catalog/entries/:id': READERS,
   'PATCH /api/v1/catalog/entries/:id': WRITERS,
   'DELETE /api/v1/catalog/entries/:id': WRITERS,
   'POST /api/v1/datasets/:entryId/rows': WRITERS,
@@ -137,6 +141,7 @@ describe('authorization matrix', () => {
     tokens['institution-admin'] = (await accountWith(province.url, 'inst.admin', [{ role: 'institution-admin', institutionId: institution.body.id }])).token;
     tokens['institution-user'] = (await accountWith(province.url, 'inst.user', [{ role: 'institution-user', institutionId: institution.body.id }])).token;
     tokens.auditor = (await accountWith(province.url, 'auditor', [{ role: 'auditor' }])).token;
+    tokens.supervisor = (await accountWith(province.url, 'supervisor', [{ role: 'supervisor' }])).token;
     routes = routesOf(province.app).filter((r) => !DOCUMENTATION.test(r));
   });
 
@@ -180,7 +185,7 @@ describe('authorization matrix', () => {
     expect(await mismatches(province.url, 'anonymous', undefined)).toEqual([]);
   });
 
-  it.each(['operator', 'institution-admin', 'institution-user', 'auditor'] as Who[])('%s at the province', async (who) => {
+  it.each(['operator', 'institution-admin', 'institution-user', 'auditor', 'supervisor'] as Who[])('%s at the province', async (who) => {
     expect(await mismatches(province.url, who, tokens[who])).toEqual([]);
   });
 
