@@ -93,7 +93,7 @@ export const supervisionStateCommands: CommandSpec[] = [
     name: 'supervision access',
     args: [],
     options: { within: WITHIN },
-    summary: "access figures (Article 7) of this node and its subtree: volumes, refusals, decisions, expiring grants, alerts",
+    summary: 'access figures (Article 7) of this node and its subtree: volumes, refusals, decisions, expiring grants, alerts',
     run: (ctx, { o }) => accessCommand(ctx, o),
   },
   {

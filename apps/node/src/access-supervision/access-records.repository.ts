@@ -63,10 +63,11 @@ const EXCHANGES = `
 @Injectable()
 export class AccessRecordsRepository {
   async exchanges(manager: EntityManager, from: Date, to: Date, here: string): Promise<ExchangeGroup[]> {
-    const rows: { kind: ExchangeGroup['kind']; counterpart: string | null; institution: string | null; exchanges: string; rows: string }[] = await manager.query(
-      `SELECT kind, counterpart, institution, count(*) AS exchanges, sum(rows) AS rows FROM (${EXCHANGES}) x GROUP BY kind, counterpart, institution`,
-      [from, to, here],
-    );
+    const rows: { kind: ExchangeGroup['kind']; counterpart: string | null; institution: string | null; exchanges: string; rows: string }[] =
+      await manager.query(
+        `SELECT kind, counterpart, institution, count(*) AS exchanges, sum(rows) AS rows FROM (${EXCHANGES}) x GROUP BY kind, counterpart, institution`,
+        [from, to, here],
+      );
     return rows.map((r) => ({ kind: r.kind, counterpart: r.counterpart, institution: r.institution, exchanges: Number(r.exchanges), rows: Number(r.rows) }));
   }
 
@@ -157,7 +158,9 @@ export class AccessRecordsRepository {
       `SELECT DISTINCT ON (id) id, expires_at FROM share_request WHERE state = 'granted' AND expires_at >= $1 AND expires_at < $2 ORDER BY id`,
       [now, until],
     );
-    const sorted = rows.map((r) => ({ id: r.id, expiresAt: r.expires_at })).sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : 1));
+    const sorted = rows
+      .map((r) => ({ id: r.id, expiresAt: r.expires_at }))
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : 1));
     return { count: sorted.length, soonest: sorted.slice(0, limit) };
   }
 

@@ -95,7 +95,9 @@ function biggestFirst<T extends AccessVolume>(name: (v: T) => string) {
 }
 
 /** Totals, and the ACCESS_LIST_MAX biggest institutions and counterpart nodes. */
-export function volumesOf(groups: readonly ExchangeGroup[]): AccessVolume & { institutions: AccessInstitutionVolume[]; counterparts: AccessCounterpartVolume[] } {
+export function volumesOf(
+  groups: readonly ExchangeGroup[],
+): AccessVolume & { institutions: AccessInstitutionVolume[]; counterparts: AccessCounterpartVolume[] } {
   const total = emptyVolume();
   const institutions = new Map<string, AccessInstitutionVolume>();
   const counterparts = new Map<string, AccessCounterpartVolume>();

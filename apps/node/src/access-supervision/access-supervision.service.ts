@@ -95,7 +95,11 @@ export class AccessSupervision {
         subject: `return:${r.id}`,
         message: `return request undecided since ${r.createdAt.toISOString()}, due ${r.deadline.toISOString()}`,
       })),
-      ...shares.oldest.map((s) => ({ kind: 'overdue-decision' as const, subject: `share:${s.id}`, message: `share request undecided, due ${s.deadline.toISOString()}` })),
+      ...shares.oldest.map((s) => ({
+        kind: 'overdue-decision' as const,
+        subject: `share:${s.id}`,
+        message: `share request undecided, due ${s.deadline.toISOString()}`,
+      })),
       ...grants.soonest.map((g) => ({ kind: 'grant-expiring' as const, subject: `share:${g.id}`, message: `grant expires ${g.expiresAt.toISOString()}` })),
     ];
     return {

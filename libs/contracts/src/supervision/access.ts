@@ -9,7 +9,14 @@ import { LINK_HEALTH_STATES, type LinkHealth } from '../views/federation';
  */
 
 /** Where a refusal came from: a rule at receipt, a decision by a person, a query or delivery outside a grant, a malformed or unauthorised protocol message. */
-export const ACCESS_REFUSAL_CLASSES = ['return-refused', 'return-rejected', 'share-rejected', 'share-query-refused', 'share-delivery-refused', 'message-refused'] as const;
+export const ACCESS_REFUSAL_CLASSES = [
+  'return-refused',
+  'return-rejected',
+  'share-rejected',
+  'share-query-refused',
+  'share-delivery-refused',
+  'message-refused',
+] as const;
 export type AccessRefusalClass = (typeof ACCESS_REFUSAL_CLASSES)[number];
 
 /** What an alert is about (docs/supervision.md, "Access supervision"). */
@@ -89,7 +96,11 @@ const nonNegative: Schema<number> = ((value: unknown, path: string) =>
 const volumeFields = { returns: count, shareQueries: count, shareDeliveries: count, rows: count };
 
 export const accessStateData: Schema<AccessStateData> = object<AccessStateData>({
-  period: refined(object<{ from: string; to: string }>({ from: timestamp, to: timestamp }), (p) => Date.parse(p.from) <= Date.parse(p.to), 'from must not be after to'),
+  period: refined(
+    object<{ from: string; to: string }>({ from: timestamp, to: timestamp }),
+    (p) => Date.parse(p.from) <= Date.parse(p.to),
+    'from must not be after to',
+  ),
   volumes: object<AccessStateData['volumes']>({
     ...volumeFields,
     institutions: array(object<AccessInstitutionVolume>({ institution: uuid, ...volumeFields }), ACCESS_LIST_MAX),
@@ -109,5 +120,8 @@ export const accessStateData: Schema<AccessStateData> = object<AccessStateData>(
     }),
     ACCESS_ALERTS_MAX,
   ),
-  links: array(object<AccessLink>({ code: divisionCode, health: oneOf(LINK_HEALTH_STATES), lagSeconds: nullable(nonNegative), backlog: nullable(count) }), ACCESS_LINKS_MAX),
+  links: array(
+    object<AccessLink>({ code: divisionCode, health: oneOf(LINK_HEALTH_STATES), lagSeconds: nullable(nonNegative), backlog: nullable(count) }),
+    ACCESS_LINKS_MAX,
+  ),
 });
