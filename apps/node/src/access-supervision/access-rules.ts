@@ -13,7 +13,7 @@ import type { DailyRows, ExchangeGroup } from './access-records.repository';
  * so each can be checked by itself against numbers worked out by hand.
  */
 
-/** The period the figures cover: the 30 days up to the minute of the run. */
+/** The period the figures cover: the 30 days up to the end of the minute of the run. */
 export const ACCESS_PERIOD_DAYS = 30;
 /** Unusual volume: today's rows of an institution above max(SPIKE_FACTOR × its median day of the BASELINE_DAYS before, SPIKE_FLOOR_ROWS). */
 export const SPIKE_FACTOR = 3;

@@ -56,7 +56,9 @@ export class AccessSupervision {
   async compute(now = new Date()): Promise<AccessStateData> {
     const m = this.dataSource.manager;
     const here = this.config.code;
-    const to = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+    // Up to the end of the current minute: everything so far is in, and two runs within a minute
+    // over unchanged records compute the same state (which is then not published again).
+    const to = new Date(Math.ceil((now.getTime() + 1) / 60_000) * 60_000);
     const from = new Date(to.getTime() - ACCESS_PERIOD_DAYS * DAY_MS);
     const window = spikeWindow(now);
     const expiryUntil = new Date(now.getTime() + this.config.accessSupervision.grantExpiryDays * DAY_MS);
