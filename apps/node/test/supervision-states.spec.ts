@@ -198,9 +198,13 @@ describe('supervision states carried up the tree', () => {
     const keys: string[] = [];
     let after: string | null = '';
     while (after !== null) {
-      const page = await api(province.url, 'GET', `/api/v1/supervision/states?topic=access&limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      const page: { status: number; body: { items: SupervisionStateView[]; nextCursor: string | null } } = await api(
+        province.url,
+        'GET',
+        `/api/v1/supervision/states?topic=access&limit=2${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+      );
       expect(page.status).toBe(200);
-      keys.push(...page.body.items.map((i: SupervisionStateView) => `${i.origin}/${i.key}`));
+      keys.push(...page.body.items.map((i) => `${i.origin}/${i.key}`));
       after = page.body.nextCursor;
     }
     expect(keys).toEqual(['330106/institution:6f1c2a4e-9d3b-4c1a-8e2f-0a1b2c3d4e5f', '330106/institution:7f1c2a4e-9d3b-4c1a-8e2f-0a1b2c3d4e5f', '330106/node']);
