@@ -34,6 +34,9 @@ export interface OverdueShare {
   deadline: Date;
 }
 
+/** The audit record's target as a uuid (null when it is none), so the lookups use the requests' primary keys. */
+const TARGET_UUID = `(CASE WHEN a.target ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN a.target::uuid END)`;
+
 /**
  * The exchanges recorded in the audit log, each with its counterpart and institution:
  * - `return.request` (at the holder): a return request received; the institution is the entry's provider;
@@ -49,9 +52,9 @@ const EXCHANGES = `
     CASE WHEN a.action LIKE 'share.%' THEN (
         SELECT CASE WHEN s.side = 'provider' THEN s.entry->>'providerId' ELSE s.consumer_institution::text END
         FROM share_request s
-        WHERE s.id::text = a.target AND s.side = CASE WHEN a.details->>'provider' = $3 THEN 'provider' ELSE 'consumer' END)
+        WHERE s.id = ${TARGET_UUID} AND s.side = CASE WHEN a.details->>'provider' = $3 THEN 'provider' ELSE 'consumer' END)
       ELSE (SELECT e.provider_id::text FROM return_request r JOIN catalog_entry e ON e.id = r.entry_id
-            WHERE r.id::text = a.target AND r.direction = 'incoming') END AS institution,
+            WHERE r.id = ${TARGET_UUID} AND r.direction = 'incoming') END AS institution,
     CASE WHEN a.details->>'rows' ~ '^[0-9]{1,15}$' THEN (a.details->>'rows')::bigint ELSE 0 END AS rows,
     a.at
   FROM audit_record a
