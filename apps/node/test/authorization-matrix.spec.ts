@@ -104,6 +104,10 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /api/v1/audit/verify': AUDIT,
   'GET /api/v1/audit/export': AUDIT,
   'POST /api/v1/audit/prune': OPERATOR,
+  'GET /api/v1/supervision/states': SUPERVISION,
+  'GET /api/v1/supervision/access': SUPERVISION,
+  'GET /api/v1/supervision/alerts': SUPERVISION,
+  'POST /api/v1/supervision/access/run': OPERATOR,
 };
 
 /** The API documentation, served by Swagger outside Nest's router: public, and not part of the matrix. */

@@ -11,6 +11,7 @@ import { openCommands } from './open';
 import { returnCommands } from './returns';
 import { searchCommands } from './search';
 import { shareCommands } from './share';
+import { supervisionStateCommands } from './supervision-states';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -26,4 +27,5 @@ export const COMMANDS: CommandSpec[] = [
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,
+  ...supervisionStateCommands,
 ];

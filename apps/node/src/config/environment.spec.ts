@@ -74,7 +74,23 @@ describe('loadNodeConfig', () => {
       highAvailability: { workerLeaseSeconds: 15, natsStreamReplicas: 1 },
       console: { dir: resolve(__dirname, '../../../console/dist') },
       metricsHistory: { intervalSeconds: 60 },
+      accessSupervision: { intervalMinutes: 60, grantExpiryDays: 14 },
     });
+  });
+
+  it('reads the access supervision settings (0 minutes: no periodic run) and names each bad one', () => {
+    expect(loadNodeConfig(env({ ACCESS_SUPERVISION_INTERVAL_MINUTES: '0', ACCESS_GRANT_EXPIRY_DAYS: '30' })).accessSupervision).toEqual({
+      intervalMinutes: 0,
+      grantExpiryDays: 30,
+    });
+    expect(loadNodeConfig(env({ ACCESS_SUPERVISION_INTERVAL_MINUTES: '', ACCESS_GRANT_EXPIRY_DAYS: '' })).accessSupervision).toEqual({
+      intervalMinutes: 60,
+      grantExpiryDays: 14,
+    });
+    for (const bad of ['-1', '10081', '1.5', 'hourly']) {
+      expect(named(configError(env({ ACCESS_SUPERVISION_INTERVAL_MINUTES: bad })))).toEqual(['ACCESS_SUPERVISION_INTERVAL_MINUTES']);
+    }
+    for (const bad of ['0', '366', 'soon']) expect(named(configError(env({ ACCESS_GRANT_EXPIRY_DAYS: bad })))).toEqual(['ACCESS_GRANT_EXPIRY_DAYS']);
   });
 
   it('reads the console settings and names each bad one', () => {

@@ -153,6 +153,20 @@ export class EnvironmentVariables {
   @Min(1, { message: 'METRICS_HISTORY_INTERVAL must be between 1 and 3600 seconds' })
   @Max(3600, { message: 'METRICS_HISTORY_INTERVAL must be between 1 and 3600 seconds' })
   METRICS_HISTORY_INTERVAL?: number;
+
+  /** Minutes between two runs of access supervision (docs/supervision.md, "Access supervision"); 0: only when asked (POST /api/v1/supervision/access/run). */
+  @IsOptional()
+  @IsInt({ message: 'ACCESS_SUPERVISION_INTERVAL_MINUTES must be a whole number of minutes' })
+  @Min(0, { message: 'ACCESS_SUPERVISION_INTERVAL_MINUTES must be between 0 (off) and 10080 minutes' })
+  @Max(10080, { message: 'ACCESS_SUPERVISION_INTERVAL_MINUTES must be between 0 (off) and 10080 minutes' })
+  ACCESS_SUPERVISION_INTERVAL_MINUTES?: number;
+
+  /** Days before its expiry from which a grant in force counts as expiring soon (and raises an alert). */
+  @IsOptional()
+  @IsInt({ message: 'ACCESS_GRANT_EXPIRY_DAYS must be a whole number of days' })
+  @Min(1, { message: 'ACCESS_GRANT_EXPIRY_DAYS must be between 1 and 365 days' })
+  @Max(365, { message: 'ACCESS_GRANT_EXPIRY_DAYS must be between 1 and 365 days' })
+  ACCESS_GRANT_EXPIRY_DAYS?: number;
 }
 
 /**
@@ -177,6 +191,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     NATS_NKEY_SEED_FILE: env.NATS_NKEY_SEED_FILE === '' ? undefined : env.NATS_NKEY_SEED_FILE,
     ...secondsOf(env, 'ACCESS_TOKEN_TTL', 'REFRESH_TOKEN_TTL', 'TRUST_LIST_TTL', 'TRUST_REFRESH', 'HEARTBEAT_INTERVAL'),
     ...secondsOf(env, 'SHARE_DEADLINE_DAYS_UNCONDITIONAL', 'SHARE_DEADLINE_DAYS_CONDITIONAL', 'METRICS_HISTORY_INTERVAL'),
+    ...secondsOf(env, 'ACCESS_SUPERVISION_INTERVAL_MINUTES', 'ACCESS_GRANT_EXPIRY_DAYS'),
     CONSOLE_DIR: env.CONSOLE_DIR === '' ? undefined : env.CONSOLE_DIR,
     SESSION_COOKIE_SECURE: env.SESSION_COOKIE_SECURE === '' ? undefined : env.SESSION_COOKIE_SECURE,
     CALENDAR_FILE: env.CALENDAR_FILE === '' ? undefined : env.CALENDAR_FILE,
@@ -245,6 +260,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     },
     console: { dir: resolve(raw.CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR) },
     metricsHistory: { intervalSeconds: raw.METRICS_HISTORY_INTERVAL ?? 60 },
+    accessSupervision: { intervalMinutes: raw.ACCESS_SUPERVISION_INTERVAL_MINUTES ?? 60, grantExpiryDays: raw.ACCESS_GRANT_EXPIRY_DAYS ?? 14 },
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,

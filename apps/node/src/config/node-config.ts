@@ -36,6 +36,8 @@ export interface NodeConfig {
   console: { dir: string };
   /** METRICS_HISTORY_INTERVAL: seconds between two samples of GET /api/v1/metrics/history. */
   metricsHistory: { intervalSeconds: number };
+  /** ACCESS_SUPERVISION_INTERVAL_MINUTES (0: off), ACCESS_GRANT_EXPIRY_DAYS: access supervision (docs/supervision.md). */
+  accessSupervision: { intervalMinutes: number; grantExpiryDays: number };
 }
 
 /** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { OutboxModule } from '../outbox/outbox.module';
 import { SupervisionStateRepository } from './supervision-state.repository';
 import { SupervisionStates } from './supervision-states.service';
+import { SupervisionScope } from './supervision-scope';
+import { SupervisionStatesController } from './supervision-states.controller';
 
 /**
  * Supervision figures carried up the tree as signed states (libs/contracts, supervision): this
@@ -11,7 +13,8 @@ import { SupervisionStates } from './supervision-states.service';
  */
 @Module({
   imports: [OutboxModule],
-  providers: [SupervisionStateRepository, SupervisionStates],
-  exports: [SupervisionStateRepository, SupervisionStates],
+  controllers: [SupervisionStatesController],
+  providers: [SupervisionStateRepository, SupervisionStates, SupervisionScope],
+  exports: [SupervisionStateRepository, SupervisionStates, SupervisionScope],
 })
 export class SupervisionModule {}
