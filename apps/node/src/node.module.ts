@@ -16,6 +16,7 @@ import { SharingModule } from './sharing/sharing.module';
 import { SearchModule } from './search/search.module';
 import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { SupervisionModule } from './supervision/supervision.module';
+import { QualityModule } from './quality/quality.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -40,6 +41,7 @@ export class NodeModule {
         SearchModule,
         FederationModule,
         SupervisionModule,
+        QualityModule,
         DatasetsModule,
         ReturnsModule,
         SharingModule,
