@@ -1,3 +1,4 @@
+import { residentIdOf, usccOf } from '../../test/support/check-codes';
 import { isCalendarDate, isDivisionCodeValue, isResidentId, isTimestamp, isUscc } from './validators';
 
 /*
@@ -6,20 +7,6 @@ import { isCalendarDate, isDivisionCodeValue, isResidentId, isTimestamp, isUscc 
  */
 
 const USCC_SET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
-function usccOf(first17: string): string {
-  const weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += USCC_SET.indexOf(first17[i]) * weights[i];
-  const c = 31 - (sum % 31);
-  return first17 + USCC_SET[c === 31 ? 0 : c];
-}
-
-function residentIdOf(first17: string): string {
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  let sum = 0;
-  for (let i = 0; i < 17; i++) sum += Number(first17[i]) * weights[i];
-  return first17 + ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'][sum % 11];
-}
 
 describe('unified social credit codes (GB 32100-2015)', () => {
   it('takes codes with their check character', () => {
@@ -73,11 +60,19 @@ describe('dates and timestamps', () => {
     for (const d of ['2024-02-29', '2000-02-29', '2023-12-31', '0001-01-01']) expect(isCalendarDate(d)).toBe(true);
   });
   it('refuses impossible days and other forms', () => {
-    for (const d of ['2023-02-29', '1900-02-29', '2023-04-31', '2023-13-01', '2023-00-10', '2023-1-01', '20230101', '2023/01/01']) expect(isCalendarDate(d)).toBe(false);
+    for (const d of ['2023-02-29', '1900-02-29', '2023-04-31', '2023-13-01', '2023-00-10', '2023-1-01', '20230101', '2023/01/01'])
+      expect(isCalendarDate(d)).toBe(false);
   });
   it('takes ISO 8601 timestamps and refuses impossible ones', () => {
     for (const t of ['2024-02-29T23:59:59Z', '2024-01-01T08:00:00+08:00', '2024-01-01T08:00', '2024-01-01 08:00:00.123456']) expect(isTimestamp(t)).toBe(true);
-    for (const t of ['2023-02-29T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T10:60:00Z', '2024-01-01T10:00:61Z', '2024-01-01', '2024-01-01T10:00:00+25:00']) {
+    for (const t of [
+      '2023-02-29T00:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T10:60:00Z',
+      '2024-01-01T10:00:61Z',
+      '2024-01-01',
+      '2024-01-01T10:00:00+25:00',
+    ]) {
       expect(isTimestamp(t)).toBe(false);
     }
   });

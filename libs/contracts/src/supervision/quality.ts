@@ -56,7 +56,7 @@ export const qualityRuleId: Schema<string> = text(3, 80, { test: RULE_ID, means:
 
 /** A score: a number from 0 to 100 with at most two decimals. */
 export const qualityScore: Schema<number> = ((value: unknown, path: string) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100 && Math.round(value * 100) === value * 100
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100 && Math.abs(Math.round(value * 100) - value * 100) < 1e-6
     ? undefined
     : `${path} must be a number from 0 to 100 with at most two decimals`) as Schema<number>;
 
