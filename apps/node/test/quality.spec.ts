@@ -159,3 +159,27 @@ describe('quality checks (Article 7)', () => {
     expect(institution.body.items[0].data).toEqual({ ...expected, scope: 'institution', institutionId: providerId });
   }, 120_000);
 });
+
+describe('the scheduled quality check', () => {
+  const namespace = testNamespace();
+  const federation = inProcessFederation(namespace, 'qsched', mkdtempSync(join(tmpdir(), 'tdx-qsched-')));
+
+  afterAll(async () => {
+    await Promise.all([...federation.running.values()].map((n) => n.stop()));
+    await deleteNamespaceStreams(SHARED_NATS_URL, namespace);
+    await Promise.all([...federation.databases.values()].map((d) => d.drop()));
+  });
+
+  it('runs by itself every QUALITY_CHECK_INTERVAL_HOURS and publishes the node state', async () => {
+    // 0.001 hours: 3.6 seconds.
+    const node = await federation.start('330000', undefined, { QUALITY_CHECK_INTERVAL_HOURS: '0.001' });
+    const providerId = (await api(node.url, 'POST', '/api/v1/institutions', sampleInstitution())).body.id as string;
+    expect((await api(node.url, 'POST', '/api/v1/catalog/entries', sampleEntry(providerId))).status).toBe(201);
+    await eventually(async () => {
+      const [held] = await federation.databases
+        .get('330000')!
+        .query<{ data: { entries: number } }>(`SELECT data FROM supervision_state WHERE topic = 'quality' AND origin = '330000' AND key = 'node'`);
+      expect(held?.data.entries).toBe(1);
+    }, 30_000);
+  }, 60_000);
+});

@@ -1,3 +1,4 @@
+import type { QualityConfig } from './quality.env';
 import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
 import type { HttpHardeningConfig } from './http-hardening.config';
@@ -36,6 +37,7 @@ export interface NodeConfig {
   console: { dir: string };
   /** METRICS_HISTORY_INTERVAL: seconds between two samples of GET /api/v1/metrics/history. */
   metricsHistory: { intervalSeconds: number };
+  quality: QualityConfig;
 }
 
 /** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { CatalogModule } from '../catalog/catalog.module';
 import { DatasetsModule } from '../datasets/datasets.module';
 import { SupervisionModule } from '../supervision/supervision.module';
+import { LeasesModule } from '../leases/leases.module';
+import { QualitySchedule } from './quality-schedule.service';
 import { QualityController } from './quality.controller';
 import { QualityRepository } from './quality.repository';
 import { QualityService } from './quality.service';
@@ -12,9 +14,9 @@ import { QualityService } from './quality.service';
  * supervision states of topic `quality`.
  */
 @Module({
-  imports: [CatalogModule, DatasetsModule, SupervisionModule],
+  imports: [CatalogModule, DatasetsModule, SupervisionModule, LeasesModule],
   controllers: [QualityController],
-  providers: [QualityRepository, QualityService],
+  providers: [QualityRepository, QualityService, QualitySchedule],
   exports: [QualityService],
 })
 export class QualityModule {}
