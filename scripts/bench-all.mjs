@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark one after the other (bench:replication, bench:return,
-// bench:csv, bench:channel, bench:province), each as its own process with its output in a log
+// bench:csv, bench:channel, bench:province, bench:quality), each as its own process with its output in a log
 // file; then one JSON report (each benchmark's figures, its headline figure beside its baseline and
 // their ratio, the machine) and a table of the headlines. Each benchmark's last line of output is
 // the JSON object of its figures (scripts/lib/local-federation.mjs, runBenchmark).
 //
 //   --size full    the sizes of the targets (default): takes a long time, run it on a quiet machine
 //   --size ci      small sizes: every benchmark in a few minutes, figures only indicative
-//   --only a,b     some of them (replication, return, csv, channel, province)
+//   --only a,b     some of them (replication, return, csv, channel, province, quality)
 //   --out FILE     where the report goes (default .tdx/bench/report.json; the table beside it, .txt)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
@@ -74,6 +74,17 @@ const BENCHMARKS = {
       baseline: f.targetConvergeSeconds,
       baselineIs: 'target (s)',
       ratio: f.targetConvergeSeconds ? Number((f.convergeSecondsAfterLast / f.targetConvergeSeconds).toFixed(3)) : null,
+    }),
+  },
+  quality: {
+    script: 'bench-quality.mjs',
+    args: { full: [], ci: ['--rows', '100000'] },
+    headline: (f) => ({
+      figure: f.checkRowsPerSec,
+      unit: `rows/s quality check (${f.rows} rows in ${f.checkSeconds} s; peak ${f.peakRssMiB} MiB)`,
+      baseline: f.baselineRowsPerSec,
+      baselineIs: 'the same keyset scan without checks (rows/s)',
+      ratio: f.ratio,
     }),
   },
 };

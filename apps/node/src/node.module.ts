@@ -17,6 +17,7 @@ import { SearchModule } from './search/search.module';
 import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { SupervisionModule } from './supervision/supervision.module';
 import { AccessSupervisionModule } from './access-supervision/access-supervision.module';
+import { QualityModule } from './quality/quality.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -41,6 +42,7 @@ export class NodeModule {
         SearchModule,
         FederationModule,
         SupervisionModule,
+        QualityModule,
         DatasetsModule,
         ReturnsModule,
         SharingModule,

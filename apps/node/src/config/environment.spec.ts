@@ -75,6 +75,7 @@ describe('loadNodeConfig', () => {
       console: { dir: resolve(__dirname, '../../../console/dist') },
       metricsHistory: { intervalSeconds: 60 },
       accessSupervision: { intervalMinutes: 60, grantExpiryDays: 14 },
+      quality: { checkIntervalHours: 24 },
     });
   });
 
@@ -103,6 +104,14 @@ describe('loadNodeConfig', () => {
       expect(named(configError(env({ METRICS_HISTORY_INTERVAL: bad })))).toEqual(['METRICS_HISTORY_INTERVAL']);
     }
     expect(named(configError(env({ SESSION_COOKIE_SECURE: 'true' })))).toEqual(['SESSION_COOKIE_SECURE']);
+  });
+
+  it('reads the quality check interval in hours (0: off) and names a bad one', () => {
+    expect(loadNodeConfig(env({ QUALITY_CHECK_INTERVAL_HOURS: '0' })).quality.checkIntervalHours).toBe(0);
+    expect(loadNodeConfig(env({ QUALITY_CHECK_INTERVAL_HOURS: '0.5' })).quality.checkIntervalHours).toBe(0.5);
+    for (const bad of ['-1', '721', 'daily']) {
+      expect(named(configError(env({ QUALITY_CHECK_INTERVAL_HOURS: bad })))).toEqual(['QUALITY_CHECK_INTERVAL_HOURS']);
+    }
   });
 
   it('reads the high-availability settings and names each bad one', () => {

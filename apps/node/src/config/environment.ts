@@ -8,6 +8,7 @@ import { passwordProblem } from '../common/password-policy';
 import { nkeySeedProblem } from './nats-credentials';
 import { loadNatsTlsConfig } from './nats-tls';
 import { loadHighAvailabilityConfig } from './high-availability.env';
+import { loadQualityConfig } from './quality.env';
 import { WorkingCalendar } from '@tdx/calendar';
 import { resolve } from 'node:path';
 
@@ -229,6 +230,8 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
   if (calendar) problems.push(calendar);
   const highAvailability = loadHighAvailabilityConfig(env);
   problems.push(...highAvailability.problems);
+  const quality = loadQualityConfig(env);
+  problems.push(...quality.problems);
   if (problems.length > 0 || !name) throw new ConfigError(problems);
 
   return {
@@ -261,6 +264,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     console: { dir: resolve(raw.CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR) },
     metricsHistory: { intervalSeconds: raw.METRICS_HISTORY_INTERVAL ?? 60 },
     accessSupervision: { intervalMinutes: raw.ACCESS_SUPERVISION_INTERVAL_MINUTES ?? 60, grantExpiryDays: raw.ACCESS_GRANT_EXPIRY_DAYS ?? 14 },
+    quality: quality.config,
     auth: {
       accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL ?? 900,
       refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL ?? 28800,

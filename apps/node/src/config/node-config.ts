@@ -1,3 +1,4 @@
+import type { QualityConfig } from './quality.env';
 import type { SigningKey } from '@tdx/contracts';
 import type { DivisionLevel } from '@tdx/divisions';
 import type { HttpHardeningConfig } from './http-hardening.config';
@@ -38,6 +39,7 @@ export interface NodeConfig {
   metricsHistory: { intervalSeconds: number };
   /** ACCESS_SUPERVISION_INTERVAL_MINUTES (0: off), ACCESS_GRANT_EXPIRY_DAYS: access supervision (docs/supervision.md). */
   accessSupervision: { intervalMinutes: number; grantExpiryDays: number };
+  quality: QualityConfig;
 }
 
 /** Sharing between institutions (SHARE_DEADLINE_DAYS_*, CALENDAR_FILE; operator guide, "Sharing"). */

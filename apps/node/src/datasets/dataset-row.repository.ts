@@ -181,6 +181,60 @@ export class DatasetRowRepository {
     return Number(row.last);
   }
 
+  // --- for the quality checks: values read as text, never handed out ---
+
+  /**
+   * Live rows in row key order after `afterKey`, each with the text of `items` (`data->>item`,
+   * null when absent or JSON null): one page of the quality check's keyset scan over the primary
+   * key, so its memory is one page whatever the dataset's size.
+   */
+  async itemValues(
+    manager: EntityManager,
+    entryId: string,
+    items: string[],
+    afterKey: string | null,
+    limit: number,
+  ): Promise<{ rowKey: string; values: (string | null)[] }[]> {
+    const columns = items.map((_, i) => `, data->>$${i + 4}::text AS c${i}`).join('');
+    const rows: Record<string, string | null>[] = await manager.query(
+      `SELECT row_key${columns} FROM dataset_row
+       WHERE entry_id = $1 AND NOT deleted AND ($2::text IS NULL OR row_key > $2)
+       ORDER BY row_key LIMIT $3`,
+      [entryId, afterKey, limit, ...items],
+    );
+    return rows.map((r) => ({ rowKey: r.row_key as string, values: items.map((_, i) => r[`c${i}`]) }));
+  }
+
+  /**
+   * Of the live rows with a value of `item` (not blank): how many there are, how many repeat a
+   * value an earlier row (by row key) has, and the keys of the first repeats. PostgreSQL sorts
+   * the values (spilling to disk past work_mem), so the node's memory does not grow with them.
+   */
+  async repeatedValues(
+    manager: EntityManager,
+    entryId: string,
+    item: string,
+    sampleLimit: number,
+  ): Promise<{ values: number; repeats: number; sample: string[] }> {
+    const values = `SELECT row_key, data->>$2::text AS v FROM dataset_row WHERE entry_id = $1 AND NOT deleted AND btrim(coalesce(data->>$2::text, '')) <> ''`;
+    const [counts] = await manager.query(`SELECT count(*)::bigint AS n, (count(*) - count(DISTINCT v))::bigint AS repeats FROM (${values}) s`, [entryId, item]);
+    const sample: { row_key: string }[] =
+      Number(counts.repeats) === 0
+        ? []
+        : await manager.query(
+            `SELECT row_key FROM (SELECT row_key, row_number() OVER (PARTITION BY v ORDER BY row_key) AS nth FROM (${values}) s) r
+             WHERE nth > 1 ORDER BY row_key LIMIT $3`,
+            [entryId, item, sampleLimit],
+          );
+    return { values: Number(counts.n), repeats: Number(counts.repeats), sample: sample.map((r) => r.row_key) };
+  }
+
+  /** When the dataset was last written (a load or a deletion), or null when it never was. */
+  async lastWrite(manager: EntityManager, entryId: string): Promise<Date | null> {
+    const [row] = await manager.query(`SELECT max(updated_at) AS last FROM dataset_row WHERE entry_id = $1`, [entryId]);
+    return row.last ? new Date(row.last) : null;
+  }
+
   // --- for the return of data: a jurisdiction's changes in ranges of change sequence ---
 
   /**

@@ -7,6 +7,7 @@ import { resourcesStateData, type ResourcesStateData } from './resources';
 export * from './access';
 export * from './project';
 export * from './quality';
+export * from './quality-rules';
 export * from './resources';
 
 /**
