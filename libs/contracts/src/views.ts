@@ -69,3 +69,4 @@ export * from './views/shares';
 export * from './views/open-data';
 export * from './views/permissions';
 export * from './views/metrics-history';
+export * from './views/projects';
