@@ -16,6 +16,7 @@ import { SharingModule } from './sharing/sharing.module';
 import { SearchModule } from './search/search.module';
 import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { SupervisionModule } from './supervision/supervision.module';
+import { ProjectsModule } from './projects/projects.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -44,6 +45,7 @@ export class NodeModule {
         ReturnsModule,
         SharingModule,
         MetricsHistoryModule,
+        ProjectsModule,
       ],
     };
   }
