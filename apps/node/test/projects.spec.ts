@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publicKeyFromBase64url, verifyEnvelope, type ProjectReviewView, type ProjectStateView, type ProjectView } from '@tdx/contracts';
-import { api, deleteNamespaceStreams, eventually, SHARED_NATS_URL, testNamespace } from '@tdx/testing';
+import { api, apiWith, deleteNamespaceStreams, eventually, SHARED_NATS_URL, testNamespace } from '@tdx/testing';
 import { inProcessFederation } from './support/nodes';
 import { awaitTrustLists } from './support/replication';
 import { sampleEntry, sampleInstitution } from './support/samples';
+import { accountWith } from './support/auth';
 
 /**
  * Digital project review (Article 12) across three tiers: the county (330106) registers data
@@ -228,6 +229,19 @@ describe('digital project review (Article 12)', () => {
     expect(d.outcome).toBe('fail');
     expect(d.reason).toContain('出生年份月份日 ~ 出生日期 (synonym)');
     expect((await api(url('330100'), 'PUT', '/api/v1/projects/synonyms', { groups: [{ names: ['x'] }] })).status).toBe(400);
+  });
+
+  it("lets an institution admin declare and read its own institution's projects only, and not review them", async () => {
+    const other = (await api(url('330100'), 'POST', '/api/v1/institutions', sampleInstitution('杭州市交通运输局'))).body.id;
+    const admin = await accountWith(url('330100'), 'city.inst.admin', [{ role: 'institution-admin', institutionId: cityInstitution }]);
+    const own = await apiWith<ProjectView>(admin.token, url('330100'), 'POST', '/api/v1/projects', declaration({ name: '本单位项目' }));
+    expect(own.status).toBe(201);
+    expect((await apiWith(admin.token, url('330100'), 'POST', '/api/v1/projects', declaration({ institutionId: other }))).status).toBe(403);
+    const otherProject = await declare(declaration({ name: '他单位项目', institutionId: other }));
+    expect((await apiWith(admin.token, url('330100'), 'GET', `/api/v1/projects/${otherProject.id}`)).status).toBe(403);
+    const listed = (await apiWith<{ items: ProjectView[] }>(admin.token, url('330100'), 'GET', '/api/v1/projects?limit=500')).body.items;
+    expect(new Set(listed.map((p) => p.institutionId))).toEqual(new Set([cityInstitution]));
+    expect((await apiWith(admin.token, url('330100'), 'POST', `/api/v1/projects/${own.body.id}/reviews`, { stage: 'approval' })).status).toBe(403);
   });
 
   it('publishes every decision upward: the province holds the projects as the city signed them', async () => {
