@@ -176,7 +176,15 @@ describe('digital project review (Article 12)', () => {
       expect((await api<ProjectView>(url('330100'), 'GET', `/api/v1/projects/${project.id}`)).body.status).toBe(status);
     }
     expect(await review(project.id, 'approval')).toMatchObject({ status: 422, body: { rule: 'project-stage-decided' } });
-    expect((await api<ProjectView>(url('330100'), 'GET', `/api/v1/projects/${project.id}`)).body.reviews).toHaveLength(3);
+    const stored = (await api<ProjectView>(url('330100'), 'GET', `/api/v1/projects/${project.id}`)).body.reviews;
+    expect(stored).toHaveLength(3);
+    // Each decision is in the audit log, with the stage and the review it recorded; the refusals out of order are not decisions.
+    const audit = await api<{ items: { action: string; outcome: string; details: { stage: string; review: string } }[] }>(
+      url('330100'),
+      'GET',
+      `/api/v1/audit?action=project.review&target=${project.id}`,
+    );
+    expect(audit.body.items.map((r) => [r.outcome, r.details.stage, r.details.review])).toEqual(stored.map((r) => ['approve', r.stage, r.id]));
   });
 
   it('at acceptance, a system built must be an application entry of the catalog', async () => {
