@@ -75,7 +75,10 @@ describe('tdx projects', () => {
     expect(reviewed.code).toBe(0);
     expect(reviewed.stdout).toContain('approval: approve');
     expect(reviewed.stdout).toContain('(e) pass');
-    expect((await api(node.url, 'GET', `/api/v1/projects/${id}`)).body).toMatchObject({ status: 'approved', reviews: [{ stage: 'approval', decision: 'approve' }] });
+    expect((await api(node.url, 'GET', `/api/v1/projects/${id}`)).body).toMatchObject({
+      status: 'approved',
+      reviews: [{ stage: 'approval', decision: 'approve' }],
+    });
 
     const listed = await tdx(['projects', 'list', '--node', node.url]);
     expect(listed.code).toBe(0);

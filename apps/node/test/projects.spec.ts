@@ -158,7 +158,7 @@ describe('digital project review (Article 12)', () => {
     const project = await declare(declaration({ name: '城市巡查三期' }));
     const early = await review(project.id, 'acceptance');
     expect(early).toMatchObject({ status: 422, body: { rule: 'project-stage-order', article: 'Article 12' } });
-    expect(early.body.message).toContain('next stage is approval');
+    expect((early.body as unknown as { message: string }).message).toContain('next stage is approval');
     expect((await api<ProjectView>(url('330100'), 'GET', `/api/v1/projects/${project.id}`)).body).toMatchObject({ status: 'declared', reviews: [] });
 
     for (const [stage, status] of [
@@ -188,7 +188,9 @@ describe('digital project review (Article 12)', () => {
   });
 
   it('at acceptance, a system built must be an application entry of the catalog', async () => {
-    const project = await declare(declaration({ name: '未登记系统项目', systems: [{ name: '另建系统', outsidePlatform: true, consentRef: '杭数资〔2026〕13号', catalogEntry: null }] }));
+    const project = await declare(
+      declaration({ name: '未登记系统项目', systems: [{ name: '另建系统', outsidePlatform: true, consentRef: '杭数资〔2026〕13号', catalogEntry: null }] }),
+    );
     expect((await review(project.id, 'approval')).body.decision).toBe('approve');
     const acceptance = await review(project.id, 'acceptance');
     expect(acceptance.body.decision).toBe('refuse');
@@ -202,7 +204,13 @@ describe('digital project review (Article 12)', () => {
         systems: [{ name: '平台外系统', outsidePlatform: true, consentRef: null, catalogEntry: null }],
         networks: [{ name: '独立数据平台', kind: 'independent-platform', consentRef: null }],
         dataItems: [{ name: '巡查对象照片', type: 'binary', sensitive: true }],
-        security: { cryptoAssessmentRef: null, cryptoAssessmentResult: null, protectionLevel: 2, filingNumber: '3301-1', managementPlanRef: '杭数安〔2026〕7号' },
+        security: {
+          cryptoAssessmentRef: null,
+          cryptoAssessmentResult: null,
+          protectionLevel: 2,
+          filingNumber: '3301-1',
+          managementPlanRef: '杭数安〔2026〕7号',
+        },
       }),
     );
     const r = await review(project.id, 'approval');

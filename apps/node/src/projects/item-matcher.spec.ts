@@ -62,13 +62,20 @@ describe('ItemMatcher', () => {
     for (const pair of sample.pairs) {
       const found = matcher.match(pair.planned, pair.catalog) !== undefined;
       if (found && pair.duplicate) tp++;
-      else if (found) (fp++, wrong.push(`false match ${pair.planned} ~ ${pair.catalog}`));
-      else if (pair.duplicate) (fn++, wrong.push(`missed ${pair.planned} ~ ${pair.catalog}`));
+      else if (found) {
+        fp++;
+        wrong.push(`false match ${pair.planned} ~ ${pair.catalog}`);
+      } else if (pair.duplicate) {
+        fn++;
+        wrong.push(`missed ${pair.planned} ~ ${pair.catalog}`);
+      }
     }
     const precision = tp / (tp + fp);
     const recall = tp / (tp + fn);
     // The figures docs/projects.md reports.
-    process.stdout.write(`item matcher on ${sample.pairs.length} pairs: tp ${tp} fp ${fp} fn ${fn} precision ${precision.toFixed(3)} recall ${recall.toFixed(3)}\n${wrong.join('\n')}\n`);
+    process.stdout.write(
+      `item matcher on ${sample.pairs.length} pairs: tp ${tp} fp ${fp} fn ${fn} precision ${precision.toFixed(3)} recall ${recall.toFixed(3)}\n${wrong.join('\n')}\n`,
+    );
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.85);
   });

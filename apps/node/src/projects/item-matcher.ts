@@ -45,7 +45,7 @@ export function normaliseItemName(name: string): string {
   const unbracketed = s.replace(/\([^()]*\)|\[[^[\]]*\]|【[^【】]*】|〔[^〔〕]*〕/g, '');
   if (/[\p{L}\p{N}]/u.test(unbracketed)) s = unbracketed;
   s = s.replace(/[\p{P}\p{S}\p{Z}\s_]/gu, '');
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const suffix of NEUTRAL_SUFFIXES) {
       if (s.endsWith(suffix) && s.length - suffix.length >= 2) {

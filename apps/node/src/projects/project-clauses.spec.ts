@@ -3,7 +3,16 @@ import { CLAUSE_REASON_MAX } from '@tdx/contracts';
 import { ItemMatcher } from './item-matcher';
 import { duplicateItems, HeldEntry, MAX_NOT_SHARED_RATIO, requiredProtectionLevel, ReviewFacts, reviewProject } from './project-clauses';
 
-const app: HeldEntry = { id: 'a1', code: '330100-A-000001', name: 'app', type: 'application', status: 'active', origin: '330100', providerId: 'p', dataItems: [] };
+const app: HeldEntry = {
+  id: 'a1',
+  code: '330100-A-000001',
+  name: 'app',
+  type: 'application',
+  status: 'active',
+  origin: '330100',
+  providerId: 'p',
+  dataItems: [],
+};
 const data: HeldEntry = {
   id: 'd1',
   code: '330106-D-000001',
@@ -25,7 +34,13 @@ function declaration(over: Partial<ProjectDeclaration> = {}): ProjectDeclaration
     dataItems: [{ name: '巡查点位', type: 'string', sensitive: false }],
     dataGrade: 'L1',
     resources: [{ ref: app.code, type: 'application', use: 'use' }],
-    security: { cryptoAssessmentRef: '密评2026-01', cryptoAssessmentResult: 'pass', protectionLevel: 2, filingNumber: '33010043002-26001', managementPlanRef: '安全方案2026-1' },
+    security: {
+      cryptoAssessmentRef: '密评2026-01',
+      cryptoAssessmentResult: 'pass',
+      protectionLevel: 2,
+      filingNumber: '33010043002-26001',
+      managementPlanRef: '安全方案2026-1',
+    },
     ...over,
   };
 }

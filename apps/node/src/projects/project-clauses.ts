@@ -104,7 +104,9 @@ function clauseB({ declaration }: ReviewFacts): ClauseDecision {
   return decided(
     'b',
     without.map((s) => `system "${s.name}" outside the public data platform has no consent reference`),
-    outside.length === 0 ? 'every system is built on the public data platform' : `consent given for ${listed(outside.map((s) => `"${s.name}" (${s.consentRef})`))}`,
+    outside.length === 0
+      ? 'every system is built on the public data platform'
+      : `consent given for ${listed(outside.map((s) => `"${s.name}" (${s.consentRef})`))}`,
   );
 }
 
@@ -124,14 +126,18 @@ function clauseC({ stage, declaration, entriesByRef }: ReviewFacts): ClauseDecis
     else if (held.every((e) => e.status !== 'active')) failures.push(`${resource.type} resource "${resource.ref}" is retired`);
     else failures.push(`resource "${resource.ref}" is registered as ${held[0].type}, not ${resource.type}`);
   }
-  if (declaration.resources.length === 0) failures.push('the project declares no catalog resource (applications, components, compute, data): it registers nothing in the integrated system');
+  if (declaration.resources.length === 0)
+    failures.push('the project declares no catalog resource (applications, components, compute, data): it registers nothing in the integrated system');
   else if (found.length === 0) failures.push('none of its declared resources is registered: it registers nothing in the integrated system');
   if (stage !== 'approval') {
     for (const system of declaration.systems) {
       const entries = system.catalogEntry === null ? [] : (entriesByRef.get(system.catalogEntry) ?? []);
       const app = entries.find((e) => e.type === 'application' && e.status === 'active');
       if (app) found.push(`system "${system.name}" is application ${app.code}`);
-      else failures.push(`system "${system.name}" built is not an active application entry of the catalog${system.catalogEntry === null ? ' (no catalog entry declared)' : ` ("${system.catalogEntry}")`}`);
+      else
+        failures.push(
+          `system "${system.name}" built is not an active application entry of the catalog${system.catalogEntry === null ? ' (no catalog entry declared)' : ` ("${system.catalogEntry}")`}`,
+        );
     }
   }
   return decided('c', failures, `registered: ${listed(found)}`);
@@ -151,9 +157,7 @@ export function duplicateItems(f: {
   matcher: ItemMatcher;
   entriesByRef: Map<string, HeldEntry[]>;
 }): DuplicateFinding[] {
-  const own = new Set(
-    f.declaration.resources.filter((r) => r.use === 'produce').flatMap((r) => (f.entriesByRef.get(r.ref) ?? []).map((e) => e.id)),
-  );
+  const own = new Set(f.declaration.resources.filter((r) => r.use === 'produce').flatMap((r) => (f.entriesByRef.get(r.ref) ?? []).map((e) => e.id)));
   const catalog = f.dataEntries
     .filter((e) => !own.has(e.id))
     .flatMap((entry) => entry.dataItems.map((item) => ({ entry, name: item.name, form: normaliseItemName(item.name) })));

@@ -67,7 +67,16 @@ export class ProjectRepository {
 
   async insertReview(
     manager: EntityManager,
-    r: { id: string; projectId: string; stage: ProjectStage; decision: StageDecision; declarationVersion: number; clauses: ClauseDecision[]; decidedBy: string; decidedAt: string },
+    r: {
+      id: string;
+      projectId: string;
+      stage: ProjectStage;
+      decision: StageDecision;
+      declarationVersion: number;
+      clauses: ClauseDecision[];
+      decidedBy: string;
+      decidedAt: string;
+    },
   ): Promise<void> {
     await manager.query(
       `INSERT INTO project_review (id, project_id, stage, decision, declaration_version, clauses, decided_by, decided_at)
@@ -89,9 +98,10 @@ export class ProjectRepository {
   async replaceSynonyms(manager: EntityManager, groups: string[][]): Promise<void> {
     await manager.query(`DELETE FROM project_synonym_group`);
     if (groups.length > 0) {
-      await manager.query(`INSERT INTO project_synonym_group (names) SELECT ARRAY(SELECT jsonb_array_elements_text(g)) FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(g, n) ORDER BY n`, [
-        JSON.stringify(groups),
-      ]);
+      await manager.query(
+        `INSERT INTO project_synonym_group (names) SELECT ARRAY(SELECT jsonb_array_elements_text(g)) FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(g, n) ORDER BY n`,
+        [JSON.stringify(groups)],
+      );
     }
   }
 

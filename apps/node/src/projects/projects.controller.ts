@@ -127,7 +127,9 @@ export class SupervisedProjectsController {
   @ApiRefusals('refused')
   list(@Query() query: SupervisedProjectsQuery): Promise<Page<ProjectStateView>> {
     if (query.within && !isWithin(query.within, this.config.code)) {
-      throw DomainRefusal.refused([{ rule: 'within-jurisdiction', article: 'Article 7', message: `${query.within} is not within this node's jurisdiction (${this.config.code})` }]);
+      throw DomainRefusal.refused([
+        { rule: 'within-jurisdiction', article: 'Article 7', message: `${query.within} is not within this node's jurisdiction (${this.config.code})` },
+      ]);
     }
     return this.projects.supervised({ within: query.within, limit: query.limit, cursor: query.cursor });
   }

@@ -67,7 +67,11 @@ export class ProjectsService {
       const institution = await this.institutions.findLocalActive(manager, declaration.institutionId, this.config.code);
       if (!institution) {
         throw DomainRefusal.refused([
-          { rule: 'project-institution', article: ARTICLE, message: `institution ${declaration.institutionId} is not an active institution registered at this node` },
+          {
+            rule: 'project-institution',
+            article: ARTICLE,
+            message: `institution ${declaration.institutionId} is not an active institution registered at this node`,
+          },
         ]);
       }
       const now = new Date().toISOString();
@@ -101,7 +105,11 @@ export class ProjectsService {
       const project = await this.ownProject(manager, id, actor, true);
       if (project.status === 'funded') {
         throw DomainRefusal.refused([
-          { rule: 'project-stages-decided', article: ARTICLE, message: 'every stage of this project is decided (operations funding approved): it can no longer be amended' },
+          {
+            rule: 'project-stages-decided',
+            article: ARTICLE,
+            message: 'every stage of this project is decided (operations funding approved): it can no longer be amended',
+          },
         ]);
       }
       const reviews = await this.projects.reviewsOf(manager, id);
@@ -150,7 +158,12 @@ export class ProjectsService {
           action: 'project.review',
           target: id,
           outcome: outcome.decision,
-          details: { stage, review: row.id, failed: outcome.clauses.filter((c) => c.outcome === 'fail').map((c) => c.clause), institution: project.institutionId },
+          details: {
+            stage,
+            review: row.id,
+            failed: outcome.clauses.filter((c) => c.outcome === 'fail').map((c) => c.clause),
+            institution: project.institutionId,
+          },
         },
         manager,
       );
@@ -213,7 +226,10 @@ export class ProjectsService {
   async replaceSynonyms(groups: string[][], actor: Principal): Promise<SynonymsView> {
     return this.dataSource.transaction(async (manager) => {
       await this.projects.replaceSynonyms(manager, groups.map(cleanNames));
-      await this.audit.append({ actor: actorOf(actor), action: 'project.synonyms', target: null, outcome: 'replaced', details: { groups: groups.length } }, manager);
+      await this.audit.append(
+        { actor: actorOf(actor), action: 'project.synonyms', target: null, outcome: 'replaced', details: { groups: groups.length } },
+        manager,
+      );
       return { groups: await this.projects.synonymGroups(manager) };
     });
   }
@@ -221,7 +237,10 @@ export class ProjectsService {
   async addSynonymGroup(names: string[], actor: Principal): Promise<SynonymGroupView> {
     return this.dataSource.transaction(async (manager) => {
       const group = await this.projects.addSynonymGroup(manager, cleanNames(names));
-      await this.audit.append({ actor: actorOf(actor), action: 'project.synonyms', target: group.id, outcome: 'added', details: { names: group.names.length } }, manager);
+      await this.audit.append(
+        { actor: actorOf(actor), action: 'project.synonyms', target: group.id, outcome: 'added', details: { names: group.names.length } },
+        manager,
+      );
       return group;
     });
   }
@@ -248,7 +267,7 @@ export class ProjectsService {
     const matcher = new ItemMatcher((await this.projects.synonymGroups(manager)).map((g) => g.names));
     const duplicates: DuplicateFinding[] = [];
     let compared = 0;
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await this.entries.activeDataPage(manager, after, SCAN_PAGE);
       if (page.lastSeq === null) break;
       compared += page.items.length;
@@ -272,7 +291,11 @@ export class ProjectsService {
 function assertInOrder(status: ProjectStatus, stage: ProjectStage): void {
   if (status === 'refused') {
     throw DomainRefusal.refused([
-      { rule: 'project-refused-until-amended', article: ARTICLE, message: 'this project was refused at its last review: amend it before any stage is reviewed again' },
+      {
+        rule: 'project-refused-until-amended',
+        article: ARTICLE,
+        message: 'this project was refused at its last review: amend it before any stage is reviewed again',
+      },
     ]);
   }
   const expected = NEXT_STAGE[status];
@@ -297,7 +320,12 @@ function declarationOf(dto: Omit<DeclareProjectDto, 'institutionId'>, institutio
     name: dto.name.trim(),
     institutionId,
     funds: { amountYuan: dto.funds.amountYuan, source: dto.funds.source.trim() },
-    systems: dto.systems.map((s) => ({ name: s.name.trim(), outsidePlatform: s.outsidePlatform, consentRef: trimmed(s.consentRef), catalogEntry: trimmed(s.catalogEntry) })),
+    systems: dto.systems.map((s) => ({
+      name: s.name.trim(),
+      outsidePlatform: s.outsidePlatform,
+      consentRef: trimmed(s.consentRef),
+      catalogEntry: trimmed(s.catalogEntry),
+    })),
     networks: dto.networks.map((n) => ({ name: n.name.trim(), kind: n.kind, consentRef: trimmed(n.consentRef) })),
     dataItems: dto.dataItems.map((i) => ({ name: i.name.trim(), type: i.type, sensitive: i.sensitive })),
     dataGrade: dto.dataGrade,
@@ -321,11 +349,23 @@ function cleanNames(names: string[]): string[] {
 }
 
 /** The project's review state as published upward: the newest review of each stage, in stage order. */
-function stateOf(p: Pick<ProjectRow, 'id' | 'institutionId' | 'institutionName' | 'name' | 'declaration' | 'status' | 'declarationVersion'>, reviews: ProjectReviewView[]): ProjectStateData {
+function stateOf(
+  p: Pick<ProjectRow, 'id' | 'institutionId' | 'institutionName' | 'name' | 'declaration' | 'status' | 'declarationVersion'>,
+  reviews: ProjectReviewView[],
+): ProjectStateData {
   const stages = PROJECT_STAGES.flatMap((stage) => {
     const last = reviews.filter((r) => r.stage === stage).pop();
     return last
-      ? [{ stage, decision: last.decision, decidedAt: last.decidedAt, decidedBy: last.decidedBy, declarationVersion: last.declarationVersion, clauses: last.clauses }]
+      ? [
+          {
+            stage,
+            decision: last.decision,
+            decidedAt: last.decidedAt,
+            decidedBy: last.decidedBy,
+            declarationVersion: last.declarationVersion,
+            clauses: last.clauses,
+          },
+        ]
       : [];
   });
   return {

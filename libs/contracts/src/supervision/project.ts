@@ -91,4 +91,3 @@ export const projectStateData: Schema<ProjectStateData> = object<ProjectStateDat
   declarationVersion: integer(1),
   stages: array(stageReview, PROJECT_STAGES.length),
 });
-
