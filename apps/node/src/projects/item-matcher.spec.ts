@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SYNONYM_GROUPS } from './migrations/1765700000000-projects';
-import { bigramSimilarity, ItemMatcher, normaliseItemName } from './item-matcher';
+import { bigramSimilarity, ItemMatcher, normaliseItemName, PlannedItems } from './item-matcher';
 
 interface LabelledPair {
   planned: string;
@@ -78,5 +78,22 @@ describe('ItemMatcher', () => {
     );
     expect(precision).toBeGreaterThanOrEqual(0.95);
     expect(recall).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('finds through the planned-items index exactly what the pairwise comparison finds', () => {
+    const planned = [...new Set(sample.pairs.map((p) => p.planned))];
+    const existing = [...new Set(sample.pairs.map((p) => p.catalog)), ...DEFAULT_SYNONYM_GROUPS.flat()];
+    const index = new PlannedItems(matcher, planned);
+    const viaIndex = existing.flatMap((e) => index.matches(e).map(({ index: i, match }) => `${planned[i]}|${e}|${match.kind}`)).sort();
+    const pairwise = existing
+      .flatMap((e) =>
+        planned.flatMap((p) => {
+          const match = matcher.match(p, e);
+          return match ? [`${p}|${e}|${match.kind}`] : [];
+        }),
+      )
+      .sort();
+    expect(pairwise.length).toBeGreaterThan(50);
+    expect(viaIndex).toEqual(pairwise);
   });
 });

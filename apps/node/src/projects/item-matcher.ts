@@ -95,17 +95,30 @@ export interface ItemMatch {
  */
 export class ItemMatcher {
   private readonly groupsOf = new Map<string, Set<number>>();
+  /** The normalised forms of each group. */
+  private readonly membersOf: string[][] = [];
 
   constructor(groups: readonly (readonly string[])[]) {
     groups.forEach((names, index) => {
+      this.membersOf[index] = [];
       for (const name of names) {
         const form = normaliseItemName(name);
         if (!form) continue;
+        this.membersOf[index].push(form);
         const held = this.groupsOf.get(form) ?? new Set<number>();
         held.add(index);
         this.groupsOf.set(form, held);
       }
     });
+  }
+
+  /** The normalised names that share a synonym group with `form` (itself excluded). */
+  synonymsOf(form: string): string[] {
+    const groups = this.groupsOf.get(form);
+    if (!groups) return [];
+    const forms = new Set([...groups].flatMap((g) => this.membersOf[g]));
+    forms.delete(form);
+    return [...forms];
   }
 
   /** How `planned` matches `existing`, or undefined when they are different items. */
@@ -123,5 +136,53 @@ export class ItemMatcher {
     if ([...a].length < BIGRAM_MIN_LENGTH || [...b].length < BIGRAM_MIN_LENGTH) return undefined;
     const score = bigramSimilarity(a, b);
     return score >= BIGRAM_THRESHOLD ? { kind: 'similar', score: Math.round(score * 100) / 100 } : undefined;
+  }
+}
+
+/**
+ * The planned items of one project, indexed so that each catalog item costs a few map lookups
+ * instead of a comparison with every planned item: the province compares a project's hundreds of
+ * items with millions of catalog items. Finds exactly what ItemMatcher.matchForms finds for each
+ * pair (item-matcher.spec.ts checks it against the pairwise loop).
+ */
+export class PlannedItems {
+  private readonly byForm = new Map<string, number[]>();
+  private readonly byBigram = new Map<string, number[]>();
+  private readonly forms: string[];
+  private readonly bigramCounts: number[];
+
+  constructor(
+    private readonly matcher: ItemMatcher,
+    readonly names: readonly string[],
+  ) {
+    this.forms = names.map(normaliseItemName);
+    this.bigramCounts = this.forms.map((f) => bigrams(f).size);
+    this.forms.forEach((form, i) => {
+      if (!form) return;
+      this.byForm.set(form, [...(this.byForm.get(form) ?? []), i]);
+      if ([...form].length < BIGRAM_MIN_LENGTH) return;
+      for (const g of bigrams(form)) this.byBigram.set(g, [...(this.byBigram.get(g) ?? []), i]);
+    });
+  }
+
+  /** The planned items (by index) that `existing` matches, and how. */
+  matches(existing: string): { index: number; match: ItemMatch }[] {
+    const form = normaliseItemName(existing);
+    if (!form) return [];
+    const found = new Map<number, ItemMatch>();
+    for (const i of this.byForm.get(form) ?? []) found.set(i, { kind: 'exact', score: 1 });
+    for (const i of this.matcher.synonymsOf(form)) {
+      for (const j of this.byForm.get(i) ?? []) if (!found.has(j)) found.set(j, { kind: 'synonym', score: 1 });
+    }
+    if ([...form].length >= BIGRAM_MIN_LENGTH) {
+      const own = bigrams(form);
+      const shared = new Map<number, number>();
+      for (const g of own) for (const i of this.byBigram.get(g) ?? []) shared.set(i, (shared.get(i) ?? 0) + 1);
+      for (const [i, n] of shared) {
+        const score = (2 * n) / (own.size + this.bigramCounts[i]);
+        if (!found.has(i) && score >= BIGRAM_THRESHOLD) found.set(i, { kind: 'similar', score: Math.round(score * 100) / 100 });
+      }
+    }
+    return [...found].map(([index, match]) => ({ index, match }));
   }
 }

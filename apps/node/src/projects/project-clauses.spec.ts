@@ -1,6 +1,6 @@
 import type { ProjectDeclaration } from '@tdx/contracts';
 import { CLAUSE_REASON_MAX } from '@tdx/contracts';
-import { ItemMatcher } from './item-matcher';
+import { ItemMatcher, PlannedItems } from './item-matcher';
 import { duplicateItems, HeldEntry, MAX_NOT_SHARED_RATIO, requiredProtectionLevel, ReviewFacts, reviewProject } from './project-clauses';
 
 const app: HeldEntry = {
@@ -77,9 +77,13 @@ describe('project clauses', () => {
     const d = declaration({ dataItems: [{ name: '身份证号', type: 'string', sensitive: true }] });
     const matcher = new ItemMatcher([['身份证号', '公民身份号码']]);
     const byRef = new Map([[data.id, [data]]]);
-    expect(duplicateItems({ declaration: d, dataEntries: [data], matcher, entriesByRef: byRef })).toHaveLength(1);
+    const planned = new PlannedItems(
+      matcher,
+      d.dataItems.map((i) => i.name),
+    );
+    expect(duplicateItems({ declaration: d, dataEntries: [data], planned, entriesByRef: byRef })).toHaveLength(1);
     const producing = { ...d, resources: [...d.resources, { ref: data.id, type: 'data' as const, use: 'produce' as const }] };
-    expect(duplicateItems({ declaration: producing, dataEntries: [data], matcher, entriesByRef: byRef })).toEqual([]);
+    expect(duplicateItems({ declaration: producing, dataEntries: [data], planned, entriesByRef: byRef })).toEqual([]);
   });
 
   it('(e) needs level 3 for sensitive items or L3/L4 data, else 2', () => {

@@ -7,8 +7,7 @@ import {
   type ProjectStage,
   type StageDecision,
 } from '@tdx/contracts';
-import type { ItemMatcher, MatchKind } from './item-matcher';
-import { normaliseItemName } from './item-matcher';
+import type { MatchKind, PlannedItems } from './item-matcher';
 
 /**
  * Article 12's five cases as pure rules: what a review finds (the catalog entries, the sharing
@@ -154,19 +153,17 @@ export interface DuplicateFinding {
 export function duplicateItems(f: {
   declaration: ProjectDeclaration;
   dataEntries: HeldEntry[];
-  matcher: ItemMatcher;
+  planned: PlannedItems;
   entriesByRef: Map<string, HeldEntry[]>;
 }): DuplicateFinding[] {
   const own = new Set(f.declaration.resources.filter((r) => r.use === 'produce').flatMap((r) => (f.entriesByRef.get(r.ref) ?? []).map((e) => e.id)));
-  const catalog = f.dataEntries
-    .filter((e) => !own.has(e.id))
-    .flatMap((entry) => entry.dataItems.map((item) => ({ entry, name: item.name, form: normaliseItemName(item.name) })));
   const findings: DuplicateFinding[] = [];
-  for (const planned of f.declaration.dataItems) {
-    const form = normaliseItemName(planned.name);
-    for (const held of catalog) {
-      const match = f.matcher.matchForms(form, held.form);
-      if (match) findings.push({ planned: planned.name, existing: held.name, kind: match.kind, entry: held.entry });
+  for (const entry of f.dataEntries) {
+    if (own.has(entry.id)) continue;
+    for (const item of entry.dataItems) {
+      for (const { index, match } of f.planned.matches(item.name)) {
+        findings.push({ planned: f.planned.names[index], existing: item.name, kind: match.kind, entry });
+      }
     }
   }
   return findings;

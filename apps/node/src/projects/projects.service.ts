@@ -25,7 +25,7 @@ import { InstitutionScope } from '../catalog/institution-scope';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { ShareRequestRepository } from '../sharing/share-request.repository';
 import { SupervisionStates } from '../supervision/supervision-states.service';
-import { ItemMatcher } from './item-matcher';
+import { ItemMatcher, PlannedItems } from './item-matcher';
 import { DuplicateFinding, duplicateItems, HeldEntry, reviewProject } from './project-clauses';
 import { ProjectRepository, ProjectRow } from './project.repository';
 import type { AmendProjectDto, DeclareProjectDto, ListProjectsQuery } from './dto/project.dto';
@@ -265,13 +265,17 @@ export class ProjectsService {
       }
     }
     const matcher = new ItemMatcher((await this.projects.synonymGroups(manager)).map((g) => g.names));
+    const planned = new PlannedItems(
+      matcher,
+      declaration.dataItems.map((i) => i.name),
+    );
     const duplicates: DuplicateFinding[] = [];
     let compared = 0;
     for (let after = 0; ;) {
       const page = await this.entries.activeDataPage(manager, after, SCAN_PAGE);
       if (page.lastSeq === null) break;
       compared += page.items.length;
-      if (duplicates.length < MAX_FINDINGS) duplicates.push(...duplicateItems({ declaration, dataEntries: page.items, matcher, entriesByRef }));
+      if (duplicates.length < MAX_FINDINGS) duplicates.push(...duplicateItems({ declaration, dataEntries: page.items, planned, entriesByRef }));
       after = page.lastSeq;
     }
     const counts = await this.entries.sharingCounts(manager, this.config.code, project.institutionId);
