@@ -18,6 +18,7 @@ import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { SupervisionModule } from './supervision/supervision.module';
 import { AccessSupervisionModule } from './access-supervision/access-supervision.module';
 import { QualityModule } from './quality/quality.module';
+import { ProjectsModule } from './projects/projects.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -48,6 +49,7 @@ export class NodeModule {
         SharingModule,
         MetricsHistoryModule,
         AccessSupervisionModule,
+        ProjectsModule,
       ],
     };
   }

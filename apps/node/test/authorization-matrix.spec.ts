@@ -113,6 +113,15 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'GET /api/v1/supervision/access': SUPERVISION,
   'GET /api/v1/supervision/alerts': SUPERVISION,
   'POST /api/v1/supervision/access/run': OPERATOR,
+  'POST /api/v1/projects': WRITERS,
+  'GET /api/v1/projects': WRITERS,
+  'GET /api/v1/projects/:id': WRITERS,
+  'PATCH /api/v1/projects/:id': WRITERS,
+  'POST /api/v1/projects/:id/reviews': OPERATOR,
+  'GET /api/v1/projects/synonyms': OPERATOR,
+  'PUT /api/v1/projects/synonyms': OPERATOR,
+  'POST /api/v1/projects/synonyms': OPERATOR,
+  'GET /api/v1/supervision/projects': SUPERVISION,
 };
 
 /** The API documentation, served by Swagger outside Nest's router: public, and not part of the matrix. */

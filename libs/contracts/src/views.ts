@@ -70,3 +70,4 @@ export * from './views/open-data';
 export * from './views/permissions';
 export * from './views/metrics-history';
 export * from './views/supervision-states';
+export * from './views/projects';

@@ -8,6 +8,7 @@ import { federationCommands } from './federation';
 import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
 import { openCommands } from './open';
+import { projectCommands } from './projects';
 import { returnCommands } from './returns';
 import { searchCommands } from './search';
 import { shareCommands } from './share';
@@ -24,6 +25,7 @@ export const COMMANDS: CommandSpec[] = [
   ...returnCommands,
   ...shareCommands,
   ...openCommands,
+  ...projectCommands,
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,

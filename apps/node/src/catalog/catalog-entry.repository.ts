@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { EntryState } from '@tdx/contracts';
+import { type EntryState, UUID_PATTERN } from '@tdx/contracts';
 import { queryReturning } from '../common/returning';
 
 /**
@@ -173,6 +173,53 @@ export class CatalogEntryRepository {
       [f.afterSeq, f.origin ?? null, f.type ?? null, f.status, f.q ? `%${escapeLike(f.q)}%` : null, f.limit, f.openToPublic === true],
     );
     return { items: rows.map(toState), lastSeq: rows.length ? Number(rows[rows.length - 1].row_seq) : null };
+  }
+
+  /** The entries held here (own and replicas) whose id or resource code is one of `refs`, for project review (Article 12 (c)). */
+  async findByRefs(manager: EntityManager, refs: string[]): Promise<EntryState[]> {
+    if (refs.length === 0) return [];
+    const ids = refs.filter((r) => UUID_PATTERN.test(r)).map((r) => r.toLowerCase());
+    const rows = await manager.query(`SELECT ${COLUMNS} FROM catalog_entry WHERE id = ANY($1::uuid[]) OR code = ANY($2::text[]) ORDER BY origin, code`, [
+      ids,
+      refs,
+    ]);
+    return rows.map(toState);
+  }
+
+  /** A page of the active data entries held here (own and replicas), for matching planned data items against (Article 12 (d)). */
+  async activeDataPage(
+    manager: EntityManager,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ items: Pick<EntryState, 'id' | 'code' | 'name' | 'type' | 'status' | 'origin' | 'providerId' | 'dataItems'>[]; lastSeq: number | null }> {
+    const rows = await manager.query(
+      `SELECT id, code, name, type, status, origin, provider_id AS "providerId", data_items AS "dataItems", row_seq FROM catalog_entry
+       WHERE row_seq > $1 AND type = 'data' AND status = 'active' ORDER BY row_seq LIMIT $2`,
+      [afterSeq, limit],
+    );
+    return {
+      items: rows.map((r: Record<string, unknown>) => ({
+        id: String(r.id),
+        code: String(r.code),
+        name: String(r.name),
+        type: r.type as EntryState['type'],
+        status: r.status as EntryState['status'],
+        origin: String(r.origin).trim(),
+        providerId: String(r.providerId),
+        dataItems: r.dataItems as EntryState['dataItems'],
+      })),
+      lastSeq: rows.length ? Number(rows[rows.length - 1].row_seq) : null,
+    };
+  }
+
+  /** An institution's active data entries registered at `origin`, and how many of them are closed to sharing (share type none). */
+  async sharingCounts(manager: EntityManager, origin: string, providerId: string): Promise<{ dataEntries: number; notShared: number }> {
+    const rows: { n: number; none: number }[] = await manager.query(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE share_type = 'none')::int AS none FROM catalog_entry
+       WHERE origin = $1 AND provider_id = $2 AND type = 'data' AND status = 'active'`,
+      [origin, providerId],
+    );
+    return { dataEntries: rows[0]?.n ?? 0, notShared: rows[0]?.none ?? 0 };
   }
 
   /**

@@ -121,6 +121,15 @@ export class ShareRequestRepository {
     return rows.map(toRow);
   }
 
+  /** Requests for an institution's entries (provider side) still undecided past their deadline at `now` (Article 12 (d): its sharing record). */
+  async overdueForProvider(manager: EntityManager, providerId: string, now: Date): Promise<number> {
+    const rows: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM share_request WHERE side = 'provider' AND state = 'requested' AND deadline < $1 AND (entry->>'providerId')::uuid = $2`,
+      [now, providerId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Requests still waiting for a decision past their deadline, by side: the overdue gauge. */
   async overdueCounts(manager: EntityManager, now: Date): Promise<{ side: ShareSide; n: number }[]> {
     const rows: { side: ShareSide; n: string }[] = await manager.query(

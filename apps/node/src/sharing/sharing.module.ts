@@ -23,5 +23,7 @@ import { ShareMetrics } from './share-metrics';
   imports: [CatalogModule, DatasetsModule, AuditModule, SearchModule, ReturnsModule],
   controllers: [SharesController],
   providers: [ShareRequestRepository, ShareClock, ShareDeadlines, ShareMetrics, SharesService, ShareMessages, ShareDeliveryRepository, ShareDeliveries],
+  // Project review reads an institution's sharing record (Article 12 (d)).
+  exports: [ShareRequestRepository],
 })
 export class SharingModule {}
