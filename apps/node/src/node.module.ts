@@ -16,6 +16,8 @@ import { SharingModule } from './sharing/sharing.module';
 import { SearchModule } from './search/search.module';
 import { MetricsHistoryModule } from './metrics-history/metrics-history.module';
 import { SupervisionModule } from './supervision/supervision.module';
+import { ResourcesModule } from './resources/resources.module';
+import { AssessmentModule } from './assessment/assessment.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -40,6 +42,8 @@ export class NodeModule {
         SearchModule,
         FederationModule,
         SupervisionModule,
+        ResourcesModule,
+        AssessmentModule,
         DatasetsModule,
         ReturnsModule,
         SharingModule,

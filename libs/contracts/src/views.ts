@@ -69,3 +69,5 @@ export * from './views/shares';
 export * from './views/open-data';
 export * from './views/permissions';
 export * from './views/metrics-history';
+export * from './views/resources';
+export * from './views/assessment';
