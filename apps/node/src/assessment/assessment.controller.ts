@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Param, Put, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { AssessmentScorecardView, AssessmentWeightSetView, DivisionScorecard } from '@tdx/contracts';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
@@ -43,8 +43,7 @@ export class AssessmentController {
   @Policy('supervision:read')
   @Header('Content-Type', 'text/csv; charset=utf-8')
   @ApiOperation({ summary: 'The scorecard as CSV, one line per division' })
-  @ApiProduces('text/csv')
-  @ApiOkResponse({ schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'RFC 4180, a header line and one line per division', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiRefusals('refused')
   async csv(@Query() query: ScorecardQuery, @Res({ passthrough: true }) response: Response): Promise<string> {
     const view = await this.assessment.scorecard(query.year, query.within);
@@ -56,8 +55,7 @@ export class AssessmentController {
   @Policy('supervision:read')
   @Header('Content-Type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The scorecard as a printable HTML page' })
-  @ApiProduces('text/html')
-  @ApiOkResponse({ schema: { type: 'string' } })
+  @ApiOkResponse({ description: 'a self-contained page (no script, no external resource)', content: { 'text/html': { schema: { type: 'string' } } } })
   @ApiRefusals('refused')
   async html(@Query() query: ScorecardQuery, @Res({ passthrough: true }) response: Response): Promise<string> {
     const view = await this.assessment.scorecard(query.year, query.within);
