@@ -8,9 +8,11 @@ import { federationCommands } from './federation';
 import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
 import { openCommands } from './open';
+import { resourceCommands } from './resources';
 import { returnCommands } from './returns';
 import { searchCommands } from './search';
 import { shareCommands } from './share';
+import { supervisionCommands } from './supervision';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
 export const COMMANDS: CommandSpec[] = [
@@ -18,6 +20,7 @@ export const COMMANDS: CommandSpec[] = [
   ...nodeCommands,
   ...institutionCommands,
   ...catalogCommands,
+  ...resourceCommands,
   ...searchCommands,
   ...dataCommands,
   ...returnCommands,
@@ -26,4 +29,5 @@ export const COMMANDS: CommandSpec[] = [
   ...accountCommands,
   ...federationCommands,
   ...auditCommands,
+  ...supervisionCommands,
 ];
