@@ -19,6 +19,8 @@ import { SupervisionModule } from './supervision/supervision.module';
 import { AccessSupervisionModule } from './access-supervision/access-supervision.module';
 import { QualityModule } from './quality/quality.module';
 import { ProjectsModule } from './projects/projects.module';
+import { ResourcesModule } from './resources/resources.module';
+import { AssessmentModule } from './assessment/assessment.module';
 
 /**
  * One node: its core (configuration, database, NATS, metrics), made for this node, and the feature
@@ -44,6 +46,8 @@ export class NodeModule {
         FederationModule,
         SupervisionModule,
         QualityModule,
+        ResourcesModule,
+        AssessmentModule,
         DatasetsModule,
         ReturnsModule,
         SharingModule,

@@ -122,6 +122,17 @@ const MATRIX: Record<string, typeof PUBLIC | Who[]> = {
   'PUT /api/v1/projects/synonyms': OPERATOR,
   'POST /api/v1/projects/synonyms': OPERATOR,
   'GET /api/v1/supervision/projects': SUPERVISION,
+  'GET /api/v1/resources/:entryId': READERS,
+  'PUT /api/v1/resources/:entryId/dependencies': WRITERS,
+  'PUT /api/v1/resources/:entryId/capacity': WRITERS,
+  'POST /api/v1/resources/:entryId/allocations': WRITERS,
+  'GET /api/v1/supervision/resources': SUPERVISION,
+  'GET /api/v1/supervision/assessment': SUPERVISION,
+  'GET /api/v1/supervision/assessment/weights': SUPERVISION,
+  'PUT /api/v1/supervision/assessment/weights': OPERATOR,
+  'GET /api/v1/supervision/assessment/export.csv': SUPERVISION,
+  'GET /api/v1/supervision/assessment/report.html': SUPERVISION,
+  'GET /api/v1/supervision/assessment/:division': SUPERVISION,
 };
 
 /** The API documentation, served by Swagger outside Nest's router: public, and not part of the matrix. */
@@ -134,6 +145,7 @@ function concrete(route: string): { method: string; path: string; body?: unknown
     .replace(/:rowKey/g, 'k1')
     .replace(/:code/g, '330199')
     .replace(/:node/g, '330199')
+    .replace(/:division/g, '330106')
     .replace(/:[A-Za-z]+/g, () => randomUUID());
   return { method, path, body: ['POST', 'PUT', 'PATCH'].includes(method) ? {} : undefined };
 }

@@ -71,3 +71,5 @@ export * from './views/permissions';
 export * from './views/metrics-history';
 export * from './views/supervision-states';
 export * from './views/projects';
+export * from './views/resources';
+export * from './views/assessment';

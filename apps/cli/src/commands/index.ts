@@ -9,9 +9,11 @@ import { institutionCommands } from './institutions';
 import { nodeCommands } from './node';
 import { openCommands } from './open';
 import { projectCommands } from './projects';
+import { resourceCommands } from './resources';
 import { returnCommands } from './returns';
 import { searchCommands } from './search';
 import { shareCommands } from './share';
+import { supervisionCommands } from './supervision';
 import { supervisionStateCommands } from './supervision-states';
 
 /** Every command of `tdx`, group by group, in the order `tdx --help` lists them. */
@@ -20,6 +22,7 @@ export const COMMANDS: CommandSpec[] = [
   ...nodeCommands,
   ...institutionCommands,
   ...catalogCommands,
+  ...resourceCommands,
   ...searchCommands,
   ...dataCommands,
   ...returnCommands,
@@ -30,4 +33,5 @@ export const COMMANDS: CommandSpec[] = [
   ...federationCommands,
   ...auditCommands,
   ...supervisionStateCommands,
+  ...supervisionCommands,
 ];
