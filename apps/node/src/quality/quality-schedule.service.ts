@@ -9,7 +9,9 @@ const QUALITY_LEASE = 'quality-check';
 
 /**
  * Runs the quality check every QUALITY_CHECK_INTERVAL_HOURS (24 by default; 0: never), the first
- * one interval after start. A check asked for by POST while one runs on this replica is refused
+ * one interval after the last check on record (any replica's), or after start when there is none:
+ * counting from start would let a node restarted more often than the interval (rollouts) never
+ * check at all. A check asked for by POST while one runs on this replica is refused
  * (409); a scheduled one that meets a check in progress waits for the next interval.
  */
 @Injectable()
@@ -45,8 +47,11 @@ export class QualitySchedule implements OnApplicationBootstrap, OnApplicationShu
   private async whileHeld(term: LeaseTerm): Promise<void> {
     term.onEnd(() => this.ticks.signal());
     const intervalMs = this.config.quality.checkIntervalHours * 3_600_000;
+    const last = await this.quality.lastCheckedAt().catch(() => undefined);
+    let waitMs = last ? Math.max(0, last.getTime() + intervalMs - Date.now()) : intervalMs;
     while (this.running && term.held) {
-      await this.ticks.sleep(intervalMs);
+      await this.ticks.sleep(waitMs);
+      waitMs = intervalMs;
       if (!this.running || !term.held) continue;
       try {
         const run = await this.quality.run();

@@ -60,6 +60,12 @@ export class QualityRepository {
   }
 
   /** Every result (one row per checked entry of this node: small next to the datasets they describe). */
+  /** When the last check of an entry ended here; undefined before the first. */
+  async lastCheckedAt(manager: EntityManager): Promise<Date | undefined> {
+    const rows: { last: Date | null }[] = await manager.query(`SELECT max(checked_at) AS last FROM quality_result`);
+    return rows[0]?.last ?? undefined;
+  }
+
   async results(manager: EntityManager): Promise<QualityResult[]> {
     const rows = await manager.query(`SELECT ${RESULT_COLUMNS} FROM quality_result ORDER BY entry_id`);
     return rows.map(toResult);

@@ -44,6 +44,11 @@ export class QualityService {
     private readonly states: SupervisionStates,
   ) {}
 
+  /** When this node last checked an entry (any replica); undefined before the first check. */
+  lastCheckedAt(): Promise<Date | undefined> {
+    return this.repository.lastCheckedAt(this.dataSource.manager);
+  }
+
   async ruleSet(): Promise<QualityRuleSetView> {
     const stored = await this.repository.currentRuleSet(this.dataSource.manager);
     if (!stored) return { version: 1, setAt: '1970-01-01T00:00:00.000Z', setBy: 'built-in', ...QUALITY_RULES_V1 };
