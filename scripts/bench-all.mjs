@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark one after the other (bench:replication, bench:return,
-// bench:csv, bench:channel, bench:province, bench:quality), each as its own process with its output in a log
+// bench:csv, bench:channel, bench:province, bench:quality, bench:scorecard), each as its own process with its output in a log
 // file; then one JSON report (each benchmark's figures, its headline figure beside its baseline and
 // their ratio, the machine) and a table of the headlines. Each benchmark's last line of output is
 // the JSON object of its figures (scripts/lib/local-federation.mjs, runBenchmark).
 //
 //   --size full    the sizes of the targets (default): takes a long time, run it on a quiet machine
 //   --size ci      small sizes: every benchmark in a few minutes, figures only indicative
-//   --only a,b     some of them (replication, return, csv, channel, province, quality)
+//   --only a,b     some of them (replication, return, csv, channel, province, quality, scorecard)
 //   --out FILE     where the report goes (default .tdx/bench/report.json; the table beside it, .txt)
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
@@ -84,6 +84,17 @@ const BENCHMARKS = {
       unit: `rows/s quality check (${f.rows} rows in ${f.checkSeconds} s; peak ${f.peakRssMiB} MiB)`,
       baseline: f.baselineRowsPerSec,
       baselineIs: 'the same keyset scan without checks (rows/s)',
+      ratio: f.ratio,
+    }),
+  },
+  scorecard: {
+    script: 'bench-scorecard.mjs',
+    args: { full: [], ci: ['--entries', '10000'] },
+    headline: (f) => ({
+      figure: f.scorecardMs,
+      unit: `ms for the province's scorecard of ${f.divisions} divisions over ${f.entries} entries`,
+      baseline: f.baselineMs,
+      baselineIs: 'SELECT count(*) of the same tables (ms)',
       ratio: f.ratio,
     }),
   },
