@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsNumber, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, Matches, ValidateBy, ValidateNested } from 'class-validator';
 import { IsDivisionCodeField, IsUuidField } from '../../common/id-fields';
 import { EachObject } from '../../common/validation';
 
@@ -9,13 +9,21 @@ export const MAX_DEPENDENCIES = 500;
 /** Far above any real machine room; keeps sums exact in numeric(15, 3). */
 export const MAX_AMOUNT = 1e9;
 
+/** Whether `value` is a number from 0 to MAX_AMOUNT with at most three decimals. */
+export function isAmount(value: unknown): value is number {
+  // Checked by arithmetic, not by the digits after a '.': class-validator's maxDecimalPlaces reads
+  // those from toString() and throws on a tiny number such as 6e-323, which has no '.'.
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_AMOUNT && Math.round(value * 1000) / 1000 === value;
+}
+
 /** A non-negative amount with at most three decimals (what the database keeps). */
 function Amount(description: string): PropertyDecorator {
   return (target, key) => {
     ApiProperty({ type: Number, minimum: 0, maximum: MAX_AMOUNT, description })(target, key);
-    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 3 })(target, key);
-    Min(0)(target, key);
-    Max(MAX_AMOUNT)(target, key);
+    ValidateBy({
+      name: 'isAmount',
+      validator: { validate: isAmount, defaultMessage: (args) => `${args?.property} must be a number from 0 to ${MAX_AMOUNT} with at most three decimals` },
+    })(target, key);
   };
 }
 
