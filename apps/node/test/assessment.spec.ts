@@ -328,7 +328,7 @@ describe('annual assessment (Article 5)', () => {
     );
     expect(await api(url('330100'), 'GET', `/api/v1/supervision/assessment?year=${YEAR}&within=330200`)).toMatchObject({
       status: 422,
-      body: { rule: 'within-outside-jurisdiction' },
+      body: { rule: 'supervision-within-jurisdiction', article: 'Article 7' },
     });
     expect((await api(province, 'GET', `/api/v1/supervision/assessment?year=20x6`)).status).toBe(400);
     expect((await api(province, 'GET', `/api/v1/supervision/assessment/33010?year=${YEAR}`)).status).toBe(400);

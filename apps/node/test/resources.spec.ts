@@ -248,7 +248,7 @@ describe('resources (Article 11)', () => {
     expect(hangzhou.nodes.every((n) => n.origin.startsWith('3301'))).toBe(true);
     expect(await api(url('330100'), 'GET', '/api/v1/supervision/resources?within=330200')).toMatchObject({
       status: 422,
-      body: { rule: 'within-outside-jurisdiction' },
+      body: { rule: 'supervision-within-jurisdiction', article: 'Article 7' },
     });
   });
 });

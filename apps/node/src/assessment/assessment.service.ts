@@ -12,6 +12,7 @@ import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal } from '../common/domain-refusal';
 import type { Principal } from '../access/principal';
 import { SupervisionStates } from '../supervision/supervision-states.service';
+import { SupervisionScope } from '../supervision/supervision-scope';
 import { AssessmentRepository } from './assessment.repository';
 import { DEFAULT_WEIGHTS, type HeldState, scorecardOf } from './scorecard';
 
@@ -32,6 +33,7 @@ export class AssessmentService {
     private readonly dataSource: DataSource,
     private readonly repository: AssessmentRepository,
     private readonly states: SupervisionStates,
+    private readonly scope: SupervisionScope,
   ) {}
 
   async weights(): Promise<AssessmentWeightSetView> {
@@ -60,7 +62,7 @@ export class AssessmentService {
 
   /** Every division of the subtree of `within` (Zhejiang's list, and any other origin this node holds figures of). */
   async scorecard(year: number, within?: string): Promise<AssessmentScorecardView> {
-    const division = this.checkedWithin(within);
+    const division = this.scope.resolve(within);
     const weights = await this.weights();
     const until = `${year + 1}-01-01T00:00:00Z`;
     const prefix = jurisdictionPrefix(division);
@@ -82,7 +84,7 @@ export class AssessmentService {
 
   /** One division's scorecard with the ids of the entries that lower its catalog figures. */
   async division(code: string, year: number): Promise<DivisionScorecard> {
-    const division = this.checkedWithin(code);
+    const division = this.scope.resolve(code);
     const weights = await this.weights();
     const until = `${year + 1}-01-01T00:00:00Z`;
     const manager = this.dataSource.manager;
@@ -93,20 +95,6 @@ export class AssessmentService {
       this.repository.samples(manager, division, until, SAMPLE_SIZE),
     ]);
     return scorecardOf({ division: divisionOf(division), year, catalog, quality: held(quality), access: held(access), samples }, weights.weights);
-  }
-
-  private checkedWithin(within: string | undefined): string {
-    const division = within ?? this.config.code;
-    if (!isDivisionCode(division) || !isWithin(division, this.config.code)) {
-      throw DomainRefusal.refused([
-        {
-          rule: 'within-outside-jurisdiction',
-          article: 'Article 9',
-          message: `${division} is not a division in this node's jurisdiction (${this.config.code})`,
-        },
-      ]);
-    }
-    return division;
   }
 
   /** The `node` state of each origin in the subtree, for one topic. */

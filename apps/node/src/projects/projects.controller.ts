@@ -1,15 +1,13 @@
-import { Body, Controller, Get, Inject, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Page, ProjectReviewView, ProjectStateView, ProjectView, SynonymGroupView, SynonymsView } from '@tdx/contracts';
-import { isWithin } from '@tdx/divisions';
-import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { uuidParam } from '../common/id-fields';
 import { ApiRefusals } from '../common/api-docs';
-import { DomainRefusal } from '../common/domain-refusal';
 import { CurrentPrincipal } from '../access/current-principal.decorator';
 import type { Principal } from '../access/principal';
 import { Policy } from '../access/policy.decorator';
 import { ProjectsService } from './projects.service';
+import { SupervisionScope } from '../supervision/supervision-scope';
 import {
   AmendProjectDto,
   DeclareProjectDto,
@@ -116,8 +114,8 @@ export class ProjectsController {
 @Controller('api/v1/supervision/projects')
 export class SupervisedProjectsController {
   constructor(
-    @Inject(NODE_CONFIG) private readonly config: NodeRuntimeConfig,
     private readonly projects: ProjectsService,
+    private readonly scope: SupervisionScope,
   ) {}
 
   @Get()
@@ -126,11 +124,7 @@ export class SupervisedProjectsController {
   @ApiOkResponse({ type: ProjectStatePageDto })
   @ApiRefusals('refused')
   list(@Query() query: SupervisedProjectsQuery): Promise<Page<ProjectStateView>> {
-    if (query.within && !isWithin(query.within, this.config.code)) {
-      throw DomainRefusal.refused([
-        { rule: 'within-jurisdiction', article: 'Article 7', message: `${query.within} is not within this node's jurisdiction (${this.config.code})` },
-      ]);
-    }
+    this.scope.resolve(query.within);
     return this.projects.supervised({ within: query.within, limit: query.limit, cursor: query.cursor });
   }
 }

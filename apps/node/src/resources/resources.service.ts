@@ -16,7 +16,7 @@ import {
   RESOURCES_MAX_INSTITUTIONS,
   RESOURCES_MAX_REUSE,
 } from '@tdx/contracts';
-import { isWithin, jurisdictionPrefix } from '@tdx/divisions';
+import { jurisdictionPrefix } from '@tdx/divisions';
 import { NODE_CONFIG, NodeRuntimeConfig } from '../config/node-config';
 import { DomainRefusal, Refusal } from '../common/domain-refusal';
 import type { Principal } from '../access/principal';
@@ -24,6 +24,7 @@ import { CatalogEntryRepository } from '../catalog/catalog-entry.repository';
 import { InstitutionScope } from '../catalog/institution-scope';
 import { InstitutionRepository } from '../institutions/institution.repository';
 import { SupervisionStates } from '../supervision/supervision-states.service';
+import { SupervisionScope } from '../supervision/supervision-scope';
 import { allocatedOn, allocationRefusals, capacityRefusals } from './resource-rules';
 import { ResourceRepository } from './resource.repository';
 import type { CreateAllocationDto, DependencyDto, SetCapacityDto } from './dto/resources.dto';
@@ -63,6 +64,7 @@ export class ResourcesService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly entries: CatalogEntryRepository,
     private readonly institutions: InstitutionRepository,
     private readonly scope: InstitutionScope,
+    private readonly supervisionScope: SupervisionScope,
     private readonly states: SupervisionStates,
   ) {}
 
@@ -205,12 +207,7 @@ export class ResourcesService implements OnApplicationBootstrap, OnModuleDestroy
 
   /** The integrated view of a subtree: each node's latest summary, their sum, and duplicates among the entries held. */
   async overview(within: string | undefined): Promise<ResourcesOverview> {
-    const division = within ?? this.config.code;
-    if (!isWithin(division, this.config.code)) {
-      throw DomainRefusal.refused([
-        { rule: 'within-outside-jurisdiction', article: 'Article 9', message: `${division} lies outside this node's jurisdiction (${this.config.code})` },
-      ]);
-    }
+    const division = this.supervisionScope.resolve(within);
     // This node's own figure is made fresh for the reader; its subtree's are as their nodes last published them.
     await this.refresh();
     const nodes: ResourcesOverview['nodes'] = [];
